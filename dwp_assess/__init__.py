@@ -1,0 +1,12 @@
+"""dwp-assess: self-assessment rounds on data competences and data-strategy readiness.
+
+Built for the Datawerkplaats (Utrecht University with Dutch municipalities and
+provinces). See README.md for the two commands and DESIGN.md for the architecture.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("dwp-assess")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
