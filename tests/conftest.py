@@ -1,0 +1,40 @@
+"""Fixtures shared by the whole suite: instruments and throwaway stores.
+
+Tests never touch the default store under ``data/``: every test that needs a
+database gets its own SQLite file in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dwp_assess import store
+from dwp_assess.questionnaire import get_instrument
+
+
+@pytest.fixture(autouse=True)
+def _no_default_database(monkeypatch):
+    """Keep tests away from a developer's DWP_DATABASE_URL."""
+    monkeypatch.delenv("DWP_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def data_strategy():
+    return get_instrument("data-strategy")
+
+
+@pytest.fixture(scope="session")
+def competences():
+    return get_instrument("competences")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'dwp.sqlite'}"
+
+
+@pytest.fixture
+def engine(sqlite_url):
+    eng = store.connect(sqlite_url)
+    yield eng
+    eng.dispose()
