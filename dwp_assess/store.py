@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection, Engine
 from dwp_assess.questionnaire import Instrument
 
 SCHEMA_VERSION = 1
-DEFAULT_DB_PATH = Path("data") / "dwp.sqlite"
+DEFAULT_DB_NAME = Path("data") / "dwp.sqlite"
 
 metadata = MetaData()
 
@@ -163,13 +163,33 @@ class StoreError(RuntimeError):
 
 
 def database_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else ``DWP_DATABASE_URL``, else the default SQLite file."""
+    """The URL to use: the argument, else ``DWP_DATABASE_URL``, else the default SQLite file
+    ``data/dwp.sqlite`` in the project root."""
     url = url or os.environ.get("DWP_DATABASE_URL")
     if url:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
-    return f"sqlite:///{DEFAULT_DB_PATH}"
+    return f"sqlite:///{default_db_path()}"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder (from ``start`` or the working directory upwards) that holds
+    ``questionnaires/`` and ``pyproject.toml``; the working directory when there is none.
+
+    Notebook kernels run in ``notebooks/`` while the CLI runs in the project root: both
+    must find the same default store.
+    """
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "questionnaires").is_dir() and (folder / "pyproject.toml").is_file():
+            return folder
+    return start
+
+
+def default_db_path() -> Path:
+    """The default SQLite file: ``data/dwp.sqlite`` in the project root."""
+    return project_root() / DEFAULT_DB_NAME
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
