@@ -16,7 +16,14 @@ from rich.console import Console
 from rich.table import Table
 
 from dwp_assess import __version__, store
-from dwp_assess.questionnaire import InstrumentError, instrument_files, validate_files
+from dwp_assess.questionnaire import (
+    InstrumentError,
+    get_instrument,
+    instrument_files,
+    validate_files,
+)
+from dwp_assess.registry import RegistryError
+from dwp_assess.tables import FileProblem
 
 app = typer.Typer(
     help="dwp-assess: self-assessment rounds on data competences and data-strategy readiness.",
@@ -30,6 +37,8 @@ err_console = Console(stderr=True)
 USER_ERRORS: tuple[type[BaseException], ...] = (
     InstrumentError,
     store.StoreError,
+    FileProblem,
+    RegistryError,
     FileNotFoundError,
 )
 
@@ -117,7 +126,135 @@ def status() -> None:
 
 # --- import / export / template / registry / round (importers, export) --------
 
+registry_app = typer.Typer(help="Organisations and teams taking part.", no_args_is_help=True)
+round_app = typer.Typer(help="Rounds: one instrument version in one period.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+app.add_typer(round_app, name="round")
+
+
+@registry_app.command("import")
+def registry_import(
+    organisations: Annotated[
+        Path, typer.Argument(help="CSV: id,name,kind,cbs_code,size_class,...")
+    ],
+    teams: Annotated[
+        Path | None, typer.Argument(help="CSV: id,organisation_id,name,invited")
+    ] = None,
+) -> None:
+    """Add or update organisations (and teams) from CSV files."""
+    from dwp_assess.registry import import_registry
+
+    changed = import_registry(engine(), organisations, teams)
+    console.print(
+        f"organisations changed: {changed['organisations']}, teams changed: {changed['teams']}"
+    )
+
+
+@round_app.command("create")
+def round_create(
+    instrument: Annotated[str, typer.Option(help="Instrument id, e.g. data-strategy.")],
+    period: Annotated[str, typer.Option(help="Period, e.g. 2026-H1.")],
+    version: Annotated[
+        int | None, typer.Option(help="Instrument version (default: newest).")
+    ] = None,
+    round_id: Annotated[
+        str | None, typer.Option("--id", help="Round id (default: ID-PERIOD).")
+    ] = None,
+) -> None:
+    """Create a round pinned to an instrument version and its content hash."""
+    info = store.create_round(engine(), get_instrument(instrument, version), period, round_id)
+    console.print(
+        f"round {info.id}: {info.instrument_id} v{info.instrument_version}, period {info.period}"
+    )
+
+
+@round_app.command("list")
+def round_list() -> None:
+    """List the rounds in the store."""
+    for r in store.list_rounds(engine()):
+        console.print(
+            f"{r.id}\t{r.instrument_id} v{r.instrument_version}\t{r.period}\thash {r.instrument_hash[:12]}"
+        )
+
+
+def print_import_summary(summary) -> None:
+    """One table row per file: read, stored, already present, quarantined, and why."""
+    table = Table("file", "format", "read", "stored", "already present", "quarantined")
+    table.add_row(
+        summary.file.name,
+        summary.format,
+        str(summary.rows_read),
+        str(summary.stored),
+        str(summary.already_present),
+        str(summary.quarantined),
+    )
+    console.print(table)
+    for reason, count in summary.reasons.most_common():
+        console.print(f"  quarantined ({count}×): {reason}", highlight=False, markup=False)
+    if summary.quarantine_csv:
+        console.print(f"  quarantined rows with reasons: {summary.quarantine_csv}", highlight=False)
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Survey exports (CSV or XLSX).")],
+    round_id: Annotated[str, typer.Option("--round", help="Round to import into.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="template, msforms, limesurvey, kobo.")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping YAML for other files.")] = None,
+    strict: Annotated[bool, typer.Option(help="Reject a whole file when a row is bad.")] = False,
+    instrument: Annotated[str | None, typer.Option(help="Create the round: instrument.")] = None,
+    period: Annotated[str | None, typer.Option(help="Create the round: period.")] = None,
+    quarantine_dir: Annotated[Path | None, typer.Option(help="Where quarantine CSVs go.")] = None,
+) -> None:
+    """Import survey exports; bad rows are quarantined with a reason, good rows stored."""
+    from dwp_assess.importers import import_file, resolve_round
+
+    eng = engine()
+    _, _, created = resolve_round(eng, round_id, instrument, period)
+    if created:
+        console.print(f"created round {round_id} ({instrument}, period {period})")
+    for path in files:
+        print_import_summary(import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir))
+
+
+@app.command()
+def template(
+    instrument: Annotated[str, typer.Option(help="Instrument id.")],
+    out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("."),
+) -> None:
+    """Write the import template of an instrument (CSV and XLSX with instructions)."""
+    from dwp_assess.templates import write_templates
+
+    for path in write_templates(get_instrument(instrument), out):
+        console.print(f"written: {path}")
+
+
 # --- sample data and demo --------------------------------------------------------
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("sample_data"),
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 2026,
+) -> None:
+    """Regenerate the synthetic sample rounds (same seed, same files)."""
+    from dwp_assess.sample_files import write_sample
+
+    manifest = write_sample(out, seed)
+    for r in manifest["rounds"]:
+        console.print(f"{r['round_id']}: {r['respondents']} respondents, {len(r['files'])} files")
+    console.print(f"written to {out}/ (synthetic data, seed {seed})")
+
+
+@app.command()
+def demo() -> None:
+    """Run the main job on the sample data: registry, import of every round, reports."""
+    from dwp_assess.demo import run_demo
+
+    run_demo(engine(), console)
+
 
 # --- collection (forms) ----------------------------------------------------------
 

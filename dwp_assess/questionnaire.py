@@ -227,7 +227,9 @@ class Instrument(_Model):
             if dim.id not in used:
                 problems.append(f"dimensions.{n}: dimension '{dim.id}' has no items")
             if self.kind == "team" and (dim.group_rule is None or not dim.dikw_stages):
-                problems.append(f"dimensions.{n}: a team instrument needs group_rule and dikw_stages")
+                problems.append(
+                    f"dimensions.{n}: a team instrument needs group_rule and dikw_stages"
+                )
             if self.kind == "organisation":
                 missing = {lv.level for lv in self.scoring.levels} - set(dim.level_descriptors)
                 if missing:

@@ -224,7 +224,9 @@ def migrate(engine: Engine) -> int:
             select(schema_info.c.value).where(schema_info.c.key == "schema_version")
         ).scalar()
         if found is None:
-            conn.execute(insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            conn.execute(
+                insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION))
+            )
         elif int(found) > SCHEMA_VERSION:
             raise StoreError(
                 f"the database has schema version {found}, newer than this dwp-assess "
@@ -384,9 +386,7 @@ class ResponseRecord:
             "organisation": self.organisation_id,
             "team": self.team_id,
             "role": self.role,
-            "answers": sorted(
-                (a.item_id, a.value, a.code, a.text) for a in self.answers
-            ),
+            "answers": sorted((a.item_id, a.value, a.code, a.text) for a in self.answers),
         }
         return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
@@ -448,6 +448,14 @@ def record_quarantine(conn: Connection, rows: Sequence[dict]) -> None:
     if rows:
         now = datetime.now(UTC)
         conn.execute(insert(quarantine), [{**r, "recorded_at": now} for r in rows])
+
+
+def quarantined_rows(conn: Connection, file_sha256: str) -> set[int]:
+    """Row numbers of a file (by content hash) already in quarantine, so a re-import adds none."""
+    rows = conn.execute(
+        select(quarantine.c.row_number).where(quarantine.c.file_sha256 == file_sha256)
+    )
+    return {r[0] for r in rows}
 
 
 # -- reading ----------------------------------------------------------------------
