@@ -40,6 +40,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     FileProblem,
     RegistryError,
     FileNotFoundError,
+    ValueError,
 )
 
 
@@ -217,6 +218,21 @@ def import_(
         console.print(f"created round {round_id} ({instrument}, period {period})")
     for path in files:
         print_import_summary(import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir))
+
+
+@app.command()
+def export(
+    round_id: Annotated[str, typer.Option("--round", help="Round to export.")],
+    out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("exports"),
+    fmt: Annotated[
+        str, typer.Option("--format", help="Comma-separated: csv,parquet,sav.")
+    ] = "csv,parquet,sav",
+) -> None:
+    """Export a round: long and wide tables and a codebook (CSV, Parquet, SPSS .sav)."""
+    from dwp_assess.export import export_round
+
+    for path in export_round(engine(), round_id, out, tuple(f.strip() for f in fmt.split(","))):
+        console.print(f"written: {path}", highlight=False)
 
 
 @app.command()

@@ -59,11 +59,14 @@ def sample_rounds(sample_dir: Path = SAMPLE_DIR) -> list[SampleRound]:
 
 def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers.ImportSummary]:
     """Load the registry and import every sample file; safe to run again (nothing doubles)."""
-    registry.import_registry(engine, sample_dir / "organisations.csv", sample_dir / "teams.csv")
+    orgs_csv, teams_csv = sample_dir / "organisations.csv", sample_dir / "teams.csv"
+    registry.import_registry(engine, orgs_csv, teams_csv)
     summaries = []
     for sample_round in sample_rounds(sample_dir):
         instrument = get_instrument(sample_round.instrument_id)
         store.create_round(engine, instrument, sample_round.period, sample_round.round_id)
+        if instrument.kind == "organisation":
+            registry.import_registry(engine, orgs_csv, round_id=sample_round.round_id)
         for path, fmt in sample_round.files:
             summaries.append(importers.import_file(engine, path, sample_round.round_id, fmt=fmt))
     return summaries

@@ -396,6 +396,8 @@ def _write(engine: Engine, summary: ImportSummary, sha: str, built: list, strict
                 f"{summary.file}: {len(quarantined)} row(s) have problems and --strict rejects the "
                 f"whole file; nothing was stored. First: {first}"
             )
+        stored_orgs = {rec.organisation_id for _, _, rec, _ in built if rec is not None}
+        store.ensure_round_organisations(conn, summary.round_id, stored_orgs)
         known = store.quarantined_rows(conn, sha)
         store.record_quarantine(conn, [q for q in quarantined if q["row_number"] not in known])
         conn.execute(

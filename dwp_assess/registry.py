@@ -107,18 +107,27 @@ def parse_teams(path: Path, organisation_ids: set[str]) -> list[dict]:
 
 
 def import_registry(
-    engine: Engine, organisations_csv: Path, teams_csv: Path | None = None
+    engine: Engine,
+    organisations_csv: Path,
+    teams_csv: Path | None = None,
+    round_id: str | None = None,
 ) -> dict[str, int]:
-    """Add or update organisations (and teams); return how many rows changed."""
+    """Add or update organisations (and teams); return how many rows changed.
+
+    With ``round_id``, also record for that round each organisation's CBS code,
+    size class and the number of people invited (for response rates).
+    """
     orgs = parse_organisations(Path(organisations_csv))
     org_rows = [{k: v for k, v in o.items() if k != "invited"} for o in orgs]
     changed = {"organisations": store.upsert_organisations(engine, org_rows), "teams": 0}
     if teams_csv is not None:
         known = set(store.organisations(engine)["id"])
         changed["teams"] = store.upsert_teams(engine, parse_teams(Path(teams_csv), known))
+    if round_id is not None:
+        store.get_round(engine, round_id)
+        snapshot = [
+            {k: o[k] for k in ("cbs_code", "size_class", "invited")} | {"organisation_id": o["id"]}
+            for o in orgs
+        ]
+        store.set_round_organisations(engine, round_id, snapshot)
     return changed
-
-
-def invited_by_organisation(organisations_csv: Path) -> dict[str, int | None]:
-    """The ``invited`` column of an organisations CSV (used to compute response rates)."""
-    return {o["id"]: o["invited"] for o in parse_organisations(Path(organisations_csv))}

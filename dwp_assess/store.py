@@ -353,6 +353,57 @@ def set_round_organisations(engine: Engine, round_id: str, rows: Sequence[dict])
         return _upsert(conn, round_organisation, rows)
 
 
+def ensure_round_organisations(conn: Connection, round_id: str, organisation_ids: set[str]) -> None:
+    """Snapshot the CBS code and size class of organisations the first time they answer in a
+    round (codes change on mergers; a round keeps the codes of its own time)."""
+    present = set(
+        conn.execute(
+            select(round_organisation.c.organisation_id).where(
+                round_organisation.c.round_id == round_id
+            )
+        ).scalars()
+    )
+    missing = sorted(organisation_ids - present)
+    if missing:
+        orgs = conn.execute(
+            select(organisation.c.id, organisation.c.cbs_code, organisation.c.size_class).where(
+                organisation.c.id.in_(missing)
+            )
+        ).all()
+        conn.execute(
+            insert(round_organisation),
+            [
+                {
+                    "round_id": round_id,
+                    "organisation_id": o.id,
+                    "cbs_code": o.cbs_code,
+                    "size_class": o.size_class,
+                }
+                for o in orgs
+            ],
+        )
+
+
+def load_round_organisations(engine: Engine, round_id: str) -> pd.DataFrame:
+    """Organisations of a round with their registry data and the per-round snapshot."""
+    query = (
+        select(
+            organisation.c.id.label("organisation_id"),
+            organisation.c.name,
+            organisation.c.kind,
+            round_organisation.c.cbs_code,
+            round_organisation.c.size_class,
+            organisation.c.urbanisation,
+            round_organisation.c.invited,
+        )
+        .join(organisation, organisation.c.id == round_organisation.c.organisation_id)
+        .where(round_organisation.c.round_id == round_id)
+        .order_by(organisation.c.id)
+    )
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
 # -- responses ------------------------------------------------------------------
 
 
