@@ -79,7 +79,7 @@ def engine():
 
 def fail(message: str, code: int = 2) -> None:
     """Print one clear error line and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -96,7 +96,7 @@ def validate(
     paths = paths or instrument_files()
     problems = validate_files(paths)
     for problem in problems:
-        err_console.print(problem, highlight=False, markup=False)
+        err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
     if problems:
         fail(f"{len(problems)} problem(s) in {len(paths)} file(s)")
     console.print(f"{len(paths)} instrument file(s) valid")
@@ -295,7 +295,7 @@ def main() -> None:
         if state.debug:
             raise
         if isinstance(exc, USER_ERRORS):
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             sys.exit(2)
         err_console.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "

@@ -144,6 +144,12 @@ def _question_key(text_to_id: dict[str, str]):
     return key
 
 
+def _us_date_as_iso(text: str) -> str:
+    """Microsoft Forms writes month-first dates (3/14/26 10:30:00); store them unambiguously."""
+    parsed = pd.to_datetime(text, errors="coerce", dayfirst=False, format="mixed")
+    return text if pd.isna(parsed) else parsed.isoformat()
+
+
 def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
     cols = _lookup(table)
     text_to_id = {norm_text(i.text.nl): i.id for i in instrument.items}
@@ -160,6 +166,7 @@ def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalis
         "submitted_at": cols.get("completion time"),
     }
     frame = _frame(table, columns, items)
+    frame["submitted_at"] = [_us_date_as_iso(d) for d in frame["submitted_at"]]
     ids = table.frame[cols["id"]].astype(str).str.strip()
     emails = table.frame[cols["email"]].astype(str) if "email" in cols else pd.Series("", ids.index)
     frame["response_id"] = [f"msforms:{round_id}:{i}" if i else "" for i in ids]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,12 +81,29 @@ def parse_cell(
     key = norm_text(cell)
     if key in ("", "nan"):
         return None, None, None
+    if _NUMBER.match(key):
+        key = str(int(float(key.replace(",", "."))))  # "4.0" and "4,0" from spreadsheets
     if key in lookup:
         value, code = lookup[key]
         return value, code, None
     if _NUMBER.match(key):
         return None, None, f"value {cell.strip()} is out of range ({_describe(scale)})"
     return None, None, f"'{cell.strip()[:40]}' is not an answer on the scale ({_describe(scale)})"
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(text: str, dayfirst: bool = True) -> datetime | None:
+    """A date/time as UTC: ISO 8601, or day-first as Dutch people write it (14-03-2026)."""
+    text = text.strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if _ISO_DATE.match(text):
+            parsed = pd.to_datetime(text, errors="coerce", utc=True)
+        else:
+            parsed = pd.to_datetime(text, errors="coerce", utc=True, dayfirst=dayfirst)
+    return None if pd.isna(parsed) else parsed.to_pydatetime()
 
 
 # -- registry lookups ------------------------------------------------------------------
@@ -159,11 +177,11 @@ def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
             problems.append(f"unknown role '{row['role'].strip()[:40]}'")
     submitted = ctx.imported_at
     if row["submitted_at"].strip():
-        parsed = pd.to_datetime(row["submitted_at"].strip(), errors="coerce", utc=True)
-        if pd.isna(parsed):
+        parsed = parse_date(row["submitted_at"])
+        if parsed is None:
             problems.append(f"submitted_at '{row['submitted_at'].strip()[:30]}' is not a date")
         else:
-            submitted = parsed.to_pydatetime()
+            submitted = parsed
     if not row["response_id"].strip():
         problems.append("response id is missing")
     fields = {"organisation_id": org, "team_id": team, "role": role, "submitted_at": submitted}

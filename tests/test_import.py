@@ -1,0 +1,355 @@
+"""Import of real-world files: formats, messy input, quarantine, idempotency, atomicity.
+
+Files are written by the tests themselves, in the shapes survey tools and people produce.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from dwp_assess import store
+from dwp_assess.cli import app
+from dwp_assess.demo import SAMPLE_DIR
+from dwp_assess.importers import import_file
+from dwp_assess.registry import import_registry
+from dwp_assess.tables import FileProblem
+
+ROUND = "data-strategy-test"
+
+
+@pytest.fixture
+def loaded(engine, data_strategy, competences):
+    """A store with the sample registry and an empty round per instrument."""
+    import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
+    store.create_round(engine, data_strategy, "test", ROUND)
+    store.create_round(engine, competences, "test", "competences-test")
+    return engine
+
+
+def rows(instrument, n=3, org="gouda", answer="4") -> list[dict]:
+    """``n`` complete template rows with every item answered ``answer``."""
+    return [
+        {"response_id": f"r{k}", "organisation_id": org, "role": "beleid"}
+        | {i.id: answer for i in instrument.items}
+        for k in range(1, n + 1)
+    ]
+
+
+def write_csv(path, records, delimiter=",", encoding="utf-8"):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(records)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def stored(engine, round_id=ROUND) -> pd.DataFrame:
+    return store.load_answers(engine, round_id)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_delimiters_and_encodings(loaded, data_strategy, tmp_path, delimiter, encoding):
+    records = rows(data_strategy)
+    records[0]["next_step"] = "Betere coördinatie: één datateam"
+    path = write_csv(tmp_path / "x.csv", records, delimiter, encoding)
+    summary = import_file(loaded, path, ROUND)
+    assert (summary.stored, summary.quarantined) == (3, 0)
+    texts = stored(loaded).dropna(subset=["text"])
+    assert texts["text"].tolist() == ["Betere coördinatie: één datateam"]
+
+
+def test_labels_in_dutch_and_english_any_case_and_spacing(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy, n=1)
+    cells = [
+        "  helemaal MEE eens ",
+        "Strongly disagree",
+        "mee\xa0eens",
+        "3",
+        "4.0",
+        "A2",
+        "zeer oneens",
+    ]
+    items = [i.id for i in data_strategy.items]
+    for item_id, cell in zip(items, cells, strict=False):
+        records[0][item_id] = cell
+    import_file(loaded, write_csv(tmp_path / "x.csv", records), ROUND)
+    values = stored(loaded).set_index("item_id")["value"]
+    assert [values[i] for i in items[:7]] == [5, 1, 4, 3, 4, 2, 1]
+
+
+def test_dont_know_not_applicable_and_blanks_are_codes_not_zeros(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy, n=1)
+    items = [i.id for i in data_strategy.items]
+    records[0] |= {items[0]: "Weet ik niet", items[1]: "n.v.t.", items[2]: "", items[3]: "NVT"}
+    import_file(loaded, write_csv(tmp_path / "x.csv", records), ROUND)
+    answers = stored(loaded).set_index("item_id")
+    assert answers.loc[items[0], "code"] == "dont_know" and pd.isna(answers.loc[items[0], "value"])
+    assert answers.loc[items[1], "code"] == "not_applicable"
+    assert answers.loc[items[3], "code"] == "not_applicable"
+    assert items[2] not in answers.index  # a blank is not answered: no row, certainly no zero
+    assert (answers["value"].dropna() > 0).all()
+
+
+def test_row_problems_are_quarantined_with_reasons(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy, n=6)
+    first, second = data_strategy.items[0].id, data_strategy.items[1].id
+    records[1]["organisation_id"] = "Gemeente Goudaa"
+    records[2][first] = "7"
+    records[3][second] = "Misschien"
+    records[4]["response_id"] = ""
+    records[5]["role"] = "wethouder"
+    summary = import_file(
+        loaded, write_csv(tmp_path / "x.csv", records), ROUND, quarantine_dir=tmp_path / "q"
+    )
+    assert (summary.rows_read, summary.stored, summary.quarantined) == (6, 1, 5)
+    quarantine = store.load_quarantine(loaded, ROUND).set_index("row_number")["reason"]
+    assert quarantine[3] == "unknown organisation 'Gemeente Goudaa'"
+    assert quarantine[4].startswith(f"{first}: value 7 is out of range (1–5")
+    assert quarantine[5].startswith(f"{second}: 'Misschien' is not an answer on the scale")
+    assert quarantine[6] == "response id is missing"
+    assert quarantine[7] == "unknown role 'wethouder'"
+    written = pd.read_csv(summary.quarantine_csv, dtype=str, keep_default_na=False)
+    assert written["reason"].tolist() == quarantine.tolist()
+
+
+def test_organisation_by_name_or_cbs_code(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy, n=2)
+    records[0]["organisation_id"] = "GOUDA "
+    records[1]["organisation_id"] = "gm0513"
+    assert import_file(loaded, write_csv(tmp_path / "x.csv", records), ROUND).stored == 2
+    assert set(store.load_responses(loaded, ROUND)["organisation_id"]) == {"gouda"}
+
+
+def test_duplicates_identical_are_skipped_conflicting_quarantined(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy, n=2) + rows(data_strategy, n=1)  # r1 twice, identical
+    conflict = rows(data_strategy, n=1, answer="2")[0] | {"response_id": "r2"}
+    summary = import_file(loaded, write_csv(tmp_path / "x.csv", [*records, conflict]), ROUND)
+    assert (summary.stored, summary.already_present, summary.quarantined) == (1, 1, 2)
+    reasons = store.load_quarantine(loaded, ROUND)["reason"]
+    assert reasons.str.contains("appears in rows 3, 5 with different answers").all()
+
+
+def test_reimport_stores_nothing_and_conflicts_with_store_are_quarantined(
+    loaded, data_strategy, tmp_path
+):
+    path = write_csv(tmp_path / "x.csv", rows(data_strategy))
+    first = import_file(loaded, path, ROUND)
+    again = import_file(loaded, path, ROUND)
+    assert (first.stored, again.stored, again.already_present) == (3, 0, 3)
+    changed = write_csv(tmp_path / "y.csv", rows(data_strategy, answer="1"))
+    summary = import_file(loaded, changed, ROUND)
+    assert summary.quarantined == 3
+    assert "already stored with other answers" in store.load_quarantine(loaded, ROUND)["reason"][0]
+    assert (stored(loaded)["value"] == 4).all()
+
+
+def test_quarantine_is_not_recorded_twice(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy, n=2)
+    records[1]["organisation_id"] = "nowhere"
+    path = write_csv(tmp_path / "x.csv", records)
+    import_file(loaded, path, ROUND)
+    import_file(loaded, path, ROUND)
+    assert len(store.load_quarantine(loaded, ROUND)) == 1
+
+
+def test_strict_rejects_the_whole_file(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy, n=3)
+    records[2]["organisation_id"] = "nowhere"
+    with pytest.raises(FileProblem, match="--strict rejects the whole file; nothing was stored"):
+        import_file(loaded, write_csv(tmp_path / "x.csv", records), ROUND, strict=True)
+    assert stored(loaded).empty and store.load_quarantine(loaded).empty
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"response_id,organisation_id\n", "the file has a header but no rows"),
+        (b"response_id,organisation_id\nr1,gouda\n", r"missing item column\(s\) VS1, VS2"),
+        (b"response_id|organisation_id|VS1\nr1|gouda|4\n", "only one column found"),
+        (b"foo,bar\n1,2\n", "format not recognised"),
+    ],
+)
+def test_file_problems_are_one_clear_error_and_store_nothing(loaded, tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(FileProblem, match=message):
+        import_file(loaded, path, ROUND)
+    assert stored(loaded).empty
+
+
+def test_missing_item_columns_name_them(loaded, data_strategy, tmp_path):
+    records = [{k: v for k, v in r.items() if k not in ("VS2", "OS1")} for r in rows(data_strategy)]
+    with pytest.raises(FileProblem, match=r"missing item column\(s\) VS2, OS1"):
+        import_file(loaded, write_csv(tmp_path / "x.csv", records), ROUND)
+
+
+def test_cli_file_error_exit_code_2_without_traceback(loaded, tmp_path, sqlite_url):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"foo;bar\n1;2\n")
+    args = [
+        sys.executable,
+        "-m",
+        "dwp_assess",
+        "--db",
+        sqlite_url,
+        "import",
+        str(path),
+        "--round",
+        ROUND,
+    ]
+    result = subprocess.run(args, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "format not recognised" in result.stderr and "Traceback" not in result.stderr
+    debug = subprocess.run([*args[:3], "--debug", *args[3:]], capture_output=True, text=True)
+    assert "Traceback" in debug.stderr
+
+
+def test_hostile_text_is_stored_as_text_and_neutralised_in_quarantine_csv(
+    loaded, data_strategy, tmp_path
+):
+    hostile = "=cmd|' /C calc'!A0 <script>alert(1)</script>\x00\x07 '); DROP TABLE answer;--"
+    records = rows(data_strategy, n=2)
+    records[0]["next_step"] = hostile
+    records[1]["organisation_id"] = '=HYPERLINK("http://x")'
+    summary = import_file(
+        loaded, write_csv(tmp_path / "x.csv", records), ROUND, quarantine_dir=tmp_path
+    )
+    text = stored(loaded).dropna(subset=["text"])["text"].iloc[0]
+    assert text == hostile.replace("\x00", "").replace("\x07", "")
+    written = summary.quarantine_csv.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in written and ",=HYPERLINK" not in written
+
+
+def test_source_file_is_never_modified(loaded, data_strategy, tmp_path):
+    records = rows(data_strategy)
+    records[1]["organisation_id"] = "nowhere"
+    path = write_csv(tmp_path / "x.csv", records, ";", "cp1252")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    import_file(loaded, path, ROUND)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dwp.sqlite", "dwp.sqlite-shm", "dwp.sqlite-wal", "x.csv"]  # fmt: skip
+
+
+def test_team_instrument_requires_a_known_team(loaded, competences, tmp_path):
+    base = {i.id: "3" for i in competences.items} | {"role": "Data scientist"}
+    records = [
+        {"response_id": "t1", "organisation_id": "gouda", "team_id": "Team Veiligheid"} | base,
+        {"response_id": "t2", "organisation_id": "gouda", "team_id": ""} | base,
+        {"response_id": "t3", "organisation_id": "gouda", "team_id": "Team Onbekend"} | base,
+    ]
+    teams = store.teams(loaded)
+    gouda_team = teams[teams["organisation_id"] == "gouda"].iloc[0]
+    records[0]["team_id"] = gouda_team["name"]
+    summary = import_file(loaded, write_csv(tmp_path / "x.csv", records), "competences-test")
+    assert (summary.stored, summary.quarantined) == (1, 2)
+    reasons = store.load_quarantine(loaded, "competences-test")["reason"].tolist()
+    assert reasons == [
+        "team is empty (required for a team questionnaire)",
+        "unknown team 'Team Onbekend' in organisation 'gouda'",
+    ]
+    assert store.load_responses(loaded, "competences-test")["team_id"].tolist() == [
+        gouda_team["id"]
+    ]
+    assert store.load_responses(loaded, "competences-test")["role"].tolist() == ["data_scientist"]
+
+
+def test_kobo_export_with_group_prefixes(loaded, data_strategy, tmp_path):
+    record = {"start": "2026-03-01T10:00", "end": "2026-03-01T10:12", "organisation_id": "almere"}
+    record |= {f"dimension_{i.dimension}/{i.id}": "5" for i in data_strategy.items}
+    record[f"dimension_vision_strategy/{data_strategy.items[0].id}"] = "dont_know"
+    record |= {
+        "_id": "1",
+        "_uuid": "2b7e-11",
+        "_submission_time": "2026-03-01T10:12:30",
+        "_index": "1",
+    }
+    summary = import_file(loaded, write_csv(tmp_path / "kobo.csv", [record]), ROUND)
+    assert (summary.format, summary.stored) == ("kobo", 1)
+    assert store.load_responses(loaded, ROUND)["response_id"].tolist() == ["kobo:2b7e-11"]
+    assert stored(loaded)["code"].eq("dont_know").sum() == 1
+
+
+def test_mapped_file(loaded, data_strategy, tmp_path):
+    headers = {i.id: f"Vraag {n}" for n, i in enumerate(data_strategy.items, start=1)}
+    record = {"Nr": "17", "Gemeente": "Woerden", "Ingevuld": "14-03-2026"}
+    record |= {h: "zeer eens" for h in headers.values()}
+    mapping = {
+        "format": "mapped",
+        "columns": {"response_id": "Nr", "organisation_id": "Gemeente", "submitted_at": "Ingevuld"},
+        "items": headers,
+    }
+    map_path = tmp_path / "mapping.yaml"
+    map_path.write_text(json.dumps(mapping), encoding="utf-8")
+    summary = import_file(
+        loaded, write_csv(tmp_path / "eigen.csv", [record], ";"), ROUND, mapping=map_path
+    )
+    assert (summary.format, summary.stored) == ("mapped", 1)
+    assert (stored(loaded)["value"] == 5).all()
+
+
+def test_mapping_naming_a_missing_column_is_a_file_problem(loaded, data_strategy, tmp_path):
+    mapping = {"columns": {"response_id": "Nr", "organisation_id": "Gemeente"}, "items": {"VS1": "Vraag 1"}}  # fmt: skip
+    map_path = tmp_path / "m.yaml"
+    map_path.write_text(json.dumps(mapping), encoding="utf-8")
+    path = write_csv(tmp_path / "x.csv", [{"Nr": "1", "Gemeente": "Gouda"}])
+    with pytest.raises(
+        FileProblem, match=r"missing column\(s\) named in the mapping: VS1 \('Vraag 1'\)"
+    ):
+        import_file(loaded, path, ROUND, mapping=map_path)
+
+
+def test_msforms_workbook(loaded, data_strategy, tmp_path):
+    wb = Workbook()
+    sheet = wb.active
+    header = ["Id", "Start time", "Completion time", "Email", "Name", "Organisatie", "Rol"]
+    header += [f"{n}. {i.text.nl}" for n, i in enumerate(data_strategy.items, start=1)]
+    sheet.append(header)
+    sheet.append([7, "3/1/26 10:00:00", "3/1/26 10:14:00", "a.jansen@gouda.nl", "A. Jansen", "Gouda", "Beleid"] + ["Mee eens"] * len(data_strategy.items))  # fmt: skip
+    wb.save(tmp_path / "forms.xlsx")
+    summary = import_file(loaded, tmp_path / "forms.xlsx", ROUND)
+    assert (summary.format, summary.stored) == ("msforms", 1)
+    response = store.load_responses(loaded, ROUND).iloc[0]
+    assert response["response_id"] == f"msforms:{ROUND}:7"
+    assert "jansen" not in response["respondent_id"]  # pseudonym, not the e-mail address
+
+
+def test_unknown_round_explains_how_to_create_it(loaded, tmp_path, data_strategy):
+    path = write_csv(tmp_path / "x.csv", rows(data_strategy))
+    with pytest.raises(store.StoreError, match="pass --instrument and --period"):
+        import_file(loaded, path, "data-strategy-2030")
+    result = CliRunner().invoke(
+        app,
+        ["--db", str(loaded.url), "import", str(path), "--round", "ds-2030",
+         "--instrument", "data-strategy", "--period", "2030"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "created round ds-2030" in result.output
+
+
+@pytest.mark.parametrize("round_index", [0, 1, 2, 3])
+def test_committed_sample_files_import_as_the_manifest_says(loaded, round_index):
+    manifest = json.loads((SAMPLE_DIR / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["rounds"][round_index]
+    ins = store.get_round(
+        loaded, ROUND if entry["instrument_id"] == "data-strategy" else "competences-test"
+    )
+    for f in entry["files"]:
+        summary = import_file(loaded, SAMPLE_DIR / f["path"], ins.id)
+        assert summary.format == f["format"]
+        assert summary.rows_read == f["rows"]
+        assert summary.stored == f["expected_stored"]
+        assert summary.already_present == f["expected_already_present"]
+        assert summary.quarantined == f["expected_quarantined"]
