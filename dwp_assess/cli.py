@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -111,7 +112,9 @@ def status() -> None:
     orgs = store.organisations(eng)
     console.print(f"database: {eng.url.render_as_string(hide_password=True)}")
     console.print(f"organisations: {len(orgs)}, teams: {len(store.teams(eng))}")
-    table = Table("round", "instrument", "period", "organisations", "responses", "closed")
+    table = Table(
+        "round", "instrument", "period", "orgs", "responses", "closed", box=box.SIMPLE_HEAD
+    )
     for r in rounds:
         sub = counts[counts["round_id"] == r.id]
         table.add_row(

@@ -326,7 +326,10 @@ def competences_round(
     base = np.array([COMPETENCE_BASE[d] for d in dims])
     strength = np.array([[ROLE_STRENGTH[r].get(d, 0.0) for d in dims] for r in roles])
     team_effect = rng.normal(0, 0.3, len(teams))[team_pos][:, None]
-    theta = base + strength + team_effect + rng.normal(0, 0.55, (len(team_pos), len(dims))) + uplift
+    # some people rate themselves higher overall, and each competence differs per person
+    person = rng.normal(0, 0.6, len(team_pos))[:, None]
+    own = rng.normal(0, 0.7, (len(team_pos), len(dims)))
+    theta = base + strength + team_effect + person + own + uplift
     values, codes = _survey_reality(
         _graded(theta[:, dim_index], a, b, rng), technical, instrument, rng
     )

@@ -45,7 +45,8 @@ def _wide(rnd: SyntheticRound, cell) -> pd.DataFrame:
     answers["cell"] = [cell(ins, i, v, c, t) for i, v, c, t in answers[["item_id", "value", "code", "text"]].itertuples(index=False)]  # fmt: skip
     wide = answers.pivot(index="response_id", columns="item_id", values="cell")
     ids = [i.id for i in ins.items] + [f.id for f in ins.free_text]
-    wide = wide.reindex(index=rnd.respondents["response_id"], columns=ids).fillna("")
+    wide = wide.reindex(index=rnd.respondents["response_id"], columns=ids).astype(object)
+    wide = wide.where(wide.notna(), "")
     return rnd.respondents.set_index("response_id").join(wide).reset_index()
 
 
