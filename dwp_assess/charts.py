@@ -91,6 +91,18 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     return _layout(fig, t("chart.likert_title", lang))
 
 
+def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
+    """Box plots of respondent scores per dimension: median, quartiles and outliers."""
+    labels = _dimension_labels(instrument, lang)
+    fig = go.Figure()
+    for n, dim in enumerate(instrument.dimensions):
+        values = scores.loc[scores["dimension_id"] == dim.id, "score"].dropna()
+        colour = list(OKABE_ITO.values())[n % len(OKABE_ITO)]
+        fig.add_trace(go.Box(y=values.round(2).tolist(), name=labels[dim.id], marker_color=colour, boxmean=True))  # fmt: skip
+    fig.update_layout(yaxis=dict(title=t("chart.score", lang), range=[0.8, 5.2]), showlegend=False)
+    return _layout(fig, t("chart.distribution_title", lang))
+
+
 def _short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
