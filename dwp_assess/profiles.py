@@ -80,26 +80,33 @@ def response_overview(
 ) -> pd.DataFrame:
     """Per organisation: responses, invited, response rate, completion and answer quality."""
     items = answers[answers["item_id"].isin(instrument.item_by_id)]
-    per_response = items.groupby("response_id").agg(
-        answered=("value", "count"),
-        dont_know=("code", lambda c: (c == "dont_know").sum()),
-        distinct=("value", "nunique"),
+    per_response = (
+        items.assign(dont_know=items["code"].eq("dont_know"))
+        .groupby("response_id")
+        .agg(
+            answered=("value", "count"),
+            dont_know=("dont_know", "sum"),
+            distinct=("value", "nunique"),
+        )
     )
     per_response["straightlining"] = (per_response["answered"] >= STRAIGHTLINE_MIN_ITEMS) & (
         per_response["distinct"] == 1
     )
     missing = scores.groupby("response_id")["n_missing"].sum()
     per_response["complete"] = missing.reindex(per_response.index).fillna(0).eq(0)
-    per_response = per_response.join(scores.drop_duplicates("response_id").set_index("response_id")["organisation_id"])  # fmt: skip
+    org_of = scores.drop_duplicates("response_id").set_index("response_id")["organisation_id"]
+    per_response = per_response.join(org_of)
     k = len(instrument.items)
     out = per_response.groupby("organisation_id").agg(
         responses=("answered", "size"),
+        answered=("answered", "sum"),
+        dont_know=("dont_know", "sum"),
         complete_share=("complete", "mean"),
-        dont_know_rate=("dont_know", lambda s: s.sum() / (len(s) * k)),
-        missing_rate=("answered", lambda s: 1 - s.sum() / (len(s) * k)),
         straightliners=("straightlining", "sum"),
     )
-    out["missing_rate"] -= out["dont_know_rate"]
+    out["dont_know_rate"] = out["dont_know"] / (out["responses"] * k)
+    out["missing_rate"] = 1 - (out["answered"] + out["dont_know"]) / (out["responses"] * k)
+    out = out.drop(columns=["answered", "dont_know"])
     out = orgs.set_index("organisation_id")[["invited"]].join(out, how="right")
     out["response_rate"] = out["responses"] / out["invited"].where(out["invited"] > 0)
     return out.reset_index()
@@ -127,7 +134,6 @@ def dimension_summary(scores: pd.DataFrame, instrument: Instrument) -> pd.DataFr
 def item_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Organisation × item: answers per scale point (raw values), codes, mean, disagreement."""
     frame = keyed_answers(answers, instrument)
-    frame = frame.merge(answers.drop_duplicates("response_id")[["response_id"]], on="response_id")
     keys = ["organisation_id", "item_id"]
     counts = (
         frame.dropna(subset=["value"]).groupby(keys)["value"].value_counts().unstack(fill_value=0)
@@ -135,11 +141,13 @@ def item_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     points = sorted({p.value for s in instrument.scales for p in s.points})
     counts = counts.reindex(columns=[float(p) for p in points], fill_value=0)
     counts.columns = [f"n_{p}" for p in points]
+    frame["is_dont_know"] = frame["code"].eq("dont_know")
+    frame["is_not_applicable"] = frame["code"].eq("not_applicable")
     out = frame.groupby(keys).agg(
         n=("value", "count"),
         mean=("keyed", "mean"),
-        n_dont_know=("code", lambda c: (c == "dont_know").sum()),
-        n_not_applicable=("code", lambda c: (c == "not_applicable").sum()),
+        n_dont_know=("is_dont_know", "sum"),
+        n_not_applicable=("is_not_applicable", "sum"),
     )
     out = out.join(counts).fillna({c: 0 for c in counts.columns})
     out["disagreement"] = ordinal_dispersion(out[counts.columns])
@@ -168,9 +176,10 @@ def reliability(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     from dwp_assess.stats import cronbach_alpha
 
     org_of = answers.drop_duplicates("response_id").set_index("response_id")["organisation_id"]
+    everything = item_matrix(answers, instrument)
     rows = []
     for dim in instrument.dimensions:
-        matrix = item_matrix(answers, instrument, dim.id)
+        matrix = everything[[i.id for i in instrument.items_of(dim.id)]]
         overall = cronbach_alpha(matrix)
         rows.append({"organisation_id": None, "dimension_id": dim.id, **overall.to_dict()})
         per_org = _alpha_by_group(matrix, org_of).reset_index(names="organisation_id")
