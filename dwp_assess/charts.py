@@ -29,8 +29,10 @@ LIKERT_COLOURS = ["#D55E00", "#E69F00", "#BBBBBB", "#56B4E9", "#0072B2"]
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
 
 
-def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
-    fig.update_layout(title=title, font=FONT, template="plotly_white", margin=dict(l=40, r=30, t=60, b=40), **extra)  # fmt: skip
+def _layout(fig: go.Figure, title: str, height: int = 460, **extra) -> go.Figure:
+    """Shared look; an explicit height, because report pages size figures by it."""
+    settings = {"margin": dict(l=40, r=30, t=60, b=40)} | extra
+    fig.update_layout(title=title, font=FONT, template="plotly_white", height=height, **settings)
     return fig
 
 
@@ -87,8 +89,8 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
                                  legendgroup=str(point.value), hovertemplate="%{y}: %{customdata:.0f}%",
                                  customdata=share.round(1).tolist()))  # fmt: skip
     fig.update_layout(barmode="relative", xaxis=dict(title=t("chart.share_of_answers", lang), range=[-100, 100]),
-                      legend=dict(orientation="h", y=-0.15), height=120 + 28 * len(y))  # fmt: skip
-    return _layout(fig, t("chart.likert_title", lang))
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", traceorder="normal"))  # fmt: skip
+    return _layout(fig, "", height=170 + 30 * len(y), margin=dict(l=40, r=30, t=40, b=50))
 
 
 def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -113,7 +115,7 @@ def heatmap(
     """A rows × columns heatmap, e.g. items × organisations (means) or anonymised respondents."""
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(), x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
                                zmin=zmin, zmax=zmax, colorscale="Cividis", colorbar=dict(title=t("chart.score", lang))))  # fmt: skip
-    return _layout(fig, title, height=150 + 18 * len(matrix))
+    return _layout(fig, title, height=180 + 20 * len(matrix))
 
 
 def coverage_matrix(coverage: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -131,7 +133,7 @@ def coverage_matrix(coverage: pd.DataFrame, instrument: Instrument, lang: str = 
                                zmin=-1, zmax=1, showscale=False,
                                colorscale=[[0, "#F2F2F2"], [0.5, OKABE_ITO["vermillion"]], [1, OKABE_ITO["green"]]]))  # fmt: skip
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, t("chart.coverage_title", lang), height=420)
+    return _layout(fig, t("chart.coverage_title", lang), height=440)
 
 
 def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -146,5 +148,5 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
                                         array=(frame["ci_high"] - frame["difference"]).round(2).tolist(),
                                         arrayminus=(frame["difference"] - frame["ci_low"]).round(2).tolist())))  # fmt: skip
     fig.add_vline(x=0, line_color="#333333")
-    fig.update_layout(xaxis_title=t("chart.change_axis", lang), height=120 + 40 * len(frame))
-    return _layout(fig, t("chart.trend_title", lang))
+    fig.update_layout(xaxis_title=t("chart.change_axis", lang))
+    return _layout(fig, t("chart.trend_title", lang), height=140 + 40 * len(frame))

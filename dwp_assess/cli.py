@@ -270,14 +270,56 @@ def sample(
 @app.command()
 def demo() -> None:
     """Run the main job on the sample data: registry, import of every round, reports."""
-    from dwp_assess.demo import run_demo
+    from dwp_assess.demo import run_demo, run_demo_reports
 
-    run_demo(engine(), console)
+    eng = engine()
+    run_demo(eng, console)
+    results = run_demo_reports(eng, console)
+    console.print("\n[bold]Reports[/] (open in a browser, they work offline):")
+    for summary in results:
+        console.print(f"  {summary.index}", highlight=False)
+    if any(s.failed for s in results):
+        fail("some reports failed; their errors are listed in the index pages", code=1)
 
 
 # --- collection (forms) ----------------------------------------------------------
 
 # --- reports -----------------------------------------------------------------------
+
+
+@app.command()
+def report(
+    round_id: Annotated[str, typer.Option("--round", help="Round to report on.")],
+    org: Annotated[list[str] | None, typer.Option(help="Only these organisations.")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Only these teams.")] = None,
+    jobs: Annotated[int, typer.Option(help="Reports made in parallel.")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: reports/).")] = None,
+    pdf: Annotated[bool, typer.Option(help="Also print A4 PDFs with Chromium.")] = False,
+    lang: Annotated[str, typer.Option(help="nl or en.")] = "nl",
+    retry_failed: Annotated[bool, typer.Option(help="Only rerun reports that failed.")] = False,
+    force: Annotated[bool, typer.Option(help="Rerun reports that are up to date.")] = False,
+    executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="dask scheduler address.")] = None,
+    previous: Annotated[str | None, typer.Option(help="Round to compare with.")] = None,
+) -> None:
+    """Make the report of every organisation (or team) of a round, and the round's index."""
+    from dwp_assess.reports import generate_reports
+
+    summary = generate_reports(
+        engine(), round_id, out, (org or []) + (team or []) or None, jobs, lang, pdf,
+        retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,
+    )  # fmt: skip
+    print_report_summary(summary)
+    if summary.failed:
+        fail(f"{summary.failed} report(s) failed; see {summary.index}", code=1)
+
+
+def print_report_summary(summary) -> None:
+    console.print(
+        f"{summary.round_id}: {summary.ok} made, {summary.skipped} up to date, {summary.failed} failed "
+        f"→ open {summary.index}",
+        highlight=False,
+    )
 
 
 def main() -> None:

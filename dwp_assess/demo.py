@@ -84,3 +84,16 @@ def run_demo(engine: Engine, console) -> list[importers.ImportSummary]:
     present = sum(s.already_present for s in summaries)
     console.print(f"sample loaded: {stored} responses stored now, {present} already present")
     return summaries
+
+
+def run_demo_reports(engine: Engine, console, jobs: int = 2) -> list:
+    """Reports of every sample round (marked synthetic); returns one summary per round."""
+    from dwp_assess.cli import print_report_summary
+    from dwp_assess.reports import generate_reports
+
+    results = []
+    for sample_round in sample_rounds():
+        summary = generate_reports(engine, sample_round.round_id, jobs=jobs, synthetic=True, console=console)  # fmt: skip
+        print_report_summary(summary)
+        results.append(summary)
+    return results

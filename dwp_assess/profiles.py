@@ -426,3 +426,16 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
             drop=True
         ),
     )
+
+
+def load_analysis(
+    analysis_dir: str | Path | None,
+    database_url: str | None,
+    round_id: str,
+    previous_round_id: str | None = None,
+) -> RoundAnalysis:
+    """The saved analysis in ``analysis_dir`` (as ``dwp-assess report`` makes it once per round),
+    or, without one, a fresh analysis of the round from the store (for running a template by hand)."""
+    if analysis_dir:
+        return RoundAnalysis.load(Path(analysis_dir))
+    return analyse_round(store.connect(database_url), round_id, previous_round_id)
