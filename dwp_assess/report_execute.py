@@ -59,7 +59,12 @@ class KernelSession:
     """A Python kernel kept alive across reports in one worker process."""
 
     def __init__(self, cwd: Path):
-        self.km = KernelManager(kernel_name="python3", transport="ipc")
+        # IPC sockets in a private folder: relative ``kernel-ipc-N`` names would collide
+        # between worker processes started in the same directory.
+        self._sockets = tempfile.TemporaryDirectory(prefix="dwp-kernel-")
+        self.km = KernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(self._sockets.name) / "kernel")
+        )
         self.km.start_kernel(
             cwd=str(cwd), env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         )
@@ -80,6 +85,7 @@ class KernelSession:
     def close(self) -> None:
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
+        self._sockets.cleanup()
 
 
 _session: KernelSession | None = None
@@ -117,8 +123,11 @@ def run_job(job: Job) -> JobResult:
     except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
         status, error = "failed", _short_error(exc)
     nbformat.write(notebook, job.notebook_path)  # the audit trail, also when it failed
+    if status != "ok":  # never leave a partial or stale report where a municipality could open it
+        job.html_path.unlink(missing_ok=True)
+        return JobResult(job.unit, status, time.perf_counter() - start, error)
     job.html_path.write_text(notebook_to_html(notebook, job.title, job.lang), encoding="utf-8")
-    if job.pdf_path and status == "ok":
+    if job.pdf_path:
         try:
             print_pdf(job.html_path, job.pdf_path)
         except (OSError, subprocess.SubprocessError) as exc:
