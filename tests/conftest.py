@@ -38,3 +38,26 @@ def engine(sqlite_url):
     eng = store.connect(sqlite_url)
     yield eng
     eng.dispose()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium (``playwright install`` cannot download browsers here).
+
+    The flags keep Chromium from calling home, which this machine's closed network refuses.
+    """
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
