@@ -268,16 +268,26 @@ def sample(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: reports/).")] = None,
+    jobs: Annotated[int, typer.Option(help="Reports made in parallel.")] = 2,
+) -> None:
     """Run the main job on the sample data: registry, import of every round, reports."""
-    from dwp_assess.demo import run_demo, run_demo_reports
+    from dwp_assess.demo import demo_reports, load_sample
 
     eng = engine()
-    run_demo(eng, console)
-    results = run_demo_reports(eng, console)
+    console.print(f"store: {eng.url.render_as_string(hide_password=True)}", highlight=False)
+    summaries = load_sample(eng)
+    for summary in summaries:
+        print_import_summary(summary)
+    stored, present = sum(s.stored for s in summaries), sum(s.already_present for s in summaries)
+    console.print(f"sample loaded: {stored} responses stored now, {present} already present")
+    results = demo_reports(eng, out, jobs, console)
+    for summary in results:
+        print_report_summary(summary)
     console.print("\n[bold]Reports[/] (open in a browser, they work offline):")
     for summary in results:
-        console.print(f"  {summary.index}", highlight=False)
+        console.print(f"  {summary.index}", highlight=False, soft_wrap=True)
     if any(s.failed for s in results):
         fail("some reports failed; their errors are listed in the index pages", code=1)
 
@@ -319,6 +329,7 @@ def print_report_summary(summary) -> None:
         f"{summary.round_id}: {summary.ok} made, {summary.skipped} up to date, {summary.failed} failed "
         f"→ open {summary.index}",
         highlight=False,
+        soft_wrap=True,
     )
 
 

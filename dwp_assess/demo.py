@@ -72,28 +72,11 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
     return summaries
 
 
-def run_demo(engine: Engine, console) -> list[importers.ImportSummary]:
-    """Load the sample into ``engine`` and report what was stored, file by file."""
-    from dwp_assess.cli import print_import_summary
-
-    console.print(f"store: {engine.url.render_as_string(hide_password=True)}")
-    summaries = load_sample(engine)
-    for summary in summaries:
-        print_import_summary(summary)
-    stored = sum(s.stored for s in summaries)
-    present = sum(s.already_present for s in summaries)
-    console.print(f"sample loaded: {stored} responses stored now, {present} already present")
-    return summaries
-
-
-def run_demo_reports(engine: Engine, console, jobs: int = 2) -> list:
-    """Reports of every sample round (marked synthetic); returns one summary per round."""
-    from dwp_assess.cli import print_report_summary
+def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None) -> list:
+    """Reports of every sample round (marked synthetic); one ``RunSummary`` per round."""
     from dwp_assess.reports import generate_reports
 
-    results = []
-    for sample_round in sample_rounds():
-        summary = generate_reports(engine, sample_round.round_id, jobs=jobs, synthetic=True, console=console)  # fmt: skip
-        print_report_summary(summary)
-        results.append(summary)
-    return results
+    return [
+        generate_reports(engine, r.round_id, out_dir, jobs=jobs, synthetic=True, console=console)
+        for r in sample_rounds()
+    ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +39,9 @@ TEMPLATES = {
 
 
 def default_out_dir() -> Path:
-    return store.project_root() / "reports"
+    """``DWP_REPORTS_DIR`` if set, else ``reports/`` in the project root."""
+    configured = os.environ.get("DWP_REPORTS_DIR")
+    return Path(configured) if configured else store.project_root() / "reports"
 
 
 @dataclass

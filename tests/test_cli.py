@@ -30,10 +30,11 @@ def cli(*args: str, db: str | None = None, cwd=None) -> subprocess.CompletedProc
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'dwp.sqlite'}"
-    result = cli("demo", db=url)
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder / 'dwp.sqlite'}"
+    result = cli("demo", "--out", str(folder / "reports"), db=url)
     assert result.returncode == 0, result.stderr
-    return url, result.stdout
+    return url, result.stdout, folder / "reports"
 
 
 def manifest_total(key: str) -> int:
@@ -42,7 +43,7 @@ def manifest_total(key: str) -> int:
 
 
 def test_demo_stores_the_sample_and_status_shows_it(demo_db):
-    url, output = demo_db
+    url, output, _ = demo_db
     stored, present = manifest_total("expected_stored"), manifest_total("expected_already_present")
     assert stored > 1000
     assert f"sample loaded: {stored} responses stored now, {present} already present" in output
@@ -54,11 +55,24 @@ def test_demo_stores_the_sample_and_status_shows_it(demo_db):
 
 
 def test_demo_twice_stores_nothing_new(demo_db):
-    url, _ = demo_db
-    again = cli("demo", db=url)
-    assert again.returncode == 0
+    url, _, reports = demo_db
+    again = cli("demo", "--out", str(reports), db=url)
+    assert again.returncode == 0, again.stderr
     total = manifest_total("expected_stored") + manifest_total("expected_already_present")
     assert f"sample loaded: 0 responses stored now, {total} already present" in again.stdout
+    assert "data-strategy-2026: 0 made, 22 up to date, 0 failed" in again.stdout
+    assert "competences-2026: 0 made, 44 up to date, 0 failed" in again.stdout
+
+
+def test_demo_ends_with_the_reports_and_where_to_open_them(demo_db):
+    _, output, reports = demo_db
+    tail = output[output.index("Reports") :]
+    for round_id, count in [("data-strategy-2025", 22), ("data-strategy-2026", 22),
+                            ("competences-2025", 44), ("competences-2026", 44)]:  # fmt: skip
+        index = reports / round_id / "index.html"
+        assert str(index) in tail
+        assert len(list(index.parent.glob("*.html"))) == count + 1  # the reports and the index
+        assert f"{round_id}: {count} made, 0 up to date, 0 failed" in output
 
 
 def test_every_command_has_help():
@@ -110,7 +124,7 @@ def test_filled_template_imports(tmp_path):
 
 
 def test_export_command(demo_db, tmp_path):
-    url, _ = demo_db
+    url, _, _ = demo_db
     result = cli(
         "export", "--round", "competences-2025", "--out", str(tmp_path), "--format", "csv", db=url
     )
