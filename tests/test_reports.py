@@ -1,0 +1,252 @@
+"""Reports for a round: index, audit trail, up-to-date skipping, failure isolation, provenance,
+privacy, escaping of hostile text, English, dask, PDF and the offline page in Chromium.
+
+One store with the sample rounds is shared by the module; one organisation (``gouda``) is
+renamed to hostile markup and given a response with hostile free text, so every test that
+reads Gouda's report also checks that nothing a respondent or registry typed can run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from dwp_assess import __version__, reports, store
+from dwp_assess.cli import app
+from dwp_assess.demo import load_sample
+from dwp_assess.questionnaire import get_instrument
+
+ROUND = "data-strategy-2026"
+TEAM_ROUND = "competences-2026"
+HOSTILE_NAME = '<script>alert("org")</script> Gouda & "Co"'
+HOSTILE_TEXT = "<img src=x onerror=alert('vrije tekst')> eerst de basis op orde"
+SECRET_REMARK = "alleen-voor-onderzoekers-7f3a"
+UNITS = ["gouda", "almere", "woerden"]
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reports-store")
+    url = f"sqlite:///{folder / 'dwp.sqlite'}"
+    engine = store.connect(url)
+    load_sample(engine)
+    orgs = store.organisations(engine)
+    gouda = orgs[orgs["id"] == "gouda"].iloc[0].to_dict()
+    store.upsert_organisations(engine, [{**gouda, "name": HOSTILE_NAME}])
+    instrument = get_instrument("data-strategy")
+    answers = [store.AnswerRecord(item.id, 4.0) for item in instrument.items]
+    answers += [store.AnswerRecord("next_step", text=HOSTILE_TEXT),
+                store.AnswerRecord("remarks", text=SECRET_REMARK)]  # fmt: skip
+    record = store.ResponseRecord("test:hostile-1", ROUND, "test-respondent-hostile", "gouda", None,
+                                  None, "test", datetime(2026, 3, 1, tzinfo=UTC), tuple(answers))  # fmt: skip
+    assert store.store_response(engine, record) == store.STORED
+    yield engine, folder
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def made(sample_store):
+    """Three organisation reports of one round, made in this process (one kept-alive kernel)."""
+    engine, folder = sample_store
+    out = folder / "reports"
+    summary = reports.generate_reports(engine, ROUND, out, units=UNITS, synthetic=True)
+    return engine, out / ROUND, summary
+
+
+def test_every_report_has_html_notebook_and_an_index_entry(made):
+    _, out, summary = made
+    assert (summary.ok, summary.failed, summary.skipped) == (3, 0, 0)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {u: e["status"] for u, e in manifest.items()} == dict.fromkeys(UNITS, "ok")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for unit in UNITS:
+        assert (out / f"{unit}.html").is_file()
+        executed = nbformat.read(out / f"{unit}.ipynb", as_version=4)
+        assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+        assert f'href="{unit}.html"' in index and f'href="{unit}.ipynb"' in index
+    assert "3/3" in index
+
+
+def test_report_shows_no_code_and_reads_as_a_dutch_report(made):
+    _, out, _ = made
+    page = (out / "almere.html").read_text(encoding="utf-8")
+    assert '<html lang="nl">' in page
+    for heading in ("Samenvatting", "Sterke punten", "Prioriteiten"):
+        assert heading in page
+    for code in ("report_sections", "import ", "display(", "load_analysis", "Traceback"):
+        assert code not in page
+    assert 'class="dwp-error"' not in page
+
+
+def test_provenance_names_instrument_snapshot_version_and_parameters(made):
+    engine, out, _ = made
+    page = (out / "woerden.html").read_text(encoding="utf-8")
+    info = store.get_round(engine, ROUND)
+    provenance = page[page.index('id="provenance"') :]
+    assert info.instrument_hash in provenance
+    assert store.snapshot_hash(engine, ROUND) in provenance
+    assert f"data-strategy v{info.instrument_version}" in provenance
+    assert __version__ in provenance
+    assert "&quot;organisation_id&quot;: &quot;woerden&quot;" in provenance
+
+
+def test_rerun_skips_reports_that_are_up_to_date(made):
+    engine, out, _ = made
+    before = {u: (out / f"{u}.html").stat().st_mtime_ns for u in UNITS}
+    again = reports.generate_reports(engine, ROUND, out.parent, units=UNITS, synthetic=True)
+    assert (again.ok, again.skipped) == (0, 3)
+    assert {u: (out / f"{u}.html").stat().st_mtime_ns for u in UNITS} == before
+    forced = reports.generate_reports(engine, ROUND, out.parent, units=["almere"], synthetic=True, force=True)  # fmt: skip
+    assert (forced.ok, forced.skipped) == (1, 0)
+    assert (out / "almere.html").stat().st_mtime_ns > before["almere"]
+
+
+def test_hostile_names_and_free_text_are_shown_escaped_never_as_markup(made):
+    _, out, _ = made
+    page = (out / "gouda.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&quot;org&quot;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(&#x27;vrije tekst&#x27;)&gt;" in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in index and "&lt;script&gt;" in index
+
+
+def test_a_report_holds_no_data_of_another_organisation(made):
+    engine, out, _ = made
+    page = (out / "almere.html").read_text(encoding="utf-8")
+    text = re.sub(r"<script.*?</script>", "", page, flags=re.S)  # plotly.js and figure data aside
+    figures = " ".join(re.findall(r'class="dwp-figure-data">(.*?)</script>', page, flags=re.S))
+    orgs = store.organisations(engine)
+    for org_id, name in zip(orgs["id"], orgs["name"], strict=True):
+        if org_id == "almere":
+            continue
+        for haystack in (text, figures):
+            assert not re.search(rf"\b{re.escape(org_id)}\b", haystack), org_id
+            assert name not in haystack, name
+    respondents = store.load_responses(engine, ROUND)
+    for respondent_id in respondents["respondent_id"]:
+        assert respondent_id not in page
+    assert HOSTILE_TEXT.split(">")[1].strip() not in page  # Gouda's free text
+    assert SECRET_REMARK not in (out / "gouda.html").read_text(encoding="utf-8")
+
+
+def _template_with_cell(tmp_path: Path, source: str, position: int) -> Path:
+    """A copy of the organisation template with an extra code cell at ``position``.
+
+    Position 0 runs before the parameters; position 2 runs right after the parameters that
+    papermill injects behind the ``parameters`` cell.
+    """
+    notebook = nbformat.read(reports.TEMPLATES["organisation"], as_version=4)
+    notebook.cells.insert(position, nbformat.v4.new_code_cell(source))
+    path = tmp_path / "organisation_report.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_failing_report_is_listed_and_does_not_stop_the_others(sample_store, tmp_path, monkeypatch):  # fmt: skip
+    engine, _ = sample_store
+    original = reports.TEMPLATES["organisation"]
+    breaking = "if organisation_id == 'almere':\n    raise RuntimeError('kapotte sectie')"
+    monkeypatch.setitem(reports.TEMPLATES, "organisation", _template_with_cell(tmp_path, breaking, 2))  # fmt: skip
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["--db", str(engine.url), "report", "--round", ROUND,
+                                      "--org", "gouda", "--org", "almere", "--org", "woerden",
+                                      "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 1
+    assert "1 report(s) failed" in result.output
+    folder = out / ROUND
+    assert (folder / "gouda.html").is_file() and (folder / "woerden.html").is_file()
+    assert not (folder / "almere.html").exists()
+    failed_notebook = nbformat.read(folder / "almere.ipynb", as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in failed_notebook.cells for o in c.get("outputs", []))  # fmt: skip
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "RuntimeError: kapotte sectie" in index
+    assert "mislukt" in index
+
+    monkeypatch.setitem(reports.TEMPLATES, "organisation", original)
+    retried = reports.generate_reports(engine, ROUND, out, units=["gouda", "almere", "woerden"], retry_failed=True)  # fmt: skip
+    assert (retried.ok, retried.failed, retried.skipped) == (1, 0, 2)
+    assert (folder / "almere.html").is_file()
+    assert "kapotte sectie" not in (folder / "index.html").read_text(encoding="utf-8")
+
+
+def test_no_variable_of_one_report_survives_into_the_next(sample_store, tmp_path, monkeypatch):
+    engine, _ = sample_store
+    leak_check = "leaked = [n for n in ('view', 'analysis', 'parameters', 'organisation_id') if n in globals()]\nassert not leaked, leaked"  # fmt: skip
+    monkeypatch.setitem(reports.TEMPLATES, "organisation", _template_with_cell(tmp_path, leak_check, 0))  # fmt: skip
+    summary = reports.generate_reports(engine, ROUND, tmp_path / "out", units=["almere", "woerden"])
+    assert (summary.ok, summary.failed) == (2, 0)
+
+
+def test_team_profiles_cover_competences_per_stage_with_pseudonyms(sample_store):
+    engine, folder = sample_store
+    teams = ["gouda-team-financien", "almere-datateam-sociaal-domein"]
+    summary = reports.generate_reports(engine, TEAM_ROUND, folder / "team-reports", units=teams)
+    assert (summary.ok, summary.failed) == (2, 0)
+    page = (folder / "team-reports" / TEAM_ROUND / "gouda-team-financien.html").read_text(encoding="utf-8")  # fmt: skip
+    assert "Teamprofiel: Team Financiën" in page
+    for stage in ("Data", "Informatie", "Kennis", "Besluit"):
+        assert stage in page
+    members = store.load_responses(engine, TEAM_ROUND)
+    for respondent_id in members["respondent_id"]:
+        assert respondent_id not in page
+    assert "Almere" not in page
+
+
+def test_english_report_on_request(sample_store):
+    engine, folder = sample_store
+    out = folder / "english"
+    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="en")
+    assert summary.ok == 1
+    page = (out / ROUND / "woerden.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert "Summary" in page and "Strengths" in page and "Samenvatting" not in page
+
+
+def test_reports_run_on_a_dask_cluster(sample_store):
+    from dask.distributed import LocalCluster
+
+    engine, folder = sample_store
+    out = folder / "dask"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:  # fmt: skip
+        summary = reports.generate_reports(engine, ROUND, out, units=["almere", "woerden"],
+                                           executor="dask", scheduler=cluster.scheduler_address)  # fmt: skip
+    assert (summary.ok, summary.failed) == (2, 0)
+    assert (out / ROUND / "almere.html").is_file() and (out / ROUND / "woerden.ipynb").is_file()
+
+
+@pytest.mark.browser
+def test_pdf_is_printed_on_a4(sample_store):
+    engine, folder = sample_store
+    out = folder / "pdf"
+    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], pdf=True)
+    assert summary.ok == 1, json.loads((out / ROUND / "manifest.json").read_text())
+    pdf = (out / ROUND / "woerden.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert re.search(rb"/MediaBox \[0 0 59[45](\.\d+)? 84[12](\.\d+)?\]", pdf)
+    assert 'href="woerden.pdf"' in (out / ROUND / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_report_renders_every_chart_offline_without_requests_or_errors(made, page):
+    _, out, _ = made
+    report = out / "gouda.html"
+    requests, errors, dialogs = [], [], []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else (requests.append(route.request.url), route.abort()))  # fmt: skip
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(report.as_uri())
+    page.wait_for_selector("body[data-charts-ready='true']", timeout=30_000)
+    figures = page.locator("script.dwp-figure-data").count()
+    assert figures >= 3
+    assert page.locator(".dwp-figure .main-svg").count() >= figures
+    assert page.locator("div.dwp-figure.js-plotly-plot").count() == figures
+    assert requests == [] and errors == [] and dialogs == []
+    assert HOSTILE_NAME in page.locator("h1").inner_text()
