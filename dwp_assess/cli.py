@@ -294,6 +294,38 @@ def demo(
 
 # --- collection (forms) ----------------------------------------------------------
 
+
+@app.command()
+def collect(
+    round_id: Annotated[str, typer.Option("--round", help="Round whose form to serve.")],
+    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8866,
+) -> None:
+    """Serve the questionnaire form with Voilà on localhost and print the links to share."""
+    from dwp_assess.collect import serve
+
+    serve(engine(), round_id, port, state.db, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
+
+
+@app.command("export-form")
+def export_form(
+    instrument: Annotated[str, typer.Option(help="Instrument id, e.g. data-strategy.")],
+    fmt: Annotated[str, typer.Option("--format", help="Form format: xlsform.")] = "xlsform",
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (default: ID-vN.xlsform.xlsx).")
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option(help="Instrument version (default: newest).")
+    ] = None,
+) -> None:
+    """Write an instrument as a form for survey tools (XLSForm: KoboToolbox, ODK)."""
+    from dwp_assess.xlsform import write_xlsform
+
+    if fmt != "xlsform":
+        raise ValueError(f"unknown form format '{fmt}'; supported: xlsform")
+    path = write_xlsform(get_instrument(instrument, version), out, engine())
+    console.print(f"written: {path}", highlight=False)
+
+
 # --- reports -----------------------------------------------------------------------
 
 

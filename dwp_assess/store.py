@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from dwp_assess.questionnaire import Instrument
 
@@ -488,9 +489,36 @@ def _ensure_respondent(conn: Connection, rec: ResponseRecord) -> None:
 
 
 def store_response(engine: Engine, rec: ResponseRecord) -> str:
-    """Write one response in its own transaction (used by the form)."""
-    with engine.begin() as conn:
-        return write_response(conn, rec)
+    """Write one response in its own transaction (used by the form).
+
+    Safe against a concurrent insert of the same ``response_id`` (a double submit
+    reaching two connections): the loser's unique-constraint error is turned into
+    ``"present"`` (or ``"conflict"`` when the stored content differs).
+    """
+    try:
+        with engine.begin() as conn:
+            outcome = write_response(conn, rec)
+    except IntegrityError:
+        with engine.connect() as conn:
+            found = conn.execute(
+                select(response.c.content_hash).where(response.c.response_id == rec.response_id)
+            ).scalar()
+        if found is None:
+            raise
+        return PRESENT if found == rec.content_hash() else CONFLICT
+    if outcome == STORED:
+        _snapshot_organisation(engine, rec)
+    return outcome
+
+
+def _snapshot_organisation(engine: Engine, rec: ResponseRecord) -> None:
+    """Snapshot the organisation's CBS code for the round, as an import does; a concurrent
+    writer may have done it first, which is fine."""
+    try:
+        with engine.begin() as conn:
+            ensure_round_organisations(conn, rec.round_id, {rec.organisation_id})
+    except IntegrityError:
+        pass
 
 
 def record_quarantine(conn: Connection, rows: Sequence[dict]) -> None:
@@ -604,6 +632,31 @@ def response_counts(engine: Engine) -> pd.DataFrame:
         .group_by(response.c.round_id, respondent.c.organisation_id)
         .order_by(response.c.round_id, respondent.c.organisation_id)
     )
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def response_counts_by_team(
+    engine: Engine, round_id: str, organisation_id: str | None = None
+) -> pd.DataFrame:
+    """Responses per organisation and team of a round: counts only, never answers.
+
+    Columns: organisation_id, team_id (None for responses without a team), responses.
+    The facilitator's live count during a team session reads this.
+    """
+    query = (
+        select(
+            respondent.c.organisation_id,
+            respondent.c.team_id,
+            func.count(response.c.response_id).label("responses"),
+        )
+        .join(respondent, respondent.c.id == response.c.respondent_id)
+        .where(response.c.round_id == round_id)
+        .group_by(respondent.c.organisation_id, respondent.c.team_id)
+        .order_by(respondent.c.organisation_id, respondent.c.team_id)
+    )
+    if organisation_id is not None:
+        query = query.where(respondent.c.organisation_id == organisation_id)
     with engine.connect() as conn:
         return pd.read_sql(query, conn)
 

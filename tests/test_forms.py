@@ -1,0 +1,332 @@
+"""The questionnaire form without a browser: context from links, validation, idempotent submit,
+a failed write that keeps the answers, the own result, concurrent respondents."""
+
+from __future__ import annotations
+
+import html
+import multiprocessing
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dwp_assess import forms, registry, store
+from dwp_assess.messages import t
+from dwp_assess.scoring import score_round
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+ROUND = "competences-2026"
+ORG_ROUND = "data-strategy-2026"
+
+
+@pytest.fixture
+def form_engine(engine, competences, data_strategy):
+    registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
+    store.create_round(engine, competences, "2026")
+    store.create_round(engine, data_strategy, "2026")
+    return engine
+
+
+def make_form(engine, round_id=ROUND, org="gouda", team="gouda-team-financien", lang="nl", **kw):
+    ctx = forms.resolve_context(engine, round_id, org, team, lang)
+    return forms.QuestionnaireForm(engine, ctx, **kw)
+
+
+def fill(form, seed: int = 0) -> dict[str, str]:
+    """Answer every item (a pattern that depends on ``seed``) and the role; return the keys."""
+    chosen = {}
+    for n, (item_id, radio) in enumerate(form.radios.items()):
+        key = radio.options[(n + seed) % len(radio.options)][1]
+        radio.value = key
+        chosen[item_id] = key
+    if form.role is not None:
+        form.role.value = form.role.options[seed % len(form.role.options)][1]
+    return chosen
+
+
+def stored_answers(engine, round_id=ROUND) -> pd.DataFrame:
+    return store.load_answers(engine, round_id)
+
+
+def as_keys(frame: pd.DataFrame) -> dict[str, str]:
+    """Stored answers back to the form's option keys."""
+    return {
+        r.item_id: (r.code if isinstance(r.code, str) else str(int(r.value)))
+        for r in frame.itertuples()
+        if not isinstance(r.text, str)
+    }
+
+
+# -- links and context ---------------------------------------------------------------
+
+
+def test_query_overrides_parameters():
+    defaults = {"round_id": "a", "organisation_id": "b", "team_id": None, "lang": "nl", "view": "form"}  # fmt: skip
+    got = forms.parameters_from_query("round=x&org=gouda&team=&lang=en&foo=1", defaults)
+    assert got == {"round_id": "x", "organisation_id": "gouda", "team_id": None, "lang": "en", "view": "form"}  # fmt: skip
+    assert forms.parameters_from_query(None, defaults) == defaults
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (("nope", "gouda", None, "nl"), "form.error.unknown_round"),
+        ((ROUND, "atlantis", None, "nl"), "form.error.unknown_organisation"),
+        ((ROUND, None, None, "nl"), "form.error.missing_organisation"),
+        ((ROUND, "gouda", "almere-programma-energietransitie", "nl"), "form.error.unknown_team"),
+        ((ROUND, "gouda", None, "de"), "form.error.unknown_language"),
+    ],
+)
+def test_bad_links_give_a_clear_message(form_engine, args, key):
+    with pytest.raises(forms.FormError) as err:
+        forms.resolve_context(form_engine, *args)
+    assert err.value.key == key
+    assert err.value.text("nl") == t(key, "nl", **err.value.values)
+
+
+def test_bad_link_page_is_dutch_and_has_no_traceback(form_engine, sqlite_url):
+    widget = forms.app(ROUND, "gouda", None, "nl", database_url=sqlite_url, query="round=nope")
+    assert "dwp-error" in widget._dom_classes
+    assert t("form.error_heading", "nl") in widget.value
+    assert "nope" in widget.value and "Traceback" not in widget.value
+
+
+def test_closed_round_refuses_answers(form_engine):
+    store.close_round(form_engine, ROUND)
+    with pytest.raises(forms.FormError, match="closed"):
+        forms.resolve_context(form_engine, ROUND, "gouda", "gouda-team-financien")
+
+
+def test_round_env_sets_the_default_round(form_engine, sqlite_url, monkeypatch, data_strategy):
+    monkeypatch.setenv(forms.ROUND_ENV, ORG_ROUND)
+    widget = forms.app(ROUND, "gouda", None, database_url=sqlite_url, query="")
+    header = widget.children[1].value
+    assert html.escape(data_strategy.title.nl) in header
+
+
+# -- the form's content ---------------------------------------------------------------
+
+
+def test_one_page_per_dimension_with_scale_labels_and_special_options(form_engine, data_strategy):
+    form = make_form(form_engine, ORG_ROUND, team=None)
+    assert len(form.pages) == len(data_strategy.dimensions) + 2
+    labels = [label for label, _ in form.radios["VS1"].options]
+    scale = data_strategy.scale_of("VS1")
+    assert labels == [p.label.nl for p in scale.points] + [s.label.nl for s in scale.special]
+    assert [key for _, key in form.radios["VS1"].options][-2:] == ["dont_know", "not_applicable"]
+    assert form.team is None  # organisation instrument: no team question
+
+
+def test_competence_form_offers_dont_know_but_not_na(form_engine):
+    keys = [key for _, key in make_form(form_engine).radios["LIT1"].options]
+    assert keys == ["1", "2", "3", "4", "5", "dont_know"]
+
+
+def test_english_texts(form_engine, competences):
+    form = make_form(form_engine, lang="en")
+    assert form.radios["LIT1"].options[0][0] == competences.scale_of("LIT1").points[0].label.en
+    assert form.next.description == t("form.next", "en")
+    assert t("form.progress", "en", n=1, total=len(form.pages)) in form.progress_text.value
+
+
+def test_team_chosen_on_the_form_when_the_link_names_none(form_engine):
+    form = make_form(form_engine, team=None)
+    assert [tid for _, tid in form.team.options] == ["gouda-programma-energietransitie", "gouda-team-financien"]  # fmt: skip
+    form._on_next()
+    assert t("form.missing_team", "nl") in form.message.value
+    form.team.value = "gouda-team-financien"
+    form.role.value = "lawyer"
+    form._on_next()
+    assert form.page == 1
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def test_next_names_the_missing_questions_of_the_page(form_engine):
+    form = make_form(form_engine)
+    form._on_next()
+    assert form.page == 0 and t("form.missing_role", "nl") in form.message.value
+    form.role.value = "data_scientist"
+    form._on_next()
+    assert form.page == 1 and form.message.value == ""
+    form.radios["LIT1"].value = "3"
+    form.radios["LIT3"].value = "dont_know"
+    form._on_next()
+    assert form.page == 1
+    assert "vraag 2, 4" in form.message.value
+
+
+def test_submit_lists_what_is_missing_per_part_and_stores_nothing(form_engine, competences):
+    form = make_form(form_engine)
+    fill(form)
+    form.radios["CRIT2"].value = None
+    form.radios["POL1"].value = None
+    assert form.submit() is None
+    message = form.message.value
+    assert competences.dimension_by_id["critical_thinking"].label.nl in message
+    assert competences.dimension_by_id["political_savvy"].label.nl in message
+    assert stored_answers(form_engine).empty
+
+
+# -- submit -----------------------------------------------------------------------------------
+
+
+def test_submit_stores_exactly_the_answers(form_engine, competences):
+    form = make_form(form_engine)
+    chosen = fill(form, seed=2)
+    form.texts["team_expectation"].value = "  Betere <b>besluiten</b>  "
+    assert form.submit() == store.STORED
+    answers = stored_answers(form_engine)
+    assert set(answers["response_id"]) == {form.response_id}
+    assert as_keys(answers) == chosen
+    text = answers.loc[answers["item_id"] == "team_expectation", "text"].item()
+    assert text == "Betere <b>besluiten</b>"
+    assert answers["team_id"].unique().tolist() == ["gouda-team-financien"]
+    assert answers["role"].unique().tolist() == [form.role.value]
+    assert answers.loc[answers["code"].notna(), "value"].isna().all()
+    responses = store.load_responses(form_engine, ROUND)
+    assert responses["source"].tolist() == ["form"]
+    assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == ["gouda"]  # fmt: skip
+
+
+def test_double_submit_stores_one_response(form_engine):
+    form = make_form(form_engine)
+    fill(form)
+    form._on_submit()
+    form._on_submit()
+    record = forms.build_record(form.ctx, form.response_id, form.answers(), form.role.value, form.team_id())  # fmt: skip
+    assert store.store_response(form_engine, record) == store.PRESENT
+    assert len(store.load_responses(form_engine, ROUND)) == 1
+
+
+def test_response_id_is_made_at_form_start_and_differs_per_form(form_engine):
+    a, b = make_form(form_engine), make_form(form_engine)
+    assert a.response_id != b.response_id and a.response_id.startswith("form:")
+    fill(a)
+    a.submit()
+    assert a.record.response_id == a.response_id
+
+
+def test_failed_write_says_so_and_keeps_the_answers(form_engine):
+    calls = []
+
+    def flaky(engine, record):
+        calls.append(record.response_id)
+        if len(calls) == 1:
+            raise store.StoreError("database is locked")
+        return store.store_response(engine, record)
+
+    form = make_form(form_engine, writer=flaky)
+    chosen = fill(form, seed=1)
+    form.show_page(len(form.pages) - 1)
+    assert form.submit() is None
+    assert "StoreError" in form.message.value
+    assert html.escape(t("form.save_failed", "nl", error="StoreError")) == form.message.value
+    assert form.answers() == chosen and not form.saved
+    assert form.submit_button.disabled is False
+    assert form.body.children == (form.pages[-1],)
+    assert stored_answers(form_engine).empty
+    assert form.submit() == store.STORED
+    assert calls == [form.response_id, form.response_id]
+    assert as_keys(stored_answers(form_engine)) == chosen
+
+
+def test_conflicting_content_under_the_same_id_is_not_overwritten(form_engine):
+    form = make_form(form_engine)
+    fill(form)
+    record = forms.build_record(form.ctx, form.response_id, {"LIT1": "1"}, "lawyer", form.team_id())
+    store.store_response(form_engine, record)
+    assert form.submit() == store.CONFLICT
+    assert t("form.save_conflict", "nl")[:30] in form.message.value
+    assert len(stored_answers(form_engine)) == 1
+
+
+# -- the own result ------------------------------------------------------------------------------
+
+
+def test_own_result_matches_the_scoring_of_the_store(form_engine, competences):
+    form = make_form(form_engine)
+    fill(form, seed=3)
+    form.submit()
+    own = forms.own_scores(form.ctx, form.record).set_index("dimension_id")
+    reference = score_round(stored_answers(form_engine), competences).set_index("dimension_id")
+    pd.testing.assert_series_equal(own["score"], reference["score"], check_names=False)
+    result = form.body.children[0].value
+    assert forms.receipt_code(form.response_id) in result
+    assert "<svg" in result and result.count("<tr>") == len(competences.dimensions) + 1
+    assert form.nav.layout.display == "none"
+
+
+def test_receipt_code_points_to_the_response():
+    code = forms.receipt_code("form:7f3a91c2aaaa")
+    assert code == "7F3A-91C2"
+
+
+def test_facilitator_count_shows_counts_not_answers(form_engine):
+    for seed in range(3):
+        form = make_form(form_engine)
+        fill(form, seed)
+        form.texts["team_expectation"].value = f"geheim {seed}"
+        form.submit()
+    table = forms.count_table(form_engine, ROUND, "gouda", "nl")
+    assert 'data-team="gouda-team-financien">3<' in table
+    assert "geheim" not in table
+    counter = forms.ResponseCounter(form_engine, ROUND, "gouda", "nl")
+    assert ">3<" in counter.table.value
+    assert forms.count_table(form_engine, ORG_ROUND, "gouda", "nl").count(t("collect.count_none", "nl")) == 1  # fmt: skip
+
+
+# -- concurrency ------------------------------------------------------------------------------------
+
+
+def _respondent(url: str, seed: int, barrier, results) -> None:
+    """One respondent in its own process (as a Voilà kernel is): fill, wait, submit."""
+    engine = store.connect(url)
+    form = make_form(engine)
+    chosen = fill(form, seed)
+    form.texts["team_expectation"].value = f"respondent {seed}"
+    barrier.wait()
+    outcome = form.submit()
+    results.put((seed, form.response_id, outcome, chosen, form.message.value))
+
+
+def test_concurrent_respondents_each_stored_once(form_engine, sqlite_url):
+    n = 12
+    form_engine.dispose()
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=_respondent, args=(sqlite_url, s, barrier, results)) for s in range(n)]  # fmt: skip
+    for p in procs:
+        p.start()
+    got = [results.get(timeout=120) for _ in range(n)]
+    for p in procs:
+        p.join(30)
+    assert all(outcome == store.STORED for _, _, outcome, _, _ in got), got
+    answers = stored_answers(form_engine)
+    assert answers["response_id"].nunique() == n
+    for seed, response_id, _, chosen, _ in got:
+        own = answers[answers["response_id"] == response_id]
+        assert as_keys(own) == chosen
+        assert own.loc[own["item_id"] == "team_expectation", "text"].item() == f"respondent {seed}"
+    assert len(store.load_responses(form_engine, ROUND)) == n
+
+
+def test_concurrent_insert_of_the_same_response_id(form_engine):
+    form = make_form(form_engine)
+    fill(form)
+    record = forms.build_record(form.ctx, form.response_id, form.answers(), form.role.value, form.team_id())  # fmt: skip
+    barrier, outcomes = threading.Barrier(8), []
+
+    def write():
+        barrier.wait()
+        outcomes.append(store.store_response(form_engine, record))
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(outcomes) == ["present"] * 7 + ["stored"]
+    assert len(store.load_responses(form_engine, ROUND)) == 1
