@@ -41,8 +41,8 @@ def tag(name: str, content: str = "", cls: str | None = None) -> str:
 
 
 def table(header: list[str], rows: list[list[str]], cls: str = "dwp-table") -> str:
-    """A table from already-escaped cell HTML."""
-    head = "".join(tag("th", h) for h in header)
+    """A table: header cells are plain text (escaped here), body cells already-escaped HTML."""
+    head = "".join(tag("th", esc(h)) for h in header)
     body = "".join(tag("tr", "".join(tag("td", c) for c in row)) for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -241,15 +241,16 @@ def methods(instrument: Instrument, lang: str) -> Html:
 
 def provenance(meta: dict, parameters: dict, lang: str) -> Html:
     """Instrument, version and hash, data snapshot, package version, parameters, time."""
-    rows = [
-        ["instrument", esc(f"{meta['instrument_id']} v{meta['instrument_version']}")],
-        ["instrument hash", esc(meta.get("instrument_hash", ""))],
-        ["data snapshot", esc(meta.get("snapshot_hash", ""))],
-        ["dwp-assess", esc(__version__)],
-        ["parameters", esc(json.dumps(parameters, ensure_ascii=False, sort_keys=True))],
-        ["analysis computed at", esc(meta.get("computed_at", ""))],
-        ["generated at", esc(pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"))],
-    ]
+    values = {
+        "instrument": f"{meta['instrument_id']} v{meta['instrument_version']}",
+        "instrument_hash": meta.get("instrument_hash", ""),
+        "snapshot": meta.get("snapshot_hash", ""),
+        "package": __version__,
+        "parameters": json.dumps(parameters, ensure_ascii=False, sort_keys=True),
+        "computed_at": meta.get("computed_at", ""),
+        "generated_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+    }
+    rows = [[esc(t(f"report.provenance.{key}", lang)), esc(value)] for key, value in values.items()]
     return section(t("report.provenance", lang), table(["", ""], rows, "dwp-table dwp-provenance"), "provenance")  # fmt: skip
 
 
@@ -268,7 +269,7 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
                         ("report.covered", "met") if met else ("report.not_covered", "gap"))  # fmt: skip
             cells.append(f'<span class="dwp-cell dwp-{cls}">{esc(t(key, lang))}</span>')
         rows.append(cells)
-    header_row = [t("report.dimension", lang), t("report.rule", lang)] + [t(f"chart.stage.{s}", lang) for s in DIKW_STAGES]  # fmt: skip
+    header_row = [t("report.competence", lang), t("report.rule", lang)] + [t(f"chart.stage.{s}", lang) for s in DIKW_STAGES]  # fmt: skip
     threshold = number(instrument.scoring.coverage_threshold, 0, lang)
     body = tag("p", esc(t("report.coverage_intro", lang, threshold=threshold))) + table(
         header_row, rows
