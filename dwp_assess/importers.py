@@ -374,15 +374,22 @@ def import_file(
     built = _dedupe_in_file(list(_build(normalised.frame, ctx, f"{fmt}:{path.name}")))
     quarantined = _write(engine, summary, table.sha256, built, strict)
     if quarantined:
-        folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(info.id)
+        folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
         summary.quarantine_csv = write_quarantine_csv(
             folder / f"{path.stem}.quarantine.csv", quarantined
         )
     return summary
 
 
-def default_quarantine_dir(round_id: str) -> Path:
-    """``data/quarantine/<round>/`` in the project: never next to the source file."""
+def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
+    """``quarantine/<round>/`` beside a SQLite store file, else under the project's ``data/``.
+
+    Never next to the source file (raw files stay untouched), and never in the project when
+    the store lives elsewhere (a test's or another analyst's store).
+    """
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        return Path(database).resolve().parent / "quarantine" / round_id
     return store.project_root() / "data" / "quarantine" / round_id
 
 

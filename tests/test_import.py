@@ -11,6 +11,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -122,6 +123,17 @@ def test_row_problems_are_quarantined_with_reasons(loaded, data_strategy, tmp_pa
     assert quarantine[7] == "unknown role 'wethouder'"
     written = pd.read_csv(summary.quarantine_csv, dtype=str, keep_default_na=False)
     assert written["reason"].tolist() == quarantine.tolist()
+
+
+def test_quarantine_csv_goes_beside_the_store_never_into_the_project(loaded, data_strategy, tmp_path):  # fmt: skip
+    records = rows(data_strategy, n=2)
+    records[1]["organisation_id"] = "Gemeente Goudaa"
+    (tmp_path / "in").mkdir()
+    source = write_csv(tmp_path / "in" / "export.csv", records)
+    summary = import_file(loaded, source, ROUND)
+    store_folder = Path(loaded.url.database).parent
+    assert summary.quarantine_csv == store_folder / "quarantine" / ROUND / "export.quarantine.csv"
+    assert sorted(p.name for p in source.parent.iterdir()) == ["export.csv"]  # source untouched
 
 
 def test_organisation_by_name_or_cbs_code(loaded, data_strategy, tmp_path):
@@ -236,11 +248,12 @@ def test_hostile_text_is_stored_as_text_and_neutralised_in_quarantine_csv(
 def test_source_file_is_never_modified(loaded, data_strategy, tmp_path):
     records = rows(data_strategy)
     records[1]["organisation_id"] = "nowhere"
-    path = write_csv(tmp_path / "x.csv", records, ";", "cp1252")
+    (tmp_path / "in").mkdir()
+    path = write_csv(tmp_path / "in" / "x.csv", records, ";", "cp1252")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     import_file(loaded, path, ROUND)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dwp.sqlite", "dwp.sqlite-shm", "dwp.sqlite-wal", "x.csv"]  # fmt: skip
+    assert sorted(p.name for p in path.parent.iterdir()) == ["x.csv"]  # nothing written beside it
 
 
 def test_team_instrument_requires_a_known_team(loaded, competences, tmp_path):
