@@ -72,6 +72,7 @@ def jupyter_dirs(data_dir: Path) -> dict[str, str]:
         "IPYTHONDIR": str(base / "ipython"),
         "MPLCONFIGDIR": str(base / "matplotlib"),
         "JUPYTER_PLATFORM_DIRS": "1",
+        "TMPDIR": str(base / "tmp"),
     }
 
 
@@ -92,12 +93,14 @@ def server_env(
 
 def voila_command(
     port: int,
+    data_dir: Path,
     notebook: Path = NOTEBOOK,
     cull_idle: int = CULL_IDLE_SECONDS,
     cull_interval: int = CULL_INTERVAL_SECONDS,
     iopub_timeout: int = IOPUB_TIMEOUT_SECONDS,
 ) -> list[str]:
-    """The Voilà command line: localhost only, no browser, culling and iopub options."""
+    """The Voilà command line: localhost only, no browser, culling and iopub options, kernel
+    connection files under ``data_dir`` (Voilà's default is the system's temp folder)."""
     return [
         sys.executable, "-m", "voila", str(notebook),
         "--no-browser",
@@ -108,6 +111,7 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={cull_interval}",
         f"--VoilaExecutor.iopub_timeout={iopub_timeout}",
         "--VoilaConfiguration.show_tracebacks=False",
+        f"--Voila.connection_dir_root={jupyter_dirs(data_dir)['JUPYTER_RUNTIME_DIR']}",
     ]  # fmt: skip
 
 
@@ -167,8 +171,9 @@ def start(
     """Start Voilà in the background (own process group); ``stop`` ends it and its kernels."""
     if not port_free(port):
         raise CollectError(t("collect.port_in_use", "en", port=port))
+    data_dir = data_dir or store.project_root() / "data"
     return subprocess.Popen(
-        voila_command(port, notebook, **options),
+        voila_command(port, data_dir, notebook, **options),
         env=server_env(round_id, database_url, data_dir),
         cwd=store.project_root(),
         stdout=subprocess.DEVNULL,
@@ -236,8 +241,11 @@ def serve(
         echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
         echo(f"  {who}: {t('collect.link_count', 'en')} {link.count_url}")
     echo(t("collect.stop_hint", "en"))
+    data_dir = store.project_root() / "data"
     process = subprocess.Popen(
-        voila_command(port), env=server_env(round_id, database_url), cwd=store.project_root()
+        voila_command(port, data_dir),
+        env=server_env(round_id, database_url, data_dir),
+        cwd=store.project_root(),
     )
     try:
         code = process.wait()
