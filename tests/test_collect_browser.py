@@ -258,3 +258,46 @@ def test_links_per_team_and_server_writes_only_under_its_data_folder(server):
     assert found[0].count_url.endswith("view=count")
     runtime = folder / "data" / "jupyter" / "runtime"
     assert any(p.name.startswith("voila_") for p in runtime.iterdir())  # kernel connection files
+
+
+def test_collect_command_prints_links_serves_and_stops_on_ctrl_c(server, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    _, engine, folder = server
+    port = collect.free_port()
+    env = {**os.environ, "DWP_DATABASE_URL": str(engine.url), "DWP_DATA_DIR": str(tmp_path)}
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "dwp_assess", "collect", "--round", ROUND, "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        lines = []
+        while not any("Ctrl+C" in line for line in lines):
+            line = cli.stdout.readline()
+            assert line, cli.stderr.read()
+            lines.append(line)
+        collect.wait_until_ready(collect.base_url(port), timeout=60)
+        text = "".join(lines)
+        link = (
+            f"http://127.0.0.1:{port}/?round={ROUND}&organisation=gouda&team=gouda-team-financien"
+        )
+        assert link in text
+        assert f"http://127.0.0.1:{port}/?round={ROUND}&organisation=gouda&view=count" in text
+        children = psutil.Process(cli.pid).children(recursive=True)
+        assert (tmp_path / "jupyter" / "runtime").is_dir()
+    finally:
+        os.killpg(cli.pid, signal.SIGINT)
+        try:
+            cli.wait(30)
+        finally:
+            if cli.poll() is None:
+                os.killpg(cli.pid, signal.SIGKILL)
+    time.sleep(0.5)
+    assert cli.returncode == 0
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
