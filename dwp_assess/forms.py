@@ -283,6 +283,12 @@ def own_scores(ctx: FormContext, record: store.ResponseRecord) -> pd.DataFrame:
     return scores.reset_index(drop=True)
 
 
+def decimal(value: float, lang: str) -> str:
+    """A score with one decimal, with a decimal comma in Dutch (3,7) and a point in English."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
 def result_chart_svg(scores: pd.DataFrame, instrument: Instrument, lang: str) -> str:
     """One horizontal bar chart of the own scores as inline SVG (works offline, no scripts)."""
     low, high = instrument.scales[0].min, instrument.scales[0].max
@@ -300,7 +306,9 @@ def result_chart_svg(scores: pd.DataFrame, instrument: Instrument, lang: str) ->
         if pd.notna(row.score):
             width = bar_w * (row.score - low) / (high - low) if high > low else 0
             parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.0f}" height="18" fill="#0072B2"/>')  # fmt: skip
-            parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 16}">{row.score:.1f}</text>')
+            parts.append(
+                f'<text x="{label_w + bar_w + 8}" y="{y + 16}">{decimal(row.score, lang)}</text>'
+            )
         else:
             parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 16}">–</text>')
     parts.append("</svg>")
@@ -314,7 +322,7 @@ def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(r.label)}</td>"
         + (
-            f"<td>{r.score:.1f}</td><td>{r.level} – {html.escape(str(r.level_label))}</td>"
+            f"<td>{decimal(r.score, lang)}</td><td>{r.level} – {html.escape(str(r.level_label))}</td>"
             if pd.notna(r.score)
             else f'<td colspan="2">{html.escape(t("form.result_no_score", lang))}</td>'
         )

@@ -330,3 +330,8 @@ def test_concurrent_insert_of_the_same_response_id(form_engine):
         th.join()
     assert sorted(outcomes) == ["present"] * 7 + ["stored"]
     assert len(store.load_responses(form_engine, ROUND)) == 1
+
+
+def test_scores_use_a_decimal_comma_in_dutch():
+    assert forms.decimal(3.66, "nl") == "3,7"
+    assert forms.decimal(3.66, "en") == "3.7"
