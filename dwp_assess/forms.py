@@ -697,6 +697,9 @@ def app(
                 raise FormError("form.error.unknown_language", language=p["lang"])
             if store.get_round(engine, p["round_id"], missing_ok=True) is None:
                 raise FormError("form.error.unknown_round", round=p["round_id"])
+            org = p["organisation_id"]
+            if org and org not in set(store.organisations(engine)["id"]):
+                raise FormError("form.error.unknown_organisation", organisation=org)
             counter = ResponseCounter(engine, p["round_id"], p["organisation_id"], p["lang"])
             counter.start()
             return counter.widget

@@ -335,3 +335,10 @@ def test_concurrent_insert_of_the_same_response_id(form_engine):
 def test_scores_use_a_decimal_comma_in_dutch():
     assert forms.decimal(3.66, "nl") == "3,7"
     assert forms.decimal(3.66, "en") == "3.7"
+
+
+def test_count_page_refuses_an_unknown_organisation(form_engine, sqlite_url):
+    good = forms.app(ROUND, "gouda", None, view="count", database_url=sqlite_url, query="")
+    assert "dwp-form" in good._dom_classes
+    bad = forms.app(ROUND, "gouda", None, database_url=sqlite_url, query="view=count&org=xx")
+    assert "dwp-error" in bad._dom_classes and "xx" in bad.value
