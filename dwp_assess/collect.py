@@ -62,11 +62,6 @@ class Link:
 # -- configuration ------------------------------------------------------------------
 
 
-def default_data_dir() -> Path:
-    """``DWP_DATA_DIR``, else ``data/`` in the project: where the server's Jupyter folders go."""
-    return Path(os.environ.get("DWP_DATA_DIR") or store.project_root() / "data")
-
-
 def jupyter_dirs(data_dir: Path) -> dict[str, str]:
     """Environment variables that keep Jupyter, IPython and matplotlib inside ``data_dir``."""
     base = Path(data_dir).resolve() / "jupyter"
@@ -85,7 +80,7 @@ def server_env(
     round_id: str, database_url: str | None = None, data_dir: Path | None = None
 ) -> dict[str, str]:
     """The environment of the Voilà server and its kernels: store, round, Jupyter folders."""
-    data_dir = data_dir or default_data_dir()
+    data_dir = data_dir or store.data_dir()
     env = dict(os.environ)
     env.update(jupyter_dirs(data_dir))
     env["DWP_DATABASE_URL"] = store.database_url(database_url)
@@ -176,7 +171,7 @@ def start(
     """Start Voilà in the background (own process group); ``stop`` ends it and its kernels."""
     if not port_free(port):
         raise CollectError(t("collect.port_in_use", "en", port=port))
-    data_dir = data_dir or default_data_dir()
+    data_dir = data_dir or store.data_dir()
     return subprocess.Popen(
         voila_command(port, data_dir, notebook, **options),
         env=server_env(round_id, database_url, data_dir),
@@ -246,7 +241,7 @@ def serve(
         echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
         echo(f"  {who}: {t('collect.link_count', 'en')} {link.count_url}")
     echo(t("collect.stop_hint", "en"))
-    data_dir = default_data_dir()
+    data_dir = store.data_dir()
     process = subprocess.Popen(
         voila_command(port, data_dir),
         env=server_env(round_id, database_url, data_dir),

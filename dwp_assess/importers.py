@@ -382,7 +382,7 @@ def import_file(
 
 
 def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
-    """``quarantine/<round>/`` beside a SQLite store file, else under the project's ``data/``.
+    """``quarantine/<round>/`` beside a SQLite store file, else under ``store.data_dir()``.
 
     Never next to the source file (raw files stay untouched), and never in the project when
     the store lives elsewhere (a test's or another analyst's store).
@@ -390,7 +390,7 @@ def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
     database = engine.url.database
     if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
         return Path(database).resolve().parent / "quarantine" / round_id
-    return store.project_root() / "data" / "quarantine" / round_id
+    return store.data_dir() / "quarantine" / round_id
 
 
 def _write(engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool) -> list:

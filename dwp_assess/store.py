@@ -188,6 +188,12 @@ def project_root(start: Path | None = None) -> Path:
     return start
 
 
+def data_dir() -> Path:
+    """``DWP_DATA_DIR``, else ``data/`` in the project: working files that are not the store
+    (the form server's Jupyter folders, quarantine CSVs of a store that is not a local file)."""
+    return Path(os.environ.get("DWP_DATA_DIR") or project_root() / "data")
+
+
 def default_db_path() -> Path:
     """The default SQLite file: ``data/dwp.sqlite`` in the project root."""
     return project_root() / DEFAULT_DB_NAME

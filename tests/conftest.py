@@ -13,9 +13,10 @@ from dwp_assess.questionnaire import get_instrument
 
 
 @pytest.fixture(autouse=True)
-def _no_default_database(monkeypatch):
-    """Keep tests away from a developer's DWP_DATABASE_URL."""
+def _no_default_database(monkeypatch, tmp_path_factory):
+    """Keep tests away from a developer's DWP_DATABASE_URL and the project's data/ folder."""
     monkeypatch.delenv("DWP_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
 
 
 @pytest.fixture(scope="session")
