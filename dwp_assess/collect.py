@@ -3,7 +3,7 @@
 ``dwp-assess collect --round ROUND`` runs Voilà on ``notebooks/collect.ipynb`` on
 localhost and prints one link per organisation (organisation instruments) or per
 team (team instruments), plus the facilitator's count page. Each page load starts
-a kernel (about 50 MB, see ``docs/collect.md``), so the server is run with:
+a kernel (about 100 MiB of its own, 166 MiB RSS: ``docs/collect.md``), so the server is run with:
 
 - kernel culling: a closed page cannot stop its kernel (Voilà refuses the page's
   shutdown call for a missing ``_xsrf``), so idle kernels without a connected page

@@ -261,6 +261,12 @@ def _upsert(conn: Connection, table: Table, rows: Iterable[dict]) -> int:
     return touched
 
 
+def read_frame(engine: Engine, query) -> pd.DataFrame:
+    """The rows of a query as a DataFrame, read in a connection of its own."""
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
 def upsert_organisations(engine: Engine, rows: Sequence[dict]) -> int:
     """Add or update organisations (id, name, kind, cbs_code, size_class, urbanisation)."""
     with engine.begin() as conn:
@@ -274,13 +280,11 @@ def upsert_teams(engine: Engine, rows: Sequence[dict]) -> int:
 
 
 def organisations(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(select(organisation).order_by(organisation.c.id), conn)
+    return read_frame(engine, select(organisation).order_by(organisation.c.id))
 
 
 def teams(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(select(team).order_by(team.c.id), conn)
+    return read_frame(engine, select(team).order_by(team.c.id))
 
 
 # -- rounds ----------------------------------------------------------------------
@@ -407,8 +411,7 @@ def load_round_organisations(engine: Engine, round_id: str) -> pd.DataFrame:
         .where(round_organisation.c.round_id == round_id)
         .order_by(organisation.c.id)
     )
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
+    return read_frame(engine, query)
 
 
 # -- responses ------------------------------------------------------------------
@@ -614,16 +617,14 @@ def load_responses(engine: Engine, round_id: str) -> pd.DataFrame:
         .where(response.c.round_id == round_id)
         .order_by(response.c.response_id)
     )
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
+    return read_frame(engine, query)
 
 
 def load_quarantine(engine: Engine, round_id: str | None = None) -> pd.DataFrame:
     query = select(quarantine).order_by(quarantine.c.id)
     if round_id is not None:
         query = query.where(quarantine.c.round_id == round_id)
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
+    return read_frame(engine, query)
 
 
 def response_counts(engine: Engine) -> pd.DataFrame:
@@ -638,8 +639,7 @@ def response_counts(engine: Engine) -> pd.DataFrame:
         .group_by(response.c.round_id, respondent.c.organisation_id)
         .order_by(response.c.round_id, respondent.c.organisation_id)
     )
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
+    return read_frame(engine, query)
 
 
 def response_counts_by_team(
@@ -663,8 +663,7 @@ def response_counts_by_team(
     )
     if organisation_id is not None:
         query = query.where(respondent.c.organisation_id == organisation_id)
-    with engine.connect() as conn:
-        return pd.read_sql(query, conn)
+    return read_frame(engine, query)
 
 
 def snapshot_hash(engine: Engine, round_id: str) -> str:
