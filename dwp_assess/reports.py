@@ -24,7 +24,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
 
-from dwp_assess import __version__, store
+from dwp_assess import __version__, report_execute, store
 from dwp_assess.messages import t
 from dwp_assess.profiles import RoundAnalysis, analyse_round
 from dwp_assess.questionnaire import get_instrument
@@ -177,6 +177,11 @@ def generate_reports(
     console=None,
 ) -> RunSummary:
     """Make every report of a round (see the module docstring); return counts and the index."""
+    if pdf and not Path(report_execute.CHROMIUM).is_file():
+        raise FileNotFoundError(
+            f"--pdf prints with Chromium, not found at {report_execute.CHROMIUM}: "
+            "install it with `apt-get install chromium`"
+        )
     info = store.get_round(engine, round_id)
     previous = previous_round_id or previous_round(engine, round_id)
     out = (out_dir or default_out_dir()) / round_id

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from dwp_assess import __version__, reports, store
+from dwp_assess import __version__, report_execute, reports, store
 from dwp_assess.cli import app
 from dwp_assess.demo import load_sample
 from dwp_assess.questionnaire import get_instrument
@@ -219,6 +219,14 @@ def test_reports_run_on_a_dask_cluster(sample_store):
                                            executor="dask", scheduler=cluster.scheduler_address)  # fmt: skip
     assert (summary.ok, summary.failed) == (2, 0)
     assert (out / ROUND / "almere.html").is_file() and (out / ROUND / "woerden.ipynb").is_file()
+
+
+def test_pdf_without_chromium_is_one_clear_error_before_any_work(sample_store, monkeypatch):
+    engine, folder = sample_store
+    monkeypatch.setattr(report_execute, "CHROMIUM", str(folder / "no-chromium-here"))
+    with pytest.raises(FileNotFoundError, match="apt-get install chromium"):
+        reports.generate_reports(engine, ROUND, folder / "no-pdf", units=["woerden"], pdf=True)
+    assert not (folder / "no-pdf").exists()
 
 
 @pytest.mark.browser
