@@ -18,6 +18,7 @@ catalogue (keys ``form.*`` and ``collect.*``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 import uuid
@@ -28,9 +29,12 @@ from urllib.parse import parse_qs
 
 import ipywidgets as W
 import pandas as pd
+from IPython.display import Javascript, display
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from traitlets import TraitError
 
-from dwp_assess import store
+from dwp_assess import drafts, store
 from dwp_assess.formats import pseudonym
 from dwp_assess.messages import t
 from dwp_assess.questionnaire import LANGUAGES, Instrument, get_instrument
@@ -40,7 +44,7 @@ SOURCE = "form"
 ROUND_ENV = "DWP_COLLECT_ROUND"  # set by ``dwp-assess collect``: the round a bare link opens
 COUNT_REFRESH_SECONDS = 10
 QUERY_NAMES = {"round": "round_id", "organisation": "organisation_id", "org": "organisation_id",
-               "team": "team_id", "lang": "lang", "view": "view"}  # fmt: skip
+               "team": "team_id", "lang": "lang", "view": "view", "draft": "draft_id"}  # fmt: skip
 
 # Layout only (no texts): readable radio labels, a visible focus ring, the result chart.
 CSS = """
@@ -206,7 +210,8 @@ def missing_message(
 
 
 def new_response_id() -> str:
-    """A fresh, unguessable response id, made once when the form starts."""
+    """A fresh, unguessable response id, made once when the form starts (its 32 hex digits
+    are also the id of the form's draft)."""
     return f"{SOURCE}:{uuid.uuid4().hex}"
 
 
@@ -376,11 +381,15 @@ class QuestionnaireForm:
         engine: Engine,
         ctx: FormContext,
         writer: Callable[[Engine, store.ResponseRecord], str] = store.store_response,
+        draft_id: str | None = None,
     ):
         self.engine, self.ctx, self.writer = engine, ctx, writer
-        self.response_id = new_response_id()
+        resumed = drafts.is_draft_id(draft_id)
+        self.response_id = f"{SOURCE}:{draft_id}" if resumed else new_response_id()
+        self.draft_id = self.response_id.split(":", 1)[1]
         self.record: store.ResponseRecord | None = None
         self.saved = False
+        self._restoring = True  # no draft is written while the form is built or restored
         lang, ins = ctx.lang, ctx.instrument
         self.radios = {
             item.id: _radio(option_pairs(ins, item.id, lang), ["dwp-item", f"dwp-item-{item.id}"])
@@ -397,7 +406,8 @@ class QuestionnaireForm:
         if ctx.needs_team and not ctx.team_id:
             self.team = _radio([(name, tid) for tid, name in ctx.teams], ["dwp-team"])
         self.texts = {
-            f.id: W.Textarea(layout=W.Layout(width="100%", height="5em")) for f in ins.free_text
+            f.id: W.Textarea(layout=W.Layout(width="100%", height="5em"), continuous_update=False)
+            for f in ins.free_text
         }
         for field_id, widget in self.texts.items():
             widget.add_class(f"dwp-text-{field_id}")
@@ -426,6 +436,11 @@ class QuestionnaireForm:
         )
         self.widget.add_class("dwp-form")
         self.show_page(0)
+        self._resume(resumed)
+        self._restoring = False
+        for widget in [*self.radios.values(), *self.texts.values(), self.role, self.team]:
+            if widget is not None:
+                widget.observe(self.save_draft, names="value")
 
     # -- building ----------------------------------------------------------------------
 
@@ -440,6 +455,7 @@ class QuestionnaireForm:
         other = "en" if lang == "nl" else "nl"
         query = f"?round={ctx.round_id}&organisation={ctx.organisation_id}"
         query += f"&team={ctx.team_id}" if ctx.team_id else ""
+        query += f"&draft={self.draft_id}"  # the answers so far come along to the other language
         who = t("form.organisation", lang, name=ctx.organisation_name)
         if ctx.team_id:
             who += " · " + t("form.team_of", lang, name=ctx.team_name(ctx.team_id))
@@ -459,6 +475,7 @@ class QuestionnaireForm:
             _html(ins.introduction.get(lang)),
             _html(t("form.privacy_heading", lang), tag="h3"),
             _html(ins.privacy.get(lang)),
+            _html(t("form.draft_note", lang)),
             _html(t("form.about_you", lang), tag="h3"),
         ]
         if self.team is not None:
@@ -521,6 +538,53 @@ class QuestionnaireForm:
             per_part=True,
         )
 
+    # -- drafts: a reload gets the answers back ---------------------------------------------
+
+    def state(self) -> dict:
+        """Everything filled in so far, and the page, as the draft keeps it."""
+        return {
+            "answers": {k: v for k, v in self.answers().items() if v},
+            "role": self.role.value if self.role is not None else None,
+            "team": self.team.value if self.team is not None else None,
+            "texts": {k: w.value for k, w in self.texts.items() if w.value},
+            "page": self.page,
+        }
+
+    def save_draft(self, _change=None) -> None:
+        """Keep the state as a draft (on every change; a draft that cannot be written only
+        costs the respondent the reload protection, so the form goes on)."""
+        if self._restoring or self.saved:
+            return
+        with contextlib.suppress(OSError):
+            drafts.save_draft(self.ctx.round_id, self.draft_id, self.state())
+
+    def restore(self, state: dict) -> None:
+        """Put a draft's answers back; values the form no longer offers are left empty."""
+        chosen = [(self.radios.get(k), v) for k, v in state.get("answers", {}).items()]
+        chosen += [(self.role, state.get("role")), (self.team, state.get("team"))]
+        chosen += [(self.texts.get(k), v) for k, v in state.get("texts", {}).items()]
+        for widget, value in chosen:
+            if widget is not None and value is not None:
+                with contextlib.suppress(TraitError, ValueError):
+                    widget.value = value
+        page = state.get("page", 0)
+        self.show_page(page if isinstance(page, int) and 0 <= page < len(self.pages) else 0)
+
+    def _resume(self, resumed: bool) -> None:
+        """After a reload: the result when this form was sent already, else its draft."""
+        if not resumed:
+            return
+        try:
+            sent = store.load_response(self.engine, self.response_id)
+        except SQLAlchemyError:
+            sent = None
+        mine = sent is not None and (sent.round_id, sent.organisation_id) == (self.ctx.round_id, self.ctx.organisation_id)  # fmt: skip
+        if mine:
+            self.saved, self.record = True, sent
+            self._show_result(sent, t("form.already_sent", self.ctx.lang))
+        elif (state := drafts.load_draft(self.ctx.round_id, self.draft_id)) is not None:
+            self.restore(state)
+
     # -- navigation and submit ------------------------------------------------------------
 
     def show_page(self, index: int) -> None:
@@ -532,6 +596,7 @@ class QuestionnaireForm:
         self.previous.disabled = index == 0
         self.next.layout.display = "none" if last else None
         self.submit_button.layout.display = None if last else "none"
+        self.save_draft()
 
     def _on_next(self) -> None:
         problem = self._page_problems(self.page)
@@ -574,14 +639,31 @@ class QuestionnaireForm:
             self.message.value = html.escape(t("form.save_conflict", lang))
             return outcome
         self.saved, self.record = True, record
-        self.message.value = ""
+        drafts.delete_draft(self.ctx.round_id, self.draft_id)
+        self._show_result(record)
+        return outcome
+
+    def _show_result(self, record: store.ResponseRecord, note: str = "") -> None:
+        """Replace the form by the thanks, receipt code and own result."""
+        self.message.value = html.escape(note)
         result = W.HTML(result_html(self.ctx, record))
         result.add_class("dwp-result")
         self.progress.layout.display = "none"
         self.progress_text.value = ""
         self.nav.layout.display = "none"
         self.body.children = [result]
-        return outcome
+
+    def address_keeper(self) -> W.Output:
+        """Puts ``draft=<id>`` in the page's address (without reloading), so that a reload
+        opens this form's draft. Only under Voilà: in JupyterLab the address is the lab's."""
+        keeper = W.Output()
+        if os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+            script = ("(function () { var u = new URL(window.location.href); "
+                      f'u.searchParams.set("draft", "{self.draft_id}"); '
+                      'window.history.replaceState(null, "", u.toString()); })();')  # fmt: skip
+            with keeper:
+                display(Javascript(script))
+        return keeper
 
 
 # -- facilitator: live count per team ------------------------------------------------------
@@ -706,4 +788,5 @@ def app(
         ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"])
     except FormError as exc:
         return error_widget(exc, p["lang"])
-    return QuestionnaireForm(engine, ctx).widget
+    form = QuestionnaireForm(engine, ctx, draft_id=p.get("draft_id"))
+    return W.VBox([form.widget, form.address_keeper()])

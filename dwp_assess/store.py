@@ -520,6 +520,37 @@ def store_response(engine: Engine, rec: ResponseRecord) -> str:
     return outcome
 
 
+def load_response(engine: Engine, response_id: str) -> ResponseRecord | None:
+    """One stored response with its answers, or None (the form shows it again after a reload)."""
+    head = (
+        select(response, respondent.c.organisation_id, respondent.c.team_id, respondent.c.role)
+        .join(respondent, respondent.c.id == response.c.respondent_id)
+        .where(response.c.response_id == response_id)
+    )
+    rows = select(answer.c.item_id, answer.c.value, answer.c.code, answer.c.text).where(
+        answer.c.response_id == response_id
+    )
+    with engine.connect() as conn:
+        found = conn.execute(head).mappings().first()
+        answers = conn.execute(rows.order_by(answer.c.item_id)).all()
+    if found is None:
+        return None
+    return ResponseRecord(
+        response_id=found["response_id"],
+        round_id=found["round_id"],
+        respondent_id=found["respondent_id"],
+        organisation_id=found["organisation_id"],
+        team_id=found["team_id"],
+        role=found["role"],
+        source=found["source"],
+        submitted_at=found["submitted_at"],
+        answers=tuple(
+            AnswerRecord(a.item_id, None if a.value is None else float(a.value), a.code, a.text)
+            for a in answers
+        ),
+    )
+
+
 def _snapshot_organisation(engine: Engine, rec: ResponseRecord) -> None:
     """Snapshot the organisation's CBS code for the round, as an import does; a concurrent
     writer may have done it first, which is fine."""

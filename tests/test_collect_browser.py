@@ -159,7 +159,20 @@ def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page)
     assert [option_key("LIT1", k) for k in checked] == [chosen["LIT1"]]
     chosen |= answer_page(page, ["LIT2"], seed=0)
     dims = competences.dimensions
-    go_next(page, f".dwp-item-{competences.items_of(dims[1].id)[0].id}")
+    second = competences.items_of(dims[1].id)[0].id
+    go_next(page, f".dwp-item-{second}")
+
+    page.reload(wait_until="commit")  # a reload mid-way: same page, answers kept (draft)
+    page.wait_for_selector(f".dwp-item-{second}", timeout=LOAD_TIMEOUT)
+    assert "draft=" in page.url
+    assert page.inner_text(".dwp-progress-text") == t("form.progress", "nl", n=3, total=10)
+    page.locator("button.dwp-previous").click()
+    page.wait_for_selector(".dwp-item-LIT1", timeout=30_000)
+    for item_id in first:
+        radios = page.locator(f".dwp-item-{item_id} input[type=radio]")
+        checked = [k for k in range(radios.count()) if radios.nth(k).is_checked()]
+        assert [option_key(item_id, k) for k in checked] == [chosen[item_id]]
+    go_next(page, f".dwp-item-{second}")
     for n, dim in enumerate(dims[1:], start=1):
         chosen |= answer_page(page, [i.id for i in competences.items_of(dim.id)], seed=n)
         after = competences.items_of(dims[n + 1].id)[0].id if n + 1 < len(dims) else None
@@ -181,8 +194,11 @@ def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page)
     }
     assert len(store.load_responses(engine, ROUND)) == 1
 
-    page.reload(wait_until="commit")  # a reload shows a fresh form and stores nothing
-    page.wait_for_selector("button.dwp-next", timeout=LOAD_TIMEOUT)
+    page.reload(
+        wait_until="commit"
+    )  # a reload after sending shows the receipt again, stores nothing
+    assert receipt(page) == code
+    assert t("form.already_sent", "nl") in page.inner_text(".dwp-message")
     assert len(store.load_responses(engine, ROUND)) == 1
 
     page.goto(form_url(base, view="count"), wait_until="commit")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dwp_assess import forms, registry, store
+from dwp_assess import drafts, forms, registry, store
 from dwp_assess.messages import t
 from dwp_assess.scoring import score_round
 
@@ -101,7 +101,7 @@ def test_closed_round_refuses_answers(form_engine):
 def test_round_env_sets_the_default_round(form_engine, sqlite_url, monkeypatch, data_strategy):
     monkeypatch.setenv(forms.ROUND_ENV, ORG_ROUND)
     widget = forms.app(ROUND, "gouda", None, database_url=sqlite_url, query="")
-    header = widget.children[1].value
+    header = widget.children[0].children[1].value
     assert html.escape(data_strategy.title.nl) in header
 
 
@@ -342,3 +342,61 @@ def test_count_page_refuses_an_unknown_organisation(form_engine, sqlite_url):
     assert "dwp-form" in good._dom_classes
     bad = forms.app(ROUND, "gouda", None, database_url=sqlite_url, query="view=count&org=xx")
     assert "dwp-error" in bad._dom_classes and "xx" in bad.value
+
+
+# -- drafts: a reload gets the answers back ------------------------------------------------
+
+
+def test_a_reload_gets_the_answers_and_the_page_back(form_engine):
+    first = make_form(form_engine)
+    chosen = fill(first, seed=3)
+    first.texts[next(iter(first.texts))].value = "halverwege opgeslagen"
+    first.show_page(2)
+    reloaded = make_form(form_engine, draft_id=first.draft_id)
+    assert reloaded.response_id == first.response_id  # sending after the reload stays idempotent
+    assert {k: v for k, v in reloaded.answers().items() if v} == chosen
+    assert reloaded.role.value == first.role.value
+    assert reloaded.texts[next(iter(reloaded.texts))].value == "halverwege opgeslagen"
+    assert reloaded.page == 2
+    assert make_form(form_engine).response_id != first.response_id  # a new link: a new form
+
+
+def test_after_sending_the_draft_is_gone_and_a_reload_shows_the_result(form_engine):
+    form = make_form(form_engine)
+    fill(form, seed=1)
+    path = drafts.draft_path(ROUND, form.draft_id)
+    assert path.is_file()
+    assert form.submit() == store.STORED
+    assert not path.exists()  # the answers now live in the store only
+    reloaded = make_form(form_engine, draft_id=form.draft_id)
+    assert reloaded.saved and reloaded.submit() is None
+    shown = reloaded.body.children[0].value
+    assert forms.receipt_code(form.response_id) in shown
+    assert reloaded.message.value == html.escape(t("form.already_sent", "nl"))
+    assert len(store.load_responses(form_engine, ROUND)) == 1
+
+
+def test_a_sent_form_of_another_organisation_is_not_shown(form_engine):
+    form = make_form(form_engine)
+    fill(form)
+    form.submit()
+    other = make_form(form_engine, org="almere", team="almere-datateam-sociaal-domein", draft_id=form.draft_id)  # fmt: skip
+    assert not other.saved and not any(other.answers().values())
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "ABCDEF" * 6, "1234", "", None])
+def test_anything_but_a_draft_id_is_ignored(form_engine, bad):
+    form = make_form(form_engine, draft_id=bad)
+    assert drafts.is_draft_id(form.draft_id) and form.draft_id != bad
+    assert drafts.load_draft(ROUND, bad) is None
+    if bad:
+        with pytest.raises(ValueError, match="not a draft id"):
+            drafts.draft_path(ROUND, bad)
+
+
+def test_a_broken_draft_file_gives_an_empty_form(form_engine):
+    first = make_form(form_engine)
+    fill(first)
+    drafts.draft_path(ROUND, first.draft_id).write_text("{half a fi", encoding="utf-8")
+    reloaded = make_form(form_engine, draft_id=first.draft_id)
+    assert not any(reloaded.answers().values()) and reloaded.page == 0
