@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
 
-from dwp_assess import store
+from dwp_assess import drafts, store
 from dwp_assess.forms import ROUND_ENV
 from dwp_assess.messages import t
 from dwp_assess.questionnaire import get_instrument
@@ -241,6 +241,8 @@ def serve(
         echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
         echo(f"  {who}: {t('collect.link_count', 'en')} {link.count_url}")
     echo(t("collect.stop_hint", "en"))
+    if removed := drafts.prune():
+        echo(t("collect.drafts_pruned", "en", n=removed, days=drafts.MAX_AGE_DAYS))
     data_dir = store.data_dir()
     process = subprocess.Popen(
         voila_command(port, data_dir),

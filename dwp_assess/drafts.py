@@ -11,7 +11,9 @@ the store, not in files.
 
 Drafts sit under ``store.data_dir()/drafts/<round>/``. A draft id is 32 random hex
 digits (the response id's), so only the browser that has the address finds it;
-anything else is not a draft id and is ignored.
+anything else is not a draft id and is ignored. Drafts hold answers, so the ones
+never sent are removed after ``MAX_AGE_DAYS`` (``prune``, run when the form
+server starts).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import json
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 from dwp_assess import store
 
 DRAFT_ID = re.compile(r"[0-9a-f]{32}")
+MAX_AGE_DAYS = 30
 
 
 def is_draft_id(text: str | None) -> bool:
@@ -64,3 +68,15 @@ def load_draft(round_id: str, draft_id: str | None) -> dict | None:
 def delete_draft(round_id: str, draft_id: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         draft_path(round_id, draft_id).unlink()
+
+
+def prune(max_age_days: float = MAX_AGE_DAYS) -> int:
+    """Remove drafts not changed for ``max_age_days``; return how many were removed."""
+    cutoff = time.time() - max_age_days * 86_400
+    removed = 0
+    for path in (store.data_dir() / "drafts").glob("*/*.json"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import multiprocessing
+import os
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -400,3 +402,14 @@ def test_a_broken_draft_file_gives_an_empty_form(form_engine):
     drafts.draft_path(ROUND, first.draft_id).write_text("{half a fi", encoding="utf-8")
     reloaded = make_form(form_engine, draft_id=first.draft_id)
     assert not any(reloaded.answers().values()) and reloaded.page == 0
+
+
+def test_unsent_drafts_are_pruned_after_their_age(form_engine):
+    old, fresh = make_form(form_engine), make_form(form_engine)
+    fill(old)
+    fill(fresh)
+    month_ago = time.time() - 31 * 86_400
+    os.utime(drafts.draft_path(ROUND, old.draft_id), (month_ago, month_ago))
+    assert drafts.prune() == 1
+    assert drafts.load_draft(ROUND, old.draft_id) is None
+    assert drafts.load_draft(ROUND, fresh.draft_id) is not None
