@@ -10,6 +10,7 @@ and on a dask.distributed worker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -20,6 +21,7 @@ from multiprocessing import util
 from pathlib import Path
 
 import nbformat
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
@@ -68,9 +70,14 @@ class KernelSession:
         self.km.start_kernel(
             cwd=str(cwd), env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         )
-        self.kc = self.km.client()
+        self.kc = self.km.client()  # blocking: readiness and the reset between reports
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)
+        # nbclient needs an asynchronous client: with a blocking one its wait for output
+        # blocks the event loop and the cell timeout never fires.
+        self.akc = AsyncKernelClient()
+        self.akc.load_connection_info(self.km.get_connection_info())
+        self.akc.start_channels()
 
     def reset(self) -> None:
         """Forget every variable of the previous report (imports stay loaded)."""
@@ -79,12 +86,15 @@ class KernelSession:
     def run(self, notebook: nbformat.NotebookNode) -> None:
         self.reset()
         client = NotebookClient(notebook, km=self.km, timeout=CELL_TIMEOUT, kernel_name="python3")
-        client.kc = self.kc
+        client.kc = self.akc
         client.execute()
 
     def close(self) -> None:
+        """Stop the kernel (also a hung or dead one); safe to call twice."""
         self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
+        self.akc.stop_channels()
+        with contextlib.suppress(RuntimeError, OSError):
+            self.km.shutdown_kernel(now=True)
         self._sockets.cleanup()
 
 
@@ -98,6 +108,14 @@ def session(cwd: Path) -> KernelSession:
         _session = KernelSession(cwd)
         util.Finalize(_session, _session.close, exitpriority=10)
     return _session
+
+
+def discard_session() -> None:
+    """Stop this process's kernel, so that the next report starts a fresh one."""
+    global _session
+    if _session is not None:
+        _session.close()
+        _session = None
 
 
 def print_pdf(html_path: Path, pdf_path: Path) -> None:
@@ -122,6 +140,8 @@ def run_job(job: Job) -> JobResult:
         session(job.template.parent).run(notebook)
     except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
         status, error = "failed", _short_error(exc)
+        if not isinstance(exc, CellExecutionError):
+            discard_session()  # a timed-out or dead kernel must not serve the next report
     nbformat.write(notebook, job.notebook_path)  # the audit trail, also when it failed
     if status != "ok":  # never leave a partial or stale report where a municipality could open it
         job.html_path.unlink(missing_ok=True)

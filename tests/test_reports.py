@@ -176,6 +176,19 @@ def test_a_failing_report_is_listed_and_does_not_stop_the_others(sample_store, t
     assert "kapotte sectie" not in (folder / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_report_that_hangs_times_out_and_the_next_gets_a_fresh_kernel(sample_store, tmp_path, monkeypatch):  # fmt: skip
+    engine, _ = sample_store
+    hang = "if organisation_id == 'almere':\n    import time\n    time.sleep(120)"
+    monkeypatch.setitem(reports.TEMPLATES, "organisation", _template_with_cell(tmp_path, hang, 2))
+    monkeypatch.setattr(report_execute, "CELL_TIMEOUT", 3)
+    out = tmp_path / "out"
+    summary = reports.generate_reports(engine, ROUND, out, units=["almere", "woerden"])
+    assert (summary.ok, summary.failed) == (1, 1)
+    manifest = json.loads((out / ROUND / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["almere"]["status"] == "failed" and "3 seconds" in manifest["almere"]["error"]
+    assert manifest["woerden"]["status"] == "ok"
+
+
 def test_no_variable_of_one_report_survives_into_the_next(sample_store, tmp_path, monkeypatch):
     engine, _ = sample_store
     leak_check = "leaked = [n for n in ('view', 'analysis', 'parameters', 'organisation_id') if n in globals()]\nassert not leaked, leaked"  # fmt: skip
