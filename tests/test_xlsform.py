@@ -57,6 +57,23 @@ def test_every_item_is_a_select_one_inside_its_dimension_group(
     assert first["label::English (en)"] == f"1. {instrument.items[0].text.en}"
 
 
+@pytest.mark.parametrize("instrument_id", ["competences", "data-strategy"])
+def test_pyxform_turns_the_xlsform_into_an_xform_without_warnings(instrument_id, registry_engine, tmp_path):  # fmt: skip
+    """pyxform is the converter KoboToolbox and ODK use: what it accepts, they accept."""
+    from pyxform.xls2xform import convert
+
+    from dwp_assess.questionnaire import get_instrument
+
+    instrument = get_instrument(instrument_id)
+    path = xlsform.write_xlsform(instrument, tmp_path / "form.xlsx", registry_engine)
+    result = convert(xlsform=str(path), validate=False)
+    assert result.warnings == []
+    assert f'id="{xlsform.form_id(instrument)}"' in result.xform
+    for item in instrument.items:
+        assert f'nodeset="/data/{xlsform.group_name(item.dimension)}/{item.id}"' in result.xform
+    assert 'lang="English (en)"' in result.xform and 'lang="Nederlands (nl)"' in result.xform
+
+
 def test_choices_hold_scale_values_special_codes_and_the_registry(registry_engine, tmp_path):
     from dwp_assess.questionnaire import get_instrument
 
