@@ -71,7 +71,6 @@ def jupyter_dirs(data_dir: Path) -> dict[str, str]:
         "JUPYTER_CONFIG_DIR": str(base / "config"),
         "IPYTHONDIR": str(base / "ipython"),
         "MPLCONFIGDIR": str(base / "matplotlib"),
-        "JUPYTER_PLATFORM_DIRS": "1",
         "TMPDIR": str(base / "tmp"),
     }
 
@@ -80,15 +79,11 @@ def server_env(
     round_id: str, database_url: str | None = None, data_dir: Path | None = None
 ) -> dict[str, str]:
     """The environment of the Voilà server and its kernels: store, round, Jupyter folders."""
-    data_dir = data_dir or store.data_dir()
-    env = dict(os.environ)
-    env.update(jupyter_dirs(data_dir))
-    env["DWP_DATABASE_URL"] = store.database_url(database_url)
-    env[ROUND_ENV] = round_id
-    for folder in jupyter_dirs(data_dir).values():
-        if folder.startswith("/"):
-            Path(folder).mkdir(parents=True, exist_ok=True)
-    return env
+    folders = jupyter_dirs(data_dir or store.data_dir())
+    for folder in folders.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    return {**os.environ, **folders, "JUPYTER_PLATFORM_DIRS": "1",
+            "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
 
 
 def voila_command(
@@ -166,18 +161,21 @@ def start(
     database_url: str | None = None,
     data_dir: Path | None = None,
     notebook: Path = NOTEBOOK,
+    quiet: bool = True,
     **options,
 ) -> subprocess.Popen:
-    """Start Voilà in the background (own process group); ``stop`` ends it and its kernels."""
+    """Start Voilà in the background (own process group); ``stop`` ends it and its kernels.
+    ``quiet`` drops Voilà's log; the ``collect`` command shows it."""
     if not port_free(port):
         raise CollectError(t("collect.port_in_use", "en", port=port))
     data_dir = data_dir or store.data_dir()
+    output = subprocess.DEVNULL if quiet else None
     return subprocess.Popen(
         voila_command(port, data_dir, notebook, **options),
         env=server_env(round_id, database_url, data_dir),
         cwd=store.project_root(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
         start_new_session=True,
     )
 
@@ -228,32 +226,28 @@ def serve(
     database_url: str | None = None,
     echo=print,
 ) -> int:
-    """Run the form server in the foreground until Ctrl+C; print the links first."""
+    """Run the form server until Ctrl+C, printing the links to share while it starts."""
     info = store.get_round(engine, round_id)  # an unknown round: StoreError, one line
-    if not port_free(port):
-        raise CollectError(t("collect.port_in_use", "en", port=port))
-    url = base_url(port)
-    instrument = f"{info.instrument_id} v{info.instrument_version}"
-    echo(t("collect.serving", "en", round=round_id, instrument=instrument, url=url))
-    echo(t("collect.links_heading", "en"))
-    for link in links(engine, round_id, url):
-        who = link.organisation_name + (f" / {link.team_name}" if link.team_name else "")
-        echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
-        echo(f"  {who}: {t('collect.link_count', 'en')} {link.count_url}")
-    echo(t("collect.stop_hint", "en"))
-    if removed := drafts.prune():
-        echo(t("collect.drafts_pruned", "en", n=removed, days=drafts.MAX_AGE_DAYS))
-    data_dir = store.data_dir()
-    process = subprocess.Popen(
-        voila_command(port, data_dir),
-        env=server_env(round_id, database_url, data_dir),
-        cwd=store.project_root(),
-    )
+    process = start(round_id, port, database_url, quiet=False)
     try:
+        url = base_url(port)
+        instrument = f"{info.instrument_id} v{info.instrument_version}"
+        echo(t("collect.serving", "en", round=round_id, instrument=instrument, url=url))
+        echo(t("collect.links_heading", "en"))
+        for link in links(engine, round_id, url):
+            who = link.organisation_name + (f" / {link.team_name}" if link.team_name else "")
+            echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
+            echo(f"  {who}: {t('collect.link_count', 'en')} {link.count_url}")
+        echo(t("collect.stop_hint", "en"))
+        if removed := drafts.prune():
+            echo(t("collect.drafts_pruned", "en", n=removed, days=drafts.MAX_AGE_DAYS))
         code = process.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl+C: the normal way to stop
         stop(process)
         return 0
+    except BaseException:  # a failure while printing the links: no server left behind
+        stop(process)
+        raise
     if code:
         raise CollectError(t("collect.voila_failed", "en", code=code))
     return 0

@@ -463,11 +463,8 @@ def write_response(conn: Connection, rec: ResponseRecord) -> str:
     the caller quarantines it).
     """
     digest = rec.content_hash()
-    found = conn.execute(
-        select(response.c.content_hash).where(response.c.response_id == rec.response_id)
-    ).scalar()
-    if found is not None:
-        return PRESENT if found == digest else CONFLICT
+    if (existing := _existing(conn, rec.response_id, digest)) is not None:
+        return existing
     _ensure_respondent(conn, rec)
     conn.execute(
         insert(response).values(
@@ -485,6 +482,14 @@ def write_response(conn: Connection, rec: ResponseRecord) -> str:
             [{"response_id": rec.response_id, **a.__dict__} for a in rec.answers],
         )
     return STORED
+
+
+def _existing(conn: Connection, response_id: str, digest: str) -> str | None:
+    """``"present"`` or ``"conflict"`` when ``response_id`` is stored already, else None."""
+    found = conn.execute(
+        select(response.c.content_hash).where(response.c.response_id == response_id)
+    ).scalar()
+    return None if found is None else PRESENT if found == digest else CONFLICT
 
 
 def _ensure_respondent(conn: Connection, rec: ResponseRecord) -> None:
@@ -509,12 +514,10 @@ def store_response(engine: Engine, rec: ResponseRecord) -> str:
             outcome = write_response(conn, rec)
     except IntegrityError:
         with engine.connect() as conn:
-            found = conn.execute(
-                select(response.c.content_hash).where(response.c.response_id == rec.response_id)
-            ).scalar()
-        if found is None:
+            existing = _existing(conn, rec.response_id, rec.content_hash())
+        if existing is None:
             raise
-        return PRESENT if found == rec.content_hash() else CONFLICT
+        return existing
     if outcome == STORED:
         _snapshot_organisation(engine, rec)
     return outcome
