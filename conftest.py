@@ -17,7 +17,7 @@ from pathlib import Path
 def pytest_collection_modifyitems(session, config, items):
     if not any(str(item.fspath).endswith(".ipynb") for item in items):
         return
-    from dwp_assess import store
+    from dwp_assess.data import store
     from dwp_assess.demo import load_sample
 
     folder = Path(tempfile.mkdtemp(prefix="dwp-nb-"))

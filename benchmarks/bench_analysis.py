@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import insert
 
-from dwp_assess import store
-from dwp_assess.profiles import analyse_answers
-from dwp_assess.questionnaire import Instrument, get_instrument
-from dwp_assess.scoring import score_round
+from dwp_assess.analysis.profiles import analyse_answers
+from dwp_assess.analysis.scoring import score_round
+from dwp_assess.data import store
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.model import Instrument
 
 ORGS, RESPONDENTS, DIMENSIONS, ITEMS_PER_DIMENSION = 350, 30, 10, 6
 BASELINE_SAMPLE = 300

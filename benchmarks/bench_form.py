@@ -35,8 +35,9 @@ import nbformat
 import psutil
 from playwright.sync_api import sync_playwright
 
-from dwp_assess import collect, registry, store
-from dwp_assess.questionnaire import get_instrument
+from dwp_assess.collect import server as collect
+from dwp_assess.data import registry, store
+from dwp_assess.instruments.loading import get_instrument
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

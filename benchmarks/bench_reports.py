@@ -3,7 +3,7 @@
 A synthetic data-strategy round of 350 organisations (about 26 respondents each, the real
 ``data-strategy`` instrument, peers present in every kind × size class) and its previous round
 (so the change section runs) are written to a temporary SQLite store with the package's own
-seeded model (``dwp_assess.sample``). Measured in this one run:
+seeded model (``dwp_assess.data.sample``). Measured in this one run:
 
 * the package path: ``reports.generate_reports(engine, round, jobs=2)`` for every organisation
   (analysis once, one kept-alive kernel per worker, in-process HTML). Wall time, reports per
@@ -42,10 +42,10 @@ import psutil
 from bench_analysis import timed
 from sqlalchemy import insert
 
-from dwp_assess import store
-from dwp_assess.questionnaire import get_instrument
-from dwp_assess.reports import TEMPLATES, generate_reports
-from dwp_assess.sample import PERIODS, data_strategy_round, maturity_by_round
+from dwp_assess.data import store
+from dwp_assess.data.sample import PERIODS, data_strategy_round, maturity_by_round
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.reports.run import TEMPLATES, generate_reports
 
 ORGS, BASELINE_SAMPLE, JOBS = 350, 6, 2
 TARGET_SECONDS, TARGET_FOR, TARGET_RATIO = 360.0, 350, 10.0

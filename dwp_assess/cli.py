@@ -16,15 +16,12 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dwp_assess import __version__, store
-from dwp_assess.questionnaire import (
-    InstrumentError,
-    get_instrument,
-    instrument_files,
-    validate_files,
-)
-from dwp_assess.registry import RegistryError
-from dwp_assess.tables import FileProblem
+from dwp_assess import __version__
+from dwp_assess.data import store
+from dwp_assess.data.registry import RegistryError
+from dwp_assess.data.tables import FileProblem
+from dwp_assess.instruments.loading import get_instrument, instrument_files, validate_files
+from dwp_assess.instruments.model import InstrumentError
 
 app = typer.Typer(
     help="dwp-assess: self-assessment rounds on data competences and data-strategy readiness.",
@@ -146,7 +143,7 @@ def registry_import(
     ] = None,
 ) -> None:
     """Add or update organisations (and teams) from CSV files."""
-    from dwp_assess.registry import import_registry
+    from dwp_assess.data.registry import import_registry
 
     changed = import_registry(engine(), organisations, teams)
     console.print(
@@ -213,7 +210,7 @@ def import_(
     quarantine_dir: Annotated[Path | None, typer.Option(help="Where quarantine CSVs go.")] = None,
 ) -> None:
     """Import survey exports; bad rows are quarantined with a reason, good rows stored."""
-    from dwp_assess.importers import import_file, resolve_round
+    from dwp_assess.data.importers import import_file, resolve_round
 
     eng = engine()
     _, _, created = resolve_round(eng, round_id, instrument, period)
@@ -232,7 +229,7 @@ def export(
     ] = "csv,parquet,sav",
 ) -> None:
     """Export a round: long and wide tables and a codebook (CSV, Parquet, SPSS .sav)."""
-    from dwp_assess.export import export_round
+    from dwp_assess.data.export import export_round
 
     for path in export_round(engine(), round_id, out, tuple(f.strip() for f in fmt.split(","))):
         console.print(f"written: {path}", highlight=False)
@@ -244,7 +241,7 @@ def template(
     out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("."),
 ) -> None:
     """Write the import template of an instrument (CSV and XLSX with instructions)."""
-    from dwp_assess.templates import write_templates
+    from dwp_assess.data.templates import write_templates
 
     for path in write_templates(get_instrument(instrument), out):
         console.print(f"written: {path}")
@@ -259,7 +256,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 2026,
 ) -> None:
     """Regenerate the synthetic sample rounds (same seed, same files)."""
-    from dwp_assess.sample_files import write_sample
+    from dwp_assess.data.sample_files import write_sample
 
     manifest = write_sample(out, seed)
     for r in manifest["rounds"]:
@@ -301,7 +298,7 @@ def collect(
     port: Annotated[int, typer.Option(help="Port on localhost.")] = 8866,
 ) -> None:
     """Serve the questionnaire form with Voilà on localhost and print the links to share."""
-    from dwp_assess.collect import serve
+    from dwp_assess.collect.server import serve
 
     serve(engine(), round_id, port, state.db, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
 
@@ -318,7 +315,7 @@ def export_form(
     ] = None,
 ) -> None:
     """Write an instrument as a form for survey tools (XLSForm: KoboToolbox, ODK)."""
-    from dwp_assess.xlsform import write_xlsform
+    from dwp_assess.collect.xlsform import write_xlsform
 
     if fmt != "xlsform":
         raise ValueError(f"unknown form format '{fmt}'; supported: xlsform")
@@ -345,7 +342,7 @@ def report(
     previous: Annotated[str | None, typer.Option(help="Round to compare with.")] = None,
 ) -> None:
     """Make the report of every organisation (or team) of a round, and the round's index."""
-    from dwp_assess.reports import generate_reports
+    from dwp_assess.reports.run import generate_reports
 
     summary = generate_reports(
         engine(), round_id, out, (org or []) + (team or []) or None, jobs, lang, pdf,

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from dwp_assess import importers, registry, store
-from dwp_assess.questionnaire import get_instrument
+from dwp_assess import resources
+from dwp_assess.data import importers, registry, store
+from dwp_assess.instruments.loading import get_instrument
 
-SAMPLE_DIR = store.project_root() / "sample_data"
+SAMPLE_DIR = resources.SAMPLE_DATA
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
 
 def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None) -> list:
     """Reports of every sample round (marked synthetic); one ``RunSummary`` per round."""
-    from dwp_assess.reports import generate_reports
+    from dwp_assess.reports.run import generate_reports
 
     return [
         generate_reports(engine, r.round_id, out_dir, jobs=jobs, synthetic=True, console=console)

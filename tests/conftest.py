@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from dwp_assess import store
-from dwp_assess.questionnaire import get_instrument
+from dwp_assess.data import store
+from dwp_assess.instruments.loading import get_instrument
 
 
 @pytest.fixture(autouse=True)

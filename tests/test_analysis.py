@@ -8,16 +8,17 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dwp_assess import charts, store
-from dwp_assess.demo import load_sample
-from dwp_assess.profiles import RoundAnalysis, analyse_round, organisation_view, team_view
-from dwp_assess.scoring import item_matrix, score_round
-from dwp_assess.stats import (
+from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round, organisation_view, team_view
+from dwp_assess.analysis.scoring import item_matrix, score_round
+from dwp_assess.analysis.stats import (
     bootstrap_mean_difference,
     cronbach_alpha,
     item_rest_correlations,
     ordinal_dispersion,
 )
+from dwp_assess.data import store
+from dwp_assess.demo import load_sample
+from dwp_assess.reports import charts
 
 
 def long(rows: list[tuple], org="gouda", team=None, role="beleid") -> pd.DataFrame:

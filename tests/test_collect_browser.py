@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from dwp_assess import collect, registry, store
-from dwp_assess.messages import t
-from dwp_assess.questionnaire import get_instrument
+from dwp_assess.collect import server as collect
+from dwp_assess.data import registry, store
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "competences-2026"

@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dwp_assess import drafts, forms, registry, store
-from dwp_assess.messages import t
-from dwp_assess.scoring import score_round
+from dwp_assess.analysis.scoring import score_round
+from dwp_assess.collect import drafts, forms
+from dwp_assess.data import registry, store
+from dwp_assess.instruments.messages import t
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "competences-2026"

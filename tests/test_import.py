@@ -18,12 +18,12 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from dwp_assess import store
 from dwp_assess.cli import app
+from dwp_assess.data import store
+from dwp_assess.data.importers import import_file
+from dwp_assess.data.registry import import_registry
+from dwp_assess.data.tables import FileProblem
 from dwp_assess.demo import SAMPLE_DIR
-from dwp_assess.importers import import_file
-from dwp_assess.registry import import_registry
-from dwp_assess.tables import FileProblem
 
 ROUND = "data-strategy-test"
 

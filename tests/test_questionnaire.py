@@ -10,15 +10,14 @@ import yaml
 from typer.testing import CliRunner
 
 from dwp_assess.cli import app
-from dwp_assess.questionnaire import (
-    DIKW_STAGES,
+from dwp_assess.instruments.loading import (
     QUESTIONNAIRE_DIR,
-    InstrumentError,
     get_instrument,
     json_schema,
     load_instrument,
     validate_files,
 )
+from dwp_assess.instruments.model import DIKW_STAGES, InstrumentError
 
 EVERYONE = {"data_literacy", "critical_thinking", "collaboration"}
 AT_LEAST_ONE = {
@@ -76,7 +75,7 @@ def test_schema_json_is_in_sync_with_the_models():
     committed = json.loads((QUESTIONNAIRE_DIR / "schema.json").read_text(encoding="utf-8"))
     assert committed == json_schema(), (
         "questionnaires/schema.json is out of date: run "
-        "`python -c 'from dwp_assess.questionnaire import export_json_schema; export_json_schema()'`"
+        "`python -c 'from dwp_assess.instruments.loading import export_json_schema; export_json_schema()'`"
     )
 
 

@@ -17,10 +17,13 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from dwp_assess import __version__, report_execute, reports, store
+from dwp_assess import __version__
 from dwp_assess.cli import app
+from dwp_assess.data import store
 from dwp_assess.demo import load_sample
-from dwp_assess.questionnaire import get_instrument
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.reports import execute as report_execute
+from dwp_assess.reports import run as reports
 
 ROUND = "data-strategy-2026"
 TEAM_ROUND = "competences-2026"

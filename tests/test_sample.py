@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dwp_assess.data.sample import generate_rounds
+from dwp_assess.data.sample_files import write_sample
 from dwp_assess.demo import SAMPLE_DIR
-from dwp_assess.sample import generate_rounds
-from dwp_assess.sample_files import write_sample
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pyreadstat
 import pytest
 from sqlalchemy import create_engine, insert, text
 
-from dwp_assess import store
+from dwp_assess.data import store
+from dwp_assess.data.export import export_round
 from dwp_assess.demo import load_sample
-from dwp_assess.export import export_round
 
 pytest_plugins = ["tests.pg_server"]
 

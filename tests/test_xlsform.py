@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from dwp_assess import registry, store, xlsform
-from dwp_assess.importers import import_file
+from dwp_assess.collect import xlsform
+from dwp_assess.data import registry, store
+from dwp_assess.data.importers import import_file
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -33,7 +34,7 @@ def read_sheet(path: Path, name: str) -> list[dict]:
 def test_every_item_is_a_select_one_inside_its_dimension_group(
     instrument_id, registry_engine, tmp_path
 ):
-    from dwp_assess.questionnaire import get_instrument
+    from dwp_assess.instruments.loading import get_instrument
 
     instrument = get_instrument(instrument_id)
     path = xlsform.write_xlsform(instrument, tmp_path / "form.xlsx", registry_engine)
@@ -62,7 +63,7 @@ def test_pyxform_turns_the_xlsform_into_an_xform_without_warnings(instrument_id,
     """pyxform is the converter KoboToolbox and ODK use: what it accepts, they accept."""
     from pyxform.xls2xform import convert
 
-    from dwp_assess.questionnaire import get_instrument
+    from dwp_assess.instruments.loading import get_instrument
 
     instrument = get_instrument(instrument_id)
     path = xlsform.write_xlsform(instrument, tmp_path / "form.xlsx", registry_engine)
@@ -75,7 +76,7 @@ def test_pyxform_turns_the_xlsform_into_an_xform_without_warnings(instrument_id,
 
 
 def test_choices_hold_scale_values_special_codes_and_the_registry(registry_engine, tmp_path):
-    from dwp_assess.questionnaire import get_instrument
+    from dwp_assess.instruments.loading import get_instrument
 
     instrument = get_instrument("data-strategy")
     path = xlsform.write_xlsform(instrument, tmp_path / "form.xlsx", registry_engine)
@@ -199,7 +200,7 @@ def test_collect_command_refuses_an_unknown_round_and_a_busy_port(registry_engin
     bad = cli("collect", "--round", "nope-2030", db=sqlite_url)
     assert bad.returncode == 2 and "unknown round 'nope-2030'" in bad.stderr
     assert "Traceback" not in bad.stderr
-    from dwp_assess.questionnaire import get_instrument
+    from dwp_assess.instruments.loading import get_instrument
 
     store.create_round(registry_engine, get_instrument("competences"), "2026")
     with socket.socket() as busy:

@@ -1,0 +1,255 @@
+"""Serving the questionnaire form with Voilà: command line, environment, links, start and stop.
+
+``dwp-assess collect --round ROUND`` runs Voilà on ``notebooks/collect.ipynb`` on
+localhost and prints one link per organisation (organisation instruments) or per
+team (team instruments), plus the facilitator's count page. Each page load starts
+a kernel (about 100 MiB of its own, 166 MiB RSS: ``docs/collect.md``), so the server is run with:
+
+- kernel culling: a closed page cannot stop its kernel (Voilà refuses the page's
+  shutdown call for a missing ``_xsrf``), so idle kernels without a connected page
+  are culled after ``CULL_IDLE_SECONDS``; never shorter than the slowest page load,
+  or kernels die while their page is still loading;
+- a raised ``iopub_timeout``: under load Voilà otherwise drops the form's output
+  after 4 seconds and the respondent sees an empty page;
+- Jupyter's data, runtime and config folders under ``data/jupyter/``, so the
+  server writes nothing outside the project's data folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy.engine import Engine
+
+from dwp_assess import resources
+from dwp_assess.collect import drafts
+from dwp_assess.collect.forms import ROUND_ENV
+from dwp_assess.data import store
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
+
+NOTEBOOK = resources.NOTEBOOKS / "collect.ipynb"
+CULL_IDLE_SECONDS = 300
+CULL_INTERVAL_SECONDS = 30
+IOPUB_TIMEOUT_SECONDS = 60
+PROBE_PATH = "/voila/static/voila.js"  # a static file: answering it starts no kernel
+
+
+class CollectError(ValueError):
+    """The form server cannot start (port in use, Voilà failed); one line for the user."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to share: the form of one organisation or team, or its count page."""
+
+    organisation_id: str
+    organisation_name: str
+    team_id: str | None
+    team_name: str | None
+    form_url: str
+    count_url: str
+
+
+# -- configuration ------------------------------------------------------------------
+
+
+def jupyter_dirs(data_dir: Path) -> dict[str, str]:
+    """Environment variables that keep Jupyter, IPython and matplotlib inside ``data_dir``."""
+    base = Path(data_dir).resolve() / "jupyter"
+    return {
+        "JUPYTER_DATA_DIR": str(base / "data"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "IPYTHONDIR": str(base / "ipython"),
+        "MPLCONFIGDIR": str(base / "matplotlib"),
+        "TMPDIR": str(base / "tmp"),
+    }
+
+
+def server_env(
+    round_id: str, database_url: str | None = None, data_dir: Path | None = None
+) -> dict[str, str]:
+    """The environment of the Voilà server and its kernels: store, round, Jupyter folders."""
+    folders = jupyter_dirs(data_dir or store.data_dir())
+    for folder in folders.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    return {**os.environ, **folders, "JUPYTER_PLATFORM_DIRS": "1",
+            "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
+
+
+def voila_command(
+    port: int,
+    data_dir: Path,
+    notebook: Path = NOTEBOOK,
+    cull_idle: int = CULL_IDLE_SECONDS,
+    cull_interval: int = CULL_INTERVAL_SECONDS,
+    iopub_timeout: int = IOPUB_TIMEOUT_SECONDS,
+) -> list[str]:
+    """The Voilà command line: localhost only, no browser, culling and iopub options, kernel
+    connection files under ``data_dir`` (Voilà's default is the system's temp folder)."""
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
+        f"--VoilaExecutor.iopub_timeout={iopub_timeout}",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--Voila.connection_dir_root={jupyter_dirs(data_dir)['JUPYTER_RUNTIME_DIR']}",
+    ]  # fmt: skip
+
+
+# -- links ------------------------------------------------------------------------------
+
+
+def base_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/"
+
+
+def links(engine: Engine, round_id: str, url: str) -> list[Link]:
+    """One link per team (team instruments) or per organisation, with its count page."""
+    info = store.get_round(engine, round_id)
+    instrument = get_instrument(info.instrument_id, info.instrument_version)
+    orgs = store.organisations(engine)
+    teams = store.teams(engine)
+    found = []
+    for org in orgs.itertuples():
+        count_url = url + "?" + urlencode({"round": round_id, "organisation": org.id, "view": "count"})  # fmt: skip
+        if instrument.kind == "team":
+            for team in teams[teams["organisation_id"] == org.id].itertuples():
+                query = {"round": round_id, "organisation": org.id, "team": team.id}
+                found.append(Link(org.id, org.name, team.id, team.name, url + "?" + urlencode(query), count_url))  # fmt: skip
+        else:
+            query = {"round": round_id, "organisation": org.id}
+            found.append(Link(org.id, org.name, None, None, url + "?" + urlencode(query), count_url))  # fmt: skip
+    return found
+
+
+# -- starting and stopping -----------------------------------------------------------------
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A port nobody listens on (for tests and benchmarks)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(
+    round_id: str,
+    port: int,
+    database_url: str | None = None,
+    data_dir: Path | None = None,
+    notebook: Path = NOTEBOOK,
+    quiet: bool = True,
+    **options,
+) -> subprocess.Popen:
+    """Start Voilà in the background (own process group); ``stop`` ends it and its kernels.
+    ``quiet`` drops Voilà's log; the ``collect`` command shows it."""
+    if not port_free(port):
+        raise CollectError(t("collect.port_in_use", "en", port=port))
+    data_dir = data_dir or store.data_dir()
+    output = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(
+        voila_command(port, data_dir, notebook, **options),
+        env=server_env(round_id, database_url, data_dir),
+        cwd=notebook.parent,
+        stdout=output,
+        stderr=output,
+        start_new_session=True,
+    )
+
+
+def wait_until_ready(
+    url: str, process: subprocess.Popen | None = None, timeout: float = 60
+) -> None:
+    """Wait until the server answers HTTP (not the notebook: that runs per page load)."""
+    deadline = time.monotonic() + timeout
+    probe = url.rstrip("/") + PROBE_PATH
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise CollectError(t("collect.voila_failed", "en", code=process.returncode))
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise CollectError(f"Voilà did not answer at {url} within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop Voilà and every kernel it started (kernels run in sessions of their own, so
+    they are found as child processes before the server goes)."""
+    import psutil
+
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(children, timeout=timeout)
+
+
+def serve(
+    engine: Engine,
+    round_id: str,
+    port: int,
+    database_url: str | None = None,
+    echo=print,
+) -> int:
+    """Run the form server until Ctrl+C, printing the links to share while it starts."""
+    info = store.get_round(engine, round_id)  # an unknown round: StoreError, one line
+    process = start(round_id, port, database_url, quiet=False)
+    try:
+        url = base_url(port)
+        instrument = f"{info.instrument_id} v{info.instrument_version}"
+        echo(t("collect.serving", "en", round=round_id, instrument=instrument, url=url))
+        echo(t("collect.links_heading", "en"))
+        for link in links(engine, round_id, url):
+            who = link.organisation_name + (f" / {link.team_name}" if link.team_name else "")
+            echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
+            echo(f"  {who}: {t('collect.link_count', 'en')} {link.count_url}")
+        echo(t("collect.stop_hint", "en"))
+        if removed := drafts.prune():
+            echo(t("collect.drafts_pruned", "en", n=removed, days=drafts.MAX_AGE_DAYS))
+        code = process.wait()
+    except KeyboardInterrupt:  # Ctrl+C: the normal way to stop
+        stop(process)
+        return 0
+    except BaseException:  # a failure while printing the links: no server left behind
+        stop(process)
+        raise
+    if code:
+        raise CollectError(t("collect.voila_failed", "en", code=code))
+    return 0

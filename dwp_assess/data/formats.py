@@ -1,0 +1,293 @@
+"""Survey export formats: detect a file's format and normalise it to one shape.
+
+Every adapter turns a file read as text (``tables.TableFile``) into a
+``Normalised`` frame with the same columns whatever the source: ``_row`` (the
+row number in the file), the fields in ``FIELDS``, ``_incomplete`` (a reason or
+empty) and one column per item and free-text id holding the raw cell text.
+The importer then applies the same checks to every format. The formats
+themselves are described in ``docs/import-formats.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from dwp_assess.instruments.model import Instrument
+from dwp_assess.data.tables import FileProblem, TableFile
+
+FIELDS = ("response_id", "respondent_id", "organisation", "team", "role", "submitted_at")
+FORMATS = ("template", "msforms", "limesurvey", "kobo", "mapped")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    format: str
+    frame: pd.DataFrame
+
+
+def norm_text(text: str) -> str:
+    """Case-, whitespace- and non-breaking-space-insensitive form of a label or header."""
+    return " ".join(str(text).replace("\xa0", " ").split()).casefold()
+
+
+def pseudonym(*parts: str) -> str:
+    """A stable pseudonym: names and e-mail addresses are never stored."""
+    return "p-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def detect(table: TableFile) -> str:
+    """The format of ``table`` judged by its columns, or ``FileProblem`` when none fits."""
+    cols = {norm_text(c) for c in table.frame.columns}
+    if {"id", "start time", "completion time"} <= cols:
+        return "msforms"
+    if {"id", "submitdate", "startlanguage"} <= cols:
+        return "limesurvey"
+    if "_uuid" in cols:
+        return "kobo"
+    if {"response_id", "organisation_id"} <= cols:
+        return "template"
+    if len(table.frame.columns) == 1:
+        raise FileProblem(
+            f"{table.path}: only one column found ('{table.frame.columns[0][:60]}'); "
+            "the delimiter should be ',', ';' or tab"
+        )
+    raise FileProblem(
+        f"{table.path}: format not recognised; expected the template (response_id, organisation_id, "
+        "item columns), a Microsoft Forms, LimeSurvey or KoboToolbox export, or --mapping FILE"
+    )
+
+
+def _frame(table: TableFile, columns: dict[str, str], items: dict[str, str]) -> pd.DataFrame:
+    """Select ``columns`` (field → file column) and ``items`` (item id → file column)."""
+    src = table.frame
+    out = pd.DataFrame({"_row": range(2, len(src) + 2)}, index=src.index)
+    for field in FIELDS:
+        col = columns.get(field)
+        out[field] = src[col].astype(str).str.strip() if col else ""
+    for item_id, col in items.items():
+        out[item_id] = src[col].astype(str)
+    out["_incomplete"] = ""
+    return out
+
+
+def _require(table: TableFile, wanted: dict[str, str | None], what: str) -> None:
+    missing = [label for label, col in wanted.items() if col is None]
+    if missing:
+        raise FileProblem(f"{table.path}: missing {what}: {', '.join(missing)}")
+
+
+def _lookup(table: TableFile) -> dict[str, str]:
+    """Normalised header → actual header of the file."""
+    return {norm_text(c): c for c in table.frame.columns}
+
+
+def _item_columns(
+    table: TableFile, instrument: Instrument, key_of_header
+) -> tuple[dict[str, str], list[str]]:
+    """Map item and free-text ids to file columns using ``key_of_header``; list missing items."""
+    ids = {i.id.casefold(): i.id for i in instrument.items} | {
+        f.id.casefold(): f.id for f in instrument.free_text
+    }
+    found: dict[str, str] = {}
+    for col in table.frame.columns:
+        key = key_of_header(col)
+        if key is not None and key.casefold() in ids:
+            found.setdefault(ids[key.casefold()], col)
+    missing = [i.id for i in instrument.items if i.id not in found]
+    return found, missing
+
+
+def _missing_items_problem(table: TableFile, missing: list[str]) -> FileProblem:
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    return FileProblem(f"{table.path}: missing item column(s) {shown}")
+
+
+# -- the adapters ----------------------------------------------------------------
+
+
+def template(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
+    cols = _lookup(table)
+    wanted = {f: cols.get(f) for f in ("response_id", "organisation_id")}
+    _require(table, wanted, "required column(s)")
+    items, missing = _item_columns(table, instrument, lambda c: c.strip())
+    if missing:
+        raise _missing_items_problem(table, missing)
+    columns = {
+        "response_id": cols["response_id"],
+        "respondent_id": cols.get("respondent_id"),
+        "organisation": cols["organisation_id"],
+        "team": cols.get("team_id"),
+        "role": cols.get("role"),
+        "submitted_at": cols.get("submitted_at"),
+    }
+    frame = _frame(table, columns, items)
+    has_id = frame["respondent_id"] != ""
+    frame.loc[~has_id, "respondent_id"] = [
+        pseudonym(round_id, r) for r in frame["response_id"][~has_id]
+    ]
+    return Normalised("template", frame)
+
+
+_NUMBERING = re.compile(r"^\s*\d+[.)]\s*")
+
+
+def _question_key(text_to_id: dict[str, str]):
+    def key(header: str) -> str | None:
+        return text_to_id.get(norm_text(_NUMBERING.sub("", header)))
+
+    return key
+
+
+def _us_date_as_iso(text: str) -> str:
+    """Microsoft Forms writes month-first dates (3/14/26 10:30:00); store them unambiguously."""
+    parsed = pd.to_datetime(text, errors="coerce", dayfirst=False, format="mixed")
+    return text if pd.isna(parsed) else parsed.isoformat()
+
+
+def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
+    cols = _lookup(table)
+    text_to_id = {norm_text(i.text.nl): i.id for i in instrument.items}
+    text_to_id |= {norm_text(f.text.nl): f.id for f in instrument.free_text}
+    items, missing = _item_columns(table, instrument, _question_key(text_to_id))
+    if missing:
+        raise _missing_items_problem(table, missing)
+    wanted = {"Organisatie": cols.get("organisatie")}
+    _require(table, wanted, "question(s)")
+    columns = {
+        "organisation": cols["organisatie"],
+        "team": cols.get("team"),
+        "role": cols.get("rol"),
+        "submitted_at": cols.get("completion time"),
+    }
+    frame = _frame(table, columns, items)
+    frame["submitted_at"] = [_us_date_as_iso(d) for d in frame["submitted_at"]]
+    ids = table.frame[cols["id"]].astype(str).str.strip()
+    emails = table.frame[cols["email"]].astype(str) if "email" in cols else pd.Series("", ids.index)
+    frame["response_id"] = [f"msforms:{round_id}:{i}" if i else "" for i in ids]
+    frame["respondent_id"] = [
+        pseudonym(round_id, norm_text(e))
+        if norm_text(e) not in ("", "anonymous")
+        else pseudonym(round_id, "msforms", i)
+        for e, i in zip(emails, ids, strict=True)
+    ]
+    return Normalised("msforms", frame)
+
+
+_BRACKET = re.compile(r"^[^\[\]]*\[([^\[\]]+)\]$")
+
+
+def _limesurvey_key(header: str) -> str | None:
+    match = _BRACKET.match(header.strip())
+    return match.group(1) if match else header.strip()
+
+
+def limesurvey(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
+    cols = _lookup(table)
+    wanted = {"ORG": cols.get("org")}
+    _require(table, wanted, "question(s)")
+    items, missing = _item_columns(table, instrument, _limesurvey_key)
+    if missing:
+        raise _missing_items_problem(table, missing)
+    columns = {
+        "organisation": cols["org"],
+        "team": cols.get("team"),
+        "role": cols.get("role"),
+        "submitted_at": cols.get("submitdate"),
+    }
+    frame = _frame(table, columns, items)
+    ids = table.frame[cols["id"]].astype(str).str.strip()
+    frame["response_id"] = [f"limesurvey:{round_id}:{i}" if i else "" for i in ids]
+    frame["respondent_id"] = [pseudonym(round_id, "limesurvey", i) for i in ids]
+    frame.loc[frame["submitted_at"] == "", "_incomplete"] = (
+        "incomplete response (no submitdate in the LimeSurvey export)"
+    )
+    return Normalised("limesurvey", frame)
+
+
+def kobo(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
+    by_name = {c.rsplit("/", 1)[-1].strip().casefold(): c for c in table.frame.columns}
+    _require(table, {"organisation_id": by_name.get("organisation_id")}, "required column(s)")
+    items, missing = _item_columns(table, instrument, lambda c: c.rsplit("/", 1)[-1].strip())
+    if missing:
+        raise _missing_items_problem(table, missing)
+    columns = {
+        "response_id": by_name["_uuid"],
+        "organisation": by_name["organisation_id"],
+        "team": by_name.get("team_id"),
+        "role": by_name.get("role"),
+        "submitted_at": by_name.get("_submission_time") or by_name.get("end"),
+    }
+    frame = _frame(table, columns, items)
+    uuids = frame["response_id"]
+    frame["response_id"] = [f"kobo:{u}" if u else "" for u in uuids]
+    frame["respondent_id"] = [pseudonym(round_id, "kobo", u) for u in uuids]
+    return Normalised("kobo", frame)
+
+
+def load_mapping(path: Path) -> dict:
+    """Read a mapping YAML (see docs/import-formats.md) with a clear error when malformed."""
+    try:
+        mapping = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FileProblem(f"{path}: cannot read the mapping file ({exc})") from None
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("columns"), dict):
+        raise FileProblem(
+            f"{path}: a mapping needs a 'columns' section (see docs/import-formats.md)"
+        )
+    if not isinstance(mapping.get("items"), dict):
+        raise FileProblem(f"{path}: a mapping needs an 'items' section: item id → column header")
+    return mapping
+
+
+def mapped(table: TableFile, instrument: Instrument, round_id: str, mapping: dict) -> Normalised:
+    cols = _lookup(table)
+    wanted = {}
+    for field, header in mapping["columns"].items():
+        if field not in (
+            "response_id",
+            "respondent_id",
+            "organisation_id",
+            "team_id",
+            "role",
+            "submitted_at",
+        ):
+            raise FileProblem(f"mapping: unknown field '{field}' under columns")
+        wanted[f"{field} ('{header}')"] = cols.get(norm_text(header))
+    for item_id, header in mapping["items"].items():
+        if item_id not in instrument.item_by_id and item_id not in {
+            f.id for f in instrument.free_text
+        }:
+            raise FileProblem(f"mapping: '{item_id}' is not an item of {instrument.key}")
+        wanted[f"{item_id} ('{header}')"] = cols.get(norm_text(header))
+    _require(table, wanted, "column(s) named in the mapping")
+    missing = [i.id for i in instrument.items if i.id not in mapping["items"]]
+    if missing:
+        raise FileProblem(f"mapping: no column given for item(s) {', '.join(missing)}")
+    header = {f: cols[norm_text(h)] for f, h in mapping["columns"].items()}
+    if "response_id" not in header or "organisation_id" not in header:
+        raise FileProblem("mapping: columns must name response_id and organisation_id")
+    columns = {
+        "response_id": header["response_id"],
+        "respondent_id": header.get("respondent_id"),
+        "organisation": header["organisation_id"],
+        "team": header.get("team_id"),
+        "role": header.get("role"),
+        "submitted_at": header.get("submitted_at"),
+    }
+    items = {i: cols[norm_text(h)] for i, h in mapping["items"].items()}
+    frame = _frame(table, columns, items)
+    frame["response_id"] = [f"mapped:{round_id}:{r}" if r else "" for r in frame["response_id"]]
+    no_id = frame["respondent_id"] == ""
+    frame.loc[no_id, "respondent_id"] = [
+        pseudonym(round_id, r) for r in frame["response_id"][no_id]
+    ]
+    return Normalised("mapped", frame)
+
+
+ADAPTERS = {"template": template, "msforms": msforms, "limesurvey": limesurvey, "kobo": kobo}

@@ -1,0 +1,443 @@
+"""Import survey exports into the store, row by row checked, file by file atomic.
+
+``import_file`` reads a file (``tables``), normalises its format (``formats``),
+maps answer cells to scale values or codes, and checks each row. Rows with a
+problem are quarantined with their reason (kept in the store and written as a
+CSV); the good rows are stored in one transaction, so a failure stores nothing.
+Storing is idempotent on the response id: importing the same file twice stores
+nothing the second time. The source file is only read, never written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+
+from dwp_assess.data import formats
+from dwp_assess.data import store
+from dwp_assess.data.formats import norm_text
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.model import Instrument, Scale
+from dwp_assess.data.tables import FileProblem, read_table
+
+MAX_TEXT = 10_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]0+)?$")
+_SPREADSHEET_FORMULA = ("=", "+", "-", "@")
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, for the command's table and for tests."""
+
+    file: Path
+    format: str
+    round_id: str
+    rows_read: int = 0
+    stored: int = 0
+    already_present: int = 0
+    quarantined: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    quarantine_csv: Path | None = None
+
+
+# -- answer cells → values or codes ------------------------------------------------
+
+
+def scale_lookup(scale: Scale) -> dict[str, tuple[float | None, str | None]]:
+    """Every accepted spelling of an answer on ``scale`` → (value, code)."""
+    lookup: dict[str, tuple[float | None, str | None]] = {}
+    for point in scale.points:
+        keys = [str(point.value), f"a{point.value}", point.label.nl, point.label.en or ""]
+        for key in [*keys, *point.aliases]:
+            if key:
+                lookup[norm_text(key)] = (float(point.value), None)
+    for option in scale.special:
+        for key in [option.code, option.label.nl, option.label.en or "", *option.aliases]:
+            if key:
+                lookup[norm_text(key)] = (None, option.code)
+    return lookup
+
+
+def _describe(scale: Scale) -> str:
+    specials = ", ".join(f"'{s.label.nl}'" for s in scale.special)
+    return f"{scale.min}–{scale.max} or a label of scale {scale.id}" + (
+        f", {specials}" if specials else ""
+    )
+
+
+def parse_cell(
+    cell: str, scale: Scale, lookup: dict
+) -> tuple[float | None, str | None, str | None]:
+    """(value, code, problem) for one answer cell; blank is (None, None, None): not answered."""
+    key = norm_text(cell)
+    if key in ("", "nan"):
+        return None, None, None
+    if _NUMBER.match(key):
+        key = str(int(float(key.replace(",", "."))))  # "4.0" and "4,0" from spreadsheets
+    if key in lookup:
+        value, code = lookup[key]
+        return value, code, None
+    if _NUMBER.match(key):
+        return None, None, f"value {cell.strip()} is out of range ({_describe(scale)})"
+    return None, None, f"'{cell.strip()[:40]}' is not an answer on the scale ({_describe(scale)})"
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(text: str, dayfirst: bool = True) -> datetime | None:
+    """A date/time as UTC: ISO 8601, or day-first as Dutch people write it (14-03-2026)."""
+    text = text.strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if _ISO_DATE.match(text):
+            parsed = pd.to_datetime(text, errors="coerce", utc=True)
+        else:
+            parsed = pd.to_datetime(text, errors="coerce", utc=True, dayfirst=dayfirst)
+    return None if pd.isna(parsed) else parsed.to_pydatetime()
+
+
+# -- registry lookups ------------------------------------------------------------------
+
+
+def _organisation_lookup(engine: Engine) -> dict[str, str]:
+    orgs = store.organisations(engine)
+    lookup = {}
+    for rec in orgs.to_dict("records"):
+        for key in (rec["id"], rec["name"], rec["cbs_code"]):
+            if key:
+                lookup[norm_text(key)] = rec["id"]
+    return lookup
+
+
+def _team_lookup(engine: Engine) -> dict[tuple[str, str], str]:
+    lookup = {}
+    for rec in store.teams(engine).to_dict("records"):
+        for key in (rec["id"], rec["name"]):
+            lookup[(rec["organisation_id"], norm_text(key))] = rec["id"]
+    return lookup
+
+
+def _role_lookup(instrument: Instrument) -> dict[str, str]:
+    lookup = {}
+    for rf in instrument.respondent_fields:
+        if rf.id == "role":
+            for choice in rf.choices:
+                for key in (choice.code, choice.label.nl, choice.label.en or ""):
+                    if key:
+                        lookup[norm_text(key)] = choice.code
+    return lookup
+
+
+# -- checking rows ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    instrument: Instrument
+    round_id: str
+    organisations: dict[str, str]
+    teams: dict[tuple[str, str], str]
+    roles: dict[str, str]
+    imported_at: datetime
+
+
+def _clean_text(text: str) -> str:
+    return _CONTROL.sub("", text).strip()
+
+
+def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
+    """Resolve organisation, team, role and date of one row; return them and any problems."""
+    problems = []
+    org = ctx.organisations.get(norm_text(row["organisation"]))
+    if not row["organisation"].strip():
+        problems.append("organisation is empty")
+    elif org is None:
+        problems.append(f"unknown organisation '{row['organisation'].strip()[:60]}'")
+    team = None
+    if row["team"].strip() and org:
+        team = ctx.teams.get((org, norm_text(row["team"])))
+        if team is None:
+            problems.append(f"unknown team '{row['team'].strip()[:60]}' in organisation '{org}'")
+    elif ctx.instrument.kind == "team" and org:
+        problems.append("team is empty (required for a team questionnaire)")
+    role = None
+    if row["role"].strip():
+        role = ctx.roles.get(norm_text(row["role"]))
+        if role is None:
+            problems.append(f"unknown role '{row['role'].strip()[:40]}'")
+    submitted = ctx.imported_at
+    if row["submitted_at"].strip():
+        parsed = parse_date(row["submitted_at"])
+        if parsed is None:
+            problems.append(f"submitted_at '{row['submitted_at'].strip()[:30]}' is not a date")
+        else:
+            submitted = parsed
+    if not row["response_id"].strip():
+        problems.append("response id is missing")
+    fields = {"organisation_id": org, "team_id": team, "role": role, "submitted_at": submitted}
+    return fields, problems
+
+
+def _check_answers(row: dict, ctx: _Context, lookups: dict) -> tuple[list, list[str]]:
+    answers, problems = [], []
+    for item in ctx.instrument.items:
+        scale = ctx.instrument.scale_by_id[item.scale]
+        value, code, problem = parse_cell(row[item.id], scale, lookups[item.scale])
+        if problem:
+            problems.append(f"{item.id}: {problem}")
+        elif value is not None or code is not None:
+            answers.append(store.AnswerRecord(item.id, value=value, code=code))
+    for free in ctx.instrument.free_text:
+        text = _clean_text(row.get(free.id, "") or "")
+        if len(text) > MAX_TEXT:
+            problems.append(f"{free.id}: text longer than {MAX_TEXT:,} characters")
+        elif text:
+            answers.append(store.AnswerRecord(free.id, text=text))
+    if not problems and not any(a.value is not None or a.code for a in answers):
+        problems.append("empty response: no item answered")
+    return answers, problems
+
+
+def _build(frame: pd.DataFrame, ctx: _Context, source: str):
+    """Yield (row number, raw row, ResponseRecord or None, problems) for every row."""
+    lookups = {s.id: scale_lookup(s) for s in ctx.instrument.scales}
+    for row in frame.to_dict("records"):
+        if row["_incomplete"]:
+            yield row["_row"], row, None, [row["_incomplete"]]
+            continue
+        fields, problems = _check_fields(row, ctx)
+        answers, answer_problems = _check_answers(row, ctx, lookups)
+        problems += answer_problems
+        if problems:
+            yield row["_row"], row, None, problems
+            continue
+        yield (
+            row["_row"],
+            row,
+            store.ResponseRecord(
+                response_id=row["response_id"].strip(),
+                round_id=ctx.round_id,
+                respondent_id=row["respondent_id"],
+                organisation_id=fields["organisation_id"],
+                team_id=fields["team_id"],
+                role=fields["role"],
+                source=source,
+                submitted_at=fields["submitted_at"],
+                answers=tuple(answers),
+            ),
+            [],
+        )
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def _raw(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Neutralise formula injection when a quarantine CSV is opened in a spreadsheet."""
+    text = str(value)
+    return "'" + text if text.startswith(_SPREADSHEET_FORMULA) else text
+
+
+def write_quarantine_csv(path: Path, rows: list[dict]) -> Path:
+    """Write quarantined rows with their reasons, safe to open in Excel."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = [
+        "row_number",
+        "reason",
+        *dict.fromkeys(k for r in rows for k in json.loads(r["raw"])),
+    ]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for r in rows:
+            raw = json.loads(r["raw"])
+            cells = [r["row_number"], r["reason"], *(raw.get(c, "") for c in columns[2:])]
+            writer.writerow([_spreadsheet_safe(c) for c in cells])
+    return path
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without its particulars (item, value, name), to group reasons in a summary."""
+    kind = re.sub(r"^[A-Za-z][A-Za-z0-9_]*: ", "", reason)
+    return re.sub(r"'[^']*'|\d+", "…", kind).split(" (")[0]
+
+
+def _quarantine_row(summary: ImportSummary, sha: str, line: int, row: dict, reasons: list[str]):
+    for reason in reasons:
+        summary.reasons[reason_kind(reason)] += 1
+    return {
+        "round_id": summary.round_id,
+        "source_file": str(summary.file),
+        "file_sha256": sha,
+        "row_number": int(line),
+        "reason": "; ".join(reasons),
+        "raw": json.dumps(_raw(row), ensure_ascii=False),
+    }
+
+
+def _dedupe_in_file(built: list) -> list:
+    """Mark repeated response ids in one file: identical copies are skipped, differing ones
+    are all quarantined (we cannot tell which is right)."""
+    by_id: dict[str, list[int]] = {}
+    for n, (_, _, rec, _) in enumerate(built):
+        if rec is not None:
+            by_id.setdefault(rec.response_id, []).append(n)
+    result = list(built)
+    for response_id, positions in by_id.items():
+        if len(positions) < 2:
+            continue
+        hashes = {built[p][2].content_hash() for p in positions}
+        lines = ", ".join(str(built[p][0]) for p in positions)
+        for p in positions[1:] if len(hashes) == 1 else positions:
+            line, row, _, _ = built[p]
+            reason = (
+                f"duplicate of row {built[positions[0]][0]} (identical response '{response_id}')"
+                if len(hashes) == 1
+                else f"response id '{response_id}' appears in rows {lines} with different answers"
+            )
+            result[p] = (line, row, None, [reason])
+    return result
+
+
+def resolve_round(
+    engine: Engine, round_id: str, instrument_id: str | None = None, period: str | None = None
+) -> tuple[store.RoundInfo, Instrument, bool]:
+    """The round and its instrument; create the round when instrument and period are given."""
+    info = store.get_round(engine, round_id, missing_ok=True)
+    created = False
+    if info is None:
+        if not (instrument_id and period):
+            known = ", ".join(r.id for r in store.list_rounds(engine)) or "none yet"
+            raise store.StoreError(
+                f"unknown round '{round_id}' (rounds: {known}); create it with `dwp-assess round "
+                "create` or pass --instrument and --period to create it on import"
+            )
+        info = store.create_round(engine, get_instrument(instrument_id), period, round_id)
+        created = True
+    instrument = get_instrument(info.instrument_id, info.instrument_version)
+    if instrument.content_hash != info.instrument_hash:
+        raise store.StoreError(
+            f"the file of {instrument.key} changed since round '{round_id}' was created; "
+            "a changed instrument needs a new version file"
+        )
+    return info, instrument, created
+
+
+def import_file(
+    engine: Engine,
+    path: str | Path,
+    round_id: str,
+    fmt: str | None = None,
+    mapping: str | Path | None = None,
+    strict: bool = False,
+    quarantine_dir: str | Path | None = None,
+) -> ImportSummary:
+    """Import one survey export into ``round_id``; see the module docstring for the rules."""
+    path = Path(path)
+    info, instrument, _ = resolve_round(engine, round_id)
+    table = read_table(path)
+    if mapping is not None:
+        fmt = "mapped"
+        normalised = formats.mapped(
+            table, instrument, round_id, formats.load_mapping(Path(mapping))
+        )
+    else:
+        fmt = fmt or formats.detect(table)
+        if fmt not in formats.ADAPTERS:
+            raise FileProblem(
+                f"{path}: unknown format '{fmt}'; use one of {', '.join(formats.ADAPTERS)}"
+            )
+        normalised = formats.ADAPTERS[fmt](table, instrument, round_id)
+    ctx = _Context(
+        instrument,
+        info.id,
+        _organisation_lookup(engine),
+        _team_lookup(engine),
+        _role_lookup(instrument),
+        datetime.now(UTC),
+    )
+    summary = ImportSummary(path, fmt, info.id, rows_read=len(normalised.frame))
+    built = _dedupe_in_file(list(_build(normalised.frame, ctx, f"{fmt}:{path.name}")))
+    quarantined = _write(engine, summary, table.sha256, built, strict)
+    if quarantined:
+        folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
+        summary.quarantine_csv = write_quarantine_csv(
+            folder / f"{path.stem}.quarantine.csv", quarantined
+        )
+    return summary
+
+
+def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
+    """``quarantine/<round>/`` beside a SQLite store file, else under ``store.data_dir()``.
+
+    Never next to the source file (raw files stay untouched), and never in the project when
+    the store lives elsewhere (a test's or another analyst's store).
+    """
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        return Path(database).resolve().parent / "quarantine" / round_id
+    return store.data_dir() / "quarantine" / round_id
+
+
+def _write(engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool) -> list:
+    """Store good rows and record quarantined ones in one transaction; return the latter."""
+    quarantined = []
+    with engine.begin() as conn:
+        for line, row, rec, problems in built:
+            if rec is not None:
+                outcome = store.write_response(conn, rec)
+                if outcome == store.CONFLICT:
+                    problems = [
+                        f"response id '{rec.response_id}' is already stored with other answers"
+                    ]
+                elif outcome == store.PRESENT:
+                    summary.already_present += 1
+                    continue
+                else:
+                    summary.stored += 1
+                    continue
+            if problems[0].startswith("duplicate of row"):
+                summary.already_present += 1
+                continue
+            quarantined.append(_quarantine_row(summary, sha, line, row, problems))
+        summary.quarantined = len(quarantined)
+        if strict and quarantined:
+            first = "; ".join(f"row {q['row_number']}: {q['reason']}" for q in quarantined[:3])
+            raise FileProblem(
+                f"{summary.file}: {len(quarantined)} row(s) have problems and --strict rejects the "
+                f"whole file; nothing was stored. First: {first}"
+            )
+        stored_orgs = {rec.organisation_id for _, _, rec, _ in built if rec is not None}
+        store.ensure_round_organisations(conn, summary.round_id, stored_orgs)
+        known = store.quarantined_rows(conn, sha)
+        store.record_quarantine(conn, [q for q in quarantined if q["row_number"] not in known])
+        conn.execute(
+            insert(store.import_log).values(
+                round_id=summary.round_id,
+                source_file=str(summary.file),
+                file_sha256=sha,
+                format=summary.format,
+                rows_read=summary.rows_read,
+                stored=summary.stored,
+                already_present=summary.already_present,
+                quarantined=summary.quarantined,
+                imported_at=datetime.now(UTC),
+            )
+        )
+    return quarantined

@@ -1,0 +1,361 @@
+"""Synthetic sample rounds from a seeded latent-trait model (clearly marked synthetic).
+
+The organisations are the real Datawerkplaats partners and the municipalities of
+the GemeentenNL working group on data strategy; every answer is generated.
+
+Model, in short (``sample_data/README.md`` explains it in plain words):
+
+* data strategy: each organisation has a maturity per dimension (correlated
+  dimensions, larger organisations a little further); each respondent's trait
+  is that maturity plus a personal view whose spread differs per organisation
+  (disagreement); items follow a graded-response model (discrimination and
+  difficulty per item), reverse-keyed items are answered mirrored;
+* competences: each member's trait per competence is a personal level plus a
+  strength that depends on the role (data scientists on data-analytic skills,
+  domain experts on domain expertise, ...), so some teams have gaps;
+* survey reality: skipped items, break-offs, "weet ik niet" (more on technical
+  items), "n.v.t.", straight-liners, and a second round with real change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.model import Instrument
+
+SEED = 2026
+PERIODS = ("2025", "2026")
+# id, name, kind, CBS code, size class, urbanisation, inhabitants (approx.)
+ORGANISATIONS = [
+    ("gouda", "Gouda", "gemeente", "GM0513", "50.000-100.000", "sterk stedelijk", 75_000),
+    ("almere", "Almere", "gemeente", "GM0034", "150.000-250.000", "sterk stedelijk", 218_000),
+    ("woerden", "Woerden", "gemeente", "GM0632", "50.000-100.000", "matig stedelijk", 53_000),
+    (
+        "amersfoort",
+        "Amersfoort",
+        "gemeente",
+        "GM0307",
+        "150.000-250.000",
+        "sterk stedelijk",
+        160_000,
+    ),
+    ("zuidplas", "Zuidplas", "gemeente", "GM1892", "20.000-50.000", "matig stedelijk", 46_000),
+    ("zuid-holland", "Provincie Zuid-Holland", "provincie", "PV28", "provincie", None, 3_800_000),
+    ("utrecht-provincie", "Provincie Utrecht", "provincie", "PV26", "provincie", None, 1_380_000),
+    (
+        "den-haag",
+        "Den Haag",
+        "gemeente",
+        "GM0518",
+        "250.000 en meer",
+        "zeer sterk stedelijk",
+        560_000,
+    ),
+    (
+        "s-hertogenbosch",
+        "'s-Hertogenbosch",
+        "gemeente",
+        "GM0796",
+        "150.000-250.000",
+        "sterk stedelijk",
+        160_000,
+    ),
+    ("emmen", "Emmen", "gemeente", "GM0114", "100.000-150.000", "weinig stedelijk", 108_000),
+    ("eersel", "Eersel", "gemeente", "GM0770", "20.000-50.000", "weinig stedelijk", 20_000),
+    (
+        "hendrik-ido-ambacht",
+        "Hendrik-Ido-Ambacht",
+        "gemeente",
+        "GM0531",
+        "20.000-50.000",
+        "sterk stedelijk",
+        31_000,
+    ),
+    ("brunssum", "Brunssum", "gemeente", "GM0899", "20.000-50.000", "sterk stedelijk", 27_000),
+    (
+        "maastricht",
+        "Maastricht",
+        "gemeente",
+        "GM0935",
+        "100.000-150.000",
+        "zeer sterk stedelijk",
+        121_000,
+    ),
+    ("hoorn", "Hoorn", "gemeente", "GM0405", "50.000-100.000", "sterk stedelijk", 74_000),
+    ("bernheze", "Bernheze", "gemeente", "GM1721", "20.000-50.000", "weinig stedelijk", 32_000),
+    (
+        "haarlemmermeer",
+        "Haarlemmermeer",
+        "gemeente",
+        "GM0394",
+        "150.000-250.000",
+        "matig stedelijk",
+        160_000,
+    ),
+    ("waalre", "Waalre", "gemeente", "GM0866", "10.000-20.000", "matig stedelijk", 17_000),
+    (
+        "oude-ijsselstreek",
+        "Oude IJsselstreek",
+        "gemeente",
+        "GM1509",
+        "20.000-50.000",
+        "weinig stedelijk",
+        40_000,
+    ),
+    ("den-helder", "Den Helder", "gemeente", "GM0400", "50.000-100.000", "sterk stedelijk", 56_000),
+    ("brielle", "Brielle", "gemeente", "GM0501", "10.000-20.000", "matig stedelijk", 17_000),
+    # Heerhugowaard merged into Dijk en Waard (GM1980) on 1 January 2022: the code changes, the id stays.
+    (
+        "heerhugowaard",
+        "Heerhugowaard",
+        "gemeente",
+        "GM0398",
+        "50.000-100.000",
+        "sterk stedelijk",
+        58_000,
+    ),
+]
+TEAM_NAMES = [
+    "Datateam Sociaal Domein", "Team Openbare Ruimte", "Programma Wonen", "Team Veiligheid",
+    "Team Dienstverlening", "Programma Energietransitie", "Team Mobiliteit", "Team Financiën",
+]  # fmt: skip
+DS_ROLES = ("bestuur_management", "beleid", "uitvoering", "informatie_data", "ict", "juridisch_privacy", "other")  # fmt: skip
+DS_ROLE_SHARES = (0.10, 0.25, 0.25, 0.15, 0.12, 0.05, 0.08)
+TEAM_ROLES = ("domain_expert", "data_scientist", "business_analyst", "lawyer", "other")
+TEAM_ROLE_SHARES = (0.42, 0.16, 0.2, 0.07, 0.15)
+# Strength of each role per competence (latent units), on top of a base per competence.
+COMPETENCE_BASE = {
+    "data_literacy": 0.6, "critical_thinking": 0.5, "collaboration": 0.9, "domain_expertise": 0.1,
+    "involving_stakeholders": -0.1, "data_analytic_skills": -0.9, "innovativeness": -0.3,
+    "political_savvy": -1.0,
+}  # fmt: skip
+ROLE_STRENGTH = {
+    "domain_expert": {"domain_expertise": 1.6, "involving_stakeholders": 0.8, "data_analytic_skills": -0.8},
+    "data_scientist": {"data_analytic_skills": 2.4, "innovativeness": 0.9, "political_savvy": -0.6, "domain_expertise": -0.6},
+    "business_analyst": {"data_analytic_skills": 1.2, "involving_stakeholders": 0.7, "collaboration": 0.3},
+    "lawyer": {"critical_thinking": 1.1, "political_savvy": 0.9, "data_analytic_skills": -1.0},
+    "other": {"political_savvy": 0.4},
+}  # fmt: skip
+TECHNICAL_DIMENSIONS = {"infrastructure", "technology", "data", "data_analytic_skills"}
+CUTS = np.array([-2.6, -0.9, 0.9, 2.6])  # graded-response thresholds on the logistic scale
+FREE_TEXTS = [
+    "Een gedeelde datavisie en iemand die er eigenaar van is.",
+    "Meer aandacht voor datakwaliteit bij de bron.",
+    "Betere coördinatie tussen afdelingen: één plek voor onze data.",
+    "Opleiding in datageletterdheid voor leidinggevenden.",
+    "Stoppen met data verzamelen die we niet gebruiken.",
+    "Algoritmes toetsen op vooringenomenheid vóór ze live gaan.",
+    "Van pilots naar structurele inzet <b>met budget</b> & mensen.",
+]
+
+
+@dataclass(frozen=True)
+class SyntheticRound:
+    """A generated round: respondents (one row each) and their answers in long format."""
+
+    round_id: str
+    instrument: Instrument
+    period: str
+    respondents: (
+        pd.DataFrame
+    )  # response_id, respondent_id, organisation_id, team_id, role, submitted_at
+    answers: pd.DataFrame  # response_id, item_id, value, code, text
+
+
+# -- the latent-trait model --------------------------------------------------------
+
+
+def organisations_frame(rng: np.random.Generator) -> pd.DataFrame:
+    """The registry of organisations with the number invited per data-strategy round."""
+    cols = ["id", "name", "kind", "cbs_code", "size_class", "urbanisation", "inhabitants"]
+    orgs = pd.DataFrame(ORGANISATIONS, columns=cols)
+    size = np.log10(orgs["inhabitants"].to_numpy())
+    orgs["invited"] = np.clip((size - 3.6) * 40 + rng.integers(0, 20, len(orgs)), 25, 140).astype(
+        int
+    )
+    return orgs
+
+
+def teams_frame(orgs: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Two data-project teams per organisation, with their size (= invited)."""
+    rows = []
+    for org in orgs["id"]:
+        for name in rng.choice(TEAM_NAMES, size=2, replace=False):
+            slug = name.lower().replace(" ", "-").replace("ë", "e")
+            rows.append((f"{org}-{slug}", org, name, int(rng.integers(4, 9))))
+    return pd.DataFrame(rows, columns=["id", "organisation_id", "name", "invited"])
+
+
+def _graded(
+    theta: np.ndarray, a: np.ndarray, b: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Answers 1–5 from a graded-response model: latent a·(θ−b) plus logistic noise, cut at CUTS."""
+    latent = a * (theta - b) + rng.logistic(size=theta.shape)
+    return 1 + np.searchsorted(CUTS, latent)
+
+
+def _survey_reality(
+    values: np.ndarray, technical: np.ndarray, instrument: Instrument, rng
+) -> tuple:
+    """Turn clean answers into survey data: skips, break-offs, don't know, n.v.t., straight-lining."""
+    n, k = values.shape
+    values = values.astype(float)
+    codes = np.full((n, k), None, dtype=object)
+    straight = rng.random(n) < 0.02
+    values[straight] = rng.integers(3, 6, straight.sum())[:, None]
+    specials = {c for s in instrument.scales for c in s.special_codes()}
+    dont_know = rng.random((n, k)) < np.where(technical, 0.09, 0.025)[None, :]
+    if "dont_know" in specials:
+        codes[dont_know] = "dont_know"
+    if "not_applicable" in specials:
+        codes[(rng.random((n, k)) < 0.01) & ~dont_know] = "not_applicable"
+    values[codes != None] = np.nan  # noqa: E711 - elementwise comparison on an object array
+    values[rng.random((n, k)) < 0.025] = np.nan
+    breakoff = np.where(rng.random(n) < 0.04, rng.integers(k // 3, k, n), k)
+    values[np.arange(k)[None, :] >= breakoff[:, None]] = np.nan
+    codes[np.arange(k)[None, :] >= breakoff[:, None]] = None
+    return values, codes
+
+
+def _long_answers(
+    respondents: pd.DataFrame, instrument: Instrument, values, codes, texts
+) -> pd.DataFrame:
+    items = [i.id for i in instrument.items]
+    frame = pd.DataFrame(
+        {
+            "response_id": np.repeat(respondents["response_id"].to_numpy(), len(items)),
+            "item_id": np.tile(items, len(respondents)),
+            "value": values.ravel(),
+            "code": codes.ravel(),
+            "text": None,
+        }
+    )
+    frame = frame[frame["value"].notna() | frame["code"].notna()]
+    if instrument.free_text and texts is not None:
+        free = pd.DataFrame(
+            {
+                "response_id": respondents["response_id"],
+                "item_id": instrument.free_text[0].id,
+                "value": np.nan,
+                "code": None,
+                "text": texts,
+            }  # fmt: skip
+        )
+        frame = pd.concat([frame, free[free["text"].notna()]], ignore_index=True)
+    return frame.reset_index(drop=True)
+
+
+def _item_parameters(instrument: Instrument, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    k = len(instrument.items)
+    a = rng.uniform(1.3, 2.3, k)
+    b = rng.normal(0, 0.35, k)
+    technical = np.array([i.dimension in TECHNICAL_DIMENSIONS for i in instrument.items])
+    return a, b, technical
+
+
+def _timestamps(period: str, n: int, rng) -> list[str]:
+    start = datetime(int(period), 3, 1, 9, 0)
+    offsets = rng.integers(0, 40 * 24 * 60, n)
+    return [(start + timedelta(minutes=int(m))).isoformat(timespec="minutes") for m in offsets]
+
+
+def data_strategy_round(
+    instrument: Instrument, orgs: pd.DataFrame, period: str, maturity: np.ndarray, rng
+) -> SyntheticRound:
+    """Respondents of every organisation answering the data-strategy questionnaire."""
+    dims = [d.id for d in instrument.dimensions]
+    dim_index = np.array([dims.index(i.dimension) for i in instrument.items])
+    a, b, technical = _item_parameters(
+        instrument, np.random.default_rng(7)
+    )  # items fixed across rounds
+    response_rate = rng.uniform(0.3, 0.65, len(orgs))
+    counts = np.maximum(8, (orgs["invited"].to_numpy() * response_rate).astype(int))
+    org_pos = np.repeat(np.arange(len(orgs)), counts)
+    disagreement = rng.uniform(0.35, 0.9, len(orgs))[org_pos]
+    personal = (
+        rng.normal(0, 1, len(org_pos))[:, None] * 0.5
+        + rng.normal(0, 1, (len(org_pos), len(dims))) * 0.45
+    )
+    theta = maturity[org_pos] + personal * disagreement[:, None] * 1.4
+    values = _graded(theta[:, dim_index], a, b, rng)
+    reverse = np.array([i.reverse for i in instrument.items])
+    values[:, reverse] = 6 - values[:, reverse]
+    values, codes = _survey_reality(values, technical, instrument, rng)
+    round_id = f"{instrument.id}-{period}"
+    respondents = pd.DataFrame(
+        {
+            "response_id": [f"{round_id}-r{n:05d}" for n in range(len(org_pos))],
+            "respondent_id": [f"{round_id}-p{n:05d}" for n in range(len(org_pos))],
+            "organisation_id": orgs["id"].to_numpy()[org_pos],
+            "team_id": None,
+            "role": rng.choice(DS_ROLES, size=len(org_pos), p=DS_ROLE_SHARES),
+            "submitted_at": _timestamps(period, len(org_pos), rng),
+        }
+    )
+    texts = np.where(rng.random(len(org_pos)) < 0.25, rng.choice(FREE_TEXTS, len(org_pos)), None)
+    answers = _long_answers(respondents, instrument, values, codes, texts)
+    return SyntheticRound(round_id, instrument, period, respondents, answers)
+
+
+def maturity_by_round(instrument: Instrument, orgs: pd.DataFrame, rng) -> dict[str, np.ndarray]:
+    """Organisation × dimension maturity for both periods, with real change in between."""
+    n_dims = len(instrument.dimensions)
+    size = (np.log10(orgs["inhabitants"].to_numpy()) - 4.8) * 0.35
+    general = rng.normal(0, 0.55, len(orgs)) + size
+    first = general[:, None] + rng.normal(0, 0.4, (len(orgs), n_dims)) - 0.2
+    change = rng.normal(0.12, 0.12, (len(orgs), 1)) + rng.normal(0, 0.1, (len(orgs), n_dims))
+    change[rng.choice(len(orgs), 4, replace=False)] += 0.6  # a few clear improvers
+    change[rng.choice(len(orgs), 2, replace=False)] -= 0.5  # and one or two decliners
+    return {PERIODS[0]: first, PERIODS[1]: first + change}
+
+
+def competences_round(
+    instrument: Instrument, teams: pd.DataFrame, period: str, uplift: float, rng
+) -> SyntheticRound:
+    """Members of every team rating their own competences."""
+    dims = [d.id for d in instrument.dimensions]
+    dim_index = np.array([dims.index(i.dimension) for i in instrument.items])
+    a, b, technical = _item_parameters(instrument, np.random.default_rng(11))
+    sizes = teams["invited"].to_numpy() - rng.integers(0, 2, len(teams))
+    team_pos = np.repeat(np.arange(len(teams)), sizes)
+    roles = rng.choice(TEAM_ROLES, size=len(team_pos), p=TEAM_ROLE_SHARES)
+    base = np.array([COMPETENCE_BASE[d] for d in dims])
+    strength = np.array([[ROLE_STRENGTH[r].get(d, 0.0) for d in dims] for r in roles])
+    team_effect = rng.normal(0, 0.3, len(teams))[team_pos][:, None]
+    # some people rate themselves higher overall, and each competence differs per person
+    person = rng.normal(0, 0.6, len(team_pos))[:, None]
+    own = rng.normal(0, 0.7, (len(team_pos), len(dims)))
+    theta = base + strength + team_effect + person + own + uplift
+    values, codes = _survey_reality(
+        _graded(theta[:, dim_index], a, b, rng), technical, instrument, rng
+    )
+    round_id = f"{instrument.id}-{period}"
+    respondents = pd.DataFrame(
+        {
+            "response_id": [f"{round_id}-r{n:05d}" for n in range(len(team_pos))],
+            "respondent_id": [f"{round_id}-p{n:05d}" for n in range(len(team_pos))],
+            "organisation_id": teams["organisation_id"].to_numpy()[team_pos],
+            "team_id": teams["id"].to_numpy()[team_pos],
+            "role": roles,
+            "submitted_at": _timestamps(period, len(team_pos), rng),
+        }
+    )
+    answers = _long_answers(respondents, instrument, values, codes, None)
+    return SyntheticRound(round_id, instrument, period, respondents, answers)
+
+
+def generate_rounds(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, list[SyntheticRound]]:
+    """Registry and all sample rounds (two per instrument), deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    orgs = organisations_frame(rng)
+    teams = teams_frame(orgs, rng)
+    ds, comp = get_instrument("data-strategy"), get_instrument("competences")
+    maturity = maturity_by_round(ds, orgs, rng)
+    rounds = [data_strategy_round(ds, orgs, p, maturity[p], rng) for p in PERIODS]
+    rounds += [competences_round(comp, teams, p, 0.25 * n, rng) for n, p in enumerate(PERIODS)]
+    return orgs, teams, rounds

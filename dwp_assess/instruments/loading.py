@@ -1,0 +1,125 @@
+"""Finding, loading and validating instrument files: the packaged ones and the project's own.
+
+The package ships its instruments (``dwp_assess/questionnaires``). A project may add
+instruments of its own, or newer versions of the packaged ones, in its ``questionnaires/``
+folder: for one id the highest version wins, and the same id and version in two files is
+an error naming both (which of two different texts to use is the analyst's decision).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from dwp_assess import project, resources
+from dwp_assess.instruments.model import Instrument, InstrumentError
+
+QUESTIONNAIRE_DIR = resources.QUESTIONNAIRES
+RULES_NAME = "recommendations.yaml"
+
+
+def _format_error(path: Path, err: dict) -> str:
+    loc = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
+    msg = err.get("msg", "invalid")
+    if err.get("type") == "missing":
+        msg = "required field is missing"
+    elif err.get("type") == "extra_forbidden":
+        msg = "unknown field (check the spelling)"
+    return f"{path}: {loc}: {msg}"
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Read and validate one instrument file; raise ``InstrumentError`` listing every problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InstrumentError([f"{path}: file not found"]) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InstrumentError([f"{path}: not valid YAML/UTF-8: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise InstrumentError([f"{path}: (top level): expected a mapping of fields"])
+    try:
+        return Instrument.model_validate(raw)
+    except ValidationError as exc:
+        raise InstrumentError([_format_error(path, e) for e in exc.errors()]) from None
+
+
+def validate_files(paths: Iterable[str | Path]) -> list[str]:
+    """Validate instrument files; return every problem found (empty list when all are valid)."""
+    problems: list[str] = []
+    for path in paths:
+        try:
+            load_instrument(path)
+        except InstrumentError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def instrument_dirs() -> list[Path]:
+    """Where instruments are looked up: the packaged folder, then the project's own (if any)."""
+    settings = project.current()
+    own = settings.questionnaires_dir if settings else None
+    return [QUESTIONNAIRE_DIR] + ([own] if own and own.is_dir() and own != QUESTIONNAIRE_DIR else [])
+
+
+def instrument_files(directory: Path | None = None) -> list[Path]:
+    """Instrument files (``<id>-v<version>.yaml``) in ``directory``, else in every lookup folder."""
+    folders = [directory] if directory else instrument_dirs()
+    return [p for folder in folders for p in sorted(folder.glob("*-v*.yaml"))]
+
+
+def available_instruments(directory: Path | None = None) -> dict[str, Instrument]:
+    """Every instrument keyed by ``id-vN``; the same key in two files is an ``InstrumentError``."""
+    found: dict[str, tuple[Instrument, Path]] = {}
+    for path in instrument_files(directory):
+        instrument = load_instrument(path)
+        if instrument.key in found:
+            raise InstrumentError([
+                f"{instrument.id} v{instrument.version} is defined twice: {found[instrument.key][1]} "
+                f"and {path}; give the project's own file a higher version"
+            ])  # fmt: skip
+        found[instrument.key] = (instrument, path)
+    return {key: instrument for key, (instrument, _) in found.items()}
+
+
+def get_instrument(
+    instrument_id: str, version: int | None = None, directory: Path | None = None
+) -> Instrument:
+    """The instrument ``instrument_id`` at ``version`` (default: the newest version)."""
+    everything = available_instruments(directory).values()
+    candidates = [i for i in everything if i.id == instrument_id]
+    if version is not None:
+        candidates = [i for i in candidates if i.version == version]
+    if not candidates:
+        known = sorted({i.id for i in everything})
+        wanted = instrument_id + (f" v{version}" if version else "")
+        raise InstrumentError(
+            [f"unknown instrument '{wanted}'; known instruments: {', '.join(known)}"]
+        )
+    return max(candidates, key=lambda i: i.version)
+
+
+def rules_file() -> Path:
+    """The recommendation rules: the project's ``questionnaires/recommendations.yaml`` if it
+    has one, else the packaged rules."""
+    own = [folder / RULES_NAME for folder in instrument_dirs()[1:] if (folder / RULES_NAME).is_file()]
+    return own[0] if own else QUESTIONNAIRE_DIR / RULES_NAME
+
+
+def json_schema() -> dict:
+    """The JSON Schema of the instrument format, for editors and other tools."""
+    schema = Instrument.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "dwp-assess instrument"
+    return schema
+
+
+def export_json_schema(path: Path = QUESTIONNAIRE_DIR / "schema.json") -> Path:
+    """Write ``json_schema()`` to ``path`` (a test keeps the committed copy in sync)."""
+    path.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return path

@@ -1,0 +1,161 @@
+"""Executing one report: papermill parameters, a kept-alive kernel, HTML and PDF.
+
+A fresh kernel costs 3–10 s per report on this kind of machine, almost all of it
+start-up and imports; keeping one kernel per worker process and clearing its
+namespace between reports (``%reset -f``) costs well under a second. Modules
+stay imported; no variable of one organisation's report survives into the next.
+``run_job`` is a plain top-level function so it runs the same in a process pool
+and on a dask.distributed worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing import util
+from pathlib import Path
+
+import nbformat
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, DeadKernelError
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from dwp_assess.reports.html import notebook_to_html
+
+CELL_TIMEOUT = 600
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to make: which template with which parameters, and where to write it."""
+
+    unit: str
+    title: str
+    template: Path
+    parameters: dict
+    notebook_path: Path
+    html_path: Path
+    pdf_path: Path | None = None
+    lang: str = "nl"
+
+
+@dataclass
+class JobResult:
+    unit: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    error: str = ""
+    outputs: list[str] = field(default_factory=list)
+
+
+class KernelSession:
+    """A Python kernel kept alive across reports in one worker process."""
+
+    def __init__(self, cwd: Path):
+        # IPC sockets in a private folder: relative ``kernel-ipc-N`` names would collide
+        # between worker processes started in the same directory.
+        self._sockets = tempfile.TemporaryDirectory(prefix="dwp-kernel-")
+        self.km = KernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(self._sockets.name) / "kernel")
+        )
+        self.km.start_kernel(
+            cwd=str(cwd), env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        )
+        self.kc = self.km.client()  # blocking: readiness and the reset between reports
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        # nbclient needs an asynchronous client: with a blocking one its wait for output
+        # blocks the event loop and the cell timeout never fires.
+        self.akc = AsyncKernelClient()
+        self.akc.load_connection_info(self.km.get_connection_info())
+        self.akc.start_channels()
+
+    def reset(self) -> None:
+        """Forget every variable of the previous report (imports stay loaded)."""
+        self.kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60, store_history=False)  # fmt: skip
+
+    def run(self, notebook: nbformat.NotebookNode) -> None:
+        self.reset()
+        client = NotebookClient(notebook, km=self.km, timeout=CELL_TIMEOUT, kernel_name="python3")
+        client.kc = self.akc
+        client.execute()
+
+    def close(self) -> None:
+        """Stop the kernel (also a hung or dead one); safe to call twice."""
+        self.kc.stop_channels()
+        self.akc.stop_channels()
+        with contextlib.suppress(RuntimeError, OSError):
+            self.km.shutdown_kernel(now=True)
+        self._sockets.cleanup()
+
+
+_session: KernelSession | None = None
+
+
+def session(cwd: Path) -> KernelSession:
+    """This process's kernel, started on first use and shut down when the process ends."""
+    global _session
+    if _session is None or not _session.km.is_alive():
+        _session = KernelSession(cwd)
+        util.Finalize(_session, _session.close, exitpriority=10)
+    return _session
+
+
+def discard_session() -> None:
+    """Stop this process's kernel, so that the next report starts a fresh one."""
+    global _session
+    if _session is not None:
+        _session.close()
+        _session = None
+
+
+def print_pdf(html_path: Path, pdf_path: Path) -> None:
+    """An A4 PDF of a report, printed by Debian's Chromium after the charts are drawn."""
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+             "--virtual-time-budget=15000", "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}",
+             html_path.resolve().as_uri()],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+
+
+def run_job(job: Job) -> JobResult:
+    """Make one report; a failure is returned as a result (with the error), never raised."""
+    start = time.perf_counter()
+    job.notebook_path.parent.mkdir(parents=True, exist_ok=True)
+    notebook = parameterize_notebook(load_notebook_node(str(job.template)), job.parameters)
+    status, error = "ok", ""
+    try:
+        session(job.template.parent).run(notebook)
+    except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
+        status, error = "failed", _short_error(exc)
+        if not isinstance(exc, CellExecutionError):
+            discard_session()  # a timed-out or dead kernel must not serve the next report
+    nbformat.write(notebook, job.notebook_path)  # the audit trail, also when it failed
+    if status != "ok":  # never leave a partial or stale report where a municipality could open it
+        job.html_path.unlink(missing_ok=True)
+        return JobResult(job.unit, status, time.perf_counter() - start, error)
+    job.html_path.write_text(notebook_to_html(notebook, job.title, job.lang), encoding="utf-8")
+    if job.pdf_path:
+        try:
+            print_pdf(job.html_path, job.pdf_path)
+        except (OSError, subprocess.SubprocessError) as exc:
+            status, error = "failed", f"PDF: {exc}"
+    return JobResult(job.unit, status, time.perf_counter() - start, error)
+
+
+def _short_error(exc: Exception) -> str:
+    if isinstance(exc, CellExecutionError):
+        return f"{exc.ename}: {exc.evalue}"
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -1,0 +1,103 @@
+"""From an executed report notebook to one self-contained, offline HTML file.
+
+The page holds only the notebook's outputs (no code cells), our stylesheet, and,
+when it has figures, plotly.js embedded gzip-compressed (1.5 MB instead of
+4.8 MB) and unpacked by the browser. No request leaves the file: no CDN for
+plotly.js, require.js, MathJax or fonts. Error outputs stay visible, so a
+section that failed says so in the report itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import html
+import re
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+import nbformat
+import plotly
+
+from dwp_assess import __version__
+from dwp_assess.instruments.messages import t
+
+TEMPLATES = files("dwp_assess.reports") / "templates"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
+    )
+
+
+@cache
+def plotly_gzip_base64() -> str:
+    """plotly.min.js shipped with the plotly package, gzip-compressed and base64-encoded."""
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return base64.b64encode(gzip.compress(source.read_bytes(), compresslevel=9, mtime=0)).decode()
+
+
+@cache
+def stylesheet() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def _error_block(output: dict, lang: str) -> str:
+    trace = _ANSI.sub("", "\n".join(output.get("traceback", [])))
+    title = html.escape(t("report.error", lang))
+    detail = html.escape(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+    return f'<div class="dwp-error"><strong>{title}</strong>: {detail}<details><pre>{html.escape(trace)}</pre></details></div>'  # fmt: skip
+
+
+def output_blocks(notebook: nbformat.NotebookNode, lang: str) -> list[str]:
+    """HTML of every displayed output, in order; stderr and code are left out."""
+    blocks = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "error":
+                blocks.append(_error_block(output, lang))
+            elif kind in ("display_data", "execute_result"):
+                data = output.get("data", {})
+                if "text/html" in data:
+                    blocks.append("".join(data["text/html"]))
+                elif "text/plain" in data:
+                    blocks.append(f"<pre>{html.escape(''.join(data['text/plain']))}</pre>")
+    return blocks
+
+
+def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "nl") -> str:
+    """The whole report page for an executed notebook."""
+    blocks = output_blocks(notebook, lang)
+    has_figures = any("dwp-figure-data" in b for b in blocks)
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            lang=lang,
+            title=title,
+            css=stylesheet(),
+            blocks=[jinja2.utils.markupsafe.Markup(b) for b in blocks],
+            has_figures=has_figures,
+            plotly_gz=plotly_gzip_base64() if has_figures else "",
+            version=__version__,
+        )
+    )
+
+
+def index_html(
+    title: str, summary: str, jobs: list[dict], generated_at: str, lang: str = "nl"
+) -> str:
+    """The round's index: every report with its status, links and any error (all escaped)."""
+    labels = {k: t(f"report.index_{k}", lang) for k in ("unit", "status", "files")}
+    return _environment().get_template("index.html.j2").render(
+        lang=lang, title=title, summary=summary, jobs=jobs, labels=labels, css=stylesheet(),
+        version=__version__, generated_at=generated_at,
+    )  # fmt: skip

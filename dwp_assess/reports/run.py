@@ -1,0 +1,250 @@
+"""Reports for a whole round in one call: plan, cache, run in parallel, index.
+
+``generate_reports`` analyses the round once (``profiles.analyse_round``, saved
+and keyed on the data snapshot), plans one job per organisation (organisation
+instruments) or per team (team instruments), skips reports whose inputs did not
+change, runs the rest through a ``concurrent.futures``-style executor (local
+processes, or a dask.distributed cluster), and writes ``reports/<round>/``:
+per unit the executed notebook (audit trail) and the HTML (and PDF), a
+``manifest.json`` and an ``index.html`` listing every report with its status.
+A failing report never stops the others; it is listed with its error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.engine import Engine
+
+from dwp_assess import __version__, project, resources
+from dwp_assess.reports import execute as report_execute
+from dwp_assess.data import store
+from dwp_assess.instruments.messages import t
+from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.reports.execute import Job, JobResult, run_job
+from dwp_assess.reports.html import index_html
+
+TEMPLATES = {
+    "organisation": resources.NOTEBOOKS / "organisation_report.ipynb",
+    "team": resources.NOTEBOOKS / "team_report.ipynb",
+}
+
+
+def default_out_dir() -> Path:
+    """``DWP_REPORTS_DIR`` if set, else the project's reports folder."""
+    configured = os.environ.get("DWP_REPORTS_DIR")
+    return Path(configured) if configured else project.require().reports_dir
+
+
+@dataclass
+class RunSummary:
+    round_id: str
+    index: Path
+    ok: int
+    failed: int
+    skipped: int
+
+
+def previous_round(engine: Engine, round_id: str) -> str | None:
+    """The latest earlier round (by period) of the same instrument, if any."""
+    info = store.get_round(engine, round_id)
+    earlier = [r for r in store.list_rounds(engine) if r.instrument_id == info.instrument_id and r.period < info.period]  # fmt: skip
+    return max(earlier, key=lambda r: r.period).id if earlier else None
+
+
+def cached_analysis(engine: Engine, round_id: str, previous: str | None, folder: Path) -> tuple[RoundAnalysis, Path]:  # fmt: skip
+    """The round's analysis, computed once per data snapshot and kept under ``folder``."""
+    key = store.snapshot_hash(engine, round_id)[:16]
+    if previous:
+        key += "-" + store.snapshot_hash(engine, previous)[:8]
+    target = folder / "_analysis" / key
+    if (target / "meta.json").is_file():
+        return RoundAnalysis.load(target), target
+    analysis = analyse_round(engine, round_id, previous)
+    return analysis, analysis.save(target)
+
+
+def _hash_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, units: list[str] | None,
+              lang: str, pdf: bool, synthetic: bool, team_names: dict[str, str]) -> list[tuple[Job, str]]:  # fmt: skip
+    """One job per organisation or team, each with the key that decides whether it is up to date."""
+    instrument = analysis.instrument
+    kind = instrument.kind
+    if kind == "organisation":
+        names = analysis.organisations.set_index("organisation_id")["name"]
+        available = sorted(set(analysis.scores["organisation_id"]))
+        param = "organisation_id"
+    else:
+        names = team_names
+        available = sorted(set(analysis.team_members["team_id"]))
+        param = "team_id"
+    chosen = [u for u in available if units is None or u in units]
+    template = TEMPLATES[kind]
+    base_key = [analysis.meta["snapshot_hash"], _hash_file(template), __version__, str(pdf)]
+    jobs = []
+    for unit in chosen:
+        parameters = {"round_id": analysis.meta["round_id"], param: unit, "lang": lang, "synthetic": synthetic,
+                      "previous_round_id": analysis.meta.get("previous_round_id"), "analysis_dir": str(analysis_dir)}  # fmt: skip
+        if kind == "team":
+            parameters["team_name"] = team_names.get(unit, unit)
+        key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
+        stem = out / unit
+        title = names.get(unit, unit) if hasattr(names, "get") else unit
+        jobs.append((Job(unit=unit, title=str(title), template=template, parameters=parameters,
+                         notebook_path=stem.with_suffix(".ipynb"), html_path=stem.with_suffix(".html"),
+                         pdf_path=stem.with_suffix(".pdf") if pdf else None, lang=lang), key))  # fmt: skip
+    return jobs
+
+
+def _load_manifest(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _select(jobs, manifest: dict, retry_failed: bool, force: bool):
+    """Split planned jobs into those to run and those already up to date."""
+    run, skip = [], []
+    for job, key in jobs:
+        entry = manifest.get(job.unit, {})
+        fresh = entry.get("key") == key and entry.get("status") == "ok" and job.html_path.is_file()
+        if retry_failed:
+            (run if entry.get("status") == "failed" or not entry else skip).append((job, key))
+        elif fresh and not force:
+            skip.append((job, key))
+        else:
+            run.append((job, key))
+    return run, skip
+
+
+def make_executor(kind: str, jobs: int, scheduler: str | None) -> Executor:
+    """A local process pool, or a dask.distributed client (same submit/result interface)."""
+    if kind == "dask":
+        from dask.distributed import Client
+
+        return Client(scheduler) if scheduler else Client(n_workers=jobs, threads_per_worker=1)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _completed(executor, futures):
+    """Futures as they finish, for a dask client or a concurrent.futures executor."""
+    if hasattr(executor, "gather"):
+        from dask.distributed import as_completed as dask_as_completed
+
+        return dask_as_completed(list(futures))
+    return as_completed(futures)
+
+
+def _run(executor, jobs: list[Job], progress: Progress) -> list[JobResult]:
+    task = progress.add_task("reports", total=len(jobs), failed=0)
+    futures = {executor.submit(run_job, job): job for job in jobs}
+    results, failed = [], 0
+    for future in _completed(executor, futures):
+        job = futures[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - a crashed worker fails its report, not the run
+            result = JobResult(job.unit, "failed", 0.0, f"{type(exc).__name__}: {exc}")
+        failed += result.status != "ok"
+        results.append(result)
+        progress.update(task, advance=1, failed=failed)
+    return results
+
+
+def generate_reports(
+    engine: Engine,
+    round_id: str,
+    out_dir: Path | None = None,
+    units: list[str] | None = None,
+    jobs: int = 1,
+    lang: str = "nl",
+    pdf: bool = False,
+    retry_failed: bool = False,
+    force: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
+    synthetic: bool = False,
+    previous_round_id: str | None = None,
+    console=None,
+) -> RunSummary:
+    """Make every report of a round (see the module docstring); return counts and the index."""
+    if pdf and not Path(report_execute.CHROMIUM).is_file():
+        raise FileNotFoundError(
+            f"--pdf prints with Chromium, not found at {report_execute.CHROMIUM}: "
+            "install it with `apt-get install chromium`"
+        )
+    info = store.get_round(engine, round_id)
+    previous = previous_round_id or previous_round(engine, round_id)
+    out = (out_dir or default_out_dir()) / round_id
+    out.mkdir(parents=True, exist_ok=True)
+    analysis, analysis_dir = cached_analysis(engine, round_id, previous, out)
+    team_names = dict(zip(store.teams(engine)["id"], store.teams(engine)["name"], strict=True))
+    planned = plan_jobs(
+        analysis, analysis_dir.resolve(), out, units, lang, pdf, synthetic, team_names
+    )
+    manifest_path = out / "manifest.json"
+    manifest = _load_manifest(manifest_path)
+    to_run, skipped = _select(planned, manifest, retry_failed, force)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} done, {task.fields[failed]} failed"),
+                        TimeRemainingColumn(), console=console, disable=console is None)  # fmt: skip
+    with progress:
+        if to_run and (jobs > 1 or executor == "dask"):
+            pool = make_executor(executor, jobs, scheduler)
+            try:
+                results = _run(pool, [j for j, _ in to_run], progress)
+            finally:
+                pool.close() if hasattr(pool, "gather") else pool.shutdown()
+        else:
+            results = _run(_InProcess(), [j for j, _ in to_run], progress)
+    keys = {job.unit: key for job, key in planned}
+    jobs_by_unit = {job.unit: job for job, _ in planned}
+    for result in results:
+        job = jobs_by_unit[result.unit]
+        manifest[result.unit] = {"key": keys[result.unit], "status": result.status, "error": result.error,
+                                 "title": job.title, "seconds": round(result.seconds, 2),
+                                 "html": job.html_path.name, "notebook": job.notebook_path.name,
+                                 "pdf": job.pdf_path.name if job.pdf_path and result.status == "ok" else None}  # fmt: skip
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    index = write_index(out, round_id, manifest, {j.unit for j, _ in skipped}, lang, get_instrument(info.instrument_id, info.instrument_version).title.get(lang))  # fmt: skip
+    failed = sum(r.status != "ok" for r in results)
+    return RunSummary(
+        round_id, index, ok=len(results) - failed, failed=failed, skipped=len(skipped)
+    )
+
+
+class _InProcess:
+    """The executor interface, run in this process (one job at a time, one kept-alive kernel)."""
+
+    def submit(self, function, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lang: str, instrument_title: str) -> Path:  # fmt: skip
+    """``index.html`` of the round: every report, its status (done, up to date, failed) and links."""
+    rows = []
+    for unit, entry in sorted(manifest.items(), key=lambda kv: (kv[1]["status"] == "ok", kv[1].get("title", kv[0]))):  # fmt: skip
+        status = "skipped" if unit in skipped and entry["status"] == "ok" else entry["status"]
+        rows.append({"title": entry.get("title", unit), "status_label": t(f"report.status.{status}", lang),
+                     "error": entry.get("error"), "html": entry.get("html") if (out / entry.get("html", "")).is_file() else None,
+                     "notebook": entry.get("notebook"), "pdf": entry.get("pdf")})  # fmt: skip
+    ok = sum(e["status"] == "ok" for e in manifest.values())
+    summary = f"{instrument_title} · {ok}/{len(manifest)} {t('report.status.ok', lang)}"
+    html = index_html(t("report.index_title", lang, round=round_id), summary, rows,
+                      datetime.now(UTC).isoformat(timespec="seconds"), lang)  # fmt: skip
+    path = out / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path
