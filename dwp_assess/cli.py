@@ -3,10 +3,15 @@
 Thin on purpose: every command delegates to a module function that is tested on
 its own. Errors that users can cause (bad files, unknown rounds) are printed as
 one clear line with exit code 2; ``--debug`` shows the traceback instead.
+
+Commands work in a project folder (``dwp.toml``, see ``dwp_assess.project``), found from
+the working directory upwards or given by ``--project`` / ``DWP_PROJECT``; ``init``,
+``demo``, ``validate``, ``template``, ``export-form`` and ``sample`` need none.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +21,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dwp_assess import __version__
+from dwp_assess import __version__, project
 from dwp_assess.data import store
 from dwp_assess.data.registry import RegistryError
 from dwp_assess.data.tables import FileProblem
@@ -34,6 +39,7 @@ err_console = Console(stderr=True)
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     InstrumentError,
+    project.ProjectError,
     store.StoreError,
     FileProblem,
     RegistryError,
@@ -53,13 +59,23 @@ state = State()
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: DWP_DATABASE_URL or data/dwp.sqlite)."),
+    typer.Option(
+        "--db", help="Database URL (default: DWP_DATABASE_URL, else the project's store)."
+    ),
+]
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        help="Project folder (default: DWP_PROJECT, else the nearest dwp.toml upwards).",
+    ),
 ]
 
 
 @app.callback()
 def _main(
     db: DbOption = None,
+    project_dir: ProjectOption = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
@@ -68,11 +84,23 @@ def _main(
         raise typer.Exit()
     state.db = db
     state.debug = debug
+    if project_dir is not None:  # kept in the environment, so report kernels and Voilà see it too
+        os.environ[project.PROJECT_ENV] = str(project_dir.expanduser().resolve())
+
+
+def settings() -> project.Settings:
+    """The current project's settings; one clear error outside a project."""
+    return project.require()
 
 
 def engine():
-    """The store selected by ``--db`` / ``DWP_DATABASE_URL`` / the default."""
-    return store.connect(state.db)
+    """The store selected by ``--db`` / ``DWP_DATABASE_URL`` / the project's ``dwp.toml``."""
+    return store.connect(state.db or settings().database_url)
+
+
+def engine_if_project():
+    """The store when there is a project (or ``--db``), else ``None``: for commands that need none."""
+    return store.connect(state.db) if state.db else (engine() if project.current() else None)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -81,13 +109,32 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-# --- foundation: validate, status ---------------------------------------------
+# --- project, validate, status ----------------------------------------------------
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder of the new project.")],
+    owner: Annotated[str, typer.Option(help="Organisation that runs the project.")] = "",
+    db: Annotated[
+        str | None, typer.Option("--store", help="Store URL (default: data/dwp.sqlite).")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Default language: nl or en.")] = "nl",
+    min_group_size: Annotated[
+        int, typer.Option(help="Smallest group any figure may cover.")
+    ] = project.DEFAULT_MIN_GROUP_SIZE,
+) -> None:
+    """Make a project folder: dwp.toml, the folders of a round and a README on what goes where."""
+    made = project.create(directory, owner, db, lang, min_group_size)
+    console.print(f"project made: {made.root / project.PROJECT_FILE}", highlight=False)
+    console.print(f"next: cd {directory} and `dwp-assess registry import registry/organisations.csv`", highlight=False)  # fmt: skip
 
 
 @app.command()
 def validate(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Instrument files (default: questionnaires/).")
+        list[Path] | None,
+        typer.Argument(help="Instrument files (default: the packaged and the project's own)."),
     ] = None,
 ) -> None:
     """Check instrument YAML files and list every problem with file and path."""
@@ -104,6 +151,7 @@ def validate(
 def status() -> None:
     """Show rounds, organisations and response counts in the store."""
     eng = engine()
+    console.print(f"project: {settings().root}", highlight=False)
     rounds = store.list_rounds(eng)
     counts = store.response_counts(eng)
     orgs = store.organisations(eng)
@@ -223,7 +271,9 @@ def import_(
 @app.command()
 def export(
     round_id: Annotated[str, typer.Option("--round", help="Round to export.")],
-    out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("exports"),
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: the project's exports/).")
+    ] = None,
     fmt: Annotated[
         str, typer.Option("--format", help="Comma-separated: csv,parquet,sav.")
     ] = "csv,parquet,sav",
@@ -231,6 +281,7 @@ def export(
     """Export a round: long and wide tables and a codebook (CSV, Parquet, SPSS .sav)."""
     from dwp_assess.data.export import export_round
 
+    out = out or settings().folders["exports"]
     for path in export_round(engine(), round_id, out, tuple(f.strip() for f in fmt.split(","))):
         console.print(f"written: {path}", highlight=False)
 
@@ -266,15 +317,26 @@ def sample(
 
 @app.command()
 def demo(
-    out: Annotated[Path | None, typer.Option(help="Report folder (default: reports/).")] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Project folder to make or reuse (default: the current project, else dwp-demo/)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder (default: the project's reports/).")
+    ] = None,
     jobs: Annotated[int, typer.Option(help="Reports made in parallel.")] = 2,
 ) -> None:
-    """Run the main job on the sample data: registry, import of every round, reports."""
-    from dwp_assess.demo import demo_reports, load_sample
+    """Run the main job on the synthetic sample: project, registry, import of every round, reports."""
+    from dwp_assess.demo import demo_project, demo_reports, load_sample
 
+    settings = demo_project(directory)
+    os.environ[project.PROJECT_ENV] = str(settings.root)
+    console.print(f"project: {settings.root}", highlight=False)
     eng = engine()
     console.print(f"store: {eng.url.render_as_string(hide_password=True)}", highlight=False)
-    summaries = load_sample(eng)
+    summaries = load_sample(eng, settings.folders["imports"] / "sample")
     for summary in summaries:
         print_import_summary(summary)
     stored, present = sum(s.stored for s in summaries), sum(s.already_present for s in summaries)
@@ -319,7 +381,7 @@ def export_form(
 
     if fmt != "xlsform":
         raise ValueError(f"unknown form format '{fmt}'; supported: xlsform")
-    path = write_xlsform(get_instrument(instrument, version), out, engine())
+    path = write_xlsform(get_instrument(instrument, version), out, engine_if_project())
     console.print(f"written: {path}", highlight=False)
 
 

@@ -1,25 +1,28 @@
 """The demo: the main job on the embedded default, from sample files to reports.
 
-``dwp-assess demo`` reads the committed synthetic rounds in ``sample_data/``
-(listed in its ``manifest.json``), loads the registry, imports every file of
-every round into the store (SQLite by default) and generates the reports of
-each round. Everything it does goes through the same functions an analyst uses,
+``dwp-assess demo [DIR]`` makes (or reuses) a project folder, copies the packaged
+synthetic rounds (``sample_data/``, listed in its ``manifest.json``) into its
+``imports/sample/``, loads the registry, imports every file of every round into the
+project's store (SQLite by default) and generates the reports of each round. Everything it does goes through the same functions an analyst uses,
 so the demo is also the end-to-end check of the whole chain.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from dwp_assess import resources
+from dwp_assess import project, resources
 from dwp_assess.data import importers, registry, store
 from dwp_assess.instruments.loading import get_instrument
 
 SAMPLE_DIR = resources.SAMPLE_DATA
+DEMO_FOLDER = "dwp-demo"
+DEMO_OWNER = "Datawerkplaats (demo, synthetische data)"
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,31 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
     return summaries
 
 
+def demo_project(directory: Path | None = None) -> project.Settings:
+    """The project the demo runs in: ``directory`` (made when it is not a project yet), else
+    the current project, else ``dwp-demo/`` in the working directory. The packaged sample
+    files are copied into its ``imports/sample/`` (raw files stay as shipped)."""
+    if directory is None:
+        settings = project.current() or _make_or_load(Path(DEMO_FOLDER))
+    else:
+        settings = _make_or_load(directory)
+    target = settings.folders["imports"] / "sample"
+    if not (target / "manifest.json").is_file():
+        shutil.copytree(SAMPLE_DIR, target, dirs_exist_ok=True)
+    return settings
+
+
+def _make_or_load(directory: Path) -> project.Settings:
+    if (directory / project.PROJECT_FILE).is_file():
+        return project.load(directory.resolve())
+    return project.create(directory, owner=DEMO_OWNER)
+
+
 def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None) -> list:
     """Reports of every sample round (marked synthetic); one ``RunSummary`` per round."""
     from dwp_assess.reports.run import generate_reports
 
     return [
         generate_reports(engine, r.round_id, out_dir, jobs=jobs, synthetic=True, console=console)
-        for r in sample_rounds()
+        for r in sample_rounds(SAMPLE_DIR)
     ]

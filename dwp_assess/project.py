@@ -99,7 +99,9 @@ def _min_group_size(value: object, source: str) -> int:
     try:
         size = int(value)
     except (TypeError, ValueError):
-        raise ProjectError(f"{source}: min_group_size must be a whole number, got {value!r}") from None
+        raise ProjectError(
+            f"{source}: min_group_size must be a whole number, got {value!r}"
+        ) from None
     if size < 2:
         raise ProjectError(f"{source}: min_group_size must be at least 2, got {size}")
     return size

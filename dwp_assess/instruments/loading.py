@@ -64,7 +64,9 @@ def instrument_dirs() -> list[Path]:
     """Where instruments are looked up: the packaged folder, then the project's own (if any)."""
     settings = project.current()
     own = settings.questionnaires_dir if settings else None
-    return [QUESTIONNAIRE_DIR] + ([own] if own and own.is_dir() and own != QUESTIONNAIRE_DIR else [])
+    return [QUESTIONNAIRE_DIR] + (
+        [own] if own and own.is_dir() and own != QUESTIONNAIRE_DIR else []
+    )
 
 
 def instrument_files(directory: Path | None = None) -> list[Path]:
@@ -107,7 +109,9 @@ def get_instrument(
 def rules_file() -> Path:
     """The recommendation rules: the project's ``questionnaires/recommendations.yaml`` if it
     has one, else the packaged rules."""
-    own = [folder / RULES_NAME for folder in instrument_dirs()[1:] if (folder / RULES_NAME).is_file()]
+    own = [
+        folder / RULES_NAME for folder in instrument_dirs()[1:] if (folder / RULES_NAME).is_file()
+    ]
     return own[0] if own else QUESTIONNAIRE_DIR / RULES_NAME
 
 

@@ -24,6 +24,7 @@ LANGUAGES = ("nl", "en")
 SPECIAL_CODES = ("dont_know", "not_applicable")
 DIKW_STAGES = ("data", "information", "knowledge", "decision")
 
+
 class InstrumentError(ValueError):
     """An instrument file could not be read or does not follow the format."""
 
