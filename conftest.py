@@ -1,7 +1,7 @@
 """Root of the test suite: gives the notebooks (run by nbval) a store with the sample rounds.
 
-Notebooks use their default parameters, which read ``DWP_DATABASE_URL``; it must
-point at a loaded store before nbval starts their kernels, so this happens once
+Notebooks use their default parameters, which read the project's store; ``DWP_PROJECT``
+must point at a project with a loaded store before nbval starts their kernels, so this happens once
 per test process, and only when notebooks were collected.
 """
 
@@ -17,11 +17,12 @@ from pathlib import Path
 def pytest_collection_modifyitems(session, config, items):
     if not any(str(item.fspath).endswith(".ipynb") for item in items):
         return
+    from dwp_assess import project
     from dwp_assess.data import store
     from dwp_assess.demo import load_sample
 
     folder = Path(tempfile.mkdtemp(prefix="dwp-nb-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    url = f"sqlite:///{folder / 'dwp.sqlite'}"
-    load_sample(store.connect(url))
-    os.environ["DWP_DATABASE_URL"] = url
+    settings = project.create(folder / "project", owner="Testgemeente")
+    load_sample(store.connect(settings.database_url))
+    os.environ[project.PROJECT_ENV] = str(settings.root)

@@ -1,21 +1,30 @@
-"""Fixtures shared by the whole suite: instruments and throwaway stores.
+"""Fixtures shared by the whole suite: a throwaway project, instruments and stores.
 
-Tests never touch the default store under ``data/``: every test that needs a
-database gets its own SQLite file in ``tmp_path``.
+Every test runs inside a project folder made for the test session (``DWP_PROJECT``),
+so commands and notebooks never look for a project in the checkout; every test that
+needs a database gets its own SQLite file in ``tmp_path``.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 
 
+@pytest.fixture(scope="session")
+def project_dir(tmp_path_factory):
+    """A project folder for the whole session (per xdist worker)."""
+    return project.create(tmp_path_factory.mktemp("project"), owner="Testgemeente").root
+
+
 @pytest.fixture(autouse=True)
-def _no_default_database(monkeypatch, tmp_path_factory):
-    """Keep tests away from a developer's DWP_DATABASE_URL and the project's data/ folder."""
+def _isolated_project(monkeypatch, project_dir, tmp_path_factory):
+    """Keep tests away from a developer's DWP_DATABASE_URL, project and data folder."""
     monkeypatch.delenv("DWP_DATABASE_URL", raising=False)
+    monkeypatch.setenv(project.PROJECT_ENV, str(project_dir))
     monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
 
 
