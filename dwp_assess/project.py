@@ -154,6 +154,21 @@ def require(start: Path | None = None) -> Settings:
     return settings
 
 
+def jupyter_dirs(data_dir: Path) -> dict[str, str]:
+    """Environment variables that keep Jupyter, IPython and matplotlib inside ``data_dir``:
+    kernels of reports and forms write history and runtime files there, not in the home
+    folder (they may name organisations) nor beside the reports."""
+    base = Path(data_dir).resolve() / "jupyter"
+    return {
+        "JUPYTER_DATA_DIR": str(base / "data"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "IPYTHONDIR": str(base / "ipython"),
+        "MPLCONFIGDIR": str(base / "matplotlib"),
+        "TMPDIR": str(base / "tmp"),
+    }
+
+
 def create(
     root: Path,
     owner: str = "",
