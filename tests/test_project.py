@@ -47,7 +47,8 @@ def test_init_writes_settings_folders_and_a_dutch_readme(tmp_path, no_project):
         assert (root / folder).is_dir()
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "blijft bij de analist" in readme and "Gemeente Gouda" in readme
-    assert "data/" in (root / ".gitignore").read_text(encoding="utf-8")
+    assert "/data/" in (root / ".gitignore").read_text(encoding="utf-8")
+    assert (root / "notebooks" / "analyse_round.ipynb").is_file()
     again = run("init", "gouda-2027", cwd=tmp_path)
     assert again.returncode == 2 and "already a dwp-assess project" in again.stderr
 
