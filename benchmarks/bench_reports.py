@@ -42,6 +42,7 @@ import psutil
 from bench_analysis import timed
 from sqlalchemy import insert
 
+from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.data.sample import PERIODS, data_strategy_round, maturity_by_round
 from dwp_assess.instruments.loading import get_instrument
@@ -237,6 +238,7 @@ def main() -> None:
 
 def run(args, folder: Path) -> bool:
     print(f"load average at start (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
+    os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
     (current, previous, answers), seconds = timed(lambda: write_rounds(engine, args.orgs))
     print(f"generated and stored {answers:,} answers (two rounds) in {seconds:.1f} s")

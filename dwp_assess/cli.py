@@ -396,7 +396,9 @@ def report(
     jobs: Annotated[int, typer.Option(help="Reports made in parallel.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Folder (default: reports/).")] = None,
     pdf: Annotated[bool, typer.Option(help="Also print A4 PDFs with Chromium.")] = False,
-    lang: Annotated[str, typer.Option(help="nl or en.")] = "nl",
+    lang: Annotated[
+        str | None, typer.Option(help="nl or en (default: the project's language).")
+    ] = None,
     retry_failed: Annotated[bool, typer.Option(help="Only rerun reports that failed.")] = False,
     force: Annotated[bool, typer.Option(help="Rerun reports that are up to date.")] = False,
     executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
@@ -407,7 +409,7 @@ def report(
     from dwp_assess.reports.run import generate_reports
 
     summary = generate_reports(
-        engine(), round_id, out, (org or []) + (team or []) or None, jobs, lang, pdf,
+        engine(), round_id, out, (org or []) + (team or []) or None, jobs, lang or settings().language, pdf,
         retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,
     )  # fmt: skip
     print_report_summary(summary)
