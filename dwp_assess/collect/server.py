@@ -67,11 +67,13 @@ class Link:
 def server_env(
     round_id: str, database_url: str | None = None, data_dir: Path | None = None
 ) -> dict[str, str]:
-    """The environment of the Voilà server and its kernels: store, round, Jupyter folders."""
-    folders = project.jupyter_dirs(data_dir or store.data_dir())
+    """The environment of the Voilà server and its kernels: store, round, data folder (drafts)
+    and Jupyter folders; kernels run in the packaged notebooks' folder, not in the project."""
+    data_dir = Path(data_dir or store.data_dir()).resolve()
+    folders = project.jupyter_dirs(data_dir)
     for folder in folders.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
-    return {**os.environ, **folders, "JUPYTER_PLATFORM_DIRS": "1",
+    return {**os.environ, **folders, "JUPYTER_PLATFORM_DIRS": "1", "DWP_DATA_DIR": str(data_dir),
             "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
 
 
