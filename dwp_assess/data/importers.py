@@ -375,9 +375,9 @@ def import_file(
     )
     summary = ImportSummary(path, fmt, info.id, rows_read=len(normalised.frame))
     built = _dedupe_in_file(list(_build(normalised.frame, ctx, f"{fmt}:{path.name}")))
+    folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
     quarantined = _write(engine, summary, table.sha256, built, strict)
     if quarantined:
-        folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
         summary.quarantine_csv = write_quarantine_csv(
             folder / f"{path.stem}.quarantine.csv", quarantined
         )
