@@ -8,6 +8,8 @@ processes, or a dask.distributed cluster), and writes ``reports/<round>/``:
 per unit the executed notebook (audit trail) and the HTML (and PDF), a
 ``manifest.json`` and an ``index.html`` listing every report with its status.
 A failing report never stops the others; it is listed with its error.
+``choose_units`` checks ``--org`` / ``--team`` against the round's unit and the registry
+before anything is made; every file name made from an id comes from ``ids.output_path``.
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ def choose_units(engine: Engine, round_id: str, organisations: list[str] | None 
     if unknown:
         guesses = {u: difflib.get_close_matches(u, registered, n=1) for u in unknown}
         listed = ", ".join(f"'{u}'" + (f" (did you mean '{g[0]}'?)" if g else "") for u, g in guesses.items())  # fmt: skip
-        raise UnitError(f"unknown {kind} id(s) {listed}; nothing was made. Registered ids are listed by `dwp-assess status` and in the registry files")  # fmt: skip
+        source = "organisations.csv" if kind == "organisation" else "teams.csv"
+        raise UnitError(f"unknown {kind} id(s) {listed}; nothing was made (ids as in the registry's {source})")  # fmt: skip
     counts = store.response_counts_by_team(engine, round_id)
     answered = set(counts["organisation_id" if kind == "organisation" else "team_id"].dropna())
     silent = [u for u in named if u not in answered]
