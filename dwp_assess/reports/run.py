@@ -8,10 +8,13 @@ processes, or a dask.distributed cluster), and writes ``reports/<round>/``:
 per unit the executed notebook (audit trail) and the HTML (and PDF), a
 ``manifest.json`` and an ``index.html`` listing every report with its status.
 A failing report never stops the others; it is listed with its error.
+``choose_units`` checks ``--org`` / ``--team`` against the round's unit and the registry
+before anything is made; every file name made from an id comes from ``ids.output_path``.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import multiprocessing
@@ -24,7 +27,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
 
-from dwp_assess import __version__, project, resources
+from dwp_assess import __version__, ids, project, resources
 from dwp_assess.reports import execute as report_execute
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
@@ -59,6 +62,52 @@ def previous_round(engine: Engine, round_id: str) -> str | None:
     info = store.get_round(engine, round_id)
     earlier = [r for r in store.list_rounds(engine) if r.instrument_id == info.instrument_id and r.period < info.period]  # fmt: skip
     return max(earlier, key=lambda r: r.period).id if earlier else None
+
+
+class UnitError(ValueError):
+    """``--org`` / ``--team`` name units that have no report in the round."""
+
+
+def choose_units(engine: Engine, round_id: str, organisations: list[str] | None = None,
+                 teams: list[str] | None = None) -> list[str] | None:  # fmt: skip
+    """The organisations (organisation instruments) or teams (team instruments) to report on,
+    ``None`` for all; checked before anything is made: the option must fit the round's unit,
+    and every id must be registered and have answers in the round, else ``UnitError`` naming
+    the ids (with the nearest registered id for a typo)."""
+    info = store.get_round(engine, round_id)
+    kind = get_instrument(info.instrument_id, info.instrument_version).kind
+    orgs, all_teams = store.organisations(engine), store.teams(engine)
+    named, wrong = (organisations, teams) if kind == "organisation" else (teams, organisations)
+    if wrong:
+        raise UnitError(_wrong_option(round_id, info.instrument_id, kind, wrong, all_teams))
+    if not named:
+        return None
+    named = list(dict.fromkeys(named))
+    registered = list(orgs["id"] if kind == "organisation" else all_teams["id"])
+    unknown = [u for u in named if u not in registered]
+    if unknown:
+        guesses = {u: difflib.get_close_matches(u, registered, n=1) for u in unknown}
+        listed = ", ".join(f"'{u}'" + (f" (did you mean '{g[0]}'?)" if g else "") for u, g in guesses.items())  # fmt: skip
+        source = "organisations.csv" if kind == "organisation" else "teams.csv"
+        raise UnitError(f"unknown {kind} id(s) {listed}; nothing was made (ids as in the registry's {source})")  # fmt: skip
+    counts = store.response_counts_by_team(engine, round_id)
+    answered = set(counts["organisation_id" if kind == "organisation" else "team_id"].dropna())
+    silent = [u for u in named if u not in answered]
+    if silent:
+        raise UnitError(f"no answers in round '{round_id}' from {kind}(s) {', '.join(silent)}; nothing was made")  # fmt: skip
+    return named
+
+
+def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str], teams) -> str:
+    """The error for ``--org`` on a team round (or ``--team`` on an organisation round)."""
+    right, used = ("--team", "--org") if kind == "team" else ("--org", "--team")
+    message = f"round '{round_id}' ({instrument_id}) has a report per {kind}: name {kind}s with {right}, not {used}"  # fmt: skip
+    if kind == "team":
+        own = teams[teams["organisation_id"].isin(wrong)]
+        hint = ", ".join(f"--team {t}" for t in own["id"])
+    else:
+        hint = ", ".join(f"--org {o}" for o in dict.fromkeys(teams[teams["id"].isin(wrong)]["organisation_id"]))  # fmt: skip
+    return message + (f" (e.g. {hint})" if hint else "")
 
 
 def cached_analysis(engine: Engine, round_id: str, previous: str | None, folder: Path) -> tuple[RoundAnalysis, Path]:  # fmt: skip
@@ -100,12 +149,17 @@ def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, units: lis
         if kind == "team":
             parameters["team_name"] = team_names.get(unit, unit)
         key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
-        stem = out / unit
         title = names.get(unit, unit) if hasattr(names, "get") else unit
         jobs.append((Job(unit=unit, title=str(title), template=template, parameters=parameters,
-                         notebook_path=stem.with_suffix(".ipynb"), html_path=stem.with_suffix(".html"),
-                         pdf_path=stem.with_suffix(".pdf") if pdf else None, lang=lang), key))  # fmt: skip
+                         notebook_path=unit_file(out, unit, ".ipynb"), html_path=unit_file(out, unit, ".html"),
+                         pdf_path=unit_file(out, unit, ".pdf") if pdf else None, lang=lang), key))  # fmt: skip
     return jobs
+
+
+def unit_file(out: Path, unit: str, suffix: str) -> Path:
+    """``out/<unit><suffix>``: a report file of an organisation or team, through
+    ``ids.output_path`` (a valid id, inside the round's folder, never another unit's file)."""
+    return ids.output_path(out, unit, suffix=suffix)
 
 
 def _load_manifest(path: Path) -> dict:
@@ -185,7 +239,7 @@ def generate_reports(
         )
     info = store.get_round(engine, round_id)
     previous = previous_round_id or previous_round(engine, round_id)
-    out = (out_dir or default_out_dir()) / round_id
+    out = ids.output_path(out_dir or default_out_dir(), round_id)
     out.mkdir(parents=True, exist_ok=True)
     analysis, analysis_dir = cached_analysis(engine, round_id, previous, out)
     team_names = dict(zip(store.teams(engine)["id"], store.teams(engine)["name"], strict=True))
@@ -222,6 +276,16 @@ def generate_reports(
     )
 
 
+def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
+    """The index's links of one report: file names made from the unit's id (never taken from
+    the manifest file, which may be older or edited), each only when that file exists."""
+    if not ids.is_valid(unit):
+        return {"html": None, "notebook": None, "pdf": None}
+    files = {"html": ".html", "notebook": ".ipynb", "pdf": ".pdf"}
+    return {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
+            for key, suffix in files.items()}  # fmt: skip
+
+
 class _InProcess:
     """The executor interface, run in this process (one job at a time, one kept-alive kernel)."""
 
@@ -239,8 +303,7 @@ def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lan
     for unit, entry in sorted(manifest.items(), key=lambda kv: (kv[1]["status"] == "ok", kv[1].get("title", kv[0]))):  # fmt: skip
         status = "skipped" if unit in skipped and entry["status"] == "ok" else entry["status"]
         rows.append({"title": entry.get("title", unit), "status_label": t(f"report.status.{status}", lang),
-                     "error": entry.get("error"), "html": entry.get("html") if (out / entry.get("html", "")).is_file() else None,
-                     "notebook": entry.get("notebook"), "pdf": entry.get("pdf")})  # fmt: skip
+                     "error": entry.get("error"), **_links(out, unit, entry)})  # fmt: skip
     ok = sum(e["status"] == "ok" for e in manifest.values())
     summary = f"{instrument_title} · {ok}/{len(manifest)} {t('report.status.ok', lang)}"
     html = index_html(t("report.index_title", lang, round=round_id), summary, rows,
