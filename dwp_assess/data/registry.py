@@ -1,9 +1,11 @@
 """The registry: which organisations and teams take part, from CSV files.
 
 Organisations carry their CBS code (``GM`` + 4 digits for municipalities, ``PV``
-+ 2 for provinces), size class and urbanisation class; codes change when
-municipalities merge, so they are data, never the primary key. Re-importing an
-updated file updates the store; nothing is deleted.
++ 2 for provinces), size class, urbanisation class and the number of people
+invited; teams their number invited. Codes change when municipalities merge, so
+they are data, never the primary key. Re-importing an updated file updates the
+store; nothing is deleted. Every value is checked against the store's column
+lengths before anything is written, so SQLite and PostgreSQL accept the same files.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import re
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 
 from dwp_assess.data import store
-from dwp_assess.data.tables import read_table
+from dwp_assess.data.tables import TableFile, read_table
 
 KINDS = ("gemeente", "provincie", "other")
 CBS_CODE = re.compile(r"^(GM\d{4}|PV\d{2})$")
@@ -31,8 +34,22 @@ class RegistryError(ValueError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-def _optional_int(value) -> int | None:
-    return None if pd.isna(value) or str(value).strip() == "" else int(float(value))
+INVITED_MAX = 2**31 - 1  # the largest number an Integer column holds on every database
+
+
+def _invited(value, line: int, problems: list[str]) -> int | None:
+    """The number invited: blank (unknown) or a whole number from 0 to ``INVITED_MAX``."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        number = -1.0
+    if not number.is_integer() or not 0 <= number <= INVITED_MAX:
+        problems.append(f"row {line}: invited '{text[:20]}' is not a whole number of people")
+        return None
+    return int(number)
 
 
 def _text(value) -> str | None:
@@ -47,6 +64,19 @@ def _require_columns(path: Path, df: pd.DataFrame, required: tuple[str, ...]) ->
         )
 
 
+def _rows(table: TableFile) -> list[tuple[int, dict]]:
+    """(row number in the file, cells) of every row that is not blank."""
+    numbered = zip(range(2, len(table.frame) + 2), table.frame.to_dict("records"), strict=True)
+    return [
+        (line, rec) for (line, rec), blank in zip(numbered, table.blank, strict=True) if not blank
+    ]
+
+
+def _fits(schema: Table, line: int, row: dict, problems: list[str]) -> None:
+    """Every text value fits its column in the store (same outcome on every database)."""
+    problems.extend(f"row {line}: {p}" for p in store.row_problems(schema, row))
+
+
 def _duplicates(df: pd.DataFrame) -> list[str]:
     dupes = df.loc[df["id"].duplicated(), "id"].tolist()
     return [f"duplicate id '{d}'" for d in dupes]
@@ -54,11 +84,12 @@ def _duplicates(df: pd.DataFrame) -> list[str]:
 
 def parse_organisations(path: Path) -> list[dict]:
     """Read and check an organisations CSV; raise ``RegistryError`` listing every problem."""
-    df = read_table(path).frame
+    table = read_table(path)
+    df = table.frame[~table.blank]
     _require_columns(path, df, ORGANISATION_COLUMNS)
     problems = _duplicates(df)
     rows = []
-    for line, rec in zip(range(2, len(df) + 2), df.to_dict("records"), strict=True):
+    for line, rec in _rows(table):
         kind = (_text(rec.get("kind")) or "").lower()
         code = _text(rec.get("cbs_code"))
         if not _text(rec["id"]) or not _text(rec["name"]):
@@ -67,17 +98,17 @@ def parse_organisations(path: Path) -> list[dict]:
             problems.append(f"row {line}: kind '{kind}' is not one of {', '.join(KINDS)}")
         if code and not CBS_CODE.match(code):
             problems.append(f"row {line}: cbs_code '{code}' is not GM#### or PV##")
-        rows.append(
-            {
-                "id": _text(rec["id"]),
-                "name": _text(rec["name"]),
-                "kind": kind,
-                "cbs_code": code,
-                "size_class": _text(rec.get("size_class")),
-                "urbanisation": _text(rec.get("urbanisation")),
-                "invited": _optional_int(rec.get("invited")),
-            }
-        )
+        row = {
+            "id": _text(rec["id"]),
+            "name": _text(rec["name"]),
+            "kind": kind,
+            "cbs_code": code,
+            "size_class": _text(rec.get("size_class")),
+            "urbanisation": _text(rec.get("urbanisation")),
+            "invited": _invited(rec.get("invited"), line, problems),
+        }
+        _fits(store.organisation, line, row, problems)
+        rows.append(row)
     if problems:
         raise RegistryError(path, problems)
     return rows
@@ -85,22 +116,23 @@ def parse_organisations(path: Path) -> list[dict]:
 
 def parse_teams(path: Path, organisation_ids: set[str]) -> list[dict]:
     """Read and check a teams CSV against the known organisations."""
-    df = read_table(path).frame
+    table = read_table(path)
+    df = table.frame[~table.blank]
     _require_columns(path, df, TEAM_COLUMNS)
     problems = _duplicates(df)
     rows = []
-    for line, rec in zip(range(2, len(df) + 2), df.to_dict("records"), strict=True):
+    for line, rec in _rows(table):
         org = _text(rec["organisation_id"])
         if org not in organisation_ids:
             problems.append(f"row {line}: unknown organisation_id '{org}'")
-        rows.append(
-            {
-                "id": _text(rec["id"]),
-                "organisation_id": org,
-                "name": _text(rec["name"]),
-                "invited": _optional_int(rec.get("invited")),
-            }
-        )
+        row = {
+            "id": _text(rec["id"]),
+            "organisation_id": org,
+            "name": _text(rec["name"]),
+            "invited": _invited(rec.get("invited"), line, problems),
+        }
+        _fits(store.team, line, row, problems)
+        rows.append(row)
     if problems:
         raise RegistryError(path, problems)
     return rows
@@ -112,22 +144,22 @@ def import_registry(
     teams_csv: Path | None = None,
     round_id: str | None = None,
 ) -> dict[str, int]:
-    """Add or update organisations (and teams); return how many rows changed.
+    """Add or update organisations (and teams) with the number invited; return how many
+    rows changed.
 
-    With ``round_id``, also record for that round each organisation's CBS code,
-    size class and the number of people invited (for response rates).
+    Rounds created afterwards record each organisation's CBS code, size class and number
+    invited when they are created (``store.create_round``). With ``round_id``, an existing
+    round takes the updated values of the organisations in the file, for response rates.
     """
+    info = store.get_round(engine, round_id) if round_id is not None else None
     orgs = parse_organisations(Path(organisations_csv))
-    org_rows = [{k: v for k, v in o.items() if k != "invited"} for o in orgs]
-    changed = {"organisations": store.upsert_organisations(engine, org_rows), "teams": 0}
+    changed = {"organisations": store.upsert_organisations(engine, orgs), "teams": 0}
     if teams_csv is not None:
         known = set(store.organisations(engine)["id"])
         changed["teams"] = store.upsert_teams(engine, parse_teams(Path(teams_csv), known))
-    if round_id is not None:
-        store.get_round(engine, round_id)
-        snapshot = [
-            {k: o[k] for k in ("cbs_code", "size_class", "invited")} | {"organisation_id": o["id"]}
-            for o in orgs
-        ]
-        store.set_round_organisations(engine, round_id, snapshot)
+    if info is not None:
+        ids = [o["id"] for o in orgs]
+        changed["round"] = store.refresh_round_organisations(
+            engine, info.id, store.round_unit(info), ids
+        )
     return changed
