@@ -645,3 +645,43 @@ def test_excel_unicode_text_and_other_encodings_are_read(
     summary = import_file(loaded, path, ROUND)
     assert (summary.stored, summary.quarantined) == (3, 0)
     assert stored(loaded).dropna(subset=["text"])["text"].tolist() == [records[0]["next_step"]]
+
+
+# -- the number invited travels from the registry into rounds -------------------------------
+
+
+def _round_invited(engine, round_id) -> dict:
+    orgs = store.load_round_organisations(engine, round_id)
+    return {k: (None if pd.isna(v) else int(v)) for k, v in zip(orgs["organisation_id"], orgs["invited"], strict=True)}  # fmt: skip
+
+
+def test_rounds_created_after_the_registry_take_its_number_invited(loaded):
+    organisations = pd.read_csv(SAMPLE_DIR / "organisations.csv").set_index("id")["invited"]
+    teams = pd.read_csv(SAMPLE_DIR / "teams.csv").groupby("organisation_id")["invited"].sum()
+    assert _round_invited(loaded, ROUND) == organisations.to_dict()
+    assert _round_invited(loaded, "competences-test") == teams.to_dict()  # team rounds: the teams
+
+
+def test_a_team_without_a_number_leaves_its_organisation_unknown_in_team_rounds(
+    engine, competences, tmp_path
+):
+    (tmp_path / "orgs.csv").write_text(
+        "id,name,kind,invited\na,A,gemeente,50\nb,B,gemeente,\n", encoding="utf-8"
+    )
+    (tmp_path / "teams.csv").write_text(
+        "id,organisation_id,name,invited\na1,a,A1,5\na2,a,A2,\nb1,b,B1,4\nb2,b,B2,6\n",
+        encoding="utf-8",
+    )
+    import_registry(engine, tmp_path / "orgs.csv", tmp_path / "teams.csv")
+    store.create_round(engine, competences, "2027")
+    assert _round_invited(engine, "competences-2027") == {"a": None, "b": 10}
+
+
+def test_an_organisation_registered_after_the_round_takes_its_number_when_it_answers(
+    engine, data_strategy, tmp_path
+):
+    store.create_round(engine, data_strategy, "test", ROUND)
+    import_registry(engine, SAMPLE_DIR / "organisations.csv")
+    assert _round_invited(engine, ROUND) == {}
+    import_file(engine, write_csv(tmp_path / "x.csv", rows(data_strategy)), ROUND)
+    assert _round_invited(engine, ROUND) == {"gouda": 68}
