@@ -655,11 +655,18 @@ def _round_invited(engine, round_id) -> dict:
     return {k: (None if pd.isna(v) else int(v)) for k, v in zip(orgs["organisation_id"], orgs["invited"], strict=True)}  # fmt: skip
 
 
-def test_rounds_created_after_the_registry_take_its_number_invited(loaded):
+def test_organisations_take_the_number_invited_into_the_rounds_they_answer_in(
+    loaded, data_strategy, competences, tmp_path
+):
     organisations = pd.read_csv(SAMPLE_DIR / "organisations.csv").set_index("id")["invited"]
-    teams = pd.read_csv(SAMPLE_DIR / "teams.csv").groupby("organisation_id")["invited"].sum()
-    assert _round_invited(loaded, ROUND) == organisations.to_dict()
-    assert _round_invited(loaded, "competences-test") == teams.to_dict()  # team rounds: the teams
+    teams = pd.read_csv(SAMPLE_DIR / "teams.csv")
+    import_file(loaded, write_csv(tmp_path / "ds.csv", rows(data_strategy, org="almere")), ROUND)
+    assert _round_invited(loaded, ROUND) == {"almere": organisations["almere"]}
+    gouda_teams = teams[teams["organisation_id"] == "gouda"]
+    record = {"response_id": "t1", "organisation_id": "gouda", "team_id": gouda_teams["id"].iloc[0]}
+    record |= {i.id: "3" for i in competences.items}
+    import_file(loaded, write_csv(tmp_path / "c.csv", [record]), "competences-test")
+    assert _round_invited(loaded, "competences-test") == {"gouda": gouda_teams["invited"].sum()}
 
 
 def test_a_team_without_a_number_leaves_its_organisation_unknown_in_team_rounds(
@@ -672,8 +679,9 @@ def test_a_team_without_a_number_leaves_its_organisation_unknown_in_team_rounds(
         "id,organisation_id,name,invited\na1,a,A1,5\na2,a,A2,\nb1,b,B1,4\nb2,b,B2,6\n",
         encoding="utf-8",
     )
-    import_registry(engine, tmp_path / "orgs.csv", tmp_path / "teams.csv")
     store.create_round(engine, competences, "2027")
+    orgs, teams = tmp_path / "orgs.csv", tmp_path / "teams.csv"
+    import_registry(engine, orgs, teams, round_id="competences-2027")
     assert _round_invited(engine, "competences-2027") == {"a": None, "b": 10}
 
 

@@ -147,9 +147,11 @@ def import_registry(
     """Add or update organisations (and teams) with the number invited; return how many
     rows changed.
 
-    Rounds created afterwards record each organisation's CBS code, size class and number
-    invited when they are created (``store.create_round``). With ``round_id``, an existing
-    round takes the updated values of the organisations in the file, for response rates.
+    A round records each organisation's CBS code, size class and number invited (for
+    response rates) from the registry when the organisation first answers in it
+    (``store.ensure_round_organisations``). With ``round_id``, the round takes the file's
+    values now for every organisation in the file (the registry changed after the round's
+    first answers).
     """
     info = store.get_round(engine, round_id) if round_id is not None else None
     orgs = parse_organisations(Path(organisations_csv))

@@ -372,11 +372,6 @@ def create_round(
     )
     with engine.begin() as conn:
         conn.execute(insert(round_).values(**info.__dict__))
-        snapshot = registry_snapshot(conn, instrument.kind)
-        if snapshot:
-            conn.execute(
-                insert(round_organisation), [{**r, "round_id": round_id} for r in snapshot]
-            )
     return info
 
 
@@ -412,10 +407,8 @@ def set_round_organisations(engine: Engine, round_id: str, rows: Sequence[dict])
         return _upsert(conn, round_organisation, rows)
 
 
-def registry_snapshot(
-    conn: Connection, unit: str, organisation_ids: Iterable[str] | None = None
-) -> list[dict]:
-    """What a round records of registry organisations (all, or ``organisation_ids``): CBS
+def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[str]) -> list[dict]:
+    """What a round records of the registry organisations ``organisation_ids``: CBS
     code, size class and the number invited, for response rates. In a round of an
     organisation questionnaire that is the organisation's own ``invited``; in a round of a
     team questionnaire (``unit == "team"``) the sum over its teams' ``invited``, known only
@@ -426,8 +419,7 @@ def registry_snapshot(
         organisation.c.size_class,
         organisation.c.invited,
     )
-    if organisation_ids is not None:
-        query = query.where(organisation.c.id.in_(sorted(organisation_ids)))
+    query = query.where(organisation.c.id.in_(sorted(organisation_ids)))
     orgs = conn.execute(query.order_by(organisation.c.id)).all()
     invited = {o.id: o.invited for o in orgs}
     if unit == "team":
@@ -466,9 +458,10 @@ def round_unit(round_info: RoundInfo) -> str:
 def ensure_round_organisations(
     conn: Connection, round_id: str, unit: str, organisation_ids: set[str]
 ) -> None:
-    """Snapshot the registry values (``registry_snapshot``) of organisations the first time
-    they answer in a round, when they were registered after the round was created (codes
-    change on mergers; a round keeps the codes of its own time)."""
+    """Snapshot the registry values (``registry_snapshot``: CBS code, size class, number
+    invited) of organisations the first time they answer in a round: the organisations of a
+    round are those that take part in it, and a round keeps the values of its own time
+    (codes change on mergers, the number invited from round to round)."""
     present = set(
         conn.execute(
             select(round_organisation.c.organisation_id).where(

@@ -168,12 +168,17 @@ def _read_excel(path: Path, raw: bytes) -> TableFile:
         frame = pd.read_excel(io.BytesIO(raw), sheet_name=0, dtype=object, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
         if b"[Content_Types].xml" not in raw[:65536]:
-            raise FileProblem(
-                f"{path}: looks like a ZIP archive, not an Excel workbook or a CSV export"
-            ) from None
+            raise _not_a_table(path, "a ZIP archive") from None
         raise FileProblem(f"{path}: not a readable Excel workbook ({exc})") from None
     frame = frame.map(_excel_text)
     return TableFile(path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), None, None)
+
+
+def _not_a_table(path: Path, looks: str) -> FileProblem:
+    expected = "an Excel workbook" if path.suffix.lower() in EXCEL_SUFFIXES else "a CSV export"
+    return FileProblem(
+        f"{path}: looks like {looks}, not {expected}; export the survey as CSV or .xlsx"
+    )
 
 
 def read_table(path: str | Path) -> TableFile:
@@ -188,10 +193,7 @@ def read_table(path: str | Path) -> TableFile:
     if raw.startswith(ZIP_MAGIC):
         table = _read_excel(path, raw)
     elif (looks := what_it_looks_like(raw)) is not None:
-        expected = "an Excel workbook" if path.suffix.lower() in EXCEL_SUFFIXES else "a CSV export"
-        raise FileProblem(
-            f"{path}: looks like {looks}, not {expected}; export the survey as CSV or .xlsx"
-        )
+        raise _not_a_table(path, looks)
     else:
         table = _read_csv(path, raw)
     if table.frame.empty:
