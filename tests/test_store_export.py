@@ -287,3 +287,19 @@ def test_quarantine_provenance_of_a_very_long_path_fits(any_store, data_strategy
     kept = store.load_quarantine(any_store, "r")["source_file"].iloc[0]
     assert kept.startswith("…") and kept.endswith("e" * 200 + ".csv") and len(kept) == 500
     assert Path(summary.quarantine_csv).parent == tmp_path / "q"
+
+
+def test_rounds_record_the_same_number_invited_on_every_store(
+    any_store, competences, data_strategy
+):
+    import_registry(any_store, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
+    store.create_round(any_store, competences, "2026")
+    store.create_round(any_store, data_strategy, "2026")
+    orgs = SAMPLE_DIR / "organisations.csv"
+    import_registry(any_store, orgs, SAMPLE_DIR / "teams.csv", round_id="competences-2026")
+    import_registry(any_store, orgs, round_id="data-strategy-2026")
+    teams = pd.read_csv(SAMPLE_DIR / "teams.csv").groupby("organisation_id")["invited"].sum()
+    invited = pd.read_csv(orgs).set_index("id")["invited"]
+    for round_id, expected in [("competences-2026", teams), ("data-strategy-2026", invited)]:
+        found = store.load_round_organisations(any_store, round_id).set_index("organisation_id")
+        assert found["invited"].astype(int).to_dict() == expected.to_dict()

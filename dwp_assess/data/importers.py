@@ -34,7 +34,6 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument, Scale
 
 MAX_TEXT = 10_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]0+)?$")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@")
 
@@ -158,7 +157,7 @@ class _Context:
 
 
 def _clean_text(text: str) -> str:
-    return _CONTROL.sub("", text).strip()
+    return store.CONTROL.sub("", text).strip()
 
 
 def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
@@ -294,7 +293,7 @@ def reason_kind(reason: str) -> str:
 
 
 def _quarantine_row(summary: ImportSummary, sha: str, line: int, row: dict, reasons: list[str]):
-    reasons = [_CONTROL.sub("?", r) for r in reasons]  # cells quoted in a reason may hold NULs
+    reasons = [store.CONTROL.sub("?", r) for r in reasons]  # cells quoted in a reason may hold NULs
     for reason in reasons:
         summary.reasons[reason_kind(reason)] += 1
     return {

@@ -167,7 +167,8 @@ class StoreError(RuntimeError):
 
 # -- what fits: checked before writing, so every database gives the same outcome ------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters but tab and line ends: PostgreSQL refuses NUL, readers cannot see the rest.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def max_length(column: Column) -> int | None:
@@ -185,9 +186,9 @@ def text_problem(label: str, value: str, column: Column) -> str | None:
     limit = max_length(column)
     shown = value[:40] + ("…" if len(value) > 40 else "")
     if limit is not None and len(value) > limit:
-        return f"{label} '{_CONTROL.sub('', shown)}' is {len(value)} characters long; at most {limit} fit"
-    if _CONTROL.search(value):
-        return f"{label} '{_CONTROL.sub('?', shown)}' contains control characters"
+        return f"{label} '{CONTROL.sub('?', shown)}' is {len(value)} characters long; at most {limit} fit"
+    if CONTROL.search(value):
+        return f"{label} '{CONTROL.sub('?', shown)}' contains control characters"
     return None
 
 
@@ -207,7 +208,7 @@ def fit(value: str, column: Column) -> str:
     """Provenance text (a file name or path) shortened from the front to fit ``column``:
     the end, with the file's name, is the part worth keeping."""
     limit = max_length(column)
-    value = _CONTROL.sub("?", value)
+    value = CONTROL.sub("?", value)
     return value if limit is None or len(value) <= limit else "…" + value[-(limit - 1) :]
 
 
@@ -413,24 +414,30 @@ def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[st
     organisation questionnaire that is the organisation's own ``invited``; in a round of a
     team questionnaire (``unit == "team"``) the sum over its teams' ``invited``, known only
     when every team of the organisation has one."""
-    query = select(
-        organisation.c.id,
-        organisation.c.cbs_code,
-        organisation.c.size_class,
-        organisation.c.invited,
-    )
-    query = query.where(organisation.c.id.in_(sorted(organisation_ids)))
-    orgs = conn.execute(query.order_by(organisation.c.id)).all()
+    ids = sorted(organisation_ids)
+    orgs = conn.execute(
+        select(
+            organisation.c.id,
+            organisation.c.cbs_code,
+            organisation.c.size_class,
+            organisation.c.invited,
+        )
+        .where(organisation.c.id.in_(ids))
+        .order_by(organisation.c.id)
+    ).all()
     invited = {o.id: o.invited for o in orgs}
     if unit == "team":
         per_team = conn.execute(
             select(
                 team.c.organisation_id,
                 func.sum(team.c.invited),
-                func.count(team.c.invited) == func.count(),
-            ).group_by(team.c.organisation_id)
+                func.count(team.c.invited),
+                func.count(),
+            )
+            .where(team.c.organisation_id.in_(ids))
+            .group_by(team.c.organisation_id)
         ).all()
-        sums = {org: int(total) for org, total, complete in per_team if complete and total is not None}  # fmt: skip
+        sums = {org: int(total) for org, total, known, teams in per_team if known == teams}
         invited = {o.id: sums.get(o.id) for o in orgs}
     return [
         {"organisation_id": o.id, "cbs_code": o.cbs_code, "size_class": o.size_class,
