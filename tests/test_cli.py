@@ -34,7 +34,8 @@ def cli(*args: str, db: str | None = None, cwd=None) -> subprocess.CompletedProc
 def demo_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
-    result = cli("demo", "--out", str(folder / "reports"), db=url)
+    # its own project folder: a module fixture runs before the per-test DWP_PROJECT is set
+    result = cli("demo", str(folder / "project"), "--out", str(folder / "reports"), db=url)
     assert result.returncode == 0, result.stderr
     return url, result.stdout, folder / "reports"
 
@@ -58,7 +59,7 @@ def test_demo_stores_the_sample_and_status_shows_it(demo_db):
 
 def test_demo_twice_stores_nothing_new(demo_db):
     url, _, reports = demo_db
-    again = cli("demo", "--out", str(reports), db=url)
+    again = cli("demo", str(reports.parent / "project"), "--out", str(reports), db=url)
     assert again.returncode == 0, again.stderr
     total = manifest_total("expected_stored") + manifest_total("expected_already_present")
     assert f"sample loaded: 0 responses stored now, {total} already present" in again.stdout
@@ -258,3 +259,15 @@ def test_readme_analyst_tour_gives_response_rates(tmp_path):
         assert "aantal uitgenodigden onbekend" not in html
         org = "gouda" if "Gouda" in html else "almere"
         assert f"van {invited[org]} uitgenodigden (respons" in html
+
+
+def test_registry_skips_blank_rows_and_keeps_row_numbers(tmp_path):
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text(
+        "id;name;kind;invited\ngouda;Gouda;gemeente;60\n;;;\nx;X;waterschap;\n;;;\n",
+        encoding="cp1252",
+    )
+    result = cli("registry", "import", str(orgs), db=f"sqlite:///{tmp_path / 'd.sqlite'}")
+    assert result.returncode == 2
+    assert "row 4: kind 'waterschap' is not one of" in result.stderr
+    assert "row 3" not in result.stderr
