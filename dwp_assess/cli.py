@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dwp_assess import __version__, project
@@ -105,7 +106,7 @@ def engine_if_project():
 
 def fail(message: str, code: int = 2) -> None:
     """Print one clear error line and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -201,14 +202,26 @@ def registry_import(
     teams: Annotated[
         Path | None, typer.Argument(help="CSV: id,organisation_id,name,invited")
     ] = None,
+    round_id: Annotated[
+        str | None,
+        typer.Option(
+            "--round",
+            help="Also update this existing round's copy (CBS codes, size classes, invited).",
+        ),
+    ] = None,
 ) -> None:
-    """Add or update organisations (and teams) from CSV files (see ``REGISTRY_IMPORT_HELP``)."""
+    """Add or update organisations (and teams) from CSV files (see ``REGISTRY_IMPORT_HELP``).
+
+    Rounds created afterwards take the number invited (for response rates) from the
+    registry; use --round to update a round created before."""
     from dwp_assess.data.registry import import_registry
 
-    changed = import_registry(engine(), organisations, teams)
+    changed = import_registry(engine(), organisations, teams, round_id)
     console.print(
         f"organisations changed: {changed['organisations']}, teams changed: {changed['teams']}"
     )
+    if round_id is not None:
+        console.print(f"round {round_id}: {changed['round']} organisation(s) updated")
 
 
 @round_app.command("create")
@@ -230,7 +243,8 @@ def round_create(
     """Create a round pinned to an instrument version and its content hash."""
     info = store.create_round(engine(), get_instrument(instrument, version), period, round_id)
     console.print(
-        f"round {info.id}: {info.instrument_id} v{info.instrument_version}, period {info.period}"
+        f"round {info.id}: {info.instrument_id} v{info.instrument_version}, period {info.period}",
+        markup=False,
     )
 
 
@@ -244,12 +258,13 @@ def round_list() -> None:
 
 
 def print_import_summary(summary) -> None:
-    """One table row per file: read, stored, already present, quarantined, and why."""
-    table = Table("file", "format", "read", "stored", "already present", "quarantined")
+    """One table row per file: read, blank, stored, already present, quarantined, and why."""
+    table = Table("file", "format", "read", "blank", "stored", "already present", "quarantined")
     table.add_row(
-        summary.file.name,
+        escape(summary.file.name),
         summary.format,
         str(summary.rows_read),
+        str(summary.blank),
         str(summary.stored),
         str(summary.already_present),
         str(summary.quarantined),
@@ -258,7 +273,11 @@ def print_import_summary(summary) -> None:
     for reason, count in summary.reasons.most_common():
         console.print(f"  quarantined ({count}×): {reason}", highlight=False, markup=False)
     if summary.quarantine_csv:
-        console.print(f"  quarantined rows with reasons: {summary.quarantine_csv}", highlight=False)
+        console.print(
+            f"  quarantined rows with reasons: {summary.quarantine_csv}",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command("import")
@@ -274,15 +293,32 @@ def import_(
     period: Annotated[str | None, typer.Option(help="Create the round: period.")] = None,
     quarantine_dir: Annotated[Path | None, typer.Option(help="Where quarantine CSVs go.")] = None,
 ) -> None:
-    """Import survey exports; bad rows are quarantined with a reason, good rows stored."""
+    """Import survey exports; bad rows are quarantined with a reason, good rows stored.
+
+    Every file is imported; a file that cannot be used is stored nothing of, and the
+    command ends with the list of such files (exit code 2)."""
     from dwp_assess.data.importers import import_file, resolve_round
 
     eng = engine()
     _, _, created = resolve_round(eng, round_id, instrument, period)
     if created:
-        console.print(f"created round {round_id} ({instrument}, period {period})")
+        console.print(f"created round {round_id} ({instrument}, period {period})", markup=False)
+    refused = []
     for path in files:
-        print_import_summary(import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir))
+        try:
+            summary = import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir)
+        except FileProblem as exc:
+            if state.debug:
+                raise
+            err_console.print(
+                f"[bold red]refused:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
+            refused.append(str(exc))
+            continue
+        print_import_summary(summary)
+    if refused:
+        listed = "".join(f"\n  {problem}" for problem in refused)
+        fail(f"{len(refused)} of {len(files)} file(s) refused, nothing stored from them:{listed}")
 
 
 @app.command()
@@ -312,7 +348,7 @@ def template(
     from dwp_assess.data.templates import write_templates
 
     for path in write_templates(get_instrument(instrument), out):
-        console.print(f"written: {path}")
+        console.print(f"written: {path}", highlight=False, markup=False)
 
 
 # --- sample data and demo --------------------------------------------------------
@@ -454,7 +490,7 @@ def print_report_summary(summary) -> None:
 def main() -> None:
     """Entry point: run the app, turning user errors into one line unless ``--debug``."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns a command's Exit code here
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -469,11 +505,14 @@ def main() -> None:
         if state.debug:
             raise
         if isinstance(exc, USER_ERRORS):
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             sys.exit(2)
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
             "(run again with --debug for the traceback)",
             highlight=False,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

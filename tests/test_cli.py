@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from dwp_assess.data import store
 from dwp_assess.demo import SAMPLE_DIR
+from dwp_assess.instruments.loading import available_instruments
 
 
 def cli(*args: str, db: str | None = None, cwd=None) -> subprocess.CompletedProcess:
@@ -32,7 +34,8 @@ def cli(*args: str, db: str | None = None, cwd=None) -> subprocess.CompletedProc
 def demo_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
-    result = cli("demo", "--out", str(folder / "reports"), db=url)
+    # its own project folder: a module fixture runs before the per-test DWP_PROJECT is set
+    result = cli("demo", str(folder / "project"), "--out", str(folder / "reports"), db=url)
     assert result.returncode == 0, result.stderr
     return url, result.stdout, folder / "reports"
 
@@ -56,7 +59,7 @@ def test_demo_stores_the_sample_and_status_shows_it(demo_db):
 
 def test_demo_twice_stores_nothing_new(demo_db):
     url, _, reports = demo_db
-    again = cli("demo", "--out", str(reports), db=url)
+    again = cli("demo", str(reports.parent / "project"), "--out", str(reports), db=url)
     assert again.returncode == 0, again.stderr
     total = manifest_total("expected_stored") + manifest_total("expected_already_present")
     assert f"sample loaded: 0 responses stored now, {total} already present" in again.stdout
@@ -106,6 +109,19 @@ def test_template_command_writes_csv_and_xlsx(tmp_path):
     assert workbook["antwoorden"].data_validations.dataValidation
 
 
+@pytest.mark.parametrize("key", sorted(available_instruments()))
+def test_template_command_for_every_instrument(tmp_path, key):
+    instrument = available_instruments()[key]
+    result = cli("template", "--instrument", instrument.id, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    header = (tmp_path / f"{key}-template.csv").read_text(encoding="utf-8").strip().split(",")
+    assert ("team_id" in header) == (instrument.kind == "team")
+    workbook = load_workbook(tmp_path / f"{key}-template.xlsx")
+    explained = [row[0] for row in workbook["toelichting"].iter_rows(min_row=2, values_only=True)]
+    assert explained == header
+    assert [c.value for c in workbook["antwoorden"][1]] == header
+
+
 def test_filled_template_imports(tmp_path):
     db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
     cli("template", "--instrument", "data-strategy", "--out", str(tmp_path))
@@ -147,3 +163,114 @@ def test_registry_problems_are_listed_per_row(tmp_path):
         in result.stderr
     )
     assert "row 3: kind 'waterschap' is not one of gemeente, provincie, other" in result.stderr
+
+
+def template_rows(instrument_id: str, orgs: dict[str, int]) -> pd.DataFrame:
+    """Filled template rows: ``n`` varied responses per organisation."""
+    from dwp_assess.instruments.loading import get_instrument
+
+    items = [i.id for i in get_instrument(instrument_id).items]
+    return pd.DataFrame(
+        [
+            {"response_id": f"{org}-{k}", "organisation_id": org, "role": "beleid"}
+            | {item: str(1 + (k + n) % 5) for n, item in enumerate(items)}
+            for org, count in orgs.items()
+            for k in range(count)
+        ]
+    )
+
+
+def test_import_of_several_files_imports_every_good_one_then_lists_the_refused(tmp_path):
+    db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
+    assert cli("registry", "import", str(SAMPLE_DIR / "organisations.csv"), db=db).returncode == 0
+    good = tmp_path / "a.csv"
+    template_rows("data-strategy", {"gouda": 2}).to_csv(good, index=False)
+    picture = tmp_path / "b.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    other = tmp_path / "c.csv"
+    template_rows("data-strategy", {"almere": 3}).to_csv(other, index=False)
+    missing = tmp_path / "d.csv"
+    result = cli(
+        "import", str(good), str(picture), str(other), str(missing),
+        "--round", "ds-2027", "--instrument", "data-strategy", "--period", "2027", db=db,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "2 of 4 file(s) refused" in result.stderr
+    assert "b.csv: looks like a PNG image, not a CSV export" in result.stderr
+    assert "d.csv: file not found" in result.stderr
+    assert "│ a.csv │ template │ 2" in result.stdout and "│ c.csv │ template │ 3" in result.stdout
+    assert len(store.load_responses(store.connect(db), "ds-2027")) == 5
+
+
+def test_import_summary_has_a_blank_column(tmp_path):
+    db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
+    cli("registry", "import", str(SAMPLE_DIR / "organisations.csv"), db=db)
+    path = tmp_path / "x.csv"
+    template_rows("data-strategy", {"gouda": 2}).to_csv(path, index=False, sep=";")
+    width = len(template_rows("data-strategy", {"gouda": 1}).columns)
+    path.write_text(path.read_text() + (";" * (width - 1) + "\n") * 4)
+    result = cli("import", str(path), "--round", "r", "--instrument", "data-strategy",
+                 "--period", "2027", db=db)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "┃ blank ┃" in result.stdout
+    assert "│ x.csv │ template │ 6    │ 4     │ 2      │ 0               │ 0" in result.stdout
+
+
+def test_registry_import_round_updates_the_number_invited_of_an_existing_round(tmp_path):
+    db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
+    orgs = pd.read_csv(SAMPLE_DIR / "organisations.csv", dtype=str)
+    orgs.to_csv(tmp_path / "orgs.csv", index=False)
+    assert cli("registry", "import", str(tmp_path / "orgs.csv"), db=db).returncode == 0
+    cli("round", "create", "--instrument", "data-strategy", "--period", "2027", db=db)
+    template_rows("data-strategy", {"gouda": 2}).to_csv(tmp_path / "x.csv", index=False)
+    assert cli("import", str(tmp_path / "x.csv"), "--round", "data-strategy-2027", db=db).returncode == 0  # fmt: skip
+    orgs["invited"] = "99"
+    orgs.to_csv(tmp_path / "orgs.csv", index=False)
+    assert cli("registry", "import", str(tmp_path / "orgs.csv"), db=db).returncode == 0
+    engine = store.connect(db)
+    invited = store.load_round_organisations(engine, "data-strategy-2027")["invited"]
+    assert invited.tolist() == [68]  # the round keeps what the registry said at gouda's answers
+    result = cli("registry", "import", str(tmp_path / "orgs.csv"), "--round",
+                 "data-strategy-2027", db=db)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"round data-strategy-2027: {len(orgs)} organisation(s) updated" in result.stdout
+    invited = store.load_round_organisations(engine, "data-strategy-2027")["invited"]
+    assert (invited == 99).all() and len(invited) == len(orgs)
+
+
+@pytest.mark.slow
+def test_readme_analyst_tour_gives_response_rates(tmp_path):
+    """registry import → round create → import → report, as the README's tour runs them."""
+    db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
+    steps = [
+        ("registry", "import", str(SAMPLE_DIR / "organisations.csv"), str(SAMPLE_DIR / "teams.csv")),
+        ("round", "create", "--instrument", "data-strategy", "--period", "2027"),
+        ("import", str(tmp_path / "export.csv"), "--round", "data-strategy-2027"),
+        ("report", "--round", "data-strategy-2027", "--out", str(tmp_path / "reports")),
+    ]  # fmt: skip
+    template_rows("data-strategy", {"gouda": 6, "almere": 5}).to_csv(
+        tmp_path / "export.csv", index=False
+    )
+    for step in steps:
+        result = cli(*step, db=db)
+        assert result.returncode == 0, (step, result.stderr)
+    invited = pd.read_csv(SAMPLE_DIR / "organisations.csv").set_index("id")["invited"]
+    pages = [p for p in (tmp_path / "reports").rglob("*.html") if p.name != "index.html"]
+    assert len(pages) == 2
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "aantal uitgenodigden onbekend" not in html
+        org = "gouda" if "Gouda" in html else "almere"
+        assert f"van {invited[org]} uitgenodigden (respons" in html
+
+
+def test_registry_skips_blank_rows_and_keeps_row_numbers(tmp_path):
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text(
+        "id;name;kind;invited\ngouda;Gouda;gemeente;60\n;;;\nx;X;waterschap;\n;;;\n",
+        encoding="cp1252",
+    )
+    result = cli("registry", "import", str(orgs), db=f"sqlite:///{tmp_path / 'd.sqlite'}")
+    assert result.returncode == 2
+    assert "row 4: kind 'waterschap' is not one of" in result.stderr
+    assert "row 3" not in result.stderr

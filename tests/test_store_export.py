@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import pyreadstat
@@ -12,7 +16,9 @@ from sqlalchemy import create_engine, insert, text
 
 from dwp_assess.data import store
 from dwp_assess.data.export import export_round
-from dwp_assess.demo import load_sample
+from dwp_assess.data.importers import import_file
+from dwp_assess.data.registry import RegistryError, import_registry
+from dwp_assess.demo import SAMPLE_DIR, load_sample
 
 pytest_plugins = ["tests.pg_server"]
 
@@ -144,3 +150,156 @@ def test_postgresql_and_sqlite_give_identical_exports(
     # and the schema is enforced by the server, not only by us
     with pg.begin() as conn, pytest.raises(Exception, match="(?i)foreign key"):
         conn.execute(insert(store.team).values(id="t", organisation_id="nowhere", name="x"))
+
+
+# -- the same outcome on SQLite and PostgreSQL ------------------------------------------------
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url) -> str:
+    """A new empty database on the session's PostgreSQL server."""
+    server = postgres_url.rsplit("/", 1)[0]
+    name = f"dwp_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(store.database_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"create database {name}"))
+    admin.dispose()
+    return f"{server}/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request, sqlite_url):
+    """The store on SQLite and on PostgreSQL: every test using it must pass on both alike."""
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("fresh_postgres")
+    engine = store.connect(url)
+    yield engine
+    engine.dispose()
+
+
+def _url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize(
+    ("period", "round_id", "message"),
+    [
+        ("2026-najaar-gemeenten-ZH", None,
+         "period '2026-najaar-gemeenten-ZH' is 24 characters long; at most 20 fit"),
+        ("2026", "r" * 101, f"round id '{'r' * 40}…' is 101 characters long; at most 100 fit"),
+        ("2026\x00H2", None, "period '2026?H2' contains control characters"),
+    ],
+)  # fmt: skip
+def test_round_values_that_do_not_fit_are_refused_before_writing(
+    any_store, data_strategy, period, round_id, message
+):
+    with pytest.raises(store.StoreError, match=re.escape(message)):
+        store.create_round(any_store, data_strategy, period, round_id)
+    assert store.list_rounds(any_store) == []
+    made = store.create_round(any_store, data_strategy, "ë" * 20)  # 20 characters fit
+    assert store.get_round(any_store, made.id).period == "ë" * 20
+
+
+def test_round_create_command_gives_the_same_clear_error_on_every_store(any_store):
+    args = [sys.executable, "-m", "dwp_assess", "--db", _url(any_store), "round", "create",
+            "--instrument", "data-strategy", "--period", "2026-najaar-gemeenten-ZH"]  # fmt: skip
+    result = subprocess.run(args, capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "at most 20 fit" in result.stderr and "internal error" not in result.stderr
+
+
+def test_import_quarantines_the_same_rows_on_every_store(any_store, data_strategy, tmp_path):
+    import_registry(any_store, SAMPLE_DIR / "organisations.csv")
+    store.create_round(any_store, data_strategy, "2026", "r")
+    base = {"organisation_id": "gouda", "role": "beleid"} | {i.id: "4" for i in data_strategy.items}
+    records = [
+        base | {"response_id": "ok-1"},
+        base | {"response_id": "x" * 120},
+        base | {"response_id": "nul\x00id"},
+        base | {"response_id": "ok-2", "organisation_id": "gouda\x00x"},
+        base | {"response_id": "ok-3", "next_step": "tekst met\x00nul"},
+    ]
+    path = tmp_path / "export.csv"
+    pd.DataFrame(records).to_csv(path, index=False)
+    summary = import_file(any_store, path, "r")
+    assert (summary.stored, summary.quarantined) == (2, 3)
+    assert sorted(store.load_responses(any_store, "r")["response_id"]) == ["ok-1", "ok-3"]
+    reasons = store.load_quarantine(any_store, "r")["reason"].tolist()
+    assert reasons == [
+        f"response id '{'x' * 40}…' is 120 characters long; at most 100 fit",
+        "response id 'nul?id' contains control characters",
+        "unknown organisation 'gouda?x'",
+    ]
+    texts = store.load_answers(any_store, "r")["text"].dropna().tolist()
+    assert texts == ["tekst metnul"]
+
+
+def test_registry_values_that_do_not_fit_are_listed_per_row(any_store, tmp_path):
+    path = tmp_path / "orgs.csv"
+    rows = [
+        "id,name,kind,cbs_code,size_class,invited",
+        f"gouda,{'G' * 201},gemeente,GM0513,{'s' * 41},60",
+        "almere,Almere,gemeente,GM0034,,99999999999",
+        "woerden,Woerden,gemeente,GM0632,,12.5",
+        "ok,Ok,gemeente,,,",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as error:
+        import_registry(any_store, path)
+    assert error.value.problems == [
+        f"row 2: name '{'G' * 40}…' is 201 characters long; at most 200 fit",
+        f"row 2: size_class '{'s' * 40}…' is 41 characters long; at most 40 fit",
+        "row 3: invited '99999999999' is not a whole number of people",
+        "row 4: invited '12.5' is not a whole number of people",
+    ]
+    assert store.organisations(any_store).empty
+
+
+def test_a_version_1_store_gains_the_invited_column(any_store):
+    with any_store.begin() as conn:
+        conn.execute(text("ALTER TABLE organisation DROP COLUMN invited"))
+        conn.execute(text("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'"))
+    any_store.dispose()
+    again = store.connect(_url(any_store))
+    store.upsert_organisations(again, [{"id": "g", "name": "G", "kind": "gemeente", "invited": 9}])
+    assert store.organisations(again)["invited"].tolist() == [9]
+    with again.connect() as conn:
+        version = conn.execute(text("select value from schema_info")).scalar()
+    assert int(version) == store.SCHEMA_VERSION == 2
+    again.dispose()
+
+
+def test_quarantine_provenance_of_a_very_long_path_fits(any_store, data_strategy, tmp_path):
+    import_registry(any_store, SAMPLE_DIR / "organisations.csv")
+    store.create_round(any_store, data_strategy, "2026", "r")
+    folder = tmp_path
+    for n in range(4):  # a path longer than the 500 characters source_file holds
+        folder = folder / (f"{n}" * 150)
+    folder.mkdir(parents=True)
+    path = folder / ("e" * 200 + ".csv")
+    record = {"response_id": "q1", "organisation_id": "nowhere"}
+    record |= {i.id: "4" for i in data_strategy.items}
+    pd.DataFrame([record, record | {"response_id": "q2", "organisation_id": "gouda"}]).to_csv(
+        path, index=False
+    )
+    assert len(str(path)) > 500
+    summary = import_file(any_store, path, "r", quarantine_dir=tmp_path / "q")
+    assert (summary.stored, summary.quarantined) == (1, 1)
+    kept = store.load_quarantine(any_store, "r")["source_file"].iloc[0]
+    assert kept.startswith("…") and kept.endswith("e" * 200 + ".csv") and len(kept) == 500
+    assert Path(summary.quarantine_csv).parent == tmp_path / "q"
+
+
+def test_rounds_record_the_same_number_invited_on_every_store(
+    any_store, competences, data_strategy
+):
+    import_registry(any_store, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
+    store.create_round(any_store, competences, "2026")
+    store.create_round(any_store, data_strategy, "2026")
+    orgs = SAMPLE_DIR / "organisations.csv"
+    import_registry(any_store, orgs, SAMPLE_DIR / "teams.csv", round_id="competences-2026")
+    import_registry(any_store, orgs, round_id="data-strategy-2026")
+    teams = pd.read_csv(SAMPLE_DIR / "teams.csv").groupby("organisation_id")["invited"].sum()
+    invited = pd.read_csv(orgs).set_index("id")["invited"]
+    for round_id, expected in [("competences-2026", teams), ("data-strategy-2026", invited)]:
+        found = store.load_round_organisations(any_store, round_id).set_index("organisation_id")
+        assert found["invited"].astype(int).to_dict() == expected.to_dict()

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from dwp_assess.instruments.model import Instrument
 from dwp_assess.data.tables import FileProblem, TableFile
+from dwp_assess.instruments.model import Instrument
 
 FIELDS = ("response_id", "respondent_id", "organisation", "team", "role", "submitted_at")
 FORMATS = ("template", "msforms", "limesurvey", "kobo", "mapped")
@@ -41,10 +42,32 @@ def pseudonym(*parts: str) -> str:
     return "p-" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+# Microsoft Forms' own columns before the questions, as its English and Dutch exports name them.
+MSFORMS_COLUMNS = {
+    "id": ("id",),
+    "start": ("start time", "begintijd"),
+    "completion": ("completion time", "tijd van voltooien"),
+    "email": ("email", "e-mail"),
+    "name": ("name", "naam"),
+    "last_modified": ("last modified time", "tijd van laatste wijziging"),
+}
+MSFORMS_DUTCH = "begintijd"
+
+
+def _msforms_columns(cols: dict[str, str]) -> dict[str, str]:
+    """Microsoft Forms field → the file's header, for the fields the file has."""
+    found = {}
+    for field, names in MSFORMS_COLUMNS.items():
+        header = next((cols[n] for n in names if n in cols), None)
+        if header is not None:
+            found[field] = header
+    return found
+
+
 def detect(table: TableFile) -> str:
     """The format of ``table`` judged by its columns, or ``FileProblem`` when none fits."""
     cols = {norm_text(c) for c in table.frame.columns}
-    if {"id", "start time", "completion time"} <= cols:
+    if {"id", "start", "completion"} <= set(_msforms_columns({c: c for c in cols})):
         return "msforms"
     if {"id", "submitdate", "startlanguage"} <= cols:
         return "limesurvey"
@@ -59,7 +82,8 @@ def detect(table: TableFile) -> str:
         )
     raise FileProblem(
         f"{table.path}: format not recognised; expected the template (response_id, organisation_id, "
-        "item columns), a Microsoft Forms, LimeSurvey or KoboToolbox export, or --mapping FILE"
+        "item columns), a Microsoft Forms (English or Dutch), LimeSurvey or KoboToolbox export, "
+        "or --mapping FILE"
     )
 
 
@@ -80,6 +104,16 @@ def _require(table: TableFile, wanted: dict[str, str | None], what: str) -> None
     missing = [label for label, col in wanted.items() if col is None]
     if missing:
         raise FileProblem(f"{table.path}: missing {what}: {', '.join(missing)}")
+
+
+def _require_team(table: TableFile, instrument: Instrument, column: str | None, label: str):
+    """A team questionnaire needs the team of every response: without the column the file is
+    refused as a whole (not every row quarantined)."""
+    if instrument.kind == "team" and column is None:
+        raise FileProblem(
+            f"{table.path}: missing column {label}: {instrument.key} is a team questionnaire, "
+            "every response needs its team"
+        )
 
 
 def _lookup(table: TableFile) -> dict[str, str]:
@@ -115,6 +149,7 @@ def template(table: TableFile, instrument: Instrument, round_id: str) -> Normali
     cols = _lookup(table)
     wanted = {f: cols.get(f) for f in ("response_id", "organisation_id")}
     _require(table, wanted, "required column(s)")
+    _require_team(table, instrument, cols.get("team_id"), "team_id")
     items, missing = _item_columns(table, instrument, lambda c: c.strip())
     if missing:
         raise _missing_items_problem(table, missing)
@@ -144,14 +179,50 @@ def _question_key(text_to_id: dict[str, str]):
     return key
 
 
-def _us_date_as_iso(text: str) -> str:
-    """Microsoft Forms writes month-first dates (3/14/26 10:30:00); store them unambiguously."""
-    parsed = pd.to_datetime(text, errors="coerce", dayfirst=False, format="mixed")
-    return text if pd.isna(parsed) else parsed.isoformat()
+_NUMERIC_DATE = re.compile(
+    r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+
+
+def day_first(texts, default: bool) -> bool:
+    """Whether numeric dates like ``05-11-2026`` put the day first, judged by the column:
+    a first number above 12 means day first, a second above 12 month first; when no value
+    tells, ``default`` (the export's language: Dutch day first, English month first)."""
+    parts = [m.groups()[:2] for m in map(_NUMERIC_DATE.match, texts) if m]
+    if any(int(a) > 12 for a, _ in parts):
+        return True
+    if any(int(b) > 12 for _, b in parts):
+        return False
+    return default
+
+
+def numeric_date_as_iso(text: str, dayfirst: bool) -> str:
+    """``26-11-2026 09:14:03`` (day first) or ``11/26/26 9:14:03 AM`` (month first) as ISO
+    8601; other text (an ISO date from a workbook cell, a broken value) is returned as it is,
+    for the importer to accept or quarantine."""
+    match = _NUMERIC_DATE.match(text.strip())
+    if match is None:
+        return text
+    a, b, year, hour, minute, second, half = match.groups()
+    day, month = (a, b) if dayfirst else (b, a)
+    hour = int(hour or 0)
+    if half:
+        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        parsed = datetime(
+            int(year) + (2000 if len(year) == 2 else 0), int(month), int(day),
+            hour, int(minute or 0), int(second or 0),
+        )  # fmt: skip
+    except ValueError:
+        return text
+    return parsed.isoformat()
 
 
 def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
     cols = _lookup(table)
+    meta = _msforms_columns(cols)
+    _require(table, {"ID": meta.get("id")}, "Microsoft Forms column(s)")
     text_to_id = {norm_text(i.text.nl): i.id for i in instrument.items}
     text_to_id |= {norm_text(f.text.nl): f.id for f in instrument.free_text}
     items, missing = _item_columns(table, instrument, _question_key(text_to_id))
@@ -159,20 +230,23 @@ def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalis
         raise _missing_items_problem(table, missing)
     wanted = {"Organisatie": cols.get("organisatie")}
     _require(table, wanted, "question(s)")
+    _require_team(table, instrument, cols.get("team"), "Team (question)")
     columns = {
         "organisation": cols["organisatie"],
         "team": cols.get("team"),
         "role": cols.get("rol"),
-        "submitted_at": cols.get("completion time"),
+        "submitted_at": meta.get("completion"),
     }
     frame = _frame(table, columns, items)
-    frame["submitted_at"] = [_us_date_as_iso(d) for d in frame["submitted_at"]]
-    ids = table.frame[cols["id"]].astype(str).str.strip()
-    emails = table.frame[cols["email"]].astype(str) if "email" in cols else pd.Series("", ids.index)
+    dutch = norm_text(meta.get("start", "")) == MSFORMS_DUTCH
+    dayfirst = day_first(frame["submitted_at"], default=dutch)
+    frame["submitted_at"] = [numeric_date_as_iso(d, dayfirst) for d in frame["submitted_at"]]
+    ids = table.frame[meta["id"]].astype(str).str.strip()
+    emails = table.frame[meta["email"]].astype(str) if "email" in meta else pd.Series("", ids.index)
     frame["response_id"] = [f"msforms:{round_id}:{i}" if i else "" for i in ids]
     frame["respondent_id"] = [
         pseudonym(round_id, norm_text(e))
-        if norm_text(e) not in ("", "anonymous")
+        if norm_text(e) not in ("", "anonymous", "anoniem")
         else pseudonym(round_id, "msforms", i)
         for e, i in zip(emails, ids, strict=True)
     ]
@@ -189,8 +263,9 @@ def _limesurvey_key(header: str) -> str | None:
 
 def limesurvey(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
     cols = _lookup(table)
-    wanted = {"ORG": cols.get("org")}
-    _require(table, wanted, "question(s)")
+    wanted = {"id": cols.get("id"), "ORG": cols.get("org")}
+    _require(table, wanted, "LimeSurvey column(s)")
+    _require_team(table, instrument, cols.get("team"), "TEAM")
     items, missing = _item_columns(table, instrument, _limesurvey_key)
     if missing:
         raise _missing_items_problem(table, missing)
@@ -212,7 +287,9 @@ def limesurvey(table: TableFile, instrument: Instrument, round_id: str) -> Norma
 
 def kobo(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
     by_name = {c.rsplit("/", 1)[-1].strip().casefold(): c for c in table.frame.columns}
-    _require(table, {"organisation_id": by_name.get("organisation_id")}, "required column(s)")
+    wanted = {"_uuid": by_name.get("_uuid"), "organisation_id": by_name.get("organisation_id")}
+    _require(table, wanted, "required column(s)")
+    _require_team(table, instrument, by_name.get("team_id"), "team_id")
     items, missing = _item_columns(table, instrument, lambda c: c.rsplit("/", 1)[-1].strip())
     if missing:
         raise _missing_items_problem(table, missing)
@@ -272,6 +349,10 @@ def mapped(table: TableFile, instrument: Instrument, round_id: str, mapping: dic
     header = {f: cols[norm_text(h)] for f, h in mapping["columns"].items()}
     if "response_id" not in header or "organisation_id" not in header:
         raise FileProblem("mapping: columns must name response_id and organisation_id")
+    if instrument.kind == "team" and "team_id" not in header:
+        raise FileProblem(
+            f"mapping: columns must name team_id: {instrument.key} is a team questionnaire"
+        )
     columns = {
         "response_id": header["response_id"],
         "respondent_id": header.get("respondent_id"),

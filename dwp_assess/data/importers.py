@@ -1,9 +1,12 @@
 """Import survey exports into the store, row by row checked, file by file atomic.
 
 ``import_file`` reads a file (``tables``), normalises its format (``formats``),
-maps answer cells to scale values or codes, and checks each row. Rows with a
-problem are quarantined with their reason (kept in the store and written as a
-CSV); the good rows are stored in one transaction, so a failure stores nothing.
+maps answer cells to scale values or codes, and checks each row. Blank rows are
+skipped and counted. Rows with a problem are quarantined with their reason (kept
+in the store and written as a CSV of their own per source file); the good rows
+are stored in one transaction, so a failure stores nothing. Every value is
+checked against the store's column lengths before writing, so SQLite and
+PostgreSQL store and quarantine the same rows.
 Storing is idempotent on the response id: importing the same file twice stores
 nothing the second time. The source file is only read, never written.
 """
@@ -11,6 +14,7 @@ nothing the second time. The source file is only read, never written.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import warnings
@@ -24,15 +28,13 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
-from dwp_assess.data import formats
-from dwp_assess.data import store
+from dwp_assess.data import formats, store
 from dwp_assess.data.formats import norm_text
+from dwp_assess.data.tables import FileProblem, read_table
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument, Scale
-from dwp_assess.data.tables import FileProblem, read_table
 
 MAX_TEXT = 10_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]0+)?$")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@")
 
@@ -45,6 +47,7 @@ class ImportSummary:
     format: str
     round_id: str
     rows_read: int = 0
+    blank: int = 0
     stored: int = 0
     already_present: int = 0
     quarantined: int = 0
@@ -155,7 +158,7 @@ class _Context:
 
 
 def _clean_text(text: str) -> str:
-    return _CONTROL.sub("", text).strip()
+    return store.CONTROL.sub("", text).strip()
 
 
 def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
@@ -187,8 +190,19 @@ def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
             submitted = parsed
     if not row["response_id"].strip():
         problems.append("response id is missing")
+    problems += _fits(row)
     fields = {"organisation_id": org, "team_id": team, "role": role, "submitted_at": submitted}
     return fields, problems
+
+
+def _fits(row: dict) -> list[str]:
+    """The response and respondent ids fit the store's columns (checked here, so SQLite and
+    PostgreSQL quarantine the same rows instead of one storing what the other refuses)."""
+    checks = [
+        ("response id", row["response_id"].strip(), store.response.c.response_id),
+        ("respondent id", row["respondent_id"], store.respondent.c.id),
+    ]
+    return [p for label, value, column in checks if (p := store.text_problem(label, value, column))]
 
 
 def _check_answers(row: dict, ctx: _Context, lookups: dict) -> tuple[list, list[str]]:
@@ -234,7 +248,7 @@ def _build(frame: pd.DataFrame, ctx: _Context, source: str):
                 organisation_id=fields["organisation_id"],
                 team_id=fields["team_id"],
                 role=fields["role"],
-                source=source,
+                source=store.fit(source, store.response.c.source),
                 submitted_at=fields["submitted_at"],
                 answers=tuple(answers),
             ),
@@ -280,11 +294,12 @@ def reason_kind(reason: str) -> str:
 
 
 def _quarantine_row(summary: ImportSummary, sha: str, line: int, row: dict, reasons: list[str]):
+    reasons = [store.CONTROL.sub("?", r) for r in reasons]  # cells quoted in a reason may hold NULs
     for reason in reasons:
         summary.reasons[reason_kind(reason)] += 1
     return {
         "round_id": summary.round_id,
-        "source_file": str(summary.file),
+        "source_file": store.fit(str(summary.file), store.quarantine.c.source_file),
         "file_sha256": sha,
         "row_number": int(line),
         "reason": "; ".join(reasons),
@@ -373,15 +388,35 @@ def import_file(
         _role_lookup(instrument),
         datetime.now(UTC),
     )
-    summary = ImportSummary(path, fmt, info.id, rows_read=len(normalised.frame))
-    built = _dedupe_in_file(list(_build(normalised.frame, ctx, f"{fmt}:{path.name}")))
+    blank = table.blank
+    summary = ImportSummary(
+        path, fmt, info.id, rows_read=len(normalised.frame), blank=int(blank.sum())
+    )
+    rows = normalised.frame[~blank]
+    built = _dedupe_in_file(list(_build(rows, ctx, f"{fmt}:{path.name}")))
     folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
-    quarantined = _write(engine, summary, table.sha256, built, strict)
+    quarantined = _write(engine, summary, table.sha256, built, strict, instrument.kind)
     if quarantined:
         summary.quarantine_csv = write_quarantine_csv(
-            folder / f"{path.stem}.quarantine.csv", quarantined
+            folder / quarantine_csv_name(path, table.sha256), quarantined
         )
     return summary
+
+
+_UNSAFE_IN_NAME = re.compile(r"[^\w-]+")
+
+
+def quarantine_csv_name(path: Path, sha256: str) -> str:
+    """``<stem>.<suffix>.<tag>.quarantine.csv`` for the source ``path``: a plain file name
+    (letters, digits, ``_`` and ``-`` between dots: no separator, no ``..``, so it stays in
+    the quarantine folder) that differs for every source file and content. The tag hashes
+    the source's full path and content: ``gouda/export.csv`` and ``almere/export.csv``, or
+    ``x.csv`` and ``x.xlsx``, keep their own CSV; importing the same file again rewrites
+    its own CSV with the same rows."""
+    stem = _UNSAFE_IN_NAME.sub("_", path.stem).strip("_")[:60] or "file"
+    suffix = _UNSAFE_IN_NAME.sub("_", path.suffix.lstrip(".")).strip("_")[:10]
+    tag = hashlib.sha256(f"{path.resolve()}\x1f{sha256}".encode()).hexdigest()[:10]
+    return ".".join(p for p in (stem, suffix, tag, "quarantine", "csv") if p)
 
 
 def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
@@ -396,7 +431,9 @@ def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
     return ids.output_path(store.data_dir() / "quarantine", round_id)
 
 
-def _write(engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool) -> list:
+def _write(
+    engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool, unit: str
+) -> list:
     """Store good rows and record quarantined ones in one transaction; return the latter."""
     quarantined = []
     with engine.begin() as conn:
@@ -425,13 +462,13 @@ def _write(engine: Engine, summary: ImportSummary, sha: str, built: list, strict
                 f"whole file; nothing was stored. First: {first}"
             )
         stored_orgs = {rec.organisation_id for _, _, rec, _ in built if rec is not None}
-        store.ensure_round_organisations(conn, summary.round_id, stored_orgs)
+        store.ensure_round_organisations(conn, summary.round_id, unit, stored_orgs)
         known = store.quarantined_rows(conn, sha)
         store.record_quarantine(conn, [q for q in quarantined if q["row_number"] not in known])
         conn.execute(
             insert(store.import_log).values(
                 round_id=summary.round_id,
-                source_file=str(summary.file),
+                source_file=store.fit(str(summary.file), store.import_log.c.source_file),
                 file_sha256=sha,
                 format=summary.format,
                 rows_read=summary.rows_read,

@@ -9,6 +9,9 @@ class and urbanisation class; codes change when municipalities merge, so they ar
 never the primary key. A file with problems is refused whole, every problem named with
 its row; nothing is stored. Re-importing an updated file updates the store; nothing is
 deleted.
+Teams carry their number invited too. Every value is checked against the store's column
+lengths before anything is written, so SQLite and PostgreSQL accept the same files;
+blank rows (a spreadsheet's trailing empty lines) are skipped.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
 from dwp_assess.data import store
-from dwp_assess.data.tables import read_table
+from dwp_assess.data.tables import TableFile, read_table
 
 KINDS = ("gemeente", "provincie", "other")
 CBS_CODES = {  # kind → the CBS code it may carry (the column is optional)
@@ -42,8 +46,22 @@ class RegistryError(ValueError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-def _optional_int(value) -> int | None:
-    return None if pd.isna(value) or str(value).strip() == "" else int(float(value))
+INVITED_MAX = 2**31 - 1  # the largest number an Integer column holds on every database
+
+
+def _invited(value, line: int, problems: list[str]) -> int | None:
+    """The number invited: blank (unknown) or a whole number from 0 to ``INVITED_MAX``."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        number = -1.0
+    if not number.is_integer() or not 0 <= number <= INVITED_MAX:
+        problems.append(f"row {line}: invited '{text[:20]}' is not a whole number of people")
+        return None
+    return int(number)
 
 
 def _text(value) -> str | None:
@@ -56,6 +74,19 @@ def _require_columns(path: Path, df: pd.DataFrame, required: tuple[str, ...]) ->
         raise RegistryError(
             path, [f"missing column(s) {', '.join(missing)}; found {', '.join(df.columns)}"]
         )
+
+
+def _rows(table: TableFile) -> list[tuple[int, dict]]:
+    """(row number in the file, cells) of every row that is not blank."""
+    numbered = zip(range(2, len(table.frame) + 2), table.frame.to_dict("records"), strict=True)
+    return [
+        (line, rec) for (line, rec), blank in zip(numbered, table.blank, strict=True) if not blank
+    ]
+
+
+def _fits(schema: Table, line: int, row: dict, problems: list[str]) -> None:
+    """Every text value fits its column in the store (same outcome on every database)."""
+    problems.extend(f"row {line}: {p}" for p in store.row_problems(schema, row))
 
 
 def _raise(path: Path, problems: list[str], row_ids: list[tuple[int, str | None]]) -> None:
@@ -104,9 +135,9 @@ def parse_organisations(path: Path, stored: Iterable[str] = ()) -> list[dict]:
     ``stored``: the organisation ids already in the store (an id differing from one of
     them only in case is refused).
     """
-    df = read_table(path).frame
-    _require_columns(path, df, ORGANISATION_COLUMNS)
-    records = list(zip(range(2, len(df) + 2), df.to_dict("records"), strict=True))
+    table = read_table(path)
+    _require_columns(path, table.frame, ORGANISATION_COLUMNS)
+    records = _rows(table)
     row_ids = [(line, _text(rec["id"])) for line, rec in records]
     problems = check_ids(row_ids, stored)
     rows = []
@@ -119,26 +150,26 @@ def parse_organisations(path: Path, stored: Iterable[str] = ()) -> list[dict]:
             problems.append(f"row {line}: kind '{kind}' is not one of {', '.join(KINDS)}")
         if cbs := _cbs_problem(code, kind):
             problems.append(f"row {line}: {cbs}")
-        rows.append(
-            {
-                "id": _text(rec["id"]),
-                "name": _text(rec["name"]),
-                "kind": kind,
-                "cbs_code": code,
-                "size_class": _text(rec.get("size_class")),
-                "urbanisation": _text(rec.get("urbanisation")),
-                "invited": _optional_int(rec.get("invited")),
-            }
-        )
+        row = {
+            "id": _text(rec["id"]),
+            "name": _text(rec["name"]),
+            "kind": kind,
+            "cbs_code": code,
+            "size_class": _text(rec.get("size_class")),
+            "urbanisation": _text(rec.get("urbanisation")),
+            "invited": _invited(rec.get("invited"), line, problems),
+        }
+        _fits(store.organisation, line, row, problems)
+        rows.append(row)
     _raise(path, problems, row_ids)
     return rows
 
 
 def parse_teams(path: Path, organisation_ids: set[str], stored: Iterable[str] = ()) -> list[dict]:
     """Read and check a teams CSV against the known organisations and the stored team ids."""
-    df = read_table(path).frame
-    _require_columns(path, df, TEAM_COLUMNS)
-    records = list(zip(range(2, len(df) + 2), df.to_dict("records"), strict=True))
+    table = read_table(path)
+    _require_columns(path, table.frame, TEAM_COLUMNS)
+    records = _rows(table)
     row_ids = [(line, _text(rec["id"])) for line, rec in records]
     problems = check_ids(row_ids, stored)
     rows = []
@@ -148,14 +179,14 @@ def parse_teams(path: Path, organisation_ids: set[str], stored: Iterable[str] = 
             problems.append(f"row {line}: unknown organisation_id '{org}'")
         if not _text(rec["name"]):
             problems.append(f"row {line}: name is empty")
-        rows.append(
-            {
-                "id": _text(rec["id"]),
-                "organisation_id": org,
-                "name": _text(rec["name"]),
-                "invited": _optional_int(rec.get("invited")),
-            }
-        )
+        row = {
+            "id": _text(rec["id"]),
+            "organisation_id": org,
+            "name": _text(rec["name"]),
+            "invited": _invited(rec.get("invited"), line, problems),
+        }
+        _fits(store.team, line, row, problems)
+        rows.append(row)
     _raise(path, problems, row_ids)
     return rows
 
@@ -166,26 +197,27 @@ def import_registry(
     teams_csv: Path | None = None,
     round_id: str | None = None,
 ) -> dict[str, int]:
-    """Add or update organisations (and teams); return how many rows changed.
+    """Add or update organisations (and teams) with the number invited; return how many
+    rows changed. Both files are checked before anything is written.
 
-    With ``round_id``, also record for that round each organisation's CBS code,
-    size class and the number of people invited (for response rates).
+    A round records each organisation's CBS code, size class and number invited (for
+    response rates) from the registry when the organisation first answers in it
+    (``store.ensure_round_organisations``). With ``round_id``, the round takes the file's
+    values now for every organisation in the file (the registry changed after the round's
+    first answers).
     """
+    info = store.get_round(engine, round_id) if round_id is not None else None
     stored_orgs = set(store.organisations(engine)["id"])
     orgs = parse_organisations(Path(organisations_csv), stored_orgs)
     teams = []
     if teams_csv is not None:
         known = stored_orgs | {o["id"] for o in orgs}
         teams = parse_teams(Path(teams_csv), known, set(store.teams(engine)["id"]))
-    org_rows = [{k: v for k, v in o.items() if k != "invited"} for o in orgs]
-    changed = {"organisations": store.upsert_organisations(engine, org_rows), "teams": 0}
+    changed = {"organisations": store.upsert_organisations(engine, orgs), "teams": 0}
     if teams:
         changed["teams"] = store.upsert_teams(engine, teams)
-    if round_id is not None:
-        store.get_round(engine, round_id)
-        snapshot = [
-            {k: o[k] for k in ("cbs_code", "size_class", "invited")} | {"organisation_id": o["id"]}
-            for o in orgs
-        ]
-        store.set_round_organisations(engine, round_id, snapshot)
+    if info is not None:
+        changed["round"] = store.refresh_round_organisations(
+            engine, info.id, store.round_unit(info), [o["id"] for o in orgs]
+        )
     return changed

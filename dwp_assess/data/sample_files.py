@@ -21,8 +21,8 @@ import pandas as pd
 from openpyxl import Workbook
 
 from dwp_assess import ids
-from dwp_assess.instruments.model import Instrument
 from dwp_assess.data.sample import SEED, SyntheticRound, generate_rounds
+from dwp_assess.instruments.model import Instrument
 
 FIXED_TIME = datetime(2026, 1, 1)
 FORMAT_SHARES = (("template", 0.6), ("msforms", 0.2), ("limesurvey", 0.2))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,16 +36,19 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from dwp_assess import ids, project
+from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: organisation.invited (the registry's number invited)
 
 metadata = MetaData()
 
@@ -64,6 +68,7 @@ organisation = Table(
     Column("cbs_code", String(10)),  # current code; the code per round is in round_organisation
     Column("size_class", String(40)),
     Column("urbanisation", String(40)),
+    Column("invited", Integer),  # the registry's number invited; rounds keep their own copy
 )
 
 team = Table(
@@ -160,6 +165,53 @@ class StoreError(RuntimeError):
     """A problem with the database or with a request to it, worded for the user."""
 
 
+# -- what fits: checked before writing, so every database gives the same outcome ------------
+
+# Control characters but tab and line ends: PostgreSQL refuses NUL, readers cannot see the rest.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def max_length(column: Column) -> int | None:
+    """The length limit of a text column as the schema declares it (None: unlimited).
+
+    SQLite ignores these limits and PostgreSQL enforces them; checking values against
+    them before writing gives the same outcome on both."""
+    return getattr(column.type, "length", None)
+
+
+def text_problem(label: str, value: str, column: Column) -> str | None:
+    """Why ``value`` cannot be stored in ``column`` on every database alike, or None:
+    longer than the column allows, or holding control characters (PostgreSQL refuses
+    NUL bytes, which SQLite stores)."""
+    limit = max_length(column)
+    shown = value[:40] + ("…" if len(value) > 40 else "")
+    if limit is not None and len(value) > limit:
+        return f"{label} '{CONTROL.sub('?', shown)}' is {len(value)} characters long; at most {limit} fit"
+    if CONTROL.search(value):
+        return f"{label} '{CONTROL.sub('?', shown)}' contains control characters"
+    return None
+
+
+def row_problems(table: Table, row: dict, labels: dict[str, str] | None = None) -> list[str]:
+    """``text_problem`` for every text value of ``row`` (column name → value) in ``table``."""
+    labels = labels or {}
+    problems = []
+    for name, value in row.items():
+        if isinstance(value, str) and isinstance(table.c[name].type, String):
+            problem = text_problem(labels.get(name, name), value, table.c[name])
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def fit(value: str, column: Column) -> str:
+    """Provenance text (a file name or path) shortened from the front to fit ``column``:
+    the end, with the file's name, is the part worth keeping."""
+    limit = max_length(column)
+    value = CONTROL.sub("?", value)
+    return value if limit is None or len(value) <= limit else "…" + value[-(limit - 1) :]
+
+
 # -- connecting ----------------------------------------------------------------
 
 
@@ -204,20 +256,28 @@ def connect(url: str | None = None) -> Engine:
 
 
 def migrate(engine: Engine) -> int:
-    """Create missing tables and record the schema version; refuse a newer schema."""
+    """Create missing tables and columns and record the schema version; refuse a newer schema."""
     metadata.create_all(engine)
     with engine.begin() as conn:
         found = conn.execute(
             select(schema_info.c.value).where(schema_info.c.key == "schema_version")
         ).scalar()
+        if found is not None and int(found) > SCHEMA_VERSION:
+            raise StoreError(
+                f"the database has schema version {found}, newer than this dwp-assess "
+                f"({SCHEMA_VERSION}); upgrade dwp-assess"
+            )
+        if "invited" not in {c["name"] for c in inspect(conn).get_columns("organisation")}:
+            conn.execute(text("ALTER TABLE organisation ADD COLUMN invited INTEGER"))
         if found is None:
             conn.execute(
                 insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION))
             )
-        elif int(found) > SCHEMA_VERSION:
-            raise StoreError(
-                f"the database has schema version {found}, newer than this dwp-assess "
-                f"({SCHEMA_VERSION}); upgrade dwp-assess"
+        elif int(found) < SCHEMA_VERSION:
+            conn.execute(
+                update(schema_info)
+                .where(schema_info.c.key == "schema_version")
+                .values(value=str(SCHEMA_VERSION))
             )
     return SCHEMA_VERSION
 
@@ -248,7 +308,8 @@ def read_frame(engine: Engine, query) -> pd.DataFrame:
 
 
 def upsert_organisations(engine: Engine, rows: Sequence[dict]) -> int:
-    """Add or update organisations (id, name, kind, cbs_code, size_class, urbanisation)."""
+    """Add or update organisations (id, name, kind, cbs_code, size_class, urbanisation,
+    invited)."""
     with engine.begin() as conn:
         return _upsert(conn, organisation, rows)
 
@@ -300,9 +361,13 @@ def create_round(
 ) -> RoundInfo:
     """Create a round pinned to ``instrument``'s version and content hash (idempotent).
 
-    ``round_id`` must be a valid id (``ids``); without one it is ``default_round_id``.
+    ``round_id`` must be a valid id (``ids``); without one it is ``default_round_id``. Values
+    that do not fit the store's columns are refused before anything is written.
     """
     round_id = ids.check(round_id, "round id") if round_id is not None else default_round_id(instrument, period)  # fmt: skip
+    problems = row_problems(round_, {"id": round_id, "period": period}, {"id": "round id"})
+    if problems:
+        raise StoreError(f"cannot create the round: {'; '.join(problems)}")
     existing = get_round(engine, round_id, missing_ok=True)
     if existing is not None:
         if existing.instrument_hash != instrument.content_hash:
@@ -357,9 +422,67 @@ def set_round_organisations(engine: Engine, round_id: str, rows: Sequence[dict])
         return _upsert(conn, round_organisation, rows)
 
 
-def ensure_round_organisations(conn: Connection, round_id: str, organisation_ids: set[str]) -> None:
-    """Snapshot the CBS code and size class of organisations the first time they answer in a
-    round (codes change on mergers; a round keeps the codes of its own time)."""
+def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[str]) -> list[dict]:
+    """What a round records of the registry organisations ``organisation_ids``: CBS
+    code, size class and the number invited, for response rates. In a round of an
+    organisation questionnaire that is the organisation's own ``invited``; in a round of a
+    team questionnaire (``unit == "team"``) the sum over its teams' ``invited``, known only
+    when every team of the organisation has one."""
+    ids = sorted(organisation_ids)
+    orgs = conn.execute(
+        select(
+            organisation.c.id,
+            organisation.c.cbs_code,
+            organisation.c.size_class,
+            organisation.c.invited,
+        )
+        .where(organisation.c.id.in_(ids))
+        .order_by(organisation.c.id)
+    ).all()
+    invited = {o.id: o.invited for o in orgs}
+    if unit == "team":
+        per_team = conn.execute(
+            select(
+                team.c.organisation_id,
+                func.sum(team.c.invited),
+                func.count(team.c.invited),
+                func.count(),
+            )
+            .where(team.c.organisation_id.in_(ids))
+            .group_by(team.c.organisation_id)
+        ).all()
+        sums = {org: int(total) for org, total, known, teams in per_team if known == teams}
+        invited = {o.id: sums.get(o.id) for o in orgs}
+    return [
+        {"organisation_id": o.id, "cbs_code": o.cbs_code, "size_class": o.size_class,
+         "invited": invited[o.id]}
+        for o in orgs
+    ]  # fmt: skip
+
+
+def refresh_round_organisations(
+    engine: Engine, round_id: str, unit: str, organisation_ids: Iterable[str]
+) -> int:
+    """Record the registry's current values (``registry_snapshot``) of ``organisation_ids``
+    in a round, replacing what the round recorded of them (the registry updated after the
+    round was created)."""
+    with engine.begin() as conn:
+        rows = registry_snapshot(conn, unit, organisation_ids)
+        return _upsert(conn, round_organisation, [{**r, "round_id": round_id} for r in rows])
+
+
+def round_unit(round_info: RoundInfo) -> str:
+    """``organisation`` or ``team``: the unit of the round's instrument."""
+    return get_instrument(round_info.instrument_id, round_info.instrument_version).kind
+
+
+def ensure_round_organisations(
+    conn: Connection, round_id: str, unit: str, organisation_ids: set[str]
+) -> None:
+    """Snapshot the registry values (``registry_snapshot``: CBS code, size class, number
+    invited) of organisations the first time they answer in a round: the organisations of a
+    round are those that take part in it, and a round keeps the values of its own time
+    (codes change on mergers, the number invited from round to round)."""
     present = set(
         conn.execute(
             select(round_organisation.c.organisation_id).where(
@@ -367,25 +490,10 @@ def ensure_round_organisations(conn: Connection, round_id: str, organisation_ids
             )
         ).scalars()
     )
-    missing = sorted(organisation_ids - present)
+    missing = organisation_ids - present
     if missing:
-        orgs = conn.execute(
-            select(organisation.c.id, organisation.c.cbs_code, organisation.c.size_class).where(
-                organisation.c.id.in_(missing)
-            )
-        ).all()
-        conn.execute(
-            insert(round_organisation),
-            [
-                {
-                    "round_id": round_id,
-                    "organisation_id": o.id,
-                    "cbs_code": o.cbs_code,
-                    "size_class": o.size_class,
-                }
-                for o in orgs
-            ],
-        )
+        rows = registry_snapshot(conn, unit, missing)
+        conn.execute(insert(round_organisation), [{**r, "round_id": round_id} for r in rows])
 
 
 def load_round_organisations(engine: Engine, round_id: str) -> pd.DataFrame:
@@ -548,11 +656,12 @@ def load_response(engine: Engine, response_id: str) -> ResponseRecord | None:
 
 
 def _snapshot_organisation(engine: Engine, rec: ResponseRecord) -> None:
-    """Snapshot the organisation's CBS code for the round, as an import does; a concurrent
-    writer may have done it first, which is fine."""
+    """Snapshot the organisation's registry values for the round, as an import does; a
+    concurrent writer may have done it first, which is fine."""
+    unit = round_unit(get_round(engine, rec.round_id))
     try:
         with engine.begin() as conn:
-            ensure_round_organisations(conn, rec.round_id, {rec.organisation_id})
+            ensure_round_organisations(conn, rec.round_id, unit, {rec.organisation_id})
     except IntegrityError:
         pass
 

@@ -1,9 +1,13 @@
 """Reading real-world tabular files (CSV and XLSX) as text, without guessing values.
 
 Survey exports arrive with ``,``, ``;`` or tab delimiters, in UTF-8 (with or
-without BOM) or Windows-1252, or as Excel workbooks. Every cell is read as text
-(``"n.v.t."`` and ``"NA"`` must not become missing values, ``"04"`` must not
-become 4) and the importers decide what a cell means.
+without BOM), UTF-16 (Excel's "Unicode text") or Windows-1252, or as Excel
+workbooks. What a file is comes from its bytes, not its name: a workbook renamed
+``.csv`` is read as a workbook, and a picture, PDF or program renamed ``.csv`` is
+named as what it is. Every cell is read as text (``"n.v.t."`` and ``"NA"`` must
+not become missing values, ``"04"`` must not become 4) and the importers decide
+what a cell means. Rows whose cells are all empty (Excel's trailing ``;;;;``
+lines) are kept in place, so row numbers stay those of the file, and marked blank.
 """
 
 from __future__ import annotations
@@ -17,7 +21,32 @@ from pathlib import Path
 import pandas as pd
 
 DELIMITERS = (",", ";", "\t")
+ZIP_MAGIC = b"PK\x03\x04"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+# Leading bytes of files that are not text tables → what the file looks like.
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel 97-2003 workbook (.xls)"),
+    (b"\x7fELF", "a program (Linux executable)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"{\\rtf", "an RTF document"),
+)
+# Byte order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 
 
 class FileProblem(ValueError):
@@ -34,17 +63,58 @@ class TableFile:
     encoding: str | None
     delimiter: str | None
 
+    @property
+    def blank(self) -> pd.Series:
+        """True for rows whose cells are all empty or whitespace."""
+        return self.frame.apply(lambda col: col.str.strip() == "").all(axis=1)
+
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def what_it_looks_like(raw: bytes) -> str | None:
+    """A description of a file that is not a text table (by its first bytes), else None."""
+    for magic, description in SIGNATURES:
+        if raw.startswith(magic):
+            return description
+    if raw.startswith(b"MZ") and b"\x00" in raw[:64]:
+        return "a program (Windows executable)"
+    return None
+
+
+def _looks_like_text(text: str) -> bool:
+    """Few control characters besides tab and line ends: text, not binary data."""
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    return controls <= len(sample) // 100
+
+
 def decode(raw: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (BOM stripped) or, failing that, Windows-1252."""
+    """Decode bytes by their byte order mark, else as UTF-8, else as UTF-16 without mark
+    (NUL bytes beside ASCII characters), else as Windows-1252; ``FileProblem`` for binary
+    data. NUL characters inside UTF-8 text are kept (the importer cleans cells)."""
+    for bom, encoding in BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(encoding), encoding
+            except UnicodeDecodeError:
+                raise FileProblem(f"the file starts as {encoding} text but is not") from None
     try:
-        return raw.decode("utf-8-sig"), "utf-8"
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252"
+        pass
+    head = raw[:4096]
+    if b"\x00" in head:
+        encoding = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            text = ""
+        if text and _looks_like_text(text):
+            return text, encoding
+        raise FileProblem("looks like binary data, not a CSV export")
+    return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
 def sniff_delimiter(text: str) -> str:
@@ -60,13 +130,21 @@ def _clean_header(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, raw: bytes) -> TableFile:
-    text, encoding = decode(raw)
+    try:
+        text, encoding = decode(raw)
+    except FileProblem as exc:
+        raise FileProblem(f"{path}: {exc}") from None
     if not text.strip():
         raise FileProblem(f"{path}: the file is empty")
     delimiter = sniff_delimiter(text)
     try:
         frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise FileProblem(f"{path}: not a readable CSV file ({exc})") from None
@@ -89,9 +167,18 @@ def _read_excel(path: Path, raw: bytes) -> TableFile:
     try:
         frame = pd.read_excel(io.BytesIO(raw), sheet_name=0, dtype=object, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        if b"[Content_Types].xml" not in raw[:65536]:
+            raise _not_a_table(path, "a ZIP archive") from None
         raise FileProblem(f"{path}: not a readable Excel workbook ({exc})") from None
     frame = frame.map(_excel_text)
     return TableFile(path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), None, None)
+
+
+def _not_a_table(path: Path, looks: str) -> FileProblem:
+    expected = "an Excel workbook" if path.suffix.lower() in EXCEL_SUFFIXES else "a CSV export"
+    return FileProblem(
+        f"{path}: looks like {looks}, not {expected}; export the survey as CSV or .xlsx"
+    )
 
 
 def read_table(path: str | Path) -> TableFile:
@@ -99,11 +186,18 @@ def read_table(path: str | Path) -> TableFile:
     path = Path(path)
     if not path.is_file():
         raise FileProblem(f"{path}: file not found")
-    raw = path.read_bytes()
-    if path.suffix.lower() in EXCEL_SUFFIXES or raw[:4] == b"PK\x03\x04":
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if raw.startswith(ZIP_MAGIC):
         table = _read_excel(path, raw)
+    elif (looks := what_it_looks_like(raw)) is not None:
+        raise _not_a_table(path, looks)
     else:
         table = _read_csv(path, raw)
     if table.frame.empty:
         raise FileProblem(f"{path}: the file has a header but no rows")
+    if table.blank.all():
+        raise FileProblem(f"{path}: the file has a header but only blank rows")
     return table

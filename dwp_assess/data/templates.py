@@ -28,10 +28,15 @@ FIELD_COLUMNS = (
 )
 
 
+def field_columns(instrument: Instrument) -> list[str]:
+    """The response fields of the template: ``team_id`` only for a team questionnaire."""
+    return [c for c in FIELD_COLUMNS if c != "team_id" or instrument.kind == "team"]
+
+
 def template_columns(instrument: Instrument) -> list[str]:
     """The template's header: response fields, item ids, free-text ids."""
-    fields = [c for c in FIELD_COLUMNS if c != "team_id" or instrument.kind == "team"]
-    return fields + [i.id for i in instrument.items] + [f.id for f in instrument.free_text]
+    items = [i.id for i in instrument.items] + [f.id for f in instrument.free_text]
+    return field_columns(instrument) + items
 
 
 def allowed_answers(instrument: Instrument, item_id: str) -> list[str]:
@@ -41,8 +46,7 @@ def allowed_answers(instrument: Instrument, item_id: str) -> list[str]:
 
 
 def _explanations(instrument: Instrument) -> list[tuple[str, str, str]]:
-    rows = [(c, t(f"template.field.{c}"), "") for c in template_columns(instrument)[:6]]
-    rows = [r for r in rows if r[0] in template_columns(instrument)]
+    rows = [(c, t(f"template.field.{c}"), "") for c in field_columns(instrument)]
     for item in instrument.items:
         scale = instrument.scale_of(item.id)
         labels = "; ".join(f"{p.value} = {p.label.nl}" for p in scale.points)

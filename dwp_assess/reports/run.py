@@ -28,11 +28,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
 
 from dwp_assess import __version__, ids, project, resources
-from dwp_assess.reports import execute as report_execute
-from dwp_assess.data import store
-from dwp_assess.instruments.messages import t
 from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
+from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
+from dwp_assess.reports import execute as report_execute
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import index_html
 

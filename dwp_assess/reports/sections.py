@@ -16,11 +16,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dwp_assess import __version__
-from dwp_assess.reports import charts
-from dwp_assess.instruments.messages import t
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
-from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 from dwp_assess.analysis.recommend import recommend_organisation, recommend_team
+from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.model import DIKW_STAGES, Instrument
+from dwp_assess.reports import charts
 
 
 class Html(str):
