@@ -20,12 +20,18 @@ def project_dir(tmp_path_factory):
     return project.create(tmp_path_factory.mktemp("project"), owner="Testgemeente").root
 
 
-@pytest.fixture(autouse=True)
-def _isolated_project(monkeypatch, project_dir, tmp_path_factory):
-    """Keep tests away from a developer's DWP_DATABASE_URL, project and data folder."""
-    monkeypatch.delenv("DWP_DATABASE_URL", raising=False)
-    monkeypatch.setenv(project.PROJECT_ENV, str(project_dir))
-    monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_project(project_dir, tmp_path_factory):
+    """Keep tests away from a developer's DWP_DATABASE_URL, project and data folder.
+
+    Session-wide, so that module-scoped fixtures (which pytest sets up before any
+    function-scoped one) run inside the throwaway project too.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DWP_DATABASE_URL", raising=False)
+        patch.setenv(project.PROJECT_ENV, str(project_dir))
+        patch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
+        yield
 
 
 @pytest.fixture(scope="session")
