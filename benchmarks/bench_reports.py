@@ -170,13 +170,14 @@ class TreeMonitor:
                 f"of {self.wall * cores:.0f} available ({cores} cores × {self.wall:.0f} s)")  # fmt: skip
 
 
-def check_outputs(folder: Path) -> tuple[int, int, list[str]]:
-    """Reports with status ok, HTML and executed notebook: how many HTML pages have figures, how
-    many a change section with its chart (the previous round is used), and the problems found."""
+def check_outputs(folder: Path, notebooks: Path) -> tuple[int, int, list[str]]:
+    """Reports with status ok, HTML and executed notebook (kept in the data folder): how many
+    HTML pages have figures, how many a change section with its chart (the previous round is
+    used), and the problems found."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     problems, with_figures, with_change = [], 0, 0
     for unit, entry in sorted(manifest.items()):
-        html, notebook = folder / entry["html"], folder / entry["notebook"]
+        html, notebook = folder / entry["html"], notebooks / f"{unit}.ipynb"
         if entry["status"] != "ok":
             problems.append(f"{unit}: status {entry['status']}: {entry.get('error')}")
         elif not html.is_file() or not notebook.is_file():
@@ -237,6 +238,7 @@ def main() -> None:
 
 def run(args, folder: Path) -> bool:
     print(f"load average at start (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
+    os.environ["DWP_DATA_DIR"] = str(folder / "data")  # analysis cache and executed notebooks
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
     (current, previous, answers), seconds = timed(lambda: write_rounds(engine, args.orgs))
     print(f"generated and stored {answers:,} answers (two rounds) in {seconds:.1f} s")
@@ -250,7 +252,7 @@ def run(args, folder: Path) -> bool:
     load_after_package = load()
     print(f"  CPU during the package run: {memory.contention()}")
     round_out = out / current
-    with_figures, with_change, problems = check_outputs(round_out)
+    with_figures, with_change, problems = check_outputs(round_out, summary.notebooks)
     for problem in problems[:10]:
         print(f"  PROBLEM {problem}")
     complete = summary.ok == args.orgs and not problems and summary.failed == 0
@@ -258,7 +260,7 @@ def run(args, folder: Path) -> bool:
           f"HTML with figures: {with_figures}, with a change chart: {with_change}; "
           f"load average after: {load_after_package}")  # fmt: skip
 
-    analysis_dir = next((round_out / "_analysis").iterdir()).resolve()
+    analysis_dir = next((folder / "data" / "analysis" / current).iterdir()).resolve()
     parameters = {"round_id": current, "lang": "nl", "synthetic": True,
                   "previous_round_id": previous, "analysis_dir": str(analysis_dir)}  # fmt: skip
     units = sorted(json.loads((round_out / "manifest.json").read_text(encoding="utf-8")))

@@ -59,7 +59,9 @@ def pool_small_categories(values: pd.Series, min_size: int) -> pd.Series:
     identify them next to their pseudonym.
     """
     counts = values.map(values.value_counts())
-    return values.where(values.notna() & (counts >= min_size), None)
+    pooled = values.astype(object).copy()
+    pooled[~(values.notna() & (counts >= min_size))] = None
+    return pooled
 
 
 def member_pseudonyms(respondent_ids: pd.Series, round_id: str, label: str = "lid") -> pd.Series:
