@@ -243,3 +243,26 @@ def test_readme_says_what_is_handed_out_and_what_stays():
     for words in ("bundles/<org>.zip", "`data/`", "analysis cache", "executed notebooks",
                   "quarantined rows", "index.html", "not for distribution"):  # fmt: skip
         assert words in section, words
+
+
+def test_bundle_from_the_command_line_waits_for_every_report_of_the_organisation(handed_out, tmp_path, monkeypatch):  # fmt: skip
+    from typer.testing import CliRunner
+
+    from dwp_assess.cli import app
+
+    monkeypatch.setenv(project.PROJECT_ENV, str(handed_out.settings.root))
+    monkeypatch.delenv("DWP_DATA_DIR", raising=False)
+    out, round_id = tmp_path / "out", "competences-2026"
+    command = ["--db", str(handed_out.engine.url), "report", "--round", round_id, "--out", str(out), "--bundle"]  # fmt: skip
+    first = CliRunner().invoke(app, [*command, "--team", "gouda-team-financien"])
+    assert first.exit_code == 0, first.output
+    assert (
+        "no bundle for gouda" in first.output and "gouda-programma-energietransitie" in first.output
+    )
+    assert not (out / round_id / "bundles" / "gouda.zip").exists()
+    second = CliRunner().invoke(app, [*command, "--team", "gouda-programma-energietransitie"])
+    assert second.exit_code == 0, second.output
+    assert "1 bundle(s) ready to send" in second.output
+    with zipfile.ZipFile(out / round_id / "bundles" / "gouda.zip") as archive:
+        assert sorted(archive.namelist()) == ["gouda/README.txt", "gouda/gouda-programma-energietransitie.html",
+                                              "gouda/gouda-team-financien.html"]  # fmt: skip

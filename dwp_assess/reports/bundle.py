@@ -37,17 +37,20 @@ class BundleSummary:
     withheld: dict[str, list[str]] = field(default_factory=dict)
 
 
-def bundle_files(out: Path, manifest: dict, organisation_id: str) -> tuple[list[tuple[Path, str]], list[str]]:  # fmt: skip
-    """The files of one organisation's bundle as (path, title), and the units of it that are
-    not ready (failed, or the HTML is missing); an organisation without reports is not ready."""
-    entries = sorted((u, e) for u, e in manifest.items() if e.get("organisation") == organisation_id)
-    not_ready = [u for u, e in entries if e.get("status") != "ok" or not (out / e.get("html", "")).is_file()]  # fmt: skip
-    files = []
-    for _, entry in entries:
+def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tuple[Path, str]], list[str]]:  # fmt: skip
+    """The files of the reports of ``units`` (one organisation's, as the round's analysis
+    lists them) as (path, title), and the units whose report is not ready: never made,
+    failed, or its HTML missing."""
+    files, not_ready = [], []
+    for unit in sorted(units):
+        entry = manifest.get(unit, {})
+        if entry.get("status") != "ok" or not (out / entry.get("html", "")).is_file():
+            not_ready.append(unit)
+            continue
         files.append((out / entry["html"], entry["title"]))
         if entry.get("pdf") and (out / entry["pdf"]).is_file():
             files.append((out / entry["pdf"], entry["title"]))
-    return files, not_ready if entries else [organisation_id]
+    return files, not_ready
 
 
 def readme(organisation: str, round_id: str, instrument_title, files: list[tuple[Path, str]], min_group: int) -> str:  # fmt: skip
@@ -78,13 +81,14 @@ def write_bundle(target: Path, folder_name: str, text: str, files: list[tuple[Pa
 
 
 def write_bundles(out: Path, round_id: str, instrument_title, manifest: dict,
-                  organisations: dict[str, str], min_group: int) -> BundleSummary:  # fmt: skip
-    """A bundle for each of ``organisations`` (id → name) whose reports in ``out`` are all made;
-    ``instrument_title`` in both languages, ``min_group`` the round's minimum group size."""
+                  organisations: dict[str, tuple[str, list[str]]], min_group: int) -> BundleSummary:  # fmt: skip
+    """A bundle for each of ``organisations`` (id → name and its report units) whose reports in
+    ``out`` are all made; ``instrument_title`` in both languages, ``min_group`` the round's
+    minimum group size."""
     summary = BundleSummary()
-    for organisation_id, name in sorted(organisations.items()):
+    for organisation_id, (name, units) in sorted(organisations.items()):
         target = output_path(out / BUNDLE_FOLDER, organisation_id, suffix=".zip")
-        files, not_ready = bundle_files(out, manifest, organisation_id)
+        files, not_ready = bundle_files(out, manifest, units)
         if not_ready:
             target.unlink(missing_ok=True)
             summary.withheld[organisation_id] = not_ready

@@ -219,7 +219,8 @@ def generate_reports(
 ) -> RunSummary:
     """Make every report of a round (see the module docstring); return counts and the index.
 
-    With ``bundle``, also write one zip per organisation of the chosen units (``bundle``)."""
+    With ``bundle``, also write one zip per organisation of the chosen units, holding all of
+    that organisation's reports of the round (``bundle.write_bundles``)."""
     if pdf and not Path(report_execute.CHROMIUM).is_file():
         raise FileNotFoundError(
             f"--pdf prints with Chromium, not found at {report_execute.CHROMIUM}: "
@@ -271,10 +272,12 @@ def generate_reports(
     title = instrument.title.get(lang)
     bundles = None
     if bundle:
-        chosen = {owner[job.unit] for job, _ in planned}
         names = analysis.organisations.set_index("organisation_id")["name"].to_dict()
-        bundles = write_bundles(out, round_id, instrument.title, manifest, {o: names.get(o, o) for o in chosen},
-                                analysis.meta["min_group_size"])  # fmt: skip
+        chosen = {owner[job.unit]: (names.get(owner[job.unit], owner[job.unit]), []) for job, _ in planned}
+        for unit, organisation in owner.items():  # every report of a chosen organisation, also unplanned
+            if organisation in chosen:
+                chosen[organisation][1].append(unit)
+        bundles = write_bundles(out, round_id, instrument.title, manifest, chosen, analysis.meta["min_group_size"])  # fmt: skip
     index = write_index(out, round_id, manifest, {j.unit for j, _ in skipped}, lang, title)
     failed = sum(r.status != "ok" for r in results)
     return RunSummary(round_id, index, ok=len(results) - failed, failed=failed,
