@@ -21,17 +21,21 @@ def project_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_project(project_dir, tmp_path_factory):
-    """Keep tests away from a developer's DWP_DATABASE_URL, project and data folder.
-
-    Session-wide, so that module-scoped fixtures (which pytest sets up before any
-    function-scoped one) run inside the throwaway project too.
-    """
+def _isolated_data_folder(tmp_path_factory):
+    """Keep tests away from a developer's data folder, for the whole session: module-scoped
+    fixtures (set up before any function-scoped one) make reports, whose analysis cache and
+    executed notebooks go to the data folder."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("DWP_DATABASE_URL", raising=False)
-        patch.setenv(project.PROJECT_ENV, str(project_dir))
         patch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
         yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_project(monkeypatch, project_dir):
+    """Keep tests away from a developer's DWP_DATABASE_URL and project. Per test, so that the
+    notebooks nbval runs in the same process keep the project the root conftest gave them."""
+    monkeypatch.delenv("DWP_DATABASE_URL", raising=False)
+    monkeypatch.setenv(project.PROJECT_ENV, str(project_dir))
 
 
 @pytest.fixture(scope="session")
