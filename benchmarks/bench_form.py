@@ -24,6 +24,7 @@ Run: ``python benchmarks/bench_form.py`` (needs ``/usr/bin/chromium``).
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import sys
@@ -35,11 +36,11 @@ import nbformat
 import psutil
 from playwright.sync_api import sync_playwright
 
+from dwp_assess import project, resources
 from dwp_assess.collect import server as collect
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 QUERY = "?round=competences-2026&organisation=gouda&team=gouda-team-financien"
 READY = "button.dwp-next"
@@ -47,7 +48,7 @@ MiB = 1024 * 1024
 
 
 def write_notebooks(folder: Path) -> None:
-    shutil.copy(ROOT / "notebooks" / "collect.ipynb", folder / "collect.ipynb")
+    shutil.copy(resources.NOTEBOOKS / "collect.ipynb", folder / "collect.ipynb")
     baseline = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell(
         "import ipywidgets as W\n"
@@ -94,9 +95,10 @@ def open_sessions(browser, server, url: str, n: int) -> tuple[list, list]:
 
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="dwp-bench-form-"))
+    os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
     url_db = f"sqlite:///{folder / 'dwp.sqlite'}"
     engine = store.connect(url_db)
-    registry.import_registry(engine, ROOT / "sample_data" / "organisations.csv", ROOT / "sample_data" / "teams.csv")  # fmt: skip
+    registry.import_registry(engine, resources.SAMPLE_DATA / "organisations.csv", resources.SAMPLE_DATA / "teams.csv")  # fmt: skip
     store.create_round(engine, get_instrument("competences"), "2026")
     notebooks = folder / "notebooks"
     notebooks.mkdir()

@@ -42,10 +42,11 @@ import psutil
 from bench_analysis import timed
 from sqlalchemy import insert
 
+from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.data.sample import PERIODS, data_strategy_round, maturity_by_round
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.reports.run import TEMPLATES, generate_reports
+from dwp_assess.reports.run import ANALYSIS_FOLDER, TEMPLATES, generate_reports, work_folder
 
 ORGS, BASELINE_SAMPLE, JOBS = 350, 6, 2
 TARGET_SECONDS, TARGET_FOR, TARGET_RATIO = 360.0, 350, 10.0
@@ -238,7 +239,7 @@ def main() -> None:
 
 def run(args, folder: Path) -> bool:
     print(f"load average at start (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
-    os.environ["DWP_DATA_DIR"] = str(folder / "data")  # analysis cache and executed notebooks
+    os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
     (current, previous, answers), seconds = timed(lambda: write_rounds(engine, args.orgs))
     print(f"generated and stored {answers:,} answers (two rounds) in {seconds:.1f} s")
@@ -260,7 +261,7 @@ def run(args, folder: Path) -> bool:
           f"HTML with figures: {with_figures}, with a change chart: {with_change}; "
           f"load average after: {load_after_package}")  # fmt: skip
 
-    analysis_dir = next((folder / "data" / "analysis" / current).iterdir()).resolve()
+    analysis_dir = next(work_folder(ANALYSIS_FOLDER, current).iterdir())
     parameters = {"round_id": current, "lang": "nl", "synthetic": True,
                   "previous_round_id": previous, "analysis_dir": str(analysis_dir)}  # fmt: skip
     units = sorted(json.loads((round_out / "manifest.json").read_text(encoding="utf-8")))

@@ -181,16 +181,28 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(round_app, name="round")
 
 
-@registry_app.command("import")
+REGISTRY_IMPORT_HELP = (
+    "Add or update organisations (and teams) from CSV files.\n\n"
+    "Ids of organisations and teams become file names and links: lowercase letters a-z, digits, "
+    "'-' and '_', starting with a letter or digit, at most 64 characters; no dots, slashes, "
+    "spaces or capitals, and no two ids that differ only in case.\n\n"
+    "kind: gemeente, provincie or other. cbs_code (optional): GM + 4 digits for a gemeente "
+    "(GM0513), PV + 2 digits for a provincie (PV26), WS + 4 digits for a water board of kind "
+    "other (WS0155).\n\n"
+    "A file with problems is refused whole, every problem named with its row; nothing is stored."
+)
+
+
+@registry_app.command("import", help=REGISTRY_IMPORT_HELP)
 def registry_import(
     organisations: Annotated[
-        Path, typer.Argument(help="CSV: id,name,kind,cbs_code,size_class,...")
+        Path, typer.Argument(help="CSV: id,name,kind,cbs_code,size_class,urbanisation,invited")
     ],
     teams: Annotated[
         Path | None, typer.Argument(help="CSV: id,organisation_id,name,invited")
     ] = None,
 ) -> None:
-    """Add or update organisations (and teams) from CSV files."""
+    """Add or update organisations (and teams) from CSV files (see ``REGISTRY_IMPORT_HELP``)."""
     from dwp_assess.data.registry import import_registry
 
     changed = import_registry(engine(), organisations, teams)
@@ -207,7 +219,12 @@ def round_create(
         int | None, typer.Option(help="Instrument version (default: newest).")
     ] = None,
     round_id: Annotated[
-        str | None, typer.Option("--id", help="Round id (default: ID-PERIOD).")
+        str | None,
+        typer.Option(
+            "--id",
+            help="Round id: lowercase letters, digits, '-', '_', at most 64 characters "
+            "(default: INSTRUMENT-PERIOD in that form, e.g. data-strategy-2026-najaar-zh).",
+        ),
     ] = None,
 ) -> None:
     """Create a round pinned to an instrument version and its content hash."""
@@ -391,12 +408,20 @@ def export_form(
 @app.command()
 def report(
     round_id: Annotated[str, typer.Option("--round", help="Round to report on.")],
-    org: Annotated[list[str] | None, typer.Option(help="Only these organisations.")] = None,
-    team: Annotated[list[str] | None, typer.Option(help="Only these teams.")] = None,
+    org: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these organisations (rounds with a report per organisation)."),
+    ] = None,
+    team: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these teams (rounds with a report per team, e.g. competences)."),
+    ] = None,
     jobs: Annotated[int, typer.Option(help="Reports made in parallel.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Folder (default: reports/).")] = None,
     pdf: Annotated[bool, typer.Option(help="Also print A4 PDFs with Chromium.")] = False,
-    lang: Annotated[str, typer.Option(help="nl or en.")] = "nl",
+    lang: Annotated[
+        str | None, typer.Option(help="nl or en (default: the project's language).")
+    ] = None,
     retry_failed: Annotated[bool, typer.Option(help="Only rerun reports that failed.")] = False,
     force: Annotated[bool, typer.Option(help="Rerun reports that are up to date.")] = False,
     executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
@@ -408,10 +433,12 @@ def report(
 ) -> None:
     """Make the report of every organisation (or team) of a round, and the round's index
     (for the analyst); with --bundle also one zip per organisation, ready to send."""
-    from dwp_assess.reports.run import generate_reports
+    from dwp_assess.reports.run import choose_units, generate_reports
 
+    eng = engine()
+    units = choose_units(eng, round_id, org, team)
     summary = generate_reports(
-        engine(), round_id, out, (org or []) + (team or []) or None, jobs, lang, pdf,
+        eng, round_id, out, units, jobs, lang or settings().language, pdf,
         retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,
         bundle=bundle,
     )  # fmt: skip

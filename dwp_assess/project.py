@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ PROJECT_FILE = "dwp.toml"
 PROJECT_ENV = "DWP_PROJECT"
 LANGUAGES = ("nl", "en")
 DEFAULT_MIN_GROUP_SIZE = 5
+RESEARCH_NOTEBOOK = "analyse_round.ipynb"
 FOLDERS = {  # setting → default folder; each made by ``init``
     "registry": "registry",
     "imports": "imports",
@@ -154,6 +156,21 @@ def require(start: Path | None = None) -> Settings:
     return settings
 
 
+def jupyter_dirs(data_dir: Path) -> dict[str, str]:
+    """Environment variables that keep Jupyter, IPython and matplotlib inside ``data_dir``:
+    kernels of reports and forms write history and runtime files there, not in the home
+    folder (they may name organisations) nor beside the reports."""
+    base = Path(data_dir).resolve() / "jupyter"
+    return {
+        "JUPYTER_DATA_DIR": str(base / "data"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "IPYTHONDIR": str(base / "ipython"),
+        "MPLCONFIGDIR": str(base / "matplotlib"),
+        "TMPDIR": str(base / "tmp"),
+    }
+
+
 def create(
     root: Path,
     owner: str = "",
@@ -162,7 +179,8 @@ def create(
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> Settings:
     """Make a project at ``root``: ``dwp.toml``, the empty folders of a round, a Dutch README
-    on what goes where, and a ``.gitignore`` that keeps ``data/`` out of version control."""
+    on what goes where, the researcher's notebook, and a ``.gitignore`` that keeps ``data/``
+    out of version control."""
     root = Path(root).expanduser().resolve()
     if (root / PROJECT_FILE).exists():
         raise ProjectError(f"{root} is already a dwp-assess project ({PROJECT_FILE} exists)")
@@ -184,6 +202,10 @@ def create(
         if not (root / target).exists():
             text = Template((template / source).read_text(encoding="utf-8")).safe_substitute(values)
             (root / target).write_text(text, encoding="utf-8")
+    notebooks = root / "notebooks"  # the researcher's notebook, to open with jupyter lab
+    notebooks.mkdir(exist_ok=True)
+    if not (notebooks / RESEARCH_NOTEBOOK).exists():
+        shutil.copy(resources.NOTEBOOKS / RESEARCH_NOTEBOOK, notebooks / RESEARCH_NOTEBOOK)
     text = Template((template / PROJECT_FILE).read_text(encoding="utf-8")).substitute(values)
     (root / PROJECT_FILE).write_text(text, encoding="utf-8")
     return load(root)

@@ -14,28 +14,25 @@ from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 
 
-@pytest.fixture(scope="session")
-def project_dir(tmp_path_factory):
-    """A project folder for the whole session (per xdist worker)."""
-    return project.create(tmp_path_factory.mktemp("project"), owner="Testgemeente").root
-
-
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_data_folder(tmp_path_factory):
-    """Keep tests away from a developer's data folder, for the whole session: module-scoped
-    fixtures (set up before any function-scoped one) make reports, whose analysis cache and
-    executed notebooks go to the data folder."""
+def project_dir(tmp_path_factory):
+    """A project folder for the whole session (per xdist worker), set as ``DWP_PROJECT``
+    before any fixture of a narrower scope runs (a module's demo store included), with a
+    data folder of its own; a developer's DWP_DATABASE_URL is kept away."""
+    root = project.create(tmp_path_factory.mktemp("project"), owner="Testgemeente").root
     with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DWP_DATABASE_URL", raising=False)
+        patch.setenv(project.PROJECT_ENV, str(root))
         patch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
-        yield
+        yield root
 
 
 @pytest.fixture(autouse=True)
-def _isolated_project(monkeypatch, project_dir):
-    """Keep tests away from a developer's DWP_DATABASE_URL and project. Per test, so that the
-    notebooks nbval runs in the same process keep the project the root conftest gave them."""
+def _isolated_project(monkeypatch, project_dir, tmp_path_factory):
+    """Each test starts from the session's settings, whatever an earlier test changed."""
     monkeypatch.delenv("DWP_DATABASE_URL", raising=False)
     monkeypatch.setenv(project.PROJECT_ENV, str(project_dir))
+    monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
 
 
 @pytest.fixture(scope="session")

@@ -142,5 +142,8 @@ def test_registry_problems_are_listed_per_row(tmp_path):
     result = cli("registry", "import", str(bad), db=f"sqlite:///{tmp_path / 'd.sqlite'}")
     assert result.returncode == 2
     assert "duplicate id 'gouda'" in result.stderr
-    assert "row 2: cbs_code 'GM513' is not GM#### or PV##" in result.stderr
+    assert (
+        "row 2: cbs_code 'GM513' is not valid for kind gemeente: expected GM + 4 digits"
+        in result.stderr
+    )
     assert "row 3: kind 'waterschap' is not one of gemeente, provincie, other" in result.stderr

@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from dwp_assess import ids
 from dwp_assess.data import store
 
 DRAFT_ID = re.compile(r"[0-9a-f]{32}")
@@ -40,8 +41,7 @@ def draft_path(round_id: str, draft_id: str) -> Path:
     """The draft's file; ``draft_id`` must be a draft id (checked, so no path can escape)."""
     if not is_draft_id(draft_id):
         raise ValueError(f"not a draft id: {draft_id!r}")
-    folder = re.sub(r"[^A-Za-z0-9._-]", "_", round_id)
-    return store.data_dir() / "drafts" / folder / f"{draft_id}.json"
+    return ids.output_path(store.data_dir() / "drafts", round_id, draft_id, suffix=".json")
 
 
 def save_draft(round_id: str, draft_id: str, state: dict) -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets import TraitError
 
+from dwp_assess import ids
 from dwp_assess.analysis.scoring import score_round
 from dwp_assess.collect import drafts
 from dwp_assess.data import store
@@ -122,10 +123,12 @@ def resolve_context(
     team_id: str | None = None,
     lang: str = "nl",
 ) -> FormContext:
-    """Check the round, organisation, team and language a link names; raise ``FormError``."""
+    """Check the round, organisation, team and language a link names; raise ``FormError``.
+
+    Ids that do not match ``ids.PATTERN`` are refused as unknown before any lookup."""
     if lang not in LANGUAGES:
         raise FormError("form.error.unknown_language", language=lang)
-    info = store.get_round(engine, round_id, missing_ok=True)
+    info = store.get_round(engine, round_id, missing_ok=True) if ids.is_valid(round_id) else None
     if info is None:
         raise FormError("form.error.unknown_round", round=round_id)
     if info.closed_at is not None:
@@ -136,13 +139,13 @@ def resolve_context(
     if not organisation_id:
         raise FormError("form.error.missing_organisation")
     orgs = store.organisations(engine).set_index("id")
-    if organisation_id not in orgs.index:
+    if not ids.is_valid(organisation_id) or organisation_id not in orgs.index:
         raise FormError("form.error.unknown_organisation", organisation=organisation_id)
     name = str(orgs.loc[organisation_id, "name"])
     all_teams = store.teams(engine)
     own = all_teams[all_teams["organisation_id"] == organisation_id]
     teams = tuple(zip(own["id"], own["name"], strict=True))
-    if team_id and team_id not in dict(teams):
+    if team_id and (not ids.is_valid(team_id) or team_id not in dict(teams)):
         raise FormError("form.error.unknown_team", team=team_id, organisation=name)
     if instrument.kind == "team" and not teams:
         raise FormError("form.error.no_teams", organisation=name)

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
 
-from dwp_assess import resources
+from dwp_assess import project, resources
 from dwp_assess.collect import drafts
 from dwp_assess.collect.forms import ROUND_ENV
 from dwp_assess.data import store
@@ -64,27 +64,16 @@ class Link:
 # -- configuration ------------------------------------------------------------------
 
 
-def jupyter_dirs(data_dir: Path) -> dict[str, str]:
-    """Environment variables that keep Jupyter, IPython and matplotlib inside ``data_dir``."""
-    base = Path(data_dir).resolve() / "jupyter"
-    return {
-        "JUPYTER_DATA_DIR": str(base / "data"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "IPYTHONDIR": str(base / "ipython"),
-        "MPLCONFIGDIR": str(base / "matplotlib"),
-        "TMPDIR": str(base / "tmp"),
-    }
-
-
 def server_env(
     round_id: str, database_url: str | None = None, data_dir: Path | None = None
 ) -> dict[str, str]:
-    """The environment of the Voilà server and its kernels: store, round, Jupyter folders."""
-    folders = jupyter_dirs(data_dir or store.data_dir())
+    """The environment of the Voilà server and its kernels: store, round, data folder (drafts)
+    and Jupyter folders; kernels run in the packaged notebooks' folder, not in the project."""
+    data_dir = Path(data_dir or store.data_dir()).resolve()
+    folders = project.jupyter_dirs(data_dir)
     for folder in folders.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
-    return {**os.environ, **folders, "JUPYTER_PLATFORM_DIRS": "1",
+    return {**os.environ, **folders, "JUPYTER_PLATFORM_DIRS": "1", "DWP_DATA_DIR": str(data_dir),
             "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
 
 
@@ -108,7 +97,7 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={cull_interval}",
         f"--VoilaExecutor.iopub_timeout={iopub_timeout}",
         "--VoilaConfiguration.show_tracebacks=False",
-        f"--Voila.connection_dir_root={jupyter_dirs(data_dir)['JUPYTER_RUNTIME_DIR']}",
+        f"--Voila.connection_dir_root={project.jupyter_dirs(data_dir)['JUPYTER_RUNTIME_DIR']}",
     ]  # fmt: skip
 
 

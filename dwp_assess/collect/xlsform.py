@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.engine import Engine
 
+from dwp_assess import ids
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
@@ -127,7 +128,9 @@ def write_xlsform(
 ) -> Path:
     """Write ``instrument`` as an XLSForm workbook; organisations and teams come from the
     store's registry when ``engine`` is given. Returns the path written."""
-    path = Path(path) if path else Path(f"{instrument.key}.xlsform.xlsx")
+    path = (
+        Path(path) if path else ids.output_path(Path.cwd(), instrument.key, suffix=".xlsform.xlsx")
+    )
     organisations, teams = registry_choices(engine)
     workbook = Workbook()
     workbook.remove(workbook.active)

@@ -18,6 +18,7 @@ import pandas as pd
 import pyreadstat
 from sqlalchemy.engine import Engine
 
+from dwp_assess import ids
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
@@ -128,13 +129,15 @@ def export_round(
     tables = {"long": long, "wide": wide_table(long, instrument), "codebook": codebook(instrument)}
     written = []
     for name, frame in tables.items():
-        stem = out_dir / f"{round_id}-{name}"
         if "csv" in formats:
-            frame.to_csv(stem.with_suffix(".csv"), index=False, lineterminator="\n")
-            written.append(stem.with_suffix(".csv"))
+            path = ids.output_path(out_dir, round_id, suffix=f"-{name}.csv")
+            frame.to_csv(path, index=False, lineterminator="\n")
+            written.append(path)
         if "parquet" in formats:
-            frame.to_parquet(stem.with_suffix(".parquet"), index=False)
-            written.append(stem.with_suffix(".parquet"))
+            path = ids.output_path(out_dir, round_id, suffix=f"-{name}.parquet")
+            frame.to_parquet(path, index=False)
+            written.append(path)
     if "sav" in formats:
-        written.append(write_sav(tables["wide"], instrument, out_dir / f"{round_id}-wide.sav"))
+        path = ids.output_path(out_dir, round_id, suffix="-wide.sav")
+        written.append(write_sav(tables["wide"], instrument, path))
     return written

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from dwp_assess import ids
 from dwp_assess.data import formats
 from dwp_assess.data import store
 from dwp_assess.data.formats import norm_text
@@ -374,9 +375,9 @@ def import_file(
     )
     summary = ImportSummary(path, fmt, info.id, rows_read=len(normalised.frame))
     built = _dedupe_in_file(list(_build(normalised.frame, ctx, f"{fmt}:{path.name}")))
+    folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
     quarantined = _write(engine, summary, table.sha256, built, strict)
     if quarantined:
-        folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
         summary.quarantine_csv = write_quarantine_csv(
             folder / f"{path.stem}.quarantine.csv", quarantined
         )
@@ -391,8 +392,8 @@ def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
     """
     database = engine.url.database
     if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
-        return Path(database).resolve().parent / "quarantine" / round_id
-    return store.data_dir() / "quarantine" / round_id
+        return ids.output_path(Path(database).resolve().parent / "quarantine", round_id)
+    return ids.output_path(store.data_dir() / "quarantine", round_id)
 
 
 def _write(engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool) -> list:

@@ -1,24 +1,35 @@
 """The registry: which organisations and teams take part, from CSV files.
 
-Organisations carry their CBS code (``GM`` + 4 digits for municipalities, ``PV``
-+ 2 for provinces), size class and urbanisation class; codes change when
-municipalities merge, so they are data, never the primary key. Re-importing an
-updated file updates the store; nothing is deleted.
+Ids of organisations and teams become file names and parts of links, so they must
+match ``ids.PATTERN`` (lowercase letters, digits, ``-`` and ``_``, at most 64
+characters); ids that differ only in case, from another row or from a stored id, are
+refused. Organisations carry their CBS code (``GM`` + 4 digits for municipalities,
+``PV`` + 2 for provinces, ``WS`` + 4 for water boards, kind ``other``; optional), size
+class and urbanisation class; codes change when municipalities merge, so they are data,
+never the primary key. A file with problems is refused whole, every problem named with
+its row; nothing is stored. Re-importing an updated file updates the store; nothing is
+deleted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from dwp_assess import ids
 from dwp_assess.data import store
 from dwp_assess.data.tables import read_table
 
 KINDS = ("gemeente", "provincie", "other")
-CBS_CODE = re.compile(r"^(GM\d{4}|PV\d{2})$")
+CBS_CODES = {  # kind → the CBS code it may carry (the column is optional)
+    "gemeente": (re.compile(r"GM[0-9]{4}"), "GM + 4 digits, e.g. GM0513"),
+    "provincie": (re.compile(r"PV[0-9]{2}"), "PV + 2 digits, e.g. PV26"),
+    "other": (re.compile(r"WS[0-9]{4}"), "empty, or WS + 4 digits for a water board, e.g. WS0155"),
+}
 ORGANISATION_COLUMNS = ("id", "name", "kind")
 TEAM_COLUMNS = ("id", "organisation_id", "name")
 
@@ -47,26 +58,67 @@ def _require_columns(path: Path, df: pd.DataFrame, required: tuple[str, ...]) ->
         )
 
 
-def _duplicates(df: pd.DataFrame) -> list[str]:
-    dupes = df.loc[df["id"].duplicated(), "id"].tolist()
-    return [f"duplicate id '{d}'" for d in dupes]
+def _raise(path: Path, problems: list[str], row_ids: list[tuple[int, str | None]]) -> None:
+    """One error naming every problem in row order, and the id rule once at its end when
+    an id does not match it."""
+    if problems:
+        problems = sorted(problems, key=lambda p: int(p.split(":")[0].removeprefix("row ")))
+        rule = [ids.RULE] if any(not ids.is_valid(value) for _, value in row_ids) else []
+        raise RegistryError(path, problems + rule)
 
 
-def parse_organisations(path: Path) -> list[dict]:
-    """Read and check an organisations CSV; raise ``RegistryError`` listing every problem."""
+def check_ids(rows: list[tuple[int, str | None]], stored: Iterable[str]) -> list[str]:
+    """Problems of the ids in ``rows`` (row number, id): not matching the id pattern,
+    repeated, or differing only in case from another row's or a stored id."""
+    problems = []
+    first: dict[str, int] = {}
+    by_case = {ids.case_key(s): (s, "in the store") for s in stored}
+    for line, value in rows:
+        if value is None:
+            problems.append(f"row {line}: id is empty")
+            continue
+        reason = ids.problem(value)
+        if reason:
+            problems.append(f"row {line}: id '{value}' {reason}")
+        if value in first:
+            problems.append(f"row {line}: duplicate id '{value}' (also in row {first[value]})")
+            continue
+        first[value] = line
+        other, where = by_case.setdefault(ids.case_key(value), (value, f"in row {line}"))
+        if other != value:
+            problems.append(f"row {line}: id '{value}' differs only in case from '{other}' ({where})")  # fmt: skip
+    return problems
+
+
+def _cbs_problem(code: str | None, kind: str) -> str | None:
+    """Why ``code`` cannot be the CBS code of an organisation of ``kind``, or ``None``."""
+    if not code or kind not in CBS_CODES:
+        return None
+    pattern, expected = CBS_CODES[kind]
+    return None if pattern.fullmatch(code) else f"cbs_code '{code}' is not valid for kind {kind}: expected {expected}"  # fmt: skip
+
+
+def parse_organisations(path: Path, stored: Iterable[str] = ()) -> list[dict]:
+    """Read and check an organisations CSV; raise ``RegistryError`` listing every problem.
+
+    ``stored``: the organisation ids already in the store (an id differing from one of
+    them only in case is refused).
+    """
     df = read_table(path).frame
     _require_columns(path, df, ORGANISATION_COLUMNS)
-    problems = _duplicates(df)
+    records = list(zip(range(2, len(df) + 2), df.to_dict("records"), strict=True))
+    row_ids = [(line, _text(rec["id"])) for line, rec in records]
+    problems = check_ids(row_ids, stored)
     rows = []
-    for line, rec in zip(range(2, len(df) + 2), df.to_dict("records"), strict=True):
+    for line, rec in records:
         kind = (_text(rec.get("kind")) or "").lower()
-        code = _text(rec.get("cbs_code"))
-        if not _text(rec["id"]) or not _text(rec["name"]):
-            problems.append(f"row {line}: id and name are required")
+        code = (_text(rec.get("cbs_code")) or "").upper() or None
+        if not _text(rec["name"]):
+            problems.append(f"row {line}: name is empty")
         if kind not in KINDS:
             problems.append(f"row {line}: kind '{kind}' is not one of {', '.join(KINDS)}")
-        if code and not CBS_CODE.match(code):
-            problems.append(f"row {line}: cbs_code '{code}' is not GM#### or PV##")
+        if cbs := _cbs_problem(code, kind):
+            problems.append(f"row {line}: {cbs}")
         rows.append(
             {
                 "id": _text(rec["id"]),
@@ -78,21 +130,24 @@ def parse_organisations(path: Path) -> list[dict]:
                 "invited": _optional_int(rec.get("invited")),
             }
         )
-    if problems:
-        raise RegistryError(path, problems)
+    _raise(path, problems, row_ids)
     return rows
 
 
-def parse_teams(path: Path, organisation_ids: set[str]) -> list[dict]:
-    """Read and check a teams CSV against the known organisations."""
+def parse_teams(path: Path, organisation_ids: set[str], stored: Iterable[str] = ()) -> list[dict]:
+    """Read and check a teams CSV against the known organisations and the stored team ids."""
     df = read_table(path).frame
     _require_columns(path, df, TEAM_COLUMNS)
-    problems = _duplicates(df)
+    records = list(zip(range(2, len(df) + 2), df.to_dict("records"), strict=True))
+    row_ids = [(line, _text(rec["id"])) for line, rec in records]
+    problems = check_ids(row_ids, stored)
     rows = []
-    for line, rec in zip(range(2, len(df) + 2), df.to_dict("records"), strict=True):
+    for line, rec in records:
         org = _text(rec["organisation_id"])
         if org not in organisation_ids:
             problems.append(f"row {line}: unknown organisation_id '{org}'")
+        if not _text(rec["name"]):
+            problems.append(f"row {line}: name is empty")
         rows.append(
             {
                 "id": _text(rec["id"]),
@@ -101,8 +156,7 @@ def parse_teams(path: Path, organisation_ids: set[str]) -> list[dict]:
                 "invited": _optional_int(rec.get("invited")),
             }
         )
-    if problems:
-        raise RegistryError(path, problems)
+    _raise(path, problems, row_ids)
     return rows
 
 
@@ -117,12 +171,16 @@ def import_registry(
     With ``round_id``, also record for that round each organisation's CBS code,
     size class and the number of people invited (for response rates).
     """
-    orgs = parse_organisations(Path(organisations_csv))
+    stored_orgs = set(store.organisations(engine)["id"])
+    orgs = parse_organisations(Path(organisations_csv), stored_orgs)
+    teams = []
+    if teams_csv is not None:
+        known = stored_orgs | {o["id"] for o in orgs}
+        teams = parse_teams(Path(teams_csv), known, set(store.teams(engine)["id"]))
     org_rows = [{k: v for k, v in o.items() if k != "invited"} for o in orgs]
     changed = {"organisations": store.upsert_organisations(engine, org_rows), "teams": 0}
-    if teams_csv is not None:
-        known = set(store.organisations(engine)["id"])
-        changed["teams"] = store.upsert_teams(engine, parse_teams(Path(teams_csv), known))
+    if teams:
+        changed["teams"] = store.upsert_teams(engine, teams)
     if round_id is not None:
         store.get_round(engine, round_id)
         snapshot = [

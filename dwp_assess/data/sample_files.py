@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
+from dwp_assess import ids
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.data.sample import SEED, SyntheticRound, generate_rounds
 
@@ -202,7 +203,7 @@ def write_sample(out_dir: Path, seed: int = SEED) -> dict:
     rng = np.random.default_rng(seed + 1)
     manifest = {"synthetic": True, "seed": seed, "rounds": []}
     for rnd in rounds:
-        folder = out_dir / rnd.round_id
+        folder = ids.output_path(out_dir, rnd.round_id)
         folder.mkdir(exist_ok=True)
         parts = partition(sorted(rnd.respondents["organisation_id"].unique()), rng)
         entries = [

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from dwp_assess import project
+from dwp_assess import ids, project
 from dwp_assess.instruments.model import Instrument
 
 SCHEMA_VERSION = 1
@@ -282,14 +282,27 @@ class RoundInfo:
 
 
 def default_round_id(instrument: Instrument, period: str) -> str:
-    return f"{instrument.id}-{period}"
+    """``<instrument>-<period>`` in id form (``ids.normalise``): period ``2026-najaar-ZH``
+    gives ``data-strategy-2026-najaar-zh``; an id that is still not valid (too long) is
+    refused with the advice to pass one."""
+    round_id = ids.normalise(f"{instrument.id}-{period}")
+    reason = ids.problem(round_id)
+    if reason:
+        raise ids.IdError(
+            f"the round id made from instrument and period, '{round_id}', {reason}; "
+            f"pass a round id with --id ({ids.RULE})"
+        )
+    return round_id
 
 
 def create_round(
     engine: Engine, instrument: Instrument, period: str, round_id: str | None = None
 ) -> RoundInfo:
-    """Create a round pinned to ``instrument``'s version and content hash (idempotent)."""
-    round_id = round_id or default_round_id(instrument, period)
+    """Create a round pinned to ``instrument``'s version and content hash (idempotent).
+
+    ``round_id`` must be a valid id (``ids``); without one it is ``default_round_id``.
+    """
+    round_id = ids.check(round_id, "round id") if round_id is not None else default_round_id(instrument, period)  # fmt: skip
     existing = get_round(engine, round_id, missing_ok=True)
     if existing is not None:
         if existing.instrument_hash != instrument.content_hash:

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from dwp_assess import ids
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
@@ -55,9 +56,9 @@ def write_templates(instrument: Instrument, out_dir: Path) -> list[Path]:
     """Write ``<id>-v<version>-template.csv`` and ``.xlsx`` to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     columns = template_columns(instrument)
-    csv_path = out_dir / f"{instrument.key}-template.csv"
+    csv_path = ids.output_path(out_dir, instrument.key, suffix="-template.csv")
     csv_path.write_text(",".join(columns) + "\n", encoding="utf-8")
-    xlsx_path = out_dir / f"{instrument.key}-template.xlsx"
+    xlsx_path = ids.output_path(out_dir, instrument.key, suffix="-template.xlsx")
     wb = Workbook()
     sheet = wb.active
     sheet.title = "antwoorden"

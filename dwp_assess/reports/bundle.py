@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dwp_assess import __version__
+from dwp_assess import __version__, ids
 from dwp_assess.instruments.messages import t
-from dwp_assess.reports.paths import output_path
 
 BUNDLE_FOLDER = "bundles"
 README = "README.txt"
@@ -87,7 +86,7 @@ def write_bundles(out: Path, round_id: str, instrument_title, manifest: dict,
     minimum group size."""
     summary = BundleSummary()
     for organisation_id, (name, units) in sorted(organisations.items()):
-        target = output_path(out / BUNDLE_FOLDER, organisation_id, suffix=".zip")
+        target = ids.output_path(out / BUNDLE_FOLDER, organisation_id, suffix=".zip")
         files, not_ready = bundle_files(out, manifest, units)
         if not_ready:
             target.unlink(missing_ok=True)

@@ -28,6 +28,8 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from dwp_assess import project
+from dwp_assess.data import store
 from dwp_assess.reports.html import notebook_to_html
 
 CELL_TIMEOUT = 600
@@ -67,9 +69,11 @@ class KernelSession:
         self.km = KernelManager(
             kernel_name="python3", transport="ipc", ip=str(Path(self._sockets.name) / "kernel")
         )
-        self.km.start_kernel(
-            cwd=str(cwd), env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        )
+        folders = project.jupyter_dirs(store.data_dir())
+        for folder in folders.values():
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **folders, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        self.km.start_kernel(cwd=str(cwd), env=env)
         self.kc = self.km.client()  # blocking: readiness and the reset between reports
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)

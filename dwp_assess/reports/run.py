@@ -22,10 +22,13 @@ construction, instead of scrubbing every output a kernel might print; the kernel
 simply gets the analysis folder as a parameter. Error messages, which the
 manifest and index show, name the analyst's folders by role (``<data>``,
 ``<reports>``, ``~``) instead of by path.
+``choose_units`` checks ``--org`` / ``--team`` against the round's unit and the registry
+before anything is made; every file name made from an id comes from ``ids.output_path``.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import multiprocessing
@@ -40,7 +43,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
 
-from dwp_assess import __version__, project, resources
+from dwp_assess import __version__, ids, project, resources
 from dwp_assess.reports import execute as report_execute
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
@@ -50,7 +53,6 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports.bundle import BUNDLE_FOLDER, BundleSummary, write_bundles
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import index_html
-from dwp_assess.reports.paths import output_path
 
 TEMPLATES = {
     "organisation": resources.NOTEBOOKS / "organisation_report.ipynb",
@@ -86,7 +88,53 @@ def previous_round(engine: Engine, round_id: str) -> str | None:
 
 def work_folder(kind: str, round_id: str) -> Path:
     """``<data folder>/<kind>/<round>``: working files of a round that stay with the analyst."""
-    return output_path(store.data_dir() / kind, round_id)
+    return ids.output_path(store.data_dir() / kind, round_id)
+
+
+class UnitError(ValueError):
+    """``--org`` / ``--team`` name units that have no report in the round."""
+
+
+def choose_units(engine: Engine, round_id: str, organisations: list[str] | None = None,
+                 teams: list[str] | None = None) -> list[str] | None:  # fmt: skip
+    """The organisations (organisation instruments) or teams (team instruments) to report on,
+    ``None`` for all; checked before anything is made: the option must fit the round's unit,
+    and every id must be registered and have answers in the round, else ``UnitError`` naming
+    the ids (with the nearest registered id for a typo)."""
+    info = store.get_round(engine, round_id)
+    kind = get_instrument(info.instrument_id, info.instrument_version).kind
+    orgs, all_teams = store.organisations(engine), store.teams(engine)
+    named, wrong = (organisations, teams) if kind == "organisation" else (teams, organisations)
+    if wrong:
+        raise UnitError(_wrong_option(round_id, info.instrument_id, kind, wrong, all_teams))
+    if not named:
+        return None
+    named = list(dict.fromkeys(named))
+    registered = list(orgs["id"] if kind == "organisation" else all_teams["id"])
+    unknown = [u for u in named if u not in registered]
+    if unknown:
+        guesses = {u: difflib.get_close_matches(u, registered, n=1) for u in unknown}
+        listed = ", ".join(f"'{u}'" + (f" (did you mean '{g[0]}'?)" if g else "") for u, g in guesses.items())  # fmt: skip
+        source = "organisations.csv" if kind == "organisation" else "teams.csv"
+        raise UnitError(f"unknown {kind} id(s) {listed}; nothing was made (ids as in the registry's {source})")  # fmt: skip
+    counts = store.response_counts_by_team(engine, round_id)
+    answered = set(counts["organisation_id" if kind == "organisation" else "team_id"].dropna())
+    silent = [u for u in named if u not in answered]
+    if silent:
+        raise UnitError(f"no answers in round '{round_id}' from {kind}(s) {', '.join(silent)}; nothing was made")  # fmt: skip
+    return named
+
+
+def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str], teams) -> str:
+    """The error for ``--org`` on a team round (or ``--team`` on an organisation round)."""
+    right, used = ("--team", "--org") if kind == "team" else ("--org", "--team")
+    message = f"round '{round_id}' ({instrument_id}) has a report per {kind}: name {kind}s with {right}, not {used}"  # fmt: skip
+    if kind == "team":
+        own = teams[teams["organisation_id"].isin(wrong)]
+        hint = ", ".join(f"--team {t}" for t in own["id"])
+    else:
+        hint = ", ".join(f"--org {o}" for o in dict.fromkeys(teams[teams["id"].isin(wrong)]["organisation_id"]))  # fmt: skip
+    return message + (f" (e.g. {hint})" if hint else "")
 
 
 def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[RoundAnalysis, Path]:  # fmt: skip
@@ -96,7 +144,7 @@ def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_gro
     if previous:
         key += "-" + store.snapshot_hash(engine, previous)[:8]
     key += "-" + hashlib.sha256(f"{min_group}:{__version__}".encode()).hexdigest()[:6]
-    target = output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
+    target = ids.output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
     if (target / "meta.json").is_file():
         return RoundAnalysis.load(target), target
     analysis = analyse_round(engine, round_id, previous, min_group=min_group)
@@ -141,10 +189,16 @@ def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, notebooks:
         key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
         title = names.get(unit, unit) if hasattr(names, "get") else unit
         jobs.append((Job(unit=unit, title=str(title), template=template, parameters=parameters,
-                         notebook_path=output_path(notebooks, unit, suffix=".ipynb"),
-                         html_path=output_path(out, unit, suffix=".html"),
-                         pdf_path=output_path(out, unit, suffix=".pdf") if pdf else None, lang=lang), key))  # fmt: skip
+                         notebook_path=unit_file(notebooks, unit, ".ipynb"), html_path=unit_file(out, unit, ".html"),
+                         pdf_path=unit_file(out, unit, ".pdf") if pdf else None, lang=lang), key))  # fmt: skip
     return jobs
+
+
+def unit_file(folder: Path, unit: str, suffix: str) -> Path:
+    """``folder/<unit><suffix>``: a file of an organisation's or team's report (in the round's
+    reports folder, or its executed notebook in the data folder), through ``ids.output_path``
+    (a valid id, inside the folder, never another unit's file)."""
+    return ids.output_path(folder, unit, suffix=suffix)
 
 
 def _load_manifest(path: Path) -> dict:
@@ -231,7 +285,7 @@ def generate_reports(
     previous = previous_round_id or previous_round(engine, round_id)
     reports_root = Path(out_dir or default_out_dir())
     keep_apart(store.data_dir(), reports_root)
-    out = output_path(reports_root, round_id)
+    out = ids.output_path(reports_root, round_id)
     out.mkdir(parents=True, exist_ok=True)
     notebooks = work_folder(NOTEBOOK_FOLDER, round_id)
     notebooks.mkdir(parents=True, exist_ok=True)
@@ -325,6 +379,25 @@ def _move_working_files(out: Path, notebooks: Path) -> None:
             shutil.move(notebook, target)
 
 
+def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
+    """The index's links of one report: file names made from the unit's id (never taken from
+    the manifest file, which may be older or edited), each only when that file exists."""
+    if not ids.is_valid(unit):
+        return {"html": None, "pdf": None}
+    files = {"html": ".html", "pdf": ".pdf"}
+    return {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
+            for key, suffix in files.items()}  # fmt: skip
+
+
+def _bundle_link(out: Path, entry: dict) -> str | None:
+    """``bundles/<organisation>.zip`` of the report's organisation, when that bundle exists."""
+    organisation = entry.get("organisation")
+    if not ids.is_valid(organisation):
+        return None
+    bundle = ids.output_path(out / BUNDLE_FOLDER, organisation, suffix=".zip")
+    return f"{BUNDLE_FOLDER}/{bundle.name}" if bundle.is_file() else None
+
+
 class _InProcess:
     """The executor interface, run in this process (one job at a time, one kept-alive kernel)."""
 
@@ -343,11 +416,8 @@ def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lan
     rows = []
     for unit, entry in sorted(manifest.items(), key=lambda kv: (kv[1]["status"] == "ok", kv[1].get("title", kv[0]))):  # fmt: skip
         status = "skipped" if unit in skipped and entry["status"] == "ok" else entry["status"]
-        organisation = entry.get("organisation")
-        zip_name = f"{BUNDLE_FOLDER}/{organisation}.zip" if organisation else None
         rows.append({"title": entry.get("title", unit), "status_label": t(f"report.status.{status}", lang),
-                     "error": entry.get("error"), "html": entry.get("html") if (out / entry.get("html", "")).is_file() else None,
-                     "pdf": entry.get("pdf"), "bundle": zip_name if zip_name and (out / zip_name).is_file() else None})  # fmt: skip
+                     "error": entry.get("error"), **_links(out, unit, entry), "bundle": _bundle_link(out, entry)})  # fmt: skip
     ok = sum(e["status"] == "ok" for e in manifest.values())
     summary = f"{instrument_title} · {ok}/{len(manifest)} {t('report.status.ok', lang)}"
     html = index_html(t("report.index_title", lang, round=round_id), summary, rows,

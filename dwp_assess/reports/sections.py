@@ -3,7 +3,7 @@
 Report notebooks call these functions and display what they return. Every text
 that comes from respondents, organisations or files goes through ``esc``; the
 only raw HTML is the markup built here. Figures are embedded as JSON that the
-report page renders with its inlined plotly.js (``report_html``), so no code and
+report page renders with its inlined plotly.js (``reports.html``), so no code and
 no network request is needed to read the report.
 """
 
