@@ -46,7 +46,7 @@ from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.data.sample import PERIODS, data_strategy_round, maturity_by_round
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.reports.run import TEMPLATES, generate_reports
+from dwp_assess.reports.run import ANALYSIS_FOLDER, TEMPLATES, generate_reports, work_folder
 
 ORGS, BASELINE_SAMPLE, JOBS = 350, 6, 2
 TARGET_SECONDS, TARGET_FOR, TARGET_RATIO = 360.0, 350, 10.0
@@ -171,13 +171,14 @@ class TreeMonitor:
                 f"of {self.wall * cores:.0f} available ({cores} cores × {self.wall:.0f} s)")  # fmt: skip
 
 
-def check_outputs(folder: Path) -> tuple[int, int, list[str]]:
-    """Reports with status ok, HTML and executed notebook: how many HTML pages have figures, how
-    many a change section with its chart (the previous round is used), and the problems found."""
+def check_outputs(folder: Path, notebooks: Path) -> tuple[int, int, list[str]]:
+    """Reports with status ok, HTML and executed notebook (kept in the data folder): how many
+    HTML pages have figures, how many a change section with its chart (the previous round is
+    used), and the problems found."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     problems, with_figures, with_change = [], 0, 0
     for unit, entry in sorted(manifest.items()):
-        html, notebook = folder / entry["html"], folder / entry["notebook"]
+        html, notebook = folder / entry["html"], notebooks / f"{unit}.ipynb"
         if entry["status"] != "ok":
             problems.append(f"{unit}: status {entry['status']}: {entry.get('error')}")
         elif not html.is_file() or not notebook.is_file():
@@ -252,7 +253,7 @@ def run(args, folder: Path) -> bool:
     load_after_package = load()
     print(f"  CPU during the package run: {memory.contention()}")
     round_out = out / current
-    with_figures, with_change, problems = check_outputs(round_out)
+    with_figures, with_change, problems = check_outputs(round_out, summary.notebooks)
     for problem in problems[:10]:
         print(f"  PROBLEM {problem}")
     complete = summary.ok == args.orgs and not problems and summary.failed == 0
@@ -260,7 +261,7 @@ def run(args, folder: Path) -> bool:
           f"HTML with figures: {with_figures}, with a change chart: {with_change}; "
           f"load average after: {load_after_package}")  # fmt: skip
 
-    analysis_dir = next((round_out / "_analysis").iterdir()).resolve()
+    analysis_dir = next(work_folder(ANALYSIS_FOLDER, current).iterdir())
     parameters = {"round_id": current, "lang": "nl", "synthetic": True,
                   "previous_round_id": previous, "analysis_dir": str(analysis_dir)}  # fmt: skip
     units = sorted(json.loads((round_out / "manifest.json").read_text(encoding="utf-8")))

@@ -463,8 +463,12 @@ def report(
     executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="dask scheduler address.")] = None,
     previous: Annotated[str | None, typer.Option(help="Round to compare with.")] = None,
+    bundle: Annotated[
+        bool, typer.Option(help="Also write one zip per organisation with only its own reports.")
+    ] = False,
 ) -> None:
-    """Make the report of every organisation (or team) of a round, and the round's index."""
+    """Make the report of every organisation (or team) of a round, and the round's index
+    (for the analyst); with --bundle also one zip per organisation, ready to send."""
     from dwp_assess.reports.run import choose_units, generate_reports
 
     eng = engine()
@@ -472,8 +476,10 @@ def report(
     summary = generate_reports(
         eng, round_id, out, units, jobs, lang or settings().language, pdf,
         retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,
+        bundle=bundle,
     )  # fmt: skip
     print_report_summary(summary)
+    print_bundle_summary(summary.bundles)
     if summary.failed:
         fail(f"{summary.failed} report(s) failed; see {summary.index}", code=1)
 
@@ -481,10 +487,21 @@ def report(
 def print_report_summary(summary) -> None:
     console.print(
         f"{summary.round_id}: {summary.ok} made, {summary.skipped} up to date, {summary.failed} failed "
-        f"→ open {summary.index}",
+        f"→ open {summary.index} (for you, not for distribution; executed notebooks in {summary.notebooks})",
         highlight=False,
         soft_wrap=True,
     )
+
+
+def print_bundle_summary(bundles) -> None:
+    """Where the bundles are, and which organisations got none because a report is not ready."""
+    if bundles is None:
+        return
+    if bundles.written:
+        folder = next(iter(bundles.written.values())).parent
+        console.print(f"{len(bundles.written)} bundle(s) ready to send, one per organisation: {folder}", highlight=False, soft_wrap=True)  # fmt: skip
+    for organisation, units in bundles.withheld.items():
+        console.print(f"  no bundle for {organisation}: report(s) not made: {', '.join(units)}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
 
 
 def main() -> None:

@@ -97,10 +97,12 @@ def _make_or_load(directory: Path) -> project.Settings:
 
 
 def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None) -> list:
-    """Reports of every sample round (marked synthetic); one ``RunSummary`` per round."""
+    """Reports and bundles of every sample round (marked synthetic); one ``RunSummary`` per round."""
     from dwp_assess.reports.run import generate_reports
 
     return [
-        generate_reports(engine, r.round_id, out_dir, jobs=jobs, synthetic=True, console=console)
+        generate_reports(
+            engine, r.round_id, out_dir, jobs=jobs, synthetic=True, console=console, bundle=True
+        )
         for r in sample_rounds(SAMPLE_DIR)
     ]

@@ -70,9 +70,10 @@ def test_every_report_has_html_notebook_and_an_index_entry(made):
     index = (out / "index.html").read_text(encoding="utf-8")
     for unit in UNITS:
         assert (out / f"{unit}.html").is_file()
-        executed = nbformat.read(out / f"{unit}.ipynb", as_version=4)
+        assert not (out / f"{unit}.ipynb").exists()  # the audit trail stays with the analyst
+        executed = nbformat.read(summary.notebooks / f"{unit}.ipynb", as_version=4)
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
-        assert f'href="{unit}.html"' in index and f'href="{unit}.ipynb"' in index
+        assert f'href="{unit}.html"' in index and ".ipynb" not in index
     assert "3/3" in index
 
 
@@ -166,7 +167,7 @@ def test_a_failing_report_is_listed_and_does_not_stop_the_others(sample_store, t
     folder = out / ROUND
     assert (folder / "gouda.html").is_file() and (folder / "woerden.html").is_file()
     assert not (folder / "almere.html").exists()
-    failed_notebook = nbformat.read(folder / "almere.ipynb", as_version=4)
+    failed_notebook = nbformat.read(reports.work_folder(reports.NOTEBOOK_FOLDER, ROUND) / "almere.ipynb", as_version=4)  # fmt: skip
     assert any(o.get("ename") == "RuntimeError" for c in failed_notebook.cells for o in c.get("outputs", []))  # fmt: skip
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert "RuntimeError: kapotte sectie" in index
@@ -234,7 +235,9 @@ def test_reports_run_on_a_dask_cluster(sample_store):
         summary = reports.generate_reports(engine, ROUND, out, units=["almere", "woerden"],
                                            executor="dask", scheduler=cluster.scheduler_address)  # fmt: skip
     assert (summary.ok, summary.failed) == (2, 0)
-    assert (out / ROUND / "almere.html").is_file() and (out / ROUND / "woerden.ipynb").is_file()
+    assert (out / ROUND / "almere.html").is_file() and (
+        summary.notebooks / "woerden.ipynb"
+    ).is_file()
 
 
 def test_pdf_without_chromium_is_one_clear_error_before_any_work(sample_store, monkeypatch):

@@ -1,17 +1,39 @@
 """Privacy rules: minimum group sizes, suppression and pseudonyms.
 
 A report may show data of another organisation only as an aggregate over at
-least ``min_group_size`` units, and team members only under a pseudonym.
+least the minimum group size of organisations, team members only under a
+pseudonym, a member's role only where at least the minimum group size of the
+team's members share it, and a per-member grid only for teams of at least that
+size. ``min_group_size`` is the one place that decides the minimum.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from dwp_assess import project
+
+if TYPE_CHECKING:
+    from dwp_assess.instruments.model import Instrument
+
 SALT_VARIABLE = "DWP_PSEUDONYM_SALT"
+
+
+def min_group_size(instrument: Instrument, settings: project.Settings | None = None) -> int:
+    """The smallest group any figure may cover: the larger of the instrument's
+    ``scoring.min_group_size`` and the project's ``min_group_size``.
+
+    ``settings`` defaults to the current project (``project.current()``); outside a
+    project only the instrument's minimum applies. Neither can lower the other: an
+    instrument made for small teams cannot undercut a project's stricter rule.
+    """
+    settings = settings if settings is not None else project.current()
+    project_minimum = settings.min_group_size if settings is not None else 0
+    return max(instrument.scoring.min_group_size, project_minimum)
 
 
 def suppress_small_groups(
@@ -27,6 +49,19 @@ def suppress_small_groups(
     frame.loc[small, value_columns] = float("nan")
     frame["suppressed"] = small
     return frame
+
+
+def pool_small_categories(values: pd.Series, min_size: int) -> pd.Series:
+    """``values`` with every category held by fewer than ``min_size`` entries (and every
+    missing value) replaced by ``None``, to be shown as one pooled "other" group.
+
+    Used for members' roles: a role that only one or two members of a team have would
+    identify them next to their pseudonym.
+    """
+    counts = values.map(values.value_counts())
+    pooled = values.astype(object).copy()
+    pooled[~(values.notna() & (counts >= min_size))] = None
+    return pooled
 
 
 def member_pseudonyms(respondent_ids: pd.Series, round_id: str, label: str = "lid") -> pd.Series:

@@ -5,7 +5,9 @@ and team of a round at once (vectorised groupbys, no loop per respondent), and
 returns a ``RoundAnalysis`` of tidy DataFrames that can be saved and loaded in
 a fraction of a second. Report notebooks then only select their own unit with
 ``organisation_view`` or ``team_view``, which by construction contain no data of
-another organisation except aggregates over at least the minimum group size.
+another organisation except aggregates over at least the minimum group size
+(``privacy.min_group_size``, recorded in ``meta["min_group_size"]`` so that every
+report of the round applies the same minimum).
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.privacy import member_pseudonyms, suppress_small_groups
+from dwp_assess.analysis.privacy import (
+    member_pseudonyms,
+    min_group_size,
+    pool_small_categories,
+    suppress_small_groups,
+)
 from dwp_assess.analysis.scoring import item_matrix, keyed_answers, levels_for, score_round
 from dwp_assess.analysis.stats import bootstrap_mean_difference, ordinal_dispersion
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 
-PEER_MIN_ORGANISATIONS = 5
 ORG_ALPHA_MIN_N = 10
 AGENDA_MIN_ANSWERS = 5
 STRAIGHTLINE_MIN_ITEMS = 10
@@ -42,7 +48,7 @@ class RoundAnalysis:
     response: pd.DataFrame  # per organisation: responses, response rate, completion, ...
     dimensions: pd.DataFrame  # organisation × dimension: n, mean, median, IQR, level shares
     items: pd.DataFrame  # organisation × item: answer shares and disagreement
-    reliability: pd.DataFrame  # dimension (round-wide and per organisation): Cronbach's alpha
+    reliability: pd.DataFrame  # dimension (round-wide and per organisation): alpha, n_organisations
     peers: pd.DataFrame  # peer group × dimension: mean of organisation means, or suppressed
     change: pd.DataFrame  # organisation × dimension: change since the previous round with CI
     team_members: pd.DataFrame  # team × member × competence: score and whether it covers
@@ -173,7 +179,12 @@ def _alpha_by_group(matrix: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 
 def reliability(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Cronbach's alpha per dimension for the whole round (``organisation_id`` empty) and per
-    organisation with at least ``ORG_ALPHA_MIN_N`` complete responses (Feldt CIs round-wide)."""
+    organisation with at least ``ORG_ALPHA_MIN_N`` complete responses (Feldt CIs round-wide).
+
+    ``n_organisations`` counts the organisations whose complete responses went into the
+    figure: a round-wide alpha mixes their answers, so an organisation's report may show
+    it only when that count reaches the minimum group size (``organisation_view``).
+    """
     from dwp_assess.analysis.stats import cronbach_alpha
 
     org_of = answers.drop_duplicates("response_id").set_index("response_id")["organisation_id"]
@@ -182,10 +193,12 @@ def reliability(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     for dim in instrument.dimensions:
         matrix = everything[[i.id for i in instrument.items_of(dim.id)]]
         overall = cronbach_alpha(matrix)
-        rows.append({"organisation_id": None, "dimension_id": dim.id, **overall.to_dict()})
+        contributing = org_of.reindex(matrix.dropna().index).nunique()
+        rows.append({"organisation_id": None, "dimension_id": dim.id, **overall.to_dict(),
+                     "n_organisations": contributing})  # fmt: skip
         per_org = _alpha_by_group(matrix, org_of).reset_index(names="organisation_id")
         per_org = per_org[per_org["n"] >= ORG_ALPHA_MIN_N]
-        rows.extend(per_org.assign(dimension_id=dim.id).to_dict("records"))
+        rows.extend(per_org.assign(dimension_id=dim.id, n_organisations=1).to_dict("records"))
     return pd.DataFrame(rows)
 
 
@@ -283,9 +296,15 @@ def analyse_answers(
     orgs: pd.DataFrame,
     meta: dict,
     previous_scores: pd.DataFrame | None = None,
-    peer_min_orgs: int = PEER_MIN_ORGANISATIONS,
+    min_group: int | None = None,
 ) -> RoundAnalysis:
-    """``analyse_round`` on frames already loaded (for tests and benchmarks)."""
+    """``analyse_round`` on frames already loaded (for tests and benchmarks).
+
+    ``min_group`` overrides the minimum group size (default: ``privacy.min_group_size``);
+    it is recorded in ``meta`` for the views and reports of this analysis.
+    """
+    minimum = min_group if min_group is not None else min_group_size(instrument)
+    meta = meta | {"min_group_size": minimum}
     scores = score_round(answers, instrument)
     dims = dimension_summary(scores, instrument)
     members = team_members(scores, instrument, meta["round_id"]) if instrument.kind == "team" else pd.DataFrame()  # fmt: skip
@@ -297,7 +316,7 @@ def analyse_answers(
         dimensions=dims,
         items=item_summary(answers, instrument),
         reliability=reliability(answers, instrument),
-        peers=peer_groups(dims, orgs, peer_min_orgs, instrument),
+        peers=peer_groups(dims, orgs, minimum, instrument),
         change=change_since(previous_scores, scores)
         if previous_scores is not None
         else change_since(scores.iloc[:0], scores),  # fmt: skip
@@ -311,7 +330,7 @@ def analyse_round(
     engine: Engine,
     round_id: str,
     previous_round_id: str | None = None,
-    peer_min_orgs: int = PEER_MIN_ORGANISATIONS,
+    min_group: int | None = None,
 ) -> RoundAnalysis:
     """Load a round from the store and analyse it completely (see the module docstring)."""
     info = store.get_round(engine, round_id)
@@ -331,10 +350,9 @@ def analyse_round(
         "instrument_hash": instrument.content_hash,
         "snapshot_hash": store.snapshot_hash(engine, round_id),
         "previous_round_id": previous_round_id,
-        "peer_min_organisations": peer_min_orgs,
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    return analyse_answers(answers, instrument, orgs, meta, previous, peer_min_orgs)
+    return analyse_answers(answers, instrument, orgs, meta, previous, min_group)
 
 
 # -- views for one organisation or team -------------------------------------------------------
@@ -366,9 +384,23 @@ class OrganisationView:
         return enough.sort_values("disagreement", ascending=False).head(n)
 
 
+def _minimum(analysis: RoundAnalysis) -> int:
+    """The minimum group size the analysis was made with (``privacy.min_group_size``)."""
+    recorded = analysis.meta.get("min_group_size")
+    return int(recorded) if recorded is not None else min_group_size(analysis.instrument)
+
+
+def _require(value: str | None, parameter: str) -> str:
+    if not value:
+        raise ValueError(f"{parameter} is not set: run the report template with -p {parameter} ID")
+    return value
+
+
 def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> OrganisationView:
-    """Select one organisation. Other organisations appear only inside peer aggregates,
-    which are themselves suppressed below the minimum number of organisations."""
+    """Select one organisation. Other organisations appear only inside aggregates over at
+    least the minimum group size of organisations: peer means (suppressed below it) and the
+    round-wide Cronbach's alpha (left out below it)."""
+    _require(organisation_id, "organisation_id")
     orgs = analysis.organisations.set_index("organisation_id")
     if organisation_id not in orgs.index:
         raise KeyError(f"organisation '{organisation_id}' has no data in round {analysis.meta['round_id']}")  # fmt: skip
@@ -376,18 +408,15 @@ def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> Organisa
     group = f"{own['kind']} · {own['size_class'] if pd.notna(own['size_class']) else '?'}"
     pick = lambda df: df[df["organisation_id"] == organisation_id].reset_index(drop=True)  # noqa: E731
     response = pick(analysis.response)
+    rel = analysis.reliability
+    mixed = rel["organisation_id"].isna() & (rel["n_organisations"] >= _minimum(analysis))
     return OrganisationView(
         meta=analysis.meta | {"organisation_id": organisation_id, "peer_group": group},
         organisation=own,
         response=response.iloc[0] if len(response) else pd.Series(dtype=object),
         dimensions=pick(analysis.dimensions),
         items=pick(analysis.items),
-        reliability=pd.concat(
-            [
-                analysis.reliability[analysis.reliability["organisation_id"].isna()],
-                pick(analysis.reliability),
-            ]
-        ),  # fmt: skip
+        reliability=pd.concat([rel[mixed], pick(rel)], ignore_index=True),
         peers=analysis.peers[analysis.peers["peer_group"] == group].reset_index(drop=True),
         change=pick(analysis.change),
         free_text=pick(analysis.free_text),
@@ -396,36 +425,61 @@ def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> Organisa
 
 @dataclass
 class TeamView:
-    """What one team's profile may show: its members under pseudonyms and its coverage."""
+    """What one team's profile may show: its coverage, its role mix with rare roles pooled,
+    and, only for teams of at least the minimum group size, its members under pseudonyms.
 
-    meta: dict
+    ``roles`` holds one entry per member: the role where at least the minimum group size of
+    the team's members share it, else ``None`` ("overige rollen"). For a smaller team
+    ``members`` is empty and ``coverage`` names nobody (``not_covering`` is blank): per-member
+    detail would let the team tell who is who.
+    """
+
+    meta: dict  # with team_id, organisation_id, n_members and min_group_size
     members: pd.DataFrame
     coverage: pd.DataFrame
     free_text: pd.DataFrame
+    roles: pd.Series
+
+    @property
+    def shows_members(self) -> bool:
+        return self.meta["n_members"] >= self.meta["min_group_size"]
 
     def gaps(self) -> pd.DataFrame:
         """Competence × stage combinations whose group rule is not met, data → decision."""
         return self.coverage[~self.coverage["met"]]
 
     def role_mix(self) -> pd.Series:
-        return self.members.drop_duplicates("member")["role"].fillna("other").value_counts()
+        """Members per shown role, pooled roles last under ``None``."""
+        counts = self.roles.value_counts()
+        pooled = int(self.roles.isna().sum())
+        return pd.concat([counts, pd.Series({None: pooled})]) if pooled else counts
 
 
 def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
-    """Select one team of a competence round."""
+    """Select one team of a competence round (see ``TeamView`` for what small teams lose)."""
+    _require(team_id, "team_id")
     members = analysis.team_members[analysis.team_members["team_id"] == team_id]
     if members.empty:
         raise KeyError(f"team '{team_id}' has no responses in round {analysis.meta['round_id']}")
+    minimum = _minimum(analysis)
+    organisation_id = members["organisation_id"].iloc[0]
+    roles = members.drop_duplicates("member").set_index("member")["role"]
+    roles = pool_small_categories(roles, minimum)
+    members = members.assign(role=members["member"].map(roles)).reset_index(drop=True)
+    coverage = analysis.team_coverage[analysis.team_coverage["team_id"] == team_id]
+    coverage = coverage.reset_index(drop=True)
+    if len(roles) < minimum:
+        members = members.iloc[:0]
+        coverage = coverage.assign(not_covering="")
+    own = {"team_id": team_id, "organisation_id": organisation_id, "n_members": len(roles)}
     return TeamView(
-        meta=analysis.meta
-        | {"team_id": team_id, "organisation_id": members["organisation_id"].iloc[0]},
-        members=members.reset_index(drop=True),
-        coverage=analysis.team_coverage[analysis.team_coverage["team_id"] == team_id].reset_index(
-            drop=True
-        ),  # fmt: skip
+        meta=analysis.meta | own | {"min_group_size": minimum},
+        members=members,
+        coverage=coverage,
         free_text=analysis.free_text[analysis.free_text["team_id"] == team_id].reset_index(
             drop=True
         ),
+        roles=roles.reset_index(drop=True),
     )
 
 
@@ -439,4 +493,5 @@ def load_analysis(
     or, without one, a fresh analysis of the round from the store (for running a template by hand)."""
     if analysis_dir:
         return RoundAnalysis.load(Path(analysis_dir))
+    _require(round_id, "round_id")
     return analyse_round(store.connect(database_url), round_id, previous_round_id)

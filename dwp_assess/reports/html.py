@@ -95,9 +95,10 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
 def index_html(
     title: str, summary: str, jobs: list[dict], generated_at: str, lang: str = "nl"
 ) -> str:
-    """The round's index: every report with its status, links and any error (all escaped)."""
+    """The round's index: every report with its status, links and any error (all escaped),
+    under a note that the page is for the analyst and not for distribution."""
     labels = {k: t(f"report.index_{k}", lang) for k in ("unit", "status", "files")}
     return _environment().get_template("index.html.j2").render(
         lang=lang, title=title, summary=summary, jobs=jobs, labels=labels, css=stylesheet(),
-        version=__version__, generated_at=generated_at,
+        version=__version__, generated_at=generated_at, private_note=t("report.index_private", lang),
     )  # fmt: skip

@@ -1,13 +1,27 @@
-"""Reports for a whole round in one call: plan, cache, run in parallel, index.
+"""Reports for a whole round in one call: plan, cache, run in parallel, index, bundles.
 
 ``generate_reports`` analyses the round once (``profiles.analyse_round``, saved
 and keyed on the data snapshot), plans one job per organisation (organisation
 instruments) or per team (team instruments), skips reports whose inputs did not
 change, runs the rest through a ``concurrent.futures``-style executor (local
-processes, or a dask.distributed cluster), and writes ``reports/<round>/``:
-per unit the executed notebook (audit trail) and the HTML (and PDF), a
-``manifest.json`` and an ``index.html`` listing every report with its status.
-A failing report never stops the others; it is listed with its error.
+processes, or a dask.distributed cluster), and writes ``reports/<round>/``: per
+unit the HTML (and PDF), a ``manifest.json``, an ``index.html`` listing every
+report with its status (for the analyst, not for distribution) and, on request,
+one zip per organisation with only its own reports (``bundle``). A failing report
+never stops the others; it is listed with its error.
+
+What is handed out and what stays with the analyst is decided by folder. The
+reports folder holds only what an organisation may receive: self-contained HTML
+and PDF. The analysis cache (every respondent's scores, of all organisations) and
+the executed notebooks go to the data folder (``store.data_dir()``:
+``analysis/<round>/<key>/`` and ``notebooks/<round>/<unit>.ipynb``). Executed
+notebooks are the analyst's audit trail, not something to send: they hold code,
+warnings and tracebacks that name files of the analyst's machine, and the path of
+the analysis they read. Keeping them out of the reports folder makes that safe by
+construction, instead of scrubbing every output a kernel might print; the kernel
+simply gets the analysis folder as a parameter. Error messages, which the
+manifest and index show, name the analyst's folders by role (``<data>``,
+``<reports>``, ``~``) instead of by path.
 ``choose_units`` checks ``--org`` / ``--team`` against the round's unit and the registry
 before anything is made; every file name made from an id comes from ``ids.output_path``.
 """
@@ -19,6 +33,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
+import tempfile
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,11 +44,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
 
 from dwp_assess import __version__, ids, project, resources
+from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import execute as report_execute
+from dwp_assess.reports.bundle import BUNDLE_FOLDER, BundleSummary, write_bundles
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import index_html
 
@@ -40,6 +58,8 @@ TEMPLATES = {
     "organisation": resources.NOTEBOOKS / "organisation_report.ipynb",
     "team": resources.NOTEBOOKS / "team_report.ipynb",
 }
+ANALYSIS_FOLDER = "analysis"  # in the data folder: the round's analysis, per data snapshot
+NOTEBOOK_FOLDER = "notebooks"  # in the data folder: executed report notebooks (audit trail)
 
 
 def default_out_dir() -> Path:
@@ -55,6 +75,8 @@ class RunSummary:
     ok: int
     failed: int
     skipped: int
+    notebooks: Path
+    bundles: BundleSummary | None = None
 
 
 def previous_round(engine: Engine, round_id: str) -> str | None:
@@ -62,6 +84,11 @@ def previous_round(engine: Engine, round_id: str) -> str | None:
     info = store.get_round(engine, round_id)
     earlier = [r for r in store.list_rounds(engine) if r.instrument_id == info.instrument_id and r.period < info.period]  # fmt: skip
     return max(earlier, key=lambda r: r.period).id if earlier else None
+
+
+def work_folder(kind: str, round_id: str) -> Path:
+    """``<data folder>/<kind>/<round>``: working files of a round that stay with the analyst."""
+    return ids.output_path(store.data_dir() / kind, round_id)
 
 
 class UnitError(ValueError):
@@ -110,25 +137,36 @@ def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str]
     return message + (f" (e.g. {hint})" if hint else "")
 
 
-def cached_analysis(engine: Engine, round_id: str, previous: str | None, folder: Path) -> tuple[RoundAnalysis, Path]:  # fmt: skip
-    """The round's analysis, computed once per data snapshot and kept under ``folder``."""
+def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[RoundAnalysis, Path]:  # fmt: skip
+    """The round's analysis, computed once per data snapshot, minimum group size and package
+    version, and kept in the data folder (it holds every respondent's scores)."""
     key = store.snapshot_hash(engine, round_id)[:16]
     if previous:
         key += "-" + store.snapshot_hash(engine, previous)[:8]
-    target = folder / "_analysis" / key
+    key += "-" + hashlib.sha256(f"{min_group}:{__version__}".encode()).hexdigest()[:6]
+    target = ids.output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
     if (target / "meta.json").is_file():
         return RoundAnalysis.load(target), target
-    analysis = analyse_round(engine, round_id, previous)
+    analysis = analyse_round(engine, round_id, previous, min_group=min_group)
     return analysis, analysis.save(target)
+
+
+def owners(analysis: RoundAnalysis) -> dict[str, str]:
+    """Report unit → the organisation it belongs to (itself, or a team's organisation)."""
+    if analysis.instrument.kind == "organisation":
+        return {org: org for org in analysis.scores["organisation_id"].unique()}
+    teams = analysis.team_members.drop_duplicates("team_id")
+    return dict(zip(teams["team_id"], teams["organisation_id"], strict=True))
 
 
 def _hash_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, units: list[str] | None,
+def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, notebooks: Path, units: list[str] | None,
               lang: str, pdf: bool, synthetic: bool, team_names: dict[str, str]) -> list[tuple[Job, str]]:  # fmt: skip
-    """One job per organisation or team, each with the key that decides whether it is up to date."""
+    """One job per organisation or team, each with the key that decides whether it is up to date:
+    HTML (and PDF) in ``out``, the executed notebook in ``notebooks`` (see the module docstring)."""
     instrument = analysis.instrument
     kind = instrument.kind
     if kind == "organisation":
@@ -141,7 +179,7 @@ def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, units: lis
         param = "team_id"
     chosen = [u for u in available if units is None or u in units]
     template = TEMPLATES[kind]
-    base_key = [analysis.meta["snapshot_hash"], _hash_file(template), __version__, str(pdf)]
+    base_key = [analysis.meta["snapshot_hash"], analysis.meta["min_group_size"], _hash_file(template), __version__, str(pdf)]  # fmt: skip
     jobs = []
     for unit in chosen:
         parameters = {"round_id": analysis.meta["round_id"], param: unit, "lang": lang, "synthetic": synthetic,
@@ -151,15 +189,16 @@ def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, units: lis
         key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
         title = names.get(unit, unit) if hasattr(names, "get") else unit
         jobs.append((Job(unit=unit, title=str(title), template=template, parameters=parameters,
-                         notebook_path=unit_file(out, unit, ".ipynb"), html_path=unit_file(out, unit, ".html"),
+                         notebook_path=unit_file(notebooks, unit, ".ipynb"), html_path=unit_file(out, unit, ".html"),
                          pdf_path=unit_file(out, unit, ".pdf") if pdf else None, lang=lang), key))  # fmt: skip
     return jobs
 
 
-def unit_file(out: Path, unit: str, suffix: str) -> Path:
-    """``out/<unit><suffix>``: a report file of an organisation or team, through
-    ``ids.output_path`` (a valid id, inside the round's folder, never another unit's file)."""
-    return ids.output_path(out, unit, suffix=suffix)
+def unit_file(folder: Path, unit: str, suffix: str) -> Path:
+    """``folder/<unit><suffix>``: a file of an organisation's or team's report (in the round's
+    reports folder, or its executed notebook in the data folder), through ``ids.output_path``
+    (a valid id, inside the folder, never another unit's file)."""
+    return ids.output_path(folder, unit, suffix=suffix)
 
 
 def _load_manifest(path: Path) -> dict:
@@ -230,22 +269,30 @@ def generate_reports(
     synthetic: bool = False,
     previous_round_id: str | None = None,
     console=None,
+    bundle: bool = False,
 ) -> RunSummary:
-    """Make every report of a round (see the module docstring); return counts and the index."""
+    """Make every report of a round (see the module docstring); return counts and the index.
+
+    With ``bundle``, also write one zip per organisation of the chosen units, holding all of
+    that organisation's reports of the round (``bundle.write_bundles``)."""
     if pdf and not Path(report_execute.CHROMIUM).is_file():
         raise FileNotFoundError(
             f"--pdf prints with Chromium, not found at {report_execute.CHROMIUM}: "
             "install it with `apt-get install chromium`"
         )
     info = store.get_round(engine, round_id)
+    instrument = get_instrument(info.instrument_id, info.instrument_version)
     previous = previous_round_id or previous_round(engine, round_id)
-    out = ids.output_path(out_dir or default_out_dir(), round_id)
+    reports_root = Path(out_dir or default_out_dir())
+    keep_apart(store.data_dir(), reports_root)
+    out = ids.output_path(reports_root, round_id)
     out.mkdir(parents=True, exist_ok=True)
-    analysis, analysis_dir = cached_analysis(engine, round_id, previous, out)
+    notebooks = work_folder(NOTEBOOK_FOLDER, round_id)
+    notebooks.mkdir(parents=True, exist_ok=True)
+    _move_working_files(out, notebooks)
+    analysis, analysis_dir = cached_analysis(engine, round_id, previous, min_group_size(instrument))
     team_names = dict(zip(store.teams(engine)["id"], store.teams(engine)["name"], strict=True))
-    planned = plan_jobs(
-        analysis, analysis_dir.resolve(), out, units, lang, pdf, synthetic, team_names
-    )
+    planned = plan_jobs(analysis, analysis_dir, out, notebooks, units, lang, pdf, synthetic, team_names)  # fmt: skip
     manifest_path = out / "manifest.json"
     manifest = _load_manifest(manifest_path)
     to_run, skipped = _select(planned, manifest, retry_failed, force)
@@ -262,28 +309,98 @@ def generate_reports(
             results = _run(_InProcess(), [j for j, _ in to_run], progress)
     keys = {job.unit: key for job, key in planned}
     jobs_by_unit = {job.unit: job for job, _ in planned}
+    owner = owners(analysis)
+    folders = {"<reports>": reports_root, "<data>": store.data_dir(), "~": Path.home(),
+               "<project>": _project_root(), "<tmp>": Path(tempfile.gettempdir())}  # fmt: skip
     for result in results:
         job = jobs_by_unit[result.unit]
-        manifest[result.unit] = {"key": keys[result.unit], "status": result.status, "error": result.error,
-                                 "title": job.title, "seconds": round(result.seconds, 2),
-                                 "html": job.html_path.name, "notebook": job.notebook_path.name,
+        manifest[result.unit] = {"key": keys[result.unit], "status": result.status,
+                                 "error": without_paths(result.error, folders),
+                                 "title": job.title,
+                                 "seconds": round(result.seconds, 2), "html": job.html_path.name,
                                  "pdf": job.pdf_path.name if job.pdf_path and result.status == "ok" else None}  # fmt: skip
+    for unit, entry in manifest.items():  # entries of earlier runs: no notebook in this folder
+        entry.pop("notebook", None)
+        entry["organisation"] = owner.get(unit, entry.get("organisation"))
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    index = write_index(out, round_id, manifest, {j.unit for j, _ in skipped}, lang, get_instrument(info.instrument_id, info.instrument_version).title.get(lang))  # fmt: skip
+    title = instrument.title.get(lang)
+    bundles = None
+    if bundle:
+        names = analysis.organisations.set_index("organisation_id")["name"].to_dict()
+        chosen = {
+            owner[job.unit]: (names.get(owner[job.unit], owner[job.unit]), []) for job, _ in planned
+        }
+        for (
+            unit,
+            organisation,
+        ) in owner.items():  # every report of a chosen organisation, also unplanned
+            if organisation in chosen:
+                chosen[organisation][1].append(unit)
+        bundles = write_bundles(out, round_id, instrument.title, manifest, chosen, analysis.meta["min_group_size"])  # fmt: skip
+    index = write_index(out, round_id, manifest, {j.unit for j, _ in skipped}, lang, title)
     failed = sum(r.status != "ok" for r in results)
-    return RunSummary(
-        round_id, index, ok=len(results) - failed, failed=failed, skipped=len(skipped)
-    )
+    return RunSummary(round_id, index, ok=len(results) - failed, failed=failed,
+                      skipped=len(skipped), notebooks=notebooks, bundles=bundles)  # fmt: skip
+
+
+def keep_apart(data_dir: Path, reports_root: Path) -> None:
+    """Refuse a data folder inside the reports folder: what lies there would be handed out."""
+    data, reports = data_dir.resolve(), reports_root.resolve()
+    if data == reports or data.is_relative_to(reports):
+        raise ValueError(
+            f"the data folder {data} lies inside the reports folder {reports}: the data folder "
+            "holds respondents' answers and must stay with the analyst; set DWP_DATA_DIR, "
+            "DWP_REPORTS_DIR or the folders in dwp.toml so that they are apart"
+        )
+
+
+def _project_root() -> Path | None:
+    settings = project.current()
+    return settings.root if settings else None
+
+
+def without_paths(text: str, folders: dict[str, Path | None]) -> str:
+    """``text`` with every folder of the analyst's machine replaced by its role, longest
+    first (``/home/ana/project/data/x`` → ``<data>/x``): error messages end up in the
+    manifest and the index, which lie in the reports folder."""
+    known = {str(f.resolve()): role for role, f in folders.items() if f is not None}
+    known |= {str(f): role for role, f in folders.items() if f is not None}
+    for path in sorted(known, key=len, reverse=True):
+        if len(path) > 1:
+            text = text.replace(path, known[path])
+    return text
+
+
+def _move_working_files(out: Path, notebooks: Path) -> None:
+    """Take what earlier versions left in a round's reports folder out of it: the analysis
+    cache (``_analysis/``, recomputed when needed) and executed notebooks (moved to the
+    data folder, the audit trail is kept)."""
+    shutil.rmtree(out / "_analysis", ignore_errors=True)
+    for notebook in out.glob("*.ipynb"):
+        target = notebooks / notebook.name
+        if target.exists():
+            notebook.unlink()
+        else:
+            shutil.move(notebook, target)
 
 
 def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
     """The index's links of one report: file names made from the unit's id (never taken from
     the manifest file, which may be older or edited), each only when that file exists."""
     if not ids.is_valid(unit):
-        return {"html": None, "notebook": None, "pdf": None}
-    files = {"html": ".html", "notebook": ".ipynb", "pdf": ".pdf"}
+        return {"html": None, "pdf": None}
+    files = {"html": ".html", "pdf": ".pdf"}
     return {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
             for key, suffix in files.items()}  # fmt: skip
+
+
+def _bundle_link(out: Path, entry: dict) -> str | None:
+    """``bundles/<organisation>.zip`` of the report's organisation, when that bundle exists."""
+    organisation = entry.get("organisation")
+    if not ids.is_valid(organisation):
+        return None
+    bundle = ids.output_path(out / BUNDLE_FOLDER, organisation, suffix=".zip")
+    return f"{BUNDLE_FOLDER}/{bundle.name}" if bundle.is_file() else None
 
 
 class _InProcess:
@@ -298,12 +415,14 @@ class _InProcess:
 
 
 def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lang: str, instrument_title: str) -> Path:  # fmt: skip
-    """``index.html`` of the round: every report, its status (done, up to date, failed) and links."""
+    """``index.html`` of the round, for the analyst: every report, its status (done, up to date,
+    failed), links to its HTML, PDF and its organisation's bundle, and a note that the page
+    is not for distribution."""
     rows = []
     for unit, entry in sorted(manifest.items(), key=lambda kv: (kv[1]["status"] == "ok", kv[1].get("title", kv[0]))):  # fmt: skip
         status = "skipped" if unit in skipped and entry["status"] == "ok" else entry["status"]
         rows.append({"title": entry.get("title", unit), "status_label": t(f"report.status.{status}", lang),
-                     "error": entry.get("error"), **_links(out, unit, entry)})  # fmt: skip
+                     "error": entry.get("error"), **_links(out, unit, entry), "bundle": _bundle_link(out, entry)})  # fmt: skip
     ok = sum(e["status"] == "ok" for e in manifest.values())
     summary = f"{instrument_title} · {ok}/{len(manifest)} {t('report.status.ok', lang)}"
     html = index_html(t("report.index_title", lang, round=round_id), summary, rows,

@@ -120,7 +120,7 @@ def comparison(view: OrganisationView, instrument: Instrument, lang: str) -> Htm
     """Radar against the peer group, or a plain statement that there is no comparison."""
     peers = view.peers
     group = view.meta["peer_group"]
-    minimum = view.meta.get("peer_min_organisations", 5)
+    minimum = view.meta["min_group_size"]
     if len(peers) and not peers["suppressed"].all():
         note = t("report.peer_group_note", lang, n=int(peers["n_organisations"].max()), group=group)
     else:
@@ -201,11 +201,16 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     overall = rel[rel["organisation_id"].isna()].set_index("dimension_id")
     rows = []
     for dim in instrument.dimensions:
-        scope, alpha = (("report.alpha_scope_org", own["alpha"][dim.id]) if dim.id in own.index
-                        else ("report.alpha_scope_round", overall["alpha"].get(dim.id)))  # fmt: skip
-        rows.append([esc(dim.label.get(lang)), number(alpha, 2, lang), esc(t(scope, lang))])
+        if dim.id in own.index:
+            scope, alpha = t("report.alpha_scope_org", lang), own["alpha"][dim.id]
+        elif dim.id in overall.index:
+            scope, alpha = t("report.alpha_scope_round", lang), overall["alpha"][dim.id]
+        else:  # the round-wide figure mixes too few organisations to be shown
+            scope, alpha = t("report.alpha_withheld", lang), None
+        rows.append([esc(dim.label.get(lang)), number(alpha, 2, lang), esc(scope)])
     body += table([t("report.dimension", lang), t("report.alpha", lang), ""], rows)
-    body += tag("p", esc(t("report.alpha_note", lang)), "dwp-note")
+    note = t("report.alpha_note", lang, min=view.meta["min_group_size"])
+    body += tag("p", esc(note), "dwp-note")
     return section(t("report.response", lang), body, "response")
 
 
@@ -278,20 +283,35 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
     return section(t("report.coverage", lang), body, "coverage")
 
 
+def _role_label(role, instrument: Instrument, lang: str) -> str:
+    """A role's label; ``None`` (a role too few members share, or none) is "overige rollen"."""
+    if role is None or pd.isna(role):
+        return t("report.other_roles", lang)
+    labels = {c.code: c.label.get(lang) for c in instrument.respondent_fields[0].choices}
+    return labels.get(role, role)
+
+
 def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
-    """Member pseudonyms × competences: ✓ where the member covers it."""
-    roles = {c.code: c.label.get(lang) for c in instrument.respondent_fields[0].choices}
-    grid = view.members.pivot_table(index=["member", "role"], columns="dimension_id", values="covers", aggfunc="first")  # fmt: skip
+    """Member pseudonyms × competences: ✓ where the member covers it; for a team smaller
+    than the minimum group size only a sentence saying why there is no grid."""
+    if not view.shows_members:
+        why = t("report.members_withheld", lang, n=view.meta["n_members"], min=view.meta["min_group_size"])  # fmt: skip
+        return section(t("report.members", lang), tag("p", esc(why), "dwp-note"), "members")
+    covers = view.members.pivot_table(index="member", columns="dimension_id", values="covers", aggfunc="first")  # fmt: skip
+    role_of = view.members.drop_duplicates("member").set_index("member")["role"]
+    with_roles = role_of.notna().any()  # a column of nothing but "overige rollen" says nothing
     rows = []
-    for (member, role), row in grid.iterrows():
+    for member, row in covers.iterrows():
         marks = [
             "✓" if pd.notna(row.get(d.id)) and bool(row.get(d.id)) else ""
             for d in instrument.dimensions
         ]
-        rows.append([esc(member), esc(roles.get(role, role))] + marks)
-    header_row = [t("report.member", lang), t("report.role", lang)] + [d.label.get(lang) for d in instrument.dimensions]  # fmt: skip
+        role = [esc(_role_label(role_of[member], instrument, lang))] if with_roles else []
+        rows.append([esc(member), *role, *marks])
+    role_header = [t("report.role", lang)] if with_roles else []
+    header_row = [t("report.member", lang), *role_header] + [d.label.get(lang) for d in instrument.dimensions]  # fmt: skip
     body = tag("p", esc(t("report.members_intro", lang))) + table(
-        header_row, rows, "dwp-table dwp-members"
+        header_row, rows, "dwp-table dwp-members" + ("" if with_roles else " dwp-no-roles")
     )
     return section(t("report.members", lang), body, "members")
 
@@ -305,23 +325,20 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
     for dim_id, group in gaps.groupby("dimension_id", sort=False):
         rule = t(f"report.rule.{group['group_rule'].iloc[0]}", lang)
         where = ", ".join(stages[s] for s in group["dikw_stage"])
-        missing = group["not_covering"].iloc[0]
-        if group["n_covering"].iloc[0] == 0 or not missing:
-            lines.append(
-                t(
-                    "report.gap_line_nobody",
-                    lang,
-                    competence=labels[dim_id],
-                    rule=rule,
-                    stages=where,
-                )
-            )
-        else:
-            lines.append(t("report.gap_line", lang, competence=labels[dim_id], rule=rule, stages=where, members=missing))  # fmt: skip
+        first = group.iloc[0]
+        words = dict(competence=labels[dim_id], rule=rule, stages=where)
+        if first["n_covering"] == 0:
+            lines.append(t("report.gap_line_nobody", lang, **words))
+        elif first["not_covering"]:
+            lines.append(t("report.gap_line", lang, members=first["not_covering"], **words))
+        else:  # a team below the minimum group size: how many, not who
+            missing = int(first["n_scored"] - first["n_covering"])
+            lines.append(t("report.gap_line_count", lang, n=missing, total=int(first["n_scored"]), **words))  # fmt: skip
     body = tag("ul", "".join(tag("li", esc(line)) for line in lines)) if lines else tag("p", esc(t("report.no_gaps", lang)))  # fmt: skip
-    roles = {c.code: c.label.get(lang) for c in instrument.respondent_fields[0].choices}
-    mix = ", ".join(f"{roles.get(role, role)}: {count}" for role, count in view.role_mix().items())
+    mix = ", ".join(f"{_role_label(role, instrument, lang)}: {count}" for role, count in view.role_mix().items())  # fmt: skip
     body += tag("h3", esc(t("report.role_mix", lang))) + tag("p", esc(mix))
+    if view.roles.isna().any():
+        body += tag("p", esc(t("report.roles_pooled", lang, min=view.meta["min_group_size"])), "dwp-note")  # fmt: skip
     return section(t("report.gaps", lang), body, "gaps")
 
 

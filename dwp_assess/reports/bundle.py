@@ -1,0 +1,97 @@
+"""One zip per organisation with only its own reports, ready to send.
+
+``write_bundles`` reads a round's manifest (which report belongs to which
+organisation, and whether it was made) and writes ``<reports>/<round>/bundles/<org>.zip``.
+A bundle holds, in a folder named after the organisation, the organisation's own
+reports (HTML and, where made, PDF; in a team round the profiles of its teams) and a
+short README, Dutch first and English second, from the message catalogue. Nothing
+else goes in: no index, no manifest, no executed notebook, no analysis, no file of
+another organisation. An organisation with a report that failed or is missing gets
+no bundle, and an earlier bundle of it is removed: an incomplete or stale bundle
+would be sent as if it were complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dwp_assess import __version__, ids
+from dwp_assess.instruments.messages import t
+
+BUNDLE_FOLDER = "bundles"
+README = "README.txt"
+
+
+@dataclass
+class BundleSummary:
+    """Bundles written (organisation → zip) and organisations left without one (→ the
+    reports that failed or are missing)."""
+
+    written: dict[str, Path] = field(default_factory=dict)
+    withheld: dict[str, list[str]] = field(default_factory=dict)
+
+
+def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tuple[Path, str]], list[str]]:  # fmt: skip
+    """The files of the reports of ``units`` (one organisation's, as the round's analysis
+    lists them) as (path, title), and the units whose report is not ready: never made,
+    failed, or its HTML missing."""
+    files, not_ready = [], []
+    for unit in sorted(units):
+        entry = manifest.get(unit, {})
+        if entry.get("status") != "ok" or not (out / entry.get("html", "")).is_file():
+            not_ready.append(unit)
+            continue
+        files.append((out / entry["html"], entry["title"]))
+        if entry.get("pdf") and (out / entry["pdf"]).is_file():
+            files.append((out / entry["pdf"], entry["title"]))
+    return files, not_ready
+
+
+def readme(organisation: str, round_id: str, instrument_title, files: list[tuple[Path, str]], min_group: int) -> str:  # fmt: skip
+    """The bundle's README: what is in it and how to open it, Dutch first, English second
+    (``instrument_title`` is the instrument's title in both languages)."""
+    listing = "\n".join(f"- {path.name}: {title}" for path, title in files)
+    values = dict(organisation=organisation, round=round_id, files=listing, min=min_group,
+                  version=__version__, date=datetime.now(UTC).date().isoformat())  # fmt: skip
+    parts = [t("bundle.readme", lang, instrument=instrument_title.get(lang), **values) for lang in ("nl", "en")]  # fmt: skip
+    return "\n\n".join(parts) + "\n"
+
+
+def write_bundle(target: Path, folder_name: str, text: str, files: list[tuple[Path, str]]) -> Path:
+    """Write the zip through a temporary file in the same folder, so that a bundle is either
+    complete or absent."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{folder_name}/{README}", text)
+            for path, _ in files:
+                archive.write(path, f"{folder_name}/{path.name}")
+        os.replace(temporary, target)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return target
+
+
+def write_bundles(out: Path, round_id: str, instrument_title, manifest: dict,
+                  organisations: dict[str, tuple[str, list[str]]], min_group: int) -> BundleSummary:  # fmt: skip
+    """A bundle for each of ``organisations`` (id → name and its report units) whose reports in
+    ``out`` are all made; ``instrument_title`` in both languages, ``min_group`` the round's
+    minimum group size."""
+    summary = BundleSummary()
+    for organisation_id, (name, units) in sorted(organisations.items()):
+        target = ids.output_path(out / BUNDLE_FOLDER, organisation_id, suffix=".zip")
+        files, not_ready = bundle_files(out, manifest, units)
+        if not_ready:
+            target.unlink(missing_ok=True)
+            summary.withheld[organisation_id] = not_ready
+            continue
+        text = readme(name, round_id, instrument_title, files, min_group)
+        summary.written[organisation_id] = write_bundle(target, organisation_id, text, files)
+    return summary
