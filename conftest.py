@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import atexit
 import os
-
-import pytest
 import shutil
 import tempfile
 from pathlib import Path
+
+import pytest
 
 # The report templates name no round, organisation or team in their defaults (on purpose: a
 # default would put another organisation in every executed notebook), so nbval has nothing to
