@@ -4,6 +4,7 @@ a failed write that keeps the answers, the own result, concurrent respondents.""
 from __future__ import annotations
 
 import html
+import json
 import multiprocessing
 import os
 import threading
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 from dwp_assess.analysis.scoring import score_round
-from dwp_assess.collect import drafts, forms
+from dwp_assess.collect import browser, drafts, forms
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.messages import t
 
@@ -355,7 +356,7 @@ def test_a_reload_gets_the_answers_and_the_page_back(form_engine):
     chosen = fill(first, seed=3)
     first.texts[next(iter(first.texts))].value = "halverwege opgeslagen"
     first.show_page(2)
-    reloaded = make_form(form_engine, draft_id=first.draft_id)
+    reloaded = make_form(form_engine, draft_id=first.draft_id, browser_key=first.browser_key)
     assert reloaded.response_id == first.response_id  # sending after the reload stays idempotent
     assert {k: v for k, v in reloaded.answers().items() if v} == chosen
     assert reloaded.role.value == first.role.value
@@ -368,10 +369,11 @@ def test_after_sending_the_draft_is_gone_and_a_reload_shows_the_result(form_engi
     form = make_form(form_engine)
     fill(form, seed=1)
     path = drafts.draft_path(ROUND, form.draft_id)
-    assert path.is_file()
+    assert "answers" in path.read_text(encoding="utf-8")
     assert form.submit() == store.STORED
-    assert not path.exists()  # the answers now live in the store only
-    reloaded = make_form(form_engine, draft_id=form.draft_id)
+    kept = json.loads(path.read_text(encoding="utf-8"))  # the answers now live in the store only
+    assert kept == {"owner": browser.owner_tag(form.browser_key, form.draft_id), "sent": True}
+    reloaded = make_form(form_engine, draft_id=form.draft_id, browser_key=form.browser_key)
     assert reloaded.saved and reloaded.submit() is None
     shown = reloaded.body.children[0].value
     assert forms.receipt_code(form.response_id) in shown
@@ -383,7 +385,7 @@ def test_a_sent_form_of_another_organisation_is_not_shown(form_engine):
     form = make_form(form_engine)
     fill(form)
     form.submit()
-    other = make_form(form_engine, org="almere", team="almere-datateam-sociaal-domein", draft_id=form.draft_id)  # fmt: skip
+    other = make_form(form_engine, org="almere", team="almere-datateam-sociaal-domein", draft_id=form.draft_id, browser_key=form.browser_key)  # fmt: skip
     assert not other.saved and not any(other.answers().values())
 
 
@@ -391,7 +393,7 @@ def test_a_sent_form_of_another_organisation_is_not_shown(form_engine):
 def test_anything_but_a_draft_id_is_ignored(form_engine, bad):
     form = make_form(form_engine, draft_id=bad)
     assert drafts.is_draft_id(form.draft_id) and form.draft_id != bad
-    assert drafts.load_draft(ROUND, bad) is None
+    assert drafts.load_draft(ROUND, bad, form.browser_key) is None
     if bad:
         with pytest.raises(ValueError, match="not a draft id"):
             drafts.draft_path(ROUND, bad)
@@ -401,7 +403,7 @@ def test_a_broken_draft_file_gives_an_empty_form(form_engine):
     first = make_form(form_engine)
     fill(first)
     drafts.draft_path(ROUND, first.draft_id).write_text("{half a fi", encoding="utf-8")
-    reloaded = make_form(form_engine, draft_id=first.draft_id)
+    reloaded = make_form(form_engine, draft_id=first.draft_id, browser_key=first.browser_key)
     assert not any(reloaded.answers().values()) and reloaded.page == 0
 
 
@@ -412,5 +414,168 @@ def test_unsent_drafts_are_pruned_after_their_age(form_engine):
     month_ago = time.time() - 31 * 86_400
     os.utime(drafts.draft_path(ROUND, old.draft_id), (month_ago, month_ago))
     assert drafts.prune() == 1
-    assert drafts.load_draft(ROUND, old.draft_id) is None
-    assert drafts.load_draft(ROUND, fresh.draft_id) is not None
+    assert drafts.load_draft(ROUND, old.draft_id, old.browser_key) is None
+    assert drafts.load_draft(ROUND, fresh.draft_id, fresh.browser_key) is not None
+
+
+# -- a draft belongs to the browser that made it ----------------------------------------------
+
+
+def test_a_draft_opens_only_in_the_browser_that_made_it(form_engine):
+    first = make_form(form_engine)
+    chosen = fill(first, seed=4)
+    first.show_page(3)
+    for key in (None, browser.new_key(), "not a key", first.browser_key[:-1] + "A"):
+        other = make_form(form_engine, draft_id=first.draft_id, browser_key=key)
+        assert other.response_id != first.response_id and other.draft_id != first.draft_id
+        assert not any(other.answers().values()) and other.page == 0 and other.role.value is None
+    newcomer = make_form(form_engine, draft_id=first.draft_id, browser_key=browser.new_key())
+    theirs = fill(newcomer, seed=5)
+    assert newcomer.submit() == store.STORED  # the newcomer's answers are taken, separately
+    again = make_form(form_engine, draft_id=first.draft_id, browser_key=first.browser_key)
+    assert again.response_id == first.response_id and again.page == 3
+    assert {k: v for k, v in again.answers().items() if v} == chosen
+    assert again.submit() == store.STORED
+    answers = stored_answers(form_engine)
+    assert as_keys(answers[answers["response_id"] == newcomer.response_id]) == theirs
+    assert as_keys(answers[answers["response_id"] == first.response_id]) == chosen
+
+
+def test_a_sent_form_shows_its_receipt_only_in_its_own_browser(form_engine):
+    first = make_form(form_engine)
+    fill(first, seed=1)
+    first.submit()
+    code = forms.receipt_code(first.response_id)
+    other = make_form(form_engine, draft_id=first.draft_id, browser_key=browser.new_key())
+    assert not other.saved and other.nav.layout.display != "none"
+    assert code not in "".join(getattr(w, "value", "") for w in other.body.children)
+    assert other.message.value == "" and not any(other.answers().values())
+    fill(other, seed=2)
+    assert other.submit() == store.STORED
+    assert len(store.load_responses(form_engine, ROUND)) == 2
+
+
+def test_the_draft_file_keeps_a_tag_not_the_browser_key(form_engine):
+    form = make_form(form_engine)
+    fill(form)
+    text = drafts.draft_path(ROUND, form.draft_id).read_text(encoding="utf-8")
+    assert form.browser_key not in text
+    assert json.loads(text)["owner"] == browser.owner_tag(form.browser_key, form.draft_id)
+    assert browser.owner_tag(form.browser_key, "0" * 32) != json.loads(text)["owner"]
+
+
+def test_new_respondent_forgets_the_previous_one(form_engine):
+    first = make_form(form_engine)
+    fill(first)
+    first.submit()
+    again = first.body.children[-1]
+    assert "dwp-new-respondent" in again._dom_classes
+    assert again.description == t("form.new_respondent", "nl")
+    old_key = first.browser_key
+    again.click()
+    assert browser.is_key(first.browser_key) and first.browser_key != old_key
+    after = make_form(form_engine, draft_id=first.draft_id, browser_key=first.browser_key)
+    assert not after.saved and after.response_id != first.response_id
+
+
+def test_new_respondent_script_sets_a_new_key_and_drops_the_draft():
+    key = browser.new_key()
+    script = browser.forget_script(key)
+    assert f'"{key}"' in script and f"{browser.COOKIE}=" in script
+    assert 'searchParams.delete("draft")' in script and "location.replace" in script
+    keep = browser.address_script(key, "ab" * 16)
+    assert f'"{key}"' in keep and 'searchParams.set("draft", "' + "ab" * 16 + '")' in keep
+
+
+def test_new_keys_are_random_and_well_formed():
+    keys = {browser.new_key() for _ in range(50)}
+    assert len(keys) == 50 and all(browser.is_key(k) for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("header", "found"),
+    [
+        (None, False),
+        ("", False),
+        ("_xsrf=2|abc; dwp_form_key=KEY", True),
+        ("dwp_form_key=KEY", True),
+        ('weird="a;b=c; dwp_form_key=KEY', True),
+        ("dwp_form_key=short", False),
+        ("dwp_form_key=KEY/../x", False),
+        ("other_dwp_form_key=KEY", False),
+    ],
+)
+def test_browser_key_from_the_cookie_header(header, found):
+    key = browser.new_key()
+    got = browser.key_from_cookies(header.replace("KEY", key) if header else header)
+    assert got == (key if found else None)
+
+
+def test_app_restores_a_draft_only_for_the_same_cookie(form_engine, sqlite_url):
+    first = make_form(form_engine)
+    chosen = fill(first, seed=6)
+    query = f"round={ROUND}&organisation=gouda&team=gouda-team-financien&draft={first.draft_id}"
+    own = f"_xsrf=x; {browser.COOKIE}={first.browser_key}"
+    for cookies, restored in [(own, True), (f"{browser.COOKIE}={browser.new_key()}", False), ("", False)]:  # fmt: skip
+        page = forms.app(None, None, database_url=sqlite_url, query=query, cookies=cookies)
+        radios = [w for w in page.children[0].children[3].children[0].children if isinstance(w, forms.W.RadioButtons)]  # fmt: skip
+        assert bool(radios[0].value) is restored
+        if restored:
+            assert radios[0].value == first.role.value
+    assert drafts.load_draft(ROUND, first.draft_id, first.browser_key)["state"]["answers"] == chosen
+
+
+def test_app_reads_the_browser_key_from_the_request(form_engine, sqlite_url, monkeypatch):
+    first = make_form(form_engine)
+    fill(first)
+    monkeypatch.setenv("HTTP_COOKIE", f"{browser.COOKIE}={first.browser_key}")
+    query = f"round={ROUND}&organisation=gouda&team=gouda-team-financien&draft={first.draft_id}"
+    page = forms.app(None, None, database_url=sqlite_url, query=query)
+    assert first.draft_id in page.children[0].children[1].value  # the language link keeps it
+
+
+# -- links without team or organisation ---------------------------------------------------------
+
+
+def test_team_is_chosen_from_a_dropdown_of_the_organisations_teams(form_engine):
+    form = make_form(form_engine, org="almere", team=None)
+    assert isinstance(form.team, forms.W.Dropdown) and "dwp-team" in form.team._dom_classes
+    teams = store.teams(form_engine)
+    own = teams[teams["organisation_id"] == "almere"]
+    assert sorted(form.team.options) == sorted(zip(own["name"], own["id"], strict=True))
+    assert form.team.value is None
+    chosen = own["id"].iloc[-1]
+    fill(form)
+    form.team.value = chosen
+    assert form.submit() == store.STORED
+    assert stored_answers(form_engine)["team_id"].unique().tolist() == [chosen]
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        (f"round={ROUND}", "form.error.missing_organisation"),
+        (f"round={ROUND}&team=gouda-team-financien", "form.error.missing_organisation"),
+        ("organisation=gouda", "form.error.missing_round"),
+        ("view=count", "form.error.missing_round"),
+    ],
+)
+def test_links_without_organisation_or_round_say_so(form_engine, sqlite_url, query, key):
+    for lang in ("nl", "en"):
+        page = forms.app(None, None, database_url=sqlite_url, query=f"{query}&lang={lang}")
+        assert "dwp-error" in page._dom_classes
+        assert html.escape(t(key, lang)) in page.value
+
+
+def test_the_form_notebook_names_no_organisation_or_team(form_engine):
+    from dwp_assess import resources
+
+    notebook = json.loads((resources.NOTEBOOKS / "collect.ipynb").read_text(encoding="utf-8"))
+    parameters = next(c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", []))  # fmt: skip
+    values: dict = {}
+    exec("".join(parameters["source"]), {}, values)  # noqa: S102 - the packaged notebook's own cell
+    assert values["organisation_id"] is None and values["team_id"] is None
+    assert values["round_id"] is None
+    source = json.dumps(notebook)
+    ids = [*store.organisations(form_engine)["id"], *store.teams(form_engine)["id"]]
+    assert [i for i in ids if f"={i}" in source or f'"{i}"' in source] == []

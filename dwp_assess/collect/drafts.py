@@ -6,14 +6,21 @@ therefore saves its state (answers, role, team, open answers, page) on every
 change as a small JSON file named after the form's response id, and the page's
 address carries that id (``draft=``). A reload opens the same id, gets the state
 back and keeps the same response id, so sending after a reload is still
-idempotent. Once the response is stored the draft is deleted: answers live in
-the store, not in files.
+idempotent.
+
+A draft belongs to the browser that made it: the file holds the owner tag of the
+browser's key (``browser.owner_tag``, an HMAC; never the key) and is only read for
+a request with the same key. The same address opened in another browser (a forwarded
+link, the next person at a shared laptop) finds nothing and opens a fresh form.
+
+Once the response is stored the draft's answers are dropped: the file keeps only the
+owner tag and ``"sent": true``, so that a reload in the same browser shows the receipt
+again and any other browser does not.
 
 Drafts sit under ``store.data_dir()/drafts/<round>/``. A draft id is 32 random hex
-digits (the response id's), so only the browser that has the address finds it;
-anything else is not a draft id and is ignored. Drafts hold answers, so the ones
-never sent are removed after ``MAX_AGE_DAYS`` (``prune``, run when the form
-server starts).
+digits (the response id's); anything else is not a draft id and is ignored. Drafts
+hold answers, so the ones not changed for ``MAX_AGE_DAYS`` are removed (``prune``,
+run when the form server starts).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import time
 from pathlib import Path
 
 from dwp_assess import ids
+from dwp_assess.collect import browser
 from dwp_assess.data import store
 
 DRAFT_ID = re.compile(r"[0-9a-f]{32}")
@@ -44,30 +52,42 @@ def draft_path(round_id: str, draft_id: str) -> Path:
     return ids.output_path(store.data_dir() / "drafts", round_id, draft_id, suffix=".json")
 
 
-def save_draft(round_id: str, draft_id: str, state: dict) -> None:
-    """Write the state atomically (a reader never sees half a file)."""
-    path = draft_path(round_id, draft_id)
+def _write(path: Path, entry: dict) -> None:
+    """Write atomically (a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
-        json.dump(state, file, ensure_ascii=False)
+        json.dump(entry, file, ensure_ascii=False)
     os.replace(temporary, path)
 
 
-def load_draft(round_id: str, draft_id: str | None) -> dict | None:
-    """The saved state, or None when there is no (readable) draft under that id."""
+def save_draft(round_id: str, draft_id: str, key: str, state: dict) -> None:
+    """Keep the state of the form, owned by the browser ``key``."""
+    entry = {"owner": browser.owner_tag(key, draft_id), "state": state}
+    _write(draft_path(round_id, draft_id), entry)
+
+
+def mark_sent(round_id: str, draft_id: str, key: str) -> None:
+    """The response is stored: drop the answers, keep who may see the receipt again."""
+    entry = {"owner": browser.owner_tag(key, draft_id), "sent": True}
+    _write(draft_path(round_id, draft_id), entry)
+
+
+def load_draft(round_id: str, draft_id: str | None, key: str) -> dict | None:
+    """The draft (``{"state": …}`` or ``{"sent": true}``) when the browser ``key`` made it;
+    None for anything else: no draft id, no (readable) file, another browser's draft."""
     if not is_draft_id(draft_id):
         return None
     try:
-        state = json.loads(draft_path(round_id, draft_id).read_text(encoding="utf-8"))
+        entry = json.loads(draft_path(round_id, draft_id).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return state if isinstance(state, dict) else None
-
-
-def delete_draft(round_id: str, draft_id: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        draft_path(round_id, draft_id).unlink()
+    if not isinstance(entry, dict) or not browser.owns(entry.get("owner"), key, draft_id):
+        return None
+    if entry.get("sent") is True:
+        return {"sent": True}
+    state = entry.get("state")
+    return {"state": state} if isinstance(state, dict) else None
 
 
 def prune(max_age_days: float = MAX_AGE_DAYS) -> int:

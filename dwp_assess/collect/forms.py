@@ -36,7 +36,7 @@ from traitlets import TraitError
 
 from dwp_assess import ids
 from dwp_assess.analysis.scoring import score_round
-from dwp_assess.collect import drafts
+from dwp_assess.collect import browser, drafts
 from dwp_assess.data import store
 from dwp_assess.data.formats import pseudonym
 from dwp_assess.instruments.loading import get_instrument
@@ -378,7 +378,11 @@ class QuestionnaireForm:
     ``writer`` stores the record (default ``store.store_response``); tests pass a failing one.
     CSS classes give tests stable selectors: ``dwp-item-<ID>``, ``dwp-role``, ``dwp-team``,
     ``dwp-next``, ``dwp-previous``, ``dwp-submit``, ``dwp-message``, ``dwp-progress-text``,
-    ``dwp-result``, ``dwp-receipt``.
+    ``dwp-result``, ``dwp-receipt``, ``dwp-new-respondent``.
+
+    ``browser_key`` is the key of the browser that opened the page (``browser.py``); a
+    draft (``draft_id``) is resumed only when that key made it. Without a valid key the
+    form makes a new one, which the page's script gives to the browser.
     """
 
     def __init__(
@@ -387,10 +391,12 @@ class QuestionnaireForm:
         ctx: FormContext,
         writer: Callable[[Engine, store.ResponseRecord], str] = store.store_response,
         draft_id: str | None = None,
+        browser_key: str | None = None,
     ):
         self.engine, self.ctx, self.writer = engine, ctx, writer
-        resumed = drafts.is_draft_id(draft_id)
-        self.response_id = f"{SOURCE}:{draft_id}" if resumed else new_response_id()
+        self.browser_key = browser_key if browser.is_key(browser_key) else browser.new_key()
+        draft = drafts.load_draft(ctx.round_id, draft_id, self.browser_key)
+        self.response_id = f"{SOURCE}:{draft_id}" if draft is not None else new_response_id()
         self.draft_id = self.response_id.split(":", 1)[1]
         self.record: store.ResponseRecord | None = None
         self.saved = False
@@ -409,7 +415,8 @@ class QuestionnaireForm:
         self.role_required = bool(role_field and role_field.required)
         self.team = None
         if ctx.needs_team and not ctx.team_id:
-            self.team = _radio([(name, tid) for tid, name in ctx.teams], ["dwp-team"])
+            self.team = W.Dropdown(options=[(name, tid) for tid, name in ctx.teams], value=None)
+            self.team.add_class("dwp-team")
         self.texts = {
             f.id: W.Textarea(layout=W.Layout(width="100%", height="5em"), continuous_update=False)
             for f in ins.free_text
@@ -429,6 +436,7 @@ class QuestionnaireForm:
         self.submit_button = self._button("form.submit", "dwp-submit", self._on_submit, style="success")  # fmt: skip
         self.body = W.VBox()
         self.nav = W.HBox([self.previous, self.next, self.submit_button])
+        self.script = W.Output()  # the page's scripts (browser key, address): shown by app()
         self.widget = W.VBox(
             [
                 W.HTML(f"<style>{CSS}</style>"),
@@ -441,7 +449,7 @@ class QuestionnaireForm:
         )
         self.widget.add_class("dwp-form")
         self.show_page(0)
-        self._resume(resumed)
+        self._resume(draft)
         self._restoring = False
         for widget in [*self.radios.values(), *self.texts.values(), self.role, self.team]:
             if widget is not None:
@@ -561,7 +569,7 @@ class QuestionnaireForm:
         if self._restoring or self.saved:
             return
         with contextlib.suppress(OSError):
-            drafts.save_draft(self.ctx.round_id, self.draft_id, self.state())
+            drafts.save_draft(self.ctx.round_id, self.draft_id, self.browser_key, self.state())
 
     def restore(self, state: dict) -> None:
         """Put a draft's answers back; values the form no longer offers are left empty."""
@@ -575,9 +583,10 @@ class QuestionnaireForm:
         page = state.get("page", 0)
         self.show_page(page if isinstance(page, int) and 0 <= page < len(self.pages) else 0)
 
-    def _resume(self, resumed: bool) -> None:
-        """After a reload: the result when this form was sent already, else its draft."""
-        if not resumed:
+    def _resume(self, draft: dict | None) -> None:
+        """After a reload in the same browser: the result when this form was sent already,
+        else its draft (``draft`` is None for a new form)."""
+        if draft is None:
             return
         try:
             sent = store.load_response(self.engine, self.response_id)
@@ -587,8 +596,8 @@ class QuestionnaireForm:
         if mine:
             self.saved, self.record = True, sent
             self._show_result(sent, t("form.already_sent", self.ctx.lang))
-        elif (state := drafts.load_draft(self.ctx.round_id, self.draft_id)) is not None:
-            self.restore(state)
+        elif "state" in draft:
+            self.restore(draft["state"])
 
     # -- navigation and submit ------------------------------------------------------------
 
@@ -644,7 +653,8 @@ class QuestionnaireForm:
             self.message.value = html.escape(t("form.save_conflict", lang))
             return outcome
         self.saved, self.record = True, record
-        drafts.delete_draft(self.ctx.round_id, self.draft_id)
+        with contextlib.suppress(OSError):
+            drafts.mark_sent(self.ctx.round_id, self.draft_id, self.browser_key)
         self._show_result(record)
         return outcome
 
@@ -656,19 +666,26 @@ class QuestionnaireForm:
         self.progress.layout.display = "none"
         self.progress_text.value = ""
         self.nav.layout.display = "none"
-        self.body.children = [result]
+        again = self._button("form.new_respondent", "dwp-new-respondent", self.new_respondent)
+        self.body.children = [result, again]
 
-    def address_keeper(self) -> W.Output:
-        """Puts ``draft=<id>`` in the page's address (without reloading), so that a reload
-        opens this form's draft. Only under Voilà: in JupyterLab the address is the lab's."""
-        keeper = W.Output()
+    def new_respondent(self) -> None:
+        """The "Nieuwe invuller" button: forget everything of this respondent. The browser
+        gets a new key (so no draft or receipt of this form opens again in it) and a fresh form."""
+        self.browser_key = browser.new_key()
+        self._run_script(browser.forget_script(self.browser_key))
+
+    def keep_address(self) -> None:
+        """Give the browser its key and put ``draft=<id>`` in the page's address (without
+        reloading), so that a reload in this browser opens this form's draft."""
+        self._run_script(browser.address_script(self.browser_key, self.draft_id))
+
+    def _run_script(self, script: str) -> None:
+        """Run a script in the page. Only under Voilà: in JupyterLab the page is the lab's."""
         if os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
-            script = ("(function () { var u = new URL(window.location.href); "
-                      f'u.searchParams.set("draft", "{self.draft_id}"); '
-                      'window.history.replaceState(null, "", u.toString()); })();')  # fmt: skip
-            with keeper:
+            self.script.clear_output()
+            with self.script:
                 display(Javascript(script))
-        return keeper
 
 
 # -- facilitator: live count per team ------------------------------------------------------
@@ -764,12 +781,14 @@ def app(
     view: str = "form",
     database_url: str | None = None,
     query: str | None = None,
+    cookies: str | None = None,
 ) -> W.Widget:
     """The widget for one page load: the form, or the facilitator's count (``view=count``).
 
     ``query`` (default: Voilà's ``QUERY_STRING``) overrides the notebook's parameters, and
-    ``DWP_COLLECT_ROUND`` (set by ``dwp-assess collect``) the default round. A bad
-    link or an unreachable store gives a page that says so, never a traceback.
+    ``DWP_COLLECT_ROUND`` (set by ``dwp-assess collect``) the default round. ``cookies``
+    (default: the request's ``Cookie`` header, ``HTTP_COOKIE``) holds the browser key. A
+    bad link or an unreachable store gives a page that says so, never a traceback.
     """
     round_id = os.environ.get(ROUND_ENV) or round_id
     defaults = dict(round_id=round_id, organisation_id=organisation_id, team_id=team_id, lang=lang, view=view)  # fmt: skip
@@ -779,6 +798,8 @@ def app(
     except store.StoreError:
         return error_widget(FormError("form.error.store"), p["lang"])
     try:
+        if not p["round_id"]:
+            raise FormError("form.error.missing_round")
         if p["view"] == "count":
             if p["lang"] not in LANGUAGES:
                 raise FormError("form.error.unknown_language", language=p["lang"])
@@ -793,5 +814,8 @@ def app(
         ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"])
     except FormError as exc:
         return error_widget(exc, p["lang"])
-    form = QuestionnaireForm(engine, ctx, draft_id=p.get("draft_id"))
-    return W.VBox([form.widget, form.address_keeper()])
+    cookies = cookies if cookies is not None else os.environ.get("HTTP_COOKIE")
+    key = browser.key_from_cookies(cookies)
+    form = QuestionnaireForm(engine, ctx, draft_id=p.get("draft_id"), browser_key=key)
+    form.keep_address()
+    return W.VBox([form.widget, form.script])

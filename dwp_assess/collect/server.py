@@ -12,13 +12,22 @@ a kernel (about 100 MiB of its own, 166 MiB RSS: ``docs/collect.md``), so the se
 - a raised ``iopub_timeout``: under load Voilà otherwise drops the form's output
   after 4 seconds and the respondent sees an empty page;
 - Jupyter's data, runtime and config folders under ``data/jupyter/``, so the
-  server writes nothing outside the project's data folder.
+  server writes nothing outside the project's data folder; the kernels get the
+  project and the data folder (for drafts) in their environment, since they run in
+  the notebooks folder, outside the project;
+- the request's ``Cookie`` header passed to the page's kernel (``HTTP_COOKIE``): it
+  carries the browser key that binds drafts to their browser (``browser.py``).
+
+The server stops with everything it started on Ctrl+C, ``kill`` (SIGTERM) and a closed
+terminal (SIGHUP): Voilà runs in a process group of its own and every kernel in a
+session of its own, so none of them gets the terminal's signals; ``stop`` ends them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -43,10 +52,15 @@ CULL_IDLE_SECONDS = 300
 CULL_INTERVAL_SECONDS = 30
 IOPUB_TIMEOUT_SECONDS = 60
 PROBE_PATH = "/voila/static/voila.js"  # a static file: answering it starts no kernel
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # besides Ctrl+C (SIGINT)
 
 
 class CollectError(ValueError):
     """The form server cannot start (port in use, Voilà failed); one line for the user."""
+
+
+class Stopped(Exception):  # noqa: N818 - a request, not a failure
+    """SIGTERM or SIGHUP reached the ``collect`` command: stop the server like Ctrl+C."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +81,16 @@ class Link:
 def server_env(
     round_id: str, database_url: str | None = None, data_dir: Path | None = None
 ) -> dict[str, str]:
-    """The environment of the Voilà server and its kernels: store, round, data folder (drafts)
-    and Jupyter folders; kernels run in the packaged notebooks' folder, not in the project."""
+    """The environment of the Voilà server and its kernels: store, round, data folder (drafts),
+    the project, and Jupyter folders; kernels run in the packaged notebooks' folder, not in
+    the project, so they find neither without being told."""
     data_dir = Path(data_dir or store.data_dir()).resolve()
     folders = project.jupyter_dirs(data_dir)
     for folder in folders.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
-    return {**os.environ, **folders, "JUPYTER_PLATFORM_DIRS": "1", "DWP_DATA_DIR": str(data_dir),
+    settings = project.current()
+    where = {"DWP_DATA_DIR": str(data_dir)} | ({project.PROJECT_ENV: str(settings.root)} if settings else {})  # fmt: skip
+    return {**os.environ, **folders, **where, "JUPYTER_PLATFORM_DIRS": "1",
             "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
 
 
@@ -97,6 +114,7 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={cull_interval}",
         f"--VoilaExecutor.iopub_timeout={iopub_timeout}",
         "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.http_header_envs=Cookie",
         f"--Voila.connection_dir_root={project.jupyter_dirs(data_dir)['JUPYTER_RUNTIME_DIR']}",
     ]  # fmt: skip
 
@@ -190,24 +208,46 @@ def wait_until_ready(
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop Voilà and every kernel it started (kernels run in sessions of their own, so
-    they are found as child processes before the server goes)."""
+    """Stop Voilà's process group and every kernel it started (kernels run in sessions of
+    their own, so they are found as child processes before the server goes)."""
     import psutil
 
     try:
         children = psutil.Process(process.pid).children(recursive=True)
     except psutil.NoSuchProcess:
         children = []
-    process.terminate()
+    _signal_group(process, signal.SIGTERM)
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        _signal_group(process, signal.SIGKILL)
         process.wait(timeout)
     for child in children:
         with contextlib.suppress(psutil.NoSuchProcess):
             child.kill()
     psutil.wait_procs(children, timeout=timeout)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    """Signal Voilà's process group (``start`` made it its leader); gone already is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """While the server runs, SIGTERM and SIGHUP raise ``Stopped`` (as Ctrl+C raises
+    KeyboardInterrupt), so the same clean-up runs; the previous handlers come back after."""
+
+    def raise_stopped(signum, _frame):
+        raise Stopped(signal.Signals(signum).name)
+
+    previous = {signum: signal.signal(signum, raise_stopped) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def serve(
@@ -217,8 +257,14 @@ def serve(
     database_url: str | None = None,
     echo=print,
 ) -> int:
-    """Run the form server until Ctrl+C, printing the links to share while it starts."""
+    """Run the form server until Ctrl+C, SIGTERM or SIGHUP, printing the links to share."""
     info = store.get_round(engine, round_id)  # an unknown round: StoreError, one line
+    with stop_on_signals():
+        return _serve(engine, info, port, database_url, echo)
+
+
+def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str | None, echo) -> int:
+    round_id = info.id
     process = start(round_id, port, database_url, quiet=False)
     try:
         url = base_url(port)
@@ -233,7 +279,7 @@ def serve(
         if removed := drafts.prune():
             echo(t("collect.drafts_pruned", "en", n=removed, days=drafts.MAX_AGE_DAYS))
         code = process.wait()
-    except KeyboardInterrupt:  # Ctrl+C: the normal way to stop
+    except (KeyboardInterrupt, Stopped):  # Ctrl+C, kill, a closed terminal: the ways to stop
         stop(process)
         return 0
     except BaseException:  # a failure while printing the links: no server left behind
