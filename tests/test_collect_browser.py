@@ -1,19 +1,29 @@
 """The form as respondents use it: served by Voilà, filled in Debian's Chromium through Playwright.
 
-One Voilà server for the module, on a free port, against a throwaway SQLite store; it and its
-kernels are stopped at the end. Every request that does not go to the server is aborted, so the
-tests also show that the form works offline (Voilà's template asks a CDN for a font stylesheet).
+One Voilà server for the module, on a free port, against a throwaway SQLite store, in the
+session's test project; it and its kernels are stopped at the end. Every request that does not
+go to the server is aborted, so the tests also show that the form works offline (Voilà's
+template asks a CDN for a font stylesheet). A browser context is one browser: its own cookies.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import psutil
 import pytest
 
+from dwp_assess import project
+from dwp_assess.collect import browser as browser_key
 from dwp_assess.collect import server as collect
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
@@ -27,14 +37,16 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, project_dir):
     folder = tmp_path_factory.mktemp("collect")
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, get_instrument("competences"), "2026")
     port = collect.free_port()
-    process = collect.start(ROUND, port, url, data_dir=folder / "data")
+    with pytest.MonkeyPatch.context() as patch:  # module scope: before the autouse fixture
+        patch.setenv(project.PROJECT_ENV, str(project_dir))
+        process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
         collect.wait_until_ready(collect.base_url(port), process)
         yield collect.base_url(port), engine, folder
@@ -127,6 +139,43 @@ def response_of_receipt(engine, code: str) -> str:
     ids = [r for r in store.load_responses(engine, ROUND)["response_id"] if r.startswith(prefix)]
     assert len(ids) == 1, (code, ids)
     return ids[0]
+
+
+def draft_in_address(page, not_this: str | None = None) -> str:
+    """The draft id the page's script put in its address (waits for it; ``not_this``: wait
+    until the address holds another one)."""
+    page.wait_for_url(
+        lambda url: bool(re.search(r"draft=[0-9a-f]{32}", url)) and (not not_this or not_this not in url),
+        timeout=30_000,
+    )  # fmt: skip
+    return parse_qs(urlsplit(page.url).query)["draft"][0]
+
+
+def key_in(context) -> str | None:
+    """The browser key this browser (context) holds."""
+    found = [c["value"] for c in context.cookies() if c["name"] == browser_key.COOKIE]
+    return found[0] if found else None
+
+
+def checked_keys(page, item_ids: list[str]) -> dict[str, str]:
+    """Item id → the option key checked on the page (items without a checked option left out)."""
+    found = {}
+    for item_id in item_ids:
+        radios = page.locator(f".dwp-item-{item_id} input[type=radio]")
+        checked = [k for k in range(radios.count()) if radios.nth(k).is_checked()]
+        if checked:
+            found[item_id] = option_key(item_id, checked[0])
+    return found
+
+
+def assert_fresh_form(page) -> None:
+    """The first page of an empty form: no role, no receipt, no note that it was sent."""
+    page.wait_for_selector("button.dwp-next", timeout=LOAD_TIMEOUT)
+    assert page.inner_text(".dwp-progress-text") == t("form.progress", "nl", n=1, total=10)
+    role = page.locator(".dwp-role input[type=radio]")
+    assert not any(role.nth(k).is_checked() for k in range(role.count()))
+    assert page.locator(".dwp-receipt").count() == 0
+    assert t("form.already_sent", "nl") not in page.inner_text("body")
 
 
 def receipt(page) -> str:
@@ -226,6 +275,89 @@ def test_english_by_link_and_bad_links_in_dutch(server, page):
     assert t("form.error_heading", "nl") in text and "atlantis" in text
     assert "Traceback" not in page.content()
 
+    page.goto(base + "?" + urlencode({"round": ROUND}), wait_until="commit")  # no organisation
+    page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
+    assert t("form.error.missing_organisation", "nl") in page.inner_text(".dwp-error")
+    assert page.locator("button.dwp-next").count() == 0
+
+
+def test_a_forwarded_address_opens_a_fresh_form_and_a_reload_restores(server, browser):
+    base, engine, _ = server
+    competences = get_instrument("competences")
+    roles = [c.code for c in competences.respondent_fields[0].choices]
+    first_ids = [i.id for i in competences.items_of(competences.dimensions[0].id)]
+    first = browser.new_context()
+    a = open_form(first.new_page(), form_url(base, team="gouda-team-financien"))
+    a.locator(".dwp-role input[type=radio]").nth(2).check()
+    go_next(a, f".dwp-item-{first_ids[0]}")
+    chosen_a = answer_page(a, first_ids, seed=21)
+    draft_a = draft_in_address(a)
+    address = a.url
+
+    other = browser.new_context()  # another browser opens the forwarded address
+    b = open_form(other.new_page(), address)
+    assert_fresh_form(b)
+    draft_b = draft_in_address(b, not_this=draft_a)
+    assert key_in(other) not in (None, key_in(first))
+    chosen_b = fill_to_the_end(b, seed=22, role_index=3)
+    b.locator("button.dwp-submit").click()
+    response_b = response_of_receipt(engine, receipt(b))
+    assert response_b == f"form:{draft_b}"  # the newcomer's answers, as a response of their own
+    keys, meta = stored_keys(engine, response_b)
+    assert keys == chosen_b and meta["role"] == {roles[3]}
+    assert f"form:{draft_a}" not in set(store.load_responses(engine, ROUND)["response_id"])
+
+    a.reload(wait_until="commit")  # the first browser reloads: its own draft comes back
+    a.wait_for_selector(f".dwp-item-{first_ids[0]}", timeout=LOAD_TIMEOUT)
+    assert checked_keys(a, first_ids) == chosen_a
+    assert draft_in_address(a) == draft_a
+    first.close()
+    other.close()
+
+
+def test_a_sent_form_stays_with_its_browser_until_new_respondent(server, browser):
+    base, engine, _ = server
+    shared = browser.new_context()  # the laptop passed round in a team session
+    page = open_form(shared.new_page(), form_url(base, team="gouda-programma-energietransitie"))
+    fill_to_the_end(page, seed=31, role_index=0)
+    page.locator("button.dwp-submit").click()
+    code = receipt(page)
+    draft = draft_in_address(page)
+    sent_address = page.url
+
+    elsewhere = browser.new_context()  # the sent address in another browser: a fresh form
+    other = open_form(elsewhere.new_page(), sent_address)
+    assert_fresh_form(other)
+    assert code not in other.inner_text("body")
+    elsewhere.close()
+
+    old_key = key_in(shared)
+    page.locator("button.dwp-new-respondent").click()
+    page.wait_for_url(lambda url: draft not in url, wait_until="commit", timeout=LOAD_TIMEOUT)
+    assert_fresh_form(page)
+    assert draft_in_address(page) != draft
+    assert key_in(shared) not in (None, old_key)  # the key was rotated
+    page.goto(sent_address, wait_until="commit")  # the old address, same browser: forgotten
+    assert_fresh_form(page)
+    assert code not in page.inner_text("body")
+    shared.close()
+
+
+def test_a_link_without_team_lets_the_respondent_choose_it(server, page):
+    base, engine, _ = server
+    teams = store.teams(engine)
+    own = teams[teams["organisation_id"] == "almere"]
+    name, team_id = own["name"].iloc[-1], own["id"].iloc[-1]
+    open_form(page, form_url(base, organisation="almere"))
+    assert sorted(page.locator(".dwp-team select option").all_inner_texts()) == sorted(own["name"])
+    page.locator("button.dwp-next").click()
+    page.wait_for_selector(f".dwp-message:has-text('{t('form.missing_team', 'nl')}')")
+    page.locator(".dwp-team select").select_option(label=name)
+    chosen = fill_to_the_end(page, seed=41, role_index=2)
+    page.locator("button.dwp-submit").click()
+    keys, meta = stored_keys(engine, response_of_receipt(engine, receipt(page)))
+    assert keys == chosen and meta["team"] == {team_id}
+
 
 def test_ten_respondents_submit_at_the_same_time(server, browser):
     base, engine, _ = server
@@ -277,29 +409,52 @@ def test_links_per_team_and_server_writes_only_under_its_data_folder(server):
     assert any(p.name.startswith("voila_") for p in runtime.iterdir())  # kernel connection files
 
 
-def test_collect_command_prints_links_serves_and_stops_on_ctrl_c(server, tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    import psutil
-
-    _, engine, folder = server
+def start_collect(engine, data_dir: Path) -> tuple[subprocess.Popen, int, list[str]]:
+    """``python -m dwp_assess collect`` in a session of its own (as in a terminal), once it has
+    printed its links and Voilà answers; returns the process, its port and the lines printed."""
     port = collect.free_port()
-    env = {**os.environ, "DWP_DATABASE_URL": str(engine.url), "DWP_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "DWP_DATABASE_URL": str(engine.url), "DWP_DATA_DIR": str(data_dir)}
     cli = subprocess.Popen(
         [sys.executable, "-m", "dwp_assess", "collect", "--round", ROUND, "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
     )  # fmt: skip
+    lines = []
+    while not any("Ctrl+C" in line for line in lines):
+        line = cli.stdout.readline()
+        if not line:
+            os.killpg(cli.pid, signal.SIGKILL)
+            pytest.fail(cli.stderr.read())
+        lines.append(line)
+    collect.wait_until_ready(collect.base_url(port), timeout=60)
+    return cli, port, lines
+
+
+def stop_collect(cli: subprocess.Popen, signum: int, group: bool) -> None:
+    """Send ``signum`` (to the process group, as a terminal's Ctrl+C does, or to the process,
+    as ``kill PID`` does) and wait; a command that does not stop is killed and fails the test."""
+    (os.killpg if group else os.kill)(cli.pid, signum)
     try:
-        lines = []
-        while not any("Ctrl+C" in line for line in lines):
-            line = cli.stdout.readline()
-            assert line, cli.stderr.read()
-            lines.append(line)
-        collect.wait_until_ready(collect.base_url(port), timeout=60)
+        cli.wait(30)
+    finally:
+        if cli.poll() is None:
+            os.killpg(cli.pid, signal.SIGKILL)
+
+
+def running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for proc in processes:
+        try:
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                alive.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def test_collect_command_prints_links_serves_and_stops_on_ctrl_c(server, tmp_path):
+    _, engine, _ = server
+    cli, port, lines = start_collect(engine, tmp_path)
+    try:
         text = "".join(lines)
         link = (
             f"http://127.0.0.1:{port}/?round={ROUND}&organisation=gouda&team=gouda-team-financien"
@@ -309,12 +464,28 @@ def test_collect_command_prints_links_serves_and_stops_on_ctrl_c(server, tmp_pat
         children = psutil.Process(cli.pid).children(recursive=True)
         assert (tmp_path / "jupyter" / "runtime").is_dir()
     finally:
-        os.killpg(cli.pid, signal.SIGINT)
-        try:
-            cli.wait(30)
-        finally:
-            if cli.poll() is None:
-                os.killpg(cli.pid, signal.SIGKILL)
+        stop_collect(cli, signal.SIGINT, group=True)
     time.sleep(0.5)
     assert cli.returncode == 0
-    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert not running(children)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_collect_command_stops_voila_and_its_kernels_on_kill_and_hangup(server, tmp_path, signum):
+    _, engine, _ = server
+    cli, port, _ = start_collect(engine, tmp_path)
+    try:
+        form = collect.base_url(port) + "?" + urlencode({"round": ROUND, "organisation": "gouda"})
+        with urllib.request.urlopen(form, timeout=LOAD_TIMEOUT / 1000) as reply:
+            assert reply.status == 200 and "voila" in reply.read().decode()  # a kernel ran it
+        children = psutil.Process(cli.pid).children(recursive=True)
+        assert any("ipykernel" in " ".join(c.cmdline()) for c in children)
+        assert any("voila" in " ".join(c.cmdline()) for c in children)
+    finally:
+        stop_collect(cli, signum, group=False)
+    assert cli.returncode == 0, cli.stderr.read()
+    deadline = time.monotonic() + 10
+    while running(children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not running(children)
+    assert collect.port_free(port)

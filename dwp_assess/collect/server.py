@@ -149,7 +149,10 @@ def links(engine: Engine, round_id: str, url: str) -> list[Link]:
 
 
 def port_free(port: int) -> bool:
+    """Whether a server can listen on ``port``: bound as Voilà (Tornado) binds, with
+    ``SO_REUSEADDR``, so connections of a stopped server in TIME_WAIT do not count."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
