@@ -343,6 +343,30 @@ def test_a_sent_form_stays_with_its_browser_until_new_respondent(server, browser
     shared.close()
 
 
+def test_two_first_visits_at_once_end_with_one_key_and_both_drafts_kept(server, browser):
+    """Two tabs opened together before the browser has a key: both kernels make one, the
+    browser keeps the first stored; the other tab loads again with it, so both reload safely."""
+    base, _, _ = server
+    context = browser.new_context()
+    tabs = [offline(context.new_page()) for _ in range(2)]
+    for tab in tabs:
+        tab.goto(form_url(base, team="gouda-team-financien"), wait_until="commit")
+    drafts = []
+    for n, tab in enumerate(tabs):
+        tab.bring_to_front()
+        tab.wait_for_selector("button.dwp-next", timeout=LOAD_TIMEOUT)
+        drafts.append(draft_in_address(tab))
+        tab.locator(".dwp-role input[type=radio]").nth(n).check()
+        go_next(tab, ".dwp-item-LIT1")  # the draft holds page 2 when it shows
+    assert drafts[0] != drafts[1]
+    for n, tab in enumerate(tabs):
+        tab.bring_to_front()
+        tab.reload(wait_until="commit")
+        tab.wait_for_selector(".dwp-item-LIT1", timeout=LOAD_TIMEOUT)
+        assert draft_in_address(tab) == drafts[n]
+    context.close()
+
+
 def test_a_link_without_team_lets_the_respondent_choose_it(server, page):
     base, engine, _ = server
     teams = store.teams(engine)

@@ -602,8 +602,10 @@ class QuestionnaireForm:
     # -- navigation and submit ------------------------------------------------------------
 
     def show_page(self, index: int) -> None:
+        """Show page ``index``. The page itself changes last: when it appears, the progress
+        text and buttons already match it and the draft already holds it (a reload at
+        that moment opens the same page)."""
         self.page = index
-        self.body.children = [self.pages[index]]
         self.progress.value = index + 1
         self.progress_text.value = f"<span>{html.escape(t('form.progress', self.ctx.lang, n=index + 1, total=len(self.pages)))}</span>"  # fmt: skip
         last = index == len(self.pages) - 1
@@ -611,6 +613,7 @@ class QuestionnaireForm:
         self.next.layout.display = "none" if last else None
         self.submit_button.layout.display = None if last else "none"
         self.save_draft()
+        self.body.children = [self.pages[index]]
 
     def _on_next(self) -> None:
         problem = self._page_problems(self.page)
