@@ -22,7 +22,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import psutil
 import pytest
 
-from dwp_assess import project
 from dwp_assess.collect import browser as browser_key
 from dwp_assess.collect import server as collect
 from dwp_assess.data import registry, store
@@ -37,16 +36,14 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, project_dir):
+def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("collect")
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, get_instrument("competences"), "2026")
     port = collect.free_port()
-    with pytest.MonkeyPatch.context() as patch:  # module scope: before the autouse fixture
-        patch.setenv(project.PROJECT_ENV, str(project_dir))
-        process = collect.start(ROUND, port, url, data_dir=folder / "data")
+    process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
         collect.wait_until_ready(collect.base_url(port), process)
         yield collect.base_url(port), engine, folder
