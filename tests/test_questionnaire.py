@@ -130,7 +130,7 @@ def test_validate_command_lists_problems_and_exits_2(tmp_path, raw_instrument):
 def test_validate_command_accepts_the_committed_instruments():
     result = CliRunner().invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "2 instrument file(s) valid" in result.output
+    assert "6 instrument and mapping file(s) valid" in result.output
 
 
 def test_bad_yaml_is_one_clear_problem(tmp_path):
