@@ -95,14 +95,14 @@ def test_every_command_has_help():
 def test_template_command_writes_csv_and_xlsx(tmp_path):
     result = cli("template", "--instrument", "competences", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    header = (tmp_path / "competences-v1-template.csv").read_text(encoding="utf-8").strip()
+    header = (tmp_path / "competences-v2-template.csv").read_text(encoding="utf-8").strip()
     assert header.startswith(
-        "response_id,respondent_id,organisation_id,team_id,role,submitted_at,LIT1"
+        "response_id,respondent_id,organisation_id,team_id,role,submitted_at,LIT7"
     )
-    workbook = load_workbook(tmp_path / "competences-v1-template.xlsx")
+    workbook = load_workbook(tmp_path / "competences-v2-template.xlsx")
     assert workbook.sheetnames == ["antwoorden", "toelichting"]
     explained = {row[0]: row for row in workbook["toelichting"].iter_rows(values_only=True)}
-    assert "Dit kan ik anderen leren" in explained["LIT1"][2]
+    assert "Dit kan ik anderen leren" in explained["LIT7"][2]
     assert workbook["antwoorden"].data_validations.dataValidation
 
 
