@@ -25,7 +25,12 @@ from dwp_assess import __version__, project
 from dwp_assess.data import store
 from dwp_assess.data.registry import RegistryError
 from dwp_assess.data.tables import FileProblem
-from dwp_assess.instruments.loading import get_instrument, instrument_files, mapping_files, validate_files
+from dwp_assess.instruments.loading import (
+    get_instrument,
+    instrument_files,
+    mapping_files,
+    validate_files,
+)
 from dwp_assess.instruments.model import InstrumentError
 
 app = typer.Typer(

@@ -110,10 +110,10 @@ def test_filled_template_imports(tmp_path):
     db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
     cli("template", "--instrument", "data-strategy", "--out", str(tmp_path))
     header = (
-        (tmp_path / "data-strategy-v1-template.csv").read_text(encoding="utf-8").strip().split(",")
+        (tmp_path / "data-strategy-v2-template.csv").read_text(encoding="utf-8").strip().split(",")
     )
     row = {c: "" for c in header} | {"response_id": "paper-1", "organisation_id": "Woerden"}
-    row |= {c: "mee eens" for c in header if c[:2].isupper() and c[2:].isdigit()}
+    row |= {c: "4" for c in header if c[:2].isupper() and c[2:].isdigit()}  # 4 on every scale
     pd.DataFrame([row]).to_csv(tmp_path / "filled.csv", index=False)
     assert cli("registry", "import", str(SAMPLE_DIR / "organisations.csv"), db=db).returncode == 0
     created = cli("round", "create", "--instrument", "data-strategy", "--period", "2027", db=db)

@@ -340,8 +340,8 @@ def test_msforms_workbook(loaded, data_strategy, tmp_path):
     assert "jansen" not in response["respondent_id"]  # pseudonym, not the e-mail address
 
 
-def test_unknown_round_explains_how_to_create_it(loaded, tmp_path, data_strategy):
-    path = write_csv(tmp_path / "x.csv", rows(data_strategy))
+def test_unknown_round_explains_how_to_create_it(loaded, tmp_path):
+    path = write_csv(tmp_path / "x.csv", rows(get_instrument("data-strategy")))  # the newest
     with pytest.raises(store.StoreError, match="pass --instrument and --period"):
         import_file(loaded, path, "data-strategy-2030")
     result = CliRunner().invoke(

@@ -22,7 +22,6 @@ from dwp_assess.instruments.versions import VersionMapping, mapping_problems
 
 QUESTIONNAIRE_DIR = resources.QUESTIONNAIRES
 RULES_NAME = "recommendations.yaml"
-INSTRUMENT_NAME = re.compile(r"^[a-z][a-z0-9-]*-v\d+\.yaml$")
 MAPPING_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9-]*)-v(?P<a>\d+)-to-v(?P<b>\d+)\.yaml$")
 
 
@@ -103,8 +102,8 @@ def instrument_files(directory: Path | None = None) -> list[Path]:
 
 
 def is_instrument_file(path: Path) -> bool:
-    """``<id>-v<version>.yaml``, and not a version mapping (``<id>-v<a>-to-v<b>.yaml``)."""
-    return bool(INSTRUMENT_NAME.match(path.name)) and not MAPPING_NAME.match(path.name)
+    """``<id>-v<version>….yaml``, and not a version mapping (``<id>-v<a>-to-v<b>.yaml``)."""
+    return not MAPPING_NAME.match(path.name)
 
 
 def mapping_files(directory: Path | None = None) -> list[Path]:
