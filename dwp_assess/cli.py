@@ -26,7 +26,12 @@ from dwp_assess import __version__, project
 from dwp_assess.data import store
 from dwp_assess.data.registry import RegistryError
 from dwp_assess.data.tables import FileProblem
-from dwp_assess.instruments.loading import get_instrument, instrument_files, validate_files
+from dwp_assess.instruments.loading import (
+    get_instrument,
+    instrument_files,
+    mapping_files,
+    validate_files,
+)
 from dwp_assess.instruments.model import InstrumentError
 
 app = typer.Typer(
@@ -139,13 +144,13 @@ def validate(
     ] = None,
 ) -> None:
     """Check instrument YAML files and list every problem with file and path."""
-    paths = paths or instrument_files()
+    paths = paths or instrument_files() + mapping_files()
     problems = validate_files(paths)
     for problem in problems:
         err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
     if problems:
         fail(f"{len(problems)} problem(s) in {len(paths)} file(s)")
-    console.print(f"{len(paths)} instrument file(s) valid")
+    console.print(f"{len(paths)} instrument and mapping file(s) valid")
 
 
 @app.command()

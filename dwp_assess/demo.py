@@ -31,6 +31,7 @@ class SampleRound:
 
     round_id: str
     instrument_id: str
+    instrument_version: int
     period: str
     previous_round_id: str | None
     files: tuple[tuple[Path, str], ...]  # (path, format)
@@ -52,6 +53,7 @@ def sample_rounds(sample_dir: Path = SAMPLE_DIR) -> list[SampleRound]:
             SampleRound(
                 round_id=r["round_id"],
                 instrument_id=r["instrument_id"],
+                instrument_version=r["instrument_version"],
                 period=r["period"],
                 previous_round_id=previous.get(r["instrument_id"]),
                 files=files,
@@ -67,7 +69,7 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
     registry.import_registry(engine, orgs_csv, teams_csv)
     summaries = []
     for sample_round in sample_rounds(sample_dir):
-        instrument = get_instrument(sample_round.instrument_id)
+        instrument = get_instrument(sample_round.instrument_id, sample_round.instrument_version)
         store.create_round(engine, instrument, sample_round.period, sample_round.round_id)
         if instrument.kind == "organisation":
             registry.import_registry(engine, orgs_csv, round_id=sample_round.round_id)

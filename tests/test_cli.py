@@ -98,14 +98,14 @@ def test_every_command_has_help():
 def test_template_command_writes_csv_and_xlsx(tmp_path):
     result = cli("template", "--instrument", "competences", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    header = (tmp_path / "competences-v1-template.csv").read_text(encoding="utf-8").strip()
+    header = (tmp_path / "competences-v2-template.csv").read_text(encoding="utf-8").strip()
     assert header.startswith(
-        "response_id,respondent_id,organisation_id,team_id,role,submitted_at,LIT1"
+        "response_id,respondent_id,organisation_id,team_id,role,submitted_at,LIT7"
     )
-    workbook = load_workbook(tmp_path / "competences-v1-template.xlsx")
+    workbook = load_workbook(tmp_path / "competences-v2-template.xlsx")
     assert workbook.sheetnames == ["antwoorden", "toelichting"]
     explained = {row[0]: row for row in workbook["toelichting"].iter_rows(values_only=True)}
-    assert "Dit kan ik anderen leren" in explained["LIT1"][2]
+    assert "Dit kan ik anderen leren" in explained["LIT7"][2]
     assert workbook["antwoorden"].data_validations.dataValidation
 
 
@@ -126,10 +126,10 @@ def test_filled_template_imports(tmp_path):
     db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
     cli("template", "--instrument", "data-strategy", "--out", str(tmp_path))
     header = (
-        (tmp_path / "data-strategy-v1-template.csv").read_text(encoding="utf-8").strip().split(",")
+        (tmp_path / "data-strategy-v2-template.csv").read_text(encoding="utf-8").strip().split(",")
     )
     row = {c: "" for c in header} | {"response_id": "paper-1", "organisation_id": "Woerden"}
-    row |= {c: "mee eens" for c in header if c[:2].isupper() and c[2:].isdigit()}
+    row |= {c: "4" for c in header if c[:2].isupper() and c[2:].isdigit()}  # 4 on every scale
     pd.DataFrame([row]).to_csv(tmp_path / "filled.csv", index=False)
     assert cli("registry", "import", str(SAMPLE_DIR / "organisations.csv"), db=db).returncode == 0
     created = cli("round", "create", "--instrument", "data-strategy", "--period", "2027", db=db)

@@ -41,7 +41,7 @@ def server(tmp_path_factory):
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
-    store.create_round(engine, get_instrument("competences"), "2026")
+    store.create_round(engine, get_instrument("competences", 1), "2026")
     port = collect.free_port()
     process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
@@ -90,7 +90,7 @@ def answer_page(page, item_ids: list[str], seed: int, skip: str | None = None) -
 
 def option_key(item_id: str, index: int) -> str:
     """ipywidgets radios carry the 0-based option index as value; map it to the form's key."""
-    scale = get_instrument("competences").scale_of(item_id)
+    scale = get_instrument("competences", 1).scale_of(item_id)
     keys = [str(p.value) for p in scale.points] + scale.special_codes()
     return keys[index]
 
@@ -102,7 +102,7 @@ def go_next(page, wait_for: str) -> None:
 
 def fill_to_the_end(page, seed: int, role_index: int = 1) -> dict[str, str]:
     """Role by keyboard, then every competence page; stops on the closing page."""
-    competences = get_instrument("competences")
+    competences = get_instrument("competences", 1)
     role = page.locator(".dwp-role input[type=radio]")
     role.first.focus()
     page.keyboard.press("Space")
@@ -182,7 +182,7 @@ def receipt(page) -> str:
 
 def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page):
     base, engine, _ = server
-    competences = get_instrument("competences")
+    competences = get_instrument("competences", 1)
     open_form(page, form_url(base, team="gouda-team-financien"))
     assert competences.introduction.nl[:40] in page.inner_text("body")
     assert t("form.privacy_heading", "nl") in page.inner_text("body")
@@ -256,7 +256,7 @@ def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page)
 
 def test_english_by_link_and_bad_links_in_dutch(server, page):
     base, _, _ = server
-    competences = get_instrument("competences")
+    competences = get_instrument("competences", 1)
     open_form(page, form_url(base, team="gouda-team-financien"))
     page.locator("a.dwp-language").click()
     page.wait_for_selector(f"h2:has-text('{competences.title.en}')", timeout=LOAD_TIMEOUT)
@@ -406,7 +406,7 @@ def test_ten_respondents_submit_at_the_same_time(server, browser):
         p.bring_to_front()
         codes.append(receipt(p))
     assert len(store.load_responses(engine, ROUND)) == before + n
-    roles = [c.code for c in get_instrument("competences").respondent_fields[0].choices]
+    roles = [c.code for c in get_instrument("competences", 1).respondent_fields[0].choices]
     for seed, (code, answers) in enumerate(zip(codes, chosen, strict=True)):
         keys, meta = stored_keys(engine, response_of_receipt(engine, code))
         assert keys == answers

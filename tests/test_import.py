@@ -24,6 +24,7 @@ from dwp_assess.data.importers import import_file
 from dwp_assess.data.registry import import_registry
 from dwp_assess.data.tables import FileProblem
 from dwp_assess.demo import SAMPLE_DIR
+from dwp_assess.instruments.loading import get_instrument
 
 ROUND = "data-strategy-test"
 
@@ -340,8 +341,8 @@ def test_msforms_workbook(loaded, data_strategy, tmp_path):
     assert "jansen" not in response["respondent_id"]  # pseudonym, not the e-mail address
 
 
-def test_unknown_round_explains_how_to_create_it(loaded, tmp_path, data_strategy):
-    path = write_csv(tmp_path / "x.csv", rows(data_strategy))
+def test_unknown_round_explains_how_to_create_it(loaded, tmp_path):
+    path = write_csv(tmp_path / "x.csv", rows(get_instrument("data-strategy")))  # the newest
     with pytest.raises(store.StoreError, match="pass --instrument and --period"):
         import_file(loaded, path, "data-strategy-2030")
     result = CliRunner().invoke(
@@ -357,9 +358,8 @@ def test_unknown_round_explains_how_to_create_it(loaded, tmp_path, data_strategy
 def test_committed_sample_files_import_as_the_manifest_says(loaded, round_index):
     manifest = json.loads((SAMPLE_DIR / "manifest.json").read_text(encoding="utf-8"))
     entry = manifest["rounds"][round_index]
-    ins = store.get_round(
-        loaded, ROUND if entry["instrument_id"] == "data-strategy" else "competences-test"
-    )
+    instrument = get_instrument(entry["instrument_id"], entry["instrument_version"])
+    ins = store.create_round(loaded, instrument, "sample", f"{instrument.key}-sample")
     for f in entry["files"]:
         summary = import_file(loaded, SAMPLE_DIR / f["path"], ins.id)
         assert summary.format == f["format"]

@@ -12,7 +12,12 @@ import pytest
 import yaml
 
 from dwp_assess import project
-from dwp_assess.instruments.loading import QUESTIONNAIRE_DIR, get_instrument, instrument_files
+from dwp_assess.instruments.loading import (
+    QUESTIONNAIRE_DIR,
+    get_instrument,
+    instrument_files,
+    mapping_files,
+)
 from dwp_assess.instruments.model import InstrumentError
 
 
@@ -138,7 +143,8 @@ def test_project_instruments_extend_the_packaged_ones(tmp_path, monkeypatch, no_
     result = run("validate", cwd=root)
     assert (
         result.returncode == 0
-        and f"{len(instrument_files())} instrument file(s) valid" in result.stdout
+        and f"{len(instrument_files()) + len(mapping_files())} instrument and mapping file(s) valid"
+        in result.stdout
     )
 
 

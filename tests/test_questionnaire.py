@@ -52,7 +52,7 @@ def test_competences_follow_the_data_team_start(competences):
         assert set(dim.dikw_stages) <= set(DIKW_STAGES) and dim.dikw_stages
         if dim.id in EVERYONE:
             assert dim.dikw_stages == list(DIKW_STAGES)
-    assert 25 <= len(competences.items) <= 32
+    assert 25 <= len(competences.rated_items) <= 40
     role = competences.respondent_fields[0]
     codes = [c.code for c in role.choices]
     assert codes == ["domain_expert", "data_scientist", "business_analyst", "lawyer", "other"]
@@ -130,7 +130,7 @@ def test_validate_command_lists_problems_and_exits_2(tmp_path, raw_instrument):
 def test_validate_command_accepts_the_committed_instruments():
     result = CliRunner().invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "2 instrument file(s) valid" in result.output
+    assert "6 instrument and mapping file(s) valid" in result.output
 
 
 def test_bad_yaml_is_one_clear_problem(tmp_path):
@@ -141,7 +141,8 @@ def test_bad_yaml_is_one_clear_problem(tmp_path):
     assert str(path) in str(err.value) and "not valid YAML" in str(err.value)
 
 
-def test_content_hash_tracks_content_not_formatting(tmp_path, raw_instrument, data_strategy):
+def test_content_hash_tracks_content_not_formatting(tmp_path, raw_instrument):
+    data_strategy = get_instrument("data-strategy", raw_instrument["version"])
     reformatted = tmp_path / "a-v1.yaml"
     reformatted.write_text(yaml.safe_dump(raw_instrument, width=40), encoding="utf-8")
     assert load_instrument(reformatted).content_hash == data_strategy.content_hash

@@ -64,7 +64,7 @@ def test_reliability_is_realistic(generated):
     for rnd in generated[2]:
         frame = wide(rnd)
         for dim in rnd.instrument.dimensions:
-            ids = [i.id for i in rnd.instrument.items_of(dim.id)]
+            ids = [i.id for i in rnd.instrument.rated_items_of(dim.id)]
             value = alpha(frame[ids].to_numpy())
             assert 0.6 < value < 0.95, f"{rnd.round_id} {dim.id}: alpha {value:.2f}"
 

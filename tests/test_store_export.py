@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -108,7 +109,9 @@ def test_export_tables_and_spss_labels(sample_sqlite, tmp_path):
     }
     long = pd.read_parquet(tmp_path / "data-strategy-2026-long.parquet")
     wide = pd.read_csv(tmp_path / "data-strategy-2026-wide.csv")
-    assert len(wide) == long["response_id"].nunique() == 672
+    manifest = json.loads((SAMPLE_DIR / "manifest.json").read_text(encoding="utf-8"))
+    stored = sum(f["expected_stored"] for r in manifest["rounds"] if r["round_id"] == "data-strategy-2026" for f in r["files"])  # fmt: skip
+    assert len(wide) == long["response_id"].nunique() == stored
     assert set(long["cbs_code"]) >= {"GM0513", "PV28"}
     dk = long[long["code"] == "dont_know"].iloc[0]
     assert wide.set_index("response_id").loc[dk["response_id"], dk["item_id"]] == -1

@@ -86,7 +86,7 @@ def test_choices_hold_scale_values_special_codes_and_the_registry(registry_engin
     orgs = {r["name"] for r in choices if r["list_name"] == "organisation"}
     assert orgs == set(store.organisations(registry_engine)["id"])
     settings = read_sheet(path, "settings")[0]
-    assert settings["form_id"] == "data_strategy_v1"
+    assert settings["form_id"] == "data_strategy_v2"
     assert settings["default_language"] == "Nederlands (nl)"
 
 

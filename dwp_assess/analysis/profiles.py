@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from dwp_assess.analysis.comparison import change_scores
+from dwp_assess.analysis.levels import level_statistics
 from dwp_assess.analysis.privacy import (
     member_pseudonyms,
     min_group_size,
@@ -54,6 +56,9 @@ class RoundAnalysis:
     team_members: pd.DataFrame  # team × member × competence: score and whether it covers
     team_coverage: pd.DataFrame  # team × competence × DIKW stage: rule and whether it is met
     free_text: pd.DataFrame  # answers to free-text questions that reports may show
+    levels: pd.DataFrame  # organisation × dimension: level, its basis and uncertainty (levels.py)
+    level_distribution: pd.DataFrame  # organisation × dimension × level: respondents per level
+    change_items: pd.DataFrame  # dimension × item pair the change since the previous round uses
 
     def save(self, folder: Path) -> Path:
         """Write every table as Parquet and ``meta.json`` to ``folder``."""
@@ -191,7 +196,7 @@ def reliability(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     everything = item_matrix(answers, instrument)
     rows = []
     for dim in instrument.dimensions:
-        matrix = everything[[i.id for i in instrument.items_of(dim.id)]]
+        matrix = everything[[i.id for i in instrument.rated_items_of(dim.id)]]
         overall = cronbach_alpha(matrix)
         contributing = org_of.reindex(matrix.dropna().index).nunique()
         rows.append({"organisation_id": None, "dimension_id": dim.id, **overall.to_dict(),
@@ -297,15 +302,21 @@ def analyse_answers(
     meta: dict,
     previous_scores: pd.DataFrame | None = None,
     min_group: int | None = None,
+    change_after: pd.DataFrame | None = None,
+    change_items: pd.DataFrame | None = None,
 ) -> RoundAnalysis:
     """``analyse_round`` on frames already loaded (for tests and benchmarks).
 
     ``min_group`` overrides the minimum group size (default: ``privacy.min_group_size``);
-    it is recorded in ``meta`` for the views and reports of this analysis.
+    it is recorded in ``meta`` for the views and reports of this analysis. ``change_after``
+    and ``change_items`` come from ``comparison.change_scores`` when the previous round used
+    another instrument version: this round scored on the shared items only, and which items
+    those are.
     """
     minimum = min_group if min_group is not None else min_group_size(instrument)
     meta = meta | {"min_group_size": minimum}
     scores = score_round(answers, instrument)
+    levels, level_distribution = level_statistics(answers, scores, instrument)
     dims = dimension_summary(scores, instrument)
     members = team_members(scores, instrument, meta["round_id"]) if instrument.kind == "team" else pd.DataFrame()  # fmt: skip
     return RoundAnalysis(
@@ -317,12 +328,19 @@ def analyse_answers(
         items=item_summary(answers, instrument),
         reliability=reliability(answers, instrument),
         peers=peer_groups(dims, orgs, minimum, instrument),
-        change=change_since(previous_scores, scores)
+        change=change_since(previous_scores, scores if change_after is None else change_after)
         if previous_scores is not None
         else change_since(scores.iloc[:0], scores),  # fmt: skip
         team_members=members,
         team_coverage=team_coverage(members, instrument) if len(members) else pd.DataFrame(),
         free_text=_free_text(answers, instrument),
+        levels=levels,
+        level_distribution=level_distribution,
+        change_items=change_items
+        if change_items is not None
+        else pd.DataFrame(
+            columns=["dimension_id", "item_before", "item_after", "status"]
+        ),  # fmt: skip
     )
 
 
@@ -337,11 +355,12 @@ def analyse_round(
     instrument = get_instrument(info.instrument_id, info.instrument_version)
     answers = store.load_answers(engine, round_id)
     orgs = store.load_round_organisations(engine, round_id)
-    previous = None
+    previous = after = change_items = None
     if previous_round_id:
         prev_info = store.get_round(engine, previous_round_id)
         prev_instrument = get_instrument(prev_info.instrument_id, prev_info.instrument_version)
-        previous = score_round(store.load_answers(engine, previous_round_id), prev_instrument)
+        prev_answers = store.load_answers(engine, previous_round_id)
+        previous, after, change_items = change_scores(prev_answers, prev_instrument, answers, instrument)  # fmt: skip
     meta = {
         "round_id": round_id,
         "period": info.period,
@@ -350,9 +369,11 @@ def analyse_round(
         "instrument_hash": instrument.content_hash,
         "snapshot_hash": store.snapshot_hash(engine, round_id),
         "previous_round_id": previous_round_id,
+        "previous_instrument_version": prev_info.instrument_version if previous_round_id else None,
+        "level_basis": "chosen" if instrument.level_items else "estimate",
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    return analyse_answers(answers, instrument, orgs, meta, previous, min_group)
+    return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items)  # fmt: skip
 
 
 # -- views for one organisation or team -------------------------------------------------------

@@ -10,6 +10,8 @@ Rules (written out for readers of reports in ``docs/scoring.md``):
    share answered (answered ÷ applicable items) reaches ``min_answered_share``;
    otherwise the score is missing (``NaN``), never zero.
 4. The maturity level of a score is the highest level whose ``min_score`` it reaches.
+5. Only rating items make up scores: a level-choice answer (the level a respondent
+   chose, ``analysis.levels``) is never averaged into a dimension score.
 
 Everything is vectorised over a whole round: one groupby, no loop per respondent.
 """
@@ -25,20 +27,21 @@ RESPONSE_FIELDS = ["response_id", "respondent_id", "organisation_id", "team_id",
 
 
 def item_table(instrument: Instrument) -> pd.DataFrame:
-    """One row per item: dimension, reverse flag and the scale's minimum and maximum."""
+    """One row per rating item: dimension, reverse flag and the scale's minimum and maximum."""
+    items = instrument.rated_items
     return pd.DataFrame(
         {
-            "item_id": [i.id for i in instrument.items],
-            "dimension_id": [i.dimension for i in instrument.items],
-            "reverse": [i.reverse for i in instrument.items],
-            "scale_min": [instrument.scale_by_id[i.scale].min for i in instrument.items],
-            "scale_max": [instrument.scale_by_id[i.scale].max for i in instrument.items],
+            "item_id": [i.id for i in items],
+            "dimension_id": [i.dimension for i in items],
+            "reverse": [i.reverse for i in items],
+            "scale_min": [instrument.scale_by_id[i.scale].min for i in items],
+            "scale_max": [instrument.scale_by_id[i.scale].max for i in items],
         }
     )
 
 
 def keyed_answers(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Answers to the instrument's items with ``keyed`` = the value after reverse-keying."""
+    """Answers to the instrument's rating items with ``keyed`` = the value after reverse-keying."""
     items = item_table(instrument)
     frame = answers.merge(items, on="item_id", how="inner")
     mirrored = frame["scale_min"] + frame["scale_max"] - frame["value"]
@@ -82,7 +85,7 @@ def score_round(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     dims = [d.id for d in instrument.dimensions]
     full = pd.MultiIndex.from_product([responses["response_id"], dims], names=grouped.index.names)
     scores = grouped.reindex(full, fill_value=0).reset_index()
-    n_items = pd.Series({d: len(instrument.items_of(d)) for d in dims})
+    n_items = pd.Series({d: len(instrument.rated_items_of(d)) for d in dims})
     scores["n_items"] = scores["dimension_id"].map(n_items).astype(int)
     for col in ("n_answered", "n_dont_know", "n_not_applicable"):
         scores[col] = scores[col].astype(int)
@@ -110,5 +113,5 @@ def item_matrix(
     if dimension_id is not None:
         frame = frame[frame["dimension_id"] == dimension_id]
     wide = frame.pivot_table(index="response_id", columns="item_id", values="keyed", aggfunc="first")  # fmt: skip
-    items = [i.id for i in instrument.items if dimension_id in (None, i.dimension)]
+    items = [i.id for i in instrument.rated_items if dimension_id in (None, i.dimension)]
     return wide.reindex(index=_responses(answers)["response_id"], columns=items)

@@ -14,7 +14,10 @@ Model, in short (``sample_data/README.md`` explains it in plain words):
   strength that depends on the role (data scientists on data-analytic skills,
   domain experts on domain expertise, ...), so some teams have gaps;
 * survey reality: skipped items, break-offs, "weet ik niet" (more on technical
-  items), "n.v.t.", straight-liners, and a second round with real change.
+  items), "n.v.t.", straight-liners, and a second round with real change;
+* versions: the 2025 rounds use version 1 of each instrument, the 2026 rounds version 2;
+  a level-choice question (version 2) is answered from the same trait as its
+  dimension's items, so the chosen levels fit the organisation's simulated maturity.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dwp_assess.instruments.model import Instrument
 
 SEED = 2026
 PERIODS = ("2025", "2026")
+VERSIONS = {"2025": 1, "2026": 2}  # instrument version per period
 # id, name, kind, CBS code, size class, urbanisation, inhabitants (approx.)
 ORGANISATIONS = [
     ("gouda", "Gouda", "gemeente", "GM0513", "50.000-100.000", "sterk stedelijk", 75_000),
@@ -208,12 +212,16 @@ def _survey_reality(
     codes = np.full((n, k), None, dtype=object)
     straight = rng.random(n) < 0.02
     values[straight] = rng.integers(3, 6, straight.sum())[:, None]
-    specials = {c for s in instrument.scales for c in s.special_codes()}
+    allows = {
+        code: np.array(
+            [code in instrument.scale_of(i.id).special_codes() for i in instrument.items]
+        )  # fmt: skip
+        for code in ("dont_know", "not_applicable")
+    }
     dont_know = rng.random((n, k)) < np.where(technical, 0.09, 0.025)[None, :]
-    if "dont_know" in specials:
-        codes[dont_know] = "dont_know"
-    if "not_applicable" in specials:
-        codes[(rng.random((n, k)) < 0.01) & ~dont_know] = "not_applicable"
+    codes[dont_know & allows["dont_know"][None, :]] = "dont_know"
+    not_applicable = (rng.random((n, k)) < 0.01) & ~dont_know
+    codes[not_applicable & allows["not_applicable"][None, :]] = "not_applicable"
     values[codes != None] = np.nan  # noqa: E711 - elementwise comparison on an object array
     values[rng.random((n, k)) < 0.025] = np.nan
     breakoff = np.where(rng.random(n) < 0.04, rng.integers(k // 3, k, n), k)
@@ -265,10 +273,12 @@ def _timestamps(period: str, n: int, rng) -> list[str]:
 
 
 def data_strategy_round(
-    instrument: Instrument, orgs: pd.DataFrame, period: str, maturity: np.ndarray, rng
+    instrument: Instrument, orgs: pd.DataFrame, period: str, maturity: pd.DataFrame, rng
 ) -> SyntheticRound:
-    """Respondents of every organisation answering the data-strategy questionnaire."""
+    """Respondents of every organisation answering the data-strategy questionnaire;
+    ``maturity`` is organisation × dimension id (dimensions of every version)."""
     dims = [d.id for d in instrument.dimensions]
+    maturity = maturity[dims].to_numpy()
     dim_index = np.array([dims.index(i.dimension) for i in instrument.items])
     a, b, technical = _item_parameters(
         instrument, np.random.default_rng(7)
@@ -302,16 +312,19 @@ def data_strategy_round(
     return SyntheticRound(round_id, instrument, period, respondents, answers)
 
 
-def maturity_by_round(instrument: Instrument, orgs: pd.DataFrame, rng) -> dict[str, np.ndarray]:
+def maturity_by_round(dimensions: list[str], orgs: pd.DataFrame, rng) -> dict[str, pd.DataFrame]:
     """Organisation × dimension maturity for both periods, with real change in between."""
-    n_dims = len(instrument.dimensions)
+    n_dims = len(dimensions)
     size = (np.log10(orgs["inhabitants"].to_numpy()) - 4.8) * 0.35
     general = rng.normal(0, 0.55, len(orgs)) + size
     first = general[:, None] + rng.normal(0, 0.4, (len(orgs), n_dims)) - 0.2
     change = rng.normal(0.12, 0.12, (len(orgs), 1)) + rng.normal(0, 0.1, (len(orgs), n_dims))
     change[rng.choice(len(orgs), 4, replace=False)] += 0.6  # a few clear improvers
     change[rng.choice(len(orgs), 2, replace=False)] -= 0.5  # and one or two decliners
-    return {PERIODS[0]: first, PERIODS[1]: first + change}
+    return {
+        PERIODS[0]: pd.DataFrame(first, columns=dimensions),
+        PERIODS[1]: pd.DataFrame(first + change, columns=dimensions),
+    }
 
 
 def competences_round(
@@ -350,12 +363,15 @@ def competences_round(
 
 
 def generate_rounds(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, list[SyntheticRound]]:
-    """Registry and all sample rounds (two per instrument), deterministic for a seed."""
+    """Registry and all sample rounds (two per instrument, version per ``VERSIONS``),
+    deterministic for a seed."""
     rng = np.random.default_rng(seed)
     orgs = organisations_frame(rng)
     teams = teams_frame(orgs, rng)
-    ds, comp = get_instrument("data-strategy"), get_instrument("competences")
-    maturity = maturity_by_round(ds, orgs, rng)
-    rounds = [data_strategy_round(ds, orgs, p, maturity[p], rng) for p in PERIODS]
-    rounds += [competences_round(comp, teams, p, 0.25 * n, rng) for n, p in enumerate(PERIODS)]
+    ds = {p: get_instrument("data-strategy", VERSIONS[p]) for p in PERIODS}
+    comp = {p: get_instrument("competences", VERSIONS[p]) for p in PERIODS}
+    dimensions = list(dict.fromkeys(d.id for p in PERIODS for d in ds[p].dimensions))
+    maturity = maturity_by_round(dimensions, orgs, rng)
+    rounds = [data_strategy_round(ds[p], orgs, p, maturity[p], rng) for p in PERIODS]
+    rounds += [competences_round(comp[p], teams, p, 0.25 * n, rng) for n, p in enumerate(PERIODS)]
     return orgs, teams, rounds

@@ -9,6 +9,7 @@ an error naming both (which of two different texts to use is the analyst's decis
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from pydantic import ValidationError
 
 from dwp_assess import project, resources
 from dwp_assess.instruments.model import Instrument, InstrumentError
+from dwp_assess.instruments.versions import VersionMapping, mapping_problems
 
 QUESTIONNAIRE_DIR = resources.QUESTIONNAIRES
 RULES_NAME = "recommendations.yaml"
+MAPPING_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9-]*)-v(?P<a>\d+)-to-v(?P<b>\d+)\.yaml$")
 
 
 def _format_error(path: Path, err: dict) -> str:
@@ -32,9 +35,7 @@ def _format_error(path: Path, err: dict) -> str:
     return f"{path}: {loc}: {msg}"
 
 
-def load_instrument(path: str | Path) -> Instrument:
-    """Read and validate one instrument file; raise ``InstrumentError`` listing every problem."""
-    path = Path(path)
+def _read_yaml(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -43,18 +44,43 @@ def load_instrument(path: str | Path) -> Instrument:
         raise InstrumentError([f"{path}: not valid YAML/UTF-8: {exc}"]) from None
     if not isinstance(raw, dict):
         raise InstrumentError([f"{path}: (top level): expected a mapping of fields"])
+    return raw
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Read and validate one instrument file; raise ``InstrumentError`` listing every problem."""
+    path = Path(path)
+    raw = _read_yaml(path)
     try:
         return Instrument.model_validate(raw)
     except ValidationError as exc:
         raise InstrumentError([_format_error(path, e) for e in exc.errors()]) from None
 
 
+def load_mapping(path: str | Path) -> VersionMapping:
+    """Read a version mapping and check it against both instruments it names; raise
+    ``InstrumentError`` listing every problem, each with the file and field."""
+    path = Path(path)
+    try:
+        mapping = VersionMapping.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise InstrumentError([_format_error(path, e) for e in exc.errors()]) from None
+    before = get_instrument(mapping.instrument, mapping.from_version)
+    after = get_instrument(mapping.instrument, mapping.to_version)
+    problems = mapping_problems(mapping, before, after)
+    if problems:
+        raise InstrumentError([f"{path}: {p}" for p in problems])
+    return mapping
+
+
 def validate_files(paths: Iterable[str | Path]) -> list[str]:
-    """Validate instrument files; return every problem found (empty list when all are valid)."""
+    """Validate instrument and mapping files; return every problem found (empty when all are
+    valid). A file named ``<id>-v<a>-to-v<b>.yaml`` is a mapping, any other an instrument."""
     problems: list[str] = []
     for path in paths:
+        load = load_mapping if MAPPING_NAME.match(Path(path).name) else load_instrument
         try:
-            load_instrument(path)
+            load(path)
         except InstrumentError as exc:
             problems.extend(exc.problems)
     return problems
@@ -72,7 +98,29 @@ def instrument_dirs() -> list[Path]:
 def instrument_files(directory: Path | None = None) -> list[Path]:
     """Instrument files (``<id>-v<version>.yaml``) in ``directory``, else in every lookup folder."""
     folders = [directory] if directory else instrument_dirs()
-    return [p for folder in folders for p in sorted(folder.glob("*-v*.yaml"))]
+    return [p for f in folders for p in sorted(f.glob("*-v*.yaml")) if is_instrument_file(p)]
+
+
+def is_instrument_file(path: Path) -> bool:
+    """``<id>-v<version>….yaml``, and not a version mapping (``<id>-v<a>-to-v<b>.yaml``)."""
+    return not MAPPING_NAME.match(path.name)
+
+
+def mapping_files(directory: Path | None = None) -> list[Path]:
+    """Version mapping files (``<id>-v<a>-to-v<b>.yaml``) in ``directory``, else in every
+    lookup folder."""
+    folders = [directory] if directory else instrument_dirs()
+    return [p for f in folders for p in sorted(f.glob("*-to-v*.yaml")) if MAPPING_NAME.match(p.name)]  # fmt: skip
+
+
+def get_mapping(instrument_id: str, from_version: int, to_version: int) -> VersionMapping:
+    """The checked mapping from one version of an instrument to another (the project's own
+    file wins over the packaged one)."""
+    name = f"{instrument_id}-v{from_version}-to-v{to_version}.yaml"
+    found = [folder / name for folder in instrument_dirs() if (folder / name).is_file()]
+    if not found:
+        raise InstrumentError([f"no version mapping {name} in {', '.join(str(d) for d in instrument_dirs())}"])  # fmt: skip
+    return load_mapping(found[-1])
 
 
 def available_instruments(directory: Path | None = None) -> dict[str, Instrument]:

@@ -9,6 +9,15 @@ format; ``schema.json`` is exported from them (``loading.export_json_schema``).
 Why pydantic: validation errors carry the exact path inside the file, which
 ``loading.validate_files`` turns into one line per problem for the people who edit the
 YAML (researchers, not programmers).
+
+Two kinds of item: ``rating`` items (a statement answered on an agreement, frequency
+or ability scale) make up the dimension scores; a ``level_choice`` item asks which of
+its dimension's level descriptions fits the organisation best. A level-choice item
+names a scale marked ``level_choice: true`` (its points are the levels, its labels the
+level names, plus options such as "weet ik niet"); on loading, the model derives from
+it one scale per dimension, ``<scale>_<dimension>``, whose labels are that dimension's
+level descriptors. Forms, import templates, the XLSForm and the importers therefore
+show and accept a level choice like any other answer on a scale.
 """
 
 from __future__ import annotations
@@ -72,6 +81,11 @@ class Scale(_Model):
     id: str
     points: list[ScalePoint] = Field(min_length=2)
     special: list[SpecialOption] = Field(default_factory=list)
+    level_choice: bool = Field(
+        default=False,
+        description="A template for level-choice items: its point values are the maturity "
+        "levels; each dimension's level descriptors become the answer labels.",
+    )
 
     @field_validator("points")
     @classmethod
@@ -125,9 +139,18 @@ class Item(_Model):
     dimension: str
     text: Text
     scale: str
+    type: Literal["rating", "level_choice"] = Field(
+        default="rating",
+        description="rating: counts in the dimension score; level_choice: the respondent "
+        "chooses the level description that fits best (never averaged into the score).",
+    )
     reverse: bool = False
     themes: list[str] = Field(
         default_factory=list, description="Cross-cutting tags, e.g. data_islands or risk_bias."
+    )
+    dikw_stages: list[Literal["data", "information", "knowledge", "decision"]] = Field(
+        default_factory=list,
+        description="Team instruments: the stages of the DIKW chain this item serves.",
     )
 
 
@@ -197,6 +220,31 @@ class Instrument(_Model):
     free_text: list[FreeText] = Field(default_factory=list)
     scoring: Scoring
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_level_scales(cls, raw: object) -> object:
+        """Give every level-choice item a scale of its own dimension (see the module docstring)."""
+        if not isinstance(raw, dict):
+            return raw
+        scales = [s for s in raw.get("scales") or [] if isinstance(s, dict)]
+        templates = {s.get("id"): s for s in scales if s.get("level_choice")}
+        dimensions = {d.get("id"): d for d in raw.get("dimensions") or [] if isinstance(d, dict)}
+        if not templates or not isinstance(raw.get("items"), list):
+            return raw
+        derived = {s.get("id"): s for s in scales}
+        items = []
+        for item in raw["items"]:
+            template = templates.get(item.get("scale")) if isinstance(item, dict) else None
+            dimension = dimensions.get(item.get("dimension")) if template else None
+            if template is None or dimension is None or item.get("type") != "level_choice":
+                items.append(item)
+                continue
+            scale_id = level_scale_id(template["id"], dimension["id"])
+            derived.setdefault(scale_id, _level_scale(template, dimension, scale_id))
+            items.append({**item, "scale": scale_id})
+        added = [s for s in derived.values() if s not in scales]
+        return {**raw, "scales": [*raw["scales"], *added], "items": items}
+
     @model_validator(mode="after")
     def _consistent(self) -> Instrument:
         problems: list[str] = []
@@ -217,10 +265,11 @@ class Instrument(_Model):
                 problems.append(f"items.{n}.scale: unknown scale '{item.scale}'")
             if item.dimension not in dim_ids:
                 problems.append(f"items.{n}.dimension: unknown dimension '{item.dimension}'")
-        used = {i.dimension for i in self.items}
+        problems += self._item_type_problems() + self._dikw_problems()
+        used = {i.dimension for i in self.rated_items}
         for n, dim in enumerate(self.dimensions):
             if dim.id not in used:
-                problems.append(f"dimensions.{n}: dimension '{dim.id}' has no items")
+                problems.append(f"dimensions.{n}: dimension '{dim.id}' has no rating items")
             if self.kind == "team" and (dim.group_rule is None or not dim.dikw_stages):
                 problems.append(
                     f"dimensions.{n}: a team instrument needs group_rule and dikw_stages"
@@ -237,6 +286,52 @@ class Instrument(_Model):
             raise ValueError("; ".join(problems))
         return self
 
+    def _item_type_problems(self) -> list[str]:
+        """Level-choice items: organisation instruments only, one per dimension, on a scale
+        derived from a ``level_choice`` scale whose points are the maturity levels."""
+        problems: list[str] = []
+        templates = {s.id: s for s in self.scales if s.level_choice}
+        levels = [lv.level for lv in self.scoring.levels]
+        for n, scale in enumerate(self.scales):
+            if scale.level_choice and [p.value for p in scale.points] != levels:
+                problems.append(f"scales.{n}.points: a level_choice scale needs the values {levels}")  # fmt: skip
+        seen: set[str] = set()
+        for n, item in enumerate(self.items):
+            if item.scale in templates:
+                problems.append(f"items.{n}.scale: scale '{item.scale}' is for items with type: level_choice")  # fmt: skip
+            if item.type != "level_choice":
+                continue
+            if self.kind != "organisation":
+                problems.append(f"items.{n}.type: level_choice needs an organisation instrument")
+            if not any(item.scale == level_scale_id(t, item.dimension) for t in templates):
+                problems.append(f"items.{n}.scale: a level_choice item needs a scale with level_choice: true")  # fmt: skip
+            if item.dimension in seen:
+                problems.append(f"items.{n}: dimension '{item.dimension}' has a second level_choice item")  # fmt: skip
+            seen.add(item.dimension)
+        return problems
+
+    def _dikw_problems(self) -> list[str]:
+        """Items' DIKW stages: team instruments only; when any item has them, every rating item
+        needs them and a competence's stages must be exactly those its items serve."""
+        staged = [i for i in self.items if i.dikw_stages]
+        if not staged:
+            return []
+        if self.kind != "team":
+            return ["items: dikw_stages are for team instruments"]
+        problems = [
+            f"items.{n}.dikw_stages: required when other items have them"
+            for n, item in enumerate(self.items)
+            if item.type == "rating" and not item.dikw_stages
+        ]
+        for n, dim in enumerate(self.dimensions):
+            served = {s for i in self.items_of(dim.id) for s in i.dikw_stages}
+            if served != set(dim.dikw_stages):
+                problems.append(
+                    f"dimensions.{n}.dikw_stages: {sorted(dim.dikw_stages)} differ from the "
+                    f"stages its items serve {sorted(served)}"
+                )
+        return problems
+
     # -- lookups used everywhere downstream ---------------------------------
 
     @cached_property
@@ -252,7 +347,21 @@ class Instrument(_Model):
         return {d.id: d for d in self.dimensions}
 
     def items_of(self, dimension_id: str) -> list[Item]:
+        """Every question of a dimension, in form order (rating and level-choice items)."""
         return [i for i in self.items if i.dimension == dimension_id]
+
+    @property
+    def rated_items(self) -> list[Item]:
+        """The items that make up dimension scores (level-choice items never do)."""
+        return [i for i in self.items if i.type == "rating"]
+
+    def rated_items_of(self, dimension_id: str) -> list[Item]:
+        return [i for i in self.rated_items if i.dimension == dimension_id]
+
+    @property
+    def level_items(self) -> list[Item]:
+        """The level-choice questions, at most one per dimension."""
+        return [i for i in self.items if i.type == "level_choice"]
 
     def scale_of(self, item_id: str) -> Scale:
         return self.scale_by_id[self.item_by_id[item_id].scale]
@@ -272,5 +381,44 @@ class Instrument(_Model):
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 of the canonical content; stored with every round so changes are visible."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(_without_later_defaults(self.model_dump(mode="json")), sort_keys=True, ensure_ascii=False)  # fmt: skip
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Fields added after rounds were stored, with their defaults: left out of the content hash
+# when at the default, so the hash of an unchanged file (and so its rounds) stays valid.
+_LATER_FIELDS = {
+    "items": {"type": "rating", "dikw_stages": []},
+    "scales": {"level_choice": False},
+}
+
+
+def _without_later_defaults(dump: dict) -> dict:
+    out = dict(dump)
+    for section, defaults in _LATER_FIELDS.items():
+        out[section] = [
+            {k: v for k, v in entry.items() if defaults.get(k, object()) != v}
+            for entry in dump[section]
+        ]
+    return out
+
+
+def level_scale_id(template_id: str, dimension_id: str) -> str:
+    """The id of the scale derived from ``template_id`` for one dimension's level choice."""
+    return f"{template_id}_{dimension_id}"
+
+
+def _level_scale(template: dict, dimension: dict, scale_id: str) -> dict:
+    """A copy of a level-choice template scale whose labels are the dimension's descriptors;
+    the template's labels ("Verkennen", ...) and "niveau N" stay accepted on import."""
+    descriptors = dimension.get("level_descriptors") or {}
+    points = []
+    for point in template.get("points") or []:
+        if not isinstance(point, dict):
+            return {**template, "id": scale_id, "level_choice": False}
+        value, label = point.get("value"), point.get("label") or {}
+        names = [label.get("nl"), label.get("en"), f"niveau {value}", f"level {value}"]
+        aliases = [*(point.get("aliases") or []), *(a for a in names if a)]
+        described = descriptors.get(value) or descriptors.get(str(value)) or label
+        points.append({"value": value, "label": described, "aliases": aliases})
+    return {**template, "id": scale_id, "points": points, "level_choice": False}

@@ -1,0 +1,61 @@
+"""Scores of two rounds on the items they share, for the change between rounds.
+
+Two rounds of the same instrument version share every item. Rounds of different versions
+share only the comparable items of the version mapping (``instruments.versions``): each
+round is then scored again on those items alone, per dimension, with the usual rules
+(reverse keying, minimum share answered), so that a change is a change of the
+organisation and not of the questionnaire. The pairs used are returned so that a report
+can say which items the change rests on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from dwp_assess.analysis.scoring import score_round
+from dwp_assess.instruments.loading import get_mapping
+from dwp_assess.instruments.model import Instrument
+from dwp_assess.instruments.versions import comparable_items, dimension_items
+
+
+def restricted(instrument: Instrument, item_ids: Iterable[str]) -> Instrument:
+    """``instrument`` with only the rating items ``item_ids`` and the dimensions they are in;
+    a competence keeps the DIKW stages its remaining items serve."""
+    keep = set(item_ids)
+    raw = instrument.model_dump(mode="json")
+    raw["items"] = [i for i in raw["items"] if i["id"] in keep]
+    served: dict[str, set[str]] = {}
+    for item in raw["items"]:
+        served.setdefault(item["dimension"], set()).update(item["dikw_stages"])
+    raw["dimensions"] = [d for d in raw["dimensions"] if d["id"] in served]
+    if any(served.values()):
+        raw["dimensions"] = [d | {"dikw_stages": [s for s in d["dikw_stages"] if s in served[d["id"]]]} for d in raw["dimensions"]]  # fmt: skip
+    return Instrument.model_validate(raw)
+
+
+def shared_items(before: Instrument, after: Instrument) -> pd.DataFrame:
+    """Per dimension the item pairs a change between rounds of ``before`` and ``after`` uses:
+    ``dimension_id, item_before, item_after, status``."""
+    if before.id != after.id:
+        raise ValueError(f"rounds of {before.key} and {after.key} cannot be compared")
+    if before.key == after.key:
+        return dimension_items(comparable_items(before, after))
+    mapping = get_mapping(before.id, before.version, after.version)
+    return dimension_items(comparable_items(before, after, mapping))
+
+
+def change_scores(
+    previous_answers: pd.DataFrame,
+    previous_instrument: Instrument,
+    answers: pd.DataFrame,
+    instrument: Instrument,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(scores before, scores after, items used): both rounds scored on their shared items."""
+    items = shared_items(previous_instrument, instrument)
+    if previous_instrument.key == instrument.key:
+        return score_round(previous_answers, instrument), score_round(answers, instrument), items
+    before = score_round(previous_answers, restricted(previous_instrument, items["item_before"]))
+    after = score_round(answers, restricted(instrument, items["item_after"]))
+    return before, after, items
