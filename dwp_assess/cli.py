@@ -348,11 +348,14 @@ def export(
 def template(
     instrument: Annotated[str, typer.Option(help="Instrument id.")],
     out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("."),
+    version: Annotated[
+        int | None, typer.Option(help="Instrument version (default: newest).")
+    ] = None,
 ) -> None:
     """Write the import template of an instrument (CSV and XLSX with instructions)."""
     from dwp_assess.data.templates import write_templates
 
-    for path in write_templates(get_instrument(instrument), out):
+    for path in write_templates(get_instrument(instrument, version), out):
         console.print(f"written: {path}", highlight=False, markup=False)
 
 

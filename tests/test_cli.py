@@ -112,7 +112,7 @@ def test_template_command_writes_csv_and_xlsx(tmp_path):
 @pytest.mark.parametrize("key", sorted(available_instruments()))
 def test_template_command_for_every_instrument(tmp_path, key):
     instrument = available_instruments()[key]
-    result = cli("template", "--instrument", instrument.id, "--out", str(tmp_path))
+    result = cli("template", "--instrument", instrument.id, "--version", str(instrument.version), "--out", str(tmp_path))  # fmt: skip
     assert result.returncode == 0, result.stderr
     header = (tmp_path / f"{key}-template.csv").read_text(encoding="utf-8").strip().split(",")
     assert ("team_id" in header) == (instrument.kind == "team")

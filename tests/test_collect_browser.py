@@ -280,7 +280,7 @@ def test_english_by_link_and_bad_links_in_dutch(server, page):
 
 def test_a_forwarded_address_opens_a_fresh_form_and_a_reload_restores(server, browser):
     base, engine, _ = server
-    competences = get_instrument("competences")
+    competences = get_instrument("competences", 1)
     roles = [c.code for c in competences.respondent_fields[0].choices]
     first_ids = [i.id for i in competences.items_of(competences.dimensions[0].id)]
     first = browser.new_context()

@@ -343,8 +343,8 @@ def report_store(tmp_path_factory, project_dir):
     db = f"sqlite:///{folder / 'dwp.sqlite'}"
     steps = [
         ("registry", "import", str(SAMPLE_DIR / "organisations.csv"), str(SAMPLE_DIR / "teams.csv")),
-        ("import", str(SAMPLE_DIR / "data-strategy-2025" / "template.csv"), "--round", "data-strategy-2025",
-         "--instrument", "data-strategy", "--period", "2025", "--quarantine-dir", str(folder / "q")),
+        ("import", str(SAMPLE_DIR / "data-strategy-2026" / "template.csv"), "--round", "data-strategy-2026",
+         "--instrument", "data-strategy", "--period", "2026", "--quarantine-dir", str(folder / "q")),
         ("round", "create", "--instrument", "data-strategy", "--period", "2027"),
         ("round", "create", "--instrument", "competences", "--period", "2025"),
     ]  # fmt: skip
@@ -357,11 +357,11 @@ def report_store(tmp_path_factory, project_dir):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("--round", "data-strategy-2025", "--org", "goudaa"), "unknown organisation id(s) 'goudaa' (did you mean 'gouda'?)"),
-        (("--round", "data-strategy-2025", "--org", "gouda", "--org", "../x"), "unknown organisation id(s) '../x'"),
+        (("--round", "data-strategy-2026", "--org", "goudaa"), "unknown organisation id(s) 'goudaa' (did you mean 'gouda'?)"),
+        (("--round", "data-strategy-2026", "--org", "gouda", "--org", "../x"), "unknown organisation id(s) '../x'"),
         (("--round", "competences-2025", "--team", "gouda-team-financien", "--team", "nope"), "unknown team id(s) 'nope'"),
         (("--round", "competences-2025", "--org", "gouda"), "has a report per team: name teams with --team, not --org (e.g. --team gouda-programma-energietransitie, --team gouda-team-financien)"),
-        (("--round", "data-strategy-2025", "--team", "gouda-team-financien"), "has a report per organisation: name organisations with --org, not --team (e.g. --org gouda)"),
+        (("--round", "data-strategy-2026", "--team", "gouda-team-financien"), "has a report per organisation: name organisations with --org, not --team (e.g. --org gouda)"),
         (("--round", "data-strategy-2027", "--org", "gouda"), "no answers in round 'data-strategy-2027' from organisation(s) gouda"),
     ],
 )  # fmt: skip
