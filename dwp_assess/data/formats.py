@@ -22,6 +22,15 @@ import yaml
 from dwp_assess.data.tables import FileProblem, TableFile
 from dwp_assess.instruments.model import Instrument
 
+FIELD_COLUMNS = (  # the response fields of every format, in the template's column order
+    "response_id",
+    "respondent_id",
+    "organisation_id",
+    "team_id",
+    "role",
+    "submitted_at",
+)
+
 FIELDS = ("response_id", "respondent_id", "organisation", "team", "role", "submitted_at")
 FORMATS = ("template", "msforms", "limesurvey", "kobo", "mapped")
 
@@ -326,14 +335,7 @@ def mapped(table: TableFile, instrument: Instrument, round_id: str, mapping: dic
     cols = _lookup(table)
     wanted = {}
     for field, header in mapping["columns"].items():
-        if field not in (
-            "response_id",
-            "respondent_id",
-            "organisation_id",
-            "team_id",
-            "role",
-            "submitted_at",
-        ):
+        if field not in FIELD_COLUMNS:
             raise FileProblem(f"mapping: unknown field '{field}' under columns")
         wanted[f"{field} ('{header}')"] = cols.get(norm_text(header))
     for item_id, header in mapping["items"].items():

@@ -15,17 +15,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from dwp_assess import ids
+from dwp_assess.data.formats import FIELD_COLUMNS
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
-
-FIELD_COLUMNS = (
-    "response_id",
-    "respondent_id",
-    "organisation_id",
-    "team_id",
-    "role",
-    "submitted_at",
-)
 
 
 def field_columns(instrument: Instrument) -> list[str]:
