@@ -100,8 +100,10 @@ def settings() -> project.Settings:
 
 
 def engine():
-    """The store selected by ``--db`` / ``DWP_DATABASE_URL`` / the project's ``dwp.toml``."""
-    return store.connect(state.db or settings().database_url)
+    """The store selected by ``--db`` / ``DWP_DATABASE_URL`` / the project's ``dwp.toml``;
+    also with ``--db`` a command works in a project (its data and reports folders)."""
+    database_url = settings().database_url
+    return store.connect(state.db or database_url)
 
 
 def engine_if_project():

@@ -104,12 +104,13 @@ def test_a_bad_dwp_toml_is_one_clear_error(tmp_path, no_project, text, message):
 
 
 def test_outside_a_project_commands_say_how_to_make_one(tmp_path, no_project):
-    for args in (["status"], ["round", "list"], ["report", "--round", "x"]):
+    for args in (["status"], ["round", "list"], ["report", "--round", "x"], ["--db", "sqlite:///x.sqlite", "status"]):  # fmt: skip
         result = run(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert "no dwp-assess project" in result.stderr and "dwp-assess init" in result.stderr
         assert "Traceback" not in result.stderr and len(lines) <= 3
+    assert not (tmp_path / "x.sqlite").exists()
 
 
 def test_commands_that_need_no_project_work_anywhere(tmp_path, no_project):
