@@ -92,7 +92,9 @@ def scale_colour(position: int, size: int) -> str:
         return NEUTRAL_COLOUR
     low = position < half
     rank = (half - 1 - position) if low else (position - (size + 1) // 2)  # 0 = mildest
-    mild, strong = (LIKERT_COLOURS[1], LIKERT_COLOURS[0]) if low else (LIKERT_COLOURS[3], LIKERT_COLOURS[4])
+    mild, strong = (
+        (LIKERT_COLOURS[1], LIKERT_COLOURS[0]) if low else (LIKERT_COLOURS[3], LIKERT_COLOURS[4])
+    )
     return _blend(mild, strong, rank / (half - 1)) if half > 1 else strong
 
 
@@ -144,8 +146,13 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         rows = frame[frame["item_id"].map(lambda i: by_id[i].scale) == scale.id]
         y = [labels[i] for i in rows["item_id"]]
         k = len(scale.points)
-        shares = {p.value: [share(r, f"n_{p.value}") for _, r in rows.iterrows()] for p in scale.points}
-        counts = {p.value: [int(count(r, f"n_{p.value}")) for _, r in rows.iterrows()] for p in scale.points}
+        shares = {
+            p.value: [share(r, f"n_{p.value}") for _, r in rows.iterrows()] for p in scale.points
+        }
+        counts = {
+            p.value: [int(count(r, f"n_{p.value}")) for _, r in rows.iterrows()]
+            for p in scale.points
+        }
         middle = [0.0] * len(y)
         if k % 2:
             middle = [s / 2 for s in shares[scale.points[k // 2].value]]
