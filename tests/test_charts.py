@@ -86,9 +86,9 @@ def test_disagree_side_runs_from_the_middle_outward_and_the_neutral_is_centred(g
     bar = {name: spans(fig)[(name, y)] for name in AGREE}
     total = 26
     # VS1: 2 / 4 / 4 / 3 / 1 of 26 answers; the neutral category half left, half right of zero.
-    assert bar["Neutraal"] == pytest.approx((-200 / total, 200 / total), abs=0.1)
-    assert bar["Mee oneens"] == pytest.approx((-600 / total, -200 / total), abs=0.1)
     assert bar["Helemaal mee oneens"] == pytest.approx((-800 / total, -600 / total), abs=0.1)
+    assert bar["Mee oneens"] == pytest.approx((-600 / total, -200 / total), abs=0.1)
+    assert bar["Neutraal"] == pytest.approx((-200 / total, 200 / total), abs=0.1)
     assert bar["Mee eens"] == pytest.approx((200 / total, 500 / total), abs=0.1)
     assert bar["Helemaal mee eens"] == pytest.approx((500 / total, 600 / total), abs=0.1)
     # Every disagree trace lies left of zero, every agree trace right of it.
@@ -193,7 +193,9 @@ def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy, co
 
     def figures(lang: str):
         return [
-            charts.diverging_likert(item_summary(answers(GOUDA), data_strategy), data_strategy, lang),
+            charts.diverging_likert(
+                item_summary(answers(GOUDA), data_strategy), data_strategy, lang
+            ),
             charts.radar(dimensions, data_strategy, lang=lang),
             charts.distribution(scores, data_strategy, lang),
             charts.heatmap(matrix, "items", lang),
@@ -204,3 +206,27 @@ def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy, co
     assert fig.layout.separators == ",."
     assert [f.layout.separators for f in figures("nl")] == [",."] * 6
     assert [f.layout.separators for f in figures("en")] == [".,"] * 6
+
+
+def test_statements_on_different_scales_keep_their_own_labels_and_order():
+    from dwp_assess.instruments.loading import get_instrument
+
+    v2 = get_instrument("data-strategy", 2)  # data: DA1 agreement, DA9 frequency
+    assert (v2.item_by_id["DA1"].scale, v2.item_by_id["DA9"].scale) == ("agree5", "freq5")
+    column = [1, 2, 2, 3, 4, 4, 4, 5, DK]
+    items = item_summary(answers({"DA9": column, "DA1": column}), v2)
+    fig = charts.diverging_likert(items, v2)
+    order = list(fig.layout.yaxis.categoryarray)
+    assert [
+        v2.item_by_id["DA1"].text.get("nl")[:20] in order[0],
+        v2.item_by_id["DA9"].text.get("nl")[:20] in order[1],
+    ] == [True, True]  # instrument order
+    da1, da9 = order
+    frequency = [p.label.get("nl") for p in v2.scale_by_id["freq5"].points]
+    names = {trace.name for trace in fig.data if da9 in trace.y and trace.xaxis in (None, "x")}
+    assert names == set(frequency)  # DA9 is not drawn with agreement labels
+    bar = spans(fig)
+    assert bar[(frequency[0], da9)][0] < bar[(frequency[1], da9)][0]  # "Nooit" outermost
+    assert bar[(frequency[0], da9)] == pytest.approx(bar[(AGREE[0], da1)])
+    colour = {(trace.name, y): trace.marker.color for trace in fig.data for y in trace.y}
+    assert colour[(frequency[0], da9)] == colour[(AGREE[0], da1)] == charts.LIKERT_COLOURS[0]
