@@ -8,6 +8,8 @@ Palette: Okabe & Ito (2008), distinguishable with the common colour-vision defic
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -25,14 +27,24 @@ OKABE_ITO = {
     "grey": "#999999",
 }
 # Diverging scale for Likert answers: disagreement warm, agreement blue, neutral grey.
+# One mapping from scale position to colour (``scale_colour``) for every chart: strongest
+# disagreement, mild disagreement, neutral, mild agreement, strongest agreement.
 LIKERT_COLOURS = ["#D55E00", "#E69F00", "#BBBBBB", "#56B4E9", "#0072B2"]
+NEUTRAL_COLOUR = LIKERT_COLOURS[2]
+# Answers without a position on the scale: shown apart, in greys that no scale point uses.
+SPECIAL_CODES = ("dont_know", "not_applicable")
+SPECIAL_COLOURS = {"dont_know": "#7F7F7F", "not_applicable": "#D9D9D9"}
+# Number format per language (plotly ``separators``: decimal mark, then thousands mark).
+SEPARATORS = {"nl": ",.", "en": ".,"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
 
 
-def _layout(fig: go.Figure, title: str, height: int = 460, **extra) -> go.Figure:
-    """Shared look; an explicit height, because report pages size figures by it."""
+def _layout(fig: go.Figure, title: str, lang: str, height: int = 460, **extra) -> go.Figure:
+    """Shared look for every figure: font, template, the language's number format (a
+    decimal comma in Dutch) and an explicit height, because report pages size figures by it."""
     settings = {"margin": dict(l=40, r=30, t=60, b=40)} | extra
-    fig.update_layout(title=title, font=FONT, template="plotly_white", height=height, **settings)
+    fig.update_layout(title=title, font=FONT, template="plotly_white", height=height,
+                      separators=SEPARATORS.get(lang, SEPARATORS["nl"]), **settings)  # fmt: skip
     return fig
 
 
@@ -60,37 +72,129 @@ def radar(
                                       name=t("chart.peer_group", lang), line=dict(color=OKABE_ITO["orange"], dash="dash")))  # fmt: skip
     scale = instrument.scales[0]
     fig.update_polars(radialaxis=dict(range=[scale.min, scale.max], dtick=1))
-    return _layout(fig, t("chart.radar_title", lang), showlegend=True)
+    return _layout(fig, t("chart.radar_title", lang), lang, showlegend=True)
+
+
+def _blend(a: str, b: str, share: float) -> str:
+    """The colour ``share`` of the way from hex colour ``a`` to ``b``."""
+    ca, cb = (tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (a, b))
+    return "#" + "".join(f"{round(x + (y - x) * share):02X}" for x, y in zip(ca, cb, strict=True))
+
+
+def scale_colour(position: int, size: int) -> str:
+    """The one colour of answer ``position`` (0 = lowest) on a scale of ``size`` points.
+
+    The middle of an odd scale is neutral grey; below it warm, above it blue, the
+    extremes the strongest colours; the same position always gets the same colour.
+    """
+    half = size // 2
+    if size % 2 and position == half:
+        return NEUTRAL_COLOUR
+    low = position < half
+    rank = (half - 1 - position) if low else (position - (size + 1) // 2)  # 0 = mildest
+    mild, strong = (
+        (LIKERT_COLOURS[1], LIKERT_COLOURS[0]) if low else (LIKERT_COLOURS[3], LIKERT_COLOURS[4])
+    )
+    return _blend(mild, strong, rank / (half - 1)) if half > 1 else strong
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    """The whole text, broken into lines of about ``width`` characters at word boundaries."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
 def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
-    """Answer distribution per item as diverging stacked bars (shares of the answers given).
+    """Answer distribution per statement as diverging stacked bars (shares of all answers).
 
-    Disagreeing answers extend left of zero, agreeing ones right; the middle
-    category is split evenly over both sides (Robbins & Heiberger, 2011).
+    Each scale's lower half extends left of zero and its upper half right, from the
+    middle outward: the mildest category next to zero, the strongest outermost; the
+    middle category of an odd scale is centred on zero (Robbins & Heiberger, 2011).
+    "Weet ik niet" and "n.v.t." are a separate column right of the axis. Each label
+    holds the full statement, the number of answers n and a mark for reverse-keyed items.
+    Bars are placed with an explicit ``base``, so the traces (and the legend) follow
+    the scale order while each bar sits at its place from the middle outward.
     """
-    scale = instrument.scale_by_id[instrument.items[0].scale]
-    points = [p.value for p in scale.points]
-    counts = items.set_index("item_id")[[f"n_{p}" for p in points]].astype(float)
-    shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0) * 100
-    texts = {i.id: i.text.get(lang) for i in instrument.items}
-    y = [_short(texts[i]) for i in shares.index]
-    middle = len(points) // 2 if len(points) % 2 else None
+    by_id = {i.id: i for i in instrument.rated_items}
+    frame = items[items["item_id"].isin(by_id)].drop_duplicates("item_id")
+    order = {i.id: n for n, i in enumerate(instrument.rated_items)}
+    frame = frame.iloc[frame["item_id"].map(order).argsort()]
+    specials = [c for c in SPECIAL_CODES if f"n_{c}" in frame.columns]
+
+    def count(row: pd.Series, column: str) -> float:
+        value = row.get(column, 0)
+        return 0.0 if pd.isna(value) else float(value)
+
+    labels, totals, lines = {}, {}, 0
+    for _, row in frame.iterrows():
+        item = by_id[row["item_id"]]
+        scale = instrument.scale_by_id[item.scale]
+        total = sum(count(row, f"n_{p.value}") for p in scale.points) + sum(count(row, f"n_{c}") for c in specials)  # fmt: skip
+        note = t("chart.n_answers", lang, n=int(total))
+        if item.reverse:
+            note += " · " + t("chart.reverse_keyed", lang)
+        labels[item.id] = _wrap(item.text.get(lang)) + f"<br><i>({note})</i>"
+        totals[item.id] = total
+        lines += labels[item.id].count("<br>") + 1
+
+    def share(row: pd.Series, column: str) -> float:
+        total = totals[row["item_id"]]
+        return round(100 * count(row, column) / total, 1) if total else 0.0
+
     fig = go.Figure()
-    for n, point in enumerate(scale.points):
-        share = shares[f"n_{point.value}"]
-        if n == middle:
-            parts = [(-share / 2, True), (share / 2, False)]
-        else:
-            parts = [(-share if n < len(points) / 2 else share, True)]
-        for values, legend in parts:
-            fig.add_trace(go.Bar(y=y, x=values.round(1).tolist(), orientation="h", name=point.label.get(lang),
-                                 marker_color=LIKERT_COLOURS[n % len(LIKERT_COLOURS)], showlegend=legend,
-                                 legendgroup=str(point.value), hovertemplate="%{y}: %{customdata:.0f}%",
-                                 customdata=share.round(1).tolist()))  # fmt: skip
-    fig.update_layout(barmode="relative", xaxis=dict(title=t("chart.share_of_answers", lang), range=[-100, 100]),
-                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", traceorder="normal"))  # fmt: skip
-    return _layout(fig, "", height=170 + 30 * len(y), margin=dict(l=40, r=30, t=40, b=50))
+    scales = [s for s in instrument.scales if s.id in {by_id[i].scale for i in frame["item_id"]}]
+    for scale in scales:
+        rows = frame[frame["item_id"].map(lambda i: by_id[i].scale) == scale.id]
+        y = [labels[i] for i in rows["item_id"]]
+        k = len(scale.points)
+        shares = {
+            p.value: [share(r, f"n_{p.value}") for _, r in rows.iterrows()] for p in scale.points
+        }
+        counts = {
+            p.value: [int(count(r, f"n_{p.value}")) for _, r in rows.iterrows()]
+            for p in scale.points
+        }
+        middle = [0.0] * len(y)
+        if k % 2:
+            middle = [s / 2 for s in shares[scale.points[k // 2].value]]
+        for n, point in enumerate(scale.points):
+            mine = shares[point.value]
+            if k % 2 and n == k // 2:
+                zero = [0.0] * len(y)
+                parts = [([-s / 2 for s in mine], zero, True), ([s / 2 for s in mine], zero, False)]
+            elif n < k / 2:  # lower half: from the middle outward to the left
+                inner = [shares[q.value] for q in scale.points[n + 1 : k // 2]]
+                base = [-(m + sum(v[j] for v in inner)) for j, m in enumerate(middle)]
+                parts = [([-s for s in mine], base, True)]
+            else:
+                inner = [shares[q.value] for q in scale.points[(k + 1) // 2 : n]]
+                base = [m + sum(v[j] for v in inner) for j, m in enumerate(middle)]
+                parts = [(mine, base, True)]
+            for x, base, legend in parts:
+                fig.add_trace(go.Bar(y=y, x=[round(v, 2) for v in x], base=[round(b, 2) for b in base],
+                                     orientation="h", name=point.label.get(lang),
+                                     marker_color=scale_colour(n, k), showlegend=legend,
+                                     legendgroup=f"{scale.id}:{point.value}",
+                                     customdata=list(zip(mine, counts[point.value], strict=True)),
+                                     hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>"))  # fmt: skip
+    base = [0.0] * len(frame)
+    for code in specials:
+        label = next((o.label.get(lang) for s in scales for o in s.special if o.code == code), t(f"chart.{code}", lang))  # fmt: skip
+        x = [share(r, f"n_{code}") for _, r in frame.iterrows()]
+        fig.add_trace(go.Bar(y=[labels[i] for i in frame["item_id"]], x=x, base=base, orientation="h",
+                             name=label, marker_color=SPECIAL_COLOURS[code], xaxis="x2",
+                             customdata=[int(count(r, f"n_{code}")) for _, r in frame.iterrows()],
+                             hovertemplate=f"{label}: %{{x:.1f}}% (%{{customdata}})<extra></extra>"))  # fmt: skip
+        base = [b + v for b, v in zip(base, x, strict=True)]
+    fig.update_layout(
+        barmode="overlay",
+        xaxis=dict(title=t("chart.share_of_answers", lang), range=[-100, 100], domain=[0, 0.8],
+                   zeroline=True, zerolinecolor="#333333"),
+        xaxis2=dict(title=t("chart.no_opinion", lang), range=[0, 100], domain=[0.84, 1], anchor="y"),
+        yaxis=dict(categoryorder="array", categoryarray=[labels[i] for i in frame["item_id"]],
+                   autorange="reversed", automargin=True),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", traceorder="normal"),
+    )  # fmt: skip
+    return _layout(fig, "", lang, height=170 + 18 * lines + 12 * len(frame), margin=dict(l=40, r=30, t=40, b=50))  # fmt: skip
 
 
 def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -102,11 +206,7 @@ def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl")
         colour = list(OKABE_ITO.values())[n % len(OKABE_ITO)]
         fig.add_trace(go.Box(y=values.round(2).tolist(), name=labels[dim.id], marker_color=colour, boxmean=True))  # fmt: skip
     fig.update_layout(yaxis=dict(title=t("chart.score", lang), range=[0.8, 5.2]), showlegend=False)
-    return _layout(fig, t("chart.distribution_title", lang))
-
-
-def _short(text: str, width: int = 70) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return _layout(fig, t("chart.distribution_title", lang), lang)
 
 
 def heatmap(
@@ -115,7 +215,7 @@ def heatmap(
     """A rows × columns heatmap, e.g. items × organisations (means) or anonymised respondents."""
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(), x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
                                zmin=zmin, zmax=zmax, colorscale="Cividis", colorbar=dict(title=t("chart.score", lang))))  # fmt: skip
-    return _layout(fig, title, height=180 + 20 * len(matrix))
+    return _layout(fig, title, lang, height=180 + 20 * len(matrix))
 
 
 def coverage_matrix(coverage: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -133,7 +233,7 @@ def coverage_matrix(coverage: pd.DataFrame, instrument: Instrument, lang: str = 
                                zmin=-1, zmax=1, showscale=False,
                                colorscale=[[0, "#F2F2F2"], [0.5, OKABE_ITO["vermillion"]], [1, OKABE_ITO["green"]]]))  # fmt: skip
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, t("chart.coverage_title", lang), height=440)
+    return _layout(fig, t("chart.coverage_title", lang), lang, height=440)
 
 
 def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -149,4 +249,4 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
                                         arrayminus=(frame["difference"] - frame["ci_low"]).round(2).tolist())))  # fmt: skip
     fig.add_vline(x=0, line_color="#333333")
     fig.update_layout(xaxis_title=t("chart.change_axis", lang))
-    return _layout(fig, t("chart.trend_title", lang), height=140 + 40 * len(frame))
+    return _layout(fig, t("chart.trend_title", lang), lang, height=140 + 40 * len(frame))

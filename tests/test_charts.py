@@ -1,0 +1,232 @@
+"""The item chart and the number format of every chart, read from the figure's data.
+
+Each test builds a small answers frame, summarises it the way reports do
+(``profiles.item_summary``) and checks where each bar lies: no pixels, no browser.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dwp_assess.analysis.profiles import item_summary
+from dwp_assess.instruments.model import Instrument
+from dwp_assess.reports import charts
+
+AGREE = ["Helemaal mee oneens", "Mee oneens", "Neutraal", "Mee eens", "Helemaal mee eens"]
+
+
+def answers(values: dict[str, list], org: str = "gouda") -> pd.DataFrame:
+    """Answers per item: a number is a scale point, a string a code ("dont_know", ...)."""
+    rows = [(f"r{n}", item, None if isinstance(v, str) else v, v if isinstance(v, str) else None)
+            for item, column in values.items() for n, v in enumerate(column)]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["response_id", "item_id", "value", "code"])
+    return frame.assign(respondent_id=frame["response_id"], organisation_id=org, team_id=None,
+                        role="beleid", text=None)  # fmt: skip
+
+
+# Gouda on two vision items: VS1 agreement-keyed, VS5 reverse-keyed; 26 answers each, of which
+# some "weet ik niet" / "n.v.t." (as in the issue: 14 of 26 answered DA1).
+DK, NA = "dont_know", "not_applicable"
+GOUDA = {
+    "VS1": [1] * 2 + [2] * 4 + [3] * 4 + [4] * 3 + [5] * 1 + [DK] * 10 + [NA] * 2,
+    "VS5": [1] * 1 + [2] * 3 + [3] * 6 + [4] * 8 + [5] * 4 + [DK] * 4,
+}
+
+
+def spans(fig) -> dict[tuple[str, str], tuple[float, float]]:
+    """(legend name, statement label) → (left, right) end of its bar on the main axis.
+
+    Reads explicit ``base`` values, or stacks in trace order for ``barmode="relative"``
+    (negatives and positives separately), so the check does not depend on how the chart
+    positions its bars.
+    """
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    stack: dict[tuple[str, bool], float] = {}
+    for trace in fig.data:
+        if trace.xaxis not in (None, "x"):
+            continue
+        bases = trace.base if trace.base is not None else [None] * len(trace.x)
+        for y, x, base in zip(trace.y, trace.x, bases, strict=True):
+            if base is None:
+                base = stack.get((y, x < 0), 0.0)
+                stack[(y, x < 0)] = base + x
+            lo, hi = sorted((base, base + x))
+            key = (trace.name, y)
+            # The middle category comes in two halves: join them into one span.
+            if key in out:
+                lo, hi = min(lo, out[key][0]), max(hi, out[key][1])
+            out[key] = (lo, hi)
+    return out
+
+
+def label_of(fig, item_text: str) -> str:
+    return next(y for trace in fig.data for y in trace.y if item_text[:20] in y)
+
+
+def with_scale(instrument: Instrument, labels: list[str]) -> Instrument:
+    """The instrument with its agreement scale replaced by one with ``labels`` (1..k)."""
+    data = instrument.model_dump(mode="json")
+    for scale in data["scales"]:
+        scale["points"] = [{"value": n + 1, "label": {"nl": label, "en": label}, "aliases": []}
+                           for n, label in enumerate(labels)]  # fmt: skip
+    return Instrument.model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def gouda_chart(data_strategy):
+    items = item_summary(answers(GOUDA), data_strategy)
+    return charts.diverging_likert(items, data_strategy), data_strategy
+
+
+def test_disagree_side_runs_from_the_middle_outward_and_the_neutral_is_centred(gouda_chart):
+    fig, instrument = gouda_chart
+    y = label_of(fig, instrument.item_by_id["VS1"].text.get("nl"))
+    bar = {name: spans(fig)[(name, y)] for name in AGREE}
+    total = 26
+    # VS1: 2 / 4 / 4 / 3 / 1 of 26 answers; the neutral category half left, half right of zero.
+    assert bar["Helemaal mee oneens"] == pytest.approx((-800 / total, -600 / total), abs=0.1)
+    assert bar["Mee oneens"] == pytest.approx((-600 / total, -200 / total), abs=0.1)
+    assert bar["Neutraal"] == pytest.approx((-200 / total, 200 / total), abs=0.1)
+    assert bar["Mee eens"] == pytest.approx((200 / total, 500 / total), abs=0.1)
+    assert bar["Helemaal mee eens"] == pytest.approx((500 / total, 600 / total), abs=0.1)
+    # Every disagree trace lies left of zero, every agree trace right of it.
+    for trace in fig.data:
+        if trace.name in AGREE[:2]:
+            assert all(x <= 0 for x in trace.x)
+        if trace.name in AGREE[3:]:
+            assert all(x >= 0 for x in trace.x)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["Oneens", "Enigszins oneens", "Enigszins eens", "Eens"],
+        ["1", "2", "3", "4", "5", "6", "7"],
+    ],
+    ids=["four-points", "seven-points"],
+)
+def test_any_scale_runs_from_the_middle_outward(data_strategy, labels):
+    instrument = with_scale(data_strategy, labels)
+    k = len(labels)
+    column = [v for v in range(1, k + 1) for _ in range(v)] + [DK]  # value v given v times
+    items = item_summary(answers({"VS1": column}), instrument)
+    fig = charts.diverging_likert(items, instrument)
+    y = label_of(fig, instrument.item_by_id["VS1"].text.get("nl"))
+    bar = {name: spans(fig)[(name, y)] for name in labels}
+    low, high = labels[: k // 2], labels[(k + 1) // 2 :]
+    # Left side: each category further out than the milder one before it; the strongest outermost.
+    for milder, stronger in zip(low[::-1], low[::-1][1:], strict=False):
+        assert bar[stronger][1] == pytest.approx(bar[milder][0])
+    for milder, stronger in zip(high, high[1:], strict=False):
+        assert bar[stronger][0] == pytest.approx(bar[milder][1])
+    if k % 2:
+        lo, hi = bar[labels[k // 2]]
+        assert lo == pytest.approx(-hi) and hi > 0
+        assert bar[low[-1]][1] == pytest.approx(lo) and bar[high[0]][0] == pytest.approx(hi)
+    else:
+        assert bar[low[-1]][1] == pytest.approx(0) and bar[high[0]][0] == pytest.approx(0)
+    assert min(b[0] for b in bar.values()) == bar[labels[0]][0]
+    assert max(b[1] for b in bar.values()) == bar[labels[-1]][1]
+
+
+def test_dont_know_is_a_separate_share_and_every_statement_sums_to_100(gouda_chart):
+    fig, instrument = gouda_chart
+    y = label_of(fig, instrument.item_by_id["VS1"].text.get("nl"))
+    beside = {trace.name: dict(zip(trace.y, trace.x, strict=True)) for trace in fig.data
+              if trace.xaxis not in (None, "x")}  # fmt: skip
+    assert beside["Weet ik niet"][y] == pytest.approx(100 * 10 / 26, abs=0.1)
+    assert beside["Niet van toepassing"][y] == pytest.approx(100 * 2 / 26, abs=0.1)
+    totals: dict[str, float] = {}
+    for trace in fig.data:
+        for label, x in zip(trace.y, trace.x, strict=True):
+            totals[label] = totals.get(label, 0) + abs(x)
+    assert list(totals.values()) == pytest.approx([100, 100], abs=0.3)
+
+
+def test_labels_hold_the_full_text_wrapped_n_and_the_reverse_mark(gouda_chart):
+    fig, instrument = gouda_chart
+    for item_id in GOUDA:
+        item = instrument.item_by_id[item_id]
+        label = label_of(fig, item.text.get("nl"))
+        assert "…" not in label
+        text, note = label.rsplit("<br>", 1)
+        assert text.replace("<br>", " ") == item.text.get("nl")
+        assert all(len(line) <= 60 for line in text.split("<br>"))
+        assert "n = 26" in note
+        assert ("omgekeerd" in note) == item.reverse
+    assert instrument.item_by_id["VS5"].reverse and not instrument.item_by_id["VS1"].reverse
+
+
+def test_a_long_statement_is_never_cut(data_strategy):
+    longest = max(data_strategy.rated_items, key=lambda i: len(i.text.get("nl")))
+    assert len(longest.text.get("nl")) > 70
+    items = item_summary(answers({longest.id: [2, 3, 4]}), data_strategy)
+    fig = charts.diverging_likert(items, data_strategy)
+    label = fig.data[0].y[0]
+    assert "…" not in label
+    assert label.rsplit("<br>", 1)[0].replace("<br>", " ") == longest.text.get("nl")
+
+
+def test_one_colour_per_scale_position(gouda_chart):
+    fig, _ = gouda_chart
+    colours = {trace.name: trace.marker.color for trace in fig.data if trace.name in AGREE}
+    assert [colours[name] for name in AGREE] == charts.LIKERT_COLOURS
+    assert [charts.scale_colour(n, 5) for n in range(5)] == charts.LIKERT_COLOURS
+    four = [charts.scale_colour(n, 4) for n in range(4)]
+    assert four == [charts.LIKERT_COLOURS[i] for i in (0, 1, 3, 4)]  # no neutral grey
+    assert charts.NEUTRAL_COLOUR not in [charts.scale_colour(n, 6) for n in range(6)]
+
+
+def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy, competences):
+    fig, _ = gouda_chart
+    dims = [d.id for d in data_strategy.dimensions]
+    dimensions = pd.DataFrame({"dimension_id": dims, "mean": np.linspace(2.25, 3.75, len(dims))})
+    scores = pd.DataFrame({"dimension_id": dims * 3, "score": np.linspace(1.5, 4.5, 3 * len(dims))})
+    change = pd.DataFrame({"dimension_id": dims, "difference": 0.25, "ci_low": -0.1, "ci_high": 0.6,
+                           "reliable": False})  # fmt: skip
+    stages = ["data", "information", "knowledge", "decision"]
+    coverage = pd.DataFrame([(d.id, s, True) for d in competences.dimensions for s in stages],
+                            columns=["dimension_id", "dikw_stage", "met"])  # fmt: skip
+    matrix = pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"])
+
+    def figures(lang: str):
+        return [
+            charts.diverging_likert(
+                item_summary(answers(GOUDA), data_strategy), data_strategy, lang
+            ),
+            charts.radar(dimensions, data_strategy, lang=lang),
+            charts.distribution(scores, data_strategy, lang),
+            charts.heatmap(matrix, "items", lang),
+            charts.coverage_matrix(coverage, competences, lang),
+            charts.trend(change, data_strategy, lang),
+        ]
+
+    assert fig.layout.separators == ",."
+    assert [f.layout.separators for f in figures("nl")] == [",."] * 6
+    assert [f.layout.separators for f in figures("en")] == [".,"] * 6
+
+
+def test_statements_on_different_scales_keep_their_own_labels_and_order():
+    from dwp_assess.instruments.loading import get_instrument
+
+    v2 = get_instrument("data-strategy", 2)  # data: DA1 agreement, DA9 frequency
+    assert (v2.item_by_id["DA1"].scale, v2.item_by_id["DA9"].scale) == ("agree5", "freq5")
+    column = [1, 2, 2, 3, 4, 4, 4, 5, DK]
+    items = item_summary(answers({"DA9": column, "DA1": column}), v2)
+    fig = charts.diverging_likert(items, v2)
+    order = list(fig.layout.yaxis.categoryarray)
+    assert [
+        v2.item_by_id["DA1"].text.get("nl")[:20] in order[0],
+        v2.item_by_id["DA9"].text.get("nl")[:20] in order[1],
+    ] == [True, True]  # instrument order
+    da1, da9 = order
+    frequency = [p.label.get("nl") for p in v2.scale_by_id["freq5"].points]
+    names = {trace.name for trace in fig.data if da9 in trace.y and trace.xaxis in (None, "x")}
+    assert names == set(frequency)  # DA9 is not drawn with agreement labels
+    bar = spans(fig)
+    assert bar[(frequency[0], da9)][0] < bar[(frequency[1], da9)][0]  # "Nooit" outermost
+    assert bar[(frequency[0], da9)] == pytest.approx(bar[(AGREE[0], da1)])
+    colour = {(trace.name, y): trace.marker.color for trace in fig.data for y in trace.y}
+    assert colour[(frequency[0], da9)] == colour[(AGREE[0], da1)] == charts.LIKERT_COLOURS[0]
