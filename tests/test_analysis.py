@@ -276,13 +276,20 @@ def test_radar_without_a_peer_group_has_one_trace(organisation_round):
     assert len(charts.radar(view.dimensions, organisation_round.instrument, view.peers).data) == 1
 
 
-def test_diverging_likert_splits_the_middle_and_sums_to_100(organisation_round):
+def test_diverging_likert_shares_add_up_to_100_per_statement(organisation_round):
+    """Every statement's segments (disagree, neutral halves, agree, no opinion) cover all its
+    answers, also when the statements of one dimension use different scales (v2)."""
     items = organisation_view(organisation_round, "gouda").items.head(3)
     fig = charts.diverging_likert(items, organisation_round.instrument)
-    assert len(fig.data) == 6  # five points, the middle one in two halves
-    totals = np.sum([np.abs(trace.x) for trace in fig.data], axis=0)
-    assert totals == pytest.approx([100, 100, 100], abs=0.3)
-    assert fig.data[0].name == "Helemaal mee oneens" and all(x <= 0 for x in fig.data[0].x)
+    totals: dict[str, float] = {}
+    for trace in fig.data:
+        for label, x in zip(trace.y, trace.x, strict=True):
+            if x is not None:
+                totals[label] = totals.get(label, 0.0) + abs(x)
+    assert len(totals) == 3
+    assert list(totals.values()) == pytest.approx([100, 100, 100], abs=0.3)
+    strongest = next(t for t in fig.data if t.name == "Helemaal mee oneens")
+    assert all(x <= 0 for x in strongest.x if x is not None)
 
 
 def test_coverage_matrix_and_trend(team_round, organisation_round):
