@@ -13,7 +13,7 @@ report of the round applies the same minimum).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -392,6 +392,8 @@ class OrganisationView:
     peers: pd.DataFrame
     change: pd.DataFrame
     free_text: pd.DataFrame
+    levels: pd.DataFrame = field(default_factory=pd.DataFrame)  # per dimension (levels.py)
+    level_distribution: pd.DataFrame = field(default_factory=pd.DataFrame)  # per dimension × level
 
     def strengths_and_priorities(self, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The ``n`` dimensions with the highest and the lowest mean score (rule in
@@ -441,6 +443,8 @@ def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> Organisa
         peers=analysis.peers[analysis.peers["peer_group"] == group].reset_index(drop=True),
         change=pick(analysis.change),
         free_text=pick(analysis.free_text),
+        levels=pick(analysis.levels),
+        level_distribution=pick(analysis.level_distribution),
     )
 
 

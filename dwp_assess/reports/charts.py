@@ -250,3 +250,56 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
     fig.add_vline(x=0, line_color="#333333")
     fig.update_layout(xaxis_title=t("chart.change_axis", lang))
     return _layout(fig, t("chart.trend_title", lang), lang, height=140 + 40 * len(frame))
+
+
+def level_ladder(
+    distribution: pd.DataFrame,
+    level: pd.Series | None,
+    instrument: Instrument,
+    dimension_id: str,
+    lang: str = "nl",
+) -> go.Figure:
+    """The five levels of one dimension left to right, with the share of respondents at each
+    level and the organisation's position marked.
+
+    ``distribution`` is ``level_distribution`` (``levels.py``) and ``level`` one row of
+    ``levels`` for this organisation and dimension. With ``level_basis`` "chosen" the bars
+    are the shares of respondents who chose each level and the mark spans the middle half
+    (Q1–Q3) of the choices; with "estimate" (version 1, the level was not asked) the bars
+    are the shares of respondents whose own score falls in each level and the mark is the
+    estimate with its 95% interval. Shares are percentages of the respondents with a level.
+    """
+    numbers = [lv.level for lv in instrument.scoring.levels]
+    names = [f"{lv.level} · {lv.label.get(lang)}" for lv in instrument.scoring.levels]
+    dist = distribution[distribution["dimension_id"] == dimension_id].set_index("level")
+    basis = (
+        level["level_basis"] if level is not None else (dist["level_basis"].iloc[0] if len(dist) else "estimate")
+    )  # fmt: skip
+    counts = [int(dist["n"].get(n, 0)) if len(dist) else 0 for n in numbers]
+    total = sum(counts)
+    shares = [round(100 * c / total, 1) if total else 0.0 for c in counts]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=numbers, y=shares, name=t(f"chart.ladder_{basis}", lang), customdata=counts,
+                         marker_color=OKABE_ITO["sky_blue"],
+                         hovertemplate="%{y:.1f}% (%{customdata})<extra></extra>"))  # fmt: skip
+    if level is not None and pd.notna(level["level"]):
+        at = int(level["level"])
+        if basis == "chosen":
+            low, high = level["q1"], level["q3"]
+        else:
+            low, high = level["level_low"], level["level_high"]
+        error = (
+            dict(type="data", symmetric=False, array=[float(high) - at], arrayminus=[at - float(low)])
+            if pd.notna(low) and pd.notna(high)
+            else None
+        )  # fmt: skip
+        top = max([*shares, 0.0]) + 12
+        fig.add_trace(go.Scatter(x=[at], y=[top], mode="markers", name=t(f"chart.ladder_position_{basis}", lang),
+                                 marker=dict(symbol="triangle-down", size=16, color=OKABE_ITO["vermillion"]),
+                                 error_x=error, hovertemplate=f"{names[at - 1]}<extra></extra>"))  # fmt: skip
+    fig.update_layout(
+        xaxis=dict(tickmode="array", tickvals=numbers, ticktext=names, range=[0.5, len(numbers) + 0.5]),
+        yaxis=dict(title=t("chart.ladder_axis", lang), range=[0, 120], ticksuffix="%"),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), bargap=0.35,
+    )  # fmt: skip
+    return _layout(fig, "", lang, height=320, margin=dict(l=50, r=30, t=40, b=50))

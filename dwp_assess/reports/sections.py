@@ -75,6 +75,47 @@ def _level_label(instrument: Instrument, level, lang: str) -> str:
     return f"{int(level)} · {instrument.scoring.levels[int(level) - 1].label.get(lang)}"
 
 
+def _quartile(value, lang: str) -> str:
+    """A quartile of chosen levels: a whole level as such, else up to two decimals."""
+    if value is None or pd.isna(value):
+        return "–"
+    if float(value).is_integer():
+        return str(int(value))
+    text = number(value, 2, lang)
+    return text.rstrip("0")
+
+
+def _level_row(view: OrganisationView, dimension_id: str) -> pd.Series | None:
+    """This organisation's row of ``levels`` (``analysis.levels``) for one dimension."""
+    levels = view.levels
+    if levels is None or levels.empty:
+        return None
+    rows = levels[levels["dimension_id"] == dimension_id]
+    return rows.iloc[0] if len(rows) else None
+
+
+def level_text(row: pd.Series | None, instrument: Instrument, lang: str) -> str:
+    """The level with its basis and uncertainty: chosen levels with their middle half (v2),
+    or an estimate with its 95% interval (v1); never an estimate stated as a fact."""
+    if row is None or pd.isna(row["level"]):
+        return t("report.no_score", lang)
+    level = _level_label(instrument, row["level"], lang)
+    n = int(row["n"])
+    if row["level_basis"] == "chosen":
+        return t("report.level_chosen", lang, level=level, n=n,
+                 q1=_quartile(row["q1"], lang), q3=_quartile(row["q3"], lang))  # fmt: skip
+    if pd.isna(row["level_low"]) or pd.isna(row["level_high"]):
+        return t("report.level_estimate_no_interval", lang, level=level, n=n)
+    return t("report.level_estimate", lang, level=level, n=n,
+             low=int(row["level_low"]), high=int(row["level_high"]))  # fmt: skip
+
+
+def _basis(view: OrganisationView) -> str:
+    return view.meta.get("level_basis") or (
+        view.levels["level_basis"].iloc[0] if len(view.levels) else "estimate"
+    )
+
+
 # -- organisation report ------------------------------------------------------------------
 
 
@@ -93,17 +134,23 @@ def organisation_header(
 
 
 def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
-    """Level per dimension in words, then three strengths and three priorities."""
+    """Level per dimension with its basis and uncertainty (chosen or estimated, see
+    ``docs/scoring.md``), the mean score, then three strengths and three priorities."""
     dims = view.dimensions.set_index("dimension_id")
     rows = []
     for dim in instrument.dimensions:
-        level = dims["level"].get(dim.id)
-        meaning = dim.level_descriptors.get(int(level)).get(lang) if pd.notna(level) and dim.level_descriptors else ""  # fmt: skip
-        rows.append([esc(dim.label.get(lang)), esc(_level_label(instrument, level, lang)),
+        row = _level_row(view, dim.id)
+        level = row["level"] if row is not None else None
+        meaning = ""
+        if level is not None and pd.notna(level) and dim.level_descriptors:
+            text = dim.level_descriptors.get(int(level)).get(lang)
+            meaning = text if row["level_basis"] == "chosen" else t("report.meaning_estimate", lang, text=text)  # fmt: skip
+        rows.append([esc(dim.label.get(lang)), esc(level_text(row, instrument, lang)),
                      number(dims["mean"].get(dim.id), 1, lang), esc(meaning)])  # fmt: skip
     n = int(view.response.get("responses", 0)) if len(view.response) else 0
     body = tag("p", esc(t("report.summary_intro", lang, n=n)))
     body += table([t("report.dimension", lang), t("report.level", lang), t("report.mean", lang), t("report.meaning", lang)], rows)  # fmt: skip
+    body += tag("p", esc(t(f"report.level_{_basis(view)}_note", lang)), "dwp-note")
     strengths, priorities = view.strengths_and_priorities()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     lists = ""
@@ -132,7 +179,8 @@ def comparison(view: OrganisationView, instrument: Instrument, lang: str) -> Htm
 
 
 def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
-    """For each dimension: its statistics, what its level means and the answer distribution."""
+    """For each dimension: its statistics, the level ladder with the organisation's position,
+    the current level and the next level as the target, and the answer distribution."""
     dims = view.dimensions.set_index("dimension_id")
     body = ""
     for dim in instrument.dimensions:
@@ -140,14 +188,33 @@ def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> 
         if items.empty or dim.id not in dims.index:
             continue
         row = dims.loc[dim.id]
+        level_row = _level_row(view, dim.id)
         stats = t("report.dimension_stats", lang, n=int(row["n"]), median=number(row["median"], 1, lang),
                   q1=number(row["q1"], 1, lang), q3=number(row["q3"], 1, lang),
-                  level=_level_label(instrument, row["level"], lang))  # fmt: skip
-        meaning = dim.level_descriptors.get(int(row["level"])) if pd.notna(row["level"]) else None
+                  level=level_text(level_row, instrument, lang))  # fmt: skip
         body += tag("h3", esc(dim.label.get(lang))) + tag("p", esc(stats), "dwp-stats")
-        body += tag("p", esc(meaning.get(lang)), "dwp-meaning") if meaning else ""
+        body += figure(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang))  # fmt: skip
+        body += _current_and_next(level_row, dim, instrument, lang)
         body += figure(charts.diverging_likert(items, instrument, lang))
     return section(t("report.per_dimension", lang), body, "dimensions")
+
+
+def _current_and_next(row: pd.Series | None, dim, instrument: Instrument, lang: str) -> str:
+    """What the current level means (chosen or estimated) and the next level's description
+    as the target; at the highest level there is no next step."""
+    if row is None or pd.isna(row["level"]) or not dim.level_descriptors:
+        return ""
+    level = int(row["level"])
+    label = _level_label(instrument, level, lang)
+    current = t(f"report.current_level_{row['level_basis']}", lang, level=label,
+                text=dim.level_descriptors[level].get(lang))  # fmt: skip
+    out = tag("p", esc(current), "dwp-meaning")
+    top = max(lv.level for lv in instrument.scoring.levels)
+    if level >= top or (level + 1) not in dim.level_descriptors:
+        return out + tag("p", esc(t("report.top_level", lang)), "dwp-next")
+    target = t("report.next_step", lang, level=_level_label(instrument, level + 1, lang),
+               text=dim.level_descriptors[level + 1].get(lang))  # fmt: skip
+    return out + tag("p", esc(target), "dwp-next")
 
 
 def agenda(view: OrganisationView, instrument: Instrument, lang: str, n: int = 5) -> Html:
