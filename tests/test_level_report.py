@@ -157,3 +157,10 @@ def test_english_labels_come_from_the_catalogue(ds2):
     view = v2_view(ds2)
     text = text_of(sections.summary(view, ds2, "en"))
     assert "(chosen; middle half 2.25–3; n = 6)" in text
+
+
+def test_v1_interval_within_one_level_is_said_so(ds1):
+    """Scores 2.9, 3.0, 3.1: mean 3, interval 3 ± 0.25, entirely within level 3 (2.6–3.4)."""
+    view = v1_view(ds1, (2.9, 3.0, 3.1))
+    text = text_of(sections.summary(view, ds1, "nl"))
+    assert "schatting: niveau 3 · Verbreden (95%-interval binnen niveau 3;" in text

@@ -106,6 +106,8 @@ def level_text(row: pd.Series | None, instrument: Instrument, lang: str) -> str:
                  q1=_quartile(row["q1"], lang), q3=_quartile(row["q3"], lang))  # fmt: skip
     if pd.isna(row["level_low"]) or pd.isna(row["level_high"]):
         return t("report.level_estimate_no_interval", lang, level=level, n=n)
+    if int(row["level_low"]) == int(row["level_high"]):
+        return t("report.level_estimate_one", lang, level=level, n=n, low=int(row["level_low"]))
     return t("report.level_estimate", lang, level=level, n=n,
              low=int(row["level_low"]), high=int(row["level_high"]))  # fmt: skip
 
