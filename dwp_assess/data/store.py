@@ -415,20 +415,13 @@ def close_round(engine: Engine, round_id: str) -> None:
         )
 
 
-def set_round_organisations(engine: Engine, round_id: str, rows: Sequence[dict]) -> int:
-    """Record per round each organisation's CBS code, size class and number invited."""
-    rows = [{**r, "round_id": round_id} for r in rows]
-    with engine.begin() as conn:
-        return _upsert(conn, round_organisation, rows)
-
-
 def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[str]) -> list[dict]:
     """What a round records of the registry organisations ``organisation_ids``: CBS
     code, size class and the number invited, for response rates. In a round of an
     organisation questionnaire that is the organisation's own ``invited``; in a round of a
     team questionnaire (``unit == "team"``) the sum over its teams' ``invited``, known only
     when every team of the organisation has one."""
-    ids = sorted(organisation_ids)
+    wanted = sorted(organisation_ids)
     orgs = conn.execute(
         select(
             organisation.c.id,
@@ -436,7 +429,7 @@ def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[st
             organisation.c.size_class,
             organisation.c.invited,
         )
-        .where(organisation.c.id.in_(ids))
+        .where(organisation.c.id.in_(wanted))
         .order_by(organisation.c.id)
     ).all()
     invited = {o.id: o.invited for o in orgs}
@@ -448,7 +441,7 @@ def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[st
                 func.count(team.c.invited),
                 func.count(),
             )
-            .where(team.c.organisation_id.in_(ids))
+            .where(team.c.organisation_id.in_(wanted))
             .group_by(team.c.organisation_id)
         ).all()
         sums = {org: int(total) for org, total, known, teams in per_team if known == teams}
