@@ -47,6 +47,11 @@ def competences():
     return get_instrument("competences", 1)
 
 
+@pytest.fixture(scope="session")
+def data_strategy_v2():
+    return get_instrument("data-strategy", 2)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'dwp.sqlite'}"

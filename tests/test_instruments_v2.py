@@ -37,16 +37,6 @@ V1_HASHES = {  # the hash of the v1 files before the item fields of version 2 ex
 }
 
 
-@pytest.fixture(scope="module")
-def ds1():
-    return get_instrument("data-strategy", 1)
-
-
-@pytest.fixture(scope="module")
-def ds2():
-    return get_instrument("data-strategy", 2)
-
-
 def answers_of(rows: list[tuple[str, str, str, float | None, str | None]]) -> pd.DataFrame:
     """Long answers from (response, organisation, item, value, code) tuples."""
     frame = pd.DataFrame(rows, columns=["response_id", "organisation_id", "item_id", "value", "code"])  # fmt: skip
@@ -69,34 +59,42 @@ def test_v1_files_keep_their_content_hash_so_their_rounds_stay_valid():
         assert get_instrument(instrument_id, 1).content_hash == expected
 
 
-def test_newest_version_is_2_and_every_v2_text_is_in_dutch_and_english(ds2):
+def test_newest_version_is_2_and_every_v2_text_is_in_dutch_and_english(data_strategy_v2):
     competences = get_instrument("competences")
-    assert (ds2.version, competences.version) == (2, 2)
-    for ins in (ds2, competences):
+    assert (data_strategy_v2.version, competences.version) == (2, 2)
+    for ins in (data_strategy_v2, competences):
         texts = [i.text for i in ins.items] + [p.label for s in ins.scales for p in s.points]
         assert all(t.nl and t.en for t in texts)
 
 
-def test_v2_scales_fit_the_items(ds2):
+def test_v2_scales_fit_the_items(data_strategy_v2):
     competences = get_instrument("competences")
-    assert {i.scale for i in ds2.rated_items} == {"agree5", "freq5"}
-    assert all(i.text.nl.startswith("Hoe vaak") for i in ds2.rated_items if i.scale == "freq5")
+    assert {i.scale for i in data_strategy_v2.rated_items} == {"agree5", "freq5"}
+    assert all(
+        i.text.nl.startswith("Hoe vaak") for i in data_strategy_v2.rated_items if i.scale == "freq5"
+    )
     attitudes = [i.id for i in competences.items if i.scale == "agree5"]
     assert "COL10" in attitudes and "INNO2" in attitudes and "ANA2" not in attitudes
     assert all(i.text.nl.startswith("Ik kan") or i.text.nl.startswith("Ik ken")
                for i in competences.items if i.scale == "competence5")  # fmt: skip
 
 
-def test_each_dimension_has_one_level_question_whose_options_are_its_descriptors(ds2):
-    assert sorted(i.dimension for i in ds2.level_items) == sorted(d.id for d in ds2.dimensions)
-    item = next(i for i in ds2.level_items if i.dimension == "data")
-    dim = ds2.dimension_by_id["data"]
-    options = option_pairs(ds2, item.id, "nl")
+def test_each_dimension_has_one_level_question_whose_options_are_its_descriptors(data_strategy_v2):
+    assert sorted(i.dimension for i in data_strategy_v2.level_items) == sorted(
+        d.id for d in data_strategy_v2.dimensions
+    )
+    item = next(i for i in data_strategy_v2.level_items if i.dimension == "data")
+    dim = data_strategy_v2.dimension_by_id["data"]
+    options = option_pairs(data_strategy_v2, item.id, "nl")
     assert options[:5] == [(dim.level_descriptors[n].nl, str(n)) for n in range(1, 6)]
     assert options[5:] == [("Weet ik niet", "dont_know")]
-    survey = {r["name"]: r for r in survey_rows(ds2)}
+    survey = {r["name"]: r for r in survey_rows(data_strategy_v2)}
     list_name = survey[item.id]["type"].removeprefix("select_one ")
-    labels = [r["label::Nederlands (nl)"] for r in choice_rows(ds2) if r["list_name"] == list_name]
+    labels = [
+        r["label::Nederlands (nl)"]
+        for r in choice_rows(data_strategy_v2)
+        if r["list_name"] == list_name
+    ]
     assert labels[:5] == [dim.level_descriptors[n].nl for n in range(1, 6)]
 
 
@@ -138,20 +136,20 @@ def test_bad_level_and_stage_fields_are_errors_naming_file_and_field(tmp_path):
 # -- reverse keying ---------------------------------------------------------------------
 
 
-def test_reverse_keyed_items_are_scored_reversed_hand_computed(ds2):
+def test_reverse_keyed_items_are_scored_reversed_hand_computed(data_strategy_v2):
     """Vision and strategy, one respondent: VS5 (reverse, agreement) answered 2 counts as
     6 − 2 = 4; VS_LEVEL (level choice) is not in the mean:
     (4 + 5 + 3 + 3 + 2 + 2 + 4 + 3) / 8 = 3.25."""
     given = {"VS1": 4, "VS2": 5, "VS7": 3, "VS8": 3, "VS9": 2, "VS10": 2, "VS5": 2, "VS6": 3,
              "VS_LEVEL": 5, "PC6": 5}  # fmt: skip
     answers = answers_of([("r1", "gouda", item, value, None) for item, value in given.items()])
-    scores = score_round(answers, ds2).set_index("dimension_id")
+    scores = score_round(answers, data_strategy_v2).set_index("dimension_id")
     assert scores.loc["vision_strategy", "score"] == pytest.approx(3.25)
     assert scores.loc["vision_strategy", "n_items"] == 8
-    keyed = keyed_answers(answers, ds2).set_index("item_id")["keyed"]
+    keyed = keyed_answers(answers, data_strategy_v2).set_index("item_id")["keyed"]
     assert (keyed["VS5"], keyed["PC6"]) == (4, 1)  # PC6 is a reverse-keyed frequency item
     assert "VS_LEVEL" not in keyed.index
-    assert item_matrix(answers, ds2, "vision_strategy").loc["r1", "VS5"] == 4
+    assert item_matrix(answers, data_strategy_v2, "vision_strategy").loc["r1", "VS5"] == 4
 
 
 # -- level statistics -------------------------------------------------------------------------
@@ -167,16 +165,18 @@ def test_median_interval_from_order_statistics():
     assert all(np.isnan(median_interval(np.arange(5))))
 
 
-def test_level_choice_end_to_end_template_import_store_statistics(engine, ds2, tmp_path):
+def test_level_choice_end_to_end_template_import_store_statistics(
+    engine, data_strategy_v2, tmp_path
+):
     """Gouda chooses, for vision and strategy, the levels 1, 2, 2, 3, 3, 3, 4, 5 and once
     "weet ik niet" (one level given as its Dutch descriptor text). By hand: distribution
     1/2/3/1/1 of 8; level = x(4) = 3; median 3; Q1 at position 1.75 = 2; Q3 at position
     5.25 = 3 + 0.25·(4 − 3) = 3.25; IQR 1.25; interval of the median [x(1), x(8)] = [1, 5]."""
     import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
-    store.create_round(engine, ds2, "2026", "ds-v2-test")
-    descriptor_2 = ds2.dimension_by_id["vision_strategy"].level_descriptors[2].nl
+    store.create_round(engine, data_strategy_v2, "2026", "ds-v2-test")
+    descriptor_2 = data_strategy_v2.dimension_by_id["vision_strategy"].level_descriptors[2].nl
     chosen = ["1", descriptor_2, "2", "3", "3", "3", "4", "5", "weet ik niet"]
-    columns = template_columns(ds2)
+    columns = template_columns(data_strategy_v2)
     path = tmp_path / "levels.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
@@ -187,7 +187,9 @@ def test_level_choice_end_to_end_template_import_store_statistics(engine, ds2, t
     summary = import_file(engine, path, "ds-v2-test")
     assert (summary.stored, summary.quarantined) == (9, 0)
     answers = store.load_answers(engine, "ds-v2-test")
-    levels, distribution = level_statistics(answers, score_round(answers, ds2), ds2)
+    levels, distribution = level_statistics(
+        answers, score_round(answers, data_strategy_v2), data_strategy_v2
+    )
     row = levels.set_index(["organisation_id", "dimension_id"]).loc[("gouda", "vision_strategy")]
     assert (row["level_basis"], row["n"], row["n_dont_know"]) == ("chosen", 8, 1)
     assert (row["level"], row["level_low"], row["level_high"]) == (3, 1, 5)
@@ -197,23 +199,25 @@ def test_level_choice_end_to_end_template_import_store_statistics(engine, ds2, t
     assert shares["share"].sum() == pytest.approx(1)
 
 
-def test_level_choices_are_never_in_the_dimension_mean(ds2):
+def test_level_choices_are_never_in_the_dimension_mean(data_strategy_v2):
     """Every rating item of vision answered 1 (VS5, reverse-keyed, counts as 5) and level 5
     chosen: the mean is (7 · 1 + 5) / 8 = 1.5 whatever level was chosen."""
     rows = [("r1", "gouda", "VS_LEVEL", 5.0, None)]
-    rows += [("r1", "gouda", i.id, 1.0, None) for i in ds2.rated_items_of("vision_strategy")]
-    scores = score_round(answers_of(rows), ds2).set_index("dimension_id")
+    rows += [
+        ("r1", "gouda", i.id, 1.0, None) for i in data_strategy_v2.rated_items_of("vision_strategy")
+    ]
+    scores = score_round(answers_of(rows), data_strategy_v2).set_index("dimension_id")
     assert scores.loc["vision_strategy", "score"] == pytest.approx(1.5)
 
 
-def test_v1_levels_are_an_estimate_with_an_interval(ds1):
+def test_v1_levels_are_an_estimate_with_an_interval(data_strategy):
     """Scores 2.0, 3.0, 4.0 on vision: mean 3.0, sd 1, t(.975; 2) = 4.3027, so 3 ± 2.484:
     the level of 3.0 is 3 (Verbreden) but the interval reaches from level 1 to level 5."""
     rows = [(f"r{n}", "gouda", "VS1", v, None) for n, v in enumerate([2.0, 3.0, 4.0])]
     rows += [(f"r{n}", "gouda", "VS2", v, None) for n, v in enumerate([2.0, 3.0, 4.0])]
     rows += [(f"r{n}", "gouda", i, v, None) for n, v in enumerate([2.0, 3.0, 4.0]) for i in ("VS3", "VS4")]  # fmt: skip
     answers = answers_of(rows)
-    levels, _ = level_statistics(answers, score_round(answers, ds1), ds1)
+    levels, _ = level_statistics(answers, score_round(answers, data_strategy), data_strategy)
     row = levels.set_index("dimension_id").loc["vision_strategy"]
     assert (row["level_basis"], row["level"], row["level_low"], row["level_high"]) == ("estimate", 3, 1, 5)  # fmt: skip
     assert row["mean_low"] == pytest.approx(3 - 4.302653 / np.sqrt(3), abs=1e-5)
@@ -244,8 +248,10 @@ def test_mapping_accounts_for_every_item_of_both_versions(tmp_path):
     assert "items.VS3: XX9 not an item of data-strategy-v2" in message
 
 
-def test_comparable_items_between_v1_and_v2(ds1, ds2):
-    pairs = comparable_items(ds1, ds2, get_mapping("data-strategy", 1, 2)).set_index("item_before")
+def test_comparable_items_between_v1_and_v2(data_strategy, data_strategy_v2):
+    pairs = comparable_items(
+        data_strategy, data_strategy_v2, get_mapping("data-strategy", 1, 2)
+    ).set_index("item_before")
     assert pairs.loc["VS1", "comparable"] and pairs.loc["VS1", "same_dimension"]
     assert not pairs.loc["VS6", "comparable"]  # reworded onto the frequency scale
     assert pairs.loc["RU5", "comparable"] and not pairs.loc["RU5", "same_dimension"]
@@ -259,15 +265,19 @@ def test_comparable_items_between_v1_and_v2(ds1, ds2):
     assert competences.loc["LIT2", "comparable"] and not competences.loc["INNO2", "comparable"]
 
 
-def test_change_between_versions_uses_comparable_items_only(ds1, ds2):
+def test_change_between_versions_uses_comparable_items_only(data_strategy, data_strategy_v2):
     """Vision and strategy shares VS1, VS2 and VS5; VS6 changed scale. Before: 2, 2, 4 → VS5
     keyed 2 → mean 2; after: 4, 4, 2 (VS5 keyed 4) → 4, whatever VS6 and the new items say."""
     before = answers_of([("a", "gouda", i, v, None) for i, v in {"VS1": 2, "VS2": 2, "VS5": 4, "VS6": 5}.items()])  # fmt: skip
     after = answers_of([("b", "gouda", i, v, None) for i, v in {"VS1": 4, "VS2": 4, "VS5": 2, "VS6": 1, "VS7": 1}.items()])  # fmt: skip
-    scores_before, scores_after, items = change_scores(before, ds1, after, ds2)
+    scores_before, scores_after, items = change_scores(
+        before, data_strategy, after, data_strategy_v2
+    )
     vision = items[items["dimension_id"] == "vision_strategy"]
     assert vision["item_after"].tolist() == ["VS1", "VS2", "VS5"]
     score = lambda s: s.set_index("dimension_id").loc["vision_strategy", "score"]  # noqa: E731
     assert (score(scores_before), score(scores_after)) == (2.0, 4.0)
     assert "openness_participation" not in set(scores_after["dimension_id"])
-    assert len(shared_items(ds2, ds2)) == len(ds2.rated_items)
+    assert len(shared_items(data_strategy_v2, data_strategy_v2)) == len(
+        data_strategy_v2.rated_items
+    )

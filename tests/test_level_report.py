@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from dwp_assess.analysis.profiles import analyse_answers, organisation_view
-from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import charts, sections
 
 META = {"round_id": "r-levels", "period": "2026", "snapshot_hash": "x"}
@@ -22,16 +21,6 @@ META = {"round_id": "r-levels", "period": "2026", "snapshot_hash": "x"}
 # Lower median x(3) = 3; Q1 (type 7) at position 1 + 0.25·5 = 2.25: 2 + 0.25·(3 − 2) = 2.25;
 # Q3 at position 4.75: 3 + 0.75·(3 − 3) = 3; n = 6.
 CHOSEN = [2, 2, 3, 3, 3, 4, None]
-
-
-@pytest.fixture(scope="module")
-def ds1():
-    return get_instrument("data-strategy", 1)
-
-
-@pytest.fixture(scope="module")
-def ds2():
-    return get_instrument("data-strategy", 2)
 
 
 def organisations() -> pd.DataFrame:
@@ -44,31 +33,39 @@ def frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([base | r for r in rows])
 
 
-def v2_view(ds2, chosen=CHOSEN):
+def v2_view(data_strategy_v2, chosen=CHOSEN):
     rows = []
     for n, level in enumerate(chosen):
         rid = f"r{n}"
         common = {"response_id": rid, "respondent_id": rid, "organisation_id": "gouda"}
-        for item in ds2.level_items:
+        for item in data_strategy_v2.level_items:
             rows.append(common | {"item_id": item.id, "value": None if level is None else float(level),
                                   "code": "dont_know" if level is None else None})  # fmt: skip
-        for item in ds2.rated_items:
+        for item in data_strategy_v2.rated_items:
             rows.append(common | {"item_id": item.id, "value": 3.0})
-    meta = META | {"instrument_id": ds2.id, "instrument_version": 2, "level_basis": "chosen"}
-    analysis = analyse_answers(frame(rows), ds2, organisations(), meta, min_group=1)
+    meta = META | {
+        "instrument_id": data_strategy_v2.id,
+        "instrument_version": 2,
+        "level_basis": "chosen",
+    }
+    analysis = analyse_answers(frame(rows), data_strategy_v2, organisations(), meta, min_group=1)
     return organisation_view(analysis, "gouda")
 
 
-def v1_view(ds1, values=(2.0, 3.0, 4.0)):
+def v1_view(data_strategy, values=(2.0, 3.0, 4.0)):
     """Scores 2, 3 and 4 on every item: mean 3, level 3, 95% t-interval 0,52–5,48 → levels 1–5."""
     rows = []
     for n, value in enumerate(values):
         rid = f"r{n}"
-        for item in ds1.rated_items:
+        for item in data_strategy.rated_items:
             rows.append({"response_id": rid, "respondent_id": rid, "organisation_id": "gouda",
                          "item_id": item.id, "value": value})  # fmt: skip
-    meta = META | {"instrument_id": ds1.id, "instrument_version": 1, "level_basis": "estimate"}
-    analysis = analyse_answers(frame(rows), ds1, organisations(), meta, min_group=1)
+    meta = META | {
+        "instrument_id": data_strategy.id,
+        "instrument_version": 1,
+        "level_basis": "estimate",
+    }
+    analysis = analyse_answers(frame(rows), data_strategy, organisations(), meta, min_group=1)
     return organisation_view(analysis, "gouda")
 
 
@@ -87,18 +84,18 @@ def ladder_of(view, instrument, dimension_id: str) -> dict:
     return json.loads(charts.level_ladder(view.level_distribution, level, instrument, dimension_id).to_json())  # fmt: skip
 
 
-def test_v2_summary_shows_the_chosen_level_with_its_middle_half(ds2):
-    view = v2_view(ds2)
-    text = text_of(sections.summary(view, ds2, "nl"))
-    label = ds2.scoring.levels[2].label.nl
+def test_v2_summary_shows_the_chosen_level_with_its_middle_half(data_strategy_v2):
+    view = v2_view(data_strategy_v2)
+    text = text_of(sections.summary(view, data_strategy_v2, "nl"))
+    label = data_strategy_v2.scoring.levels[2].label.nl
     assert f"niveau 3 · {label} (gekozen; middelste helft 2,25–3; n = 6)" in text
     assert "schatting" not in text
     assert "gemiddeld" in text  # the mean score column stays
 
 
-def test_v2_ladder_holds_the_chosen_shares_and_the_organisations_level(ds2):
-    view = v2_view(ds2)
-    fig = ladder_of(view, ds2, "vision_strategy")
+def test_v2_ladder_holds_the_chosen_shares_and_the_organisations_level(data_strategy_v2):
+    view = v2_view(data_strategy_v2)
+    fig = ladder_of(view, data_strategy_v2, "vision_strategy")
     bars = next(tr for tr in fig["data"] if tr["type"] == "bar")
     mark = next(tr for tr in fig["data"] if tr["type"] == "scatter")
     assert list(bars["x"]) == [1, 2, 3, 4, 5]
@@ -109,58 +106,58 @@ def test_v2_ladder_holds_the_chosen_shares_and_the_organisations_level(ds2):
     assert mark["error_x"]["arrayminus"] == [0.75]  # level 3 − Q1 2.25
     assert mark["error_x"]["array"] == [0.0]  # Q3 3 − level 3
     names = fig["layout"]["xaxis"]["ticktext"]
-    assert names == [f"{lv.level} · {lv.label.nl}" for lv in ds2.scoring.levels]
+    assert names == [f"{lv.level} · {lv.label.nl}" for lv in data_strategy_v2.scoring.levels]
     assert fig["layout"]["separators"] == ",."
 
 
-def test_per_dimension_shows_the_ladder_and_the_next_level_as_the_target(ds2):
-    view = v2_view(ds2)
-    html = sections.per_dimension(view, ds2, "nl")
+def test_per_dimension_shows_the_ladder_and_the_next_level_as_the_target(data_strategy_v2):
+    view = v2_view(data_strategy_v2)
+    html = sections.per_dimension(view, data_strategy_v2, "nl")
     text = text_of(html)
-    for dim in ds2.dimensions:
-        assert f"Volgende stap, niveau 4 · {ds2.scoring.levels[3].label.nl}: {dim.level_descriptors[4].nl}" in text  # fmt: skip
+    for dim in data_strategy_v2.dimensions:
+        assert f"Volgende stap, niveau 4 · {data_strategy_v2.scoring.levels[3].label.nl}: {dim.level_descriptors[4].nl}" in text  # fmt: skip
     ladders = [f for f in figures_of(html) if any(tr["type"] == "scatter" for tr in f["data"])]
-    assert len(ladders) == len(ds2.dimensions)
+    assert len(ladders) == len(data_strategy_v2.dimensions)
 
 
-def test_no_next_step_at_the_highest_level(ds2):
-    view = v2_view(ds2, [5, 5, 5, 4])
-    text = text_of(sections.per_dimension(view, ds2, "nl"))
+def test_no_next_step_at_the_highest_level(data_strategy_v2):
+    view = v2_view(data_strategy_v2, [5, 5, 5, 4])
+    text = text_of(sections.per_dimension(view, data_strategy_v2, "nl"))
     assert "Volgende stap" not in text
     assert "hoogste niveau" in text
 
 
-def test_v1_summary_calls_the_level_an_estimate_with_its_interval(ds1):
-    view = v1_view(ds1)
-    text = text_of(sections.summary(view, ds1, "nl"))
-    label = ds1.scoring.levels[2].label.nl
+def test_v1_summary_calls_the_level_an_estimate_with_its_interval(data_strategy):
+    view = v1_view(data_strategy)
+    text = text_of(sections.summary(view, data_strategy, "nl"))
+    label = data_strategy.scoring.levels[2].label.nl
     assert f"schatting: niveau 3 · {label} (95%-interval: niveau 1 tot 5" in text
     assert "gekozen" not in text
-    for dim in ds1.dimensions:  # the descriptor is never stated as a fact
+    for dim in data_strategy.dimensions:  # the descriptor is never stated as a fact
         assert f"Als de schatting klopt: {dim.level_descriptors[3].nl}" in text
 
 
-def test_v1_ladder_marks_the_estimate_with_its_interval(ds1):
-    view = v1_view(ds1)
-    fig = ladder_of(view, ds1, ds1.dimensions[0].id)
+def test_v1_ladder_marks_the_estimate_with_its_interval(data_strategy):
+    view = v1_view(data_strategy)
+    fig = ladder_of(view, data_strategy, data_strategy.dimensions[0].id)
     bars = next(tr for tr in fig["data"] if tr["type"] == "bar")
     mark = next(tr for tr in fig["data"] if tr["type"] == "scatter")
     assert sum(bars["y"]) == pytest.approx(100, abs=0.2)
     assert list(mark["x"]) == [3]
     assert (mark["error_x"]["arrayminus"], mark["error_x"]["array"]) == ([2.0], [2.0])
     assert "schatting" in mark["name"]
-    text = text_of(sections.per_dimension(view, ds1, "nl"))
+    text = text_of(sections.per_dimension(view, data_strategy, "nl"))
     assert "Geschat niveau 3" in text and "Volgende stap, niveau 4" in text
 
 
-def test_english_labels_come_from_the_catalogue(ds2):
-    view = v2_view(ds2)
-    text = text_of(sections.summary(view, ds2, "en"))
+def test_english_labels_come_from_the_catalogue(data_strategy_v2):
+    view = v2_view(data_strategy_v2)
+    text = text_of(sections.summary(view, data_strategy_v2, "en"))
     assert "(chosen; middle half 2.25–3; n = 6)" in text
 
 
-def test_v1_interval_within_one_level_is_said_so(ds1):
+def test_v1_interval_within_one_level_is_said_so(data_strategy):
     """Scores 2.9, 3.0, 3.1: mean 3, interval 3 ± 0.25, entirely within level 3 (2.6–3.4)."""
-    view = v1_view(ds1, (2.9, 3.0, 3.1))
-    text = text_of(sections.summary(view, ds1, "nl"))
+    view = v1_view(data_strategy, (2.9, 3.0, 3.1))
+    text = text_of(sections.summary(view, data_strategy, "nl"))
     assert "schatting: niveau 3 · Verbreden (95%-interval binnen niveau 3;" in text
