@@ -330,10 +330,8 @@ def generate_reports(
         chosen = {
             owner[job.unit]: (names.get(owner[job.unit], owner[job.unit]), []) for job, _ in planned
         }
-        for (
-            unit,
-            organisation,
-        ) in owner.items():  # every report of a chosen organisation, also unplanned
+        # every report of a chosen organisation, also those not run now
+        for unit, organisation in owner.items():
             if organisation in chosen:
                 chosen[organisation][1].append(unit)
         bundles = write_bundles(out, round_id, instrument.title, manifest, chosen, analysis.meta["min_group_size"])  # fmt: skip
