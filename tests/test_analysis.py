@@ -210,7 +210,12 @@ def test_change_has_intervals_and_flags_unreliable_change(organisation_round):
         change["difference"] <= change["ci_high"]
     ).all()
     includes_zero = (change["ci_low"] <= 0) & (change["ci_high"] >= 0)
-    assert (change["reliable"] == ~includes_zero).all()
+    assert (change["interval_excludes_zero"] == ~includes_zero).all()
+    # reliable: the interval excludes zero and the change survives Benjamini–Hochberg
+    # over the organisation's dimensions; never reliable with zero inside the interval
+    assert not (change["reliable"] & includes_zero).any()
+    assert (change["reliable"] == (~includes_zero & (change["p_adjusted"] <= 0.05))).all()
+    assert (change["p_adjusted"] >= change["p_value"]).all()
     assert change["reliable"].any() and (~change["reliable"]).any()
 
 
@@ -228,11 +233,12 @@ def test_organisation_view_holds_no_other_organisation(organisation_round):
 
 def test_team_coverage_applies_the_group_rules(team_round):
     coverage = team_round.team_coverage
-    members = team_round.team_members
+    stages = team_round.team_stages
     row = coverage[coverage["group_rule"] == "everyone"].iloc[0]
-    team = members[
-        (members["team_id"] == row["team_id"]) & (members["dimension_id"] == row["dimension_id"])
-    ]
+    team = stages[
+        (stages["team_id"] == row["team_id"]) & (stages["dimension_id"] == row["dimension_id"])
+        & (stages["dikw_stage"] == row["dikw_stage"])
+    ]  # fmt: skip
     scored = team.dropna(subset=["score"])
     assert row["met"] == bool((scored["score"] >= 3).all() and len(scored))
     missing = sorted(scored.loc[scored["score"] < 3, "member"])
@@ -271,8 +277,8 @@ def test_radar_shows_own_scores_and_peers_with_dutch_labels(organisation_round):
 
 
 def test_radar_without_a_peer_group_has_one_trace(organisation_round):
-    view = organisation_view(organisation_round, "den-haag")  # alone in its size class
-    assert view.peers["suppressed"].all()
+    view = organisation_view(organisation_round, "zuid-holland")  # two provinces: no group
+    assert view.meta["peer_step"] is None and view.peers.empty
     assert len(charts.radar(view.dimensions, organisation_round.instrument, view.peers).data) == 1
 
 

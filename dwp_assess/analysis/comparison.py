@@ -6,6 +6,9 @@ round is then scored again on those items alone, per dimension, with the usual r
 (reverse keying, minimum share answered), so that a change is a change of the
 organisation and not of the questionnaire. The pairs used are returned so that a report
 can say which items the change rests on.
+
+``change_since`` then tests the change per organisation and dimension, and corrects for
+the several dimensions one report tests at once (Benjamini & Hochberg, 1995).
 """
 
 from __future__ import annotations
@@ -14,10 +17,16 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from dwp_assess.analysis.agreement import benjamini_hochberg
 from dwp_assess.analysis.scoring import score_round
+from dwp_assess.analysis.stats import bootstrap_mean_difference
 from dwp_assess.instruments.loading import get_mapping
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.instruments.versions import comparable_items, dimension_items
+
+FALSE_DISCOVERY_RATE = 0.05
+CHANGE_COLUMNS = ["organisation_id", "dimension_id", "difference", "ci_low", "ci_high", "p_value",
+                  "p_adjusted", "n_before", "n_after", "interval_excludes_zero", "reliable"]  # fmt: skip
 
 
 def restricted(instrument: Instrument, item_ids: Iterable[str]) -> Instrument:
@@ -59,3 +68,31 @@ def change_scores(
     before = score_round(previous_answers, restricted(previous_instrument, items["item_before"]))
     after = score_round(answers, restricted(instrument, items["item_after"]))
     return before, after, items
+
+
+def change_since(previous: pd.DataFrame, current: pd.DataFrame, seed: int = 2026) -> pd.DataFrame:
+    """Organisation × dimension change in mean score between two rounds.
+
+    Per organisation a 95% bootstrap interval and p-value for every dimension
+    (``stats.bootstrap_mean_difference``); the p-values of one organisation's dimensions
+    are adjusted together with Benjamini–Hochberg, because its report tests them all at
+    once. A change is ``reliable`` when its interval lies on one side of zero and its
+    adjusted p-value is at most ``FALSE_DISCOVERY_RATE``; ``interval_excludes_zero``
+    alone is the uncorrected reading, kept so that a report can say which changes do not
+    survive the correction.
+    """
+    dims = sorted(set(current["dimension_id"]))
+    wide = lambda scores: scores.pivot_table(index=["organisation_id", "response_id"], columns="dimension_id", values="score").reindex(columns=dims)  # noqa: E731  # fmt: skip
+    before, after = wide(previous), wide(current)
+    rows = []
+    common = sorted(set(before.index.get_level_values(0)) & set(after.index.get_level_values(0)))
+    for org in common:
+        boot = bootstrap_mean_difference(before.loc[org].to_numpy(), after.loc[org].to_numpy(), seed=seed)  # fmt: skip
+        boot["p_adjusted"] = benjamini_hochberg(boot["p_value"])["p_adjusted"]
+        rows.append(boot.assign(organisation_id=org, dimension_id=dims))
+    if not rows:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    out = pd.concat(rows, ignore_index=True)
+    out["interval_excludes_zero"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+    out["reliable"] = out["interval_excludes_zero"] & (out["p_adjusted"] <= FALSE_DISCOVERY_RATE)
+    return out[CHANGE_COLUMNS]

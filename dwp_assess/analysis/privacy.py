@@ -64,6 +64,22 @@ def pool_small_categories(values: pd.Series, min_size: int) -> pd.Series:
     return pooled
 
 
+def pool_to_minimum(values: pd.Series, min_size: int) -> pd.Series:
+    """``pool_small_categories``, then, while the pooled group is not empty but smaller
+    than ``min_size``, the smallest remaining category (by count, then name) joins it.
+
+    For figures per group next to the figure of the whole: with every group but one
+    shown, the one left out follows by subtraction, so it must reach the minimum too.
+    The result may be a single group (then there is nothing to break down).
+    """
+    pooled = pool_small_categories(values, min_size)
+    while 0 < pooled.isna().sum() < min_size and pooled.notna().any():
+        counts = pooled.value_counts()
+        smallest = sorted(counts.index, key=lambda c: (counts[c], str(c)))[0]
+        pooled[pooled == smallest] = None
+    return pooled
+
+
 def member_pseudonyms(respondent_ids: pd.Series, round_id: str, label: str = "lid") -> pd.Series:
     """Stable, non-reversible member labels within a team: "lid 1", "lid 2", ...
 

@@ -21,21 +21,22 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.comparison import change_scores
+from dwp_assess.analysis.comparison import change_scores, change_since, restricted
 from dwp_assess.analysis.levels import level_statistics
+from dwp_assess.analysis.peers import peer_groups
 from dwp_assess.analysis.privacy import (
     member_pseudonyms,
     min_group_size,
     pool_small_categories,
-    suppress_small_groups,
 )
-from dwp_assess.analysis.scoring import item_matrix, keyed_answers, levels_for, score_round
-from dwp_assess.analysis.stats import bootstrap_mean_difference, ordinal_dispersion
+from dwp_assess.analysis.reliability import agreement_by_unit, alpha_reliability, mean_reliability
+from dwp_assess.analysis.roles import role_breakdown
+from dwp_assess.analysis.scoring import keyed_answers, levels_for, score_round
+from dwp_assess.analysis.stats import ordinal_dispersion
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 
-ORG_ALPHA_MIN_N = 10
 AGENDA_MIN_ANSWERS = 5
 STRAIGHTLINE_MIN_ITEMS = 10
 
@@ -50,10 +51,15 @@ class RoundAnalysis:
     response: pd.DataFrame  # per organisation: responses, response rate, completion, ...
     dimensions: pd.DataFrame  # organisation × dimension: n, mean, median, IQR, level shares
     items: pd.DataFrame  # organisation × item: answer shares and disagreement
-    reliability: pd.DataFrame  # dimension (round-wide and per organisation): alpha, n_organisations
+    reliability: pd.DataFrame  # dimension (round-wide and per organisation): alpha, for researchers
     peers: pd.DataFrame  # peer group × dimension: mean of organisation means, or suppressed
+    peer_assignment: pd.DataFrame  # organisation: the peer group it is compared with (peers.py)
+    agreement: pd.DataFrame  # unit (organisation or team) × dimension: rwg(J) and its band
+    mean_reliability: pd.DataFrame  # dimension: ICC(1), ICC(2) across organisations
+    roles: pd.DataFrame  # organisation × role group × dimension: n, mean (roles.py)
     change: pd.DataFrame  # organisation × dimension: change since the previous round with CI
     team_members: pd.DataFrame  # team × member × competence: score and whether it covers
+    team_stages: pd.DataFrame  # team × member × competence × DIKW stage: score, covers
     team_coverage: pd.DataFrame  # team × competence × DIKW stage: rule and whether it is met
     free_text: pd.DataFrame  # answers to free-text questions that reports may show
     levels: pd.DataFrame  # organisation × dimension: level, its basis and uncertainty (levels.py)
@@ -168,84 +174,6 @@ def item_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     return out
 
 
-def _alpha_by_group(matrix: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
-    """Cronbach's alpha per group on complete cases, vectorised over groups."""
-    complete = matrix.dropna()
-    if complete.empty or complete.shape[1] < 2:
-        return pd.DataFrame(columns=["alpha", "n", "k"])
-    g = groups.reindex(complete.index)
-    item_var = complete.groupby(g).var(ddof=1).sum(axis=1)
-    total_var = complete.sum(axis=1).groupby(g).var(ddof=1)
-    n = complete.groupby(g).size()
-    k = complete.shape[1]
-    alpha = (k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))).where(n >= 2)
-    return pd.DataFrame({"alpha": alpha, "n": n, "k": k})
-
-
-def reliability(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Cronbach's alpha per dimension for the whole round (``organisation_id`` empty) and per
-    organisation with at least ``ORG_ALPHA_MIN_N`` complete responses (Feldt CIs round-wide).
-
-    ``n_organisations`` counts the organisations whose complete responses went into the
-    figure: a round-wide alpha mixes their answers, so an organisation's report may show
-    it only when that count reaches the minimum group size (``organisation_view``).
-    """
-    from dwp_assess.analysis.stats import cronbach_alpha
-
-    org_of = answers.drop_duplicates("response_id").set_index("response_id")["organisation_id"]
-    everything = item_matrix(answers, instrument)
-    rows = []
-    for dim in instrument.dimensions:
-        matrix = everything[[i.id for i in instrument.rated_items_of(dim.id)]]
-        overall = cronbach_alpha(matrix)
-        contributing = org_of.reindex(matrix.dropna().index).nunique()
-        rows.append({"organisation_id": None, "dimension_id": dim.id, **overall.to_dict(),
-                     "n_organisations": contributing})  # fmt: skip
-        per_org = _alpha_by_group(matrix, org_of).reset_index(names="organisation_id")
-        per_org = per_org[per_org["n"] >= ORG_ALPHA_MIN_N]
-        rows.extend(per_org.assign(dimension_id=dim.id, n_organisations=1).to_dict("records"))
-    return pd.DataFrame(rows)
-
-
-def peer_groups(
-    dimensions: pd.DataFrame, orgs: pd.DataFrame, min_orgs: int, instrument
-) -> pd.DataFrame:
-    """Per peer group (kind × size class) and dimension the mean of organisation means,
-    shown only when the group has at least ``min_orgs`` organisations with a score."""
-    keyed = dimensions.merge(orgs[["organisation_id", "kind", "size_class"]], on="organisation_id")
-    keyed["peer_group"] = (
-        keyed["kind"].astype(str) + " · " + keyed["size_class"].fillna("?").astype(str)
-    )
-    grouped = keyed.groupby(["peer_group", "dimension_id"])
-    out = grouped.agg(n_organisations=("mean", "count"), mean=("mean", "mean"), median=("mean", "median"))  # fmt: skip
-    out = suppress_small_groups(out.reset_index(), "n_organisations", min_orgs, ["mean", "median"])
-    out["level"] = levels_for(out["mean"], instrument)
-    return out
-
-
-def change_since(previous: pd.DataFrame, current: pd.DataFrame, seed: int = 2026) -> pd.DataFrame:
-    """Organisation × dimension change in mean score between two rounds with 95% bootstrap
-    intervals; ``reliable`` is False where the interval includes zero."""
-    dims = sorted(set(current["dimension_id"]))
-    before = previous.pivot_table(index=["organisation_id", "response_id"], columns="dimension_id", values="score")  # fmt: skip
-    after = current.pivot_table(index=["organisation_id", "response_id"], columns="dimension_id", values="score")  # fmt: skip
-    before, after = before.reindex(columns=dims), after.reindex(columns=dims)
-    rows = []
-    common = sorted(set(before.index.get_level_values(0)) & set(after.index.get_level_values(0)))
-    for org in common:
-        boot = bootstrap_mean_difference(
-            before.loc[org].to_numpy(), after.loc[org].to_numpy(), seed=seed
-        )
-        boot.insert(0, "dimension_id", dims)
-        boot.insert(0, "organisation_id", org)
-        rows.append(boot)
-    if not rows:
-        return pd.DataFrame(columns=["organisation_id", "dimension_id", "difference", "ci_low", "ci_high", "n_before", "n_after", "reliable"])  # fmt: skip
-    out = pd.concat(rows, ignore_index=True)
-    out["reliable"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
-    return out
-
-
 # -- per team ------------------------------------------------------------------------------
 
 
@@ -257,17 +185,51 @@ def team_members(scores: pd.DataFrame, instrument: Instrument, round_id: str) ->
         lambda ids: member_pseudonyms(ids, round_id)
     )
     members["covers"] = members["score"] >= threshold
-    return members[["team_id", "organisation_id", "member", "role", "dimension_id", "score", "level", "covers"]]  # fmt: skip
+    return members[["team_id", "organisation_id", "response_id", "member", "role", "dimension_id", "score", "level", "covers"]]  # fmt: skip
 
 
-def team_coverage(members: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Team × competence × DIKW stage: whether the group rule is met, and who does not cover.
+def stage_scores(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:  # fmt: skip
+    """Response × competence × DIKW stage: the score on the items that serve the stage.
 
-    "everyone" is met only when every member with a score covers the competence;
-    "at least one" when someone does. Gaps sort by the stage where they bite.
+    Version 2 items name the stages they serve, so each stage is scored on its own
+    items with the usual rules (reverse keying, minimum share answered). Version 1
+    items name none: the competence's score then stands for each of its stages, and
+    ``from_items`` is False so that a report can say the stages repeat the competence.
     """
-    scored = members.dropna(subset=["score"])
-    per = scored.groupby(["team_id", "dimension_id"]).agg(
+    if not any(i.dikw_stages for i in instrument.rated_items):
+        stages = pd.DataFrame([(d.id, s) for d in instrument.dimensions for s in d.dikw_stages],
+                              columns=["dimension_id", "dikw_stage"])  # fmt: skip
+        out = scores[["response_id", "dimension_id", "score"]].merge(stages, on="dimension_id")
+        return out.assign(from_items=False)
+    frames = []
+    for stage in DIKW_STAGES:
+        ids = [i.id for i in instrument.rated_items if stage in i.dikw_stages]
+        if ids:
+            staged = score_round(answers, restricted(instrument, ids))
+            frames.append(staged[["response_id", "dimension_id", "score"]].assign(dikw_stage=stage))
+    return pd.concat(frames, ignore_index=True).assign(from_items=True)
+
+
+def team_stages(members: pd.DataFrame, stages: pd.DataFrame, scores: pd.DataFrame, threshold: float) -> pd.DataFrame:  # fmt: skip
+    """Team × member × competence × stage: the stage score and whether the member covers
+    the competence at that stage (stage score at least the coverage threshold)."""
+    member_of = members.drop_duplicates("response_id")
+    keys = scores.dropna(subset=["team_id"]).drop_duplicates("response_id")[["response_id", "team_id"]]  # fmt: skip
+    out = stages.merge(keys, on="response_id").merge(member_of[["response_id", "member"]], on="response_id")  # fmt: skip
+    out["covers"] = out["score"] >= threshold
+    return out[["team_id", "member", "dimension_id", "dikw_stage", "score", "covers", "from_items"]]
+
+
+def team_coverage(members: pd.DataFrame, stages: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:  # fmt: skip
+    """Team × competence × DIKW stage: whether the group rule is met at that stage, and
+    who does not cover it.
+
+    ``stages`` is ``team_stages``. "everyone" is met only when every member with a stage
+    score covers it; "at least one" when someone does. Gaps sort by the stage where they
+    bite.
+    """
+    scored = stages.dropna(subset=["score"])
+    per = scored.groupby(["team_id", "dimension_id", "dikw_stage"]).agg(
         n_scored=("covers", "size"),
         n_covering=("covers", "sum"),
         not_covering=("member", lambda m: "; ".join(sorted(m[~scored.loc[m.index, "covers"]]))),
@@ -277,11 +239,13 @@ def team_coverage(members: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
         [(d.id, d.group_rule, s) for d in instrument.dimensions for s in d.dikw_stages],
         columns=["dimension_id", "group_rule", "dikw_stage"],
     )
-    grid = teams.merge(dims, how="cross").merge(per.reset_index(), on=["team_id", "dimension_id"], how="left")  # fmt: skip
+    keys = ["team_id", "dimension_id", "dikw_stage"]
+    grid = teams.merge(dims, how="cross").merge(per.reset_index(), on=keys, how="left")
     grid[["n_scored", "n_covering"]] = grid[["n_scored", "n_covering"]].fillna(0).astype(int)
     grid["not_covering"] = grid["not_covering"].fillna("")
     everyone = (grid["n_scored"] > 0) & (grid["n_covering"] == grid["n_scored"])
     grid["met"] = np.where(grid["group_rule"] == "everyone", everyone, grid["n_covering"] > 0)
+    grid["from_items"] = bool(stages["from_items"].all()) if len(stages) else False
     grid["stage_order"] = grid["dikw_stage"].map({s: n for n, s in enumerate(DIKW_STAGES)})
     return grid.sort_values(["team_id", "stage_order", "dimension_id"], ignore_index=True)
 
@@ -318,7 +282,10 @@ def analyse_answers(
     scores = score_round(answers, instrument)
     levels, level_distribution = level_statistics(answers, scores, instrument)
     dims = dimension_summary(scores, instrument)
-    members = team_members(scores, instrument, meta["round_id"]) if instrument.kind == "team" else pd.DataFrame()  # fmt: skip
+    peers, peer_assignment = peer_groups(dims, orgs, minimum, instrument)
+    team = _team_tables(answers, scores, instrument, meta["round_id"])
+    unit = "team_id" if instrument.kind == "team" else "organisation_id"
+    no_items = pd.DataFrame(columns=["dimension_id", "item_before", "item_after", "status"])
     return RoundAnalysis(
         meta=meta,
         organisations=orgs,
@@ -326,22 +293,33 @@ def analyse_answers(
         response=response_overview(answers, scores, instrument, orgs),
         dimensions=dims,
         items=item_summary(answers, instrument),
-        reliability=reliability(answers, instrument),
-        peers=peer_groups(dims, orgs, minimum, instrument),
-        change=change_since(previous_scores, scores if change_after is None else change_after)
-        if previous_scores is not None
-        else change_since(scores.iloc[:0], scores),  # fmt: skip
-        team_members=members,
-        team_coverage=team_coverage(members, instrument) if len(members) else pd.DataFrame(),
+        reliability=alpha_reliability(answers, instrument),
+        peers=peers,
+        peer_assignment=peer_assignment,
+        agreement=agreement_by_unit(answers, instrument, unit),
+        mean_reliability=mean_reliability(scores),
+        roles=role_breakdown(scores, minimum),
+        change=change_since(
+            previous_scores if previous_scores is not None else scores.iloc[:0],
+            scores if change_after is None else change_after,
+        ),
+        **team,
         free_text=_free_text(answers, instrument),
         levels=levels,
         level_distribution=level_distribution,
-        change_items=change_items
-        if change_items is not None
-        else pd.DataFrame(
-            columns=["dimension_id", "item_before", "item_after", "status"]
-        ),  # fmt: skip
+        change_items=change_items if change_items is not None else no_items,
     )
+
+
+def _team_tables(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, round_id: str) -> dict:  # fmt: skip
+    """``team_members``, ``team_stages`` and ``team_coverage`` (empty for organisation rounds)."""
+    if instrument.kind != "team":
+        return {"team_members": pd.DataFrame(), "team_stages": pd.DataFrame(), "team_coverage": pd.DataFrame()}  # fmt: skip
+    members = team_members(scores, instrument, round_id)
+    stages = team_stages(members, stage_scores(answers, scores, instrument), scores,
+                         instrument.scoring.coverage_threshold)  # fmt: skip
+    coverage = team_coverage(members, stages, instrument) if len(members) else pd.DataFrame()
+    return {"team_members": members, "team_stages": stages, "team_coverage": coverage}
 
 
 def analyse_round(
@@ -388,12 +366,15 @@ class OrganisationView:
     response: pd.Series
     dimensions: pd.DataFrame
     items: pd.DataFrame
-    reliability: pd.DataFrame
     peers: pd.DataFrame
     change: pd.DataFrame
     free_text: pd.DataFrame
     levels: pd.DataFrame = field(default_factory=pd.DataFrame)  # per dimension (levels.py)
     level_distribution: pd.DataFrame = field(default_factory=pd.DataFrame)  # per dimension × level
+    agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # per dimension: rwg(J), band
+    mean_reliability: pd.DataFrame = field(default_factory=pd.DataFrame)  # round-wide ICCs
+    roles: pd.DataFrame = field(default_factory=pd.DataFrame)  # role group × dimension: n, mean
+    change_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # items the change rests on
 
     def strengths_and_priorities(self, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The ``n`` dimensions with the highest and the lowest mean score (rule in
@@ -419,32 +400,48 @@ def _require(value: str | None, parameter: str) -> str:
     return value
 
 
+def _peer_meta(analysis: RoundAnalysis, organisation_id: str, own: pd.Series) -> dict:
+    """The organisation's peer group (``peers.py``): its key, widening step, size classes
+    and number of organisations; a step of ``None`` means no group is large enough."""
+    assignment = analysis.peer_assignment.set_index("organisation_id")
+    if organisation_id not in assignment.index:
+        return {"peer_group": None, "peer_step": None, "peer_kind": own["kind"], "peer_classes": "", "peer_n": 0}  # fmt: skip
+    row = assignment.loc[organisation_id]
+    return {"peer_group": row["peer_group"] if pd.notna(row["peer_group"]) else None,
+            "peer_step": row["step"] if pd.notna(row["step"]) else None, "peer_kind": row["kind"],
+            "peer_classes": row["classes"], "peer_n": int(row["n_organisations"])}  # fmt: skip
+
+
 def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> OrganisationView:
     """Select one organisation. Other organisations appear only inside aggregates over at
-    least the minimum group size of organisations: peer means (suppressed below it) and the
-    round-wide Cronbach's alpha (left out below it)."""
+    least the minimum group size of organisations: the peer group's means (``peers.py``,
+    suppressed below it) and the round-wide ICCs (left out below it)."""
     _require(organisation_id, "organisation_id")
     orgs = analysis.organisations.set_index("organisation_id")
     if organisation_id not in orgs.index:
         raise KeyError(f"organisation '{organisation_id}' has no data in round {analysis.meta['round_id']}")  # fmt: skip
     own = orgs.loc[organisation_id]
-    group = f"{own['kind']} · {own['size_class'] if pd.notna(own['size_class']) else '?'}"
+    peer = _peer_meta(analysis, organisation_id, own)
     pick = lambda df: df[df["organisation_id"] == organisation_id].reset_index(drop=True)  # noqa: E731
     response = pick(analysis.response)
-    rel = analysis.reliability
-    mixed = rel["organisation_id"].isna() & (rel["n_organisations"] >= _minimum(analysis))
+    icc = analysis.mean_reliability
+    icc = icc[icc["groups"] >= _minimum(analysis)].reset_index(drop=True)
+    agreement = analysis.agreement[analysis.agreement["unit_id"] == organisation_id]
     return OrganisationView(
-        meta=analysis.meta | {"organisation_id": organisation_id, "peer_group": group},
+        meta=analysis.meta | {"organisation_id": organisation_id} | peer,
         organisation=own,
         response=response.iloc[0] if len(response) else pd.Series(dtype=object),
         dimensions=pick(analysis.dimensions),
         items=pick(analysis.items),
-        reliability=pd.concat([rel[mixed], pick(rel)], ignore_index=True),
-        peers=analysis.peers[analysis.peers["peer_group"] == group].reset_index(drop=True),
+        peers=analysis.peers[analysis.peers["peer_group"] == peer["peer_group"]].reset_index(drop=True),  # fmt: skip
         change=pick(analysis.change),
         free_text=pick(analysis.free_text),
         levels=pick(analysis.levels),
         level_distribution=pick(analysis.level_distribution),
+        agreement=agreement.reset_index(drop=True),
+        mean_reliability=icc,
+        roles=pick(analysis.roles),
+        change_items=analysis.change_items,
     )
 
 
@@ -464,6 +461,7 @@ class TeamView:
     coverage: pd.DataFrame
     free_text: pd.DataFrame
     roles: pd.Series
+    agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # per competence: rwg(J), band
 
     @property
     def shows_members(self) -> bool:
@@ -490,7 +488,7 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
     organisation_id = members["organisation_id"].iloc[0]
     roles = members.drop_duplicates("member").set_index("member")["role"]
     roles = pool_small_categories(roles, minimum)
-    members = members.assign(role=members["member"].map(roles)).reset_index(drop=True)
+    members = members.assign(role=members["member"].map(roles)).drop(columns="response_id").reset_index(drop=True)  # fmt: skip
     coverage = analysis.team_coverage[analysis.team_coverage["team_id"] == team_id]
     coverage = coverage.reset_index(drop=True)
     if len(roles) < minimum:
@@ -505,6 +503,7 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
             drop=True
         ),
         roles=roles.reset_index(drop=True),
+        agreement=analysis.agreement[analysis.agreement["unit_id"] == team_id].reset_index(drop=True),  # fmt: skip
     )
 
 

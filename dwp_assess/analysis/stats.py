@@ -91,8 +91,13 @@ def bootstrap_mean_difference(
     ``before`` and ``after`` are respondents × dimensions arrays of two independent
     samples (two rounds, different respondents); missing scores are ignored. Each
     bootstrap draw resamples whole respondents, so dimensions keep their
-    correlation (Efron & Tibshirani, 1993, ch. 13). Returns ``difference, ci_low,
-    ci_high, n_before, n_after`` per column.
+    correlation (Efron & Tibshirani, 1993, ch. 13).
+
+    ``p_value`` is the two-sided bootstrap p-value of "no change": twice the smaller
+    share of draws on either side of zero, each counted as ``(#draws + 1) / (B + 1)``
+    so that it is never 0 (Davison & Hinkley, 1997, eq. 4.11), capped at 1. It is below
+    ``1 − ci`` exactly when the percentile interval lies on one side of zero, up to that
+    one draw. Returns ``difference, ci_low, ci_high, p_value, n_before, n_after`` per column.
     """
     rng = np.random.default_rng(seed)
     before, after = np.atleast_2d(before), np.atleast_2d(after)
@@ -106,11 +111,15 @@ def bootstrap_mean_difference(
         diff = draws(after) - draws(before)
         point = np.nanmean(after, axis=0) - np.nanmean(before, axis=0)
         low, high = np.nanpercentile(diff, [(1 - ci) / 2 * 100, (1 + ci) / 2 * 100], axis=0)
+    below = (np.sum(diff <= 0, axis=0) + 1) / (n_boot + 1)
+    above = (np.sum(diff >= 0, axis=0) + 1) / (n_boot + 1)
+    p_value = np.where(np.isnan(point), np.nan, np.minimum(1.0, 2 * np.minimum(below, above)))
     return pd.DataFrame(
         {
             "difference": point,
             "ci_low": low,
             "ci_high": high,
+            "p_value": p_value,
             "n_before": np.sum(~np.isnan(before), axis=0),
             "n_after": np.sum(~np.isnan(after), axis=0),
         }

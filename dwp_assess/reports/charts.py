@@ -26,9 +26,10 @@ OKABE_ITO = {
     "purple": "#CC79A7",
     "grey": "#999999",
 }
-# Diverging scale for Likert answers: disagreement warm, agreement blue, neutral grey.
-# One mapping from scale position to colour (``scale_colour``) for every chart: strongest
-# disagreement, mild disagreement, neutral, mild agreement, strongest agreement.
+# Diverging scale for answers by meaning: unfavourable warm, favourable blue, neutral grey.
+# One mapping from scale position to colour (``scale_colour``) for every chart: most
+# unfavourable, mildly unfavourable, neutral, mildly favourable, most favourable (for a
+# reverse-keyed item the positions are read in reverse, see ``diverging_likert``).
 LIKERT_COLOURS = ["#D55E00", "#E69F00", "#BBBBBB", "#56B4E9", "#0072B2"]
 NEUTRAL_COLOUR = LIKERT_COLOURS[2]
 # Answers without a position on the scale: shown apart, in greys that no scale point uses.
@@ -103,6 +104,13 @@ def _wrap(text: str, width: int = 60) -> str:
     return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
+def _scale_groups(item_ids: pd.Series, by_id: dict, instrument: Instrument) -> list[tuple]:
+    """(scale, reverse-keyed) pairs of the items, in the instrument's scale order; each pair
+    gets its own traces, so that a reverse-keyed item's colours follow the meaning."""
+    present = {(by_id[i].scale, by_id[i].reverse) for i in item_ids}
+    return [(s, r) for s in instrument.scales for r in (False, True) if (s.id, r) in present]
+
+
 def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
     """Answer distribution per statement as diverging stacked bars (shares of all answers).
 
@@ -111,6 +119,9 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     middle category of an odd scale is centred on zero (Robbins & Heiberger, 2011).
     "Weet ik niet" and "n.v.t." are a separate column right of the axis. Each label
     holds the full statement, the number of answers n and a mark for reverse-keyed items.
+    Colours follow the meaning: on a reverse-keyed statement ("Veel gegevens zitten
+    opgesloten…") agreeing is unfavourable, so its agree side takes the warm colours that
+    mean "unfavourable" everywhere, under its own legend entries.
     Bars are placed with an explicit ``base``, so the traces (and the legend) follow
     the scale order while each bar sits at its place from the middle outward.
     """
@@ -141,9 +152,8 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         return round(100 * count(row, column) / total, 1) if total else 0.0
 
     fig = go.Figure()
-    scales = [s for s in instrument.scales if s.id in {by_id[i].scale for i in frame["item_id"]}]
-    for scale in scales:
-        rows = frame[frame["item_id"].map(lambda i: by_id[i].scale) == scale.id]
+    for scale, reverse in _scale_groups(frame["item_id"], by_id, instrument):
+        rows = frame[frame["item_id"].map(lambda i: by_id[i].scale == scale.id and by_id[i].reverse == reverse)]  # fmt: skip
         y = [labels[i] for i in rows["item_id"]]
         k = len(scale.points)
         shares = {
@@ -156,6 +166,7 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         middle = [0.0] * len(y)
         if k % 2:
             middle = [s / 2 for s in shares[scale.points[k // 2].value]]
+        suffix = f" ({t('chart.reverse_legend', lang)})" if reverse else ""
         for n, point in enumerate(scale.points):
             mine = shares[point.value]
             if k % 2 and n == k // 2:
@@ -169,14 +180,16 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
                 inner = [shares[q.value] for q in scale.points[(k + 1) // 2 : n]]
                 base = [m + sum(v[j] for v in inner) for j, m in enumerate(middle)]
                 parts = [(mine, base, True)]
+            colour = scale_colour(k - 1 - n if reverse else n, k)  # colour by meaning
             for x, base, legend in parts:
                 fig.add_trace(go.Bar(y=y, x=[round(v, 2) for v in x], base=[round(b, 2) for b in base],
-                                     orientation="h", name=point.label.get(lang),
-                                     marker_color=scale_colour(n, k), showlegend=legend,
-                                     legendgroup=f"{scale.id}:{point.value}",
+                                     orientation="h", name=point.label.get(lang) + suffix,
+                                     marker_color=colour, showlegend=legend,
+                                     legendgroup=f"{scale.id}:{point.value}:{reverse}",
                                      customdata=list(zip(mine, counts[point.value], strict=True)),
                                      hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>"))  # fmt: skip
     base = [0.0] * len(frame)
+    scales = [instrument.scale_by_id[by_id[i].scale] for i in frame["item_id"]]
     for code in specials:
         label = next((o.label.get(lang) for s in scales for o in s.special if o.code == code), t(f"chart.{code}", lang))  # fmt: skip
         x = [share(r, f"n_{code}") for _, r in frame.iterrows()]
@@ -299,7 +312,8 @@ def level_ladder(
                                  error_x=error, hovertemplate=f"{names[at - 1]}<extra></extra>"))  # fmt: skip
     fig.update_layout(
         xaxis=dict(tickmode="array", tickvals=numbers, ticktext=names, range=[0.5, len(numbers) + 0.5]),
-        yaxis=dict(title=t("chart.ladder_axis", lang), range=[0, 120], ticksuffix="%"),
+        yaxis=dict(title=t("chart.ladder_axis", lang), range=[0, 120], ticksuffix="%",
+                   tickvals=[0, 25, 50, 75, 100]),  # room above 100% for the mark, no 120% tick
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), bargap=0.35,
     )  # fmt: skip
     return _layout(fig, "", lang, height=320, margin=dict(l=50, r=30, t=40, b=50))

@@ -16,8 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dwp_assess import __version__
+from dwp_assess.analysis.agreement import words_for_agreement
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
 from dwp_assess.analysis.recommend import recommend_organisation, recommend_team
+from dwp_assess.analysis.roles import POOLED
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 from dwp_assess.reports import charts
@@ -58,11 +60,24 @@ def figure(fig: go.Figure) -> str:
     return f'<div class="dwp-figure"></div><script type="application/json" class="dwp-figure-data">{payload}</script>'  # fmt: skip
 
 
-def number(value, digits: int = 1, lang: str = "nl") -> str:
+def number(value, digits: int = 1, lang: str = "nl", signed: bool = False) -> str:
+    """``value`` with ``digits`` decimals in the language's format (a decimal comma in
+    Dutch); "–" when missing. A value that rounds to zero prints without a sign, never
+    "-0,00"; ``signed`` puts "+" before positive values (for differences)."""
     if value is None or pd.isna(value):
         return "–"
-    text = f"{value:.{digits}f}"
+    rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = f"{rounded:+.{digits}f}" if signed and rounded != 0 else f"{rounded:.{digits}f}"
     return text.replace(".", ",") if lang == "nl" else text
+
+
+def bound(value, digits: int = 2, lang: str = "nl") -> str:
+    """An interval bound whose sign survives rounding: a bound that is not zero but
+    rounds to zero prints as "> 0" or "< 0", so that "0,00 – 0,80" can never hide whether
+    the interval includes zero (``docs/scoring.md``, "Change between rounds")."""
+    if value is None or pd.isna(value) or value == 0 or round(float(value), digits) != 0:
+        return number(value, digits, lang)
+    return "> 0" if value > 0 else "< 0"
 
 
 def percent(value, lang: str = "nl") -> str:
@@ -165,19 +180,42 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     return section(t("report.summary", lang), body + tag("div", lists, "dwp-columns"), "summary")
 
 
+def peer_note(meta: dict, lang: str) -> str:
+    """Which organisations the comparison uses, after widening (``analysis/peers.py``),
+    or which group was too small even after widening."""
+    kind = t(f"report.org_kind.{meta['peer_kind']}", lang)
+    values = dict(kind=kind, classes=meta["peer_classes"], n=meta["peer_n"], min=meta["min_group_size"])  # fmt: skip
+    return t(f"report.peer_step.{meta['peer_step'] or 'none'}", lang, **values)
+
+
 def comparison(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
-    """Radar against the peer group, or a plain statement that there is no comparison."""
+    """Radar against the peer group, with the group named; or a plain statement of which
+    group was too small even after widening."""
     peers = view.peers
-    group = view.meta["peer_group"]
+    shown = len(peers) and not peers["suppressed"].all()
+    note = peer_note(view.meta, lang)
+    if shown and peers["suppressed"].any():
+        note += " " + t("report.peer_dimensions_withheld", lang, min=view.meta["min_group_size"])
+    body = figure(charts.radar(view.dimensions, instrument, peers if shown else None, lang))
+    return section(t("report.comparison", lang), body + tag("p", esc(note), "dwp-note"), "comparison")  # fmt: skip
+
+
+def roles(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
+    """Mean score per dimension per respondent role (``analysis/roles.py``): roles shared
+    by fewer than the minimum group size are pooled, and the breakdown is shown only
+    where every group reaches that size."""
+    title = t("report.roles", lang)
     minimum = view.meta["min_group_size"]
-    if len(peers) and not peers["suppressed"].all():
-        note = t("report.peer_group_note", lang, n=int(peers["n_organisations"].max()), group=group)
-    else:
-        note = t("report.no_peer_comparison", lang, group=group, min=minimum)
-    body = figure(charts.radar(view.dimensions, instrument, peers, lang)) + tag(
-        "p", esc(note), "dwp-note"
-    )
-    return section(t("report.comparison", lang), body, "comparison")
+    if view.roles.empty:
+        return section(title, tag("p", esc(t("report.roles_none", lang, min=minimum)), "dwp-note"), "roles")  # fmt: skip
+    table_ = view.roles.pivot_table(index="dimension_id", columns="role_group", values="mean")
+    n = view.roles.groupby("role_group")["n"].max()
+    groups = sorted(table_.columns, key=lambda g: (g == POOLED, _role_label(None if g == POOLED else g, instrument, lang)))  # fmt: skip
+    header = [t("report.dimension", lang)] + [f"{_role_label(None if g == POOLED else g, instrument, lang)} (n = {int(n[g])})" for g in groups]  # fmt: skip
+    rows = [[esc(d.label.get(lang))] + [number(table_.loc[d.id, g], 1, lang) for g in groups]
+            for d in instrument.dimensions if d.id in table_.index]  # fmt: skip
+    body = tag("p", esc(t("report.roles_intro", lang, min=minimum))) + table(header, rows)
+    return section(title, body, "roles")
 
 
 def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -231,9 +269,29 @@ def agenda(view: OrganisationView, instrument: Instrument, lang: str, n: int = 5
     return section(t("report.agenda", lang), body, "agenda")
 
 
+def _change_verdict(row) -> str:
+    if row.reliable:
+        return "report.reliable_change"
+    return "report.change_not_after_correction" if row.interval_excludes_zero else "report.no_reliable_change"  # fmt: skip
+
+
+def _comparable_note(view: OrganisationView, instrument: Instrument, lang: str) -> str:
+    """Which items a change across instrument versions rests on, or nothing when both
+    rounds used the same version."""
+    before = view.meta.get("previous_instrument_version")
+    if before is None or int(before) == instrument.version or view.change_items.empty:
+        return ""
+    labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
+    per = view.change_items.groupby("dimension_id").size()
+    counts = ", ".join(f"{labels.get(d, d)} {int(k)}" for d, k in per.items())
+    return t("report.change_comparable", lang, before=int(before), after=instrument.version,
+             n=len(view.change_items), counts=counts)  # fmt: skip
+
+
 def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
-    """Change since the previous round with intervals; "geen betrouwbare verandering" when
-    the interval includes zero."""
+    """Change since the previous round with 95% intervals whose sign is never hidden by
+    rounding, corrected for testing every dimension at once (Benjamini–Hochberg): a
+    change is reliable only when its interval excludes zero and it survives the correction."""
     previous = view.meta.get("previous_round_id")
     if not previous or view.change.empty:
         return section(
@@ -241,19 +299,34 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
         )
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     rows = [
-        [esc(labels[r.dimension_id]), number(r.difference, 2, lang),
-         esc(f"{number(r.ci_low, 2, lang)} – {number(r.ci_high, 2, lang)}"),
-         esc(t("report.reliable_change" if r.reliable else "report.no_reliable_change", lang))]
+        [esc(labels[r.dimension_id]), number(r.difference, 2, lang, signed=True),
+         esc(f"{bound(r.ci_low, 2, lang)} – {bound(r.ci_high, 2, lang)}"),
+         esc(t(_change_verdict(r), lang))]
         for r in view.change.itertuples()
     ]  # fmt: skip
     body = tag("p", esc(t("report.change_intro", lang, previous=previous)))
+    comparable = _comparable_note(view, instrument, lang)
+    if comparable:
+        body += tag("p", esc(comparable), "dwp-note")
     body += figure(charts.trend(view.change, instrument, lang))
     body += table([t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang), ""], rows)  # fmt: skip
+    body += tag("p", esc(t("report.change_correction", lang, n=len(view.change))), "dwp-note")
     return section(t("report.change", lang), body, "change")
 
 
+def agreement_cell(rwg_j, lang: str) -> str:
+    """The word for an rwg(J) ("eensgezind", "wisselend", "verdeeld"), with the figure on
+    hover; "niet te bepalen" when it is undefined."""
+    words = words_for_agreement(pd.Series([rwg_j], dtype=float), lang).iloc[0]
+    if pd.isna(words["rwg_j"]):
+        return esc(words["word"])
+    hover = f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}"
+    return f'<span class="dwp-agreement" title="{esc(hover)}">{esc(words["word"])}</span>'
+
+
 def response_and_reliability(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
-    """n, response rate, completion, Cronbach's alpha and caveats for small groups."""
+    """n, response rate, completion, and per dimension how far respondents agree, in
+    words; caveats for small groups. Cronbach's alpha is for researchers only."""
     r = view.response
     values = dict(n=int(r.get("responses", 0)), rate=percent(r.get("response_rate"), lang),
                   complete=percent(r.get("complete_share"), lang), dont_know=percent(r.get("dont_know_rate"), lang))  # fmt: skip
@@ -265,21 +338,15 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     minimum = instrument.scoring.min_group_size * 2
     if len(view.dimensions) and view.dimensions["n"].min() < minimum:
         body += tag("p", esc(t("report.small_group", lang, min=minimum)), "dwp-warning")
-    rel = view.reliability
-    own = rel[rel["organisation_id"] == view.meta["organisation_id"]].set_index("dimension_id")
-    overall = rel[rel["organisation_id"].isna()].set_index("dimension_id")
-    rows = []
-    for dim in instrument.dimensions:
-        if dim.id in own.index:
-            scope, alpha = t("report.alpha_scope_org", lang), own["alpha"][dim.id]
-        elif dim.id in overall.index:
-            scope, alpha = t("report.alpha_scope_round", lang), overall["alpha"][dim.id]
-        else:  # the round-wide figure mixes too few organisations to be shown
-            scope, alpha = t("report.alpha_withheld", lang), None
-        rows.append([esc(dim.label.get(lang)), number(alpha, 2, lang), esc(scope)])
-    body += table([t("report.dimension", lang), t("report.alpha", lang), ""], rows)
-    note = t("report.alpha_note", lang, min=view.meta["min_group_size"])
-    body += tag("p", esc(note), "dwp-note")
+    agreement = view.agreement.set_index("dimension_id")
+    n = view.dimensions.set_index("dimension_id")["n"]
+    rows = [
+        [esc(dim.label.get(lang)), agreement_cell(agreement["rwg_j"].get(dim.id), lang),
+         esc(str(int(n[dim.id])) if dim.id in n.index else "–")]
+        for dim in instrument.dimensions
+    ]  # fmt: skip
+    body += table([t("report.dimension", lang), t("report.agreement", lang), t("report.respondents", lang)], rows)  # fmt: skip
+    body += tag("p", esc(t("report.agreement_note", lang)), "dwp-note")
     return section(t("report.response", lang), body, "response")
 
 
@@ -309,9 +376,32 @@ def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -
     return section(t("report.free_text", lang), body, "free-text")
 
 
-def methods(instrument: Instrument, lang: str) -> Html:
+def methods(
+    instrument: Instrument,
+    lang: str,
+    agreement: pd.DataFrame | None = None,
+    icc: pd.DataFrame | None = None,
+) -> Html:
+    """How scores are made, and the agreement figures behind the words: rwg(J) of this
+    organisation or team and, for organisations, ICC(1) and ICC(2) of the round."""
     share = percent(instrument.scoring.min_answered_share, lang)
-    return section(t("report.methods", lang), tag("p", esc(t("report.methods_text", lang, share=share))), "methods")  # fmt: skip
+    body = tag("p", esc(t("report.methods_text", lang, share=share)))
+    if agreement is not None and len(agreement):
+        own = agreement.set_index("dimension_id")["rwg_j"]
+        rounds = icc.set_index("dimension_id") if icc is not None and len(icc) else pd.DataFrame()
+        header = [t("report.dimension", lang), "rwg(J)"] + (["ICC(1)", "ICC(2)"] if len(rounds) else [])  # fmt: skip
+        rows = []
+        for dim in instrument.dimensions:
+            row = [esc(dim.label.get(lang)), number(own.get(dim.id), 2, lang)]
+            if len(rounds):
+                row += [number(rounds["icc1"].get(dim.id), 2, lang), number(rounds["icc2"].get(dim.id), 2, lang)]  # fmt: skip
+            rows.append(row)
+        text = t("report.methods_agreement", lang)
+        if len(rounds):
+            text += " " + t("report.methods_icc", lang, groups=int(rounds["groups"].max()))
+        body += tag("p", esc(text))
+        body += table(header, rows, "dwp-table dwp-figures")
+    return section(t("report.methods", lang), body, "methods")
 
 
 def provenance(meta: dict, parameters: dict, lang: str) -> Html:
@@ -333,8 +423,12 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
 
 
 def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
-    """Competence × DIKW stage with the group rule: covered, not covered or not needed."""
+    """Competence × DIKW stage with the group rule: covered, not covered or not needed;
+    per stage from the items that serve it (version 2), or the competence as a whole
+    repeated per stage (version 1, whose items name no stage). For a team of at least the
+    minimum group size also how far its members agree, in words."""
     cov = view.coverage.set_index(["dimension_id", "dikw_stage"])["met"]
+    agreement = view.agreement.set_index("dimension_id")["rwg_j"] if view.shows_members else None
     rows = []
     for dim in instrument.dimensions:
         cells = [esc(dim.label.get(lang)), esc(t(f"report.rule.{dim.group_rule}", lang))]
@@ -343,12 +437,21 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
             key, cls = (("report.not_needed", "na") if met is None else
                         ("report.covered", "met") if met else ("report.not_covered", "gap"))  # fmt: skip
             cells.append(f'<span class="dwp-cell dwp-{cls}">{esc(t(key, lang))}</span>')
+        if agreement is not None:
+            cells.append(agreement_cell(agreement.get(dim.id), lang))
         rows.append(cells)
     header_row = [t("report.competence", lang), t("report.rule", lang)] + [t(f"chart.stage.{s}", lang) for s in DIKW_STAGES]  # fmt: skip
+    if agreement is not None:
+        header_row.append(t("report.agreement", lang))
     threshold = number(instrument.scoring.coverage_threshold, 0, lang)
-    body = tag("p", esc(t("report.coverage_intro", lang, threshold=threshold))) + table(
-        header_row, rows
-    )
+    from_items = bool(view.coverage["from_items"].all()) if len(view.coverage) else False
+    basis = t("report.stages_from_items" if from_items else "report.stages_from_competence", lang)  # fmt: skip
+    body = tag("p", esc(t("report.coverage_intro", lang, threshold=threshold) + " " + basis))
+    body += table(header_row, rows)
+    if agreement is None:
+        body += tag("p", esc(t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"])), "dwp-note")  # fmt: skip
+    else:
+        body += tag("p", esc(t("report.agreement_note", lang)), "dwp-note")
     return section(t("report.coverage", lang), body, "coverage")
 
 
