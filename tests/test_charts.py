@@ -151,9 +151,9 @@ def test_labels_hold_the_full_text_wrapped_n_and_the_reverse_mark(gouda_chart):
         item = instrument.item_by_id[item_id]
         label = label_of(fig, item.text.get("nl"))
         assert "…" not in label
-        text, note = label.rsplit("<br>", 1)
+        text, note = label.split("<br><i>", 1)
         assert text.replace("<br>", " ") == item.text.get("nl")
-        assert all(len(line) <= 60 for line in text.split("<br>"))
+        assert all(len(line) <= charts.LABEL_WIDTH for line in text.split("<br>"))
         assert "n = 26" in note
         assert ("omgekeerd" in note) == item.reverse
     assert instrument.item_by_id["VS5"].reverse and not instrument.item_by_id["VS1"].reverse

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -14,6 +16,7 @@ from openpyxl import load_workbook
 from dwp_assess.data import store
 from dwp_assess.demo import SAMPLE_DIR
 from dwp_assess.instruments.loading import available_instruments
+from dwp_assess.instruments.messages import t
 
 
 def cli(*args: str, db: str | None = None, cwd=None) -> subprocess.CompletedProcess:
@@ -274,3 +277,28 @@ def test_registry_skips_blank_rows_and_keeps_row_numbers(tmp_path):
     assert result.returncode == 2
     assert "row 4: kind 'waterschap' is not one of" in result.stderr
     assert "row 3" not in result.stderr
+
+
+def test_every_sample_report_compares_with_peers_or_says_which_group_was_too_small(demo_db):
+    """Over all organisation reports of both sample rounds: a peer comparison (two radar
+    traces) or the sentence that even the whole kind is too small; never Cronbach's alpha,
+    never "-0,00"; team profiles neither."""
+    _, _, reports = demo_db
+    no_group = t("report.peer_step.none", "nl").split(":")[0]
+    compared = 0
+    for round_id in ("data-strategy-2025", "data-strategy-2026"):
+        pages = [p for p in (reports / round_id).glob("*.html") if p.name != "index.html"]
+        assert len(pages) == 22
+        for page in pages:
+            text = page.read_text(encoding="utf-8")
+            section = text[text.index('id="comparison"') : text.index('id="roles"')]
+            payload = re.search(r'class="dwp-figure-data">(.*?)</script>', section, re.S).group(1)
+            if len(json.loads(payload.replace("<\\/", "</"))["data"]) == 2:
+                compared += 1
+            else:
+                assert no_group in html.unescape(section), page
+            assert "Cronbach" not in text and "-0,00" not in text
+    assert compared == 2 * 20  # the two provinces are the only ones without a group
+    for page in (reports / "competences-2026").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "Cronbach" not in text and "-0,00" not in text

@@ -433,7 +433,9 @@ def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> Organisa
         response=response.iloc[0] if len(response) else pd.Series(dtype=object),
         dimensions=pick(analysis.dimensions),
         items=pick(analysis.items),
-        peers=analysis.peers[analysis.peers["peer_group"] == peer["peer_group"]].reset_index(drop=True),  # fmt: skip
+        peers=analysis.peers[analysis.peers["peer_group"] == peer["peer_group"]].reset_index(
+            drop=True
+        ),  # fmt: skip
         change=pick(analysis.change),
         free_text=pick(analysis.free_text),
         levels=pick(analysis.levels),
@@ -503,7 +505,9 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
             drop=True
         ),
         roles=roles.reset_index(drop=True),
-        agreement=analysis.agreement[analysis.agreement["unit_id"] == team_id].reset_index(drop=True),  # fmt: skip
+        agreement=analysis.agreement[analysis.agreement["unit_id"] == team_id].reset_index(
+            drop=True
+        ),  # fmt: skip
     )
 
 

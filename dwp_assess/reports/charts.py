@@ -99,7 +99,13 @@ def scale_colour(position: int, size: int) -> str:
     return _blend(mild, strong, rank / (half - 1)) if half > 1 else strong
 
 
-def _wrap(text: str, width: int = 60) -> str:
+# Layout of the answer chart for a report column of about 700 px (A4 print) or wider.
+LABEL_WIDTH = 42  # characters per line of a statement
+LINE_PX = 16  # height of one label line
+LEGEND_WIDTH_PX = 680  # width the legend may fill below the chart
+
+
+def _wrap(text: str, width: int = LABEL_WIDTH) -> str:
     """The whole text, broken into lines of about ``width`` characters at word boundaries."""
     return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
@@ -121,7 +127,8 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     holds the full statement, the number of answers n and a mark for reverse-keyed items.
     Colours follow the meaning: on a reverse-keyed statement ("Veel gegevens zitten
     opgesloten…") agreeing is unfavourable, so its agree side takes the warm colours that
-    mean "unfavourable" everywhere, under its own legend entries.
+    mean "unfavourable" everywhere; its label says so, its traces are named with a mark and
+    stay out of the legend, which lists each answer once, in its ordinary colour.
     Bars are placed with an explicit ``base``, so the traces (and the legend) follow
     the scale order while each bar sits at its place from the middle outward.
     """
@@ -135,7 +142,7 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         value = row.get(column, 0)
         return 0.0 if pd.isna(value) else float(value)
 
-    labels, totals, lines = {}, {}, 0
+    labels, totals, lines = {}, {}, 1
     for _, row in frame.iterrows():
         item = by_id[row["item_id"]]
         scale = instrument.scale_by_id[item.scale]
@@ -143,9 +150,9 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         note = t("chart.n_answers", lang, n=int(total))
         if item.reverse:
             note += " · " + t("chart.reverse_keyed", lang)
-        labels[item.id] = _wrap(item.text.get(lang)) + f"<br><i>({note})</i>"
+        labels[item.id] = _wrap(item.text.get(lang)) + "<br><i>" + _wrap(f"({note})") + "</i>"
         totals[item.id] = total
-        lines += labels[item.id].count("<br>") + 1
+        lines = max(lines, labels[item.id].count("<br>") + 1)
 
     def share(row: pd.Series, column: str) -> float:
         total = totals[row["item_id"]]
@@ -153,7 +160,7 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
 
     fig = go.Figure()
     for scale, reverse in _scale_groups(frame["item_id"], by_id, instrument):
-        rows = frame[frame["item_id"].map(lambda i: by_id[i].scale == scale.id and by_id[i].reverse == reverse)]  # fmt: skip
+        rows = frame[[(by_id[i].scale, by_id[i].reverse) == (scale.id, reverse) for i in frame["item_id"]]]  # fmt: skip
         y = [labels[i] for i in rows["item_id"]]
         k = len(scale.points)
         shares = {
@@ -184,8 +191,7 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
             for x, base, legend in parts:
                 fig.add_trace(go.Bar(y=y, x=[round(v, 2) for v in x], base=[round(b, 2) for b in base],
                                      orientation="h", name=point.label.get(lang) + suffix,
-                                     marker_color=colour, showlegend=legend,
-                                     legendgroup=f"{scale.id}:{point.value}:{reverse}",
+                                     marker_color=colour, showlegend=legend and not reverse,
                                      customdata=list(zip(mine, counts[point.value], strict=True)),
                                      hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>"))  # fmt: skip
     base = [0.0] * len(frame)
@@ -198,16 +204,40 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
                              customdata=[int(count(r, f"n_{code}")) for _, r in frame.iterrows()],
                              hovertemplate=f"{label}: %{{x:.1f}}% (%{{customdata}})<extra></extra>"))  # fmt: skip
         base = [b + v for b, v in zip(base, x, strict=True)]
+    no_opinion = _axis_top(max(base, default=0.0))
+    legend_px = 24 * _legend_rows([tr.name for tr in fig.data if tr.showlegend is not False])
     fig.update_layout(
         barmode="overlay",
-        xaxis=dict(title=t("chart.share_of_answers", lang), range=[-100, 100], domain=[0, 0.8],
-                   zeroline=True, zerolinecolor="#333333"),
-        xaxis2=dict(title=t("chart.no_opinion", lang), range=[0, 100], domain=[0.84, 1], anchor="y"),
+        xaxis=dict(title=dict(text=t("chart.share_of_answers", lang), font=dict(size=12)), range=[-100, 100], domain=[0, 0.8],
+                   zeroline=True, zerolinecolor="#333333", tickvals=[-100, -50, 0, 50, 100],
+                   ticktext=["100", "50", "0", "50", "100"]),
+        xaxis2=dict(title=dict(text=t("chart.no_opinion", lang), font=dict(size=12)), range=[0, no_opinion], domain=[0.86, 1],
+                    anchor="y", tickvals=[0, no_opinion]),
         yaxis=dict(categoryorder="array", categoryarray=[labels[i] for i in frame["item_id"]],
-                   autorange="reversed", automargin=True),
-        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", traceorder="normal"),
+                   autorange="reversed", automargin=True, tickfont=dict(size=12)),
+        legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
+                    xanchor="left", yanchor="bottom", traceorder="normal", font=dict(size=12),
+                    itemclick=False, itemdoubleclick=False),  # a neutral bar is two traces
     )  # fmt: skip
-    return _layout(fig, "", lang, height=170 + 18 * lines + 12 * len(frame), margin=dict(l=40, r=30, t=40, b=50))  # fmt: skip
+    rows_px = len(frame) * (LINE_PX * lines + 14)  # a category axis gives every row the same height
+    return _layout(fig, "", lang, height=rows_px + 110 + legend_px, margin=dict(l=20, r=20, t=20, b=70 + legend_px))  # fmt: skip
+
+
+def _axis_top(largest: float) -> int:
+    """The end of the "geen oordeel" axis: 25, 50 or 100%, whichever first holds the largest bar."""
+    return next(top for top in (25, 50, 100) if largest <= top - 2 or top == 100)
+
+
+def _legend_rows(names: list[str]) -> int:
+    """How many rows a horizontal legend of ``names`` takes in ``LEGEND_WIDTH_PX`` (about 7 px
+    per character plus the symbol), so that the chart reserves room for it below the axes."""
+    rows, used = 1, 0
+    for name in names:
+        width = 7 * len(name) + 45
+        if used and used + width > LEGEND_WIDTH_PX:
+            rows, used = rows + 1, 0
+        used += width
+    return rows
 
 
 def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -312,8 +342,8 @@ def level_ladder(
                                  error_x=error, hovertemplate=f"{names[at - 1]}<extra></extra>"))  # fmt: skip
     fig.update_layout(
         xaxis=dict(tickmode="array", tickvals=numbers, ticktext=names, range=[0.5, len(numbers) + 0.5]),
-        yaxis=dict(title=t("chart.ladder_axis", lang), range=[0, 120], ticksuffix="%",
-                   tickvals=[0, 25, 50, 75, 100]),  # room above 100% for the mark, no 120% tick
+        yaxis=dict(title=t("chart.ladder_axis", lang), range=[0, 120], tickvals=[0, 25, 50, 75, 100],
+                   ticktext=["0%", "25%", "50%", "75%", "100%"]),  # room above 100% for the mark
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), bargap=0.35,
     )  # fmt: skip
     return _layout(fig, "", lang, height=320, margin=dict(l=50, r=30, t=40, b=50))
