@@ -223,3 +223,10 @@ def test_the_ladder_axis_shows_percentages_up_to_100(data_strategy_v2):
     fig = charts.level_ladder(distribution, None, data_strategy_v2, "data")
     assert max(fig.layout.yaxis.tickvals) == 100 and fig.layout.separators == ",."
     assert list(fig.data[0].y) == [10.0, 80.0, 10.0, 0.0, 0.0]
+
+
+def test_the_trend_colours_a_reliable_decline_as_unfavourable(data_strategy):
+    change = pd.DataFrame({"dimension_id": ["data", "infrastructure", "technology"], "difference": [0.5, -0.6, 0.1],
+                           "ci_low": [0.2, -0.9, -0.1], "ci_high": [0.8, -0.3, 0.3], "reliable": [True, True, False]})  # fmt: skip
+    colours = list(charts.trend(change, data_strategy).data[0].marker.color)
+    assert colours == [charts.LIKERT_COLOURS[4], charts.LIKERT_COLOURS[0], charts.OKABE_ITO["grey"]]

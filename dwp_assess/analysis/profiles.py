@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +44,12 @@ STRAIGHTLINE_MIN_ITEMS = 10
 
 @dataclass
 class RoundAnalysis:
-    """Everything computed for one round; every table is tidy with named columns."""
+    """Everything computed for one round; every table is tidy with named columns.
+
+    ``FORMAT`` names the layout of the saved tables; a saved analysis of another format is
+    never loaded (``reports.run.cached_analysis`` keys its cache on it)."""
+
+    FORMAT: ClassVar[int] = 3
 
     meta: dict
     organisations: pd.DataFrame  # the round's organisations with kind, size class, invited

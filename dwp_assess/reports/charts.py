@@ -281,10 +281,14 @@ def coverage_matrix(coverage: pd.DataFrame, instrument: Instrument, lang: str = 
 
 def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
     """Change in mean score per dimension since the previous round, with 95% intervals;
-    bars whose interval includes zero are grey ("no reliable change")."""
+    colours by meaning: a reliable rise blue, a reliable decline vermillion, a change that is
+    not reliable (``comparison.change_since``) grey."""
     labels = _dimension_labels(instrument, lang)
     frame = change.assign(label=change["dimension_id"].map(labels))
-    colours = [OKABE_ITO["blue"] if r else OKABE_ITO["grey"] for r in frame["reliable"]]
+    colours = [
+        (LIKERT_COLOURS[4] if d > 0 else LIKERT_COLOURS[0]) if r else OKABE_ITO["grey"]
+        for r, d in zip(frame["reliable"], frame["difference"], strict=True)
+    ]
     fig = go.Figure(go.Bar(x=frame["difference"].round(2).tolist(), y=frame["label"].tolist(), orientation="h",
                            marker_color=colours,
                            error_x=dict(type="data", symmetric=False,

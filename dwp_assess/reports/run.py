@@ -138,12 +138,12 @@ def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str]
 
 
 def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[RoundAnalysis, Path]:  # fmt: skip
-    """The round's analysis, computed once per data snapshot, minimum group size and package
-    version, and kept in the data folder (it holds every respondent's scores)."""
+    """The round's analysis, computed once per data snapshot, minimum group size, package
+    version and analysis format, and kept in the data folder (it holds every respondent's scores)."""
     key = store.snapshot_hash(engine, round_id)[:16]
     if previous:
         key += "-" + store.snapshot_hash(engine, previous)[:8]
-    key += "-" + hashlib.sha256(f"{min_group}:{__version__}".encode()).hexdigest()[:6]
+    key += "-" + hashlib.sha256(f"{min_group}:{__version__}:{RoundAnalysis.FORMAT}".encode()).hexdigest()[:6]
     target = ids.output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
     if (target / "meta.json").is_file():
         return RoundAnalysis.load(target), target
