@@ -466,7 +466,8 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Folder (default: reports/).")] = None,
     pdf: Annotated[bool, typer.Option(help="Also print A4 PDFs with Chromium.")] = False,
     lang: Annotated[
-        str | None, typer.Option(help="nl or en (default: the project's language).")
+        str | None,
+        typer.Option(help="nl, en, or both side by side: nl,en (default: the project's language)."),
     ] = None,
     retry_failed: Annotated[bool, typer.Option(help="Only rerun reports that failed.")] = False,
     force: Annotated[bool, typer.Option(help="Rerun reports that are up to date.")] = False,
@@ -495,9 +496,10 @@ def report(
 
 
 def print_report_summary(summary) -> None:
+    indexes = " and ".join(str(p) for p in (summary.indexes or {"": summary.index}).values())
     console.print(
         f"{summary.round_id}: {summary.ok} made, {summary.skipped} up to date, {summary.failed} failed "
-        f"→ open {summary.index} (for you, not for distribution; executed notebooks in {summary.notebooks})",
+        f"→ open {indexes} (for you, not for distribution; executed notebooks in {summary.notebooks})",
         highlight=False,
         soft_wrap=True,
     )

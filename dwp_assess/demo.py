@@ -71,6 +71,7 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
     for sample_round in sample_rounds(sample_dir):
         instrument = get_instrument(sample_round.instrument_id, sample_round.instrument_version)
         store.create_round(engine, instrument, sample_round.period, sample_round.round_id)
+        store.mark_synthetic(engine, sample_round.round_id)
         if instrument.kind == "organisation":
             registry.import_registry(engine, orgs_csv, round_id=sample_round.round_id)
         for path, fmt in sample_round.files:
@@ -99,12 +100,11 @@ def _make_or_load(directory: Path) -> project.Settings:
 
 
 def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None) -> list:
-    """Reports and bundles of every sample round (marked synthetic); one ``RunSummary`` per round."""
+    """Reports and bundles of every sample round (synthetic, as the store records); one
+    ``RunSummary`` per round."""
     from dwp_assess.reports.run import generate_reports
 
     return [
-        generate_reports(
-            engine, r.round_id, out_dir, jobs=jobs, synthetic=True, console=console, bundle=True
-        )
+        generate_reports(engine, r.round_id, out_dir, jobs=jobs, console=console, bundle=True)
         for r in sample_rounds(SAMPLE_DIR)
     ]

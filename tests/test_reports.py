@@ -8,8 +8,10 @@ reads Gouda's report also checks that nothing a respondent or registry typed can
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from dwp_assess.cli import app
 from dwp_assess.data import store
 from dwp_assess.demo import load_sample
 from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
 from dwp_assess.reports import execute as report_execute
 from dwp_assess.reports import run as reports
 
@@ -97,7 +100,10 @@ def test_provenance_names_instrument_snapshot_version_and_parameters(made):
     assert store.snapshot_hash(engine, ROUND) in provenance
     assert f"data-strategy v{info.instrument_version}" in provenance
     assert __version__ in provenance
-    assert "&quot;organisation_id&quot;: &quot;woerden&quot;" in provenance
+    assert "organisation_id = woerden" in provenance
+    # one readable sentence first; hashes and parameters folded away in <details>
+    sentence = provenance[: provenance.index("<details>")]
+    assert f"versie {info.instrument_version} van de vragenlijst" in sentence and info.instrument_hash not in sentence  # fmt: skip
 
 
 def test_rerun_skips_reports_that_are_up_to_date(made):
@@ -216,14 +222,31 @@ def test_team_profiles_cover_competences_per_stage_with_pseudonyms(sample_store)
     assert "Almere" not in page
 
 
-def test_english_report_on_request(sample_store):
+def test_both_languages_side_by_side_with_an_index_each(sample_store):
     engine, folder = sample_store
     out = folder / "english"
-    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="en")
-    assert summary.ok == 1
-    page = (out / ROUND / "woerden.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in page
-    assert "Summary" in page and "Strengths" in page and "Samenvatting" not in page
+    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="nl,en")
+    assert summary.ok == 2
+    english = (out / ROUND / "woerden.en.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english
+    assert "Summary" in english and "Strengths" in english and "Samenvatting" not in english
+    dutch = (out / ROUND / "woerden.html").read_text(encoding="utf-8")
+    assert '<html lang="nl">' in dutch and "Samenvatting" in dutch
+    assert set(summary.indexes) == {"nl", "en"}
+    index_en = summary.indexes["en"].read_text(encoding="utf-8")
+    assert summary.indexes["en"].name == "index.en.html" and 'href="woerden.en.html"' in index_en
+    assert 'href="woerden.html"' in summary.indexes["nl"].read_text(encoding="utf-8")
+    # English alone never overwrites the Dutch report
+    before = (out / ROUND / "woerden.html").stat().st_mtime_ns
+    again = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="en", force=True)
+    assert again.ok == 1 and (out / ROUND / "woerden.html").stat().st_mtime_ns == before
+
+
+def test_an_unknown_language_is_refused_before_anything_is_made(sample_store):
+    engine, folder = sample_store
+    with pytest.raises(ValueError, match="unknown language.*fr"):
+        reports.generate_reports(engine, ROUND, folder / "fr", units=["woerden"], lang="nl,fr")
+    assert not (folder / "fr").exists()
 
 
 def test_reports_run_on_a_dask_cluster(sample_store):
@@ -277,3 +300,29 @@ def test_report_renders_every_chart_offline_without_requests_or_errors(made, pag
     assert page.locator("div.dwp-figure.js-plotly-plot").count() == figures
     assert requests == [] and errors == [] and dialogs == []
     assert HOSTILE_NAME in page.locator("h1").inner_text()
+
+
+def test_synthetic_data_is_marked_on_every_output_whatever_command_made_it(sample_store):
+    """The sample rounds are recorded as synthetic in the store: reports made without any flag,
+    in both languages, their PDFs, the indexes and the bundle all say so."""
+    from pypdf import PdfReader
+
+    engine, folder = sample_store
+    assert store.get_round(engine, ROUND).synthetic
+    out = folder / "synthetic"
+    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="nl,en", pdf=True, bundle=True)  # fmt: skip
+    assert summary.ok == 2
+    for lang, mark in (("nl", ""), ("en", ".en")):
+        page = (out / ROUND / f"woerden{mark}.html").read_text(encoding="utf-8")
+        assert html.escape(t("report.synthetic_warning", lang), quote=True) in page
+        text = " ".join(
+            p.extract_text() for p in PdfReader(out / ROUND / f"woerden{mark}.pdf").pages
+        )
+        assert t("report.synthetic_warning", lang).split(":")[0] in text
+        assert t("report.synthetic_index", lang) in html.unescape(summary.indexes[lang].read_text(encoding="utf-8"))  # fmt: skip
+    with zipfile.ZipFile(summary.bundles.written["woerden"]) as archive:
+        readme = archive.read("woerden/README.txt").decode("utf-8")
+        assert sorted(n.rsplit("/", 1)[1] for n in archive.namelist()) == sorted(
+            ["README.txt", "woerden.html", "woerden.en.html", "woerden.pdf", "woerden.en.pdf"]
+        )
+    assert t("report.synthetic_warning", "nl") in readme and t("report.synthetic_warning", "en") in readme  # fmt: skip

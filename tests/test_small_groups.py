@@ -183,6 +183,7 @@ def test_a_round_of_two_organisations_shows_no_round_figures_and_never_alpha(dat
     for org in ("alfadorp", "bravodorp"):
         page = (tmp_path / "reports" / "data-strategy-2027" / f"{org}.html").read_text(encoding="utf-8")  # fmt: skip
         assert "ICC(1)" not in page and "<th>rwg(J)</th>" in page
+        assert t("report.synthetic_warning", "nl") not in page  # a round of real data
         assert "cronbach" not in page.lower() and "alfa (" not in page.lower()
     manifest = json.loads(
         (tmp_path / "reports" / "data-strategy-2027" / "manifest.json").read_text()

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from typing import ClassVar
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,9 @@ class RoundAnalysis:
     levels: pd.DataFrame  # organisation × dimension: level, its basis and uncertainty (levels.py)
     level_distribution: pd.DataFrame  # organisation × dimension × level: respondents per level
     change_items: pd.DataFrame  # dimension × item pair the change since the previous round uses
+    teams: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # team rounds: id, organisation, name, invited
 
     def save(self, folder: Path) -> Path:
         """Write every table as Parquet and ``meta.json`` to ``folder``."""
@@ -274,6 +277,7 @@ def analyse_answers(
     min_group: int | None = None,
     change_after: pd.DataFrame | None = None,
     change_items: pd.DataFrame | None = None,
+    teams: pd.DataFrame | None = None,
 ) -> RoundAnalysis:
     """``analyse_round`` on frames already loaded (for tests and benchmarks).
 
@@ -314,6 +318,9 @@ def analyse_answers(
         levels=levels,
         level_distribution=level_distribution,
         change_items=change_items if change_items is not None else no_items,
+        teams=teams
+        if teams is not None
+        else pd.DataFrame(columns=["id", "organisation_id", "name", "invited"]),  # fmt: skip
     )
 
 
@@ -354,10 +361,13 @@ def analyse_round(
         "snapshot_hash": store.snapshot_hash(engine, round_id),
         "previous_round_id": previous_round_id,
         "previous_instrument_version": prev_info.instrument_version if previous_round_id else None,
+        "previous_period": prev_info.period if previous_round_id else None,
+        "synthetic": bool(info.synthetic),
         "level_basis": "chosen" if instrument.level_items else "estimate",
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items)  # fmt: skip
+    teams = store.teams(engine) if instrument.kind == "team" else None
+    return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items, teams)  # fmt: skip
 
 
 # -- views for one organisation or team -------------------------------------------------------
@@ -502,7 +512,11 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
     if len(roles) < minimum:
         members = members.iloc[:0]
         coverage = coverage.assign(not_covering="")
-    own = {"team_id": team_id, "organisation_id": organisation_id, "n_members": len(roles)}
+    registered = analysis.teams.set_index("id") if len(analysis.teams) else pd.DataFrame()
+    invited = registered["invited"].get(team_id) if "invited" in registered else None
+    own = {"team_id": team_id, "organisation_id": organisation_id, "n_members": len(roles),
+           "n_invited": int(invited) if invited is not None and pd.notna(invited) else None,
+           "team_name": registered["name"].get(team_id, team_id) if "name" in registered else team_id}  # fmt: skip
     return TeamView(
         meta=analysis.meta | own | {"min_group_size": minimum},
         members=members,

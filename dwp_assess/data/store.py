@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
     func,
     insert,
     inspect,
@@ -48,7 +50,7 @@ from dwp_assess import ids, project
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
-SCHEMA_VERSION = 2  # 2: organisation.invited (the registry's number invited)
+SCHEMA_VERSION = 3  # 2: organisation.invited (the registry's number invited); 3: round.synthetic
 
 metadata = MetaData()
 
@@ -90,6 +92,8 @@ round_ = Table(
     Column("period", String(20), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
+    # synthetic sample data (set by ``demo``/``load_sample``): every output made from it says so
+    Column("synthetic", Boolean, nullable=False, server_default=false()),
 )
 
 round_organisation = Table(
@@ -269,6 +273,8 @@ def migrate(engine: Engine) -> int:
             )
         if "invited" not in {c["name"] for c in inspect(conn).get_columns("organisation")}:
             conn.execute(text("ALTER TABLE organisation ADD COLUMN invited INTEGER"))
+        if "synthetic" not in {c["name"] for c in inspect(conn).get_columns("round")}:
+            conn.execute(text("ALTER TABLE round ADD COLUMN synthetic BOOLEAN NOT NULL DEFAULT FALSE"))  # fmt: skip
         if found is None:
             conn.execute(
                 insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION))
@@ -340,6 +346,7 @@ class RoundInfo:
     period: str
     opened_at: datetime
     closed_at: datetime | None = None
+    synthetic: bool = False
 
 
 def default_round_id(instrument: Instrument, period: str) -> str:
@@ -405,6 +412,14 @@ def list_rounds(engine: Engine) -> list[RoundInfo]:
     with engine.connect() as conn:
         rows = conn.execute(select(round_).order_by(round_.c.period, round_.c.id)).mappings()
         return [RoundInfo(**r) for r in rows]
+
+
+def mark_synthetic(engine: Engine, round_id: str) -> None:
+    """Record that a round holds synthetic sample data; kept with the round, so that every
+    report, index, bundle and export made from it says so, whatever command made it."""
+    get_round(engine, round_id)
+    with engine.begin() as conn:
+        conn.execute(update(round_).where(round_.c.id == round_id).values(synthetic=True))
 
 
 def close_round(engine: Engine, round_id: str) -> None:

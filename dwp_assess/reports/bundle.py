@@ -42,23 +42,30 @@ def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tupl
     failed, or its HTML missing."""
     files, not_ready = [], []
     for unit in sorted(units):
-        entry = manifest.get(unit, {})
-        if entry.get("status") != "ok" or not (out / entry.get("html", "")).is_file():
+        entries = [e for key, e in sorted(manifest.items()) if e.get("unit", key) == unit]
+        if not entries or any(e.get("status") != "ok" or not (out / e.get("html", "")).is_file() for e in entries):  # fmt: skip
             not_ready.append(unit)
             continue
-        files.append((out / entry["html"], entry["title"]))
-        if entry.get("pdf") and (out / entry["pdf"]).is_file():
-            files.append((out / entry["pdf"], entry["title"]))
+        for entry in entries:  # every language the report was made in
+            files.append((out / entry["html"], entry["title"]))
+            if entry.get("pdf") and (out / entry["pdf"]).is_file():
+                files.append((out / entry["pdf"], entry["title"]))
     return files, not_ready
 
 
-def readme(organisation: str, round_id: str, instrument_title, files: list[tuple[Path, str]], min_group: int) -> str:  # fmt: skip
+def readme(organisation: str, round_id: str, instrument_title, files: list[tuple[Path, str]], min_group: int,
+           synthetic: bool = False) -> str:  # fmt: skip
     """The bundle's README: what is in it and how to open it, Dutch first, English second
-    (``instrument_title`` is the instrument's title in both languages)."""
+    (``instrument_title`` is the instrument's title in both languages); for synthetic data it
+    opens with a line saying so."""
     listing = "\n".join(f"- {path.name}: {title}" for path, title in files)
     values = dict(organisation=organisation, round=round_id, files=listing, min=min_group,
                   version=__version__, date=datetime.now(UTC).date().isoformat())  # fmt: skip
-    parts = [t("bundle.readme", lang, instrument=instrument_title.get(lang), **values) for lang in ("nl", "en")]  # fmt: skip
+    parts = []
+    for lang in ("nl", "en"):
+        heading, body = t("bundle.readme", lang, instrument=instrument_title.get(lang), **values).split("\n\n", 1)  # fmt: skip
+        warning = t("report.synthetic_warning", lang) + "\n\n" if synthetic else ""
+        parts.append(f"{heading}\n\n{warning}{body}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -80,7 +87,8 @@ def write_bundle(target: Path, folder_name: str, text: str, files: list[tuple[Pa
 
 
 def write_bundles(out: Path, round_id: str, instrument_title, manifest: dict,
-                  organisations: dict[str, tuple[str, list[str]]], min_group: int) -> BundleSummary:  # fmt: skip
+                  organisations: dict[str, tuple[str, list[str]]], min_group: int,
+                  synthetic: bool = False) -> BundleSummary:  # fmt: skip
     """A bundle for each of ``organisations`` (id → name and its report units) whose reports in
     ``out`` are all made; ``instrument_title`` in both languages, ``min_group`` the round's
     minimum group size."""
@@ -92,6 +100,6 @@ def write_bundles(out: Path, round_id: str, instrument_title, manifest: dict,
             target.unlink(missing_ok=True)
             summary.withheld[organisation_id] = not_ready
             continue
-        text = readme(name, round_id, instrument_title, files, min_group)
+        text = readme(name, round_id, instrument_title, files, min_group, synthetic)
         summary.written[organisation_id] = write_bundle(target, organisation_id, text, files)
     return summary

@@ -92,13 +92,17 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
     )
 
 
-def index_html(
-    title: str, summary: str, jobs: list[dict], generated_at: str, lang: str = "nl"
-) -> str:
-    """The round's index: every report with its status, links and any error (all escaped),
-    under a note that the page is for the analyst and not for distribution."""
-    labels = {k: t(f"report.index_{k}", lang) for k in ("unit", "status", "files")}
+def index_html(title: str, summary: str, jobs: list[dict], generated_at: str, lang: str = "nl",
+               synthetic: bool = False) -> str:  # fmt: skip
+    """The round's index: every report with its organisation (for team rounds), status, links
+    and any error (all escaped), under a note that the page is for the analyst and not for
+    distribution, and, for synthetic data, a note saying so."""
+    labels = {k: t(f"report.index_{k}", lang) for k in ("unit", "organisation", "status", "files")}
+    by_organisation = any(
+        job["organisation"] and job["organisation"] != job["title"] for job in jobs
+    )
     return _environment().get_template("index.html.j2").render(
         lang=lang, title=title, summary=summary, jobs=jobs, labels=labels, css=stylesheet(),
         version=__version__, generated_at=generated_at, private_note=t("report.index_private", lang),
+        synthetic_note=t("report.synthetic_index", lang) if synthetic else "", by_organisation=by_organisation,
     )  # fmt: skip

@@ -77,6 +77,7 @@ class RunSummary:
     skipped: int
     notebooks: Path
     bundles: BundleSummary | None = None
+    indexes: dict[str, Path] | None = None  # language → that language's index
 
 
 def previous_round(engine: Engine, round_id: str) -> str | None:
@@ -143,7 +144,12 @@ def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_gro
     key = store.snapshot_hash(engine, round_id)[:16]
     if previous:
         key += "-" + store.snapshot_hash(engine, previous)[:8]
-    key += "-" + hashlib.sha256(f"{min_group}:{__version__}:{RoundAnalysis.FORMAT}".encode()).hexdigest()[:6]
+    key += (
+        "-"
+        + hashlib.sha256(f"{min_group}:{__version__}:{RoundAnalysis.FORMAT}".encode()).hexdigest()[
+            :6
+        ]
+    )
     target = ids.output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
     if (target / "meta.json").is_file():
         return RoundAnalysis.load(target), target
@@ -163,10 +169,25 @@ def _hash_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+LANGUAGES = ("nl", "en")
+PRIMARY_LANGUAGE = "nl"  # its files carry no language mark: gouda.html, beside gouda.en.html
+
+
+def language_mark(lang: str) -> str:
+    """The part of a report's file name that names its language: "" for Dutch, ".en" for English."""
+    return "" if lang == PRIMARY_LANGUAGE else f".{lang}"
+
+
+def entry_key(unit: str, lang: str) -> str:
+    """The manifest key of one report: the unit's id, with ".en" for English (ids hold no dot)."""
+    return unit + language_mark(lang)
+
+
 def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, notebooks: Path, units: list[str] | None,
-              lang: str, pdf: bool, synthetic: bool, team_names: dict[str, str]) -> list[tuple[Job, str]]:  # fmt: skip
-    """One job per organisation or team, each with the key that decides whether it is up to date:
-    HTML (and PDF) in ``out``, the executed notebook in ``notebooks`` (see the module docstring)."""
+              langs: list[str], pdf: bool, synthetic: bool, team_names: dict[str, str]) -> list[tuple[Job, str]]:  # fmt: skip
+    """One job per organisation or team and language, each with the key that decides whether it
+    is up to date: HTML (and PDF) in ``out``, the executed notebook in ``notebooks`` (see the
+    module docstring). Dutch files are ``<unit>.html``, English ones ``<unit>.en.html``."""
     instrument = analysis.instrument
     kind = instrument.kind
     if kind == "organisation":
@@ -181,16 +202,17 @@ def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, notebooks:
     template = TEMPLATES[kind]
     base_key = [analysis.meta["snapshot_hash"], analysis.meta["min_group_size"], _hash_file(template), __version__, str(pdf)]  # fmt: skip
     jobs = []
-    for unit in chosen:
+    for unit, lang in ((u, lang) for u in chosen for lang in langs):
         parameters = {"round_id": analysis.meta["round_id"], param: unit, "lang": lang, "synthetic": synthetic,
                       "previous_round_id": analysis.meta.get("previous_round_id"), "analysis_dir": str(analysis_dir)}  # fmt: skip
         if kind == "team":
             parameters["team_name"] = team_names.get(unit, unit)
         key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
         title = names.get(unit, unit) if hasattr(names, "get") else unit
-        jobs.append((Job(unit=unit, title=str(title), template=template, parameters=parameters,
-                         notebook_path=unit_file(notebooks, unit, ".ipynb"), html_path=unit_file(out, unit, ".html"),
-                         pdf_path=unit_file(out, unit, ".pdf") if pdf else None, lang=lang), key))  # fmt: skip
+        mark = language_mark(lang)
+        jobs.append((Job(unit=entry_key(unit, lang), title=str(title), template=template, parameters=parameters,
+                         notebook_path=unit_file(notebooks, unit, f"{mark}.ipynb"), html_path=unit_file(out, unit, f"{mark}.html"),
+                         pdf_path=unit_file(out, unit, f"{mark}.pdf") if pdf else None, lang=lang), key))  # fmt: skip
     return jobs
 
 
@@ -260,7 +282,7 @@ def generate_reports(
     out_dir: Path | None = None,
     units: list[str] | None = None,
     jobs: int = 1,
-    lang: str = "nl",
+    lang: str | list[str] = "nl",
     pdf: bool = False,
     retry_failed: bool = False,
     force: bool = False,
@@ -273,14 +295,19 @@ def generate_reports(
 ) -> RunSummary:
     """Make every report of a round (see the module docstring); return counts and the index.
 
-    With ``bundle``, also write one zip per organisation of the chosen units, holding all of
-    that organisation's reports of the round (``bundle.write_bundles``)."""
+    ``lang`` is one language or several ("nl,en"): each report is made in each, side by side
+    (``gouda.html``, ``gouda.en.html``), with an index per language. ``synthetic`` marks the
+    reports as made from synthetic data; a round the store records as synthetic is always
+    marked. With ``bundle``, also write one zip per organisation of the chosen units, holding
+    all of that organisation's reports of the round in every language (``bundle.write_bundles``)."""
+    langs = parse_languages(lang)
     if pdf and not Path(report_execute.CHROMIUM).is_file():
         raise FileNotFoundError(
             f"--pdf prints with Chromium, not found at {report_execute.CHROMIUM}: "
             "install it with `apt-get install chromium`"
         )
     info = store.get_round(engine, round_id)
+    synthetic = synthetic or info.synthetic
     instrument = get_instrument(info.instrument_id, info.instrument_version)
     previous = previous_round_id or previous_round(engine, round_id)
     reports_root = Path(out_dir or default_out_dir())
@@ -292,7 +319,7 @@ def generate_reports(
     _move_working_files(out, notebooks)
     analysis, analysis_dir = cached_analysis(engine, round_id, previous, min_group_size(instrument))
     team_names = dict(zip(store.teams(engine)["id"], store.teams(engine)["name"], strict=True))
-    planned = plan_jobs(analysis, analysis_dir, out, notebooks, units, lang, pdf, synthetic, team_names)  # fmt: skip
+    planned = plan_jobs(analysis, analysis_dir, out, notebooks, units, langs, pdf, synthetic, team_names)  # fmt: skip
     manifest_path = out / "manifest.json"
     manifest = _load_manifest(manifest_path)
     to_run, skipped = _select(planned, manifest, retry_failed, force)
@@ -310,35 +337,60 @@ def generate_reports(
     keys = {job.unit: key for job, key in planned}
     jobs_by_unit = {job.unit: job for job, _ in planned}
     owner = owners(analysis)
+    org_names = analysis.organisations.set_index("organisation_id")["name"].to_dict()
     folders = {"<reports>": reports_root, "<data>": store.data_dir(), "~": Path.home(),
                "<project>": _project_root(), "<tmp>": Path(tempfile.gettempdir())}  # fmt: skip
     for result in results:
         job = jobs_by_unit[result.unit]
         manifest[result.unit] = {"key": keys[result.unit], "status": result.status,
                                  "error": without_paths(result.error, folders),
-                                 "title": job.title,
+                                 "title": job.title, "unit": _unit_of(job), "lang": job.lang,
                                  "seconds": round(result.seconds, 2), "html": job.html_path.name,
                                  "pdf": job.pdf_path.name if job.pdf_path and result.status == "ok" else None}  # fmt: skip
-    for unit, entry in manifest.items():  # entries of earlier runs: no notebook in this folder
+    for key, entry in manifest.items():  # entries of earlier runs: no notebook in this folder
         entry.pop("notebook", None)
-        entry["organisation"] = owner.get(unit, entry.get("organisation"))
+        entry.setdefault("unit", key)
+        entry.setdefault("lang", PRIMARY_LANGUAGE)
+        entry["organisation"] = owner.get(entry["unit"], entry.get("organisation"))
+        entry["organisation_name"] = org_names.get(
+            entry["organisation"], entry.get("organisation_name")
+        )
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    title = instrument.title.get(lang)
     bundles = None
     if bundle:
-        names = analysis.organisations.set_index("organisation_id")["name"].to_dict()
         chosen = {
-            owner[job.unit]: (names.get(owner[job.unit], owner[job.unit]), []) for job, _ in planned
+            owner[_unit_of(job)]: (org_names.get(owner[_unit_of(job)], owner[_unit_of(job)]), [])
+            for job, _ in planned
         }
         # every report of a chosen organisation, also those not run now
         for unit, organisation in owner.items():
             if organisation in chosen:
                 chosen[organisation][1].append(unit)
-        bundles = write_bundles(out, round_id, instrument.title, manifest, chosen, analysis.meta["min_group_size"])  # fmt: skip
-    index = write_index(out, round_id, manifest, {j.unit for j, _ in skipped}, lang, title)
+        bundles = write_bundles(out, round_id, instrument.title, manifest, chosen, analysis.meta["min_group_size"], synthetic)  # fmt: skip
+    period = analysis.meta.get("period", "")
+    indexes = {
+        lang: write_index(out, round_id, manifest, {j.unit for j, _ in skipped}, lang,
+                          f"{instrument.title.get(lang)} · {period}", synthetic)
+        for lang in langs
+    }  # fmt: skip
     failed = sum(r.status != "ok" for r in results)
-    return RunSummary(round_id, index, ok=len(results) - failed, failed=failed,
-                      skipped=len(skipped), notebooks=notebooks, bundles=bundles)  # fmt: skip
+    return RunSummary(round_id, indexes[langs[0]], ok=len(results) - failed, failed=failed,
+                      skipped=len(skipped), notebooks=notebooks, bundles=bundles, indexes=indexes)  # fmt: skip
+
+
+def parse_languages(lang: str | list[str]) -> list[str]:
+    """``"nl,en"`` or ``["nl", "en"]`` as a list without repeats; an unknown language is an
+    error naming the ones there are."""
+    langs = list(dict.fromkeys(x.strip() for x in (lang.split(",") if isinstance(lang, str) else lang) if x.strip()))  # fmt: skip
+    unknown = [x for x in langs if x not in LANGUAGES]
+    if unknown or not langs:
+        raise ValueError(f"unknown language(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(LANGUAGES)}, e.g. --lang nl,en")  # fmt: skip
+    return langs
+
+
+def _unit_of(job: Job) -> str:
+    """The organisation or team a job reports on (its manifest key without the language)."""
+    return job.parameters.get("organisation_id") or job.parameters["team_id"]
 
 
 def keep_apart(data_dir: Path, reports_root: Path) -> None:
@@ -383,11 +435,13 @@ def _move_working_files(out: Path, notebooks: Path) -> None:
 
 
 def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
-    """The index's links of one report: file names made from the unit's id (never taken from
-    the manifest file, which may be older or edited), each only when that file exists."""
-    if not ids.is_valid(unit):
+    """The index's links of one report: file names made from the unit's id and the language
+    (never taken from the manifest file, which may be older or edited), each only when that
+    file exists."""
+    if not ids.is_valid(unit) or entry.get("lang", PRIMARY_LANGUAGE) not in LANGUAGES:
         return {"html": None, "pdf": None}
-    files = {"html": ".html", "pdf": ".pdf"}
+    mark = language_mark(entry.get("lang", PRIMARY_LANGUAGE))
+    files = {"html": f"{mark}.html", "pdf": f"{mark}.pdf"}
     return {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
             for key, suffix in files.items()}  # fmt: skip
 
@@ -412,19 +466,25 @@ class _InProcess:
         return future
 
 
-def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lang: str, instrument_title: str) -> Path:  # fmt: skip
-    """``index.html`` of the round, for the analyst: every report, its status (done, up to date,
-    failed), links to its HTML, PDF and its organisation's bundle, and a note that the page
-    is not for distribution."""
+def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lang: str, subtitle: str,
+                synthetic: bool = False) -> Path:  # fmt: skip
+    """``index.html`` (``index.en.html`` in English) of the round, for the analyst: every report
+    in that language grouped by organisation, its status (done, up to date, failed), links to
+    its HTML, PDF and its organisation's bundle, and a note that the page is not for
+    distribution (and, for synthetic data, that it is synthetic)."""
+    own = {k: e for k, e in manifest.items() if e.get("lang", PRIMARY_LANGUAGE) == lang}
     rows = []
-    for unit, entry in sorted(manifest.items(), key=lambda kv: (kv[1]["status"] == "ok", kv[1].get("title", kv[0]))):  # fmt: skip
-        status = "skipped" if unit in skipped and entry["status"] == "ok" else entry["status"]
+    for key, entry in own.items():
+        unit = entry.get("unit", key)
+        status = "skipped" if key in skipped and entry["status"] == "ok" else entry["status"]
         rows.append({"title": entry.get("title", unit), "status_label": t(f"report.status.{status}", lang),
+                     "organisation": entry.get("organisation_name") or "", "failed": entry["status"] != "ok",
                      "error": entry.get("error"), **_links(out, unit, entry), "bundle": _bundle_link(out, entry)})  # fmt: skip
-    ok = sum(e["status"] == "ok" for e in manifest.values())
-    summary = f"{instrument_title} · {ok}/{len(manifest)} {t('report.status.ok', lang)}"
+    rows.sort(key=lambda r: (r["organisation"], r["title"]))
+    ok = sum(e["status"] == "ok" for e in own.values())
+    summary = f"{subtitle} · {ok}/{len(own)} {t('report.status.ok', lang)}"
     html = index_html(t("report.index_title", lang, round=round_id), summary, rows,
-                      datetime.now(UTC).isoformat(timespec="seconds"), lang)  # fmt: skip
-    path = out / "index.html"
+                      datetime.now(UTC).isoformat(timespec="seconds"), lang, synthetic)  # fmt: skip
+    path = out / f"index{language_mark(lang)}.html"
     path.write_text(html, encoding="utf-8")
     return path

@@ -10,7 +10,6 @@ no network request is needed to read the report.
 from __future__ import annotations
 
 import html
-import json
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -141,13 +140,38 @@ def header(title: str, subtitle: str, synthetic: bool, lang: str) -> Html:
     return Html(f'<header class="dwp-header">{tag("h1", esc(title))}{tag("p", esc(subtitle), "dwp-subtitle")}{warning}</header>')  # fmt: skip
 
 
+def _subtitle(meta: dict, instrument: Instrument, lang: str) -> str:
+    """The instrument's title and the round's period; never the round's id."""
+    return t("report.subtitle", lang, period=meta.get("period", ""), instrument=instrument.title.get(lang))  # fmt: skip
+
+
 def organisation_header(
-    view: OrganisationView, instrument: Instrument, lang: str, synthetic: bool
+    view: OrganisationView, instrument: Instrument, lang: str, synthetic: bool = False
 ) -> Html:
+    """Title, subtitle and, for a round the store records as synthetic (or when asked), the
+    warning that the report shows synthetic data."""
     title = t("report.org_title", lang, name=view.organisation["name"])
-    subtitle = t("report.subtitle", lang, round=view.meta["round_id"], period=view.meta.get("period", ""),
-                 instrument=instrument.title.get(lang))  # fmt: skip
-    return header(title, subtitle, synthetic, lang)
+    return header(title, _subtitle(view.meta, instrument, lang), synthetic or bool(view.meta.get("synthetic")), lang)  # fmt: skip
+
+
+def team_header(view: TeamView, instrument: Instrument, organisation: str, lang: str,
+                synthetic: bool = False, name: str | None = None) -> Html:  # fmt: skip
+    """The team's name (``name``, else the registry's) and organisation, the instrument and
+    period, how many of the invited members answered, and the synthetic-data warning where
+    it applies."""
+    title = t("report.team_title", lang, team=name or view.meta["team_name"])
+    subtitle = f"{organisation} · {_subtitle(view.meta, instrument, lang)}"
+    out = header(title, subtitle, synthetic or bool(view.meta.get("synthetic")), lang)
+    return Html(out + tag("p", esc(response_of_team(view, lang)), "dwp-response"))
+
+
+def response_of_team(view: TeamView, lang: str) -> str:
+    """ "4 van de 5 uitgenodigde teamleden vulden de vragenlijst in", or the count alone when
+    the registry does not say how many were invited."""
+    n, invited = view.meta["n_members"], view.meta.get("n_invited")
+    if invited:
+        return t("report.team_response", lang, n=n, invited=invited)
+    return t("report.team_response_no_invited", lang, n=n)
 
 
 def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -304,7 +328,7 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
          esc(t(_change_verdict(r), lang))]
         for r in view.change.itertuples()
     ]  # fmt: skip
-    body = tag("p", esc(t("report.change_intro", lang, previous=previous)))
+    body = tag("p", esc(t("report.change_intro", lang, previous=view.meta.get("previous_period") or previous)))  # fmt: skip
     comparable = _comparable_note(view, instrument, lang)
     if comparable:
         body += tag("p", esc(comparable), "dwp-note")
@@ -364,6 +388,18 @@ def recommendations(
     return section(t("report.recommendations", lang), tag("ol", items), "recommendations")
 
 
+def grouped_texts(texts: pd.Series) -> list[tuple[str, int]]:
+    """Identical answers (after trimming spaces, ignoring case) once, with how often they were
+    given, most frequent first, then in the order given; the first spelling is shown."""
+    seen: dict[str, list] = {}
+    for text in texts.dropna().astype(str):
+        clean = " ".join(text.split())
+        if clean:
+            seen.setdefault(clean.casefold(), [clean, 0])[1] += 1
+    ordered = sorted(enumerate(seen.values()), key=lambda kv: (-kv[1][1], kv[0]))
+    return [(text, n) for _, (text, n) in ordered]
+
+
 def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -> Html:
     """Answers to open questions that the instrument allows in reports; escaped, never executed."""
     if view_free_text.empty:
@@ -371,7 +407,18 @@ def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -
     body = ""
     for item_id, group in view_free_text.groupby("item_id"):
         question = next(f for f in instrument.free_text if f.id == item_id)
-        quotes = "".join(tag("li", esc(text)) for text in group["text"])
+        quotes = "".join(
+            tag(
+                "li",
+                esc(text)
+                + (
+                    f' <span class="dwp-count">({esc(t("report.times", lang, n=n))})</span>'
+                    if n > 1
+                    else ""
+                ),
+            )  # fmt: skip
+            for text, n in grouped_texts(group["text"])
+        )
         body += tag("h3", esc(question.text.get(lang))) + tag("ul", quotes, "dwp-quotes")
     return section(t("report.free_text", lang), body, "free-text")
 
@@ -405,18 +452,27 @@ def methods(
 
 
 def provenance(meta: dict, parameters: dict, lang: str) -> Html:
-    """Instrument, version and hash, data snapshot, package version, parameters, time."""
+    """One readable sentence (which questionnaire version, which data, when, which dwp-assess),
+    with the technical details (hashes, parameters) folded away for whoever checks them."""
+    generated = pd.Timestamp.now(tz="UTC")
+    computed = pd.Timestamp(meta["computed_at"]) if meta.get("computed_at") else generated
+    sentence = t("report.provenance_sentence", lang, version=meta["instrument_version"],
+                 period=meta.get("period", ""), computed=computed.strftime("%d-%m-%Y"),
+                 generated=generated.strftime("%d-%m-%Y"), package=__version__)  # fmt: skip
     values = {
         "instrument": f"{meta['instrument_id']} v{meta['instrument_version']}",
         "instrument_hash": meta.get("instrument_hash", ""),
         "snapshot": meta.get("snapshot_hash", ""),
         "package": __version__,
-        "parameters": json.dumps(parameters, ensure_ascii=False, sort_keys=True),
+        "parameters": ", ".join(
+            f"{k} = {v}" for k, v in sorted(parameters.items()) if v is not None
+        ),  # fmt: skip
         "computed_at": meta.get("computed_at", ""),
-        "generated_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "generated_at": generated.isoformat(timespec="seconds"),
     }
     rows = [[esc(t(f"report.provenance.{key}", lang)), esc(value)] for key, value in values.items()]
-    return section(t("report.provenance", lang), table(["", ""], rows, "dwp-table dwp-provenance"), "provenance")  # fmt: skip
+    details = f"<details>{tag('summary', esc(t('report.provenance_details', lang)))}{table(['', ''], rows, 'dwp-table dwp-provenance')}</details>"  # fmt: skip
+    return section(t("report.provenance", lang), tag("p", esc(sentence)) + details, "provenance")
 
 
 # -- team profile ---------------------------------------------------------------------------
@@ -447,6 +503,8 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
     from_items = bool(view.coverage["from_items"].all()) if len(view.coverage) else False
     basis = t("report.stages_from_items" if from_items else "report.stages_from_competence", lang)  # fmt: skip
     body = tag("p", esc(t("report.coverage_intro", lang, threshold=threshold) + " " + basis))
+    if _not_answered(view):
+        body += tag("p", esc(t("report.coverage_nonresponse", lang, n=view.meta["n_members"], missing=_not_answered(view))), "dwp-warning")  # fmt: skip
     body += table(header_row, rows)
     if agreement is None:
         body += tag("p", esc(t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"])), "dwp-note")  # fmt: skip
@@ -499,7 +557,9 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
         where = ", ".join(stages[s] for s in group["dikw_stage"])
         first = group.iloc[0]
         words = dict(competence=labels[dim_id], rule=rule, stages=where)
-        if first["n_covering"] == 0:
+        if first["n_covering"] == 0 and _not_answered(view):
+            lines.append(t("report.gap_line_nobody_answered", lang, n=view.meta["n_members"], missing=_not_answered(view), **words))  # fmt: skip
+        elif first["n_covering"] == 0:
             lines.append(t("report.gap_line_nobody", lang, **words))
         elif first["not_covering"]:
             lines.append(t("report.gap_line", lang, members=first["not_covering"], **words))
@@ -512,6 +572,12 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
     if view.roles.isna().any():
         body += tag("p", esc(t("report.roles_pooled", lang, min=view.meta["min_group_size"])), "dwp-note")  # fmt: skip
     return section(t("report.gaps", lang), body, "gaps")
+
+
+def _not_answered(view: TeamView) -> int:
+    """Invited members who did not answer (0 when the registry does not say how many)."""
+    invited = view.meta.get("n_invited")
+    return max(int(invited) - view.meta["n_members"], 0) if invited else 0
 
 
 def session_agenda(view: TeamView, instrument: Instrument, lang: str) -> Html:
