@@ -281,24 +281,34 @@ def test_registry_skips_blank_rows_and_keeps_row_numbers(tmp_path):
 
 def test_every_sample_report_compares_with_peers_or_says_which_group_was_too_small(demo_db):
     """Over all organisation reports of both sample rounds: a peer comparison (two radar
-    traces) or the sentence that even the whole kind is too small; never Cronbach's alpha,
-    never "-0,00"; team profiles neither."""
-    _, _, reports = demo_db
+    traces) or the sentence that even the whole kind is too small (only provinces here)."""
+    url, _, reports = demo_db
+    kinds = store.organisations(store.connect(url)).set_index("id")["kind"]
     no_group = t("report.peer_step.none", "nl").split(":")[0]
-    compared = 0
     for round_id in ("data-strategy-2025", "data-strategy-2026"):
-        pages = [p for p in (reports / round_id).glob("*.html") if p.name != "index.html"]
-        assert len(pages) == 22
+        pages = [p for p in (reports / round_id).glob("*.html") if not p.name.startswith("index")]
+        assert pages
         for page in pages:
             text = page.read_text(encoding="utf-8")
             section = text[text.index('id="comparison"') : text.index('id="roles"')]
             payload = re.search(r'class="dwp-figure-data">(.*?)</script>', section, re.S).group(1)
-            if len(json.loads(payload.replace("<\\/", "</"))["data"]) == 2:
-                compared += 1
-            else:
-                assert no_group in html.unescape(section), page
-            assert "Cronbach" not in text and "-0,00" not in text
-    assert compared == 2 * 20  # the two provinces are the only ones without a group
-    for page in (reports / "competences-2026").glob("*.html"):
+            compared = len(json.loads(payload.replace("<\\/", "</"))["data"]) == 2
+            assert compared or no_group in html.unescape(section), page
+            assert compared == (kinds[page.stem] == "gemeente"), page
+
+
+RAW = re.compile(r"\b(nan|NaN|None|NaT)\b|-0,00|data-strategy-20\d\d|competences-20\d\d")
+
+
+def test_no_sample_report_shows_raw_values_or_alpha(demo_db):
+    """What a municipality reads (the reports without the folded technical details): no
+    NaN/None, no "-0,00", no round id, no Cronbach's alpha."""
+    _, _, reports = demo_db
+    pages = [p for p in reports.glob("*/*.html") if not p.name.startswith("index")]
+    assert len(pages) >= 4 * 20
+    for page in pages:
         text = page.read_text(encoding="utf-8")
-        assert "Cronbach" not in text and "-0,00" not in text
+        text = re.sub(r"<script.*?</script>|<style.*?</style>|<details>.*?</details>", "", text, flags=re.S)  # fmt: skip
+        visible = html.unescape(re.sub(r"<[^>]+>", " ", text))
+        assert not RAW.search(visible), (page, RAW.search(visible).group())
+        assert "Cronbach" not in visible

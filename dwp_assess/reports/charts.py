@@ -295,7 +295,9 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
                                         array=(frame["ci_high"] - frame["difference"]).round(2).tolist(),
                                         arrayminus=(frame["difference"] - frame["ci_low"]).round(2).tolist())))  # fmt: skip
     fig.add_vline(x=0, line_color="#333333")
-    fig.update_layout(xaxis_title=t("chart.change_axis", lang))
+    fig.update_layout(
+        xaxis_title=t("chart.change_axis", lang), yaxis=dict(autorange="reversed")
+    )  # rows in the table's order
     return _layout(fig, t("chart.trend_title", lang), lang, height=140 + 40 * len(frame))
 
 

@@ -10,6 +10,7 @@ no network request is needed to read the report.
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -322,17 +323,19 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
             t("report.change", lang), tag("p", esc(t("report.no_previous", lang))), "change"
         )
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
+    order = {d.id: n for n, d in enumerate(instrument.dimensions)}
+    ordered = view.change.sort_values("dimension_id", key=lambda ids: ids.map(order))
     rows = [
         [esc(labels[r.dimension_id]), number(r.difference, 2, lang, signed=True),
          esc(f"{bound(r.ci_low, 2, lang)} – {bound(r.ci_high, 2, lang)}"),
          esc(t(_change_verdict(r), lang))]
-        for r in view.change.itertuples()
+        for r in ordered.itertuples()
     ]  # fmt: skip
     body = tag("p", esc(t("report.change_intro", lang, previous=view.meta.get("previous_period") or previous)))  # fmt: skip
     comparable = _comparable_note(view, instrument, lang)
     if comparable:
         body += tag("p", esc(comparable), "dwp-note")
-    body += figure(charts.trend(view.change, instrument, lang))
+    body += figure(charts.trend(ordered, instrument, lang))
     body += table([t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang), ""], rows)  # fmt: skip
     body += tag("p", esc(t("report.change_correction", lang, n=len(view.change))), "dwp-note")
     return section(t("report.change", lang), body, "change")
@@ -537,7 +540,7 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
             for d in instrument.dimensions
         ]
         role = [esc(_role_label(role_of[member], instrument, lang))] if with_roles else []
-        rows.append([esc(member), *role, *marks])
+        rows.append([esc(members_in(member, lang)), *role, *marks])
     role_header = [t("report.role", lang)] if with_roles else []
     header_row = [t("report.member", lang), *role_header] + [d.label.get(lang) for d in instrument.dimensions]  # fmt: skip
     body = tag("p", esc(t("report.members_intro", lang))) + table(
@@ -562,7 +565,7 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
         elif first["n_covering"] == 0:
             lines.append(t("report.gap_line_nobody", lang, **words))
         elif first["not_covering"]:
-            lines.append(t("report.gap_line", lang, members=first["not_covering"], **words))
+            lines.append(t("report.gap_line", lang, members=members_in(first["not_covering"], lang), **words))  # fmt: skip
         else:  # a team below the minimum group size: how many, not who
             missing = int(first["n_scored"] - first["n_covering"])
             lines.append(t("report.gap_line_count", lang, n=missing, total=int(first["n_scored"]), **words))  # fmt: skip
@@ -572,6 +575,13 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
     if view.roles.isna().any():
         body += tag("p", esc(t("report.roles_pooled", lang, min=view.meta["min_group_size"])), "dwp-note")  # fmt: skip
     return section(t("report.gaps", lang), body, "gaps")
+
+
+def members_in(text: str, lang: str) -> str:
+    """Member pseudonyms ("lid 3", as the analysis makes them) in the report's language."""
+    return re.sub(
+        r"\blid (\d+)\b", lambda m: t("report.member_pseudonym", lang, n=m.group(1)), text
+    )
 
 
 def _not_answered(view: TeamView) -> int:
