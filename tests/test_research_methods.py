@@ -59,7 +59,7 @@ def test_change_tests_adjust_over_the_round_and_count_chance():
     rows = []
     for org in range(20):
         for period, shift in (("before", 0.0), ("after", 1.5 if org < 3 else 0.0)):
-            for r in range(15):
+            for _ in range(15):
                 rows.append((period, f"o{org}", "d", 3 + shift + rng.normal(0, 0.5)))
     frame = pd.DataFrame(rows, columns=["period", "organisation_id", "dimension_id", "score"])
     tests = research.change_tests(frame[frame.period == "before"], frame[frame.period == "after"])
