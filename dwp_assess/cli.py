@@ -347,6 +347,25 @@ def export(
 
 
 @app.command()
+def archive(
+    round_id: Annotated[str, typer.Option("--round", help="Round to package.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to (default: the project's exports/).")
+    ] = None,
+    include_free_text: Annotated[
+        bool, typer.Option(help="Also free text marked for researchers only.")
+    ] = False,
+) -> None:
+    """Package a round for a data archive (DANS): respondent and organisation files as CSV,
+    SPSS .sav and Stata .dta, a codebook and a Frictionless datapackage.json."""
+    from dwp_assess.analysis.archive import export_archive
+
+    out = out or settings().folders["exports"]
+    for path in export_archive(engine(), round_id, out, include_free_text):
+        console.print(f"written: {path}", highlight=False)
+
+
+@app.command()
 def template(
     instrument: Annotated[str, typer.Option(help="Instrument id.")],
     out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("."),

@@ -258,17 +258,19 @@ def test_registry_values_that_do_not_fit_are_listed_per_row(any_store, tmp_path)
     assert store.organisations(any_store).empty
 
 
-def test_a_version_1_store_gains_the_invited_column(any_store):
+def test_a_version_1_store_gains_the_invited_and_province_columns(any_store):
     with any_store.begin() as conn:
         conn.execute(text("ALTER TABLE organisation DROP COLUMN invited"))
+        conn.execute(text("ALTER TABLE organisation DROP COLUMN province"))
         conn.execute(text("UPDATE schema_info SET value = '1' WHERE key = 'schema_version'"))
     any_store.dispose()
     again = store.connect(_url(any_store))
-    store.upsert_organisations(again, [{"id": "g", "name": "G", "kind": "gemeente", "invited": 9}])
-    assert store.organisations(again)["invited"].tolist() == [9]
+    row = {"id": "g", "name": "G", "kind": "gemeente", "invited": 9, "province": "Utrecht"}
+    store.upsert_organisations(again, [row])
+    assert store.organisations(again)[["invited", "province"]].values.tolist() == [[9, "Utrecht"]]
     with again.connect() as conn:
         version = conn.execute(text("select value from schema_info")).scalar()
-    assert int(version) == store.SCHEMA_VERSION
+    assert int(version) == store.SCHEMA_VERSION == 4
     again.dispose()
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
-from dwp_assess.data import formats, store
+from dwp_assess.data import formats, municipal_codes, store
 from dwp_assess.data.formats import norm_text
 from dwp_assess.data.tables import FileProblem, read_table
 from dwp_assess.instruments.loading import get_instrument
@@ -53,6 +53,7 @@ class ImportSummary:
     quarantined: int = 0
     reasons: Counter = field(default_factory=Counter)
     quarantine_csv: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. a CBS code not of the round's period
 
 
 # -- answer cells → values or codes ------------------------------------------------
@@ -396,11 +397,22 @@ def import_file(
     built = _dedupe_in_file(list(_build(rows, ctx, f"{fmt}:{path.name}")))
     folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
     quarantined = _write(engine, summary, table.sha256, built, strict, instrument.kind)
+    summary.warnings = _code_warnings(engine, info, {rec.organisation_id for _, _, rec, _ in built if rec})  # fmt: skip
     if quarantined:
         summary.quarantine_csv = write_quarantine_csv(
             folder / quarantine_csv_name(path, table.sha256), quarantined
         )
     return summary
+
+
+def _code_warnings(engine: Engine, info: store.RoundInfo, organisation_ids: set[str]) -> list[str]:
+    """Warnings for the CBS codes the round recorded for ``organisation_ids`` that do not exist
+    in the round's period (``municipal_codes``); the rows are stored all the same."""
+    if not organisation_ids:
+        return []
+    recorded = store.load_round_organisations(engine, info.id)
+    recorded = recorded[recorded["organisation_id"].isin(organisation_ids)]
+    return municipal_codes.warn_about(municipal_codes.check_round_codes(recorded, info.period), info.id)  # fmt: skip
 
 
 _UNSAFE_IN_NAME = re.compile(r"[^\w-]+")

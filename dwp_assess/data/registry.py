@@ -5,7 +5,7 @@ match ``ids.PATTERN`` (lowercase letters, digits, ``-`` and ``_``, at most 64
 characters); ids that differ only in case, from another row or from a stored id, are
 refused. Organisations carry their CBS code (``GM`` + 4 digits for municipalities,
 ``PV`` + 2 for provinces, ``WS`` + 4 for water boards, kind ``other``; optional), size
-class and urbanisation class; codes change when municipalities merge, so they are data,
+class, urbanisation class and (optional) province; codes change when municipalities merge, so they are data,
 never the primary key. A file with problems is refused whole, every problem named with
 its row; nothing is stored. Re-importing an updated file updates the store; nothing is
 deleted.
@@ -25,7 +25,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
-from dwp_assess.data import store
+from dwp_assess.data import municipal_codes, store
 from dwp_assess.data.tables import TableFile, read_table
 
 KINDS = ("gemeente", "provincie", "other")
@@ -158,6 +158,7 @@ def parse_organisations(path: Path, stored: Iterable[str] = ()) -> list[dict]:
             "size_class": _text(rec.get("size_class")),
             "urbanisation": _text(rec.get("urbanisation")),
             "invited": _invited(rec.get("invited"), line, problems),
+            "province": _text(rec.get("province")),
         }
         _fits(store.organisation, line, row, problems)
         rows.append(row)
@@ -204,7 +205,8 @@ def import_registry(
     response rates) from the registry when the organisation first answers in it
     (``store.ensure_round_organisations``). With ``round_id``, the round takes the file's
     values now for every organisation in the file (the registry changed after the round's
-    first answers).
+    first answers), with a ``MunicipalCodeWarning`` for a CBS code that does not exist in the
+    round's period.
     """
     info = store.get_round(engine, round_id) if round_id is not None else None
     stored_orgs = set(store.organisations(engine)["id"])
@@ -220,4 +222,7 @@ def import_registry(
         changed["round"] = store.refresh_round_organisations(
             engine, info.id, store.round_unit(info), [o["id"] for o in orgs]
         )
+        recorded = store.load_round_organisations(engine, info.id)
+        recorded = recorded[recorded["organisation_id"].isin({o["id"] for o in orgs})]
+        municipal_codes.warn_about(municipal_codes.check_round_codes(recorded, info.period), info.id)  # fmt: skip
     return changed

@@ -28,102 +28,60 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from dwp_assess.data import municipal_codes
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
 SEED = 2026
 PERIODS = ("2025", "2026")
 VERSIONS = {"2025": 1, "2026": 2}  # instrument version per period
-# id, name, kind, CBS code, size class, urbanisation, inhabitants (approx.)
+# id, name, kind, CBS code (as the working group's 2020 list has it), size class, urbanisation,
+# inhabitants (approx.), province. A code that ended in a merger is replaced per period by its
+# successor (``municipal_codes``): the organisation id stays, the code and name change.
 ORGANISATIONS = [
-    ("gouda", "Gouda", "gemeente", "GM0513", "50.000-100.000", "sterk stedelijk", 75_000),
-    ("almere", "Almere", "gemeente", "GM0034", "150.000-250.000", "sterk stedelijk", 218_000),
-    ("woerden", "Woerden", "gemeente", "GM0632", "50.000-100.000", "matig stedelijk", 53_000),
-    (
-        "amersfoort",
-        "Amersfoort",
-        "gemeente",
-        "GM0307",
-        "150.000-250.000",
-        "sterk stedelijk",
-        160_000,
-    ),
-    ("zuidplas", "Zuidplas", "gemeente", "GM1892", "20.000-50.000", "matig stedelijk", 46_000),
-    ("zuid-holland", "Provincie Zuid-Holland", "provincie", "PV28", "provincie", None, 3_800_000),
-    ("utrecht-provincie", "Provincie Utrecht", "provincie", "PV26", "provincie", None, 1_380_000),
-    (
-        "den-haag",
-        "Den Haag",
-        "gemeente",
-        "GM0518",
-        "250.000 en meer",
-        "zeer sterk stedelijk",
-        560_000,
-    ),
-    (
-        "s-hertogenbosch",
-        "'s-Hertogenbosch",
-        "gemeente",
-        "GM0796",
-        "150.000-250.000",
-        "sterk stedelijk",
-        160_000,
-    ),
-    ("emmen", "Emmen", "gemeente", "GM0114", "100.000-150.000", "weinig stedelijk", 108_000),
-    ("eersel", "Eersel", "gemeente", "GM0770", "20.000-50.000", "weinig stedelijk", 20_000),
-    (
-        "hendrik-ido-ambacht",
-        "Hendrik-Ido-Ambacht",
-        "gemeente",
-        "GM0531",
-        "20.000-50.000",
-        "sterk stedelijk",
-        31_000,
-    ),
-    ("brunssum", "Brunssum", "gemeente", "GM0899", "20.000-50.000", "sterk stedelijk", 27_000),
-    (
-        "maastricht",
-        "Maastricht",
-        "gemeente",
-        "GM0935",
-        "100.000-150.000",
-        "zeer sterk stedelijk",
-        121_000,
-    ),
-    ("hoorn", "Hoorn", "gemeente", "GM0405", "50.000-100.000", "sterk stedelijk", 74_000),
-    ("bernheze", "Bernheze", "gemeente", "GM1721", "20.000-50.000", "weinig stedelijk", 32_000),
-    (
-        "haarlemmermeer",
-        "Haarlemmermeer",
-        "gemeente",
-        "GM0394",
-        "150.000-250.000",
-        "matig stedelijk",
-        160_000,
-    ),
-    ("waalre", "Waalre", "gemeente", "GM0866", "10.000-20.000", "matig stedelijk", 17_000),
-    (
-        "oude-ijsselstreek",
-        "Oude IJsselstreek",
-        "gemeente",
-        "GM1509",
-        "20.000-50.000",
-        "weinig stedelijk",
-        40_000,
-    ),
-    ("den-helder", "Den Helder", "gemeente", "GM0400", "50.000-100.000", "sterk stedelijk", 56_000),
-    ("brielle", "Brielle", "gemeente", "GM0501", "10.000-20.000", "matig stedelijk", 17_000),
-    # Heerhugowaard merged into Dijk en Waard (GM1980) on 1 January 2022: the code changes, the id stays.
-    (
-        "heerhugowaard",
-        "Heerhugowaard",
-        "gemeente",
-        "GM0398",
-        "50.000-100.000",
-        "sterk stedelijk",
-        58_000,
-    ),
-]
+    ("gouda", "Gouda", "gemeente", "GM0513", "50.000-100.000", "sterk stedelijk", 75_000, "Zuid-Holland"),
+    ("almere", "Almere", "gemeente", "GM0034", "150.000-250.000", "sterk stedelijk", 218_000, "Flevoland"),
+    ("woerden", "Woerden", "gemeente", "GM0632", "50.000-100.000", "matig stedelijk", 53_000, "Utrecht"),
+    ("amersfoort", "Amersfoort", "gemeente", "GM0307", "150.000-250.000", "sterk stedelijk", 160_000, "Utrecht"),
+    ("zuidplas", "Zuidplas", "gemeente", "GM1892", "20.000-50.000", "matig stedelijk", 46_000, "Zuid-Holland"),
+    ("zuid-holland", "Provincie Zuid-Holland", "provincie", "PV28", "provincie", None, 3_800_000, "Zuid-Holland"),
+    ("utrecht-provincie", "Provincie Utrecht", "provincie", "PV26", "provincie", None, 1_380_000, "Utrecht"),
+    ("den-haag", "Den Haag", "gemeente", "GM0518", "250.000 en meer", "zeer sterk stedelijk", 560_000, "Zuid-Holland"),
+    ("s-hertogenbosch", "'s-Hertogenbosch", "gemeente", "GM0796", "150.000-250.000", "sterk stedelijk", 160_000, "Noord-Brabant"),
+    ("emmen", "Emmen", "gemeente", "GM0114", "100.000-150.000", "weinig stedelijk", 108_000, "Drenthe"),
+    ("eersel", "Eersel", "gemeente", "GM0770", "20.000-50.000", "weinig stedelijk", 20_000, "Noord-Brabant"),
+    ("hendrik-ido-ambacht", "Hendrik-Ido-Ambacht", "gemeente", "GM0531", "20.000-50.000", "sterk stedelijk", 31_000, "Zuid-Holland"),
+    ("brunssum", "Brunssum", "gemeente", "GM0899", "20.000-50.000", "sterk stedelijk", 27_000, "Limburg"),
+    ("maastricht", "Maastricht", "gemeente", "GM0935", "100.000-150.000", "zeer sterk stedelijk", 121_000, "Limburg"),
+    ("hoorn", "Hoorn", "gemeente", "GM0405", "50.000-100.000", "sterk stedelijk", 74_000, "Noord-Holland"),
+    ("bernheze", "Bernheze", "gemeente", "GM1721", "20.000-50.000", "weinig stedelijk", 32_000, "Noord-Brabant"),
+    ("haarlemmermeer", "Haarlemmermeer", "gemeente", "GM0394", "150.000-250.000", "matig stedelijk", 160_000, "Noord-Holland"),
+    ("waalre", "Waalre", "gemeente", "GM0866", "10.000-20.000", "matig stedelijk", 17_000, "Noord-Brabant"),
+    ("oude-ijsselstreek", "Oude IJsselstreek", "gemeente", "GM1509", "20.000-50.000", "weinig stedelijk", 40_000, "Gelderland"),
+    ("den-helder", "Den Helder", "gemeente", "GM0400", "50.000-100.000", "sterk stedelijk", 56_000, "Noord-Holland"),
+    ("brielle", "Brielle", "gemeente", "GM0501", "10.000-20.000", "matig stedelijk", 17_000, "Zuid-Holland"),
+    ("heerhugowaard", "Heerhugowaard", "gemeente", "GM0398", "50.000-100.000", "sterk stedelijk", 58_000, "Noord-Holland"),
+]  # fmt: skip
+# What a merged municipality is in the sample's periods: size class and inhabitants (approx.).
+AFTER_MERGER = {
+    "GM1980": ("50.000-100.000", 90_000),  # Dijk en Waard (Heerhugowaard + Langedijk), 2022
+    # Voorne aan Zee (Brielle + Hellevoetsluis + Westvoorne), 2023
+    "GM1992": ("50.000-100.000", 70_000),
+}
+# Planted profile types of data-strategy maturity (latent units per dimension), so that a
+# typology has something to find: urban front-runners strong on infrastructure, technology
+# and data; small communities strong on culture and openness but weak on infrastructure;
+# governance-led organisations strong on vision, structure and governance but weak on data.
+TYPE_PROFILES = {
+    "front_runner": {"infrastructure": 0.9, "technology": 0.9, "data": 0.8, "people_culture": -0.6,
+                     "responsible_use": -0.3, "openness_participation": -0.5},
+    "community": {"vision_strategy": -0.3, "organisation_structure": -0.3, "infrastructure": -0.9,
+                  "people_culture": 0.9, "technology": -0.8, "data": -0.6, "responsible_use": 0.5,
+                  "openness_participation": 0.7},
+    "governance_led": {"vision_strategy": 0.8, "organisation_structure": 0.7, "infrastructure": -0.2,
+                       "people_culture": -0.2, "technology": -0.4, "data": -0.5,
+                       "purpose_governance": 0.9, "responsible_use": 0.2, "openness_participation": -0.2},
+}  # fmt: skip
 TEAM_NAMES = [
     "Datateam Sociaal Domein", "Team Openbare Ruimte", "Programma Wonen", "Team Veiligheid",
     "Team Dienstverlening", "Programma Energietransitie", "Team Mobiliteit", "Team Financiën",
@@ -175,14 +133,37 @@ class SyntheticRound:
 
 
 def organisations_frame(rng: np.random.Generator) -> pd.DataFrame:
-    """The registry of organisations with the number invited per data-strategy round."""
-    cols = ["id", "name", "kind", "cbs_code", "size_class", "urbanisation", "inhabitants"]
+    """The registry of organisations with the number invited per data-strategy round.
+
+    Each CBS code is the one valid in the sample's last period (``municipal_codes.code_in``):
+    a municipality that merged before it appears as the municipality it merged into, under
+    the same organisation id, with that municipality's name and size.
+    """
+    cols = ["id", "name", "kind", "cbs_code", "size_class", "urbanisation", "inhabitants", "province"]  # fmt: skip
     orgs = pd.DataFrame(ORGANISATIONS, columns=cols)
-    size = np.log10(orgs["inhabitants"].to_numpy())
+    year = max(int(p) for p in PERIODS)
+    current = orgs["cbs_code"].map(lambda code: municipal_codes.code_in(code, year))
+    merged = current != orgs["cbs_code"]
+    orgs.loc[merged, "name"] = current[merged].map(municipal_codes.name_of)
+    orgs.loc[merged, "size_class"] = current[merged].map(lambda c: AFTER_MERGER[c][0])
+    orgs.loc[merged, "inhabitants"] = current[merged].map(lambda c: AFTER_MERGER[c][1])
+    orgs["cbs_code"] = current
+    size = np.log10(orgs["inhabitants"].to_numpy(dtype=float))
     orgs["invited"] = np.clip((size - 3.6) * 40 + rng.integers(0, 20, len(orgs)), 25, 140).astype(
         int
     )
     return orgs
+
+
+def planted_types(orgs: pd.DataFrame) -> pd.Series:
+    """The profile type (``TYPE_PROFILES``) each organisation's maturity is drawn around:
+    municipalities of 100,000 or more are front-runners, those under 50,000 communities,
+    the others and the provinces governance-led."""
+    inhabitants = orgs["inhabitants"].astype(float)
+    municipal = orgs["kind"].eq("gemeente")
+    kind = np.where(municipal & (inhabitants >= 100_000), "front_runner", "governance_led")
+    kind = np.where(municipal & (inhabitants < 50_000), "community", kind)
+    return pd.Series(kind, index=orgs.index, name="planted_type")
 
 
 def teams_frame(orgs: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -313,11 +294,14 @@ def data_strategy_round(
 
 
 def maturity_by_round(dimensions: list[str], orgs: pd.DataFrame, rng) -> dict[str, pd.DataFrame]:
-    """Organisation × dimension maturity for both periods, with real change in between."""
+    """Organisation × dimension maturity for both periods, with real change in between:
+    a general level (larger organisations a little further), the organisation's planted
+    profile type (``planted_types``) and a little of its own per dimension."""
     n_dims = len(dimensions)
-    size = (np.log10(orgs["inhabitants"].to_numpy()) - 4.8) * 0.35
-    general = rng.normal(0, 0.55, len(orgs)) + size
-    first = general[:, None] + rng.normal(0, 0.4, (len(orgs), n_dims)) - 0.2
+    size = (np.log10(orgs["inhabitants"].to_numpy(dtype=float)) - 4.8) * 0.35
+    general = rng.normal(0, 0.35, len(orgs)) + size
+    profile = np.array([[TYPE_PROFILES[t].get(d, 0.0) for d in dimensions] for t in planted_types(orgs)])  # fmt: skip
+    first = general[:, None] + profile + rng.normal(0, 0.25, (len(orgs), n_dims)) - 0.2
     change = rng.normal(0.12, 0.12, (len(orgs), 1)) + rng.normal(0, 0.1, (len(orgs), n_dims))
     change[rng.choice(len(orgs), 4, replace=False)] += 0.6  # a few clear improvers
     change[rng.choice(len(orgs), 2, replace=False)] -= 0.5  # and one or two decliners

@@ -50,7 +50,9 @@ from dwp_assess import ids, project
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
-SCHEMA_VERSION = 3  # 2: organisation.invited (the registry's number invited); 3: round.synthetic
+# 2: organisation.invited (the registry's number invited); 3: round.synthetic;
+# 4: organisation.province
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -71,7 +73,10 @@ organisation = Table(
     Column("size_class", String(40)),
     Column("urbanisation", String(40)),
     Column("invited", Integer),  # the registry's number invited; rounds keep their own copy
+    Column("province", String(40)),  # for municipalities: the province they lie in (typology)
 )
+# organisation columns of later schemas, added by ``migrate`` to an older store
+ADDED_COLUMNS = {"invited": "INTEGER", "province": "VARCHAR(40)"}
 
 team = Table(
     "team",
@@ -271,8 +276,10 @@ def migrate(engine: Engine) -> int:
                 f"the database has schema version {found}, newer than this dwp-assess "
                 f"({SCHEMA_VERSION}); upgrade dwp-assess"
             )
-        if "invited" not in {c["name"] for c in inspect(conn).get_columns("organisation")}:
-            conn.execute(text("ALTER TABLE organisation ADD COLUMN invited INTEGER"))
+        present = {c["name"] for c in inspect(conn).get_columns("organisation")}
+        for column, sql_type in ADDED_COLUMNS.items():
+            if column not in present:
+                conn.execute(text(f"ALTER TABLE organisation ADD COLUMN {column} {sql_type}"))
         if "synthetic" not in {c["name"] for c in inspect(conn).get_columns("round")}:
             conn.execute(text("ALTER TABLE round ADD COLUMN synthetic BOOLEAN NOT NULL DEFAULT FALSE"))  # fmt: skip
         if found is None:
@@ -315,7 +322,7 @@ def read_frame(engine: Engine, query) -> pd.DataFrame:
 
 def upsert_organisations(engine: Engine, rows: Sequence[dict]) -> int:
     """Add or update organisations (id, name, kind, cbs_code, size_class, urbanisation,
-    invited)."""
+    invited, province)."""
     with engine.begin() as conn:
         return _upsert(conn, organisation, rows)
 
@@ -514,6 +521,7 @@ def load_round_organisations(engine: Engine, round_id: str) -> pd.DataFrame:
             round_organisation.c.cbs_code,
             round_organisation.c.size_class,
             organisation.c.urbanisation,
+            organisation.c.province,
             round_organisation.c.invited,
         )
         .join(organisation, organisation.c.id == round_organisation.c.organisation_id)
