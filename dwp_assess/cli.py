@@ -597,6 +597,8 @@ def plan_import(
 @plan_app.command("show")
 def plan_show(round_id: RoundOption, org: OrgOption) -> None:
     """Show the latest stored plan of an organisation for a round, and its versions."""
+    import pandas as pd
+
     from dwp_assess.data.plans import load_plans, plan_versions
 
     eng = engine()
@@ -607,8 +609,9 @@ def plan_show(round_id: RoundOption, org: OrgOption) -> None:
     versions = plan_versions(eng, round_id, org)
     table = Table("action", "dimension", "adopted", "owner", "due", "status", box=box.SIMPLE)
     for r in actions.itertuples():
-        table.add_row(r.action_id, r.dimension_id, "yes" if r.adopted else "no", r.owner_name or "",
-                      str(r.due_date or ""), r.status)  # fmt: skip
+        cells = [r.owner_name, r.due_date]
+        table.add_row(r.action_id, r.dimension_id, "yes" if r.adopted else "no",
+                      *("" if pd.isna(c) else str(c) for c in cells), r.status)  # fmt: skip
     console.print(f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}", highlight=False)  # fmt: skip
     console.print(table)
 

@@ -75,7 +75,7 @@ def write_draft(rows: pd.DataFrame, organisation: Mapping, period: str, out_dir:
     """Write ``rows`` (one per proposed action with the ``COLUMNS`` up to ``tool``) as
     ``<org>-verbeterplan.xlsx`` and ``.csv`` in ``out_dir`` (a folder per round); the columns
     to fill in start empty. ``organisation`` has ``id`` and ``name``."""
-    frame = rows.reindex(columns=COLUMNS).fillna("")
+    frame = rows.reindex(columns=COLUMNS).astype(object).fillna("")
     xlsx = ids.output_path(out_dir, organisation["id"], suffix=DRAFT_SUFFIX)
     csv_path = xlsx.with_suffix(".csv")
     xlsx.parent.mkdir(parents=True, exist_ok=True)
