@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dwp_assess import __version__, project
+from dwp_assess import __version__, ids, project
 from dwp_assess.data import store
 from dwp_assess.data.registry import RegistryError
 from dwp_assess.data.tables import FileProblem
@@ -145,9 +145,20 @@ def validate(
         typer.Argument(help="Instrument files (default: the packaged and the project's own)."),
     ] = None,
 ) -> None:
-    """Check instrument YAML files and list every problem with file and path."""
+    """Check instrument YAML files (and, without arguments, the recommendation rules) and list
+    every problem with file and path."""
+    checks_rules = not paths
     paths = paths or instrument_files() + mapping_files()
     problems = validate_files(paths)
+    if (
+        checks_rules and not problems
+    ):  # the recommendation rules are checked against the instruments
+        from dwp_assess.analysis.recommend import load_rules
+
+        try:
+            load_rules()
+        except InstrumentError as exc:
+            problems = exc.problems
     for problem in problems:
         err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
     if problems:
@@ -533,6 +544,97 @@ def print_bundle_summary(bundles) -> None:
         console.print(f"{len(bundles.written)} bundle(s) ready to send, one per organisation: {folder}", highlight=False, soft_wrap=True)  # fmt: skip
     for organisation, units in bundles.withheld.items():
         console.print(f"  no bundle for {organisation}: report(s) not made: {', '.join(units)}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+
+
+# --- improvement plans -------------------------------------------------------------------
+
+plan_app = typer.Typer(
+    help="Improvement plans (verbeterplannen): draft from a report's advice, import, show.",
+    no_args_is_help=True,
+)
+app.add_typer(plan_app, name="plan")
+RoundOption = Annotated[str, typer.Option("--round", help="The round whose advice the plan answers.")]  # fmt: skip
+OrgOption = Annotated[str, typer.Option("--org", help="Organisation id (as in the registry).")]
+
+
+@plan_app.command("draft")
+def plan_draft(
+    round_id: RoundOption,
+    org: OrgOption,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: reports/plans/<round>).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="nl or en (default: the project's language).")
+    ] = None,
+) -> None:
+    """Write an organisation's draft improvement plan (XLSX and CSV) with the actions its report
+    proposes and columns to fill in: adopted (ja/nee), owner name, due date, status."""
+    from dwp_assess.analysis.plans import draft_rows
+    from dwp_assess.analysis.privacy import min_group_size
+    from dwp_assess.analysis.profiles import organisation_view
+    from dwp_assess.data.plans import write_draft
+    from dwp_assess.reports.run import cached_analysis, choose_units, previous_round
+
+    eng = engine()
+    choose_units(eng, round_id, [org], None)
+    info = store.get_round(eng, round_id)
+    instrument = get_instrument(info.instrument_id, info.instrument_version)
+    analysis, _ = cached_analysis(eng, round_id, previous_round(eng, round_id), min_group_size(instrument))  # fmt: skip
+    view = organisation_view(analysis, org)
+    lang = lang or settings().language
+    folder = out or ids.output_path(settings().reports_dir / "plans", round_id)
+    organisation = {"id": org, "name": str(view.organisation["name"])}
+    xlsx, csv_file = write_draft(draft_rows(view, instrument, lang), organisation, info.period, folder, lang)  # fmt: skip
+    console.print(f"draft plan written: {xlsx} and {csv_file}", highlight=False, soft_wrap=True)
+
+
+@plan_app.command("import")
+def plan_import(
+    file: Annotated[Path, typer.Argument(help="The filled-in draft (.xlsx or .csv).")],
+    round_id: RoundOption,
+    org: OrgOption,
+) -> None:
+    """Check a filled-in plan and store it as the organisation's next plan version; a file with
+    problems is refused whole, each problem named with its row and column. The file is not changed."""
+    from dwp_assess.analysis.plans import known_actions
+    from dwp_assess.data.plans import PlanError, import_plan
+
+    eng = engine()
+    info = store.get_round(eng, round_id)
+    known = known_actions(get_instrument(info.instrument_id, info.instrument_version))
+    try:
+        result = import_plan(eng, file, round_id, org, known)
+    except PlanError as exc:
+        for problem in exc.problems:
+            err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
+        fail(f"{len(exc.problems)} problem(s) in {file.name}: the plan was not stored")
+    if result.unchanged:
+        console.print(f"{org}, round {round_id}: unchanged, same as stored version {result.version}", highlight=False)  # fmt: skip
+    else:
+        console.print(f"{org}, round {round_id}: plan version {result.version} stored, {result.adopted} of {result.actions} action(s) adopted", highlight=False)  # fmt: skip
+
+
+@plan_app.command("show")
+def plan_show(round_id: RoundOption, org: OrgOption) -> None:
+    """Show the latest stored plan of an organisation for a round, and its versions."""
+    import pandas as pd
+
+    from dwp_assess.data.plans import load_plans, plan_versions
+
+    eng = engine()
+    store.get_round(eng, round_id)
+    actions = load_plans(eng, round_id, org)
+    if actions.empty:
+        fail(f"no plan of {org} for round {round_id}; import one with `dwp-assess plan import`")
+    versions = plan_versions(eng, round_id, org)
+    table = Table("action", "dimension", "adopted", "owner", "due", "status", box=box.SIMPLE)
+    for r in actions.itertuples():
+        cells = [r.owner_name, r.due_date]
+        table.add_row(r.action_id, r.dimension_id, "yes" if r.adopted else "no",
+                      *("" if pd.isna(c) else str(c) for c in cells), r.status)  # fmt: skip
+    console.print(f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}", highlight=False)  # fmt: skip
+    console.print(table)
 
 
 def main() -> None:

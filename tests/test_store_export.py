@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert, inspect, text
 
 from dwp_assess.data import store
 from dwp_assess.data.export import export_round
@@ -270,7 +270,8 @@ def test_a_version_1_store_gains_the_invited_and_province_columns(any_store):
     assert store.organisations(again)[["invited", "province"]].values.tolist() == [[9, "Utrecht"]]
     with again.connect() as conn:
         version = conn.execute(text("select value from schema_info")).scalar()
-    assert int(version) == store.SCHEMA_VERSION == 4
+    assert int(version) == store.SCHEMA_VERSION == 5
+    assert {"plan", "plan_action"} <= set(inspect(again).get_table_names())  # 5: plans
     again.dispose()
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from dwp_assess.analysis.comparison import change_scores, change_since, restricted
 from dwp_assess.analysis.levels import level_statistics
 from dwp_assess.analysis.peers import peer_groups
+from dwp_assess.analysis.plans import FOLLOW_UP_COLUMNS, follow_up
 from dwp_assess.analysis.privacy import (
     member_pseudonyms,
     min_group_size,
@@ -34,7 +35,7 @@ from dwp_assess.analysis.reliability import agreement_by_unit, alpha_reliability
 from dwp_assess.analysis.roles import role_breakdown
 from dwp_assess.analysis.scoring import keyed_answers, levels_for, score_round
 from dwp_assess.analysis.stats import ordinal_dispersion
-from dwp_assess.data import store
+from dwp_assess.data import plans, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 
@@ -49,7 +50,7 @@ class RoundAnalysis:
     ``FORMAT`` names the layout of the saved tables; a saved analysis of another format is
     never loaded (``reports.run.cached_analysis`` keys its cache on it)."""
 
-    FORMAT: ClassVar[int] = 3
+    FORMAT: ClassVar[int] = 5
 
     meta: dict
     organisations: pd.DataFrame  # the round's organisations with kind, size class, invited
@@ -71,9 +72,8 @@ class RoundAnalysis:
     levels: pd.DataFrame  # organisation × dimension: level, its basis and uncertainty (levels.py)
     level_distribution: pd.DataFrame  # organisation × dimension × level: respondents per level
     change_items: pd.DataFrame  # dimension × item pair the change since the previous round uses
-    teams: pd.DataFrame = field(
-        default_factory=pd.DataFrame
-    )  # team rounds: id, organisation, name, invited
+    plan_follow_up: pd.DataFrame  # organisation × adopted action × item (analysis/plans.py)
+    teams: pd.DataFrame = field(default_factory=pd.DataFrame)  # team rounds: id, organisation, name, invited
 
     def save(self, folder: Path) -> Path:
         """Write every table as Parquet and ``meta.json`` to ``folder``."""
@@ -277,6 +277,7 @@ def analyse_answers(
     min_group: int | None = None,
     change_after: pd.DataFrame | None = None,
     change_items: pd.DataFrame | None = None,
+    plan_follow_up: pd.DataFrame | None = None,
     teams: pd.DataFrame | None = None,
 ) -> RoundAnalysis:
     """``analyse_round`` on frames already loaded (for tests and benchmarks).
@@ -285,7 +286,7 @@ def analyse_answers(
     it is recorded in ``meta`` for the views and reports of this analysis. ``change_after``
     and ``change_items`` come from ``comparison.change_scores`` when the previous round used
     another instrument version: this round scored on the shared items only, and which items
-    those are.
+    those are. ``plan_follow_up`` comes from ``follow_up_of_plans`` (the previous round's plans).
     """
     minimum = min_group if min_group is not None else min_group_size(instrument)
     meta = meta | {"min_group_size": minimum}
@@ -296,6 +297,7 @@ def analyse_answers(
     team = _team_tables(answers, scores, instrument, meta["round_id"])
     unit = "team_id" if instrument.kind == "team" else "organisation_id"
     no_items = pd.DataFrame(columns=["dimension_id", "item_before", "item_after", "status"])
+    no_plans = pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
     return RoundAnalysis(
         meta=meta,
         organisations=orgs,
@@ -318,6 +320,7 @@ def analyse_answers(
         levels=levels,
         level_distribution=level_distribution,
         change_items=change_items if change_items is not None else no_items,
+        plan_follow_up=plan_follow_up if plan_follow_up is not None else no_plans,
         teams=teams
         if teams is not None
         else pd.DataFrame(columns=["id", "organisation_id", "name", "invited"]),  # fmt: skip
@@ -335,6 +338,26 @@ def _team_tables(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instru
     return {"team_members": members, "team_stages": stages, "team_coverage": coverage}
 
 
+def follow_up_of_plans(
+    engine: Engine,
+    previous_round_id: str,
+    previous_answers: pd.DataFrame,
+    previous_instrument: Instrument,
+    answers: pd.DataFrame,
+    instrument: Instrument,
+    pairs: pd.DataFrame,
+) -> pd.DataFrame:
+    """The follow-up of the plans adopted after the previous round (``analysis/plans.py``):
+    item means before and after, for the organisations with a plan only."""
+    adopted = plans.adopted_actions(engine, previous_round_id)
+    if adopted.empty:
+        return follow_up(adopted, pairs, pd.DataFrame(), pd.DataFrame())
+    own = lambda frame: frame[frame["organisation_id"].isin(adopted["organisation_id"])]  # noqa: E731
+    before = item_summary(own(previous_answers), previous_instrument)
+    after = item_summary(own(answers), instrument)
+    return follow_up(adopted, pairs, before, after)
+
+
 def analyse_round(
     engine: Engine,
     round_id: str,
@@ -346,12 +369,13 @@ def analyse_round(
     instrument = get_instrument(info.instrument_id, info.instrument_version)
     answers = store.load_answers(engine, round_id)
     orgs = store.load_round_organisations(engine, round_id)
-    previous = after = change_items = None
+    previous = after = change_items = follow = None
     if previous_round_id:
         prev_info = store.get_round(engine, previous_round_id)
         prev_instrument = get_instrument(prev_info.instrument_id, prev_info.instrument_version)
         prev_answers = store.load_answers(engine, previous_round_id)
         previous, after, change_items = change_scores(prev_answers, prev_instrument, answers, instrument)  # fmt: skip
+        follow = follow_up_of_plans(engine, previous_round_id, prev_answers, prev_instrument, answers, instrument, change_items)  # fmt: skip
     meta = {
         "round_id": round_id,
         "period": info.period,
@@ -365,9 +389,11 @@ def analyse_round(
         "synthetic": bool(info.synthetic),
         "level_basis": "chosen" if instrument.level_items else "estimate",
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "previous_period": prev_info.period if previous_round_id else None,
+        "plans_hash": plans.plans_digest(engine, previous_round_id) if previous_round_id else None,
     }
     teams = store.teams(engine) if instrument.kind == "team" else None
-    return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items, teams)  # fmt: skip
+    return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items, follow, teams)  # fmt: skip
 
 
 # -- views for one organisation or team -------------------------------------------------------
@@ -391,6 +417,7 @@ class OrganisationView:
     mean_reliability: pd.DataFrame = field(default_factory=pd.DataFrame)  # round-wide ICCs
     roles: pd.DataFrame = field(default_factory=pd.DataFrame)  # role group × dimension: n, mean
     change_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # items the change rests on
+    plan_follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)  # own plan only (plans.py)
 
     def strengths_and_priorities(self, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The ``n`` dimensions with the highest and the lowest mean score (rule in
@@ -460,6 +487,7 @@ def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> Organisa
         mean_reliability=icc,
         roles=pick(analysis.roles),
         change_items=analysis.change_items,
+        plan_follow_up=pick(analysis.plan_follow_up),
     )
 
 

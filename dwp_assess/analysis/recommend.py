@@ -1,19 +1,42 @@
-"""Recommendations: from gaps to concrete next steps and Datawerkplaats tools.
+"""Recommendations: from an organisation's own gaps to concrete actions, owners and tools.
 
-The rules are data (``questionnaires/recommendations.yaml``), validated like the
-instruments, so researchers can change advice without touching code.
+The rules are data (``questionnaires/recommendations.yaml``, or the project's own copy),
+validated when read: against their own format (pydantic) and against every version of the
+instrument they serve (dimensions, levels and indicator items exist; every dimension has an
+action at every level; every action names a tool). Each problem names the file, the rule
+and the field.
+
+How actions are chosen and ordered (``docs/scoring.md``, "Advice"): every dimension of the
+organisation gets its gap reasons — named priority (lowest mean), reliable decline since
+the previous round, far below its peer group, disagreement on the discussion agenda — and
+its distance to the next level. Dimensions that are a named priority or declined reliably
+always get an action; the others fill the list up to ``selection.limit``. An organisation
+whose dimensions all sit at the top levels also gets the action to consolidate and share
+its strongest dimension.
 """
 
 from __future__ import annotations
 
+import math
+import os
+from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from dwp_assess.instruments.loading import rules_file
-from dwp_assess.instruments.model import InstrumentError, Text
+from dwp_assess.instruments.loading import available_instruments, rules_file
+from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.model import Instrument, InstrumentError, Text
+
+ACTION_ID = r"^[a-z0-9][a-z0-9_-]*$"
+HORIZONS = ("0-3", "3-12", "12+")
+COLUMNS = [
+    "rank", "action_id", "dimension_id", "purpose", "level", "target_level", "target", "action",
+    "owner", "horizon", "tool", "tool_description", "tool_url", "tool_kind", "indicator", "reasons",
+]  # fmt: skip
 
 
 class _Model(BaseModel):
@@ -21,82 +44,291 @@ class _Model(BaseModel):
 
 
 class Tool(_Model):
+    """A Datawerkplaats tool or a national facility an action points to."""
+
+    kind: Literal["datawerkplaats", "national"]
     name: Text
     description: Text
+    url: str | None = Field(default=None, pattern=r"^https://\S+$")
+
+    @model_validator(mode="after")
+    def _national_has_url(self) -> Tool:
+        if self.kind == "national" and not self.url:
+            raise ValueError("a national facility needs its url (where a municipality finds it)")
+        return self
 
 
-class OrganisationRule(_Model):
+class OrganisationAction(_Model):
+    """One action for a dimension at the current levels ``levels``."""
+
+    id: str = Field(pattern=ACTION_ID, max_length=64)
     dimension: str
-    max_level: int = Field(ge=1)
-    priority: int = Field(ge=1)
+    levels: list[int] = Field(min_length=1)
+    purpose: Literal["develop", "consolidate"]
+    owner: str
+    horizon: Literal["0-3", "3-12", "12+"]
+    tool: str = Field(min_length=1)
+    indicator: list[str] = Field(min_length=1)
     action: Text
-    tool: str | None = None
+
+
+class OrganisationRules(_Model):
+    instrument: str
+    actions: list[OrganisationAction] = Field(min_length=1)
 
 
 class TeamRule(_Model):
     competence: str
     action: Text
-    tool: str | None = None
+    tool: str = Field(min_length=1)
+
+
+class Selection(_Model):
+    limit: int = Field(default=5, ge=1)
+    priorities: int = Field(default=3, ge=1)
+    peer_gap: float = Field(default=0.3, gt=0)
 
 
 class RuleSet(_Model):
+    selection: Selection = Selection()
+    owners: dict[str, Text]
     tools: dict[str, Tool]
-    organisation: list[OrganisationRule]
+    organisation: OrganisationRules
     team: list[TeamRule]
 
     @model_validator(mode="after")
-    def _known_tools(self) -> RuleSet:
-        used = {r.tool for r in [*self.organisation, *self.team] if r.tool}
-        unknown = sorted(used - set(self.tools))
-        if unknown:
-            raise ValueError(f"unknown tool(s) {', '.join(unknown)}; define them under tools")
+    def _references(self) -> RuleSet:
+        """Every tool and owner named is defined; action ids are unique."""
+        problems = []
+        for n, rule in enumerate(self.organisation.actions):
+            where = f"organisation.actions.{n} ({rule.id})"
+            if rule.tool not in self.tools:
+                problems.append(f"{where}: tool: unknown tool '{rule.tool}'; define it under tools")
+            if rule.owner not in self.owners:
+                problems.append(f"{where}: owner: unknown owner '{rule.owner}'; define it under owners")  # fmt: skip
+        for n, rule in enumerate(self.team):
+            if rule.tool not in self.tools:
+                problems.append(f"team.{n} ({rule.competence}): tool: unknown tool '{rule.tool}'; define it under tools")  # fmt: skip
+        ids = [r.id for r in self.organisation.actions]
+        problems += [f"organisation.actions: id '{i}' is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]  # fmt: skip
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def action(self, action_id: str) -> OrganisationAction | None:
+        return next((a for a in self.organisation.actions if a.id == action_id), None)
+
+
+def instrument_problems(rules: RuleSet, instruments: list[Instrument]) -> list[str]:
+    """What does not fit the instrument versions the organisation rules serve: unknown
+    dimensions or items, a develop action at the top level (it has no next level), a version
+    in which an action has no indicator item of its dimension, and a dimension × level
+    without an action (a named priority there would get none)."""
+    versions = [i for i in instruments if i.id == rules.organisation.instrument]
+    if not versions:
+        return [f"organisation.instrument: unknown instrument '{rules.organisation.instrument}'"]
+    problems = []
+    dimensions = {d.id for v in versions for d in v.dimensions}
+    items = {i.id for v in versions for i in v.items}
+    for n, rule in enumerate(rules.organisation.actions):
+        where = f"organisation.actions.{n} ({rule.id})"
+        if rule.dimension not in dimensions:
+            problems.append(f"{where}: dimension: unknown dimension '{rule.dimension}' of {rules.organisation.instrument}")  # fmt: skip
+            continue
+        unknown = [i for i in rule.indicator if i not in items]
+        if unknown:
+            problems.append(f"{where}: indicator: unknown item(s) {', '.join(unknown)}")
+        for version in versions:
+            if rule.dimension not in {d.id for d in version.dimensions}:
+                continue
+            top = max(lv.level for lv in version.scoring.levels)
+            bad = [lv for lv in rule.levels if not 1 <= lv <= top]
+            if bad:
+                problems.append(f"{where}: levels: {bad} outside 1–{top} of {version.key}")
+            if rule.purpose == "develop" and top in rule.levels:
+                problems.append(f"{where}: levels: a develop action cannot fit the top level {top} (no next level); use purpose consolidate")  # fmt: skip
+            if not indicator_items(rule, version):
+                problems.append(f"{where}: indicator: no item of dimension {rule.dimension} in {version.key}")  # fmt: skip
+    for version in versions:
+        for dim in version.dimensions:
+            for level in (lv.level for lv in version.scoring.levels):
+                if not fitting_actions(rules, dim.id, level):
+                    problems.append(f"organisation.actions: no action for {dim.id} at level {level} ({version.key})")  # fmt: skip
+            top = max(lv.level for lv in version.scoring.levels)
+            if not any(a.purpose == "consolidate" for a in fitting_actions(rules, dim.id, top)):
+                problems.append(f"organisation.actions: no consolidate action for {dim.id} at the top level {top} ({version.key})")  # fmt: skip
+    return problems
 
 
 def load_rules(path: Path | None = None) -> RuleSet:
-    """Read and validate the recommendation rules (default: the project's, else the packaged)."""
-    path = path or rules_file()
+    """Read and validate the recommendation rules (default: the project's, else the packaged);
+    ``InstrumentError`` lists every problem with the file, rule and field."""
+    path = Path(path or rules_file())
+    return _load_rules(path, path.stat().st_mtime_ns if path.is_file() else 0, os.environ.get("DWP_PROJECT"))  # fmt: skip
+
+
+@cache
+def _load_rules(path: Path, _mtime: int, _project: str | None) -> RuleSet:
     try:
-        return RuleSet.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InstrumentError([f"{path}: file not found"]) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InstrumentError([f"{path}: not valid YAML/UTF-8: {exc}"]) from None
+    try:
+        rules = RuleSet.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        problems = []
+        for e in exc.errors():
+            loc = ".".join(map(str, e["loc"])) or "(top level)"
+            msg = "required field is missing" if e["type"] == "missing" else e["msg"].removeprefix("Value error, ")  # fmt: skip
+            problems.append(f"{path}: {loc}: {msg}")
         raise InstrumentError(problems) from None
+    problems = instrument_problems(rules, list(available_instruments().values()))
+    if problems:
+        raise InstrumentError([f"{path}: {p}" for p in problems])
+    return rules
 
 
-def _tool_columns(rules: RuleSet, tool: str | None, lang: str) -> dict:
-    if tool is None:
-        return {"tool": None, "tool_description": None}
-    return {"tool": rules.tools[tool].name.get(lang), "tool_description": rules.tools[tool].description.get(lang)}  # fmt: skip
+def fitting_actions(rules: RuleSet, dimension_id: str, level: int) -> list[OrganisationAction]:
+    """The actions for ``dimension_id`` at current ``level``, in file order."""
+    return [a for a in rules.organisation.actions if a.dimension == dimension_id and level in a.levels]  # fmt: skip
+
+
+def indicator_items(rule: OrganisationAction, instrument: Instrument) -> list[str]:
+    """The rule's indicator items that ``instrument`` asks, in the rule's order."""
+    return [i for i in rule.indicator if i in instrument.item_by_id]
+
+
+# -- the gaps of one organisation --------------------------------------------------------------
+
+
+def _level_of(view, dimension_id: str) -> pd.Series | None:
+    rows = view.levels[view.levels["dimension_id"] == dimension_id] if len(view.levels) else view.levels  # fmt: skip
+    return rows.iloc[0] if len(rows) and pd.notna(rows.iloc[0]["level"]) else None
+
+
+def distance_to_next(row: pd.Series, instrument: Instrument) -> float:
+    """How much of a step remains to the next level (0–1; 0 at the top): chosen levels
+    measure from the median chosen level, estimated levels from the mean score between the
+    level's thresholds."""
+    levels = {lv.level: lv.min_score for lv in instrument.scoring.levels}
+    level = int(row["level"])
+    if level + 1 not in levels:
+        return 0.0
+    if row["level_basis"] == "chosen":
+        position = min(max(float(row["median"]), level), level + 1)
+        return level + 1 - position
+    step = levels[level + 1] - levels[level]
+    return min(max((levels[level + 1] - float(row["mean_score"])) / step, 0.0), 1.0)
+
+
+def _decimal(value: float, lang: str, signed: bool = False) -> str:
+    text = f"{value + 0.0:+.2f}" if signed else f"{value + 0.0:.1f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def dimension_gaps(view, instrument: Instrument, rules: RuleSet, lang: str = "nl") -> pd.DataFrame:
+    """Per dimension with a level: ``level``, ``distance`` to the next, ``priority`` rank
+    (1 = lowest mean; missing when not named), the reasons as text, and the ``group`` that
+    orders it (0: named priority or reliable decline, 1: below peers or on the agenda, 2: rest)."""
+    selection = rules.selection
+    _, priorities = view.strengths_and_priorities(selection.priorities)
+    rank = {d: n + 1 for n, d in enumerate(priorities["dimension_id"])}
+    means = view.dimensions.set_index("dimension_id")["mean"]
+    change = view.change[view.change["reliable"].astype(bool) & (view.change["difference"] < 0)] if len(view.change) else view.change  # fmt: skip
+    declines = dict(zip(change["dimension_id"], change["difference"], strict=True)) if len(change) else {}  # fmt: skip
+    peers = view.peers[~view.peers["suppressed"].astype(bool)].set_index("dimension_id")["mean"] if len(view.peers) else pd.Series(dtype=float)  # fmt: skip
+    agenda = view.agenda().drop_duplicates("dimension_id").set_index("dimension_id")["item_id"] if len(view.items) else pd.Series(dtype=str)  # fmt: skip
+    rows = []
+    for order, dim in enumerate(instrument.dimensions):
+        row = _level_of(view, dim.id)
+        if row is None:
+            continue
+        reasons = []
+        if dim.id in rank:
+            reasons.append(t("advice.reason.priority", lang, rank=rank[dim.id], mean=_decimal(means[dim.id], lang)))  # fmt: skip
+        if dim.id in declines:
+            reasons.append(t("advice.reason.decline", lang, difference=_decimal(declines[dim.id], lang, signed=True)))  # fmt: skip
+        first = len(reasons) > 0
+        gap = means.get(dim.id, math.nan) - peers.get(dim.id, math.nan)
+        if gap <= -selection.peer_gap:
+            reasons.append(t("advice.reason.peers", lang, own=_decimal(means[dim.id], lang), peers=_decimal(peers[dim.id], lang)))  # fmt: skip
+        if dim.id in agenda.index:
+            reasons.append(t("advice.reason.agenda", lang, statement=instrument.item_by_id[agenda[dim.id]].text.get(lang)))  # fmt: skip
+        group = 0 if first else 1 if reasons else 2
+        rows.append({"dimension_id": dim.id, "order": order, "level": int(row["level"]),
+                     "distance": distance_to_next(row, instrument), "priority": rank.get(dim.id, math.inf),
+                     "mean": means.get(dim.id, math.nan), "group": group, "reasons": reasons})  # fmt: skip
+    gaps = pd.DataFrame(rows, columns=["dimension_id", "order", "level", "distance", "priority", "mean", "group", "reasons"])  # fmt: skip
+    gaps["n_reasons"] = gaps["reasons"].map(len)
+    keys = ["group", "n_reasons", "priority", "level", "distance", "order"]
+    return gaps.sort_values(keys, ascending=[True, False, True, True, False, True], ignore_index=True)  # fmt: skip
+
+
+def _choose(rules: RuleSet, dimension_id: str, level: int, purpose: str | None = None) -> OrganisationAction:  # fmt: skip
+    """The first action that fits (a develop action below the top, else consolidate)."""
+    fitting = fitting_actions(rules, dimension_id, level)
+    wanted = purpose or ("develop" if any(a.purpose == "develop" for a in fitting) else "consolidate")  # fmt: skip
+    return next(a for a in fitting if a.purpose == wanted)
+
+
+def _action_row(rule: OrganisationAction, level: int, reasons: list[str], rules: RuleSet,
+                instrument: Instrument, lang: str) -> dict:  # fmt: skip
+    dim = next(d for d in instrument.dimensions if d.id == rule.dimension)
+    target_level = level + 1 if rule.purpose == "develop" else level
+    descriptor = dim.level_descriptors.get(target_level)
+    tool = rules.tools[rule.tool]
+    return {"action_id": rule.id, "dimension_id": rule.dimension, "purpose": rule.purpose,
+            "level": level, "target_level": target_level,
+            "target": descriptor.get(lang) if descriptor else "", "action": rule.action.get(lang),
+            "owner": rules.owners[rule.owner].get(lang), "horizon": rule.horizon,
+            "tool": tool.name.get(lang), "tool_description": tool.description.get(lang),
+            "tool_url": tool.url or "", "tool_kind": tool.kind,
+            "indicator": indicator_items(rule, instrument), "reasons": reasons}  # fmt: skip
+
+
+def _share_strongest(gaps: pd.DataFrame, rules: RuleSet, instrument: Instrument, lang: str,
+                     chosen: set[str]) -> list[dict]:  # fmt: skip
+    """For an organisation at the top levels: the consolidate action of its strongest
+    dimension (to hold it and share how), unless it is already in the list."""
+    strongest = gaps.sort_values(["level", "mean"], ascending=False).iloc[0]
+    level = int(strongest["level"])
+    fitting = [a for a in fitting_actions(rules, strongest["dimension_id"], level) if a.purpose == "consolidate"]  # fmt: skip
+    if not fitting or fitting[0].id in chosen:
+        return []
+    return [_action_row(fitting[0], level, [t("advice.reason.strongest", lang)], rules, instrument, lang)]  # fmt: skip
 
 
 def recommend_organisation(
-    levels: pd.DataFrame, rules: RuleSet | None = None, lang: str = "nl", limit: int | None = None
+    view, instrument: Instrument, rules: RuleSet | None = None, lang: str = "nl"
 ) -> pd.DataFrame:
-    """Next steps for an organisation from its ``dimension_id`` × ``level`` table.
-
-    For each dimension the rule with the lowest ``max_level`` that the level does
-    not exceed fires (the most basic step still needed); results are ordered by
-    priority, then by level.
-    """
+    """The actions for one organisation (an ``OrganisationView``), ordered by its gaps (see
+    the module docstring): one per dimension, every named priority and reliable decline
+    included, the rest up to ``selection.limit``."""
     rules = rules or load_rules()
+    if rules.organisation.instrument != instrument.id:
+        raise InstrumentError([f"the recommendation rules serve {rules.organisation.instrument}, not {instrument.id}"])  # fmt: skip
+    gaps = dimension_gaps(view, instrument, rules, lang)
+    limit = rules.selection.limit
+    chosen = gaps[(gaps["group"] == 0) | (gaps.index < limit)]
+    top = max(lv.level for lv in instrument.scoring.levels)
     rows = []
-    for rec in levels.dropna(subset=["level"]).to_dict("records"):
-        fitting = [r for r in rules.organisation if r.dimension == rec["dimension_id"] and rec["level"] <= r.max_level]  # fmt: skip
-        if fitting:
-            rule = min(fitting, key=lambda r: r.max_level)
-            rows.append({"dimension_id": rec["dimension_id"], "level": int(rec["level"]),
-                         "priority": rule.priority, "action": rule.action.get(lang),
-                         **_tool_columns(rules, rule.tool, lang)})  # fmt: skip
-    columns = ["dimension_id", "level", "priority", "action", "tool", "tool_description"]
-    out = pd.DataFrame(rows, columns=columns).sort_values(["priority", "level"], ignore_index=True)
-    return out.head(limit) if limit else out
+    for gap in chosen.itertuples():
+        rule = _choose(rules, gap.dimension_id, gap.level)
+        reasons = gap.reasons or [t("advice.reason.top" if rule.purpose == "consolidate" else "advice.reason.next_level", lang, level=gap.level + 1)]  # fmt: skip
+        rows.append(_action_row(rule, gap.level, reasons, rules, instrument, lang))
+    if len(gaps) and gaps["level"].min() >= top - 1:
+        rows += _share_strongest(gaps, rules, instrument, lang, {r["action_id"] for r in rows})
+    out = pd.DataFrame(rows, columns=COLUMNS[1:])
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
 
 
-def recommend_team(
-    gaps: pd.DataFrame, rules: RuleSet | None = None, lang: str = "nl"
-) -> pd.DataFrame:
+def recommend_team(gaps: pd.DataFrame, rules: RuleSet | None = None, lang: str = "nl") -> pd.DataFrame:  # fmt: skip
     """Next steps for a team from its unmet competences (``competence_id``/``dimension_id``,
-    ``dikw_stage``): one row per competence with the stages where the gap bites."""
+    ``dikw_stage``): one row per competence with the stages where the gap bites; every rule
+    names a tool, so ``tool`` is never empty."""
     rules = rules or load_rules()
     by_competence = {r.competence: r for r in rules.team}
     key = "competence_id" if "competence_id" in gaps else "dimension_id"
@@ -104,6 +336,8 @@ def recommend_team(
     for competence, group in gaps.groupby(key, sort=False):
         rule = by_competence.get(competence)
         if rule:
+            tool = rules.tools[rule.tool]
             rows.append({"competence_id": competence, "dikw_stages": list(dict.fromkeys(group["dikw_stage"])),
-                         "action": rule.action.get(lang), **_tool_columns(rules, rule.tool, lang)})  # fmt: skip
+                         "action": rule.action.get(lang), "tool": tool.name.get(lang),
+                         "tool_description": tool.description.get(lang)})  # fmt: skip
     return pd.DataFrame(rows, columns=["competence_id", "dikw_stages", "action", "tool", "tool_description"])  # fmt: skip

@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     false,
@@ -51,8 +53,8 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
 # 2: organisation.invited (the registry's number invited); 3: round.synthetic;
-# 4: organisation.province
-SCHEMA_VERSION = 4
+# 4: organisation.province; 5: plan, plan_action (improvement plans)
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -167,6 +169,38 @@ import_log = Table(
     Column("already_present", Integer, nullable=False),
     Column("quarantined", Integer, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# An organisation's improvement plan (verbeterplan) for a round's advice (data/plans.py): every
+# import is a new version; nothing stored is changed afterwards.
+plan = Table(
+    "plan",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("organisation_id", String(64), ForeignKey("organisation.id"), nullable=False),
+    Column("round_id", String(100), ForeignKey("round.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source_file", String(500), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("organisation_id", "round_id", "version"),
+)
+
+plan_action = Table(
+    "plan_action",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plan.id"), primary_key=True),
+    Column("action_id", String(64), primary_key=True),
+    Column("dimension_id", String(64), nullable=False),
+    Column("action", Text, nullable=False),  # the action's text as proposed in the draft
+    Column("indicator", Text, nullable=False),  # JSON list of the items that should move
+    Column("adopted", Boolean, nullable=False),
+    Column("owner_name", String(200)),
+    Column("due_date", Date),
+    Column("status", String(20), nullable=False),  # not_started / in_progress / done / stopped
+    Column("note", Text),
 )
 
 

@@ -47,6 +47,7 @@ from dwp_assess import __version__, ids, project, resources
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
 from dwp_assess.data import store
+from dwp_assess.data.plans import plans_digest
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import execute as report_execute
@@ -139,17 +140,13 @@ def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str]
 
 
 def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[RoundAnalysis, Path]:  # fmt: skip
-    """The round's analysis, computed once per data snapshot, minimum group size, package
-    version and analysis format, and kept in the data folder (it holds every respondent's scores)."""
+    """The round's analysis, computed once per data snapshot (with the plans adopted after the
+    previous round), minimum group size, package version and analysis format, and kept in the data folder (it holds every respondent's scores)."""
     key = store.snapshot_hash(engine, round_id)[:16]
-    if previous:
-        key += "-" + store.snapshot_hash(engine, previous)[:8]
-    key += (
-        "-"
-        + hashlib.sha256(f"{min_group}:{__version__}:{RoundAnalysis.FORMAT}".encode()).hexdigest()[
-            :6
-        ]
-    )
+    if previous:  # the previous round's answers and the plans adopted after it
+        key += "-" + store.snapshot_hash(engine, previous)[:8] + plans_digest(engine, previous)[:6]
+    version = f"{min_group}:{__version__}:{RoundAnalysis.FORMAT}"
+    key += "-" + hashlib.sha256(version.encode()).hexdigest()[:6]
     target = ids.output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
     if (target / "meta.json").is_file():
         return RoundAnalysis.load(target), target
@@ -200,7 +197,7 @@ def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, notebooks:
         param = "team_id"
     chosen = [u for u in available if units is None or u in units]
     template = TEMPLATES[kind]
-    base_key = [analysis.meta["snapshot_hash"], analysis.meta["min_group_size"], _hash_file(template), __version__, str(pdf)]  # fmt: skip
+    base_key = [analysis.meta["snapshot_hash"], analysis.meta.get("plans_hash"), analysis.meta["min_group_size"], _hash_file(template), __version__, str(pdf)]  # fmt: skip
     jobs = []
     for unit, lang in ((u, lang) for u in chosen for lang in langs):
         parameters = {"round_id": analysis.meta["round_id"], param: unit, "lang": lang, "synthetic": synthetic,

@@ -18,8 +18,9 @@ import plotly.graph_objects as go
 from dwp_assess import __version__
 from dwp_assess.analysis.agreement import words_for_agreement
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
-from dwp_assess.analysis.recommend import recommend_organisation, recommend_team
+from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
 from dwp_assess.analysis.roles import POOLED
+from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 from dwp_assess.reports import charts
@@ -377,18 +378,34 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     return section(t("report.response", lang), body, "response")
 
 
-def recommendations(
-    view: OrganisationView, instrument: Instrument, lang: str, limit: int = 5
-) -> Html:
-    advice = recommend_organisation(view.dimensions, lang=lang, limit=limit)
+def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
+    """The actions chosen from the organisation's own gaps (``analysis/recommend.py``): per
+    action why it was chosen, owner, horizon, the next level as its target, the statements
+    that should move and a concrete tool."""
+    title = t("report.recommendations", lang)
+    advice = recommend_organisation(view, instrument, lang=lang)
     if advice.empty:
-        return section(t("report.recommendations", lang), tag("p", esc(t("report.no_recommendations", lang))), "recommendations")  # fmt: skip
+        return section(title, tag("p", esc(t("advice.none", lang))), "recommendations")
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    items = ""
-    for r in advice.itertuples():
-        tool = tag("p", f"{esc(t('report.recommendation_tool', lang))}: <strong>{esc(r.tool)}</strong> — {esc(r.tool_description)}", "dwp-tool") if r.tool else ""  # fmt: skip
-        items += tag("li", f"<strong>{esc(labels[r.dimension_id])}</strong>: {esc(r.action)}{tool}")
-    return section(t("report.recommendations", lang), tag("ol", items), "recommendations")
+    items = "".join(_advice_item(r, labels, instrument, lang) for r in advice.itertuples())
+    body = tag("p", esc(t("advice.intro", lang))) + tag("ol", items, "dwp-advice")
+    return section(title, body, "recommendations")
+
+
+def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -> str:
+    """One action of ``recommendations`` as a list item."""
+    level = _level_label(instrument, r.target_level, lang)
+    target_key = "advice.target" if r.purpose == "develop" else "advice.target_hold"
+    statements = " · ".join(instrument.item_by_id[i].text.get(lang) for i in r.indicator)
+    meta = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"  # fmt: skip
+    link = f' (<a href="{esc(r.tool_url)}">{esc(r.tool_url)}</a>)' if r.tool_url else ""
+    tool = f"{esc(t('advice.tool', lang))}: <strong>{esc(r.tool)}</strong> — {esc(r.tool_description)}{link}"  # fmt: skip
+    return tag("li", f"<strong>{esc(labels[r.dimension_id])}</strong>: {esc(r.action)}"
+               + tag("p", esc(t("advice.because", lang, reasons="; ".join(r.reasons))), "dwp-because")
+               + tag("p", esc(meta), "dwp-owner")
+               + tag("p", esc(t(target_key, lang, level=level, text=r.target)), "dwp-target")
+               + tag("p", esc(t("advice.indicator", lang, items=statements)), "dwp-indicator")
+               + tag("p", tool, "dwp-tool"))  # fmt: skip
 
 
 def grouped_texts(texts: pd.Series) -> list[tuple[str, int]]:
@@ -476,6 +493,58 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
     rows = [[esc(t(f"report.provenance.{key}", lang)), esc(value)] for key, value in values.items()]
     details = f"<details>{tag('summary', esc(t('report.provenance_details', lang)))}{table(['', ''], rows, 'dwp-table dwp-provenance')}</details>"  # fmt: skip
     return section(t("report.provenance", lang), tag("p", esc(sentence)) + details, "provenance")
+
+
+def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
+    """ "Opvolging verbeterplan": per action the organisation adopted after the previous round,
+    its status and owner, and whether its dimension (change with its interval, as in the change
+    section) and its indicator statements (mean before → after, where both rounds asked the
+    same statement) moved. Nothing when the organisation adopted no plan."""
+    plan = view.plan_follow_up
+    if plan is None or plan.empty:
+        return Html("")
+    before = get_instrument(instrument.id, int(view.meta.get("previous_instrument_version") or instrument.version))  # fmt: skip
+    rules = load_rules()
+    labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
+    change = view.change.set_index("dimension_id") if len(view.change) else pd.DataFrame()
+    rows = []
+    for action_id, group in plan.groupby("action_id", sort=False):
+        first = group.iloc[0]
+        rule = rules.action(action_id)
+        text = rule.action.get(lang) if rule else first["action"]
+        owner = t("plan.follow_up_owner", lang, name=first["owner_name"] or "–", due=first["due_date"] or "–")  # fmt: skip
+        moved = [_dimension_moved(first["dimension_id"], labels, change, lang)]
+        moved += [_item_moved(r, before, instrument, lang) for r in group.itertuples() if pd.notna(r.item_before)]  # fmt: skip
+        rows.append([f"<strong>{esc(labels.get(first['dimension_id'], first['dimension_id']))}</strong>: {esc(text)}",
+                     esc(t(f"plan.status.{first['status']}", lang)), esc(owner),
+                     "<br>".join(esc(line) for line in moved)])  # fmt: skip
+    intro = t("plan.follow_up_intro", lang, period=view.meta.get("previous_period") or "–",
+              version=int(plan["plan_version"].iloc[0]))  # fmt: skip
+    header_row = [t(f"plan.column_{c}", lang) for c in ("action", "status", "owner", "moved")]
+    body = tag("p", esc(intro)) + table(header_row, rows)
+    body += tag("p", esc(t("plan.follow_up_items_note", lang)), "dwp-note")
+    return section(t("plan.follow_up", lang), body, "plan-follow-up")
+
+
+def _dimension_moved(dimension_id: str, labels: dict, change: pd.DataFrame, lang: str) -> str:
+    """The dimension's change since the previous round, with its interval and verdict."""
+    label = labels.get(dimension_id, dimension_id)
+    if dimension_id not in change.index:
+        return t("plan.follow_up_no_change", lang, dimension=label)
+    r = change.loc[dimension_id]
+    return t("plan.follow_up_dimension", lang, dimension=label, difference=number(r["difference"], 2, lang, signed=True),
+             low=bound(r["ci_low"], 2, lang), high=bound(r["ci_high"], 2, lang),
+             verdict=t(_change_verdict(r), lang))  # fmt: skip
+
+
+def _item_moved(r, before: Instrument, after: Instrument, lang: str) -> str:
+    """An indicator statement's mean before → after, or that it is no longer asked alike."""
+    if pd.isna(r.item_after):
+        statement = before.item_by_id[r.item_before].text.get(lang)
+        return t("plan.follow_up_item_new", lang, statement=statement, before=number(r.mean_before, 1, lang))  # fmt: skip
+    statement = after.item_by_id[r.item_after].text.get(lang)
+    return t("plan.follow_up_item", lang, statement=statement, before=number(r.mean_before, 1, lang),
+             after=number(r.mean_after, 1, lang))  # fmt: skip
 
 
 # -- team profile ---------------------------------------------------------------------------

@@ -1,0 +1,332 @@
+"""Improvement plans (verbeterplannen): the draft an organisation fills in, its import and storage.
+
+``write_draft`` writes the actions a report proposes as an editable XLSX (with an
+instructions sheet and lists for "overnemen" and "status") and the same table as CSV.
+``import_plan`` reads a filled-in file, checks every row (organisation and round as
+asked, known action ids, yes/no, a real date, a known status) and stores the plan as a
+new version; a file with any problem is refused whole with every problem named by row
+and column, and the file itself is never changed. ``adopted_actions`` gives the adopted
+actions of each organisation's latest plan for a round, for the follow-up in the next
+round's report.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
+
+from dwp_assess import ids
+from dwp_assess.data import store
+from dwp_assess.instruments.messages import t
+
+COLUMNS = ["organisation_id", "round_id", "action_id", "dimension", "action", "reasons", "owner_role",
+           "horizon", "target", "indicator", "tool", "adopted", "owner_name", "due_date", "status", "note"]  # fmt: skip
+FILLED_IN = ("adopted", "owner_name", "due_date", "status", "note")
+STATUSES = ("not_started", "in_progress", "done", "stopped")
+LANGS = ("nl", "en")
+DRAFT_SUFFIX = "-verbeterplan.xlsx"
+WIDTHS = {"action": 60, "reasons": 40, "target": 50, "indicator": 30, "tool": 30, "note": 40}
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be imported; ``problems`` names each row and column."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class KnownAction:
+    """What the store keeps of an action besides the file: its dimension and indicator items."""
+
+    dimension_id: str
+    indicator: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    version: int
+    adopted: int
+    actions: int
+    unchanged: bool  # the file equals the latest stored version; nothing was added
+
+
+def header(key: str, lang: str) -> str:
+    return t(f"plan.column.{key}", lang)
+
+
+# -- writing the draft ---------------------------------------------------------------------------
+
+
+def write_draft(rows: pd.DataFrame, organisation: Mapping, period: str, out_dir: Path, lang: str = "nl") -> tuple[Path, Path]:  # fmt: skip
+    """Write ``rows`` (one per proposed action with the ``COLUMNS`` up to ``tool``) as
+    ``<org>-verbeterplan.xlsx`` and ``.csv`` in ``out_dir`` (a folder per round); the columns
+    to fill in start empty. ``organisation`` has ``id`` and ``name``."""
+    frame = rows.reindex(columns=COLUMNS).astype(object).fillna("")
+    xlsx = ids.output_path(out_dir, organisation["id"], suffix=DRAFT_SUFFIX)
+    csv_path = xlsx.with_suffix(".csv")
+    xlsx.parent.mkdir(parents=True, exist_ok=True)
+    _write_xlsx(frame, xlsx, organisation["name"], period, lang)
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([header(c, lang) for c in COLUMNS])
+        writer.writerows(frame.astype(str).to_numpy().tolist())
+    return xlsx, csv_path
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, name: str, period: str, lang: str) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = t("plan.sheet", lang)
+    sheet.append([header(c, lang) for c in COLUMNS])
+    for row in frame.astype(str).to_numpy().tolist():
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "D2"
+    last = len(frame) + 1
+    for n, key in enumerate(COLUMNS, start=1):
+        letter = sheet.cell(row=1, column=n).column_letter
+        sheet.column_dimensions[letter].width = WIDTHS.get(key, 18)
+        for cell in sheet[letter][1:]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    column = {
+        key: sheet.cell(row=1, column=n).column_letter for n, key in enumerate(COLUMNS, start=1)
+    }
+    choices = {"adopted": [t("common.yes", lang), t("common.no", lang)],
+               "status": [t(f"plan.status.{s}", lang) for s in STATUSES]}  # fmt: skip
+    for key, values in choices.items():
+        rule = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                              showErrorMessage=True, error=", ".join(values))  # fmt: skip
+        rule.add(f"{column[key]}2:{column[key]}{max(last, 2)}")
+        sheet.add_data_validation(rule)
+    dates = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
+                           showErrorMessage=True, error=header("due_date", lang))  # fmt: skip
+    dates.add(f"{column['due_date']}2:{column['due_date']}{max(last, 2)}")
+    sheet.add_data_validation(dates)
+    for row in range(2, last + 1):
+        sheet[f"{column['due_date']}{row}"].number_format = "yyyy-mm-dd"
+    info = book.create_sheet(t("plan.instructions_sheet", lang))
+    info.append([t("plan.instructions_title", lang, organisation=name, period=period)])
+    info["A1"].font = Font(bold=True)
+    for n in range(1, 6):
+        info.append([t(f"plan.instruction.{n}", lang)])
+    info.column_dimensions["A"].width = 120
+    book.save(path)
+
+
+# -- reading and checking a filled-in plan -----------------------------------------------------------
+
+
+def _header_keys() -> dict[str, str]:
+    """Column header (either language, any case) → column key."""
+    return {header(c, lang).strip().lower(): c for c in COLUMNS for lang in LANGS}
+
+
+def read_rows(path: Path) -> list[tuple[int, dict]]:
+    """(row number as the user sees it, {column key: value}) for every non-empty row of a plan
+    file (XLSX: the first sheet; CSV: UTF-8 with a header line)."""
+    path = Path(path)
+    if not path.is_file():
+        raise PlanError([f"{path}: file not found"])
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+            table = [list(r) for r in sheet.iter_rows(values_only=True)]
+        elif suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                table = [list(r) for r in csv.reader(fh)]
+        else:
+            raise PlanError([f"{path}: expected an .xlsx or .csv file made by `dwp-assess plan draft`"])  # fmt: skip
+    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+        if isinstance(exc, PlanError):
+            raise
+        raise PlanError([f"{path}: cannot be read as {suffix[1:].upper()}: {exc}"]) from None
+    if not table:
+        raise PlanError([f"{path}: the file is empty"])
+    known = _header_keys()
+    keys = [known.get(str(h or "").strip().lower()) for h in table[0]]
+    missing = [header(c, "nl") for c in ("organisation_id", "round_id", "action_id", *FILLED_IN[:-1]) if c not in keys]  # fmt: skip
+    if missing:
+        raise PlanError([f"{path}: row 1: missing column(s) {', '.join(repr(m) for m in missing)}"])
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        rows.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
+    return rows
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _choice(value, options: dict[str, str]) -> str | None:
+    return options.get(_text(value).lower())
+
+
+def _due_date(value) -> date | None:
+    """A date from an XLSX date cell or text in YYYY-MM-DD or DD-MM-YYYY; ``ValueError`` if not one."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def check_rows(rows: list[tuple[int, dict]], organisation_id: str, round_id: str,
+               known: Mapping[str, KnownAction], source: str) -> tuple[list[dict], list[str]]:  # fmt: skip
+    """The rows as plan actions, and every problem (``source``: row N: column: what is wrong)."""
+    yes_no = {t(k, lang).lower(): v for k, v in (("common.yes", True), ("common.no", False)) for lang in LANGS}  # fmt: skip
+    yes_no[""] = False
+    statuses = {t(f"plan.status.{s}", lang).lower(): s for s in STATUSES for lang in LANGS} | {s: s for s in STATUSES}  # fmt: skip
+    col = lambda key: header(key, "nl")  # noqa: E731
+    actions, problems, seen = [], [], set()
+    for number, row in rows:
+        where = f"{source}: row {number}"
+        for key, expected in (("organisation_id", organisation_id), ("round_id", round_id)):
+            if _text(row.get(key)) != expected:
+                problems.append(f"{where}: {col(key)}: '{_text(row.get(key))}' is not '{expected}' (a plan of another organisation or round?)")  # fmt: skip
+        action_id = _text(row.get("action_id"))
+        if action_id not in known:
+            problems.append(f"{where}: {col('action_id')}: unknown action '{action_id}' (rows and ids come from the draft)")  # fmt: skip
+        elif action_id in seen:
+            problems.append(f"{where}: {col('action_id')}: action '{action_id}' appears twice")
+        seen.add(action_id)
+        adopted = yes_no.get(_text(row.get("adopted")).lower())
+        if adopted is None:
+            problems.append(f"{where}: {col('adopted')}: '{_text(row.get('adopted'))}' is not ja/nee (yes/no)")  # fmt: skip
+        status = _choice(row.get("status"), statuses) if _text(row.get("status")) else "not_started"
+        if status is None:
+            problems.append(f"{where}: {col('status')}: '{_text(row.get('status'))}' is not one of {', '.join(t(f'plan.status.{s}') for s in STATUSES)}")  # fmt: skip
+        try:
+            due = _due_date(row.get("due_date"))
+        except ValueError as exc:
+            problems.append(
+                f"{where}: {col('due_date')}: '{exc}' is not a date (expected YYYY-MM-DD)"
+            )
+            due = None
+        owner = _text(row.get("owner_name"))
+        problems += [f"{where}: {p}" for p in store.row_problems(store.plan_action, {"owner_name": owner}, {"owner_name": col("owner_name")})]  # fmt: skip
+        if action_id in known:
+            actions.append({"action_id": action_id, "dimension_id": known[action_id].dimension_id,
+                            "action": _text(row.get("action")), "indicator": json.dumps(list(known[action_id].indicator)),
+                            "adopted": bool(adopted), "owner_name": owner or None, "due_date": due,
+                            "status": status or "not_started", "note": _text(row.get("note")) or None})  # fmt: skip
+    if not rows:
+        problems.append(f"{source}: no action rows")
+    return actions, problems
+
+
+def _content_hash(actions: list[dict]) -> str:
+    canonical = sorted(({k: str(v) for k, v in a.items()} for a in actions), key=lambda a: a["action_id"])  # fmt: skip
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def import_plan(engine: Engine, path: Path, round_id: str, organisation_id: str,
+                known: Mapping[str, KnownAction]) -> ImportResult:  # fmt: skip
+    """Check a filled-in plan file and store it as the organisation's next plan version for
+    ``round_id`` (see the module docstring); ``PlanError`` lists every problem, and nothing is
+    stored then. A file equal to the latest version is not stored again."""
+    store.get_round(engine, round_id)
+    if organisation_id not in set(store.load_round_organisations(engine, round_id)["organisation_id"]):  # fmt: skip
+        raise PlanError([f"organisation '{organisation_id}' has no answers in round '{round_id}'"])
+    path = Path(path)
+    actions, problems = check_rows(read_rows(path), organisation_id, round_id, known, path.name)
+    if problems:
+        raise PlanError(problems)
+    digest = _content_hash(actions)
+    with engine.begin() as conn:
+        where = (store.plan.c.organisation_id == organisation_id, store.plan.c.round_id == round_id)
+        latest = conn.execute(select(store.plan.c.version, store.plan.c.content_hash).where(*where)
+                              .order_by(store.plan.c.version.desc()).limit(1)).first()  # fmt: skip
+        adopted = sum(a["adopted"] for a in actions)
+        if latest is not None and latest.content_hash == digest:
+            return ImportResult(latest.version, adopted, len(actions), unchanged=True)
+        version = (latest.version if latest else 0) + 1
+        plan_id = conn.execute(insert(store.plan).values(
+            organisation_id=organisation_id, round_id=round_id, version=version,
+            source_file=store.fit(path.name, store.plan.c.source_file),
+            file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), content_hash=digest,
+            imported_at=datetime.now(UTC))).inserted_primary_key[0]  # fmt: skip
+        conn.execute(insert(store.plan_action), [{**a, "plan_id": plan_id} for a in actions])
+    return ImportResult(version, adopted, len(actions), unchanged=False)
+
+
+# -- reading stored plans ------------------------------------------------------------------------
+
+
+def _latest_plans(round_id: str, organisation_id: str | None = None):
+    """The id and version of each organisation's latest plan for ``round_id``."""
+    newest = select(store.plan.c.organisation_id, func.max(store.plan.c.version).label("version")).where(
+        store.plan.c.round_id == round_id).group_by(store.plan.c.organisation_id)  # fmt: skip
+    if organisation_id is not None:
+        newest = newest.where(store.plan.c.organisation_id == organisation_id)
+    newest = newest.subquery()
+    return select(store.plan.c.id, store.plan.c.organisation_id, store.plan.c.version).join(
+        newest, (store.plan.c.organisation_id == newest.c.organisation_id) & (store.plan.c.version == newest.c.version)
+    ).where(store.plan.c.round_id == round_id)  # fmt: skip
+
+
+PLAN_COLUMNS = ["organisation_id", "plan_version", "action_id", "dimension_id", "action", "indicator",
+                "adopted", "owner_name", "due_date", "status", "note"]  # fmt: skip
+
+
+def load_plans(engine: Engine, round_id: str, organisation_id: str | None = None,
+               adopted_only: bool = False) -> pd.DataFrame:  # fmt: skip
+    """The actions of the latest plan of each organisation (or of one) for ``round_id``, with
+    ``indicator`` as a list of item ids; ``adopted_only`` keeps the adopted actions."""
+    latest = _latest_plans(round_id, organisation_id).subquery()
+    query = select(latest.c.organisation_id, latest.c.version.label("plan_version"), store.plan_action).join(
+        store.plan_action, store.plan_action.c.plan_id == latest.c.id
+    ).order_by(latest.c.organisation_id, store.plan_action.c.action_id)  # fmt: skip
+    if adopted_only:
+        query = query.where(store.plan_action.c.adopted.is_(True))
+    frame = store.read_frame(engine, query)
+    frame["indicator"] = frame["indicator"].map(json.loads)
+    frame["adopted"] = frame["adopted"].astype(bool)
+    return frame.reindex(columns=PLAN_COLUMNS)
+
+
+def adopted_actions(engine: Engine, round_id: str) -> pd.DataFrame:
+    """The adopted actions of every organisation's latest plan for ``round_id``."""
+    return load_plans(engine, round_id, adopted_only=True)
+
+
+def plan_versions(engine: Engine, round_id: str, organisation_id: str) -> pd.DataFrame:
+    """Every stored version of an organisation's plan for a round: version, file, imported at."""
+    query = select(store.plan.c.version, store.plan.c.source_file, store.plan.c.imported_at).where(
+        store.plan.c.round_id == round_id, store.plan.c.organisation_id == organisation_id
+    ).order_by(store.plan.c.version)  # fmt: skip
+    return store.read_frame(engine, query)
+
+
+def plans_digest(engine: Engine, round_id: str) -> str:
+    """A hash of which plan versions exist for a round: caches of the next round's analysis key on it."""  # fmt: skip
+    query = select(store.plan.c.organisation_id, store.plan.c.version, store.plan.c.content_hash).where(
+        store.plan.c.round_id == round_id).order_by(store.plan.c.organisation_id, store.plan.c.version)  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()

@@ -1,0 +1,160 @@
+"""Advice from the organisation's own results (issue #14): chosen and ordered by its gaps, every
+named priority and reliable decline with an action, consolidation at the top of the ladder, every
+action with owner, horizon, target, indicator and a tool; the rules file validated with errors
+naming file, rule and field, and replaceable by the project's own."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from dwp_assess import project
+from dwp_assess.analysis.profiles import analyse_round, organisation_view
+from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
+from dwp_assess.data import store
+from dwp_assess.demo import load_sample
+from dwp_assess.instruments.loading import RULES_NAME, get_instrument, rules_file
+from dwp_assess.instruments.model import InstrumentError
+from dwp_assess.reports import sections
+
+ROUNDS = {"data-strategy-2025": None, "data-strategy-2026": "data-strategy-2025"}
+
+
+@pytest.fixture(scope="module")
+def analyses(tmp_path_factory):
+    engine = store.connect(f"sqlite:///{tmp_path_factory.mktemp('advice') / 'dwp.sqlite'}")
+    load_sample(engine)
+    yield {r: analyse_round(engine, r, previous) for r, previous in ROUNDS.items()}
+    engine.dispose()
+
+
+def _views(analysis):
+    for org in sorted(set(analysis.scores["organisation_id"])):
+        yield organisation_view(analysis, org)
+
+
+@pytest.mark.parametrize("round_id", list(ROUNDS))
+def test_every_named_priority_has_a_complete_action(analyses, round_id):
+    """Over every sample organisation of both versions: each named priority and each reliable
+    decline has an action, and every action has owner, horizon, target, indicator items of the
+    round's instrument version, a reason and a tool."""
+    analysis = analyses[round_id]
+    instrument = analysis.instrument
+    for view in _views(analysis):
+        advice = recommend_organisation(view, instrument)
+        org = view.meta["organisation_id"]
+        _, priorities = view.strengths_and_priorities()
+        declines = view.change[view.change["reliable"].astype(bool) & (view.change["difference"] < 0)]  # fmt: skip
+        missing = (set(priorities["dimension_id"]) | set(declines["dimension_id"])) - set(advice["dimension_id"])  # fmt: skip
+        assert not missing, (org, missing)
+        for r in advice.itertuples():
+            assert r.tool.strip() and r.tool_description.strip() and r.owner and r.target, (org, r)
+            assert r.horizon in ("0-3", "3-12", "12+") and r.reasons, (org, r)
+            assert r.indicator and set(r.indicator) <= set(instrument.item_by_id), (
+                org,
+                r.indicator,
+            )
+            assert r.tool_kind == "datawerkplaats" or r.tool_url.startswith("https://")
+
+
+def test_a_reliable_decline_is_named_and_put_first(analyses):
+    analysis = analyses["data-strategy-2026"]
+    view = organisation_view(analysis, "gouda")
+    strongest = view.strengths_and_priorities()[0]["dimension_id"].iloc[0]
+    change = view.change.copy()
+    hit = change["dimension_id"] == strongest
+    change.loc[hit, ["difference", "reliable"]] = [-0.6, True]
+    view.change = change
+    advice = recommend_organisation(view, analysis.instrument)
+    row = advice[advice["dimension_id"] == strongest].iloc[0]
+    assert any("betrouwbare daling" in reason for reason in row["reasons"])
+    assert row["rank"] <= 4  # among the priorities, before anything that only fills the list
+
+
+def test_suppressed_peers_give_no_peer_reason(analyses):
+    view = organisation_view(analyses["data-strategy-2026"], "gouda")
+    assert any("vergelijkbare" in r for rs in recommend_organisation(view, analyses["data-strategy-2026"].instrument)["reasons"] for r in rs)  # fmt: skip
+    view.peers = view.peers.assign(suppressed=True, mean=float("nan"))
+    reasons = recommend_organisation(view, analyses["data-strategy-2026"].instrument)["reasons"]
+    assert not any("vergelijkbare" in r for rs in reasons for r in rs)
+
+
+@pytest.mark.parametrize("level", [4, 5])
+def test_organisations_at_the_top_levels_get_consolidation_actions(analyses, level):
+    """High scorers never get "no recommendations": at the top everything is consolidated, one
+    level below they also get the action to hold and share their strongest dimension."""
+    analysis = analyses["data-strategy-2026"]
+    view = organisation_view(analysis, "gouda")
+    view.levels = view.levels.assign(level=pd.array([level] * len(view.levels), dtype="Int64"), median=float(level))  # fmt: skip
+    advice = recommend_organisation(view, analysis.instrument)
+    assert len(advice) >= 3
+    consolidate = advice[advice["purpose"] == "consolidate"]
+    assert len(consolidate) == (len(advice) if level == 5 else 1)
+    assert all(r.target_level == level for r in consolidate.itertuples())
+    html = sections.recommendations(view, analysis.instrument, "nl")
+    assert "vasthouden" in html and "Geen aanbevelingen" not in html
+
+
+def test_the_section_says_why_who_when_target_indicator_and_tool_in_both_languages(analyses):
+    analysis = analyses["data-strategy-2025"]
+    view = organisation_view(analysis, "gouda")
+    nl = sections.recommendations(view, analysis.instrument, "nl")
+    for text in ("Omdat: laagste score", "Eigenaar:", "Termijn:", "Doel, niveau", "Indicator:", "Hulpmiddel:"):  # fmt: skip
+        assert text in nl
+    en = sections.recommendations(view, analysis.instrument, "en")
+    for text in ("Because: lowest score", "Owner:", "Horizon:", "Target, level", "Tool:"):
+        assert text in en
+    assert "(nan)" not in nl + en and "None" not in nl + en
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_team_advice_always_names_a_tool(version):
+    instrument = get_instrument("competences", version)
+    gaps = pd.DataFrame([(d.id, "data") for d in instrument.dimensions], columns=["dimension_id", "dikw_stage"])  # fmt: skip
+    advice = recommend_team(gaps)
+    assert len(advice) == len(instrument.dimensions)
+    assert advice["tool"].map(lambda v: isinstance(v, str) and v.strip() != "").all()
+
+
+def _rules() -> dict:
+    return yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+
+
+def _without_infrastructure(raw):
+    raw["organisation"]["actions"] = [a for a in raw["organisation"]["actions"] if a["dimension"] != "infrastructure"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda r: r["organisation"]["actions"][0].pop("tool"), "organisation.actions.0.tool: required field is missing"),
+        (lambda r: r["organisation"]["actions"][0].update(tool="nothing"), "organisation.actions.0 (vision-adopt): tool: unknown tool 'nothing'"),
+        (lambda r: r["organisation"]["actions"][0].update(tool=""), "organisation.actions.0.tool"),
+        (lambda r: r["organisation"]["actions"][0].update(owner="mayor"), "organisation.actions.0 (vision-adopt): owner: unknown owner 'mayor'"),
+        (lambda r: r["organisation"]["actions"][0].update(indicator=["XX9"]), "organisation.actions.0 (vision-adopt): indicator: unknown item(s) XX9"),
+        (lambda r: r["organisation"]["actions"][0].update(indicator=["VS3"]), "indicator: no item of dimension vision_strategy in data-strategy-v2"),
+        (lambda r: r["organisation"]["actions"][1].update(levels=[3, 4, 5]), "organisation.actions.1 (vision-plan): levels: a develop action cannot fit the top level 5"),
+        (lambda r: r["tools"]["iama"].pop("url"), "tools.iama: a national facility needs its url"),
+        (_without_infrastructure, "no action for infrastructure at level 1 (data-strategy-v1)"),
+        (lambda r: r["team"][0].update(tool=None), "team.0.tool"),
+    ],
+)  # fmt: skip
+def test_rule_errors_name_the_file_the_rule_and_the_field(tmp_path, change, expected):
+    raw = _rules()
+    change(raw)
+    path = tmp_path / RULES_NAME
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InstrumentError) as caught:
+        load_rules(path)
+    assert any(p.startswith(str(path)) and expected in p for p in caught.value.problems), caught.value.problems  # fmt: skip
+
+
+def test_the_project_can_replace_the_rules(tmp_path, monkeypatch):
+    own = project.create(tmp_path / "own", owner="Testgemeente")
+    raw = _rules()
+    raw["selection"]["limit"] = 1
+    (own.questionnaires_dir / RULES_NAME).write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")  # fmt: skip
+    monkeypatch.setenv(project.PROJECT_ENV, str(own.root))
+    assert rules_file() == own.questionnaires_dir / RULES_NAME
+    assert load_rules().selection.limit == 1
