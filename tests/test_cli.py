@@ -312,3 +312,20 @@ def test_no_sample_report_shows_raw_values_or_alpha(demo_db):
         visible = html.unescape(re.sub(r"<[^>]+>", " ", text))
         assert not RAW.search(visible), (page, RAW.search(visible).group())
         assert "Cronbach" not in visible
+
+
+def test_sample_reports_show_the_similar_profile_and_name_no_other_organisation(demo_db):
+    url, _, reports = demo_db
+    names = store.organisations(store.connect(url)).set_index("id")["name"]
+    shown = 0
+    for page in (reports / "data-strategy-2026").glob("*.html"):
+        if page.name.startswith("index") or ".samenvatting" in page.name:
+            continue
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        if 'id="similar-profile"' not in text:
+            continue
+        shown += 1
+        start = text.index('id="similar-profile"')
+        part = text[start : text.index("</section>", start)]
+        assert not [n for org, n in names.items() if org != page.stem and n in part], page
+    assert shown >= 10

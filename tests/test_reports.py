@@ -26,6 +26,7 @@ from dwp_assess.demo import load_sample
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import execute as report_execute
+from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
 
 ROUND = "data-strategy-2026"
@@ -265,8 +266,8 @@ def test_reports_run_on_a_dask_cluster(sample_store):
 
 def test_pdf_without_chromium_is_one_clear_error_before_any_work(sample_store, monkeypatch):
     engine, folder = sample_store
-    monkeypatch.setattr(report_execute, "CHROMIUM", str(folder / "no-chromium-here"))
-    with pytest.raises(FileNotFoundError, match="apt-get install chromium"):
+    monkeypatch.setattr(printing, "CHROMIUM", str(folder / "no-chromium-here"))
+    with pytest.raises(printing.PrinterError, match="apt-get install chromium"):
         reports.generate_reports(engine, ROUND, folder / "no-pdf", units=["woerden"], pdf=True)
     assert not (folder / "no-pdf").exists()
 

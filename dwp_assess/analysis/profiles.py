@@ -73,7 +73,9 @@ class RoundAnalysis:
     level_distribution: pd.DataFrame  # organisation × dimension × level: respondents per level
     change_items: pd.DataFrame  # dimension × item pair the change since the previous round uses
     plan_follow_up: pd.DataFrame  # organisation × adopted action × item (analysis/plans.py)
-    teams: pd.DataFrame = field(default_factory=pd.DataFrame)  # team rounds: id, organisation, name, invited
+    teams: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # team rounds: id, organisation, name, invited
 
     def save(self, folder: Path) -> Path:
         """Write every table as Parquet and ``meta.json`` to ``folder``."""
@@ -389,7 +391,6 @@ def analyse_round(
         "synthetic": bool(info.synthetic),
         "level_basis": "chosen" if instrument.level_items else "estimate",
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "previous_period": prev_info.period if previous_round_id else None,
         "plans_hash": plans.plans_digest(engine, previous_round_id) if previous_round_id else None,
     }
     teams = store.teams(engine) if instrument.kind == "team" else None

@@ -42,6 +42,7 @@ from sklearn.mixture import GaussianMixture
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
+TYPOLOGY_FOLDER = "typology"  # beside a saved round analysis (reports.run.cached_analysis)
 ORGS_PER_TYPE = 7  # organisations needed per type tried (k types need ORGS_PER_TYPE · k)
 MAX_TYPES = 6
 MIN_TYPE_SIZE = 5  # a solution with a smaller type is not admissible (no tiny or degenerate types)
@@ -336,6 +337,12 @@ def _in_place(items: pd.DataFrame, organisations: list[str], item_ids: list[str]
     agree = [c for c in rows.columns if c.startswith("n_") and c[2:].replace(".", "").isdigit() and float(c[2:]) >= AGREE_FROM]  # fmt: skip
     answered = rows["n"].groupby(rows["item_id"]).sum()
     return (rows[agree].sum(axis=1).groupby(rows["item_id"]).sum() / answered.where(answered > 0)).dropna()  # fmt: skip
+
+
+def saved_typology(analysis_dir: str | Path | None) -> Typology | None:
+    """The typology saved beside a round analysis, or ``None`` when there is none."""
+    folder = Path(analysis_dir) / TYPOLOGY_FOLDER if analysis_dir else None
+    return Typology.load(folder) if folder is not None and folder.is_dir() else None
 
 
 def similar_profile(

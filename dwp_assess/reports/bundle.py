@@ -46,10 +46,11 @@ def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tupl
         if not entries or any(e.get("status") != "ok" or not (out / e.get("html", "")).is_file() for e in entries):  # fmt: skip
             not_ready.append(unit)
             continue
-        for entry in entries:  # every language the report was made in
+        for entry in entries:  # every language the report was made in, with its summary
             files.append((out / entry["html"], entry["title"]))
-            if entry.get("pdf") and (out / entry["pdf"]).is_file():
-                files.append((out / entry["pdf"], entry["title"]))
+            for extra in ("pdf", "summary", "summary_pdf"):
+                if entry.get(extra) and (out / entry[extra]).is_file():
+                    files.append((out / entry[extra], entry["title"]))
     return files, not_ready
 
 

@@ -1,4 +1,4 @@
-"""Executing one report: papermill parameters, a kept-alive kernel, HTML and PDF.
+"""Executing one report: papermill parameters, a kept-alive kernel, HTML, summary and PDF.
 
 A fresh kernel costs 3–10 s per report on this kind of machine, almost all of it
 start-up and imports; keeping one kernel per worker process and clearing its
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import tempfile
 import time
 import traceback
@@ -31,9 +30,10 @@ from papermill.parameterize import parameterize_notebook
 from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.reports.html import notebook_to_html
+from dwp_assess.reports.printing import print_pdf
+from dwp_assess.reports.summary import write_summary
 
 CELL_TIMEOUT = 600
-CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class Job:
     html_path: Path
     pdf_path: Path | None = None
     lang: str = "nl"
+    summary_path: Path | None = None  # the management summary (organisation reports)
+    summary_pdf_path: Path | None = None
 
 
 @dataclass
@@ -122,18 +124,6 @@ def discard_session() -> None:
         _session = None
 
 
-def print_pdf(html_path: Path, pdf_path: Path) -> None:
-    """An A4 PDF of a report, printed by Debian's Chromium after the charts are drawn."""
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--virtual-time-budget=15000", "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}",
-             html_path.resolve().as_uri()],
-            check=True, capture_output=True, timeout=180,
-        )  # fmt: skip
-
-
 def run_job(job: Job) -> JobResult:
     """Make one report; a failure is returned as a result (with the error), never raised."""
     start = time.perf_counter()
@@ -151,12 +141,27 @@ def run_job(job: Job) -> JobResult:
         job.html_path.unlink(missing_ok=True)
         return JobResult(job.unit, status, time.perf_counter() - start, error)
     job.html_path.write_text(notebook_to_html(notebook, job.title, job.lang), encoding="utf-8")
-    if job.pdf_path:
-        try:
-            print_pdf(job.html_path, job.pdf_path)
-        except (OSError, subprocess.SubprocessError) as exc:
-            status, error = "failed", f"PDF: {exc}"
+    try:
+        if job.summary_path:
+            p = job.parameters
+            write_summary(p["analysis_dir"], p["organisation_id"], job.lang, p["synthetic"], job.summary_path)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - a failed summary fails this report, not the run
+        return _failed(job, start, f"summary: {type(exc).__name__}: {exc}")
+    try:
+        for html_path, pdf_path in ((job.html_path, job.pdf_path), (job.summary_path, job.summary_pdf_path)):  # fmt: skip
+            if html_path and pdf_path:
+                print_pdf(html_path, pdf_path, job.lang)
+    except Exception as exc:  # noqa: BLE001 - Playwright's and Chromium's errors vary
+        return _failed(job, start, f"PDF: {type(exc).__name__}: {exc}")
     return JobResult(job.unit, status, time.perf_counter() - start, error)
+
+
+def _failed(job: Job, start: float, error: str) -> JobResult:
+    """A report whose summary or PDF failed: nothing of it stays where it could be handed out."""
+    for path in (job.html_path, job.pdf_path, job.summary_path, job.summary_pdf_path):
+        if path:
+            path.unlink(missing_ok=True)
+    return JobResult(job.unit, "failed", time.perf_counter() - start, error)
 
 
 def _short_error(exc: Exception) -> str:

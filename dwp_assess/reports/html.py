@@ -92,12 +92,20 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
     )
 
 
+def render(template: str, **values) -> str:
+    """A page from one of the package's jinja2 templates, every value autoescaped."""
+    return _environment().get_template(template).render(**values)
+
+
 def index_html(title: str, summary: str, jobs: list[dict], generated_at: str, lang: str = "nl",
                synthetic: bool = False) -> str:  # fmt: skip
     """The round's index: every report with its organisation (for team rounds), status, links
     and any error (all escaped), under a note that the page is for the analyst and not for
     distribution, and, for synthetic data, a note saying so."""
-    labels = {k: t(f"report.index_{k}", lang) for k in ("unit", "organisation", "status", "files")}
+    labels = {
+        k: t(f"report.index_{k}", lang)
+        for k in ("unit", "organisation", "status", "files", "summary")
+    }
     by_organisation = any(
         job["organisation"] and job["organisation"] != job["title"] for job in jobs
     )

@@ -46,14 +46,15 @@ from sqlalchemy.engine import Engine
 from dwp_assess import __version__, ids, project, resources
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
+from dwp_assess.analysis.typology import TYPOLOGY_FOLDER, round_typology
 from dwp_assess.data import store
 from dwp_assess.data.plans import plans_digest
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
-from dwp_assess.reports import execute as report_execute
 from dwp_assess.reports.bundle import BUNDLE_FOLDER, BundleSummary, write_bundles
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import index_html
+from dwp_assess.reports.printing import check_printer
 
 TEMPLATES = {
     "organisation": resources.NOTEBOOKS / "organisation_report.ipynb",
@@ -141,7 +142,9 @@ def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str]
 
 def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[RoundAnalysis, Path]:  # fmt: skip
     """The round's analysis, computed once per data snapshot (with the plans adopted after the
-    previous round), minimum group size, package version and analysis format, and kept in the data folder (it holds every respondent's scores)."""
+    previous round), minimum group size, package version and analysis format, and kept in the
+    data folder (it holds every respondent's scores); for organisation rounds with its typology
+    (``analysis.typology``) in ``typology/`` beside it."""
     key = store.snapshot_hash(engine, round_id)[:16]
     if previous:  # the previous round's answers and the plans adopted after it
         key += "-" + store.snapshot_hash(engine, previous)[:8] + plans_digest(engine, previous)[:6]
@@ -151,6 +154,8 @@ def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_gro
     if (target / "meta.json").is_file():
         return RoundAnalysis.load(target), target
     analysis = analyse_round(engine, round_id, previous, min_group=min_group)
+    if analysis.instrument.kind == "organisation":  # before meta.json: a hit always has it
+        round_typology(analysis).save(target / TYPOLOGY_FOLDER)
     return analysis, analysis.save(target)
 
 
@@ -167,6 +172,7 @@ def _hash_file(path: Path) -> str:
 
 
 LANGUAGES = ("nl", "en")
+SUMMARY_MARK = ".samenvatting"  # gouda.samenvatting.html: the management summary (summary.py)
 PRIMARY_LANGUAGE = "nl"  # its files carry no language mark: gouda.html, beside gouda.en.html
 
 
@@ -207,9 +213,11 @@ def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, notebooks:
         key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
         title = names.get(unit, unit) if hasattr(names, "get") else unit
         mark = language_mark(lang)
+        summary = unit_file(out, unit, f"{SUMMARY_MARK}{mark}.html") if kind == "organisation" else None  # fmt: skip
         jobs.append((Job(unit=entry_key(unit, lang), title=str(title), template=template, parameters=parameters,
                          notebook_path=unit_file(notebooks, unit, f"{mark}.ipynb"), html_path=unit_file(out, unit, f"{mark}.html"),
-                         pdf_path=unit_file(out, unit, f"{mark}.pdf") if pdf else None, lang=lang), key))  # fmt: skip
+                         pdf_path=unit_file(out, unit, f"{mark}.pdf") if pdf else None, lang=lang,
+                         summary_path=summary, summary_pdf_path=summary.with_suffix(".pdf") if summary and pdf else None), key))  # fmt: skip
     return jobs
 
 
@@ -298,11 +306,8 @@ def generate_reports(
     marked. With ``bundle``, also write one zip per organisation of the chosen units, holding
     all of that organisation's reports of the round in every language (``bundle.write_bundles``)."""
     langs = parse_languages(lang)
-    if pdf and not Path(report_execute.CHROMIUM).is_file():
-        raise FileNotFoundError(
-            f"--pdf prints with Chromium, not found at {report_execute.CHROMIUM}: "
-            "install it with `apt-get install chromium`"
-        )
+    if pdf:
+        check_printer()
     info = store.get_round(engine, round_id)
     synthetic = synthetic or info.synthetic
     instrument = get_instrument(info.instrument_id, info.instrument_version)
@@ -343,7 +348,9 @@ def generate_reports(
                                  "error": without_paths(result.error, folders),
                                  "title": job.title, "unit": _unit_of(job), "lang": job.lang,
                                  "seconds": round(result.seconds, 2), "html": job.html_path.name,
-                                 "pdf": job.pdf_path.name if job.pdf_path and result.status == "ok" else None}  # fmt: skip
+                                 "pdf": job.pdf_path.name if job.pdf_path and result.status == "ok" else None,
+                                 "summary": job.summary_path.name if job.summary_path and result.status == "ok" else None,
+                                 "summary_pdf": job.summary_pdf_path.name if job.summary_pdf_path and result.status == "ok" else None}  # fmt: skip
     for key, entry in manifest.items():  # entries of earlier runs: no notebook in this folder
         entry.pop("notebook", None)
         entry.setdefault("unit", key)
@@ -436,9 +443,10 @@ def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
     (never taken from the manifest file, which may be older or edited), each only when that
     file exists."""
     if not ids.is_valid(unit) or entry.get("lang", PRIMARY_LANGUAGE) not in LANGUAGES:
-        return {"html": None, "pdf": None}
+        return {"html": None, "pdf": None, "summary": None, "summary_pdf": None}
     mark = language_mark(entry.get("lang", PRIMARY_LANGUAGE))
-    files = {"html": f"{mark}.html", "pdf": f"{mark}.pdf"}
+    files = {"html": f"{mark}.html", "pdf": f"{mark}.pdf", "summary": f"{SUMMARY_MARK}{mark}.html",
+             "summary_pdf": f"{SUMMARY_MARK}{mark}.pdf"}  # fmt: skip
     return {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
             for key, suffix in files.items()}  # fmt: skip
 

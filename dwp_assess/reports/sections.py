@@ -20,6 +20,8 @@ from dwp_assess.analysis.agreement import words_for_agreement
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
 from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
 from dwp_assess.analysis.roles import POOLED
+from dwp_assess.analysis.typology import saved_typology
+from dwp_assess.analysis.typology import similar_profile as similar_profile_of
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
@@ -242,6 +244,36 @@ def roles(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
             for d in instrument.dimensions if d.id in table_.index]  # fmt: skip
     body = tag("p", esc(t("report.roles_intro", lang, min=minimum))) + table(header, rows)
     return section(title, body, "roles")
+
+
+def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, analysis_dir, items: pd.DataFrame) -> Html:  # fmt: skip
+    """ "Organisaties met een vergelijkbaar profiel": the organisation's type in the round's
+    typology (``analysis/typology.py``) with its probability, what distinguishes the type,
+    and what organisations of the type that score higher on a dimension typically have in
+    place. No names; every figure of others pools at least the minimum group size. Nothing
+    when the round has no typology or the type is too small."""
+    typology = saved_typology(analysis_dir)
+    profile = typology and similar_profile_of(typology, items, view.meta["organisation_id"], instrument,
+                                              int(view.meta["min_group_size"]), lang)  # fmt: skip
+    if profile is None:
+        return Html("")
+    intro = t("report.profile_intro", lang, type=t("typology.type", lang, number=profile["type"]),
+              n=profile["organisations"], probability=percent(profile["probability"], lang),
+              description=profile["description"])  # fmt: skip
+    body = tag("p", esc(intro))
+    lines = [t("report.profile_distinguishing", lang, dimension=d["label"], type_mean=number(d["type_mean"], 1, lang),
+               round_mean=number(d["round_mean"], 1, lang)) for d in profile["distinguishing"]]  # fmt: skip
+    body += tag("ul", "".join(tag("li", esc(line)) for line in lines))
+    for practice in profile["practices"]:
+        body += tag("h3", esc(t("report.profile_practice", lang, dimension=practice["label"],
+                                own=number(practice["own_mean"], 1, lang), n=practice["organisations_higher"])))  # fmt: skip
+        items_ = [t("report.profile_item", lang, text=i["text"], higher=percent(i["share_higher"], lang),
+                    own=percent(i["share_own"], lang)) for i in practice["items"]]  # fmt: skip
+        body += tag("ul", "".join(tag("li", esc(line)) for line in items_))
+    body += tag(
+        "p", esc(t("report.profile_note", lang, min=view.meta["min_group_size"])), "dwp-note"
+    )
+    return section(t("report.profile", lang), body, "similar-profile")
 
 
 def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> Html:

@@ -1,0 +1,86 @@
+"""The management summary and printing: a short second output per organisation that prints
+on at most four A4 pages with page numbers, and full reports printed without chart toolbars.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from dwp_assess.data import store
+from dwp_assess.demo import load_sample
+from dwp_assess.instruments.messages import t
+from dwp_assess.reports import run as reports
+
+ROUND = "data-strategy-2026"
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("summary")
+    engine = store.connect(f"sqlite:///{folder / 'dwp.sqlite'}")
+    load_sample(engine)
+    summary = reports.generate_reports(engine, ROUND, folder / "reports", units=["gouda", "zuid-holland"],
+                                       lang="nl,en", pdf=True, jobs=2)  # fmt: skip
+    assert (summary.ok, summary.failed) == (4, 0)
+    return engine, folder / "reports" / ROUND
+
+
+def pdf_text(path) -> tuple[int, str]:
+    reader = PdfReader(path)
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_summary_prints_on_at_most_four_numbered_a4_pages(printed, lang):
+    _, out = printed
+    mark = "" if lang == "nl" else ".en"
+    for org in ("gouda", "zuid-holland"):
+        path = out / f"{org}.samenvatting{mark}.pdf"
+        pages, text = pdf_text(path)
+        assert 2 <= pages <= 4 and path.stat().st_size <= 500_000
+        numbers = t("report.page_of", lang).format(page=1, total=pages)
+        assert numbers in text and t("report.page_of", lang).format(page=pages, total=pages) in text
+        assert t("summary.priorities", lang) in text and t("summary.reliability", lang) in text
+        assert PdfReader(path).pages[0].mediabox.width == pytest.approx(595.9, abs=1)
+
+
+def test_the_summary_holds_the_ladder_priorities_change_and_response(printed):
+    engine, out = printed
+    page = (out / "gouda.samenvatting.html").read_text(encoding="utf-8")
+    assert "<script" not in page  # static: no chart library, no toolbar
+    rows = re.findall(r"<tr>\s*<td><strong>(.*?)</strong>", page)
+    assert len(rows) == 9  # one ladder row per dimension of data-strategy v2
+    assert page.count('class="rung at"') == 9
+    actions = re.findall(r"<li><strong>", page[page.index('id="priorities"') :])
+    assert 1 <= len(actions) <= 3 and t("advice.owner", "nl") in page
+    assert "2025" in page[page.index('id="change"') :]  # the previous round by its period
+    assert "68" in page[page.index('id="reliability"') :]  # Gouda's number invited
+    assert t("report.synthetic_warning", "nl") in page
+
+
+def test_the_index_links_the_summaries_and_their_pdfs(printed):
+    _, out = printed
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="gouda.samenvatting.html"' in index and 'href="gouda.samenvatting.pdf"' in index
+
+
+def test_a_printed_report_hides_the_chart_toolbar(printed):
+    """On paper, plotly's toolbar would sit over the chart titles: the print style hides it."""
+    from playwright.sync_api import sync_playwright
+
+    _, out = printed
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto((out / "gouda.html").as_uri())
+        page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
+        assert page.locator(".modebar").count() > 0
+        page.emulate_media(media="print")
+        shown = page.evaluate("[...document.querySelectorAll('.modebar')].filter(e => getComputedStyle(e).display !== 'none').length")  # fmt: skip
+        browser.close()
+    assert shown == 0
+    pages, text = pdf_text(out / "gouda.pdf")
+    assert t("report.page_of", "nl").format(page=pages, total=pages) in text
