@@ -143,7 +143,7 @@ def test_every_bundle_holds_only_its_own_organisation(handed_out):
         manifest = json.loads((summary.index.parent / "manifest.json").read_text(encoding="utf-8"))
         for org, zip_path in summary.bundles.written.items():
             assert zip_path.parent == summary.index.parent / "bundles" and zip_path.name == f"{org}.zip"  # fmt: skip
-            own_reports = {e["html"] for e in manifest.values() if e["organisation"] == org}
+            own_reports = {e[k] for e in manifest.values() if e["organisation"] == org for k in ("html", "summary") if e.get(k)}  # fmt: skip
             with zipfile.ZipFile(zip_path) as archive:
                 assert set(archive.namelist()) == {f"{org}/{README}"} | {f"{org}/{h}" for h in own_reports}  # fmt: skip
             texts = {name: PLOTLY.sub("", text) for name, text in texts_of(zip_path).items()}

@@ -54,6 +54,7 @@ class Printer:
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
         )  # fmt: skip
         self._page = self._browser.new_page(viewport={"width": A4_COLUMN_PX, "height": 1000})
+        self._closed = False
 
     def print(self, html_path: Path, pdf_path: Path, lang: str) -> None:
         """Open the report, wait until its charts are drawn, and print it on A4."""
@@ -64,9 +65,13 @@ class Printer:
                        footer_template=footer(lang))  # fmt: skip
 
     def close(self) -> None:
-        try:
+        """Stop the browser and Playwright; safe to call twice (also on a browser that died)."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
             self._browser.close()
-        finally:
+        with contextlib.suppress(Exception):
             self._playwright.stop()
 
 
@@ -86,8 +91,7 @@ def discard_printer() -> None:
     """Close this process's browser (after an error), so that the next PDF starts afresh."""
     global _printer
     if _printer is not None:
-        with contextlib.suppress(Exception):  # a browser that already died cannot be closed
-            _printer.close()
+        _printer.close()
         _printer = None
 
 

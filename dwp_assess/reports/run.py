@@ -54,7 +54,7 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.reports.bundle import BUNDLE_FOLDER, BundleSummary, write_bundles
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import index_html
-from dwp_assess.reports.printing import check_printer
+from dwp_assess.reports.printing import check_printer, discard_printer
 
 TEMPLATES = {
     "organisation": resources.NOTEBOOKS / "organisation_report.ipynb",
@@ -335,7 +335,10 @@ def generate_reports(
             finally:
                 pool.close() if hasattr(pool, "gather") else pool.shutdown()
         else:
-            results = _run(_InProcess(), [j for j, _ in to_run], progress)
+            try:
+                results = _run(_InProcess(), [j for j, _ in to_run], progress)
+            finally:  # the caller's process may drive a browser of its own after this
+                discard_printer()
     keys = {job.unit: key for job, key in planned}
     jobs_by_unit = {job.unit: job for job, _ in planned}
     owner = owners(analysis)
