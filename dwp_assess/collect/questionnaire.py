@@ -207,31 +207,35 @@ def missing_message(
     return f"{t('form.missing_intro', lang)} {'; '.join(parts)}.{hint}"
 
 
+def _one_of(value: object, allowed) -> str | None:
+    """``value`` when it is one of the texts ``allowed``, else None (a list, a number, …)."""
+    return value if isinstance(value, str) and value in allowed else None
+
+
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def clean_state(ctx: FormContext, state: dict) -> dict:
     """A form's state as a browser sent it, reduced to what the form offers: answers of the
     instrument's items with one of their options, a role of the role question, a team of
     the organisation (when the link names none), open answers of its fields (at most
     10,000 characters) and a part number of the form. Anything else is dropped."""
     ins = ctx.instrument
-    answers = state.get("answers") if isinstance(state.get("answers"), dict) else {}
-    keys = {item.id: {k for _, k in option_pairs(ins, item.id, ctx.lang)} for item in ins.items}
+    answers = _mapping(state.get("answers"))
+    options = {item.id: {k for _, k in option_pairs(ins, item.id, ctx.lang)} for item in ins.items}
     role_field = next((f for f in ins.respondent_fields if f.id == "role"), None)
     roles = {c.code for c in role_field.choices} if role_field else set()
-    texts = state.get("texts") if isinstance(state.get("texts"), dict) else {}
+    choosing_team = ctx.needs_team and not ctx.team_id
+    texts = {f.id: _mapping(state.get("texts")).get(f.id) for f in ins.free_text}
+    page = state.get("page")
     parts = len(ins.dimensions) + 2
-    team = state.get("team") if ctx.needs_team and not ctx.team_id else None
     return {
-        "answers": {i: v for i, v in answers.items() if i in keys and v in keys[i]},
-        "role": state.get("role") if state.get("role") in roles else None,
-        "team": team if team in dict(ctx.teams) else None,
-        "texts": {
-            f.id: texts[f.id][:10_000]
-            for f in ins.free_text
-            if isinstance(texts.get(f.id), str) and texts[f.id]
-        },  # fmt: skip
-        "page": state["page"]
-        if isinstance(state.get("page"), int) and 0 <= state["page"] < parts
-        else 0,  # fmt: skip
+        "answers": {i: answers[i] for i in options if _one_of(answers.get(i), options[i])},
+        "role": _one_of(state.get("role"), roles),
+        "team": _one_of(state.get("team"), dict(ctx.teams)) if choosing_team else None,
+        "texts": {k: v[:10_000] for k, v in texts.items() if isinstance(v, str) and v},
+        "page": page if type(page) is int and 0 <= page < parts else 0,
     }
 
 
@@ -481,7 +485,8 @@ def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> li
 
 
 def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang: str) -> str:
-    """HTML table of completed questionnaires per team (or organisation): counts only."""
+    """HTML table of completed questionnaires per team (or organisation): counts only, every
+    registered team from the start, with a line saying so while nothing is in yet."""
     rows = count_rows(engine, round_id, organisation_id)
     if not rows:
         return f"<p>{html.escape(t('collect.count_none', lang))}</p>"
@@ -494,7 +499,8 @@ def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang
         f"<td>{r.invited if r.invited is not None else '–'}</td></tr>"
         for r in rows
     ]
-    return f'<table class="dwp-counts">{head}{"".join(cells)}</table>'
+    none = "" if any(r.responses for r in rows) else f"<p>{html.escape(t('collect.count_none', lang))}</p>"  # fmt: skip
+    return f'{none}<table class="dwp-counts">{head}{"".join(cells)}</table>'
 
 
 def count_heading(engine: Engine, round_id: str, organisation_id: str | None, lang: str) -> str:
