@@ -582,9 +582,7 @@ def test_the_form_notebook_names_no_organisation_or_team(form_engine):
     assert [i for i in ids if f"={i}" in source or f'"{i}"' in source] == []
 
 
-def test_the_form_server_gets_the_project_and_the_data_folder(
-    tmp_path, project_dir, monkeypatch
-):
+def test_the_form_server_gets_the_project_and_the_data_folder(tmp_path, project_dir, monkeypatch):
     from dwp_assess import project
     from dwp_assess.collect import server
 

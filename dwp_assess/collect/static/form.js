@@ -139,4 +139,5 @@
   keepAddress();
   document.querySelector(".dwp-loading").hidden = true;
   app.hidden = false;
+  if (window.performance && performance.mark) { performance.mark("dwp-ready"); }  // benchmarks
 })();
