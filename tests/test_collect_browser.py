@@ -532,7 +532,10 @@ def test_a_dutch_loading_message_until_the_form_is_ready(server, browser):
         assert loading.evaluate("e => getComputedStyle(e).fontFamily") == page.locator(
             "main.dwp-form"
         ).evaluate("e => getComputedStyle(e).fontFamily")  # styled like the form
-        page.wait_for_timeout(300)
+        for _ in range(600):  # the request for the script reaches the route (at most 30 s)
+            if held:
+                break
+            page.wait_for_timeout(50)
         held.pop().continue_()
         page.wait_for_selector("button.dwp-next", timeout=30_000)
         assert not loading.is_visible()
