@@ -286,7 +286,7 @@ def test_new_respondent_gives_the_browser_a_new_key_and_a_fresh_form(base):
     with pytest.raises(urllib.error.HTTPError) as moved:
         urllib.request.build_opener(Stay).open(request)
     assert moved.value.code == 302
-    assert moved.value.headers["Location"] == "/?" + urlencode(LINK)
+    assert moved.value.headers["Location"] == "./?" + urlencode(LINK)
     new = moved.value.headers["Set-Cookie"].split(";")[0]
     assert new.startswith(browser.COOKIE + "=") and new != old
     assert "SameSite=Lax" in moved.value.headers["Set-Cookie"]

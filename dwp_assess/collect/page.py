@@ -32,7 +32,7 @@ from dwp_assess.collect.questionnaire import (
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import LANGUAGES
 
-STATIC = "/static/"
+STATIC = "static/"  # relative: the form also works under a reverse proxy's path
 
 
 def _e(text: object) -> str:

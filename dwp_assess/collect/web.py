@@ -238,7 +238,7 @@ class NewRespondent(Handler):
 
     def get(self) -> None:
         self.give_key(browser.new_key())
-        self.redirect("/?" + without_draft(self.request.query))
+        self.redirect("./?" + without_draft(self.request.query))  # relative, as every link
 
 
 def make_app(engine: Engine | None) -> tornado.web.Application:
