@@ -319,3 +319,17 @@ def test_the_form_server_imports_no_widgets_and_no_plotly():
             "print(sorted(m for m in ('ipywidgets', 'plotly', 'IPython') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_sent_form_parses_no_instrument_once_its_organisation_is_recorded(form_engine, competences, monkeypatch):  # fmt: skip
+    ctx = q.resolve_context(form_engine, ROUND, "gouda", "gouda-team-financien")
+    state = q.clean_state(ctx, complete(competences))
+    assert store.store_response(form_engine, q.record_of_state(ctx, q.new_response_id(), state)) == store.STORED  # fmt: skip
+
+    def parse(*_args, **_kwargs):
+        raise AssertionError("instrument files parsed for a sent form")
+
+    monkeypatch.setattr(store, "get_instrument", parse)
+    second = q.record_of_state(ctx, q.new_response_id(), state)
+    assert store.store_response(form_engine, second) == store.STORED
+    assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == ["gouda"]  # fmt: skip
