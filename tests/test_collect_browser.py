@@ -9,6 +9,7 @@ browser: its own cookies.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
@@ -37,13 +38,20 @@ LOAD_TIMEOUT = 60_000  # ms: ten pages at once on two cores, beside another work
 pytestmark = pytest.mark.browser
 
 
+@functools.cache
+def competences_v1():
+    """The round's instrument, parsed once (parsing every instrument file takes 0.1 s: the
+    helpers below ask for it per radio button)."""
+    return get_instrument("competences", 1)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("collect")
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
-    store.create_round(engine, get_instrument("competences", 1), "2026")
+    store.create_round(engine, competences_v1(), "2026")
     port = collect.free_port()
     process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
@@ -83,7 +91,7 @@ def answer_page(page, item_ids: list[str], seed: int, skip: str | None = None) -
     for item_id in item_ids:
         if item_id == skip:
             continue
-        options = len(option_pairs(get_instrument("competences", 1), item_id, "nl"))
+        options = len(option_pairs(competences_v1(), item_id, "nl"))
         index = random.Random(f"{seed}:{item_id}").randrange(options)
         page.locator(f".dwp-item-{item_id} input[type=radio]").nth(index).check()
         chosen[item_id] = option_key(item_id, index)
@@ -91,8 +99,8 @@ def answer_page(page, item_ids: list[str], seed: int, skip: str | None = None) -
 
 
 def option_key(item_id: str, index: int) -> str:
-    """ipywidgets radios carry the 0-based option index as value; map it to the form's key."""
-    scale = get_instrument("competences", 1).scale_of(item_id)
+    """The form's key of the radio at 0-based position ``index`` (scale points, then codes)."""
+    scale = competences_v1().scale_of(item_id)
     keys = [str(p.value) for p in scale.points] + scale.special_codes()
     return keys[index]
 
@@ -104,7 +112,7 @@ def go_next(page, wait_for: str) -> None:
 
 def fill_to_the_end(page, seed: int, role_index: int = 1) -> dict[str, str]:
     """Role by keyboard, then every competence page; stops on the closing page."""
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     role = page.locator(".dwp-role input[type=radio]")
     role.first.focus()
     page.keyboard.press("Space")
@@ -184,7 +192,7 @@ def receipt(page) -> str:
 
 def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page):
     base, engine, _ = server
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     open_form(page, form_url(base, team="gouda-team-financien"))
     assert competences.introduction.nl[:40] in page.inner_text("body")
     assert t("form.privacy_heading", "nl") in page.inner_text("body")
@@ -258,7 +266,7 @@ def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page)
 
 def test_english_by_link_and_bad_links_in_dutch(server, page):
     base, _, _ = server
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     open_form(page, form_url(base, team="gouda-team-financien"))
     page.locator("a.dwp-language").click()
     page.wait_for_selector(f"h2:has-text('{competences.title.en}')", timeout=LOAD_TIMEOUT)
@@ -282,7 +290,7 @@ def test_english_by_link_and_bad_links_in_dutch(server, page):
 
 def test_a_forwarded_address_opens_a_fresh_form_and_a_reload_restores(server, browser):
     base, engine, _ = server
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     roles = [c.code for c in competences.respondent_fields[0].choices]
     first_ids = [i.id for i in competences.items_of(competences.dimensions[0].id)]
     first = browser.new_context()
@@ -409,7 +417,7 @@ def test_ten_respondents_submit_at_the_same_time(server, browser):
         p.bring_to_front()
         codes.append(receipt(p))
     assert len(store.load_responses(engine, ROUND)) == before + n
-    roles = [c.code for c in get_instrument("competences", 1).respondent_fields[0].choices]
+    roles = [c.code for c in competences_v1().respondent_fields[0].choices]
     for seed, (code, answers) in enumerate(zip(codes, chosen, strict=True)):
         keys, meta = stored_keys(engine, response_of_receipt(engine, code))
         assert keys == answers
