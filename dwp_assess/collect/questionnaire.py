@@ -461,8 +461,6 @@ def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> li
     organisation), 0 for a team without responses yet, so the facilitator sees every team
     from the start. Organisation instruments count per organisation; responses without a
     registered team get a row of their own. Counts only, never answers."""
-    import pandas as pd
-
     team_instrument = round_instrument(store.get_round(engine, round_id)).kind == "team"
     orgs = store.organisations(engine)
     if organisation_id is not None:
@@ -478,7 +476,7 @@ def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> li
             rows.append(CountRow(org.name, None, None, total, None))
             continue
         for team in teams[teams["organisation_id"] == org.id].itertuples():
-            invited = int(team.invited) if pd.notna(team.invited) else None
+            invited = int(team.invited) if _present(team.invited) else None
             rows.append(CountRow(org.name, team.id, team.name, counted.pop((org.id, team.id), 0), invited))  # fmt: skip
         rows += [CountRow(org.name, tid, None, n, None) for (o, tid), n in counted.items() if o == org.id]  # fmt: skip
     return rows
