@@ -452,7 +452,7 @@ def collect(
     round_id: Annotated[str, typer.Option("--round", help="Round whose form to serve.")],
     port: Annotated[int, typer.Option(help="Port on localhost.")] = 8866,
 ) -> None:
-    """Serve the questionnaire form with Voilà on localhost and print the links to share."""
+    """Serve the questionnaire form on localhost and print the links to share."""
     from dwp_assess.collect.server import serve
 
     serve(engine(), round_id, port, state.db, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip

@@ -1,13 +1,15 @@
-"""The form as respondents use it: served by Voilà, filled in Debian's Chromium through Playwright.
+"""The form as respondents use it: served by ``dwp-assess collect``'s form server, filled in
+Debian's Chromium through Playwright.
 
-One Voilà server for the module, on a free port, against a throwaway SQLite store, in the
-session's test project; it and its kernels are stopped at the end. Every request that does not
-go to the server is aborted, so the tests also show that the form works offline (Voilà's
-template asks a CDN for a font stylesheet). A browser context is one browser: its own cookies.
+One form server for the module, on a free port, against a throwaway SQLite store, in the
+session's test project; it is stopped at the end. Every request that does not go to the server
+is aborted, so the tests also show that the form works offline. A browser context is one
+browser: its own cookies.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
@@ -24,15 +26,23 @@ import pytest
 
 from dwp_assess.collect import browser as browser_key
 from dwp_assess.collect import server as collect
+from dwp_assess.collect.questionnaire import option_pairs
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "competences-2026"
-LOAD_TIMEOUT = 240_000  # ms: ten kernels at once on two cores, beside another worker
+LOAD_TIMEOUT = 60_000  # ms: ten pages at once on two cores, beside another worker
 
 pytestmark = pytest.mark.browser
+
+
+@functools.cache
+def competences_v1():
+    """The round's instrument, parsed once (parsing every instrument file takes 0.1 s: the
+    helpers below ask for it per radio button)."""
+    return get_instrument("competences", 1)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +51,7 @@ def server(tmp_path_factory):
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
-    store.create_round(engine, get_instrument("competences", 1), "2026")
+    store.create_round(engine, competences_v1(), "2026")
     port = collect.free_port()
     process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
@@ -81,16 +91,16 @@ def answer_page(page, item_ids: list[str], seed: int, skip: str | None = None) -
     for item_id in item_ids:
         if item_id == skip:
             continue
-        radios = page.locator(f".dwp-item-{item_id} input[type=radio]")
-        index = random.Random(f"{seed}:{item_id}").randrange(radios.count())
-        radios.nth(index).check()
+        options = len(option_pairs(competences_v1(), item_id, "nl"))
+        index = random.Random(f"{seed}:{item_id}").randrange(options)
+        page.locator(f".dwp-item-{item_id} input[type=radio]").nth(index).check()
         chosen[item_id] = option_key(item_id, index)
     return chosen
 
 
 def option_key(item_id: str, index: int) -> str:
-    """ipywidgets radios carry the 0-based option index as value; map it to the form's key."""
-    scale = get_instrument("competences", 1).scale_of(item_id)
+    """The form's key of the radio at 0-based position ``index`` (scale points, then codes)."""
+    scale = competences_v1().scale_of(item_id)
     keys = [str(p.value) for p in scale.points] + scale.special_codes()
     return keys[index]
 
@@ -102,7 +112,7 @@ def go_next(page, wait_for: str) -> None:
 
 def fill_to_the_end(page, seed: int, role_index: int = 1) -> dict[str, str]:
     """Role by keyboard, then every competence page; stops on the closing page."""
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     role = page.locator(".dwp-role input[type=radio]")
     role.first.focus()
     page.keyboard.press("Space")
@@ -182,7 +192,7 @@ def receipt(page) -> str:
 
 def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page):
     base, engine, _ = server
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     open_form(page, form_url(base, team="gouda-team-financien"))
     assert competences.introduction.nl[:40] in page.inner_text("body")
     assert t("form.privacy_heading", "nl") in page.inner_text("body")
@@ -256,7 +266,7 @@ def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page)
 
 def test_english_by_link_and_bad_links_in_dutch(server, page):
     base, _, _ = server
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     open_form(page, form_url(base, team="gouda-team-financien"))
     page.locator("a.dwp-language").click()
     page.wait_for_selector(f"h2:has-text('{competences.title.en}')", timeout=LOAD_TIMEOUT)
@@ -280,7 +290,7 @@ def test_english_by_link_and_bad_links_in_dutch(server, page):
 
 def test_a_forwarded_address_opens_a_fresh_form_and_a_reload_restores(server, browser):
     base, engine, _ = server
-    competences = get_instrument("competences", 1)
+    competences = competences_v1()
     roles = [c.code for c in competences.respondent_fields[0].choices]
     first_ids = [i.id for i in competences.items_of(competences.dimensions[0].id)]
     first = browser.new_context()
@@ -341,8 +351,9 @@ def test_a_sent_form_stays_with_its_browser_until_new_respondent(server, browser
 
 
 def test_two_first_visits_at_once_end_with_one_key_and_both_drafts_kept(server, browser):
-    """Two tabs opened together before the browser has a key: both kernels make one, the
-    browser keeps the first stored; the other tab loads again with it, so both reload safely."""
+    """Two tabs opened together before the browser has a key: the server gives each a key, the
+    browser keeps the last one given; each tab keeps its draft under the key the browser holds
+    when it saves, so both reload safely."""
     base, _, _ = server
     context = browser.new_context()
     tabs = [offline(context.new_page()) for _ in range(2)]
@@ -385,8 +396,7 @@ def test_ten_respondents_submit_at_the_same_time(server, browser):
     base, engine, _ = server
     before = len(store.load_responses(engine, ROUND))
     n = 10
-    # ten respondents, ten browsers: tabs of one browser share its form key, and first visits
-    # without one reload once to agree on it (tested in test_two_first_visits_at_once_…)
+    # ten respondents, ten browsers (tabs of one browser share its form key)
     pages = [offline(browser.new_context().new_page()) for _ in range(n)]
     url = form_url(base, team="gouda-programma-energietransitie")
     for p in pages:  # all ten page loads (and kernels) start together
@@ -407,7 +417,7 @@ def test_ten_respondents_submit_at_the_same_time(server, browser):
         p.bring_to_front()
         codes.append(receipt(p))
     assert len(store.load_responses(engine, ROUND)) == before + n
-    roles = [c.code for c in get_instrument("competences", 1).respondent_fields[0].choices]
+    roles = [c.code for c in competences_v1().respondent_fields[0].choices]
     for seed, (code, answers) in enumerate(zip(codes, chosen, strict=True)):
         keys, meta = stored_keys(engine, response_of_receipt(engine, code))
         assert keys == answers
@@ -429,8 +439,8 @@ def test_links_per_team_and_server_writes_only_under_its_data_folder(server):
     ]
     assert found[0].form_url.startswith(base + "?round=competences-2026&organisation=")
     assert found[0].count_url.endswith("view=count")
-    runtime = folder / "data" / "jupyter" / "runtime"
-    assert any(p.name.startswith("voila_") for p in runtime.iterdir())  # kernel connection files
+    assert list((folder / "data" / "drafts" / ROUND).glob("*.json"))  # drafts: in its data folder
+    assert (folder / "data" / "jupyter" / "runtime").is_dir()  # temporary files too
 
 
 def start_collect(engine, data_dir: Path) -> tuple[subprocess.Popen, int, list[str]]:
@@ -484,7 +494,9 @@ def test_collect_command_prints_links_serves_and_stops_on_ctrl_c(server, tmp_pat
             f"http://127.0.0.1:{port}/?round={ROUND}&organisation=gouda&team=gouda-team-financien"
         )
         assert link in text
-        assert f"http://127.0.0.1:{port}/?round={ROUND}&organisation=gouda&view=count" in text
+        for org in store.organisations(engine)["id"]:  # one count link per organisation
+            count = f"http://127.0.0.1:{port}/?round={ROUND}&organisation={org}&view=count"
+            assert text.count(count) == 1
         children = psutil.Process(cli.pid).children(recursive=True)
         assert (tmp_path / "jupyter" / "runtime").is_dir()
     finally:
@@ -495,16 +507,15 @@ def test_collect_command_prints_links_serves_and_stops_on_ctrl_c(server, tmp_pat
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_collect_command_stops_voila_and_its_kernels_on_kill_and_hangup(server, tmp_path, signum):
+def test_collect_command_stops_its_server_on_kill_and_hangup(server, tmp_path, signum):
     _, engine, _ = server
     cli, port, _ = start_collect(engine, tmp_path)
     try:
         form = collect.base_url(port) + "?" + urlencode({"round": ROUND, "organisation": "gouda"})
         with urllib.request.urlopen(form, timeout=LOAD_TIMEOUT / 1000) as reply:
-            assert reply.status == 200 and "voila" in reply.read().decode()  # a kernel ran it
+            assert reply.status == 200 and "dwp-app" in reply.read().decode()
         children = psutil.Process(cli.pid).children(recursive=True)
-        assert any("ipykernel" in " ".join(c.cmdline()) for c in children)
-        assert any("voila" in " ".join(c.cmdline()) for c in children)
+        assert any("dwp_assess.collect.web" in " ".join(c.cmdline()) for c in children)
     finally:
         stop_collect(cli, signum, group=False)
     assert cli.returncode == 0, cli.stderr.read()
@@ -513,3 +524,52 @@ def test_collect_command_stops_voila_and_its_kernels_on_kill_and_hangup(server, 
         time.sleep(0.2)
     assert not running(children)
     assert collect.port_free(port)
+
+
+def test_a_dutch_loading_message_until_the_form_is_ready(server, browser):
+    base, _, _ = server
+    held = []  # the form's script, held back: the page shows only the loading message
+    for lang in ("nl", "en"):
+        page = offline(browser.new_context().new_page())
+        page.route("**/static/form.js", lambda route: held.append(route))
+        page.goto(form_url(base, team="gouda-team-financien", lang=lang), wait_until="commit")
+        loading = page.locator(".dwp-loading")
+        loading.wait_for(state="visible", timeout=30_000)
+        assert loading.inner_text() == t("form.loading", lang)
+        assert not page.locator("button.dwp-next").is_visible()
+        assert loading.evaluate("e => getComputedStyle(e).fontFamily") == page.locator(
+            "main.dwp-form"
+        ).evaluate("e => getComputedStyle(e).fontFamily")  # styled like the form
+        for _ in range(600):  # the request for the script reaches the route (at most 30 s)
+            if held:
+                break
+            page.wait_for_timeout(50)
+        held.pop().continue_()
+        page.wait_for_selector("button.dwp-next", timeout=30_000)
+        assert not loading.is_visible()
+        page.context.close()
+
+
+def test_layout_of_the_closing_page_the_result_and_the_count(server, page):
+    base, _, _ = server
+    page.set_viewport_size({"width": 700, "height": 900})
+    page = offline(page)
+    page.goto(form_url(base, organisation="woerden", view="count"), wait_until="commit")
+    heading = t("collect.count_heading_organisation", "nl", organisation="Woerden", round=ROUND)
+    assert page.inner_text("h2") == heading
+    assert page.inner_text("td.dwp-count[data-team=woerden-team-veiligheid]") == "0"
+
+    open_form(page, form_url(base, organisation="woerden", team="woerden-team-veiligheid"))
+    fill_to_the_end(page, seed=51)
+    column = page.locator("main.dwp-form").bounding_box()
+    box = page.locator(".dwp-text-team_expectation textarea").bounding_box()
+    assert box["x"] >= column["x"] and box["x"] + box["width"] <= column["x"] + column["width"]
+    page.locator("button.dwp-submit").click()
+    receipt(page)
+    result = page.inner_text(".dwp-result")
+    assert "weet ik niet" in result.lower() and "van toepassing" not in result.lower()
+    assert t("form.receipt_note", "nl") in result  # says to whom to quote the code
+    chart = page.locator(".dwp-result svg").bounding_box()
+    assert chart["x"] + chart["width"] <= column["x"] + column["width"] + 1
+    page.goto(form_url(base, organisation="woerden", view="count"), wait_until="commit")
+    assert page.inner_text("td.dwp-count[data-team=woerden-team-veiligheid]") == "1"

@@ -582,15 +582,13 @@ def test_the_form_notebook_names_no_organisation_or_team(form_engine):
     assert [i for i in ids if f"={i}" in source or f'"{i}"' in source] == []
 
 
-def test_form_kernels_get_the_project_the_data_folder_and_the_cookie(
-    tmp_path, project_dir, monkeypatch
-):
+def test_the_form_server_gets_the_project_and_the_data_folder(tmp_path, project_dir, monkeypatch):
     from dwp_assess import project
     from dwp_assess.collect import server
 
     monkeypatch.delenv(project.PROJECT_ENV)  # `dwp-assess collect` run inside the project folder
     monkeypatch.chdir(project_dir)
     env = server.server_env(ROUND, f"sqlite:///{tmp_path / 'x.sqlite'}", tmp_path / "data")
-    assert env[project.PROJECT_ENV] == str(project_dir)  # kernels run outside the project
+    assert env[project.PROJECT_ENV] == str(project_dir)  # the server runs outside the project
     assert env["DWP_DATA_DIR"] == str((tmp_path / "data").resolve())  # drafts
-    assert "--VoilaConfiguration.http_header_envs=Cookie" in server.voila_command(8866, tmp_path)
+    assert "--host=127.0.0.1" in server.server_command(8866)  # this computer only

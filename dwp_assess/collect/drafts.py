@@ -90,6 +90,30 @@ def load_draft(round_id: str, draft_id: str | None, key: str) -> dict | None:
     return {"state": state} if isinstance(state, dict) else None
 
 
+def _owner(round_id: str, draft_id: str) -> object:
+    """The owner tag in the draft's file; None when there is no (readable) file."""
+    try:
+        entry = json.loads(draft_path(round_id, draft_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entry.get("owner") if isinstance(entry, dict) else None
+
+
+def is_foreign(round_id: str, draft_id: str, key: str) -> bool:
+    """Whether ``draft_id`` is the draft of another browser than ``key``'s."""
+    tag = _owner(round_id, draft_id)
+    return tag is not None and not browser.owns(tag, key, draft_id)
+
+
+def writable(round_id: str, draft_id: str, key: str) -> bool:
+    """Whether the browser ``key`` may keep a state under ``draft_id``: no draft yet (or an
+    unreadable one), or an unsent one it made; never another browser's, never a sent one."""
+    if _owner(round_id, draft_id) is None:
+        return True
+    draft = load_draft(round_id, draft_id, key)
+    return draft is not None and "state" in draft
+
+
 def prune(max_age_days: float = MAX_AGE_DAYS) -> int:
     """Remove drafts not changed for ``max_age_days``; return how many were removed."""
     cutoff = time.time() - max_age_days * 86_400

@@ -1,15 +1,11 @@
-"""The questionnaire as an ipywidgets form: built from an instrument, validated, saved on submit.
+"""The questionnaire as an ipywidgets form, for ``notebooks/collect.ipynb`` inside Jupyter.
 
-``notebooks/collect.ipynb`` calls ``app()``; served by Voilà every page load gets
-its own kernel and therefore its own ``QuestionnaireForm``. The logic that needs
-tests lives in small functions without widgets (context from URL parameters,
-validation, building the stored record, the respondent's own scores); the widget
-class only wires them to buttons and radio groups.
-
-Why the response id is made when the form starts: a double click reaches the
-kernel as two clicks before a disabled button reaches the browser, and a retry
-after a failed write must not store a second response. With one id per form and
-an idempotent insert (``store.store_response``) every repeat is harmless.
+``dwp-assess collect`` serves the same questionnaire without a kernel per respondent
+(``web.py``); this widget form is for the notebook (JupyterLab, or ``voila`` on one
+laptop). Both use the widget-free logic of ``questionnaire.py`` (context from a link,
+validation, the stored record, the own result, the count), so both show the same texts,
+pages and result and store the same record; the widget class only wires that logic to
+buttons and radio groups. The names of ``questionnaire.py`` are available here too.
 
 Every text a respondent reads comes from the instrument or from the message
 catalogue (keys ``form.*`` and ``collect.*``).
@@ -21,33 +17,50 @@ import asyncio
 import contextlib
 import html
 import os
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import parse_qs
+from datetime import datetime
 
 import ipywidgets as W
-import pandas as pd
 from IPython.display import Javascript, display
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets import TraitError
 
-from dwp_assess import ids
-from dwp_assess.analysis.scoring import score_round
 from dwp_assess.collect import browser, drafts
+from dwp_assess.collect.questionnaire import (
+    COUNT_REFRESH_SECONDS,
+    QUERY_NAMES,
+    ROUND_ENV,
+    SOURCE,
+    FormContext,
+    FormError,
+    build_record,
+    count_heading,
+    count_table,
+    decimal,
+    item_numbers,
+    missing_items,
+    missing_message,
+    new_response_id,
+    option_pairs,
+    own_scores,
+    parameters_from_query,
+    receipt_code,
+    resolve_context,
+    result_chart_svg,
+    result_html,
+)
 from dwp_assess.data import store
-from dwp_assess.data.formats import pseudonym
-from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import LANGUAGES, Instrument
+from dwp_assess.instruments.model import LANGUAGES
 
-SOURCE = "form"
-ROUND_ENV = "DWP_COLLECT_ROUND"  # set by ``dwp-assess collect``: the round a bare link opens
-COUNT_REFRESH_SECONDS = 10
-QUERY_NAMES = {"round": "round_id", "organisation": "organisation_id", "org": "organisation_id",
-               "team": "team_id", "lang": "lang", "view": "view", "draft": "draft_id"}  # fmt: skip
+__all__ = [
+    "COUNT_REFRESH_SECONDS", "QUERY_NAMES", "ROUND_ENV", "SOURCE", "FormContext", "FormError",
+    "QuestionnaireForm", "ResponseCounter", "app", "build_record", "count_table", "decimal",
+    "error_widget", "item_numbers", "missing_items", "missing_message", "new_response_id",
+    "option_pairs", "own_scores", "parameters_from_query", "receipt_code", "resolve_context",
+    "result_chart_svg", "result_html",
+]  # fmt: skip
 
 # Layout only (no texts): readable radio labels, a visible focus ring, the result chart.
 CSS = """
@@ -55,302 +68,13 @@ CSS = """
 .dwp-form .widget-radio-box label {white-space: normal; line-height: 1.4; margin: 2px 0;}
 .dwp-form .widget-radio-box input:focus-visible {outline: 3px solid #0072B2; outline-offset: 2px;}
 .dwp-form button:focus-visible {outline: 3px solid #0072B2; outline-offset: 2px;}
+.dwp-form textarea {box-sizing: border-box; max-width: 100%;}
 .dwp-item-text {font-weight: 600; margin-top: 1em;}
 .dwp-message {color: #A33A00; font-weight: 600;}
 .dwp-progress-text {color: #444;}
 .dwp-result table {border-collapse: collapse;} .dwp-result td, .dwp-result th {padding: 2px 10px;
  text-align: left; border-bottom: 1px solid #ddd;}
 """
-
-
-class FormError(ValueError):
-    """The form cannot be opened (unknown round, organisation, team, language).
-
-    Carries a catalogue key so the page can show the reason in the respondent's language.
-    """
-
-    def __init__(self, key: str, **values: object):
-        self.key = key
-        self.values = values
-        super().__init__(t(key, "en", **values))
-
-    def text(self, lang: str = "nl") -> str:
-        return t(self.key, lang if lang in LANGUAGES else "nl", **self.values)
-
-
-@dataclass(frozen=True)
-class FormContext:
-    """Everything the form needs to know besides the answers: round, instrument, who, language."""
-
-    instrument: Instrument
-    round_id: str
-    organisation_id: str
-    organisation_name: str
-    team_id: str | None
-    teams: tuple[tuple[str, str], ...]  # (id, name) of the organisation's teams
-    lang: str = "nl"
-
-    @property
-    def needs_team(self) -> bool:
-        """Team instruments need a team; when the link names none, the respondent chooses."""
-        return self.instrument.kind == "team"
-
-    def team_name(self, team_id: str | None) -> str | None:
-        return dict(self.teams).get(team_id) if team_id else None
-
-
-# -- parameters and context ----------------------------------------------------------
-
-
-def parameters_from_query(query: str | None, defaults: dict) -> dict:
-    """Notebook parameters overridden by the page's URL query (``?round=…&organisation=…``).
-
-    Voilà passes the query string to the kernel as ``QUERY_STRING``; unknown names are
-    ignored, empty values keep the default.
-    """
-    params = dict(defaults)
-    for name, values in parse_qs(query or "").items():
-        key = QUERY_NAMES.get(name.lower())
-        if key and values and values[0].strip():
-            params[key] = values[0].strip()
-    return params
-
-
-def resolve_context(
-    engine: Engine,
-    round_id: str,
-    organisation_id: str | None,
-    team_id: str | None = None,
-    lang: str = "nl",
-) -> FormContext:
-    """Check the round, organisation, team and language a link names; raise ``FormError``.
-
-    Ids that do not match ``ids.PATTERN`` are refused as unknown before any lookup."""
-    if lang not in LANGUAGES:
-        raise FormError("form.error.unknown_language", language=lang)
-    info = store.get_round(engine, round_id, missing_ok=True) if ids.is_valid(round_id) else None
-    if info is None:
-        raise FormError("form.error.unknown_round", round=round_id)
-    if info.closed_at is not None:
-        raise FormError("form.error.round_closed", round=round_id)
-    instrument = get_instrument(info.instrument_id, info.instrument_version)
-    if instrument.content_hash != info.instrument_hash:
-        raise FormError("form.error.instrument_changed", round=round_id)
-    if not organisation_id:
-        raise FormError("form.error.missing_organisation")
-    orgs = store.organisations(engine).set_index("id")
-    if not ids.is_valid(organisation_id) or organisation_id not in orgs.index:
-        raise FormError("form.error.unknown_organisation", organisation=organisation_id)
-    name = str(orgs.loc[organisation_id, "name"])
-    all_teams = store.teams(engine)
-    own = all_teams[all_teams["organisation_id"] == organisation_id]
-    teams = tuple(zip(own["id"], own["name"], strict=True))
-    if team_id and (not ids.is_valid(team_id) or team_id not in dict(teams)):
-        raise FormError("form.error.unknown_team", team=team_id, organisation=name)
-    if instrument.kind == "team" and not teams:
-        raise FormError("form.error.no_teams", organisation=name)
-    return FormContext(instrument, round_id, organisation_id, name, team_id or None, teams, lang)
-
-
-# -- answers, validation and the stored record ----------------------------------------
-
-
-def option_pairs(instrument: Instrument, item_id: str, lang: str) -> list[tuple[str, str]]:
-    """(label, key) per answer option of an item: scale points, then "weet ik niet"/"n.v.t."
-    where the scale allows them. Keys are the value as text or the special code."""
-    scale = instrument.scale_of(item_id)
-    points = [(p.label.get(lang), str(p.value)) for p in scale.points]
-    return points + [(s.label.get(lang), s.code) for s in scale.special]
-
-
-def item_numbers(instrument: Instrument) -> dict[str, int]:
-    """Item id → the question number shown on the form (1, 2, … across all parts)."""
-    return {item.id: n for n, item in enumerate(instrument.items, start=1)}
-
-
-def missing_items(instrument: Instrument, answers: dict, item_ids=None) -> list[str]:
-    """Items (of ``item_ids``, default all) without an answer; "weet ik niet" counts as one."""
-    wanted = item_ids if item_ids is not None else [i.id for i in instrument.items]
-    return [i for i in wanted if not answers.get(i)]
-
-
-def _numbers(instrument: Instrument, ids: list[str]) -> str:
-    numbers = item_numbers(instrument)
-    return ", ".join(str(numbers[i]) for i in ids)
-
-
-def missing_message(
-    ctx: FormContext,
-    missing: list[str],
-    role_missing: bool = False,
-    team_missing: bool = False,
-    per_part: bool = False,
-) -> str:
-    """One line naming everything still missing (role, team, question numbers); empty when
-    nothing is. ``per_part`` groups the questions by dimension (used on submit)."""
-    lang, instrument = ctx.lang, ctx.instrument
-    parts = []
-    if team_missing:
-        parts.append(t("form.missing_team", lang))
-    if role_missing:
-        parts.append(t("form.missing_role", lang))
-    if missing and per_part:
-        for dim in instrument.dimensions:
-            ids = [i for i in missing if instrument.item_by_id[i].dimension == dim.id]
-            if ids:
-                parts.append(
-                    t(
-                        "form.missing_part",
-                        lang,
-                        part=dim.label.get(lang),
-                        numbers=_numbers(instrument, ids),
-                    )  # fmt: skip
-                )
-    elif missing:
-        parts.append(t("form.missing_items", lang, numbers=_numbers(instrument, missing)))
-    if not parts:
-        return ""
-    hint = f" {t('form.missing_hint', lang)}" if missing else ""
-    return f"{t('form.missing_intro', lang)} {'; '.join(parts)}.{hint}"
-
-
-def new_response_id() -> str:
-    """A fresh, unguessable response id, made once when the form starts (its 32 hex digits
-    are also the id of the form's draft)."""
-    return f"{SOURCE}:{uuid.uuid4().hex}"
-
-
-def receipt_code(response_id: str) -> str:
-    """The short code the respondent keeps: the first 8 hex digits of the id (``7F3A-91C2``).
-
-    Researchers find the response with ``response_id LIKE 'form:7f3a91c2%'``.
-    """
-    digits = response_id.rsplit(":", 1)[-1][:8].upper()
-    return f"{digits[:4]}-{digits[4:]}"
-
-
-def build_record(
-    ctx: FormContext,
-    response_id: str,
-    answers: dict[str, str | None],
-    role: str | None,
-    team_id: str | None,
-    texts: dict[str, str] | None = None,
-    submitted_at: datetime | None = None,
-) -> store.ResponseRecord:
-    """The response as the store keeps it: values as numbers, "weet ik niet"/"n.v.t." as codes,
-    non-empty free texts as text answers; the respondent is a pseudonym of the response id."""
-    rows = []
-    for item in ctx.instrument.items:
-        key = answers.get(item.id)
-        if not key:
-            continue
-        if key in ctx.instrument.scale_of(item.id).special_codes():
-            rows.append(store.AnswerRecord(item.id, code=key))
-        else:
-            rows.append(store.AnswerRecord(item.id, value=float(key)))
-    for field in ctx.instrument.free_text:
-        text = (texts or {}).get(field.id, "").strip()
-        if text:
-            rows.append(store.AnswerRecord(field.id, text=text[:10_000]))
-    return store.ResponseRecord(
-        response_id=response_id,
-        round_id=ctx.round_id,
-        respondent_id=pseudonym(ctx.round_id, SOURCE, response_id),
-        organisation_id=ctx.organisation_id,
-        team_id=team_id,
-        role=role,
-        source=SOURCE,
-        submitted_at=submitted_at or datetime.now(UTC),
-        answers=tuple(rows),
-    )
-
-
-def own_scores(ctx: FormContext, record: store.ResponseRecord) -> pd.DataFrame:
-    """The respondent's own score and level per dimension, by the same rules as the reports.
-
-    Columns: dimension_id, label, score, level, level_label.
-    """
-    answers = pd.DataFrame(
-        [
-            {
-                "response_id": record.response_id,
-                "item_id": a.item_id,
-                "value": a.value,
-                "code": a.code,
-            }  # fmt: skip
-            for a in record.answers
-            if a.text is None
-        ],
-        columns=["response_id", "item_id", "value", "code"],
-    )
-    answers["value"] = answers["value"].astype(float)
-    scores = score_round(answers, ctx.instrument)[["dimension_id", "score", "level"]]
-    labels = {d.id: d.label.get(ctx.lang) for d in ctx.instrument.dimensions}
-    level_labels = {lv.level: lv.label.get(ctx.lang) for lv in ctx.instrument.scoring.levels}
-    scores.insert(1, "label", scores["dimension_id"].map(labels))
-    scores["level_label"] = scores["level"].map(lambda v: level_labels.get(v) if pd.notna(v) else None)  # fmt: skip
-    return scores.reset_index(drop=True)
-
-
-def decimal(value: float, lang: str) -> str:
-    """A score with one decimal, with a decimal comma in Dutch (3,7) and a point in English."""
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "nl" else text
-
-
-def result_chart_svg(scores: pd.DataFrame, instrument: Instrument, lang: str) -> str:
-    """One horizontal bar chart of the own scores as inline SVG (works offline, no scripts)."""
-    low, high = instrument.scales[0].min, instrument.scales[0].max
-    bar_w, label_w, row_h = 300, 260, 26
-    height = row_h * len(scores) + 30
-    parts = [
-        f'<svg role="img" aria-label="{html.escape(t("form.chart_title", lang))}" '
-        f'width="{label_w + bar_w + 60}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
-        'font-family="DejaVu Sans, Arial, sans-serif" font-size="13">'
-    ]
-    for n, row in enumerate(scores.itertuples()):
-        y = 10 + n * row_h
-        parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{html.escape(str(row.label))}</text>')  # fmt: skip
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="18" fill="#EEEEEE"/>')  # fmt: skip
-        if pd.notna(row.score):
-            width = bar_w * (row.score - low) / (high - low) if high > low else 0
-            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.0f}" height="18" fill="#0072B2"/>')  # fmt: skip
-            parts.append(
-                f'<text x="{label_w + bar_w + 8}" y="{y + 16}">{decimal(row.score, lang)}</text>'
-            )
-        else:
-            parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 16}">–</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
-    """Thanks, receipt code, own scores as a table and one chart (all text escaped)."""
-    lang, instrument = ctx.lang, ctx.instrument
-    scores = own_scores(ctx, record)
-    rows = "".join(
-        f"<tr><td>{html.escape(r.label)}</td>"
-        + (
-            f"<td>{decimal(r.score, lang)}</td><td>{r.level} – {html.escape(str(r.level_label))}</td>"
-            if pd.notna(r.score)
-            else f'<td colspan="2">{html.escape(t("form.result_no_score", lang))}</td>'
-        )
-        + "</tr>"
-        for r in scores.itertuples()
-    )
-    scale = instrument.scales[0]
-    return (
-        f'<div class="dwp-result"><p><strong>{html.escape(t("form.thanks", lang))}</strong></p>'
-        f'<p class="dwp-receipt">{html.escape(t("form.receipt", lang, code=receipt_code(record.response_id)))}</p>'
-        f"<p>{html.escape(t('form.receipt_note', lang))}</p>"
-        f"<h3>{html.escape(t('form.result_heading', lang))}</h3>"
-        f"<p>{html.escape(t('form.result_intro', lang, min=scale.min, max=scale.max))}</p>"
-        f"<table><tr><th>{t('form.result_part', lang)}</th><th>{t('form.result_score', lang)}</th>"
-        f"<th>{t('form.result_level', lang)}</th></tr>{rows}</table>"
-        f"<h4>{html.escape(t('form.chart_title', lang))}</h4>"
-        f"{result_chart_svg(scores, instrument, lang)}</div>"
-    )
 
 
 # -- the widget ---------------------------------------------------------------------------
@@ -694,28 +418,6 @@ class QuestionnaireForm:
 # -- facilitator: live count per team ------------------------------------------------------
 
 
-def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang: str) -> str:
-    """HTML table of completed questionnaires per team (or organisation): counts only."""
-    counts = store.response_counts_by_team(engine, round_id, organisation_id)
-    if counts.empty:
-        return f"<p>{html.escape(t('collect.count_none', lang))}</p>"
-    teams = store.teams(engine).set_index("id")
-    orgs = store.organisations(engine).set_index("id")["name"]
-    head = (f"<tr><th>{t('collect.count_organisation', lang)}</th><th>{t('collect.count_team', lang)}</th>"
-            f"<th>{t('collect.count_responses', lang)}</th><th>{t('collect.count_invited', lang)}</th></tr>")  # fmt: skip
-    rows = []
-    for r in counts.itertuples():
-        team = teams.loc[r.team_id] if r.team_id in teams.index else None
-        invited = team["invited"] if team is not None and pd.notna(team["invited"]) else None
-        rows.append(
-            f"<tr><td>{html.escape(str(orgs.get(r.organisation_id, r.organisation_id)))}</td>"
-            f"<td>{html.escape(str(team['name'])) if team is not None else '–'}</td>"
-            f'<td class="dwp-count" data-team="{html.escape(str(r.team_id or ""))}">{int(r.responses)}</td>'
-            f"<td>{int(invited) if invited is not None else '–'}</td></tr>"
-        )
-    return f'<table class="dwp-counts">{head}{"".join(rows)}</table>'
-
-
 class ResponseCounter:
     """The facilitator's view: a live count of responses per team, refreshed every few seconds
     and on request. It never shows answers."""
@@ -731,7 +433,7 @@ class ResponseCounter:
         self.widget = W.VBox(
             [
                 W.HTML(
-                    f"<style>{CSS}</style><h2>{html.escape(t('collect.count_heading', lang, round=round_id))}</h2>"
+                    f"<style>{CSS}</style><h2>{html.escape(count_heading(engine, round_id, organisation_id, lang))}</h2>"
                     f"<p>{html.escape(t('collect.count_note', lang))}</p>"
                 ),  # fmt: skip
                 self.table,

@@ -1,26 +1,18 @@
-"""Serving the questionnaire form with Voilà: command line, environment, links, start and stop.
+"""Serving the questionnaire form: command line, environment, links, start and stop.
 
-``dwp-assess collect --round ROUND`` runs Voilà on ``notebooks/collect.ipynb`` on
-localhost and prints one link per organisation (organisation instruments) or per
-team (team instruments), plus the facilitator's count page. Each page load starts
-a kernel (about 100 MiB of its own, 166 MiB RSS: ``docs/collect.md``), so the server is run with:
+``dwp-assess collect --round ROUND`` runs the form server (``web.py``: one process for
+every respondent, no kernel per page) on localhost and prints one link per organisation
+(organisation instruments) or per team (team instruments), and once per organisation the
+facilitator's count page. The server gets:
 
-- kernel culling: a closed page cannot stop its kernel (Voilà refuses the page's
-  shutdown call for a missing ``_xsrf``), so idle kernels without a connected page
-  are culled after ``CULL_IDLE_SECONDS``; never shorter than the slowest page load,
-  or kernels die while their page is still loading;
-- a raised ``iopub_timeout``: under load Voilà otherwise drops the form's output
-  after 4 seconds and the respondent sees an empty page;
-- Jupyter's data, runtime and config folders under ``data/jupyter/``, so the
-  server writes nothing outside the project's data folder; the kernels get the
-  project and the data folder (for drafts) in their environment, since they run in
-  the notebooks folder, outside the project;
-- the request's ``Cookie`` header passed to the page's kernel (``HTTP_COOKIE``): it
-  carries the browser key that binds drafts to their browser (``browser.py``).
+- the store, the round a link without ``round=`` opens, the data folder (drafts) and the
+  project (its own instruments) in its environment;
+- Jupyter's folders under ``data/jupyter/`` (nothing it runs writes outside the project's
+  data folder).
 
-The server stops with everything it started on Ctrl+C, ``kill`` (SIGTERM) and a closed
-terminal (SIGHUP): Voilà runs in a process group of its own and every kernel in a
-session of its own, so none of them gets the terminal's signals; ``stop`` ends them.
+The server stops on Ctrl+C, ``kill`` (SIGTERM) and a closed terminal (SIGHUP): it runs in
+a process group of its own, so the terminal's signals do not reach it, and ``stop`` ends
+the group and anything it started.
 """
 
 from __future__ import annotations
@@ -40,23 +32,19 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
 
-from dwp_assess import project, resources
+from dwp_assess import project
 from dwp_assess.collect import drafts
-from dwp_assess.collect.forms import ROUND_ENV
+from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
+from dwp_assess.collect.web import HEALTH_PATH
 from dwp_assess.data import store
-from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 
-NOTEBOOK = resources.NOTEBOOKS / "collect.ipynb"
-CULL_IDLE_SECONDS = 300
-CULL_INTERVAL_SECONDS = 30
-IOPUB_TIMEOUT_SECONDS = 60
-PROBE_PATH = "/voila/static/voila.js"  # a static file: answering it starts no kernel
+PROBE_PATH = HEALTH_PATH  # a static file of the form
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # besides Ctrl+C (SIGINT)
 
 
 class CollectError(ValueError):
-    """The form server cannot start (port in use, Voilà failed); one line for the user."""
+    """The form server cannot start (port in use, server failed); one line for the user."""
 
 
 class Stopped(Exception):  # noqa: N818 - a request, not a failure
@@ -81,9 +69,9 @@ class Link:
 def server_env(
     round_id: str, database_url: str | None = None, data_dir: Path | None = None
 ) -> dict[str, str]:
-    """The environment of the Voilà server and its kernels: store, round, data folder (drafts),
-    the project, and Jupyter folders; kernels run in the packaged notebooks' folder, not in
-    the project, so they find neither without being told."""
+    """The environment of the form server: store, round, data folder (drafts), the project
+    (its own instruments) and the temporary and Jupyter folders under the data folder; the
+    server runs outside the project folder, so it finds neither without being told."""
     data_dir = Path(data_dir or store.data_dir()).resolve()
     folders = project.jupyter_dirs(data_dir)
     for folder in folders.values():
@@ -94,29 +82,9 @@ def server_env(
             "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
 
 
-def voila_command(
-    port: int,
-    data_dir: Path,
-    notebook: Path = NOTEBOOK,
-    cull_idle: int = CULL_IDLE_SECONDS,
-    cull_interval: int = CULL_INTERVAL_SECONDS,
-    iopub_timeout: int = IOPUB_TIMEOUT_SECONDS,
-) -> list[str]:
-    """The Voilà command line: localhost only, no browser, culling and iopub options, kernel
-    connection files under ``data_dir`` (Voilà's default is the system's temp folder)."""
-    return [
-        sys.executable, "-m", "voila", str(notebook),
-        "--no-browser",
-        "--Voila.ip=127.0.0.1",
-        f"--Voila.port={port}",
-        "--Voila.port_retries=0",
-        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
-        f"--MappingKernelManager.cull_interval={cull_interval}",
-        f"--VoilaExecutor.iopub_timeout={iopub_timeout}",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.http_header_envs=Cookie",
-        f"--Voila.connection_dir_root={project.jupyter_dirs(data_dir)['JUPYTER_RUNTIME_DIR']}",
-    ]  # fmt: skip
+def server_command(port: int) -> list[str]:
+    """The form server's command line: localhost only."""
+    return [sys.executable, "-m", "dwp_assess.collect.web", f"--port={port}", "--host=127.0.0.1"]
 
 
 # -- links ------------------------------------------------------------------------------
@@ -128,8 +96,7 @@ def base_url(port: int) -> str:
 
 def links(engine: Engine, round_id: str, url: str) -> list[Link]:
     """One link per team (team instruments) or per organisation, with its count page."""
-    info = store.get_round(engine, round_id)
-    instrument = get_instrument(info.instrument_id, info.instrument_version)
+    instrument = round_instrument(store.get_round(engine, round_id))
     orgs = store.organisations(engine)
     teams = store.teams(engine)
     found = []
@@ -149,7 +116,7 @@ def links(engine: Engine, round_id: str, url: str) -> list[Link]:
 
 
 def port_free(port: int) -> bool:
-    """Whether a server can listen on ``port``: bound as Voilà (Tornado) binds, with
+    """Whether a server can listen on ``port``: bound as Tornado binds, with
     ``SO_REUSEADDR``, so connections of a stopped server in TIME_WAIT do not count."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -172,20 +139,18 @@ def start(
     port: int,
     database_url: str | None = None,
     data_dir: Path | None = None,
-    notebook: Path = NOTEBOOK,
     quiet: bool = True,
-    **options,
 ) -> subprocess.Popen:
-    """Start Voilà in the background (own process group); ``stop`` ends it and its kernels.
-    ``quiet`` drops Voilà's log; the ``collect`` command shows it."""
+    """Start the form server in the background (own process group); ``stop`` ends it.
+    ``quiet`` drops its log; the ``collect`` command shows it."""
     if not port_free(port):
         raise CollectError(t("collect.port_in_use", "en", port=port))
-    data_dir = data_dir or store.data_dir()
+    data_dir = Path(data_dir or store.data_dir())
     output = subprocess.DEVNULL if quiet else None
     return subprocess.Popen(
-        voila_command(port, data_dir, notebook, **options),
+        server_command(port),
         env=server_env(round_id, database_url, data_dir),
-        cwd=notebook.parent,
+        cwd=data_dir,
         stdout=output,
         stderr=output,
         start_new_session=True,
@@ -195,24 +160,24 @@ def start(
 def wait_until_ready(
     url: str, process: subprocess.Popen | None = None, timeout: float = 60
 ) -> None:
-    """Wait until the server answers HTTP (not the notebook: that runs per page load)."""
+    """Wait until the server answers HTTP (it parsed the round's instrument before)."""
     deadline = time.monotonic() + timeout
     probe = url.rstrip("/") + PROBE_PATH
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise CollectError(t("collect.voila_failed", "en", code=process.returncode))
+            raise CollectError(t("collect.server_failed", "en", code=process.returncode))
         try:
             with urllib.request.urlopen(probe, timeout=2) as reply:
                 if reply.status == 200:
                     return
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
-    raise CollectError(f"Voilà did not answer at {url} within {timeout:.0f} s")
+    raise CollectError(f"the form server did not answer at {url} within {timeout:.0f} s")
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop Voilà's process group and every kernel it started (kernels run in sessions of
-    their own, so they are found as child processes before the server goes)."""
+    """Stop the server's process group and every process it started (found as child
+    processes before the server goes, in case one runs in a session of its own)."""
     import psutil
 
     try:
@@ -232,7 +197,7 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    """Signal Voilà's process group (``start`` made it its leader); gone already is fine."""
+    """Signal the server's process group (``start`` made it its leader); gone already is fine."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
 
@@ -274,10 +239,13 @@ def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str |
         instrument = f"{info.instrument_id} v{info.instrument_version}"
         echo(t("collect.serving", "en", round=round_id, instrument=instrument, url=url))
         echo(t("collect.links_heading", "en"))
+        counted = set()
         for link in links(engine, round_id, url):
+            if link.organisation_id not in counted:  # one count page per organisation
+                counted.add(link.organisation_id)
+                echo(f"  {link.organisation_name}: {t('collect.link_count', 'en')} {link.count_url}")  # fmt: skip
             who = link.organisation_name + (f" / {link.team_name}" if link.team_name else "")
             echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
-            echo(f"  {who}: {t('collect.link_count', 'en')} {link.count_url}")
         echo(t("collect.stop_hint", "en"))
         if removed := drafts.prune():
             echo(t("collect.drafts_pruned", "en", n=removed, days=drafts.MAX_AGE_DAYS))
@@ -289,5 +257,5 @@ def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str |
         stop(process)
         raise
     if code:
-        raise CollectError(t("collect.voila_failed", "en", code=code))
+        raise CollectError(t("collect.server_failed", "en", code=code))
     return 0

@@ -707,7 +707,15 @@ def load_response(engine: Engine, response_id: str) -> ResponseRecord | None:
 
 def _snapshot_organisation(engine: Engine, rec: ResponseRecord) -> None:
     """Snapshot the organisation's registry values for the round, as an import does; a
-    concurrent writer may have done it first, which is fine."""
+    concurrent writer may have done it first, which is fine. Once it is recorded nothing
+    is done (finding the unit parses the instrument files: 0.1 s per sent form)."""
+    recorded = select(round_organisation.c.organisation_id).where(
+        round_organisation.c.round_id == rec.round_id,
+        round_organisation.c.organisation_id == rec.organisation_id,
+    )
+    with engine.connect() as conn:
+        if conn.execute(recorded).first() is not None:
+            return
     unit = round_unit(get_round(engine, rec.round_id))
     try:
         with engine.begin() as conn:

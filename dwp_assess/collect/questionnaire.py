@@ -1,0 +1,509 @@
+"""The questionnaire without widgets: context from a link, validation, the stored record,
+the respondent's own result and the facilitator's count.
+
+Both ways of showing the form use these functions: the web form served by
+``dwp-assess collect`` (``web.py``, ``page.py``: no kernel per respondent) and the
+ipywidgets form of ``notebooks/collect.ipynb`` (``forms.py``). Nothing here imports
+widgets, and pandas is imported only when a respondent's own result is computed.
+
+Why the response id is made when the form starts: a double click, a retry after a
+failed write or two connections racing must not store a second response. With one id per
+form and an idempotent insert (``store.store_response``) every repeat is harmless.
+
+Every text a respondent reads comes from the instrument or from the message catalogue
+(keys ``form.*`` and ``collect.*``).
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
+
+from sqlalchemy.engine import Engine
+
+from dwp_assess import ids
+from dwp_assess.data import store
+from dwp_assess.data.formats import pseudonym
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.model import LANGUAGES, Instrument
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SOURCE = "form"
+ROUND_ENV = "DWP_COLLECT_ROUND"  # set by ``dwp-assess collect``: the round a bare link opens
+COUNT_REFRESH_SECONDS = 10
+QUERY_NAMES = {"round": "round_id", "organisation": "organisation_id", "org": "organisation_id",
+               "team": "team_id", "lang": "lang", "view": "view", "draft": "draft_id"}  # fmt: skip
+
+
+class FormError(ValueError):
+    """The form cannot be opened (unknown round, organisation, team, language).
+
+    Carries a catalogue key so the page can show the reason in the respondent's language.
+    """
+
+    def __init__(self, key: str, **values: object):
+        self.key = key
+        self.values = values
+        super().__init__(t(key, "en", **values))
+
+    def text(self, lang: str = "nl") -> str:
+        return t(self.key, lang if lang in LANGUAGES else "nl", **self.values)
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """Everything the form needs to know besides the answers: round, instrument, who, language."""
+
+    instrument: Instrument
+    round_id: str
+    organisation_id: str
+    organisation_name: str
+    team_id: str | None
+    teams: tuple[tuple[str, str], ...]  # (id, name) of the organisation's teams
+    lang: str = "nl"
+
+    @property
+    def needs_team(self) -> bool:
+        """Team instruments need a team; when the link names none, the respondent chooses."""
+        return self.instrument.kind == "team"
+
+    def team_name(self, team_id: str | None) -> str | None:
+        return dict(self.teams).get(team_id) if team_id else None
+
+
+# -- parameters and context ----------------------------------------------------------
+
+
+def parameters_from_query(query: str | None, defaults: dict) -> dict:
+    """Notebook parameters overridden by the page's URL query (``?round=…&organisation=…``).
+
+    Voilà passes the query string to the kernel as ``QUERY_STRING``; unknown names are
+    ignored, empty values keep the default.
+    """
+    params = dict(defaults)
+    for name, values in parse_qs(query or "").items():
+        key = QUERY_NAMES.get(name.lower())
+        if key and values and values[0].strip():
+            params[key] = values[0].strip()
+    return params
+
+
+_parsed: dict[tuple[str, int], Instrument] = {}
+
+
+def round_instrument(info: store.RoundInfo) -> Instrument:
+    """The round's instrument, parsed once per process (parsing every instrument file takes
+    about 0.1 s, once per page would be most of a page's cost); parsed again when the
+    kept one no longer has the round's content hash (its file changed)."""
+    key = (info.instrument_id, info.instrument_version)
+    kept = _parsed.get(key)
+    if kept is None or kept.content_hash != info.instrument_hash:
+        kept = _parsed[key] = get_instrument(*key)
+    return kept
+
+
+def resolve_context(
+    engine: Engine,
+    round_id: str,
+    organisation_id: str | None,
+    team_id: str | None = None,
+    lang: str = "nl",
+) -> FormContext:
+    """Check the round, organisation, team and language a link names; raise ``FormError``.
+
+    Ids that do not match ``ids.PATTERN`` are refused as unknown before any lookup."""
+    if lang not in LANGUAGES:
+        raise FormError("form.error.unknown_language", language=lang)
+    info = store.get_round(engine, round_id, missing_ok=True) if ids.is_valid(round_id) else None
+    if info is None:
+        raise FormError("form.error.unknown_round", round=round_id)
+    if info.closed_at is not None:
+        raise FormError("form.error.round_closed", round=round_id)
+    instrument = round_instrument(info)
+    if instrument.content_hash != info.instrument_hash:
+        raise FormError("form.error.instrument_changed", round=round_id)
+    if not organisation_id:
+        raise FormError("form.error.missing_organisation")
+    orgs = store.organisations(engine).set_index("id")
+    if not ids.is_valid(organisation_id) or organisation_id not in orgs.index:
+        raise FormError("form.error.unknown_organisation", organisation=organisation_id)
+    name = str(orgs.loc[organisation_id, "name"])
+    all_teams = store.teams(engine)
+    own = all_teams[all_teams["organisation_id"] == organisation_id]
+    teams = tuple(zip(own["id"], own["name"], strict=True))
+    if team_id and (not ids.is_valid(team_id) or team_id not in dict(teams)):
+        raise FormError("form.error.unknown_team", team=team_id, organisation=name)
+    if instrument.kind == "team" and not teams:
+        raise FormError("form.error.no_teams", organisation=name)
+    return FormContext(instrument, round_id, organisation_id, name, team_id or None, teams, lang)
+
+
+# -- answers, validation and the stored record ----------------------------------------
+
+
+def option_pairs(instrument: Instrument, item_id: str, lang: str) -> list[tuple[str, str]]:
+    """(label, key) per answer option of an item: scale points, then "weet ik niet"/"n.v.t."
+    where the scale allows them. Keys are the value as text or the special code."""
+    scale = instrument.scale_of(item_id)
+    points = [(p.label.get(lang), str(p.value)) for p in scale.points]
+    return points + [(s.label.get(lang), s.code) for s in scale.special]
+
+
+def item_numbers(instrument: Instrument) -> dict[str, int]:
+    """Item id → the question number shown on the form (1, 2, … across all parts)."""
+    return {item.id: n for n, item in enumerate(instrument.items, start=1)}
+
+
+def missing_items(instrument: Instrument, answers: dict, item_ids=None) -> list[str]:
+    """Items (of ``item_ids``, default all) without an answer; "weet ik niet" counts as one."""
+    wanted = item_ids if item_ids is not None else [i.id for i in instrument.items]
+    return [i for i in wanted if not answers.get(i)]
+
+
+def _numbers(instrument: Instrument, ids: list[str]) -> str:
+    numbers = item_numbers(instrument)
+    return ", ".join(str(numbers[i]) for i in ids)
+
+
+def missing_message(
+    ctx: FormContext,
+    missing: list[str],
+    role_missing: bool = False,
+    team_missing: bool = False,
+    per_part: bool = False,
+) -> str:
+    """One line naming everything still missing (role, team, question numbers); empty when
+    nothing is. ``per_part`` groups the questions by dimension (used on submit)."""
+    lang, instrument = ctx.lang, ctx.instrument
+    parts = []
+    if team_missing:
+        parts.append(t("form.missing_team", lang))
+    if role_missing:
+        parts.append(t("form.missing_role", lang))
+    if missing and per_part:
+        for dim in instrument.dimensions:
+            ids = [i for i in missing if instrument.item_by_id[i].dimension == dim.id]
+            if ids:
+                parts.append(
+                    t(
+                        "form.missing_part",
+                        lang,
+                        part=dim.label.get(lang),
+                        numbers=_numbers(instrument, ids),
+                    )  # fmt: skip
+                )
+    elif missing:
+        parts.append(t("form.missing_items", lang, numbers=_numbers(instrument, missing)))
+    if not parts:
+        return ""
+    hint = f" {t('form.missing_hint', lang)}" if missing else ""
+    return f"{t('form.missing_intro', lang)} {'; '.join(parts)}.{hint}"
+
+
+def _one_of(value: object, allowed) -> str | None:
+    """``value`` when it is one of the texts ``allowed``, else None (a list, a number, …)."""
+    return value if isinstance(value, str) and value in allowed else None
+
+
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def clean_state(ctx: FormContext, state: dict) -> dict:
+    """A form's state as a browser sent it, reduced to what the form offers: answers of the
+    instrument's items with one of their options, a role of the role question, a team of
+    the organisation (when the link names none), open answers of its fields (at most
+    10,000 characters) and a part number of the form. Anything else is dropped."""
+    ins = ctx.instrument
+    answers = _mapping(state.get("answers"))
+    options = {item.id: {k for _, k in option_pairs(ins, item.id, ctx.lang)} for item in ins.items}
+    role_field = next((f for f in ins.respondent_fields if f.id == "role"), None)
+    roles = {c.code for c in role_field.choices} if role_field else set()
+    choosing_team = ctx.needs_team and not ctx.team_id
+    texts = {f.id: _mapping(state.get("texts")).get(f.id) for f in ins.free_text}
+    page = state.get("page")
+    parts = len(ins.dimensions) + 2
+    return {
+        "answers": {i: answers[i] for i in options if _one_of(answers.get(i), options[i])},
+        "role": _one_of(state.get("role"), roles),
+        "team": _one_of(state.get("team"), dict(ctx.teams)) if choosing_team else None,
+        "texts": {k: v[:10_000] for k, v in texts.items() if isinstance(v, str) and v},
+        "page": page if type(page) is int and 0 <= page < parts else 0,
+    }
+
+
+def _role_missing(ctx: FormContext, state: dict) -> bool:
+    field = next((f for f in ctx.instrument.respondent_fields if f.id == "role"), None)
+    return bool(field and field.required and not state.get("role"))
+
+
+def _team_missing(ctx: FormContext, state: dict) -> bool:
+    return ctx.needs_team and not (ctx.team_id or state.get("team"))
+
+
+def part_problems(ctx: FormContext, state: dict, part: int) -> str:
+    """What is missing on part ``part`` of a (cleaned) state: the introduction's team and
+    role, a dimension's questions; the closing part's questions are optional."""
+    dims = ctx.instrument.dimensions
+    if part == 0:
+        return missing_message(ctx, [], _role_missing(ctx, state), _team_missing(ctx, state))
+    if part > len(dims):
+        return ""
+    ids = [i.id for i in ctx.instrument.items_of(dims[part - 1].id)]
+    return missing_message(ctx, missing_items(ctx.instrument, state["answers"], ids))
+
+
+def form_problems(ctx: FormContext, state: dict) -> str:
+    """Everything missing in the whole form, grouped per part (empty when complete)."""
+    missing = missing_items(ctx.instrument, state["answers"])
+    return missing_message(ctx, missing, _role_missing(ctx, state), _team_missing(ctx, state), per_part=True)  # fmt: skip
+
+
+def record_of_state(ctx: FormContext, response_id: str, state: dict) -> store.ResponseRecord:
+    """The record of a complete (cleaned) state."""
+    team_id = ctx.team_id or state.get("team")
+    return build_record(ctx, response_id, state["answers"], state.get("role"), team_id, state["texts"])  # fmt: skip
+
+
+def new_response_id() -> str:
+    """A fresh, unguessable response id, made once when the form starts (its 32 hex digits
+    are also the id of the form's draft)."""
+    return f"{SOURCE}:{uuid.uuid4().hex}"
+
+
+def receipt_code(response_id: str) -> str:
+    """The short code the respondent keeps: the first 8 hex digits of the id (``7F3A-91C2``).
+
+    Researchers find the response with ``response_id LIKE 'form:7f3a91c2%'``.
+    """
+    digits = response_id.rsplit(":", 1)[-1][:8].upper()
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+def build_record(
+    ctx: FormContext,
+    response_id: str,
+    answers: dict[str, str | None],
+    role: str | None,
+    team_id: str | None,
+    texts: dict[str, str] | None = None,
+    submitted_at: datetime | None = None,
+) -> store.ResponseRecord:
+    """The response as the store keeps it: values as numbers, "weet ik niet"/"n.v.t." as codes,
+    non-empty free texts as text answers; the respondent is a pseudonym of the response id."""
+    rows = []
+    for item in ctx.instrument.items:
+        key = answers.get(item.id)
+        if not key:
+            continue
+        if key in ctx.instrument.scale_of(item.id).special_codes():
+            rows.append(store.AnswerRecord(item.id, code=key))
+        else:
+            rows.append(store.AnswerRecord(item.id, value=float(key)))
+    for field in ctx.instrument.free_text:
+        text = (texts or {}).get(field.id, "").strip()
+        if text:
+            rows.append(store.AnswerRecord(field.id, text=text[:10_000]))
+    return store.ResponseRecord(
+        response_id=response_id,
+        round_id=ctx.round_id,
+        respondent_id=pseudonym(ctx.round_id, SOURCE, response_id),
+        organisation_id=ctx.organisation_id,
+        team_id=team_id,
+        role=role,
+        source=SOURCE,
+        submitted_at=submitted_at or datetime.now(UTC),
+        answers=tuple(rows),
+    )
+
+
+def own_scores(ctx: FormContext, record: store.ResponseRecord) -> pd.DataFrame:
+    """The respondent's own score and level per dimension, by the same rules as the reports.
+
+    Columns: dimension_id, label, score, level, level_label. pandas and the scoring are
+    imported here, not with the module: only a sent form shows a result.
+    """
+    import pandas as pd
+
+    from dwp_assess.analysis.scoring import score_round
+
+    answers = pd.DataFrame(
+        [
+            {
+                "response_id": record.response_id,
+                "item_id": a.item_id,
+                "value": a.value,
+                "code": a.code,
+            }  # fmt: skip
+            for a in record.answers
+            if a.text is None
+        ],
+        columns=["response_id", "item_id", "value", "code"],
+    )
+    answers["value"] = answers["value"].astype(float)
+    scores = score_round(answers, ctx.instrument)[["dimension_id", "score", "level"]]
+    labels = {d.id: d.label.get(ctx.lang) for d in ctx.instrument.dimensions}
+    level_labels = {lv.level: lv.label.get(ctx.lang) for lv in ctx.instrument.scoring.levels}
+    scores.insert(1, "label", scores["dimension_id"].map(labels))
+    scores["level_label"] = scores["level"].map(lambda v: level_labels.get(v) if _present(v) else None)  # fmt: skip
+    return scores.reset_index(drop=True)
+
+
+def _present(value: object) -> bool:
+    """Not missing: neither None, NaN nor pandas' NA (a score or level without enough
+    answers), tested without importing pandas."""
+    if value is None:
+        return False
+    try:
+        return bool(value == value)  # NaN is the one value not equal to itself
+    except TypeError:  # pandas.NA: "boolean value of NA is ambiguous"
+        return False
+
+
+def decimal(value: float, lang: str) -> str:
+    """A score with one decimal, with a decimal comma in Dutch (3,7) and a point in English."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def result_chart_svg(scores: pd.DataFrame, instrument: Instrument, lang: str) -> str:
+    """One horizontal bar chart of the own scores as inline SVG (works offline, no scripts)."""
+    low, high = instrument.scales[0].min, instrument.scales[0].max
+    bar_w, label_w, row_h = 300, 260, 26
+    height = row_h * len(scores) + 30
+    parts = [
+        f'<svg role="img" aria-label="{html.escape(t("form.chart_title", lang))}" '
+        f'width="{label_w + bar_w + 60}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
+        'font-family="DejaVu Sans, Arial, sans-serif" font-size="13">'
+    ]
+    for n, row in enumerate(scores.itertuples()):
+        y = 10 + n * row_h
+        parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{html.escape(str(row.label))}</text>')  # fmt: skip
+        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="18" fill="#EEEEEE"/>')  # fmt: skip
+        if _present(row.score):
+            width = bar_w * (row.score - low) / (high - low) if high > low else 0
+            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.0f}" height="18" fill="#0072B2"/>')  # fmt: skip
+            parts.append(
+                f'<text x="{label_w + bar_w + 8}" y="{y + 16}">{decimal(row.score, lang)}</text>'
+            )
+        else:
+            parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 16}">–</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def result_intro(instrument: Instrument, lang: str) -> str:
+    """What the scores mean, naming only the "no opinion" options the instrument offers
+    (the competences scale has "weet ik niet" but no "niet van toepassing")."""
+    scale = instrument.scales[0]
+    text = t("form.result_intro", lang, min=scale.min, max=scale.max)
+    used = {instrument.scale_of(item.id).id for item in instrument.items}
+    labels = {
+        s.code: s.label.get(lang) for sc in instrument.scales if sc.id in used for s in sc.special
+    }
+    if not labels:
+        return text
+    options = f" {t('form.and', lang)} ".join(f'"{label}"' for label in labels.values())
+    key = "form.result_not_counted_one" if len(labels) == 1 else "form.result_not_counted_many"
+    return f"{text} {t(key, lang, options=options)}"
+
+
+def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
+    """Thanks, receipt code, own scores as a table and one chart (all text escaped)."""
+    lang, instrument = ctx.lang, ctx.instrument
+    scores = own_scores(ctx, record)
+    rows = "".join(
+        f"<tr><td>{html.escape(r.label)}</td>"
+        + (
+            f"<td>{decimal(r.score, lang)}</td><td>{r.level} – {html.escape(str(r.level_label))}</td>"
+            if _present(r.score)
+            else f'<td colspan="2">{html.escape(t("form.result_no_score", lang))}</td>'
+        )
+        + "</tr>"
+        for r in scores.itertuples()
+    )
+    return (
+        f'<div class="dwp-result"><p><strong>{html.escape(t("form.thanks", lang))}</strong></p>'
+        f'<p class="dwp-receipt">{html.escape(t("form.receipt", lang, code=receipt_code(record.response_id)))}</p>'
+        f"<p>{html.escape(t('form.receipt_note', lang))}</p>"
+        f"<h3>{html.escape(t('form.result_heading', lang))}</h3>"
+        f"<p>{html.escape(result_intro(instrument, lang))}</p>"
+        f"<table><tr><th>{t('form.result_part', lang)}</th><th>{t('form.result_score', lang)}</th>"
+        f"<th>{t('form.result_level', lang)}</th></tr>{rows}</table>"
+        f"<h4>{html.escape(t('form.chart_title', lang))}</h4>"
+        f"{result_chart_svg(scores, instrument, lang)}</div>"
+    )
+
+
+# -- facilitator: completed questionnaires per team ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One row of the facilitator's count: a team (or the organisation) and its responses."""
+
+    organisation: str
+    team_id: str | None
+    team: str | None
+    responses: int
+    invited: int | None
+
+
+def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> list[CountRow]:
+    """Completed questionnaires per registered team of the organisation (``None``: every
+    organisation), 0 for a team without responses yet, so the facilitator sees every team
+    from the start. Organisation instruments count per organisation; responses without a
+    registered team get a row of their own. Counts only, never answers."""
+    team_instrument = round_instrument(store.get_round(engine, round_id)).kind == "team"
+    orgs = store.organisations(engine)
+    if organisation_id is not None:
+        orgs = orgs[orgs["id"] == organisation_id]
+    counts = store.response_counts_by_team(engine, round_id, organisation_id)
+    counted = {(r.organisation_id, r.team_id if isinstance(r.team_id, str) else None): int(r.responses)
+               for r in counts.itertuples()}  # fmt: skip
+    teams = store.teams(engine)
+    rows = []
+    for org in orgs.itertuples():
+        if not team_instrument:
+            total = sum(n for (o, _), n in counted.items() if o == org.id)
+            rows.append(CountRow(org.name, None, None, total, None))
+            continue
+        for team in teams[teams["organisation_id"] == org.id].itertuples():
+            invited = int(team.invited) if _present(team.invited) else None
+            rows.append(CountRow(org.name, team.id, team.name, counted.pop((org.id, team.id), 0), invited))  # fmt: skip
+        rows += [CountRow(org.name, tid, None, n, None) for (o, tid), n in counted.items() if o == org.id]  # fmt: skip
+    return rows
+
+
+def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang: str) -> str:
+    """HTML table of completed questionnaires per team (or organisation): counts only, every
+    registered team from the start, with a line saying so while nothing is in yet."""
+    rows = count_rows(engine, round_id, organisation_id)
+    if not rows:
+        return f"<p>{html.escape(t('collect.count_none', lang))}</p>"
+    head = (f"<tr><th>{t('collect.count_organisation', lang)}</th><th>{t('collect.count_team', lang)}</th>"
+            f"<th>{t('collect.count_responses', lang)}</th><th>{t('collect.count_invited', lang)}</th></tr>")  # fmt: skip
+    cells = [
+        f"<tr><td>{html.escape(r.organisation)}</td>"
+        f"<td>{html.escape(r.team or '–')}</td>"
+        f'<td class="dwp-count" data-team="{html.escape(r.team_id or "")}">{r.responses}</td>'
+        f"<td>{r.invited if r.invited is not None else '–'}</td></tr>"
+        for r in rows
+    ]
+    none = "" if any(r.responses for r in rows) else f"<p>{html.escape(t('collect.count_none', lang))}</p>"  # fmt: skip
+    return f'{none}<table class="dwp-counts">{head}{"".join(cells)}</table>'
+
+
+def count_heading(engine: Engine, round_id: str, organisation_id: str | None, lang: str) -> str:
+    """The count page's heading: the round, and the organisation when the link names one."""
+    if organisation_id is None:
+        return t("collect.count_heading", lang, round=round_id)
+    name = store.organisations(engine).set_index("id")["name"].get(organisation_id, organisation_id)
+    return t("collect.count_heading_organisation", lang, organisation=name, round=round_id)
