@@ -90,7 +90,8 @@ def _main(
         raise typer.Exit()
     state.db = db
     state.debug = debug
-    if project_dir is not None:  # kept in the environment, so report kernels and the form server see it too
+    if project_dir is not None:
+        # kept in the environment, so report kernels and the form server see it too
         os.environ[project.PROJECT_ENV] = str(project_dir.expanduser().resolve())
 
 

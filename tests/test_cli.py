@@ -331,3 +331,14 @@ def test_sample_reports_show_the_similar_profile_and_name_no_other_organisation(
         part = text[start : text.index("</section>", start)]
         assert not [n for org, n in names.items() if org != page.stem and n in part], page
     assert shown >= 10
+
+
+def test_sample_team_profiles_show_the_team_expectation_and_who_answered(demo_db):
+    """The sample exercises the team question, and every profile says how many of the
+    invited members answered."""
+    _, _, reports = demo_db
+    question = "Wat wilt u als team bereiken met dit dataproject?"
+    pages = [p for p in (reports / "competences-2026").glob("*.html") if not p.name.startswith("index")]  # fmt: skip
+    texts = [html.unescape(p.read_text(encoding="utf-8")) for p in pages]
+    assert sum(question in text for text in texts) >= len(pages) // 2
+    assert all(re.search(r"\d+ van de \d+ uitgenodigde teamleden", text) for text in texts)

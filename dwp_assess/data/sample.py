@@ -22,6 +22,7 @@ Model, in short (``sample_data/README.md`` explains it in plain words):
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -114,6 +115,15 @@ FREE_TEXTS = [
     "Algoritmes toetsen op vooringenomenheid vóór ze live gaan.",
     "Van pilots naar structurele inzet <b>met budget</b> & mensen.",
 ]
+
+TEAM_EXPECTATIONS = [  # answers to the competence instrument's team question (shown in profiles)
+    "Een dashboard dat het team zelf kan bijhouden.",
+    "Beter onderbouwde besluiten over de aanpak van ons vraagstuk.",
+    "Samen met de ketenpartners dezelfde cijfers gebruiken.",
+    "Eerst goed afspreken welke gegevens we mogen gebruiken.",
+    "Leren hoe we data in het gesprek met bewoners inzetten.",
+]
+TEAM_EXPECTATION_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -342,8 +352,17 @@ def competences_round(
             "submitted_at": _timestamps(period, len(team_pos), rng),
         }
     )
-    answers = _long_answers(respondents, instrument, values, codes, None)
+    answers = _long_answers(respondents, instrument, values, codes, _team_expectations(round_id, len(team_pos)))  # fmt: skip
     return SyntheticRound(round_id, instrument, period, respondents, answers)
+
+
+def _team_expectations(round_id: str, n: int) -> np.ndarray:
+    """Answers to the team question for ``n`` members, about ``TEAM_EXPECTATION_SHARE`` of
+    them, from a generator of their own (seeded by the round id), so that adding them left
+    every other answer of the sample as it was."""
+    rng = np.random.default_rng(zlib.crc32(round_id.encode()))
+    chosen = rng.choice(TEAM_EXPECTATIONS, n)
+    return np.where(rng.random(n) < TEAM_EXPECTATION_SHARE, chosen, None)
 
 
 def generate_rounds(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, list[SyntheticRound]]:
