@@ -743,8 +743,9 @@ def quarantined_rows(conn: Connection, file_sha256: str) -> set[int]:
 # -- reading ----------------------------------------------------------------------
 
 
-ANSWER_COLUMNS = ["response_id", "respondent_id", "organisation_id", "team_id", "role", "item_id",
-                  "value", "code", "text"]  # fmt: skip
+ANSWER_COLUMNS = ["response_id", "respondent_id", "organisation_id", "team_id", "role", "submitted_at",
+                  "item_id", "value", "code", "text"]  # fmt: skip
+RESPONSE_FIELDS = ["respondent_id", "organisation_id", "team_id", "role", "submitted_at"]
 
 
 def _fetch_tuples(engine: Engine, query) -> list[tuple]:
@@ -769,30 +770,24 @@ def load_answers(engine: Engine, round_id: str) -> pd.DataFrame:
 
     Columns: response_id, respondent_id, organisation_id, team_id, role, submitted_at,
     item_id, value, code, text; sorted by response and item. This is what every
-    analysis starts from (630,000 answers load in about two seconds).
+    analysis starts from. The answers are read without a join (five columns, in the order
+    of the answer table's primary key) and the response's fields are put beside them by
+    position: building a Python object per cell is what loading costs, so the answers
+    carry none they do not need.
     """
+    rounds_responses = select(response.c.response_id).where(response.c.round_id == round_id)
     query = (
-        select(
-            response.c.response_id,
-            response.c.respondent_id,
-            respondent.c.organisation_id,
-            respondent.c.team_id,
-            respondent.c.role,
-            answer.c.item_id,
-            answer.c.value,
-            answer.c.code,
-            answer.c.text,
-        )
-        .join(respondent, respondent.c.id == response.c.respondent_id)
-        .join(answer, answer.c.response_id == response.c.response_id)
-        .where(response.c.round_id == round_id)
+        select(answer.c.response_id, answer.c.item_id, answer.c.value, answer.c.code, answer.c.text)
+        .where(answer.c.response_id.in_(rounds_responses))
         .order_by(answer.c.response_id, answer.c.item_id)
     )
-    frame = pd.DataFrame(_fetch_tuples(engine, query), columns=ANSWER_COLUMNS)
+    frame = pd.DataFrame(_fetch_tuples(engine, query), columns=["response_id", "item_id", "value", "code", "text"])  # fmt: skip
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
-    submitted = load_responses(engine, round_id).set_index("response_id")["submitted_at"]
-    frame.insert(5, "submitted_at", frame["response_id"].map(submitted))
-    return frame
+    responses = load_responses(engine, round_id)
+    at = pd.Index(responses["response_id"]).get_indexer(frame["response_id"])
+    for n, column in enumerate(RESPONSE_FIELDS, start=1):
+        frame.insert(n, column, responses[column].iloc[at].reset_index(drop=True))
+    return frame[ANSWER_COLUMNS]
 
 
 def load_responses(engine: Engine, round_id: str) -> pd.DataFrame:
