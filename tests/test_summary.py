@@ -67,20 +67,14 @@ def test_the_index_links_the_summaries_and_their_pdfs(printed):
     assert 'href="gouda.samenvatting.html"' in index and 'href="gouda.samenvatting.pdf"' in index
 
 
-def test_a_printed_report_hides_the_chart_toolbar(printed):
+def test_a_printed_report_hides_the_chart_toolbar(printed, page):
     """On paper, plotly's toolbar would sit over the chart titles: the print style hides it."""
-    from playwright.sync_api import sync_playwright
-
     _, out = printed
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        page = browser.new_page()
-        page.goto((out / "gouda.html").as_uri())
-        page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
-        assert page.locator(".modebar").count() > 0
-        page.emulate_media(media="print")
-        shown = page.evaluate("[...document.querySelectorAll('.modebar')].filter(e => getComputedStyle(e).display !== 'none').length")  # fmt: skip
-        browser.close()
+    page.goto((out / "gouda.html").as_uri())
+    page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
+    assert page.locator(".modebar").count() > 0
+    page.emulate_media(media="print")
+    shown = page.evaluate("[...document.querySelectorAll('.modebar')].filter(e => getComputedStyle(e).display !== 'none').length")  # fmt: skip
     assert shown == 0
     pages, text = pdf_text(out / "gouda.pdf")
     assert t("report.page_of", "nl").format(page=pages, total=pages) in text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import util
 from pathlib import Path
 
@@ -75,30 +76,45 @@ class Printer:
             self._playwright.stop()
 
 
-_printer: Printer | None = None
+_current: Printer | None = None
+_thread: ThreadPoolExecutor | None = None
 
 
-def printer() -> Printer:
-    """This process's printer, started on first use and closed when the process ends."""
-    global _printer
-    if _printer is None:
-        _printer = Printer()
-        util.Finalize(_printer, _printer.close, exitpriority=10)
-    return _printer
+def _in_printer_thread(function):
+    """Run ``function`` in this process's printer thread and return its result.
+
+    Playwright's synchronous API refuses to run in a thread with a running asyncio loop
+    (a notebook kernel's, a test runner's browser), and its objects belong to the thread
+    that made them: one thread of its own, kept with the browser, avoids both."""
+    global _thread
+    if _thread is None:
+        _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dwp-printer")
+    return _thread.submit(function).result()
+
+
+def _printer() -> Printer:
+    """This process's printer (in the printer thread), started on first use."""
+    global _current
+    if _current is None:
+        _current = Printer()
+        util.Finalize(_current, discard_printer, exitpriority=10)
+    return _current
 
 
 def discard_printer() -> None:
-    """Close this process's browser (after an error), so that the next PDF starts afresh."""
-    global _printer
-    if _printer is not None:
-        _printer.close()
-        _printer = None
+    """Close this process's browser (after an error, or when a run ends), so that the next
+    PDF starts afresh; at interpreter exit the browser goes with the Playwright driver."""
+    global _current
+    if _current is not None:
+        closing, _current = _current, None
+        with contextlib.suppress(RuntimeError):  # the thread pool is gone at interpreter exit
+            _in_printer_thread(closing.close)
 
 
 def print_pdf(html_path: Path, pdf_path: Path, lang: str = "nl") -> None:
     """An A4 PDF of one report page (see the module docstring)."""
     try:
-        printer().print(html_path, pdf_path, lang)
+        _in_printer_thread(lambda: _printer().print(html_path, pdf_path, lang))
     except Exception:
         discard_printer()
         raise
