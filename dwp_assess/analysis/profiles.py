@@ -12,8 +12,7 @@ report of the round applies the same minimum).
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -33,6 +32,7 @@ from dwp_assess.analysis.privacy import (
 )
 from dwp_assess.analysis.reliability import agreement_by_unit, alpha_reliability, mean_reliability
 from dwp_assess.analysis.roles import role_breakdown
+from dwp_assess.analysis.saved import ParquetTables
 from dwp_assess.analysis.scoring import keyed_answers, levels_for, score_round
 from dwp_assess.analysis.stats import ordinal_dispersion
 from dwp_assess.data import plans, store
@@ -44,7 +44,7 @@ STRAIGHTLINE_MIN_ITEMS = 10
 
 
 @dataclass
-class RoundAnalysis:
+class RoundAnalysis(ParquetTables):
     """Everything computed for one round; every table is tidy with named columns.
 
     ``FORMAT`` names the layout of the saved tables; a saved analysis of another format is
@@ -76,25 +76,6 @@ class RoundAnalysis:
     teams: pd.DataFrame = field(
         default_factory=pd.DataFrame
     )  # team rounds: id, organisation, name, invited
-
-    def save(self, folder: Path) -> Path:
-        """Write every table as Parquet and ``meta.json`` to ``folder``."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for f in fields(self):
-            if f.name != "meta":
-                getattr(self, f.name).to_parquet(folder / f"{f.name}.parquet", index=False)
-        (folder / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), "utf-8")
-        return folder
-
-    @classmethod
-    def load(cls, folder: Path) -> RoundAnalysis:
-        """Read an analysis written by ``save``."""
-        tables = {
-            f.name: pd.read_parquet(folder / f"{f.name}.parquet")
-            for f in fields(cls)
-            if f.name != "meta"
-        }
-        return cls(meta=json.loads((folder / "meta.json").read_text("utf-8")), **tables)
 
     @property
     def instrument(self) -> Instrument:

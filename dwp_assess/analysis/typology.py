@@ -29,8 +29,7 @@ higher on a dimension have in place, always over at least the minimum group size
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,7 @@ from scipy import stats as sps
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
+from dwp_assess.analysis.saved import ParquetTables
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
@@ -56,7 +56,7 @@ ATTRIBUTES = ("kind", "size_class", "urbanisation", "province")
 
 
 @dataclass
-class Typology:
+class Typology(ParquetTables):
     """The types of one round; every table is tidy with named columns."""
 
     meta: dict  # k, covariance, n_organisations, stability, ran (reason_nl/_en when not)
@@ -72,24 +72,6 @@ class Typology:
     @property
     def ran(self) -> bool:
         return bool(self.meta.get("ran"))
-
-    def save(self, folder: Path) -> Path:
-        """Write every table as Parquet and ``meta.json`` to ``folder``."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for f in fields(self):
-            if f.name != "meta":
-                getattr(self, f.name).to_parquet(folder / f"{f.name}.parquet", index=False)
-        (folder / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), "utf-8")
-        return folder
-
-    @classmethod
-    def load(cls, folder: Path) -> Typology:
-        tables = {
-            f.name: pd.read_parquet(folder / f"{f.name}.parquet")
-            for f in fields(cls)
-            if f.name != "meta"
-        }
-        return cls(meta=json.loads((folder / "meta.json").read_text("utf-8")), **tables)
 
 
 def organisation_profiles(scores: pd.DataFrame, min_respondents: int) -> pd.DataFrame:
