@@ -92,7 +92,7 @@ def write_rounds(engine, n_orgs: int, seed: int = 1) -> tuple[str, str, int]:
     rng = np.random.default_rng(seed)
     instrument = get_instrument("data-strategy")
     orgs = organisations(n_orgs, rng)
-    maturity = maturity_by_round(instrument, orgs, rng)
+    maturity = maturity_by_round([d.id for d in instrument.dimensions], orgs, rng)
     with engine.begin() as conn:
         conn.execute(insert(store.organisation), orgs[["id", "name", "kind", "cbs_code", "size_class", "urbanisation"]].to_dict("records"))  # fmt: skip
     stored, round_ids = 0, []
