@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -291,6 +292,8 @@ def print_import_summary(summary) -> None:
     console.print(table)
     for reason, count in summary.reasons.most_common():
         console.print(f"  quarantined ({count}×): {reason}", highlight=False, markup=False)
+    for warning in summary.warnings:  # stored all the same; said here, once, with the file
+        console.print(f"  warning: {warning}", highlight=False, markup=False)
     if summary.quarantine_csv:
         console.print(
             f"  quarantined rows with reasons: {summary.quarantine_csv}",
@@ -317,6 +320,7 @@ def import_(
     Every file is imported; a file that cannot be used is stored nothing of, and the
     command ends with the list of such files (exit code 2)."""
     from dwp_assess.data.importers import import_file, resolve_round
+    from dwp_assess.data.municipal_codes import MunicipalCodeWarning
 
     eng = engine()
     _, _, created = resolve_round(eng, round_id, instrument, period)
@@ -325,7 +329,9 @@ def import_(
     refused = []
     for path in files:
         try:
-            summary = import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir)
+            with warnings.catch_warnings():  # the summary lists them, with the file
+                warnings.simplefilter("ignore", MunicipalCodeWarning)
+                summary = import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir)
         except FileProblem as exc:
             if state.debug:
                 raise
@@ -638,8 +644,14 @@ def plan_show(round_id: RoundOption, org: OrgOption) -> None:
     console.print(table)
 
 
+def _plain_warning(message, category, filename, lineno, line=None) -> str:
+    """A warning as one line for the person at the terminal, without our source's path."""
+    return f"warning: {message}\n"
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line unless ``--debug``."""
+    warnings.formatwarning = _plain_warning
     try:
         code = app(standalone_mode=False)  # click returns a command's Exit code here
     except typer.Exit as exc:

@@ -83,3 +83,24 @@ def test_the_sample_gives_every_organisation_the_code_of_its_periods():
         assert municipal_codes.check_round_codes(frame, period) == []
     merged = orgs.set_index("id").loc[["heerhugowaard", "brielle"], ["name", "cbs_code"]]
     assert merged.values.tolist() == [["Dijk en Waard", "GM1980"], ["Voorne aan Zee", "GM1992"]]
+
+
+def test_the_command_line_says_the_warning_once_in_one_plain_line(tmp_path, data_strategy):
+    """``dwp-assess import`` lists the code warning under the file's summary, once, without a
+    Python source path; ``registry import --round`` prints it as one plain line too."""
+    import subprocess
+    import sys
+
+    project = tmp_path / "project"
+    run = lambda *args: subprocess.run([sys.executable, "-m", "dwp_assess", "--project", str(project), *args],  # noqa: E731
+                                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run("init", str(project)).returncode == 0
+    assert run("registry", "import", str(_registry(tmp_path, "GM0398"))).returncode == 0
+    version = str(data_strategy.version)
+    assert run("round", "create", "--instrument", "data-strategy", "--version", version, "--period", "2026", "--id", "ds-2026").returncode == 0  # fmt: skip
+    result = run("import", str(_answers_file(tmp_path, data_strategy)), "--round", "ds-2026")
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert output.count("GM0398") == 1 and "warning: " in result.stdout and ".py:" not in output
+    again = run("registry", "import", str(_registry(tmp_path, "GM0398")), "--round", "ds-2026")
+    assert again.returncode == 0 and "warning: " in again.stderr and ".py:" not in again.stderr
