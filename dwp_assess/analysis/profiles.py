@@ -33,7 +33,7 @@ from dwp_assess.analysis.privacy import (
 from dwp_assess.analysis.reliability import agreement_by_unit, alpha_reliability, mean_reliability
 from dwp_assess.analysis.roles import role_breakdown
 from dwp_assess.analysis.saved import ParquetTables
-from dwp_assess.analysis.scoring import keyed_answers, levels_for, score_round
+from dwp_assess.analysis.scoring import item_matrix, keyed_answers, levels_for, score_round
 from dwp_assess.analysis.stats import ordinal_dispersion
 from dwp_assess.data import plans, store
 from dwp_assess.instruments.loading import get_instrument
@@ -202,12 +202,11 @@ def stage_scores(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instru
     return pd.concat(frames, ignore_index=True).assign(from_items=True)
 
 
-def team_stages(members: pd.DataFrame, stages: pd.DataFrame, scores: pd.DataFrame, threshold: float) -> pd.DataFrame:  # fmt: skip
+def team_stages(members: pd.DataFrame, stages: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Team × member × competence × stage: the stage score and whether the member covers
     the competence at that stage (stage score at least the coverage threshold)."""
-    member_of = members.drop_duplicates("response_id")
-    keys = scores.dropna(subset=["team_id"]).drop_duplicates("response_id")[["response_id", "team_id"]]  # fmt: skip
-    out = stages.merge(keys, on="response_id").merge(member_of[["response_id", "member"]], on="response_id")  # fmt: skip
+    member_of = members.drop_duplicates("response_id")[["response_id", "team_id", "member"]]
+    out = stages.merge(member_of, on="response_id")
     out["covers"] = out["score"] >= threshold
     return out[["team_id", "member", "dimension_id", "dikw_stage", "score", "covers", "from_items"]]
 
@@ -281,6 +280,7 @@ def analyse_answers(
     unit = "team_id" if instrument.kind == "team" else "organisation_id"
     no_items = pd.DataFrame(columns=["dimension_id", "item_before", "item_after", "status"])
     no_plans = pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
+    matrix = item_matrix(answers, instrument)  # for both reliability tables
     return RoundAnalysis(
         meta=meta,
         organisations=orgs,
@@ -288,10 +288,10 @@ def analyse_answers(
         response=response_overview(answers, scores, instrument, orgs),
         dimensions=dims,
         items=item_summary(answers, instrument),
-        reliability=alpha_reliability(answers, instrument),
+        reliability=alpha_reliability(answers, instrument, matrix),
         peers=peers,
         peer_assignment=peer_assignment,
-        agreement=agreement_by_unit(answers, instrument, unit),
+        agreement=agreement_by_unit(answers, instrument, unit, matrix),
         mean_reliability=mean_reliability(scores),
         roles=role_breakdown(scores, minimum),
         change=change_since(
@@ -315,8 +315,7 @@ def _team_tables(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instru
     if instrument.kind != "team":
         return {"team_members": pd.DataFrame(), "team_stages": pd.DataFrame(), "team_coverage": pd.DataFrame()}  # fmt: skip
     members = team_members(scores, instrument, round_id)
-    stages = team_stages(members, stage_scores(answers, scores, instrument), scores,
-                         instrument.scoring.coverage_threshold)  # fmt: skip
+    stages = team_stages(members, stage_scores(answers, scores, instrument), instrument.scoring.coverage_threshold)  # fmt: skip
     coverage = team_coverage(members, stages, instrument) if len(members) else pd.DataFrame()
     return {"team_members": members, "team_stages": stages, "team_coverage": coverage}
 

@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from dwp_assess.instruments.loading import available_instruments, rules_file
+from dwp_assess.instruments.loading import available_instruments, read_yaml, rules_file
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument, InstrumentError, Text
 
@@ -169,12 +168,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
 
 @cache
 def _load_rules(path: Path, _mtime: int, _project: str | None) -> RuleSet:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InstrumentError([f"{path}: file not found"]) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InstrumentError([f"{path}: not valid YAML/UTF-8: {exc}"]) from None
+    raw = read_yaml(path)
     try:
         rules = RuleSet.model_validate(raw)
     except ValidationError as exc:

@@ -34,15 +34,16 @@ def _options_of(instrument: Instrument, item_ids: list[str]) -> dict[int, list[s
     return groups
 
 
-def agreement_by_unit(answers: pd.DataFrame, instrument: Instrument, unit: str) -> pd.DataFrame:
+def agreement_by_unit(answers: pd.DataFrame, instrument: Instrument, unit: str, matrix: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Unit (``organisation_id`` or ``team_id``) × dimension: rwg(J) on the dimension's
     rating items after reverse keying, "weet ik niet" and "n.v.t." left out.
 
     rwg(J) needs one null distribution: when a dimension mixes scales with different
     numbers of options, it is computed on the items of the most common number (all
-    scales of the packaged instruments have five points).
+    scales of the packaged instruments have five points). ``matrix`` is
+    ``scoring.item_matrix(answers, instrument)`` when the caller has it already.
     """
-    matrix = item_matrix(answers, instrument)
+    matrix = item_matrix(answers, instrument) if matrix is None else matrix
     unit_of = answers.drop_duplicates("response_id").set_index("response_id")[unit]
     unit_of = unit_of.reindex(matrix.index)
     rows = []
@@ -85,7 +86,7 @@ def _alpha_by_group(matrix: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"alpha": alpha, "n": n, "k": k})
 
 
-def alpha_reliability(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def alpha_reliability(answers: pd.DataFrame, instrument: Instrument, matrix: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Cronbach's alpha per dimension for the whole round (``organisation_id`` empty, with
     Feldt intervals) and per organisation with at least ``ORG_ALPHA_MIN_N`` complete
     responses; for researchers (``analyse_round.ipynb``), never in a municipality's report.
@@ -94,7 +95,7 @@ def alpha_reliability(answers: pd.DataFrame, instrument: Instrument) -> pd.DataF
     figure.
     """
     org_of = answers.drop_duplicates("response_id").set_index("response_id")["organisation_id"]
-    everything = item_matrix(answers, instrument)
+    everything = item_matrix(answers, instrument) if matrix is None else matrix
     rows = []
     for dim in instrument.dimensions:
         matrix = everything[[i.id for i in instrument.rated_items_of(dim.id)]]

@@ -35,7 +35,9 @@ def _format_error(path: Path, err: dict) -> str:
     return f"{path}: {loc}: {msg}"
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
+    """A YAML file holding a mapping; a missing file, bad YAML or UTF-8, or another top level
+    is an ``InstrumentError`` naming the file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -50,7 +52,7 @@ def _read_yaml(path: Path) -> dict:
 def load_instrument(path: str | Path) -> Instrument:
     """Read and validate one instrument file; raise ``InstrumentError`` listing every problem."""
     path = Path(path)
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     try:
         return Instrument.model_validate(raw)
     except ValidationError as exc:
@@ -62,7 +64,7 @@ def load_mapping(path: str | Path) -> VersionMapping:
     ``InstrumentError`` listing every problem, each with the file and field."""
     path = Path(path)
     try:
-        mapping = VersionMapping.model_validate(_read_yaml(path))
+        mapping = VersionMapping.model_validate(read_yaml(path))
     except ValidationError as exc:
         raise InstrumentError([_format_error(path, e) for e in exc.errors()]) from None
     before = get_instrument(mapping.instrument, mapping.from_version)

@@ -103,7 +103,7 @@ def _quartile(value, lang: str) -> str:
     return text.rstrip("0")
 
 
-def _level_row(view: OrganisationView, dimension_id: str) -> pd.Series | None:
+def dimension_level_row(view: OrganisationView, dimension_id: str) -> pd.Series | None:
     """This organisation's row of ``levels`` (``analysis.levels``) for one dimension."""
     levels = view.levels
     if levels is None or levels.empty:
@@ -144,7 +144,7 @@ def header(title: str, subtitle: str, synthetic: bool, lang: str) -> Html:
     return Html(f'<header class="dwp-header">{tag("h1", esc(title))}{tag("p", esc(subtitle), "dwp-subtitle")}{warning}</header>')  # fmt: skip
 
 
-def _subtitle(meta: dict, instrument: Instrument, lang: str) -> str:
+def round_subtitle(meta: dict, instrument: Instrument, lang: str) -> str:
     """The instrument's title and the round's period; never the round's id."""
     return t("report.subtitle", lang, period=meta.get("period", ""), instrument=instrument.title.get(lang))  # fmt: skip
 
@@ -155,7 +155,7 @@ def organisation_header(
     """Title, subtitle and, for a round the store records as synthetic (or when asked), the
     warning that the report shows synthetic data."""
     title = t("report.org_title", lang, name=view.organisation["name"])
-    return header(title, _subtitle(view.meta, instrument, lang), synthetic or bool(view.meta.get("synthetic")), lang)  # fmt: skip
+    return header(title, round_subtitle(view.meta, instrument, lang), synthetic or bool(view.meta.get("synthetic")), lang)  # fmt: skip
 
 
 def team_header(view: TeamView, instrument: Instrument, organisation: str, lang: str,
@@ -164,7 +164,7 @@ def team_header(view: TeamView, instrument: Instrument, organisation: str, lang:
     period, how many of the invited members answered, and the synthetic-data warning where
     it applies."""
     title = t("report.team_title", lang, team=name or view.meta["team_name"])
-    subtitle = f"{organisation} · {_subtitle(view.meta, instrument, lang)}"
+    subtitle = f"{organisation} · {round_subtitle(view.meta, instrument, lang)}"
     out = header(title, subtitle, synthetic or bool(view.meta.get("synthetic")), lang)
     return Html(out + tag("p", esc(response_of_team(view, lang)), "dwp-response"))
 
@@ -184,7 +184,7 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     dims = view.dimensions.set_index("dimension_id")
     rows = []
     for dim in instrument.dimensions:
-        row = _level_row(view, dim.id)
+        row = dimension_level_row(view, dim.id)
         level = row["level"] if row is not None else None
         meaning = ""
         if level is not None and pd.notna(level) and dim.level_descriptors:
@@ -286,7 +286,7 @@ def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> 
         if items.empty or dim.id not in dims.index:
             continue
         row = dims.loc[dim.id]
-        level_row = _level_row(view, dim.id)
+        level_row = dimension_level_row(view, dim.id)
         stats = t("report.dimension_stats", lang, n=int(row["n"]), median=number(row["median"], 1, lang),
                   q1=number(row["q1"], 1, lang), q3=number(row["q3"], 1, lang),
                   level=level_text(level_row, instrument, lang))  # fmt: skip

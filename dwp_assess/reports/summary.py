@@ -44,7 +44,7 @@ def ladder(view: OrganisationView, instrument: Instrument, lang: str) -> list[Ru
     levels = [lv.level for lv in instrument.scoring.levels]
     rungs = []
     for dim in instrument.dimensions:
-        row = sections._level_row(view, dim.id)
+        row = sections.dimension_level_row(view, dim.id)
         at = int(row["level"]) if row is not None and pd.notna(row["level"]) else None
         low, high = _band(row)
         cells = [{"level": n, "name": lv.label.get(lang), "at": n == at,
@@ -101,7 +101,7 @@ def summary_html(view: OrganisationView, instrument: Instrument, lang: str, synt
     previous = view.meta.get("previous_period") or view.meta.get("previous_round_id")
     return render("summary.html.j2", lang=lang, css=stylesheet(), version=__version__,
                   title=t("summary.title", lang, name=view.organisation["name"]),
-                  subtitle=sections._subtitle(view.meta, instrument, lang),
+                  subtitle=sections.round_subtitle(view.meta, instrument, lang),
                   synthetic=t("report.synthetic_warning", lang) if synthetic or view.meta.get("synthetic") else "",
                   ladder=ladder(view, instrument, lang), actions=actions,
                   changes=changes(view, instrument, lang), previous=previous,
