@@ -38,6 +38,8 @@ from dwp_assess.collect.questionnaire import (
     count_heading,
     count_table,
     decimal,
+    dimension_texts,
+    item_labels,
     item_numbers,
     missing_items,
     missing_message,
@@ -224,18 +226,8 @@ class QuestionnaireForm:
 
     def _dimension_page(self, dim) -> W.VBox:
         ins, lang = self.ctx.instrument, self.ctx.lang
-        numbers = item_numbers(ins)
-        items = ins.items_of(dim.id)
-        children = [_html(dim.label.get(lang), tag="h3")]
-        if dim.description:
-            children.append(_html(dim.description.get(lang)))
-        children.append(_html(t("form.page_items", lang)))
-        special = ins.scale_of(items[0].id).special
-        if special:
-            options = f'" {t("form.or", lang)} "'.join(s.label.get(lang) for s in special)
-            children.append(_html(t("form.page_special", lang, options=options)))
-        for item in items:
-            label = f"{t('form.item_number', lang, n=numbers[item.id])}. {item.text.get(lang)}"
+        children = [_html(dim.label.get(lang), tag="h3")] + [_html(text) for text in dimension_texts(ins, dim, lang)]  # fmt: skip
+        for item, label in item_labels(ins, dim, lang):
             children += [_html(label, "dwp-item-text"), self.radios[item.id]]
         return W.VBox(children)
 

@@ -26,7 +26,8 @@ from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
     FormContext,
     FormError,
-    item_numbers,
+    dimension_texts,
+    item_labels,
     option_pairs,
 )
 from dwp_assess.instruments.messages import t
@@ -134,18 +135,8 @@ def role_field(ctx: FormContext):
 
 def dimension_part(ctx: FormContext, dim, answers: dict) -> str:
     ins, lang = ctx.instrument, ctx.lang
-    numbers = item_numbers(ins)
-    items = ins.items_of(dim.id)
-    parts = [_text(dim.label.get(lang), tag="h3")]
-    if dim.description:
-        parts.append(_text(dim.description.get(lang)))
-    parts.append(_text(t("form.page_items", lang)))
-    special = ins.scale_of(items[0].id).special
-    if special:
-        options = f'" {t("form.or", lang)} "'.join(s.label.get(lang) for s in special)
-        parts.append(_text(t("form.page_special", lang, options=options)))
-    for item in items:
-        label = f"{t('form.item_number', lang, n=numbers[item.id])}. {item.text.get(lang)}"
+    parts = [_text(dim.label.get(lang), tag="h3")] + [_text(text) for text in dimension_texts(ins, dim, lang)]  # fmt: skip
+    for item, label in item_labels(ins, dim, lang):
         label_id = f"dwp-label-{item.id}"
         parts.append(_text(label, "dwp-item-text", id_=label_id))
         options = option_pairs(ins, item.id, lang)

@@ -161,6 +161,25 @@ def item_numbers(instrument: Instrument) -> dict[str, int]:
     return {item.id: n for n, item in enumerate(instrument.items, start=1)}
 
 
+def dimension_texts(instrument: Instrument, dim, lang: str) -> list[str]:
+    """The paragraphs above a part's statements, the same in every form: the dimension's
+    description, how to answer, and which no-opinion answers its scale offers."""
+    texts = [dim.description.get(lang)] if dim.description else []
+    texts.append(t("form.page_items", lang))
+    special = instrument.scale_of(instrument.items_of(dim.id)[0].id).special
+    if special:
+        options = f'" {t("form.or", lang)} "'.join(s.label.get(lang) for s in special)
+        texts.append(t("form.page_special", lang, options=options))
+    return texts
+
+
+def item_labels(instrument: Instrument, dim, lang: str) -> list[tuple]:
+    """(item, "12. statement") for the statements of a part, numbered across the form."""
+    numbers = item_numbers(instrument)
+    return [(item, f"{t('form.item_number', lang, n=numbers[item.id])}. {item.text.get(lang)}")
+            for item in instrument.items_of(dim.id)]  # fmt: skip
+
+
 def missing_items(instrument: Instrument, answers: dict, item_ids=None) -> list[str]:
     """Items (of ``item_ids``, default all) without an answer; "weet ik niet" counts as one."""
     wanted = item_ids if item_ids is not None else [i.id for i in instrument.items]
