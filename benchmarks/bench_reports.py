@@ -50,7 +50,8 @@ from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.data.sample import PERIODS, data_strategy_round, maturity_by_round
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.reports.run import ANALYSIS_FOLDER, TEMPLATES, generate_reports, work_folder
+from dwp_assess.reports import outputs
+from dwp_assess.reports.run import ANALYSIS_FOLDER, generate_reports, work_folder
 
 ORGS, BASELINE_SAMPLE, JOBS = 350, 6, 2
 TARGET_SECONDS, TARGET_FOR, TARGET_RATIO = 180.0, 350, 30.0
@@ -201,7 +202,7 @@ def baseline(units: list[str], parameters: dict, out: Path) -> list[tuple[float,
     """The straightforward path, one report after another: papermill CLI, then nbconvert CLI.
     Returns (papermill seconds, nbconvert seconds) per report."""
     out.mkdir(parents=True)
-    template = TEMPLATES["organisation"]
+    template = outputs.OUTPUTS["maturity-report"].template
     times = []
     for unit in units:
         notebook = out / f"{unit}.ipynb"

@@ -85,3 +85,16 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def use_template(monkeypatch):
+    """Replace the maturity report's notebook for one test: ``use_template(path)``."""
+    from dataclasses import replace
+
+    from dwp_assess.reports.outputs import OUTPUTS
+
+    def use(path):
+        monkeypatch.setitem(OUTPUTS, "maturity-report", replace(OUTPUTS["maturity-report"], template=path))  # fmt: skip
+
+    return use

@@ -28,6 +28,7 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import run as reports
 from dwp_assess.reports.bundle import README
+from dwp_assess.reports.outputs import OUTPUTS
 
 ROUNDS = {"data-strategy-2026": "next_step", "competences-2026": "team_expectation"}
 PLOTLY = re.compile(r'<script type="application/octet-stream" id="dwp-plotly-gz">.*?</script>', re.S)  # fmt: skip
@@ -183,7 +184,7 @@ def test_index_is_marked_not_for_distribution_and_links_the_bundles(handed_out):
 
 def test_report_templates_name_no_organisation_and_are_not_synthetic(handed_out):
     ids = set(store.organisations(handed_out.engine)["id"]) | set(store.teams(handed_out.engine)["id"])  # fmt: skip
-    for template in reports.TEMPLATES.values():
+    for template in {o.template for o in OUTPUTS.values()}:
         notebook = nbformat.read(template, as_version=4)
         cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
         defaults = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body}  # fmt: skip
@@ -208,11 +209,13 @@ def test_a_data_folder_inside_the_reports_folder_is_refused(engine, tmp_path, mo
     assert not (tmp_path / "reports" / "data-strategy-2026").exists()
 
 
-def test_errors_in_manifest_and_index_name_folders_by_role(handed_out, tmp_path, monkeypatch):
-    source = nbformat.read(reports.TEMPLATES["organisation"], as_version=4)
+def test_errors_in_manifest_and_index_name_folders_by_role(
+    use_template, handed_out, tmp_path, monkeypatch
+):
+    source = nbformat.read(OUTPUTS["maturity-report"].template, as_version=4)
     source.cells.insert(2, nbformat.v4.new_code_cell("raise FileNotFoundError(analysis_dir)"))
     nbformat.write(source, tmp_path / "organisation_report.ipynb")
-    monkeypatch.setitem(reports.TEMPLATES, "organisation", tmp_path / "organisation_report.ipynb")
+    use_template(tmp_path / "organisation_report.ipynb")
     monkeypatch.setenv(project.PROJECT_ENV, str(handed_out.settings.root))
     monkeypatch.delenv("DWP_DATA_DIR", raising=False)
     out = tmp_path / "out"

@@ -28,6 +28,7 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.reports import execute as report_execute
 from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.outputs import OUTPUTS
 
 ROUND = "data-strategy-2026"
 TEAM_ROUND = "competences-2026"
@@ -153,18 +154,18 @@ def _template_with_cell(tmp_path: Path, source: str, position: int) -> Path:
     Position 0 runs before the parameters; position 2 runs right after the parameters that
     papermill injects behind the ``parameters`` cell.
     """
-    notebook = nbformat.read(reports.TEMPLATES["organisation"], as_version=4)
+    notebook = nbformat.read(OUTPUTS["maturity-report"].template, as_version=4)
     notebook.cells.insert(position, nbformat.v4.new_code_cell(source))
     path = tmp_path / "organisation_report.ipynb"
     nbformat.write(notebook, path)
     return path
 
 
-def test_a_failing_report_is_listed_and_does_not_stop_the_others(sample_store, tmp_path, monkeypatch):  # fmt: skip
+def test_a_failing_report_is_listed_and_does_not_stop_the_others(use_template, sample_store, tmp_path, monkeypatch):  # fmt: skip
     engine, _ = sample_store
-    original = reports.TEMPLATES["organisation"]
+    original = OUTPUTS["maturity-report"].template
     breaking = "if organisation_id == 'almere':\n    raise RuntimeError('kapotte sectie')"
-    monkeypatch.setitem(reports.TEMPLATES, "organisation", _template_with_cell(tmp_path, breaking, 2))  # fmt: skip
+    use_template(_template_with_cell(tmp_path, breaking, 2))
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["--db", str(engine.url), "report", "--round", ROUND,
                                       "--org", "gouda", "--org", "almere", "--org", "woerden",
@@ -180,17 +181,17 @@ def test_a_failing_report_is_listed_and_does_not_stop_the_others(sample_store, t
     assert "RuntimeError: kapotte sectie" in index
     assert "mislukt" in index
 
-    monkeypatch.setitem(reports.TEMPLATES, "organisation", original)
+    use_template(original)
     retried = reports.generate_reports(engine, ROUND, out, units=["gouda", "almere", "woerden"], retry_failed=True)  # fmt: skip
     assert (retried.ok, retried.failed, retried.skipped) == (1, 0, 2)
     assert (folder / "almere.html").is_file()
     assert "kapotte sectie" not in (folder / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_report_that_hangs_times_out_and_the_next_gets_a_fresh_kernel(sample_store, tmp_path, monkeypatch):  # fmt: skip
+def test_a_report_that_hangs_times_out_and_the_next_gets_a_fresh_kernel(use_template, sample_store, tmp_path, monkeypatch):  # fmt: skip
     engine, _ = sample_store
     hang = "if organisation_id == 'almere':\n    import time\n    time.sleep(600)"
-    monkeypatch.setitem(reports.TEMPLATES, "organisation", _template_with_cell(tmp_path, hang, 2))
+    use_template(_template_with_cell(tmp_path, hang, 2))
     monkeypatch.setattr(
         report_execute, "CELL_TIMEOUT", 15
     )  # the other report's cells must fit, also under load
@@ -202,10 +203,12 @@ def test_a_report_that_hangs_times_out_and_the_next_gets_a_fresh_kernel(sample_s
     assert manifest["woerden"]["status"] == "ok"
 
 
-def test_no_variable_of_one_report_survives_into_the_next(sample_store, tmp_path, monkeypatch):
+def test_no_variable_of_one_report_survives_into_the_next(
+    use_template, sample_store, tmp_path, monkeypatch
+):
     engine, _ = sample_store
     leak_check = "leaked = [n for n in ('view', 'analysis', 'parameters', 'organisation_id') if n in globals()]\nassert not leaked, leaked"  # fmt: skip
-    monkeypatch.setitem(reports.TEMPLATES, "organisation", _template_with_cell(tmp_path, leak_check, 0))  # fmt: skip
+    use_template(_template_with_cell(tmp_path, leak_check, 0))
     summary = reports.generate_reports(engine, ROUND, tmp_path / "out", units=["almere", "woerden"])
     assert (summary.ok, summary.failed) == (2, 0)
 

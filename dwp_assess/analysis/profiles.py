@@ -81,6 +81,22 @@ class RoundAnalysis(ParquetTables):
     def instrument(self) -> Instrument:
         return get_instrument(self.meta["instrument_id"], self.meta["instrument_version"])
 
+    def report_units(self) -> dict[str, str]:
+        """The reports of the round: organisation (or team) id → its name, for every unit with
+        scores, in id order (``reports.outputs``)."""
+        if self.instrument.kind == "team":
+            names = dict(zip(self.teams["id"], self.teams["name"], strict=True))
+            return {t: str(names.get(t, t)) for t in sorted(set(self.team_members["team_id"]))}
+        names = self.organisations.set_index("organisation_id")["name"]
+        return {o: str(names.get(o, o)) for o in sorted(set(self.scores["organisation_id"]))}
+
+    def receivers(self) -> dict[str, list[str]]:
+        """Report unit → the organisation that may receive it: itself, or the team's."""
+        if self.instrument.kind == "team":
+            teams = self.team_members.drop_duplicates("team_id")
+            return {t: [o] for t, o in zip(teams["team_id"], teams["organisation_id"], strict=True)}
+        return {org: [org] for org in self.scores["organisation_id"].unique()}
+
 
 # -- per organisation --------------------------------------------------------------
 

@@ -32,6 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 LANGUAGES = ("nl", "en")
 SPECIAL_CODES = ("dont_know", "not_applicable")
 DIKW_STAGES = ("data", "information", "knowledge", "decision")
+# The output an instrument's rounds get when its file names none (existing files name theirs).
+DEFAULT_OUTPUT = {"organisation": "maturity-report", "team": "team-profile"}
+# Outputs built on dimension scores: every dimension needs rating items, and the scoring levels.
+SCORED_OUTPUTS = ("maturity-report", "team-profile")
 
 
 class InstrumentError(ValueError):
@@ -152,6 +156,9 @@ class Item(_Model):
         default_factory=list,
         description="Team instruments: the stages of the DIKW chain this item serves.",
     )
+    tip: Text | None = Field(
+        default=None, description="A hint shown with the question in the form (a tip card)."
+    )
 
 
 class Choice(_Model):
@@ -174,6 +181,11 @@ class FreeText(_Model):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     text: Text
     show_in_reports: bool = False
+    item: str | None = Field(
+        default=None,
+        description="The item this open question explains (asked right after it in the form), "
+        "e.g. what has been agreed on a point of the data-sharing checklist.",
+    )
 
 
 class Scoring(_Model):
@@ -182,7 +194,10 @@ class Scoring(_Model):
     min_answered_share: float = Field(
         gt=0, le=1, description="Share of a dimension's items a respondent must answer."
     )
-    levels: list[Level] = Field(min_length=2)
+    levels: list[Level] = Field(
+        default_factory=list,
+        description="Maturity levels; required (at least two) for scored outputs.",
+    )
     coverage_threshold: float | None = Field(
         default=None, description="Competences: score from which a member covers a competence."
     )
@@ -208,7 +223,16 @@ class Instrument(_Model):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     version: int = Field(ge=1)
-    kind: Literal["organisation", "team"]
+    kind: Literal["organisation", "team", "collaboration"] = Field(
+        description="The unit a report is about: an organisation, a team (of one organisation) "
+        "or a collaboration (several organisations sharing data)."
+    )
+    output: Literal["maturity-report", "team-profile", "project-plan", "agreements"] | None = Field(
+        default=None,
+        description="What the round's reports are (reports.outputs): a maturity report per "
+        "organisation, a competence profile per team, a project-plan draft per collaboration, "
+        "or a reflection with an agreements list per team. Defaults to the kind's usual output.",
+    )
     languages: list[Literal["nl", "en"]]
     title: Text
     introduction: Text
@@ -246,6 +270,15 @@ class Instrument(_Model):
         return {**raw, "scales": [*raw["scales"], *added], "items": items}
 
     @model_validator(mode="after")
+    def _default_output(self) -> Instrument:
+        """An instrument that does not name its output gets its kind's usual one."""
+        if self.output is None:
+            object.__setattr__(self, "output", DEFAULT_OUTPUT.get(self.kind))
+        if self.output is None:
+            raise ValueError(f"output: required for kind '{self.kind}'")
+        return self
+
+    @model_validator(mode="after")
     def _consistent(self) -> Instrument:
         problems: list[str] = []
         if "nl" not in self.languages:
@@ -265,26 +298,36 @@ class Instrument(_Model):
                 problems.append(f"items.{n}.scale: unknown scale '{item.scale}'")
             if item.dimension not in dim_ids:
                 problems.append(f"items.{n}.dimension: unknown dimension '{item.dimension}'")
-        problems += self._item_type_problems() + self._dikw_problems()
+        for n, question in enumerate(self.free_text):
+            if question.item is not None and question.item not in self.item_by_id:
+                problems.append(f"free_text.{n}.item: unknown item '{question.item}'")
+        problems += self._item_type_problems() + self._dikw_problems() + self._output_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _output_problems(self) -> list[str]:
+        """What the declared output needs: scored outputs a rating item in every dimension and
+        the levels; a maturity report level descriptors for every level; a team profile each
+        competence's group rule and DIKW stages and the coverage threshold."""
+        if self.output not in SCORED_OUTPUTS:
+            return []
+        problems = []
+        if len(self.scoring.levels) < 2:
+            problems.append(f"scoring.levels: a {self.output} needs at least two levels")
         used = {i.dimension for i in self.rated_items}
         for n, dim in enumerate(self.dimensions):
             if dim.id not in used:
                 problems.append(f"dimensions.{n}: dimension '{dim.id}' has no rating items")
-            if self.kind == "team" and (dim.group_rule is None or not dim.dikw_stages):
-                problems.append(
-                    f"dimensions.{n}: a team instrument needs group_rule and dikw_stages"
-                )
-            if self.kind == "organisation":
+            if self.output == "team-profile" and (dim.group_rule is None or not dim.dikw_stages):
+                problems.append(f"dimensions.{n}: a team profile needs group_rule and dikw_stages")  # fmt: skip
+            if self.output == "maturity-report":
                 missing = {lv.level for lv in self.scoring.levels} - set(dim.level_descriptors)
                 if missing:
-                    problems.append(
-                        f"dimensions.{n}.level_descriptors: missing level(s) {sorted(missing)}"
-                    )
-        if self.kind == "team" and self.scoring.coverage_threshold is None:
-            problems.append("scoring.coverage_threshold: required for a team instrument")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+                    problems.append(f"dimensions.{n}.level_descriptors: missing level(s) {sorted(missing)}")  # fmt: skip
+        if self.output == "team-profile" and self.scoring.coverage_threshold is None:
+            problems.append("scoring.coverage_threshold: required for a team profile")
+        return problems
 
     def _item_type_problems(self) -> list[str]:
         """Level-choice items: organisation instruments only, one per dimension, on a scale
@@ -301,8 +344,8 @@ class Instrument(_Model):
                 problems.append(f"items.{n}.scale: scale '{item.scale}' is for items with type: level_choice")  # fmt: skip
             if item.type != "level_choice":
                 continue
-            if self.kind != "organisation":
-                problems.append(f"items.{n}.type: level_choice needs an organisation instrument")
+            if self.output != "maturity-report":
+                problems.append(f"items.{n}.type: level_choice needs an instrument with output maturity-report")  # fmt: skip
             if not any(item.scale == level_scale_id(t, item.dimension) for t in templates):
                 problems.append(f"items.{n}.scale: a level_choice item needs a scale with level_choice: true")  # fmt: skip
             if item.dimension in seen:
@@ -316,8 +359,8 @@ class Instrument(_Model):
         staged = [i for i in self.items if i.dikw_stages]
         if not staged:
             return []
-        if self.kind != "team":
-            return ["items: dikw_stages are for team instruments"]
+        if self.output != "team-profile":
+            return ["items: dikw_stages are for instruments with output team-profile"]
         problems = [
             f"items.{n}.dikw_stages: required when other items have them"
             for n, item in enumerate(self.items)
@@ -388,13 +431,16 @@ class Instrument(_Model):
 # Fields added after rounds were stored, with their defaults: left out of the content hash
 # when at the default, so the hash of an unchanged file (and so its rounds) stays valid.
 _LATER_FIELDS = {
-    "items": {"type": "rating", "dikw_stages": []},
+    "items": {"type": "rating", "dikw_stages": [], "tip": None},
     "scales": {"level_choice": False},
+    "free_text": {"item": None},
 }
 
 
 def _without_later_defaults(dump: dict) -> dict:
     out = dict(dump)
+    if out.get("output") == DEFAULT_OUTPUT.get(out.get("kind")):
+        del out["output"]  # a file that names its kind's usual output keeps its hash
     for section, defaults in _LATER_FIELDS.items():
         out[section] = [
             {k: v for k, v in entry.items() if defaults.get(k, object()) != v}

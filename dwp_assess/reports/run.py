@@ -43,10 +43,8 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
 
-from dwp_assess import __version__, ids, project, resources
+from dwp_assess import __version__, ids, project
 from dwp_assess.analysis.privacy import min_group_size
-from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
-from dwp_assess.analysis.typology import TYPOLOGY_FOLDER, round_typology
 from dwp_assess.data import store
 from dwp_assess.data.plans import plans_digest
 from dwp_assess.instruments.loading import get_instrument
@@ -54,12 +52,9 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.reports.bundle import BUNDLE_FOLDER, BundleSummary, write_bundles
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import index_html
+from dwp_assess.reports.outputs import UNIT_PARAMETERS, ReportAnalysis, output_kind
 from dwp_assess.reports.printing import check_printer, discard_printer
 
-TEMPLATES = {
-    "organisation": resources.NOTEBOOKS / "organisation_report.ipynb",
-    "team": resources.NOTEBOOKS / "team_report.ipynb",
-}
 ANALYSIS_FOLDER = "analysis"  # in the data folder: the round's analysis, per data snapshot
 NOTEBOOK_FOLDER = "notebooks"  # in the data folder: executed report notebooks (audit trail)
 
@@ -140,31 +135,31 @@ def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str]
     return message + (f" (e.g. {hint})" if hint else "")
 
 
-def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[RoundAnalysis, Path]:  # fmt: skip
-    """The round's analysis, computed once per data snapshot (with the plans adopted after the
-    previous round), minimum group size, package version and analysis format, and kept in the
-    data folder (it holds every respondent's scores); for organisation rounds with its typology
-    (``analysis.typology``) in ``typology/`` beside it."""
+def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[ReportAnalysis, Path]:  # fmt: skip
+    """The round's analysis for its instrument's output (``reports.outputs``), computed once
+    per data snapshot (with the plans adopted after the previous round), minimum group size,
+    package version and analysis format, and kept in the data folder (it holds every
+    respondent's answers); with what the output saves beside it (the typology of maturity
+    rounds, ``typology/``)."""
+    info = store.get_round(engine, round_id)
+    kind = output_kind(get_instrument(info.instrument_id, info.instrument_version).output)
     key = store.snapshot_hash(engine, round_id)[:16]
     if previous:  # the previous round's answers and the plans adopted after it
         key += "-" + store.snapshot_hash(engine, previous)[:8] + plans_digest(engine, previous)[:6]
-    version = f"{min_group}:{__version__}:{RoundAnalysis.FORMAT}"
+    version = f"{min_group}:{__version__}:{kind.format}"
     key += "-" + hashlib.sha256(version.encode()).hexdigest()[:6]
     target = ids.output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
     if (target / "meta.json").is_file():
-        return RoundAnalysis.load(target), target
-    analysis = analyse_round(engine, round_id, previous, min_group=min_group)
-    if analysis.instrument.kind == "organisation":  # before meta.json: a hit always has it
-        round_typology(analysis).save(target / TYPOLOGY_FOLDER)
+        return kind.load(target), target
+    analysis = kind.analyse(engine, round_id, previous, min_group)
+    if kind.extras:  # before meta.json: a hit always has them
+        kind.extras(analysis, target)
     return analysis, analysis.save(target)
 
 
-def owners(analysis: RoundAnalysis) -> dict[str, str]:
-    """Report unit → the organisation it belongs to (itself, or a team's organisation)."""
-    if analysis.instrument.kind == "organisation":
-        return {org: org for org in analysis.scores["organisation_id"].unique()}
-    teams = analysis.team_members.drop_duplicates("team_id")
-    return dict(zip(teams["team_id"], teams["organisation_id"], strict=True))
+def owners(analysis: ReportAnalysis) -> dict[str, str]:
+    """Report unit → the organisation it is listed under in the index (its first receiver)."""
+    return {unit: organisations[0] for unit, organisations in analysis.receivers().items()}
 
 
 def _hash_file(path: Path) -> str:
@@ -186,34 +181,30 @@ def entry_key(unit: str, lang: str) -> str:
     return unit + language_mark(lang)
 
 
-def plan_jobs(analysis: RoundAnalysis, analysis_dir: Path, out: Path, notebooks: Path, units: list[str] | None,
-              langs: list[str], pdf: bool, synthetic: bool, team_names: dict[str, str]) -> list[tuple[Job, str]]:  # fmt: skip
-    """One job per organisation or team and language, each with the key that decides whether it
-    is up to date: HTML (and PDF) in ``out``, the executed notebook in ``notebooks`` (see the
-    module docstring). Dutch files are ``<unit>.html``, English ones ``<unit>.en.html``."""
+def plan_jobs(analysis: ReportAnalysis, analysis_dir: Path, out: Path, notebooks: Path, units: list[str] | None,
+              langs: list[str], pdf: bool, synthetic: bool) -> list[tuple[Job, str]]:  # fmt: skip
+    """One job per report unit (``analysis.report_units()``) and language, each with the key
+    that decides whether it is up to date: HTML (and PDF) in ``out``, the executed notebook in
+    ``notebooks`` (see the module docstring). Dutch files are ``<unit>.html``, English ones
+    ``<unit>.en.html``; outputs with a management summary also get ``<unit>.samenvatting.html``."""
     instrument = analysis.instrument
     kind = instrument.kind
-    if kind == "organisation":
-        names = analysis.organisations.set_index("organisation_id")["name"]
-        available = sorted(set(analysis.scores["organisation_id"]))
-        param = "organisation_id"
-    else:
-        names = team_names
-        available = sorted(set(analysis.team_members["team_id"]))
-        param = "team_id"
-    chosen = [u for u in available if units is None or u in units]
-    template = TEMPLATES[kind]
+    output = output_kind(instrument.output)
+    names = analysis.report_units()
+    param = UNIT_PARAMETERS[kind]
+    chosen = [u for u in names if units is None or u in units]
+    template = output.template
     base_key = [analysis.meta["snapshot_hash"], analysis.meta.get("plans_hash"), analysis.meta["min_group_size"], _hash_file(template), __version__, str(pdf)]  # fmt: skip
     jobs = []
     for unit, lang in ((u, lang) for u in chosen for lang in langs):
         parameters = {"round_id": analysis.meta["round_id"], param: unit, "lang": lang, "synthetic": synthetic,
                       "previous_round_id": analysis.meta.get("previous_round_id"), "analysis_dir": str(analysis_dir)}  # fmt: skip
         if kind == "team":
-            parameters["team_name"] = team_names.get(unit, unit)
+            parameters["team_name"] = names[unit]
         key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
-        title = names.get(unit, unit) if hasattr(names, "get") else unit
+        title = names[unit]
         mark = language_mark(lang)
-        summary = unit_file(out, unit, f"{SUMMARY_MARK}{mark}.html") if kind == "organisation" else None  # fmt: skip
+        summary = unit_file(out, unit, f"{SUMMARY_MARK}{mark}.html") if output.summary else None
         jobs.append((Job(unit=entry_key(unit, lang), title=str(title), template=template, parameters=parameters,
                          notebook_path=unit_file(notebooks, unit, f"{mark}.ipynb"), html_path=unit_file(out, unit, f"{mark}.html"),
                          pdf_path=unit_file(out, unit, f"{mark}.pdf") if pdf else None, lang=lang,
@@ -320,8 +311,7 @@ def generate_reports(
     notebooks.mkdir(parents=True, exist_ok=True)
     _move_working_files(out, notebooks)
     analysis, analysis_dir = cached_analysis(engine, round_id, previous, min_group_size(instrument))
-    team_names = dict(zip(store.teams(engine)["id"], store.teams(engine)["name"], strict=True))
-    planned = plan_jobs(analysis, analysis_dir, out, notebooks, units, langs, pdf, synthetic, team_names)  # fmt: skip
+    planned = plan_jobs(analysis, analysis_dir, out, notebooks, units, langs, pdf, synthetic)
     manifest_path = out / "manifest.json"
     manifest = _load_manifest(manifest_path)
     to_run, skipped = _select(planned, manifest, retry_failed, force)
@@ -365,14 +355,13 @@ def generate_reports(
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     bundles = None
     if bundle:
-        chosen = {
-            owner[_unit_of(job)]: (org_names.get(owner[_unit_of(job)], owner[_unit_of(job)]), [])
-            for job, _ in planned
-        }
-        # every report of a chosen organisation, also those not run now
-        for unit, organisation in owner.items():
-            if organisation in chosen:
-                chosen[organisation][1].append(unit)
+        receivers = analysis.receivers()
+        chosen = {org: (org_names.get(org, org), []) for job, _ in planned for org in receivers[_unit_of(job)]}  # fmt: skip
+        # every report a chosen organisation may receive, also those not run now
+        for unit, organisations in receivers.items():
+            for organisation in organisations:
+                if organisation in chosen:
+                    chosen[organisation][1].append(unit)
         bundles = write_bundles(out, round_id, instrument.title, manifest, chosen, analysis.meta["min_group_size"], synthetic)  # fmt: skip
     period = analysis.meta.get("period", "")
     indexes = {
@@ -396,8 +385,8 @@ def parse_languages(lang: str | list[str]) -> list[str]:
 
 
 def _unit_of(job: Job) -> str:
-    """The organisation or team a job reports on (its manifest key without the language)."""
-    return job.parameters.get("organisation_id") or job.parameters["team_id"]
+    """The unit a job reports on (its manifest key without the language)."""
+    return next(job.parameters[p] for p in UNIT_PARAMETERS.values() if job.parameters.get(p))
 
 
 def keep_apart(data_dir: Path, reports_root: Path) -> None:
