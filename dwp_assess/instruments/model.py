@@ -186,6 +186,11 @@ class FreeText(_Model):
         description="The item this open question explains (asked right after it in the form), "
         "e.g. what has been agreed on a point of the data-sharing checklist.",
     )
+    dimension: str | None = Field(
+        default=None,
+        description="The dimension whose part of the form ends with this open question "
+        "(e.g. what a team will agree on for one principle); else it comes after all parts.",
+    )
 
 
 class Scoring(_Model):
@@ -301,6 +306,10 @@ class Instrument(_Model):
         for n, question in enumerate(self.free_text):
             if question.item is not None and question.item not in self.item_by_id:
                 problems.append(f"free_text.{n}.item: unknown item '{question.item}'")
+            if question.dimension is not None and question.dimension not in dim_ids:
+                problems.append(f"free_text.{n}.dimension: unknown dimension '{question.dimension}'")  # fmt: skip
+            if question.item is not None and question.dimension is not None:
+                problems.append(f"free_text.{n}: give item or dimension, not both")
         problems += self._item_type_problems() + self._dikw_problems() + self._output_problems()
         if problems:
             raise ValueError("; ".join(problems))
@@ -433,7 +442,7 @@ class Instrument(_Model):
 _LATER_FIELDS = {
     "items": {"type": "rating", "dikw_stages": [], "tip": None},
     "scales": {"level_choice": False},
-    "free_text": {"item": None},
+    "free_text": {"item": None, "dimension": None},
 }
 
 
