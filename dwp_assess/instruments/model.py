@@ -90,6 +90,18 @@ class Scale(_Model):
         description="A template for level-choice items: its point values are the maturity "
         "levels; each dimension's level descriptors become the answer labels.",
     )
+    settled: int | None = Field(
+        default=None,
+        description="A status scale (project-plan output): the point value that means the "
+        "point is settled between the parties (geregeld); the other points mean it is still open. "
+        "Items on a scale without it ask for a fact the parties' answers should match on.",
+    )
+
+    @model_validator(mode="after")
+    def _settled_is_a_point(self) -> Scale:
+        if self.settled is not None and self.settled not in {p.value for p in self.points}:
+            raise ValueError(f"settled: {self.settled} is not a point value of scale '{self.id}'")
+        return self
 
     @field_validator("points")
     @classmethod
@@ -318,7 +330,12 @@ class Instrument(_Model):
     def _output_problems(self) -> list[str]:
         """What the declared output needs: scored outputs a rating item in every dimension and
         the levels; a maturity report level descriptors for every level; a team profile each
-        competence's group rule and DIKW stages and the coverage threshold."""
+        competence's group rule and DIKW stages and the coverage threshold; a project plan a
+        status scale (``settled``) that its items are asked on."""
+        if self.output == "project-plan":
+            status = {s.id for s in self.scales if s.settled is not None}
+            if not any(i.scale in status for i in self.items):
+                return ["scales: a project-plan needs items on a status scale (a scale with settled: VALUE)"]  # fmt: skip
         if self.output not in SCORED_OUTPUTS:
             return []
         problems = []
@@ -441,7 +458,7 @@ class Instrument(_Model):
 # when at the default, so the hash of an unchanged file (and so its rounds) stays valid.
 _LATER_FIELDS = {
     "items": {"type": "rating", "dikw_stages": [], "tip": None},
-    "scales": {"level_choice": False},
+    "scales": {"level_choice": False, "settled": None},
     "free_text": {"item": None, "dimension": None},
 }
 
