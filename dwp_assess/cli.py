@@ -196,7 +196,9 @@ def status() -> None:
 
 # --- import / export / template / registry / round (importers, export) --------
 
-registry_app = typer.Typer(help="Organisations and teams taking part.", no_args_is_help=True)
+registry_app = typer.Typer(
+    help="Organisations, teams and collaborations taking part.", no_args_is_help=True
+)
 round_app = typer.Typer(help="Rounds: one instrument version in one period.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(round_app, name="round")
@@ -210,6 +212,9 @@ REGISTRY_IMPORT_HELP = (
     "kind: gemeente, provincie or other. cbs_code (optional): GM + 4 digits for a gemeente "
     "(GM0513), PV + 2 digits for a provincie (PV26), WS + 4 digits for a water board of kind "
     "other (WS0155).\n\n"
+    "collaborations (--collaborations FILE): id,title,issue,lead_organisation_id,members, with "
+    "members the ids of at least two registered organisations separated by ';' (the lead among "
+    "them).\n\n"
     "A file with problems is refused whole, every problem named with its row; nothing is stored."
 )
 
@@ -229,6 +234,10 @@ def registry_import(
             help="Also update this existing round's copy (CBS codes, size classes, invited).",
         ),
     ] = None,
+    collaborations: Annotated[
+        Path | None,
+        typer.Option(help="CSV: id,title,issue,lead_organisation_id,members (ids ';'-separated)."),
+    ] = None,
 ) -> None:
     """Add or update organisations (and teams) from CSV files (see ``REGISTRY_IMPORT_HELP``).
 
@@ -236,9 +245,10 @@ def registry_import(
     registry; use --round to update a round created before."""
     from dwp_assess.data.registry import import_registry
 
-    changed = import_registry(engine(), organisations, teams, round_id)
+    changed = import_registry(engine(), organisations, teams, round_id, collaborations)
     console.print(
-        f"organisations changed: {changed['organisations']}, teams changed: {changed['teams']}"
+        f"organisations changed: {changed['organisations']}, teams changed: {changed['teams']}, "
+        f"collaborations changed: {changed['collaborations']}"
     )
     if round_id is not None:
         console.print(f"round {round_id}: {changed['round']} organisation(s) updated")

@@ -66,7 +66,8 @@ def sample_rounds(sample_dir: Path = SAMPLE_DIR) -> list[SampleRound]:
 def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers.ImportSummary]:
     """Load the registry and import every sample file; safe to run again (nothing doubles)."""
     orgs_csv, teams_csv = sample_dir / "organisations.csv", sample_dir / "teams.csv"
-    registry.import_registry(engine, orgs_csv, teams_csv)
+    collaborations_csv = sample_dir / "collaborations.csv"  # the data-sharing round's units
+    registry.import_registry(engine, orgs_csv, teams_csv, collaborations_csv=collaborations_csv if collaborations_csv.is_file() else None)  # fmt: skip
     summaries = []
     for sample_round in sample_rounds(sample_dir):
         instrument = get_instrument(sample_round.instrument_id, sample_round.instrument_version)

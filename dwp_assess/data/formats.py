@@ -27,11 +27,15 @@ FIELD_COLUMNS = (  # the response fields of every format, in the template's colu
     "respondent_id",
     "organisation_id",
     "team_id",
+    "collaboration_id",
     "role",
     "submitted_at",
 )
 
-FIELDS = ("response_id", "respondent_id", "organisation", "team", "role", "submitted_at")
+FIELDS = ("response_id", "respondent_id", "organisation", "team", "collaboration", "role", "submitted_at")  # fmt: skip
+# The field naming a response's unit beside its organisation, per instrument kind: a file for an
+# instrument of that kind must have its column (every response needs its team or collaboration).
+UNIT_FIELDS = {"team": "team", "collaboration": "collaboration"}
 FORMATS = ("template", "msforms", "limesurvey", "kobo", "mapped")
 
 
@@ -115,13 +119,15 @@ def _require(table: TableFile, wanted: dict[str, str | None], what: str) -> None
         raise FileProblem(f"{table.path}: missing {what}: {', '.join(missing)}")
 
 
-def _require_team(table: TableFile, instrument: Instrument, column: str | None, label: str):
-    """A team questionnaire needs the team of every response: without the column the file is
-    refused as a whole (not every row quarantined)."""
-    if instrument.kind == "team" and column is None:
+def _require_unit(table: TableFile, instrument: Instrument, columns: dict[str, tuple[str | None, str]]):  # fmt: skip
+    """A team (or collaboration) questionnaire needs the team (collaboration) of every response:
+    without its column the file is refused as a whole (not every row quarantined).
+    ``columns``: unit field → (the file's column or None, the column's name in this format)."""
+    field = UNIT_FIELDS.get(instrument.kind)
+    if field is not None and columns[field][0] is None:
         raise FileProblem(
-            f"{table.path}: missing column {label}: {instrument.key} is a team questionnaire, "
-            "every response needs its team"
+            f"{table.path}: missing column {columns[field][1]}: {instrument.key} is a "
+            f"{instrument.kind} questionnaire, every response needs its {instrument.kind}"
         )
 
 
@@ -158,7 +164,7 @@ def template(table: TableFile, instrument: Instrument, round_id: str) -> Normali
     cols = _lookup(table)
     wanted = {f: cols.get(f) for f in ("response_id", "organisation_id")}
     _require(table, wanted, "required column(s)")
-    _require_team(table, instrument, cols.get("team_id"), "team_id")
+    _require_unit(table, instrument, {"team": (cols.get("team_id"), "team_id"), "collaboration": (cols.get("collaboration_id"), "collaboration_id")})  # fmt: skip
     items, missing = _item_columns(table, instrument, lambda c: c.strip())
     if missing:
         raise _missing_items_problem(table, missing)
@@ -167,6 +173,7 @@ def template(table: TableFile, instrument: Instrument, round_id: str) -> Normali
         "respondent_id": cols.get("respondent_id"),
         "organisation": cols["organisation_id"],
         "team": cols.get("team_id"),
+        "collaboration": cols.get("collaboration_id"),
         "role": cols.get("role"),
         "submitted_at": cols.get("submitted_at"),
     }
@@ -239,10 +246,11 @@ def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalis
         raise _missing_items_problem(table, missing)
     wanted = {"Organisatie": cols.get("organisatie")}
     _require(table, wanted, "question(s)")
-    _require_team(table, instrument, cols.get("team"), "Team (question)")
+    _require_unit(table, instrument, {"team": (cols.get("team"), "Team (question)"), "collaboration": (cols.get("samenwerking"), "Samenwerking (question)")})  # fmt: skip
     columns = {
         "organisation": cols["organisatie"],
         "team": cols.get("team"),
+        "collaboration": cols.get("samenwerking"),
         "role": cols.get("rol"),
         "submitted_at": meta.get("completion"),
     }
@@ -274,13 +282,14 @@ def limesurvey(table: TableFile, instrument: Instrument, round_id: str) -> Norma
     cols = _lookup(table)
     wanted = {"id": cols.get("id"), "ORG": cols.get("org")}
     _require(table, wanted, "LimeSurvey column(s)")
-    _require_team(table, instrument, cols.get("team"), "TEAM")
+    _require_unit(table, instrument, {"team": (cols.get("team"), "TEAM"), "collaboration": (cols.get("collab"), "COLLAB")})  # fmt: skip
     items, missing = _item_columns(table, instrument, _limesurvey_key)
     if missing:
         raise _missing_items_problem(table, missing)
     columns = {
         "organisation": cols["org"],
         "team": cols.get("team"),
+        "collaboration": cols.get("collab"),
         "role": cols.get("role"),
         "submitted_at": cols.get("submitdate"),
     }
@@ -298,7 +307,7 @@ def kobo(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
     by_name = {c.rsplit("/", 1)[-1].strip().casefold(): c for c in table.frame.columns}
     wanted = {"_uuid": by_name.get("_uuid"), "organisation_id": by_name.get("organisation_id")}
     _require(table, wanted, "required column(s)")
-    _require_team(table, instrument, by_name.get("team_id"), "team_id")
+    _require_unit(table, instrument, {"team": (by_name.get("team_id"), "team_id"), "collaboration": (by_name.get("collaboration_id"), "collaboration_id")})  # fmt: skip
     items, missing = _item_columns(table, instrument, lambda c: c.rsplit("/", 1)[-1].strip())
     if missing:
         raise _missing_items_problem(table, missing)
@@ -306,6 +315,7 @@ def kobo(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
         "response_id": by_name["_uuid"],
         "organisation": by_name["organisation_id"],
         "team": by_name.get("team_id"),
+        "collaboration": by_name.get("collaboration_id"),
         "role": by_name.get("role"),
         "submitted_at": by_name.get("_submission_time") or by_name.get("end"),
     }
@@ -351,15 +361,17 @@ def mapped(table: TableFile, instrument: Instrument, round_id: str, mapping: dic
     header = {f: cols[norm_text(h)] for f, h in mapping["columns"].items()}
     if "response_id" not in header or "organisation_id" not in header:
         raise FileProblem("mapping: columns must name response_id and organisation_id")
-    if instrument.kind == "team" and "team_id" not in header:
+    unit_column = {"team": "team_id", "collaboration": "collaboration_id"}.get(instrument.kind)
+    if unit_column is not None and unit_column not in header:
         raise FileProblem(
-            f"mapping: columns must name team_id: {instrument.key} is a team questionnaire"
+            f"mapping: columns must name {unit_column}: {instrument.key} is a {instrument.kind} questionnaire"  # fmt: skip
         )
     columns = {
         "response_id": header["response_id"],
         "respondent_id": header.get("respondent_id"),
         "organisation": header["organisation_id"],
         "team": header.get("team_id"),
+        "collaboration": header.get("collaboration_id"),
         "role": header.get("role"),
         "submitted_at": header.get("submitted_at"),
     }

@@ -134,6 +134,17 @@ def _team_lookup(engine: Engine) -> dict[tuple[str, str], str]:
     return lookup
 
 
+def _collaboration_lookup(engine: Engine) -> dict[str, tuple[str, frozenset[str]]]:
+    """A collaboration's id or title (normalised) → its id and member organisations."""
+    members = store.collaboration_members(engine).groupby("collaboration_id")["organisation_id"]
+    by_id = {c: frozenset(orgs) for c, orgs in members}
+    lookup = {}
+    for rec in store.collaborations(engine).to_dict("records"):
+        for key in (rec["id"], rec["title"]):
+            lookup[norm_text(key)] = (rec["id"], by_id.get(rec["id"], frozenset()))
+    return lookup
+
+
 def _role_lookup(instrument: Instrument) -> dict[str, str]:
     lookup = {}
     for rf in instrument.respondent_fields:
@@ -156,6 +167,7 @@ class _Context:
     teams: dict[tuple[str, str], str]
     roles: dict[str, str]
     imported_at: datetime
+    collaborations: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
 
 def _clean_text(text: str) -> str:
@@ -177,6 +189,8 @@ def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
             problems.append(f"unknown team '{row['team'].strip()[:60]}' in organisation '{org}'")
     elif ctx.instrument.kind == "team" and org:
         problems.append("team is empty (required for a team questionnaire)")
+    collaboration, collaboration_problems = _check_collaboration(row, org, ctx)
+    problems += collaboration_problems
     role = None
     if row["role"].strip():
         role = ctx.roles.get(norm_text(row["role"]))
@@ -192,8 +206,28 @@ def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
     if not row["response_id"].strip():
         problems.append("response id is missing")
     problems += _fits(row)
-    fields = {"organisation_id": org, "team_id": team, "role": role, "submitted_at": submitted}
+    fields = {"organisation_id": org, "team_id": team, "role": role, "submitted_at": submitted,
+              "collaboration_id": collaboration}  # fmt: skip
     return fields, problems
+
+
+def _check_collaboration(row: dict, org: str | None, ctx: _Context) -> tuple[str | None, list[str]]:
+    """The collaboration of a row of a collaboration questionnaire (by id or title) and the
+    problems: none given, unknown, or the row's organisation is not one of its members (a
+    representative answers for their own organisation, which must take part). Rows of other
+    questionnaires have none."""
+    if ctx.instrument.kind != "collaboration":
+        return None, []
+    given = row.get("collaboration", "").strip()
+    if not given:
+        return None, ["collaboration is empty (required for a collaboration questionnaire)"]
+    found = ctx.collaborations.get(norm_text(given))
+    if found is None:
+        return None, [f"unknown collaboration '{given[:60]}'"]
+    collaboration, members = found
+    if org and org not in members:
+        return collaboration, [f"organisation '{org}' is not a member of collaboration '{collaboration}'"]  # fmt: skip
+    return collaboration, []
 
 
 def _fits(row: dict) -> list[str]:
@@ -252,6 +286,7 @@ def _build(frame: pd.DataFrame, ctx: _Context, source: str):
                 source=store.fit(source, store.response.c.source),
                 submitted_at=fields["submitted_at"],
                 answers=tuple(answers),
+                collaboration_id=fields["collaboration_id"],
             ),
             [],
         )
@@ -388,6 +423,7 @@ def import_file(
         _team_lookup(engine),
         _role_lookup(instrument),
         datetime.now(UTC),
+        _collaboration_lookup(engine) if instrument.kind == "collaboration" else {},
     )
     blank = table.blank
     summary = ImportSummary(

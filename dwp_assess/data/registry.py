@@ -9,7 +9,10 @@ class, urbanisation class and (optional) province; codes change when municipalit
 never the primary key. A file with problems is refused whole, every problem named with
 its row; nothing is stored. Re-importing an updated file updates the store; nothing is
 deleted.
-Teams carry their number invited too. Every value is checked against the store's column
+Teams carry their number invited too. Collaborations (``collaborations.csv``: id, title,
+issue, lead_organisation_id, members) are data-sharing projects of registered organisations:
+``members`` is one cell listing the member organisations' ids separated by ``;`` (the lead
+among them), at least two. Every value is checked against the store's column
 lengths before anything is written, so SQLite and PostgreSQL accept the same files;
 blank rows (a spreadsheet's trailing empty lines) are skipped.
 """
@@ -36,6 +39,9 @@ CBS_CODES = {  # kind → the CBS code it may carry (the column is optional)
 }
 ORGANISATION_COLUMNS = ("id", "name", "kind")
 TEAM_COLUMNS = ("id", "organisation_id", "name")
+COLLABORATION_COLUMNS = ("id", "title", "issue", "lead_organisation_id", "members")
+MEMBER_SEPARATOR = ";"
+MIN_MEMBERS = 2  # sharing data takes at least two parties
 
 
 class RegistryError(ValueError):
@@ -192,14 +198,57 @@ def parse_teams(path: Path, organisation_ids: set[str], stored: Iterable[str] = 
     return rows
 
 
+def _members(cell, line: int, organisation_ids: set[str], problems: list[str]) -> list[str]:
+    """The organisation ids of a ``members`` cell (``;``-separated, blanks and repeats
+    ignored), each checked against the registry."""
+    members = list(dict.fromkeys(m.strip() for m in (_text(cell) or "").split(MEMBER_SEPARATOR) if m.strip()))  # fmt: skip
+    for member in members:
+        if member not in organisation_ids:
+            problems.append(f"row {line}: members: unknown organisation '{member[:64]}'")
+    if len(members) < MIN_MEMBERS:
+        problems.append(f"row {line}: members: {len(members)} organisation(s) given; a collaboration needs at least {MIN_MEMBERS}, separated by '{MEMBER_SEPARATOR}'")  # fmt: skip
+    return members
+
+
+def parse_collaborations(path: Path, organisation_ids: set[str], stored: Iterable[str] = ()) -> list[dict]:  # fmt: skip
+    """Read and check a collaborations CSV against the known organisations and the stored
+    collaboration ids: valid and unique ids, a title, members that are registered
+    organisations (at least two), a lead that is one of them, text that fits the store."""
+    table = read_table(path)
+    _require_columns(path, table.frame, COLLABORATION_COLUMNS)
+    records = _rows(table)
+    row_ids = [(line, _text(rec["id"])) for line, rec in records]
+    problems = check_ids(row_ids, stored)
+    rows = []
+    for line, rec in records:
+        lead = _text(rec["lead_organisation_id"])
+        members = _members(rec["members"], line, organisation_ids, problems)
+        if not _text(rec["title"]):
+            problems.append(f"row {line}: title is empty")
+        if lead is None:
+            problems.append(f"row {line}: lead_organisation_id is empty")
+        elif lead not in organisation_ids:
+            problems.append(f"row {line}: lead_organisation_id: unknown organisation '{lead[:64]}'")
+        elif lead not in members:
+            problems.append(f"row {line}: lead_organisation_id '{lead}' is not one of the members")
+        head = {"id": _text(rec["id"]), "title": _text(rec["title"]), "issue": _text(rec["issue"]),
+                "lead_organisation_id": lead}  # fmt: skip
+        _fits(store.collaboration, line, head, problems)
+        rows.append({**head, "members": members})
+    _raise(path, problems, row_ids)
+    return rows
+
+
 def import_registry(
     engine: Engine,
     organisations_csv: Path,
     teams_csv: Path | None = None,
     round_id: str | None = None,
+    collaborations_csv: Path | None = None,
 ) -> dict[str, int]:
-    """Add or update organisations (and teams) with the number invited; return how many
-    rows changed. Both files are checked before anything is written.
+    """Add or update organisations (and teams, and collaborations with their members) with the
+    number invited; return how many rows changed. Every file is checked before anything is
+    written.
 
     A round records each organisation's CBS code, size class and number invited (for
     response rates) from the registry when the organisation first answers in it
@@ -215,9 +264,16 @@ def import_registry(
     if teams_csv is not None:
         known = stored_orgs | {o["id"] for o in orgs}
         teams = parse_teams(Path(teams_csv), known, set(store.teams(engine)["id"]))
-    changed = {"organisations": store.upsert_organisations(engine, orgs), "teams": 0}
+    collaborations = []
+    if collaborations_csv is not None:
+        known = stored_orgs | {o["id"] for o in orgs}
+        stored_collaborations = set(store.collaborations(engine)["id"])
+        collaborations = parse_collaborations(Path(collaborations_csv), known, stored_collaborations)  # fmt: skip
+    changed = {"organisations": store.upsert_organisations(engine, orgs), "teams": 0, "collaborations": 0}  # fmt: skip
     if teams:
         changed["teams"] = store.upsert_teams(engine, teams)
+    if collaborations:
+        changed["collaborations"] = store.upsert_collaborations(engine, collaborations)
     if info is not None:
         changed["round"] = store.refresh_round_organisations(
             engine, info.id, store.round_unit(info), [o["id"] for o in orgs]

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 
 from dwp_assess import ids
 from dwp_assess.data.sample import SEED, SyntheticRound, generate_rounds
+from dwp_assess.data.sample_collaborations import write_data_sharing
 from dwp_assess.instruments.model import Instrument
 
 FIXED_TIME = datetime(2026, 1, 1)
@@ -224,5 +225,7 @@ def write_sample(out_dir: Path, seed: int = SEED) -> dict:
                 "files": [e.__dict__ for e in entries],
             }
         )
+    # the data-sharing round: collaborations with planted disagreements (sample_collaborations)
+    manifest["rounds"].append(write_data_sharing(out_dir, seed)[1])
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
     return manifest

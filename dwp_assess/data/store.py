@@ -53,8 +53,9 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
 # 2: organisation.invited (the registry's number invited); 3: round.synthetic;
-# 4: organisation.province; 5: plan, plan_action (improvement plans)
-SCHEMA_VERSION = 5
+# 4: organisation.province; 5: plan, plan_action (improvement plans); 6: collaboration,
+# collaboration_member, respondent.collaboration_id
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -113,6 +114,24 @@ round_organisation = Table(
     Column("invited", Integer),
 )
 
+# A data-sharing project of several organisations around one societal issue (registry:
+# collaborations.csv); its members are the organisations that take part, one of them the lead.
+collaboration = Table(
+    "collaboration",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("issue", Text),  # the societal issue it addresses
+    Column("lead_organisation_id", String(64), ForeignKey("organisation.id"), nullable=False),
+)
+
+collaboration_member = Table(
+    "collaboration_member",
+    metadata,
+    Column("collaboration_id", String(64), ForeignKey("collaboration.id"), primary_key=True),
+    Column("organisation_id", String(64), ForeignKey("organisation.id"), primary_key=True),
+)
+
 respondent = Table(
     "respondent",
     metadata,
@@ -120,7 +139,11 @@ respondent = Table(
     Column("organisation_id", String(64), ForeignKey("organisation.id"), nullable=False),
     Column("team_id", String(64), ForeignKey("team.id")),
     Column("role", String(40)),
+    # the collaboration a representative answers in (rounds of a collaboration instrument)
+    Column("collaboration_id", String(64), ForeignKey("collaboration.id")),
 )
+# respondent columns of later schemas, added by ``migrate`` to an older store
+ADDED_RESPONDENT_COLUMNS = {"collaboration_id": "VARCHAR(64)"}
 
 response = Table(
     "response",
@@ -314,6 +337,10 @@ def migrate(engine: Engine) -> int:
         for column, sql_type in ADDED_COLUMNS.items():
             if column not in present:
                 conn.execute(text(f"ALTER TABLE organisation ADD COLUMN {column} {sql_type}"))
+        present = {c["name"] for c in inspect(conn).get_columns("respondent")}
+        for column, sql_type in ADDED_RESPONDENT_COLUMNS.items():
+            if column not in present:
+                conn.execute(text(f"ALTER TABLE respondent ADD COLUMN {column} {sql_type}"))
         if "synthetic" not in {c["name"] for c in inspect(conn).get_columns("round")}:
             conn.execute(text("ALTER TABLE round ADD COLUMN synthetic BOOLEAN NOT NULL DEFAULT FALSE"))  # fmt: skip
         if found is None:
@@ -365,6 +392,36 @@ def upsert_teams(engine: Engine, rows: Sequence[dict]) -> int:
     """Add or update teams (id, organisation_id, name, invited)."""
     with engine.begin() as conn:
         return _upsert(conn, team, rows)
+
+
+def upsert_collaborations(engine: Engine, rows: Sequence[dict]) -> int:
+    """Add or update collaborations (id, title, issue, lead_organisation_id, members: a list of
+    organisation ids); a collaboration in ``rows`` gets exactly the members given (an updated
+    registry file may add or drop a member). Returns the collaborations touched."""
+    touched = 0
+    with engine.begin() as conn:
+        for row in rows:
+            head = {k: v for k, v in row.items() if k != "members"}
+            where = collaboration_member.c.collaboration_id == row["id"]
+            before = set(conn.execute(select(collaboration_member.c.organisation_id).where(where)).scalars())  # fmt: skip
+            changed = _upsert(conn, collaboration, [head])
+            if before != set(row["members"]):
+                conn.execute(collaboration_member.delete().where(where))
+                conn.execute(insert(collaboration_member), [{"collaboration_id": row["id"], "organisation_id": m} for m in row["members"]])  # fmt: skip
+                changed = 1
+            touched += changed
+    return touched
+
+
+def collaborations(engine: Engine) -> pd.DataFrame:
+    """The registered collaborations: id, title, issue, lead_organisation_id."""
+    return read_frame(engine, select(collaboration).order_by(collaboration.c.id))
+
+
+def collaboration_members(engine: Engine) -> pd.DataFrame:
+    """Every collaboration's members: collaboration_id, organisation_id."""
+    query = select(collaboration_member).order_by(collaboration_member.c.collaboration_id, collaboration_member.c.organisation_id)  # fmt: skip
+    return read_frame(engine, query)
 
 
 def organisations(engine: Engine) -> pd.DataFrame:
@@ -589,6 +646,7 @@ class ResponseRecord:
     source: str
     submitted_at: datetime
     answers: tuple[AnswerRecord, ...] = field(default_factory=tuple)
+    collaboration_id: str | None = None  # rounds of a collaboration instrument
 
     def content_hash(self) -> str:
         """Hash of what the response says (not where it came from), to detect conflicts."""
@@ -600,6 +658,8 @@ class ResponseRecord:
             "role": self.role,
             "answers": sorted((a.item_id, a.value, a.code, a.text) for a in self.answers),
         }
+        if self.collaboration_id is not None:  # absent otherwise: older responses keep their hash
+            payload["collaboration"] = self.collaboration_id
         return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
 
@@ -649,6 +709,7 @@ def _ensure_respondent(conn: Connection, rec: ResponseRecord) -> None:
         "organisation_id": rec.organisation_id,
         "team_id": rec.team_id,
         "role": rec.role,
+        "collaboration_id": rec.collaboration_id,
     }
     _upsert(conn, respondent, [row])
 
@@ -677,7 +738,13 @@ def store_response(engine: Engine, rec: ResponseRecord) -> str:
 def load_response(engine: Engine, response_id: str) -> ResponseRecord | None:
     """One stored response with its answers, or None (the form shows it again after a reload)."""
     head = (
-        select(response, respondent.c.organisation_id, respondent.c.team_id, respondent.c.role)
+        select(
+            response,
+            respondent.c.organisation_id,
+            respondent.c.team_id,
+            respondent.c.role,
+            respondent.c.collaboration_id,
+        )
         .join(respondent, respondent.c.id == response.c.respondent_id)
         .where(response.c.response_id == response_id)
     )
@@ -696,6 +763,7 @@ def load_response(engine: Engine, response_id: str) -> ResponseRecord | None:
         organisation_id=found["organisation_id"],
         team_id=found["team_id"],
         role=found["role"],
+        collaboration_id=found["collaboration_id"],
         source=found["source"],
         submitted_at=found["submitted_at"],
         answers=tuple(
@@ -791,7 +859,8 @@ def load_answers(engine: Engine, round_id: str) -> pd.DataFrame:
 
 
 def load_responses(engine: Engine, round_id: str) -> pd.DataFrame:
-    """One row per response of a round with respondent, organisation and team."""
+    """One row per response of a round with respondent, organisation, team and (rounds of a
+    collaboration instrument) collaboration."""
     query = (
         select(
             response.c.response_id,
@@ -801,6 +870,7 @@ def load_responses(engine: Engine, round_id: str) -> pd.DataFrame:
             respondent.c.role,
             response.c.source,
             response.c.submitted_at,
+            respondent.c.collaboration_id,
         )
         .join(respondent, respondent.c.id == response.c.respondent_id)
         .where(response.c.round_id == round_id)

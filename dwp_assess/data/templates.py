@@ -19,10 +19,14 @@ from dwp_assess.data.formats import FIELD_COLUMNS
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
+# Fields of the template only for an instrument of one kind (its unit beside the organisation).
+UNIT_COLUMNS = {"team_id": "team", "collaboration_id": "collaboration"}
+
 
 def field_columns(instrument: Instrument) -> list[str]:
-    """The response fields of the template: ``team_id`` only for a team questionnaire."""
-    return [c for c in FIELD_COLUMNS if c != "team_id" or instrument.kind == "team"]
+    """The response fields of the template: ``team_id`` only for a team questionnaire,
+    ``collaboration_id`` only for a collaboration questionnaire."""
+    return [c for c in FIELD_COLUMNS if UNIT_COLUMNS.get(c, instrument.kind) == instrument.kind]
 
 
 def template_columns(instrument: Instrument) -> list[str]:
