@@ -509,6 +509,13 @@ def report(
         list[str] | None,
         typer.Option(help="Only these teams (rounds with a report per team, e.g. competences)."),
     ] = None,
+    collab: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only these collaborations (rounds with a project plan per collaboration, "
+            "e.g. data-sharing; ids as in collaborations.csv)."
+        ),
+    ] = None,
     jobs: Annotated[int, typer.Option(help="Reports made in parallel.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Folder (default: reports/).")] = None,
     pdf: Annotated[bool, typer.Option(help="Also print A4 PDFs with Chromium.")] = False,
@@ -525,12 +532,13 @@ def report(
         bool, typer.Option(help="Also write one zip per organisation with only its own reports.")
     ] = False,
 ) -> None:
-    """Make the report of every organisation (or team) of a round, and the round's index
-    (for the analyst); with --bundle also one zip per organisation, ready to send."""
+    """Make the report of every organisation (team, collaboration) of a round, and the round's
+    index (for the analyst); with --bundle also one zip per organisation, ready to send (a
+    collaboration's plan goes to each of its members)."""
     from dwp_assess.reports.run import choose_units, generate_reports
 
     eng = engine()
-    units = choose_units(eng, round_id, org, team)
+    units = choose_units(eng, round_id, org, team, collab)
     summary = generate_reports(
         eng, round_id, out, units, jobs, lang or settings().language, pdf,
         retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,

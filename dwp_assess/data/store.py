@@ -938,7 +938,26 @@ def snapshot_hash(engine: Engine, round_id: str) -> str:
             .where(round_organisation.c.round_id == round_id)
             .order_by(round_organisation.c.organisation_id)
         ).all()
+        collaborations = _round_collaborations(conn, round_id)
     h = hashlib.sha256()
-    for row in [*digests, *orgs]:
+    for row in [*digests, *orgs, *collaborations]:
         h.update(repr(tuple(row)).encode())
     return h.hexdigest()
+
+
+def _round_collaborations(conn: Connection, round_id: str) -> list:
+    """The registry rows of the collaborations a round's respondents answer in, with their
+    members (their plans depend on them); none for rounds of other instruments, whose hash
+    is therefore what it was before collaborations existed."""
+    answered = (
+        select(respondent.c.collaboration_id)
+        .join(response, response.c.respondent_id == respondent.c.id)
+        .where(response.c.round_id == round_id, respondent.c.collaboration_id.is_not(None))
+    )
+    heads = conn.execute(select(collaboration).where(collaboration.c.id.in_(answered)).order_by(collaboration.c.id)).all()  # fmt: skip
+    members = conn.execute(
+        select(collaboration_member)
+        .where(collaboration_member.c.collaboration_id.in_(answered))
+        .order_by(collaboration_member.c.collaboration_id, collaboration_member.c.organisation_id)
+    ).all()
+    return [*heads, *members]

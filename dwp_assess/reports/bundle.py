@@ -48,7 +48,7 @@ def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tupl
             continue
         for entry in entries:  # every language the report was made in, with its summary
             files.append((out / entry["html"], entry["title"]))
-            for extra in ("pdf", "summary", "summary_pdf"):
+            for extra in ("pdf", "summary", "summary_pdf", "document"):
                 if entry.get(extra) and (out / entry[extra]).is_file():
                     files.append((out / entry[extra], entry["title"]))
     return files, not_ready

@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import util
 from pathlib import Path
@@ -50,6 +51,8 @@ class Job:
     lang: str = "nl"
     summary_path: Path | None = None  # the management summary (organisation reports)
     summary_pdf_path: Path | None = None
+    document_path: Path | None = None  # an editable document beside the HTML (project plans)
+    write_document: Callable[[dict, Path], object] | None = None  # (parameters, path), outputs.py
 
 
 @dataclass
@@ -138,7 +141,9 @@ def run_job(job: Job) -> JobResult:
             discard_session()  # a timed-out or dead kernel must not serve the next report
     nbformat.write(notebook, job.notebook_path)  # the audit trail, also when it failed
     if status != "ok":  # never leave a partial or stale report where a municipality could open it
-        job.html_path.unlink(missing_ok=True)
+        for path in (job.html_path, job.document_path):
+            if path:
+                path.unlink(missing_ok=True)
         return JobResult(job.unit, status, time.perf_counter() - start, error)
     job.html_path.write_text(notebook_to_html(notebook, job.title, job.lang), encoding="utf-8")
     try:
@@ -147,6 +152,11 @@ def run_job(job: Job) -> JobResult:
             write_summary(p["analysis_dir"], p["organisation_id"], job.lang, p["synthetic"], job.summary_path)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a failed summary fails this report, not the run
         return _failed(job, start, f"summary: {type(exc).__name__}: {exc}")
+    try:
+        if job.document_path and job.write_document:
+            job.write_document(job.parameters, job.document_path)
+    except Exception as exc:  # noqa: BLE001 - a failed document fails this report, not the run
+        return _failed(job, start, f"document: {type(exc).__name__}: {exc}")
     try:
         for html_path, pdf_path in ((job.html_path, job.pdf_path), (job.summary_path, job.summary_pdf_path)):  # fmt: skip
             if html_path and pdf_path:
@@ -158,7 +168,13 @@ def run_job(job: Job) -> JobResult:
 
 def _failed(job: Job, start: float, error: str) -> JobResult:
     """A report whose summary or PDF failed: nothing of it stays where it could be handed out."""
-    for path in (job.html_path, job.pdf_path, job.summary_path, job.summary_pdf_path):
+    for path in (
+        job.html_path,
+        job.pdf_path,
+        job.summary_path,
+        job.summary_pdf_path,
+        job.document_path,
+    ):
         if path:
             path.unlink(missing_ok=True)
     return JobResult(job.unit, "failed", time.perf_counter() - start, error)

@@ -25,8 +25,10 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dwp_assess import resources
+from dwp_assess.analysis.collaboration import CollaborationAnalysis, analyse_collaboration_round
 from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
 from dwp_assess.analysis.typology import TYPOLOGY_FOLDER, round_typology
+from dwp_assess.reports.plan_docx import write_document
 
 
 class ReportAnalysis(Protocol):
@@ -55,6 +57,9 @@ class OutputKind:
     format: int  # the analysis's saved layout: part of the cache key
     summary: bool = False  # also a management summary per unit (reports.summary)
     extras: Callable[[ReportAnalysis, Path], None] | None = None  # more saved beside the analysis
+    # an editable document per unit and language beside the HTML: (job parameters, path)
+    document: Callable[[dict, Path], object] | None = None
+    document_suffix: str = ""  # its file's suffix, e.g. ".docx"
 
 
 def _typology(analysis: RoundAnalysis, folder: Path) -> None:
@@ -64,6 +69,11 @@ def _typology(analysis: RoundAnalysis, folder: Path) -> None:
 
 def _analyse_scored(engine: Engine, round_id: str, previous: str | None, min_group: int) -> RoundAnalysis:  # fmt: skip
     return analyse_round(engine, round_id, previous, min_group=min_group)
+
+
+def _plan_document(parameters: dict, path: Path) -> Path:
+    """The project plan's Word file (``reports.plan_docx``) for one collaboration and language."""
+    return write_document(parameters["analysis_dir"], parameters["collaboration_id"], parameters["lang"], parameters["synthetic"], path)  # fmt: skip
 
 
 OUTPUTS: dict[str, OutputKind] = {
@@ -80,6 +90,15 @@ OUTPUTS: dict[str, OutputKind] = {
         analyse=_analyse_scored,
         load=RoundAnalysis.load,
         format=RoundAnalysis.FORMAT,
+    ),
+    # a project-plan draft per collaboration (analysis.collaboration), HTML and a Word file
+    "project-plan": OutputKind(
+        template=resources.NOTEBOOKS / "collaboration_plan.ipynb",
+        analyse=analyse_collaboration_round,
+        load=CollaborationAnalysis.load,
+        format=CollaborationAnalysis.FORMAT,
+        document=_plan_document,
+        document_suffix=".docx",
     ),
 }
 

@@ -22,7 +22,7 @@ construction, instead of scrubbing every output a kernel might print; the kernel
 simply gets the analysis folder as a parameter. Error messages, which the
 manifest and index show, name the analyst's folders by role (``<data>``,
 ``<reports>``, ``~``) instead of by path.
-``choose_units`` checks ``--org`` / ``--team`` against the round's unit and the registry
+``choose_units`` checks ``--org`` / ``--team`` / ``--collab`` against the round's unit and the registry
 before anything is made; every file name made from an id comes from ``ids.output_path``.
 """
 
@@ -52,7 +52,7 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.reports.bundle import BUNDLE_FOLDER, BundleSummary, write_bundles
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import index_html
-from dwp_assess.reports.outputs import UNIT_PARAMETERS, ReportAnalysis, output_kind
+from dwp_assess.reports.outputs import OUTPUTS, UNIT_PARAMETERS, ReportAnalysis, output_kind
 from dwp_assess.reports.printing import check_printer, discard_printer
 
 ANALYSIS_FOLDER = "analysis"  # in the data folder: the round's analysis, per data snapshot
@@ -90,49 +90,81 @@ def work_folder(kind: str, round_id: str) -> Path:
 
 
 class UnitError(ValueError):
-    """``--org`` / ``--team`` name units that have no report in the round."""
+    """``--org`` / ``--team`` / ``--collab`` name units that have no report in the round."""
+
+
+# Per unit kind: the option that names units, and the registry file their ids come from.
+UNIT_OPTIONS = {"organisation": "--org", "team": "--team", "collaboration": "--collab"}
+REGISTRY_FILES = {"organisation": "organisations.csv", "team": "teams.csv", "collaboration": "collaborations.csv"}  # fmt: skip
 
 
 def choose_units(engine: Engine, round_id: str, organisations: list[str] | None = None,
-                 teams: list[str] | None = None) -> list[str] | None:  # fmt: skip
-    """The organisations (organisation instruments) or teams (team instruments) to report on,
-    ``None`` for all; checked before anything is made: the option must fit the round's unit,
-    and every id must be registered and have answers in the round, else ``UnitError`` naming
-    the ids (with the nearest registered id for a typo)."""
+                 teams: list[str] | None = None, collaborations: list[str] | None = None) -> list[str] | None:  # fmt: skip
+    """The organisations, teams or collaborations (by the round's unit) to report on, ``None``
+    for all; checked before anything is made: the option must fit the round's unit, and every
+    id must be registered and have answers in the round, else ``UnitError`` naming the ids
+    (with the nearest registered id for a typo)."""
     info = store.get_round(engine, round_id)
     kind = get_instrument(info.instrument_id, info.instrument_version).kind
-    orgs, all_teams = store.organisations(engine), store.teams(engine)
-    named, wrong = (organisations, teams) if kind == "organisation" else (teams, organisations)
+    given = {"organisation": organisations, "team": teams, "collaboration": collaborations}
+    wrong = {k: list(v) for k, v in given.items() if v and k != kind}
     if wrong:
-        raise UnitError(_wrong_option(round_id, info.instrument_id, kind, wrong, all_teams))
-    if not named:
+        raise UnitError(_wrong_option(engine, round_id, info.instrument_id, kind, wrong))
+    if not given[kind]:
         return None
-    named = list(dict.fromkeys(named))
-    registered = list(orgs["id"] if kind == "organisation" else all_teams["id"])
+    named = list(dict.fromkeys(given[kind]))
+    registered = list(_registered(engine, kind))
     unknown = [u for u in named if u not in registered]
     if unknown:
         guesses = {u: difflib.get_close_matches(u, registered, n=1) for u in unknown}
         listed = ", ".join(f"'{u}'" + (f" (did you mean '{g[0]}'?)" if g else "") for u, g in guesses.items())  # fmt: skip
-        source = "organisations.csv" if kind == "organisation" else "teams.csv"
-        raise UnitError(f"unknown {kind} id(s) {listed}; nothing was made (ids as in the registry's {source})")  # fmt: skip
-    counts = store.response_counts_by_team(engine, round_id)
-    answered = set(counts["organisation_id" if kind == "organisation" else "team_id"].dropna())
+        raise UnitError(f"unknown {kind} id(s) {listed}; nothing was made (ids as in the registry's {REGISTRY_FILES[kind]})")  # fmt: skip
+    answered = set(store.load_responses(engine, round_id)[UNIT_PARAMETERS[kind]].dropna())
     silent = [u for u in named if u not in answered]
     if silent:
         raise UnitError(f"no answers in round '{round_id}' from {kind}(s) {', '.join(silent)}; nothing was made")  # fmt: skip
     return named
 
 
-def _wrong_option(round_id: str, instrument_id: str, kind: str, wrong: list[str], teams) -> str:
-    """The error for ``--org`` on a team round (or ``--team`` on an organisation round)."""
-    right, used = ("--team", "--org") if kind == "team" else ("--org", "--team")
-    message = f"round '{round_id}' ({instrument_id}) has a report per {kind}: name {kind}s with {right}, not {used}"  # fmt: skip
-    if kind == "team":
-        own = teams[teams["organisation_id"].isin(wrong)]
-        hint = ", ".join(f"--team {t}" for t in own["id"])
-    else:
-        hint = ", ".join(f"--org {o}" for o in dict.fromkeys(teams[teams["id"].isin(wrong)]["organisation_id"]))  # fmt: skip
+def _registered(engine: Engine, kind: str):
+    """The registered ids of a unit kind."""
+    frames = {"organisation": store.organisations, "team": store.teams, "collaboration": store.collaborations}  # fmt: skip
+    return frames[kind](engine)["id"]
+
+
+def _wrong_option(engine: Engine, round_id: str, instrument_id: str, kind: str, wrong: dict[str, list[str]]) -> str:  # fmt: skip
+    """The error for naming units of another kind than the round's (``--org`` on a team round,
+    ``--collab`` on an organisation round, ...), with the right option for the units meant."""
+    used = ", ".join(UNIT_OPTIONS[k] for k in wrong)
+    message = f"round '{round_id}' ({instrument_id}) has a report per {kind}: name {kind}s with {UNIT_OPTIONS[kind]}, not {used}"  # fmt: skip
+    meant = list(dict.fromkeys(u for k, ids_ in wrong.items() for u in _units_of(engine, k, ids_, kind)))  # fmt: skip
+    hint = ", ".join(f"{UNIT_OPTIONS[kind]} {u}" for u in meant)
     return message + (f" (e.g. {hint})" if hint else "")
+
+
+def _organisations_of(engine: Engine, given_kind: str, given: list[str]) -> list[str]:
+    """The organisations the ids of ``given_kind`` belong to: themselves, a team's
+    organisation, a collaboration's members."""
+    if given_kind == "organisation":
+        return list(given)
+    if given_kind == "team":
+        teams = store.teams(engine).set_index("id").reindex(given)
+        return list(dict.fromkeys(teams["organisation_id"].dropna()))
+    members = store.collaboration_members(engine)
+    return list(dict.fromkeys(members.loc[members["collaboration_id"].isin(given), "organisation_id"]))  # fmt: skip
+
+
+def _units_of(engine: Engine, given_kind: str, given: list[str], kind: str) -> list[str]:
+    """The units of ``kind`` that the ids of ``given_kind`` point to: an organisation's teams
+    or collaborations, a team's organisation, a collaboration's members."""
+    orgs = _organisations_of(engine, given_kind, given)
+    if kind == "organisation":
+        return orgs
+    if kind == "team":
+        teams = store.teams(engine)
+        return list(teams.loc[teams["organisation_id"].isin(orgs), "id"])
+    members = store.collaboration_members(engine)
+    return sorted(set(members.loc[members["organisation_id"].isin(orgs), "collaboration_id"]))
 
 
 def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int) -> tuple[ReportAnalysis, Path]:  # fmt: skip
@@ -205,10 +237,14 @@ def plan_jobs(analysis: ReportAnalysis, analysis_dir: Path, out: Path, notebooks
         title = names[unit]
         mark = language_mark(lang)
         summary = unit_file(out, unit, f"{SUMMARY_MARK}{mark}.html") if output.summary else None
+        document = (
+            unit_file(out, unit, f"{mark}{output.document_suffix}") if output.document else None
+        )
         jobs.append((Job(unit=entry_key(unit, lang), title=str(title), template=template, parameters=parameters,
                          notebook_path=unit_file(notebooks, unit, f"{mark}.ipynb"), html_path=unit_file(out, unit, f"{mark}.html"),
                          pdf_path=unit_file(out, unit, f"{mark}.pdf") if pdf else None, lang=lang,
-                         summary_path=summary, summary_pdf_path=summary.with_suffix(".pdf") if summary and pdf else None), key))  # fmt: skip
+                         summary_path=summary, summary_pdf_path=summary.with_suffix(".pdf") if summary and pdf else None,
+                         document_path=document, write_document=output.document), key))  # fmt: skip
     return jobs
 
 
@@ -343,7 +379,8 @@ def generate_reports(
                                  "seconds": round(result.seconds, 2), "html": job.html_path.name,
                                  "pdf": job.pdf_path.name if job.pdf_path and result.status == "ok" else None,
                                  "summary": job.summary_path.name if job.summary_path and result.status == "ok" else None,
-                                 "summary_pdf": job.summary_pdf_path.name if job.summary_pdf_path and result.status == "ok" else None}  # fmt: skip
+                                 "summary_pdf": job.summary_pdf_path.name if job.summary_pdf_path and result.status == "ok" else None,
+                                 "document": job.document_path.name if job.document_path and result.status == "ok" else None}  # fmt: skip
     for key, entry in manifest.items():  # entries of earlier runs: no notebook in this folder
         entry.pop("notebook", None)
         entry.setdefault("unit", key)
@@ -435,12 +472,21 @@ def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
     (never taken from the manifest file, which may be older or edited), each only when that
     file exists."""
     if not ids.is_valid(unit) or entry.get("lang", PRIMARY_LANGUAGE) not in LANGUAGES:
-        return {"html": None, "pdf": None, "summary": None, "summary_pdf": None}
+        return {"html": None, "pdf": None, "summary": None, "summary_pdf": None, "document": None}
     mark = language_mark(entry.get("lang", PRIMARY_LANGUAGE))
     files = {"html": f"{mark}.html", "pdf": f"{mark}.pdf", "summary": f"{SUMMARY_MARK}{mark}.html",
-             "summary_pdf": f"{SUMMARY_MARK}{mark}.pdf"}  # fmt: skip
+             "summary_pdf": f"{SUMMARY_MARK}{mark}.pdf", "document": f"{mark}{_document_suffix(entry)}"}  # fmt: skip
     return {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
             for key, suffix in files.items()}  # fmt: skip
+
+
+def _document_suffix(entry: dict) -> str:
+    """The suffix of a report's editable document (``.docx``): one an output makes, never
+    whatever the manifest says."""
+    suffix = Path(entry.get("document") or "").suffix
+    return (
+        suffix if suffix in {o.document_suffix for o in OUTPUTS.values() if o.document} else ".none"
+    )
 
 
 def _bundle_link(out: Path, entry: dict) -> str | None:
