@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets import TraitError
 
-from dwp_assess.collect import browser, drafts
+from dwp_assess.collect import browser, collaboration, drafts
 from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
     QUERY_NAMES,
@@ -479,6 +479,7 @@ def app(
     database_url: str | None = None,
     query: str | None = None,
     cookies: str | None = None,
+    collaboration_id: str | None = None,
 ) -> W.Widget:
     """The widget for one page load: the form, or the facilitator's count (``view=count``).
 
@@ -488,7 +489,8 @@ def app(
     bad link or an unreachable store gives a page that says so, never a traceback.
     """
     round_id = os.environ.get(ROUND_ENV) or round_id
-    defaults = dict(round_id=round_id, organisation_id=organisation_id, team_id=team_id, lang=lang, view=view)  # fmt: skip
+    defaults = dict(round_id=round_id, organisation_id=organisation_id, team_id=team_id, lang=lang, view=view,
+                    collaboration_id=collaboration_id)  # fmt: skip
     p = parameters_from_query(query if query is not None else os.environ.get("QUERY_STRING"), defaults)  # fmt: skip
     try:
         engine = store.connect(database_url)
@@ -508,7 +510,9 @@ def app(
             counter = ResponseCounter(engine, p["round_id"], p["organisation_id"], p["lang"])
             counter.start()
             return counter.widget
-        ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"])
+        ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"], p["collaboration_id"])  # fmt: skip
+    except collaboration.ChooseMember as choice:  # a collaboration's link: choose your organisation
+        return W.HTML(collaboration.choice_html(choice, collaboration.link_query(p), p["lang"] if p["lang"] in LANGUAGES else "nl"))  # fmt: skip
     except FormError as exc:
         return error_widget(exc, p["lang"])
     cookies = cookies if cookies is not None else os.environ.get("HTTP_COOKIE")

@@ -39,7 +39,8 @@ SOURCE = "form"
 ROUND_ENV = "DWP_COLLECT_ROUND"  # set by ``dwp-assess collect``: the round a bare link opens
 COUNT_REFRESH_SECONDS = 10
 QUERY_NAMES = {"round": "round_id", "organisation": "organisation_id", "org": "organisation_id",
-               "team": "team_id", "lang": "lang", "view": "view", "draft": "draft_id"}  # fmt: skip
+               "team": "team_id", "lang": "lang", "view": "view", "draft": "draft_id",
+               "collaboration": "collaboration_id", "samenwerking": "collaboration_id"}  # fmt: skip
 
 
 class FormError(ValueError):
@@ -68,6 +69,7 @@ class FormContext:
     team_id: str | None
     teams: tuple[tuple[str, str], ...]  # (id, name) of the organisation's teams
     lang: str = "nl"
+    collaboration_id: str | None = None  # collaboration instruments (collect/collaboration.py)
 
     @property
     def needs_team(self) -> bool:
@@ -115,10 +117,11 @@ def resolve_context(
     organisation_id: str | None,
     team_id: str | None = None,
     lang: str = "nl",
+    collaboration_id: str | None = None,
 ) -> FormContext:
-    """Check the round, organisation, team and language a link names; raise ``FormError``.
-
-    Ids that do not match ``ids.PATTERN`` are refused as unknown before any lookup."""
+    """Check the round, organisation, team, collaboration and language a link names; raise
+    ``FormError`` (``collaboration.ChooseMember`` when a collaboration's link names no
+    organisation). Ids that do not match ``ids.PATTERN`` are refused as unknown before any lookup."""
     if lang not in LANGUAGES:
         raise FormError("form.error.unknown_language", language=lang)
     info = store.get_round(engine, round_id, missing_ok=True) if ids.is_valid(round_id) else None
@@ -129,6 +132,9 @@ def resolve_context(
     instrument = round_instrument(info)
     if instrument.content_hash != info.instrument_hash:
         raise FormError("form.error.instrument_changed", round=round_id)
+    from dwp_assess.collect import collaboration  # it raises this module's FormError
+
+    collaboration_id = collaboration.check(engine, instrument, collaboration_id, organisation_id)
     if not organisation_id:
         raise FormError("form.error.missing_organisation")
     orgs = store.organisations(engine).set_index("id")
@@ -142,7 +148,7 @@ def resolve_context(
         raise FormError("form.error.unknown_team", team=team_id, organisation=name)
     if instrument.kind == "team" and not teams:
         raise FormError("form.error.no_teams", organisation=name)
-    return FormContext(instrument, round_id, organisation_id, name, team_id or None, teams, lang)
+    return FormContext(instrument, round_id, organisation_id, name, team_id or None, teams, lang, collaboration_id)  # fmt: skip
 
 
 # -- answers, validation and the stored record ----------------------------------------
@@ -340,6 +346,7 @@ def build_record(
         source=SOURCE,
         submitted_at=submitted_at or datetime.now(UTC),
         answers=tuple(rows),
+        collaboration_id=ctx.collaboration_id,
     )
 
 

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 from sqlalchemy.engine import Engine
 
 from dwp_assess import project
-from dwp_assess.collect import drafts
+from dwp_assess.collect import collaboration, drafts
 from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
 from dwp_assess.collect.web import HEALTH_PATH
 from dwp_assess.data import store
@@ -61,6 +61,7 @@ class Link:
     team_name: str | None
     form_url: str
     count_url: str
+    collaboration_title: str | None = None  # collaboration instruments: the member's collaboration
 
 
 # -- configuration ------------------------------------------------------------------
@@ -95,8 +96,11 @@ def base_url(port: int) -> str:
 
 
 def links(engine: Engine, round_id: str, url: str) -> list[Link]:
-    """One link per team (team instruments) or per organisation, with its count page."""
+    """One link per team (team instruments), per member of each collaboration (collaboration
+    instruments) or per organisation, with its count page."""
     instrument = round_instrument(store.get_round(engine, round_id))
+    if instrument.kind == "collaboration":
+        return collaboration_links(engine, round_id, url)
     orgs = store.organisations(engine)
     teams = store.teams(engine)
     found = []
@@ -109,6 +113,18 @@ def links(engine: Engine, round_id: str, url: str) -> list[Link]:
         else:
             query = {"round": round_id, "organisation": org.id}
             found.append(Link(org.id, org.name, None, None, url + "?" + urlencode(query), count_url))  # fmt: skip
+    return found
+
+
+def collaboration_links(engine: Engine, round_id: str, url: str) -> list[Link]:
+    """One link per member of each registered collaboration: the member's representatives
+    answer for it within that collaboration (``collect/collaboration.py``)."""
+    found = []
+    for collab in store.collaborations(engine).itertuples():
+        for org_id, name in collaboration.members(engine, collab.id):
+            count_url = url + "?" + urlencode({"round": round_id, "organisation": org_id, "view": "count"})  # fmt: skip
+            query = {"round": round_id, "collaboration": collab.id, "organisation": org_id}
+            found.append(Link(org_id, name, None, None, url + "?" + urlencode(query), count_url, collab.title))  # fmt: skip
     return found
 
 
@@ -244,7 +260,8 @@ def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str |
             if link.organisation_id not in counted:  # one count page per organisation
                 counted.add(link.organisation_id)
                 echo(f"  {link.organisation_name}: {t('collect.link_count', 'en')} {link.count_url}")  # fmt: skip
-            who = link.organisation_name + (f" / {link.team_name}" if link.team_name else "")
+            unit = link.team_name or link.collaboration_title
+            who = link.organisation_name + (f" / {unit}" if unit else "")
             echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
         echo(t("collect.stop_hint", "en"))
         if removed := drafts.prune():

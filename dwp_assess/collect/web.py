@@ -43,7 +43,7 @@ import tornado.web
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dwp_assess.collect import browser, drafts, page
+from dwp_assess.collect import browser, collaboration, drafts, page
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
@@ -57,7 +57,7 @@ MAX_BODY_BYTES = 256 * 1024  # a whole form with every open answer at its 10,000
 def link_parameters(query: str) -> dict:
     """The link's parameters over the defaults (the round of ``dwp-assess collect``)."""
     defaults = {"round_id": os.environ.get(q.ROUND_ENV), "organisation_id": None,
-                "team_id": None, "lang": "nl", "view": "form"}  # fmt: skip
+                "team_id": None, "lang": "nl", "view": "form", "collaboration_id": None}  # fmt: skip
     return q.parameters_from_query(query, defaults)
 
 
@@ -93,7 +93,7 @@ class Handler(tornado.web.RequestHandler):
         if not params["round_id"]:
             raise q.FormError("form.error.missing_round")
         return q.resolve_context(self.engine, params["round_id"], params["organisation_id"],
-                                 params["team_id"], params["lang"])  # fmt: skip
+                                 params["team_id"], params["lang"], params["collaboration_id"])  # fmt: skip
 
 
 class FormPage(Handler):
@@ -107,6 +107,12 @@ class FormPage(Handler):
                 self.finish(self.count_page(params))
                 return
             ctx = self.context(params)
+        except (
+            collaboration.ChooseMember
+        ) as choice:  # a collaboration's link: choose your organisation
+            body = collaboration.choice_html(choice, collaboration.link_query(params), lang)
+            self.finish(page.document(t("form.collaboration.choose_heading", lang), lang, body))
+            return
         except q.FormError as exc:
             self.finish(page.error_page(exc, lang))
             return

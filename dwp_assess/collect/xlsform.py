@@ -9,7 +9,10 @@ and the choice names are the scale values and codes the importer reads.
 
 Texts come from the instrument in every language it has (``label::Nederlands (nl)``,
 ``label::English (en)``); the only texts added here are the labels of the
-organisation and team questions, from the message catalogue.
+organisation, team and collaboration questions, from the message catalogue.
+A collaboration instrument first asks the collaboration (``collaboration_id``), then the
+organisation among its members only (a ``choice_filter`` on the organisations' column
+``collaborations``, which lists the collaborations each takes part in).
 """
 
 from __future__ import annotations
@@ -43,18 +46,37 @@ def form_id(instrument: Instrument) -> str:
     return f"{instrument.id.replace('-', '_')}_v{instrument.version}"
 
 
-def survey_rows(instrument: Instrument, organisations=(), teams=()) -> list[dict]:
+# The organisations a collaboration's form offers: those whose space-padded list of
+# collaborations contains the chosen one.
+MEMBER_FILTER = "contains(collaborations, concat(' ', ${collaboration_id}, ' '))"
+
+
+def collaboration_row(instrument: Instrument, collaborations=()) -> dict:
+    """The collaboration question: a choice among the registry's collaborations, or a text
+    question for the registry id without them."""
+    kind = "select_one collaboration" if len(collaborations) else "text"
+    return {"type": kind, "name": "collaboration_id", "required": "yes",
+            **_labels(instrument, lambda lang: t("form.collaboration_question", lang))}  # fmt: skip
+
+
+def survey_rows(instrument: Instrument, organisations=(), teams=(), collaborations=()) -> list[dict]:  # fmt: skip
     """The rows of the ``survey`` sheet, in order.
 
-    ``organisations`` and ``teams`` (registry rows) turn the organisation and team questions
-    into choice lists; without them they are text questions for the registry id.
+    ``organisations``, ``teams`` and ``collaborations`` (registry rows) turn the organisation,
+    team and collaboration questions into choice lists; without them they are text questions
+    for the registry id.
     """
     rows: list[dict] = [{"type": "start", "name": "start"}, {"type": "end", "name": "end"}]
     rows.append({"type": "note", "name": "introduction", **_labels(instrument, instrument.introduction.get)})  # fmt: skip
     rows.append({"type": "note", "name": "privacy", **_labels(instrument, instrument.privacy.get)})
+    if instrument.kind == "collaboration":
+        rows.append(collaboration_row(instrument, collaborations))
     org_type = "select_one organisation" if len(organisations) else "text"
-    rows.append({"type": org_type, "name": "organisation_id", "required": "yes",
-                 **_labels(instrument, lambda lang: t("form.organisation_question", lang))})  # fmt: skip
+    org_row = {"type": org_type, "name": "organisation_id", "required": "yes",
+               **_labels(instrument, lambda lang: t("form.organisation_question", lang))}  # fmt: skip
+    if instrument.kind == "collaboration" and len(organisations) and len(collaborations):
+        org_row["choice_filter"] = MEMBER_FILTER
+    rows.append(org_row)
     if instrument.kind == "team":
         team_row = {"type": "select_one team" if len(teams) else "text", "name": "team_id", "required": "yes",
                     **_labels(instrument, lambda lang: t("form.team_label", lang))}  # fmt: skip
@@ -79,9 +101,10 @@ def survey_rows(instrument: Instrument, organisations=(), teams=()) -> list[dict
     return rows
 
 
-def choice_rows(instrument: Instrument, organisations=(), teams=()) -> list[dict]:
+def choice_rows(instrument: Instrument, organisations=(), teams=(), collaborations=()) -> list[dict]:  # fmt: skip
     """The rows of the ``choices`` sheet: scales (values and special codes), respondent
-    fields, and the registry's organisations and teams."""
+    fields, and the registry's organisations and teams (and, for a collaboration instrument,
+    its collaborations: (id, title, member ids), the organisations marked with theirs)."""
     rows: list[dict] = []
     for scale in instrument.scales:
         for point in scale.points:
@@ -91,8 +114,15 @@ def choice_rows(instrument: Instrument, organisations=(), teams=()) -> list[dict
     for field in instrument.respondent_fields:
         for choice in field.choices:
             rows.append({"list_name": field.id, "name": choice.code, **_labels(instrument, choice.label.get)})  # fmt: skip
+    joined = {o: [c for c, _, members in collaborations if o in members] for o, _ in organisations}
     for org_id, name in organisations:
-        rows.append({"list_name": "organisation", "name": org_id, **_labels(instrument, lambda _l, n=name: n)})  # fmt: skip
+        row = {"list_name": "organisation", "name": org_id, **_labels(instrument, lambda _l, n=name: n)}  # fmt: skip
+        if instrument.kind == "collaboration":
+            row["collaborations"] = f" {' '.join(joined[org_id])} "
+        rows.append(row)
+    if instrument.kind == "collaboration":
+        for collab_id, title, _ in collaborations:
+            rows.append({"list_name": "collaboration", "name": collab_id, **_labels(instrument, lambda _l, n=title: n)})  # fmt: skip
     for team_id, org_id, name in teams:
         rows.append({"list_name": "team", "name": team_id, "organisation": org_id,
                      **_labels(instrument, lambda _l, n=name: n)})  # fmt: skip
@@ -123,6 +153,16 @@ def registry_choices(engine: Engine | None) -> tuple[list, list]:
     )
 
 
+def collaboration_choices(engine: Engine | None) -> list[tuple[str, str, set[str]]]:
+    """(id, title, member ids) of the registry's collaborations; empty without a store."""
+    if engine is None:
+        return []
+    members = store.collaboration_members(engine).groupby("collaboration_id")["organisation_id"]
+    by_id = {c: set(orgs) for c, orgs in members}
+    collabs = store.collaborations(engine)
+    return [(c, title, by_id.get(c, set())) for c, title in zip(collabs["id"], collabs["title"], strict=True)]  # fmt: skip
+
+
 def write_xlsform(
     instrument: Instrument, path: str | Path | None = None, engine: Engine | None = None
 ) -> Path:
@@ -132,10 +172,11 @@ def write_xlsform(
         Path(path) if path else ids.output_path(Path.cwd(), instrument.key, suffix=".xlsform.xlsx")
     )
     organisations, teams = registry_choices(engine)
+    collaborations = collaboration_choices(engine)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    _sheet(workbook, "survey", survey_rows(instrument, organisations, teams), SURVEY_COLUMNS)
-    _sheet(workbook, "choices", choice_rows(instrument, organisations, teams), ["list_name", "name"])  # fmt: skip
+    _sheet(workbook, "survey", survey_rows(instrument, organisations, teams, collaborations), SURVEY_COLUMNS)  # fmt: skip
+    _sheet(workbook, "choices", choice_rows(instrument, organisations, teams, collaborations), ["list_name", "name"])  # fmt: skip
     settings = {
         "form_title": instrument.title.nl,
         "form_id": form_id(instrument),
