@@ -392,3 +392,83 @@ def test_no_analysis_or_report_module_names_the_data_sharing_instrument():
     for folder in ("analysis", "reports"):
         for path in (package / folder).rglob("*.py"):
             assert '"data-sharing"' not in path.read_text(encoding="utf-8") and "'data-sharing'" not in path.read_text(encoding="utf-8"), path  # fmt: skip
+
+
+# -- forms -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def form_round(registered):
+    engine, _ = registered
+    store.create_round(engine, INSTRUMENT, "2026", "ds-form")
+    return engine
+
+
+def test_a_form_link_needs_a_collaboration_whose_member_the_organisation_is(form_round):
+    from dwp_assess.collect import collaboration
+    from dwp_assess.collect import questionnaire as q
+
+    engine = form_round
+    ctx = q.resolve_context(engine, "ds-form", "almere", collaboration_id="samen")
+    assert (ctx.organisation_id, ctx.collaboration_id) == ("almere", "samen")
+    record = q.build_record(ctx, "form:abc", {"LG1": "3"}, "beleid", None)
+    assert record.collaboration_id == "samen"
+    with pytest.raises(q.FormError) as error:
+        q.resolve_context(engine, "ds-form", "emmen", collaboration_id="samen")
+    assert error.value.text("nl") == 'De organisatie "emmen" doet niet mee aan de samenwerking "Samen delen".'  # fmt: skip
+    for wrong, key in ((None, "form.collaboration.missing"), ("../x", "form.collaboration.unknown"), ("elders", "form.collaboration.unknown")):  # fmt: skip
+        with pytest.raises(q.FormError) as error:
+            q.resolve_context(engine, "ds-form", "gouda", collaboration_id=wrong)
+        assert error.value.key == key
+    with pytest.raises(collaboration.ChooseMember) as choice:
+        q.resolve_context(engine, "ds-form", None, collaboration_id="samen")
+    assert choice.value.members == [("almere", "Almere"), ("gouda", "Gouda"), ("woerden", "Woerden")]  # fmt: skip
+    page = collaboration.choice_html(choice.value, {"round": "ds-form", "collaboration": "samen"}, "en")  # fmt: skip
+    assert 'href="?round=ds-form&amp;collaboration=samen&amp;organisation=gouda"' in page
+
+
+def test_a_collaboration_in_the_link_of_another_instrument_is_refused(form_round, data_strategy):
+    from dwp_assess.collect import questionnaire as q
+
+    engine = form_round
+    store.create_round(engine, data_strategy, "2026", "ds-other")
+    with pytest.raises(q.FormError, match="not per collaboration"):
+        q.resolve_context(engine, "ds-other", "gouda", collaboration_id="samen")
+
+
+def test_the_widget_form_lets_the_respondent_choose_among_the_members(form_round, sqlite_url):
+    from dwp_assess.collect import forms
+
+    widget = forms.app("ds-form", None, database_url=sqlite_url, query="collaboration=samen&lang=en", cookies="")  # fmt: skip
+    assert "For which organisation" in widget.value and "organisation=woerden" in widget.value
+    assert "emmen" not in widget.value
+    form = forms.app("ds-form", "woerden", database_url=sqlite_url, query="collaboration=samen", cookies="")  # fmt: skip
+    assert isinstance(form, forms.W.VBox)  # the questionnaire itself, not a page naming a problem
+
+
+def test_collect_prints_one_link_per_member_of_each_collaboration(form_round):
+    from dwp_assess.collect import server
+
+    links = server.links(form_round, "ds-form", "http://127.0.0.1:1/")
+    assert [(link.organisation_id, link.collaboration_title) for link in links] == [
+        ("almere", "Samen delen"), ("gouda", "Samen delen"), ("woerden", "Samen delen")]  # fmt: skip
+    assert "collaboration=samen" in links[0].form_url and "organisation=almere" in links[0].form_url
+
+
+def test_the_xlsform_asks_the_collaboration_then_a_member_and_converts(form_round, tmp_path):
+    from pyxform.xls2xform import convert
+
+    from dwp_assess.collect import xlsform
+
+    path = xlsform.write_xlsform(INSTRUMENT, tmp_path / "form.xlsx", form_round)
+    survey = pd.read_excel(path, sheet_name="survey", dtype=str).fillna("")
+    names = list(survey["name"])
+    assert names.index("collaboration_id") < names.index("organisation_id")
+    assert survey.set_index("name").loc["organisation_id", "choice_filter"] == xlsform.MEMBER_FILTER
+    choices = pd.read_excel(path, sheet_name="choices", dtype=str).fillna("")
+    orgs = choices[choices["list_name"] == "organisation"].set_index("name")["collaborations"]
+    assert orgs["gouda"] == " samen " and orgs["emmen"] == "  "
+    assert list(choices.loc[choices["list_name"] == "collaboration", "name"]) == ["samen"]
+    result = convert(xlsform=str(path), validate=False)
+    assert result.warnings == []
+    assert "collaboration_id" in result.xform and "contains(" in result.xform

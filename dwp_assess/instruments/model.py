@@ -330,12 +330,7 @@ class Instrument(_Model):
     def _output_problems(self) -> list[str]:
         """What the declared output needs: scored outputs a rating item in every dimension and
         the levels; a maturity report level descriptors for every level; a team profile each
-        competence's group rule and DIKW stages and the coverage threshold; a project plan a
-        status scale (``settled``) that its items are asked on."""
-        if self.output == "project-plan":
-            status = {s.id for s in self.scales if s.settled is not None}
-            if not any(i.scale in status for i in self.items):
-                return ["scales: a project-plan needs items on a status scale (a scale with settled: VALUE)"]  # fmt: skip
+        competence's group rule and DIKW stages and the coverage threshold."""
         if self.output not in SCORED_OUTPUTS:
             return []
         problems = []
