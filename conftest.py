@@ -19,10 +19,11 @@ import pytest
 
 # The report templates name no round, organisation or team in their defaults (on purpose: a
 # default would put another organisation in every executed notebook), so nbval has nothing to
-# run them with; tests/test_reports.py executes them with parameters instead.
+# run them with; tests/test_reports.py and tests/test_data_sharing.py execute them with parameters instead.
 collect_ignore = [
     "dwp_assess/notebooks/organisation_report.ipynb",
     "dwp_assess/notebooks/team_report.ipynb",
+    "dwp_assess/notebooks/collaboration_plan.ipynb",
 ]
 
 
