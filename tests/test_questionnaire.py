@@ -130,7 +130,7 @@ def test_validate_command_lists_problems_and_exits_2(tmp_path, raw_instrument):
 def test_validate_command_accepts_the_committed_instruments():
     result = CliRunner().invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "6 instrument and mapping file(s) valid" in result.output
+    assert "7 instrument and mapping file(s) valid" in result.output
 
 
 def test_bad_yaml_is_one_clear_problem(tmp_path):
@@ -153,7 +153,9 @@ def test_content_hash_tracks_content_not_formatting(tmp_path, raw_instrument):
 
 
 def test_unknown_instrument_lists_the_known_ones():
-    with pytest.raises(InstrumentError, match="known instruments: competences, data-strategy"):
+    with pytest.raises(
+        InstrumentError, match="known instruments: competences, data-sharing, data-strategy"
+    ):
         get_instrument("maturity")
 
 

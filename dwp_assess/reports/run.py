@@ -475,18 +475,19 @@ def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
         return {"html": None, "pdf": None, "summary": None, "summary_pdf": None, "document": None}
     mark = language_mark(entry.get("lang", PRIMARY_LANGUAGE))
     files = {"html": f"{mark}.html", "pdf": f"{mark}.pdf", "summary": f"{SUMMARY_MARK}{mark}.html",
-             "summary_pdf": f"{SUMMARY_MARK}{mark}.pdf", "document": f"{mark}{_document_suffix(entry)}"}  # fmt: skip
-    return {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
-            for key, suffix in files.items()}  # fmt: skip
+             "summary_pdf": f"{SUMMARY_MARK}{mark}.pdf"}  # fmt: skip
+    if document := _document_suffix(entry):
+        files["document"] = f"{mark}{document}"
+    links = {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
+             for key, suffix in files.items()}  # fmt: skip
+    return {"document": None} | links
 
 
-def _document_suffix(entry: dict) -> str:
-    """The suffix of a report's editable document (``.docx``): one an output makes, never
-    whatever the manifest says."""
+def _document_suffix(entry: dict) -> str | None:
+    """The suffix of a report's editable document (``.docx``) when it is one an output
+    makes; never whatever else the manifest says."""
     suffix = Path(entry.get("document") or "").suffix
-    return (
-        suffix if suffix in {o.document_suffix for o in OUTPUTS.values() if o.document} else ".none"
-    )
+    return suffix if suffix in {o.document_suffix for o in OUTPUTS.values() if o.document} else None
 
 
 def _bundle_link(out: Path, entry: dict) -> str | None:
