@@ -472,3 +472,28 @@ def test_the_xlsform_asks_the_collaboration_then_a_member_and_converts(form_roun
     result = convert(xlsform=str(path), validate=False)
     assert result.warnings == []
     assert "collaboration_id" in result.xform and "contains(" in result.xform
+
+
+def test_kobo_and_mapped_files_carry_the_collaboration_too(registered, tmp_path):
+    engine, _ = registered
+    store.create_round(engine, INSTRUMENT, "2026", "ds-test")
+    kobo = tmp_path / "kobo.csv"
+    pd.DataFrame([{"_uuid": "u1", "organisation_id": "woerden", "collaboration_id": "samen", **answers_row()},
+                  {"_uuid": "u2", "organisation_id": "emmen", "collaboration_id": "samen", **answers_row()}]).to_csv(kobo, index=False)  # fmt: skip
+    summary = importers.import_file(engine, kobo, "ds-test")
+    assert (summary.format, summary.stored, summary.quarantined) == ("kobo", 1, 1)
+    mapped = tmp_path / "mapped.csv"
+    pd.DataFrame([{"Nr": "m1", "Gemeente": "Gouda", "Project": "samen", **answers_row()}]).to_csv(mapped, index=False)  # fmt: skip
+    mapping = write(tmp_path / "mapping.yaml", "format: mapped\ncolumns:\n  response_id: Nr\n  organisation_id: Gemeente\n"
+                    "items:\n" + "".join(f"  {i.id}: {i.id}\n" for i in INSTRUMENT.items))  # fmt: skip
+    with pytest.raises(FileProblem, match="columns must name collaboration_id"):
+        importers.import_file(engine, mapped, "ds-test", mapping=mapping)
+    write(
+        mapping,
+        mapping.read_text().replace("Gemeente\n", "Gemeente\n  collaboration_id: Project\n", 1),
+    )
+    assert importers.import_file(engine, mapped, "ds-test", mapping=mapping).stored == 1
+    stored = store.load_responses(engine, "ds-test").set_index("organisation_id")[
+        "collaboration_id"
+    ]
+    assert stored.to_dict() == {"gouda": "samen", "woerden": "samen"}
