@@ -33,7 +33,7 @@ from typing import ClassVar
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.agreement import rwg, words_for_agreement
+from dwp_assess.analysis.agreement import WORD_OF_BAND, rwg, words_for_agreement
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.analysis.saved import ParquetTables
 from dwp_assess.data import store
@@ -174,16 +174,17 @@ def value_table(answers: pd.DataFrame, instrument: Instrument, min_group: int) -
     table["gap"] = table["mean_relevance"] - table["mean_safeguarding"]
     table["relevant"] = table["mean_relevance"] > midpoint
     table["priority"] = table["relevant"] & (table["gap"] >= PRIORITY_MIN_GAP)
-    words = {a: words_for_agreement(table[f"rwg_{a}"].clip(0, 1))["word"] for a in ASPECTS}
-    divided = pd.concat([words[a].eq(_divided_word()) for a in ASPECTS], axis=1).any(axis=1)
-    table["disagreement"] = divided.to_numpy()
+    table["disagreement"] = pd.concat([is_divided(table[f"rwg_{a}"]) for a in ASPECTS], axis=1).any(axis=1)  # fmt: skip
     table = table.merge(sizes[["team_id", "suppressed"]], on="team_id")
     return _suppress(table)[VALUE_COLUMNS]
 
 
-def _divided_word() -> str:
-    """The word ``words_for_agreement`` gives to lack of and weak agreement (rwg ≤ .50)."""
-    return words_for_agreement(0.0)["word"].iloc[0]
+def is_divided(rwg_values: pd.Series) -> pd.Series:
+    """Whether each rwg falls in a band ``words_for_agreement`` calls "verdeeld" (divided):
+    lack of or weak agreement, rwg ≤ .50; a missing rwg (fewer than two answers) is not."""
+    bands = words_for_agreement(rwg_values.astype(float).clip(0, 1))["band"]
+    divided = bands.map(WORD_OF_BAND).eq("divided").to_numpy() & rwg_values.notna().to_numpy()
+    return pd.Series(divided, index=rwg_values.index)
 
 
 def _suppress(table: pd.DataFrame) -> pd.DataFrame:
@@ -271,7 +272,8 @@ def analyse_answers(answers: pd.DataFrame, instrument: Instrument, orgs: pd.Data
 
 def analyse_round(engine: Engine, round_id: str, previous_round_id: str | None = None,
                   min_group: int | None = None) -> AgreementsAnalysis:  # fmt: skip
-    """Load a round from the store and analyse every team (no comparison between rounds:
+    """Load a round from the store and analyse every team, with the registry's organisations
+    of the teams that answered (no comparison between rounds:
     ``previous_round_id`` is accepted as every output's analysis takes it, and recorded)."""
     info = store.get_round(engine, round_id)
     instrument = get_instrument(info.instrument_id, info.instrument_version)
@@ -287,7 +289,10 @@ def analyse_round(engine: Engine, round_id: str, previous_round_id: str | None =
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     answers = store.load_answers(engine, round_id)
-    orgs = store.load_round_organisations(engine, round_id)
+    registry = store.organisations(engine).rename(columns={"id": "organisation_id"})
+    orgs = registry[registry["organisation_id"].isin(answers["organisation_id"])].reset_index(
+        drop=True
+    )
     return analyse_answers(answers, instrument, orgs, store.teams(engine), meta, min_group)
 
 
