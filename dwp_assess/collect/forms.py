@@ -35,11 +35,11 @@ from dwp_assess.collect.questionnaire import (
     FormContext,
     FormError,
     build_record,
+    closing_questions,
     count_heading,
     count_table,
     decimal,
     dimension_texts,
-    item_labels,
     item_numbers,
     missing_items,
     missing_message,
@@ -47,6 +47,7 @@ from dwp_assess.collect.questionnaire import (
     option_pairs,
     own_scores,
     parameters_from_query,
+    part_entries,
     receipt_code,
     resolve_context,
     result_chart_svg,
@@ -72,6 +73,7 @@ CSS = """
 .dwp-form button:focus-visible {outline: 3px solid #0072B2; outline-offset: 2px;}
 .dwp-form textarea {box-sizing: border-box; max-width: 100%;}
 .dwp-item-text {font-weight: 600; margin-top: 1em;}
+.dwp-tip {margin: 0 0 0.4em; padding: 0.3em 0.6em; border-left: 3px solid #0072B2; background: #F2F7FB;}
 .dwp-message {color: #A33A00; font-weight: 600;}
 .dwp-progress-text {color: #444;}
 .dwp-result table {border-collapse: collapse;} .dwp-result td, .dwp-result th {padding: 2px 10px;
@@ -227,15 +229,23 @@ class QuestionnaireForm:
     def _dimension_page(self, dim) -> W.VBox:
         ins, lang = self.ctx.instrument, self.ctx.lang
         children = [_html(dim.label.get(lang), tag="h3")] + [_html(text) for text in dimension_texts(ins, dim, lang)]  # fmt: skip
-        for item, label in item_labels(ins, dim, lang):
-            children += [_html(label, "dwp-item-text"), self.radios[item.id]]
+        for entry in part_entries(ins, dim, lang):
+            children.append(_html(entry.label, "dwp-item-text"))
+            if entry.text is not None:
+                children.append(self.texts[entry.text.id])
+                continue
+            if entry.tip:
+                tip = _html(entry.tip, "dwp-tip")
+                tip.add_class(f"dwp-tip-{entry.item.id}")
+                children.append(tip)
+            children.append(self.radios[entry.item.id])
         return W.VBox(children)
 
     def _closing_page(self) -> W.VBox:
         lang = self.ctx.lang
         children = [_html(t("form.closing_heading", lang), tag="h3"),
                     _html(t("form.closing_intro", lang))]  # fmt: skip
-        for field in self.ctx.instrument.free_text:
+        for field in closing_questions(self.ctx.instrument):
             children += [_html(field.text.get(lang), "dwp-item-text"), self.texts[field.id]]
         return W.VBox(children)
 

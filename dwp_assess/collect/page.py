@@ -26,9 +26,10 @@ from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
     FormContext,
     FormError,
+    closing_questions,
     dimension_texts,
-    item_labels,
     option_pairs,
+    part_entries,
 )
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import LANGUAGES
@@ -133,28 +134,40 @@ def role_field(ctx: FormContext):
     return next((f for f in ctx.instrument.respondent_fields if f.id == "role"), None)
 
 
-def dimension_part(ctx: FormContext, dim, answers: dict) -> str:
+def dimension_part(ctx: FormContext, dim, answers: dict, texts: dict) -> str:
+    """A dimension's part: its texts, then each statement with its tip and the open questions
+    that belong to it (``questionnaire.part_entries``)."""
     ins, lang = ctx.instrument, ctx.lang
     parts = [_text(dim.label.get(lang), tag="h3")] + [_text(text) for text in dimension_texts(ins, dim, lang)]  # fmt: skip
-    for item, label in item_labels(ins, dim, lang):
+    for entry in part_entries(ins, dim, lang):
+        if entry.text is not None:
+            parts.append(_open_question(entry.text, entry.label, texts))
+            continue
+        item = entry.item
         label_id = f"dwp-label-{item.id}"
-        parts.append(_text(label, "dwp-item-text", id_=label_id))
+        parts.append(_text(entry.label, "dwp-item-text", id_=label_id))
+        if entry.tip:
+            parts.append(_text(entry.tip, f"dwp-tip dwp-tip-{item.id}"))
         options = option_pairs(ins, item.id, lang)
         parts.append(_radios(f"item:{item.id}", options, answers.get(item.id), f"dwp-item dwp-item-{item.id}", label_id))  # fmt: skip
     return "".join(parts)
 
 
+def _open_question(field, label: str, texts: dict) -> str:
+    """An open question's label and text box (``dwp-text-<ID>``), holding the draft's text."""
+    label_id = f"dwp-label-{field.id}"
+    return (
+        _text(label, "dwp-item-text", id_=label_id)
+        + f'<div class="dwp-text dwp-text-{_e(field.id)}"><textarea name="text:{_e(field.id)}" '
+        f'rows="4" maxlength="10000" aria-labelledby="{_e(label_id)}">'
+        f"{_e(texts.get(field.id, ''))}</textarea></div>"
+    )
+
+
 def closing_part(ctx: FormContext, texts: dict) -> str:
     lang = ctx.lang
     parts = [_text(t("form.closing_heading", lang), tag="h3"), _text(t("form.closing_intro", lang))]
-    for field in ctx.instrument.free_text:
-        label_id = f"dwp-label-{field.id}"
-        parts.append(_text(field.text.get(lang), "dwp-item-text", id_=label_id))
-        parts.append(
-            f'<div class="dwp-text dwp-text-{_e(field.id)}"><textarea name="text:{_e(field.id)}" '
-            f'rows="4" maxlength="10000" aria-labelledby="{_e(label_id)}">'
-            f"{_e(texts.get(field.id, ''))}</textarea></div>"
-        )
+    parts += [_open_question(f, f.text.get(lang), texts) for f in closing_questions(ctx.instrument)]
     return "".join(parts)
 
 
@@ -173,7 +186,8 @@ def form_page(ctx: FormContext, draft_id: str, state: dict, query: str) -> str:
     page = page if isinstance(page, int) and 0 <= page < total else 0
     contents = [intro_part(ctx, state)]
     contents += [
-        dimension_part(ctx, d, state.get("answers", {})) for d in ctx.instrument.dimensions
+        dimension_part(ctx, d, state.get("answers", {}), state.get("texts", {}))
+        for d in ctx.instrument.dimensions
     ]
     contents.append(closing_part(ctx, state.get("texts", {})))
     parts = "".join(

@@ -30,7 +30,7 @@ from dwp_assess.data import store
 from dwp_assess.data.formats import pseudonym
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import LANGUAGES, Instrument
+from dwp_assess.instruments.model import LANGUAGES, SCORED_OUTPUTS, FreeText, Instrument, Item
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -178,6 +178,34 @@ def item_labels(instrument: Instrument, dim, lang: str) -> list[tuple]:
     numbers = item_numbers(instrument)
     return [(item, f"{t('form.item_number', lang, n=numbers[item.id])}. {item.text.get(lang)}")
             for item in instrument.items_of(dim.id)]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PartEntry:
+    """One question of a part, in form order: a statement (``item``, with its numbered
+    ``label`` and the instrument's ``tip`` for it) or an open question (``text``)."""
+
+    label: str
+    item: Item | None = None
+    tip: str | None = None
+    text: FreeText | None = None
+
+
+def part_entries(instrument: Instrument, dim, lang: str) -> list[PartEntry]:
+    """The questions of a dimension's part: each statement with its tip, followed by the open
+    questions that belong to it (``FreeText.item``); then the part's own open questions
+    (``FreeText.dimension``), e.g. "what will we agree on" after a principle's values."""
+    entries = []
+    for item, label in item_labels(instrument, dim, lang):
+        entries.append(PartEntry(label, item=item, tip=item.tip.get(lang) if item.tip else None))
+        entries += [PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.item == item.id]  # fmt: skip
+    entries += [PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.dimension == dim.id]  # fmt: skip
+    return entries
+
+
+def closing_questions(instrument: Instrument) -> list[FreeText]:
+    """The open questions after all parts: those that belong to no item or dimension."""
+    return [f for f in instrument.free_text if f.item is None and f.dimension is None]
 
 
 def missing_items(instrument: Instrument, answers: dict, item_ids=None) -> list[str]:
@@ -435,8 +463,17 @@ def result_intro(instrument: Instrument, lang: str) -> str:
 
 
 def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
-    """Thanks, receipt code, own scores as a table and one chart (all text escaped)."""
+    """Thanks, receipt code and, for instruments scored per dimension, own scores as a table
+    and one chart (all text escaped). Other outputs (a project plan, an agreements list)
+    combine everyone's answers, so a respondent's own answers have no result of their own."""
     lang, instrument = ctx.lang, ctx.instrument
+    receipt = (
+        f'<div class="dwp-result"><p><strong>{html.escape(t("form.thanks", lang))}</strong></p>'
+        f'<p class="dwp-receipt">{html.escape(t("form.receipt", lang, code=receipt_code(record.response_id)))}</p>'
+        f"<p>{html.escape(t('form.receipt_note', lang))}</p>"
+    )
+    if instrument.output not in SCORED_OUTPUTS:
+        return f"{receipt}<p>{html.escape(t('form.result_combined', lang))}</p></div>"
     scores = own_scores(ctx, record)
     rows = "".join(
         f"<tr><td>{html.escape(r.label)}</td>"
@@ -449,10 +486,7 @@ def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
         for r in scores.itertuples()
     )
     return (
-        f'<div class="dwp-result"><p><strong>{html.escape(t("form.thanks", lang))}</strong></p>'
-        f'<p class="dwp-receipt">{html.escape(t("form.receipt", lang, code=receipt_code(record.response_id)))}</p>'
-        f"<p>{html.escape(t('form.receipt_note', lang))}</p>"
-        f"<h3>{html.escape(t('form.result_heading', lang))}</h3>"
+        receipt + f"<h3>{html.escape(t('form.result_heading', lang))}</h3>"
         f"<p>{html.escape(result_intro(instrument, lang))}</p>"
         f"<table><tr><th>{t('form.result_part', lang)}</th><th>{t('form.result_score', lang)}</th>"
         f"<th>{t('form.result_level', lang)}</th></tr>{rows}</table>"

@@ -5,7 +5,9 @@ kernel per respondent (see ``docs/collect.md``). ``write_xlsform`` writes the
 instrument as an XLSForm workbook (sheets ``survey``, ``choices``, ``settings``);
 the tool's export of the answers imports back with ``dwp-assess import`` (format
 ``kobo``, ``docs/import-formats.md``), because the question names are the item ids
-and the choice names are the scale values and codes the importer reads.
+and the choice names are the scale values and codes the importer reads. Open questions
+that belong to an item or a dimension stand right after it, inside its group (the
+importer reads a column by its last name part); an item's tip is its ``hint``.
 
 Texts come from the instrument in every language it has (``label::Nederlands (nl)``,
 ``label::English (en)``); the only texts added here are the labels of the
@@ -21,6 +23,7 @@ from openpyxl.styles import Font
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
+from dwp_assess.collect.questionnaire import closing_questions
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
@@ -29,9 +32,14 @@ LANGUAGE_NAMES = {"nl": "Nederlands (nl)", "en": "English (en)"}
 SURVEY_COLUMNS = ["type", "name", "required", "choice_filter", "appearance"]
 
 
-def _labels(instrument: Instrument, text_of) -> dict[str, str]:
-    """``label::<language>`` → text for every language of the instrument."""
-    return {f"label::{LANGUAGE_NAMES[lang]}": text_of(lang) for lang in instrument.languages}
+def _labels(instrument: Instrument, text_of, column: str = "label") -> dict[str, str]:
+    """``label::<language>`` (or another column, e.g. ``hint``) → text for every language of
+    the instrument."""
+    return {f"{column}::{LANGUAGE_NAMES[lang]}": text_of(lang) for lang in instrument.languages}
+
+
+def _open_question(instrument: Instrument, field) -> dict:
+    return {"type": "text", "name": field.id, "appearance": "multiline", **_labels(instrument, field.text.get)}  # fmt: skip
 
 
 def group_name(dimension_id: str) -> str:
@@ -70,12 +78,13 @@ def survey_rows(instrument: Instrument, organisations=(), teams=()) -> list[dict
         rows.append({"type": "begin_group", "name": group_name(dim.id), **_labels(instrument, dim.label.get)})  # fmt: skip
         for item in instrument.items_of(dim.id):
             number += 1
-            rows.append({"type": f"select_one {item.scale}", "name": item.id, "required": "yes",
-                         **_labels(instrument, lambda lang, i=item, n=number: f"{n}. {i.text.get(lang)}")})  # fmt: skip
+            row = {"type": f"select_one {item.scale}", "name": item.id, "required": "yes",
+                   **_labels(instrument, lambda lang, i=item, n=number: f"{n}. {i.text.get(lang)}")}  # fmt: skip
+            rows.append(row | (_labels(instrument, item.tip.get, "hint") if item.tip else {}))
+            rows += [_open_question(instrument, f) for f in instrument.free_text if f.item == item.id]  # fmt: skip
+        rows += [_open_question(instrument, f) for f in instrument.free_text if f.dimension == dim.id]  # fmt: skip
         rows.append({"type": "end_group", "name": ""})
-    for field in instrument.free_text:
-        rows.append({"type": "text", "name": field.id, "appearance": "multiline",
-                     **_labels(instrument, field.text.get)})  # fmt: skip
+    rows += [_open_question(instrument, f) for f in closing_questions(instrument)]
     return rows
 
 

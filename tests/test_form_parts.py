@@ -1,0 +1,114 @@
+"""Tips and open questions that belong to an item or a part, in every way the form is shown.
+
+The data-sharing checklist asks, per point, a status and what has been agreed (an open
+question that belongs to the item) and shows the checklist's tip card with it; the
+digital-governance workshop ends each principle with "what will we agree on" (an open
+question that belongs to the dimension). The instrument below declares both on a copy of
+the data-strategy instrument, with a non-scored output, so the tests hold for any
+instrument that uses them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ipywidgets as W
+import pytest
+
+from dwp_assess.collect import forms, page, xlsform
+from dwp_assess.collect import questionnaire as q
+from dwp_assess.instruments.model import Instrument, InstrumentError
+
+
+@pytest.fixture(scope="module")
+def linked(data_strategy) -> Instrument:
+    raw = data_strategy.model_dump(mode="json", exclude_none=True)
+    first, second = raw["items"][0], raw["items"][1]
+    first["tip"] = {"nl": "Tip: kijk in het register <b>", "en": "Tip: check the register <b>"}
+    raw["free_text"] = [
+        {
+            "id": "NOTE1",
+            "text": {"nl": "Wat is hierover afgesproken?", "en": "What was agreed?"},
+            "item": first["id"],
+        },  # fmt: skip
+        {
+            "id": "PART1",
+            "text": {"nl": "Wat spreken we af?", "en": "What will we agree?"},
+            "dimension": second["dimension"],
+        },  # fmt: skip
+        {"id": "LAST", "text": {"nl": "Nog iets?", "en": "Anything else?"}},
+    ]
+    raw["kind"], raw["output"] = "collaboration", "project-plan"
+    return Instrument.model_validate(raw)
+
+
+def _context(instrument: Instrument, lang: str = "nl") -> q.FormContext:
+    return q.FormContext(instrument, "r1", "gouda", "Gouda", None, (), lang)
+
+
+def test_entries_put_notes_after_their_item_and_part_questions_at_the_part_end(linked):
+    dim = linked.dimension_by_id[linked.items[1].dimension]
+    entries = q.part_entries(linked, linked.dimension_by_id[linked.items[0].dimension], "en")
+    assert (
+        entries[0].item.id == linked.items[0].id and entries[0].tip == "Tip: check the register <b>"
+    )
+    assert entries[1].text.id == "NOTE1" and entries[1].label == "What was agreed?"
+    assert all(e.tip is None for e in entries[2:])
+    assert q.part_entries(linked, dim, "nl")[-1].text.id == "PART1"
+    assert [f.id for f in q.closing_questions(linked)] == ["LAST"]
+
+
+def test_the_web_form_shows_tips_and_linked_questions_in_their_part_escaped(linked):
+    html = page.form_page(_context(linked), "d" * 32, {"texts": {"NOTE1": "<script>x</script>"}}, "")  # fmt: skip
+    sections = re.findall(r'<section class="dwp-page".*?</section>', html, flags=re.S)
+    first = sections[1]
+    item_at = first.index(f"dwp-item-{linked.items[0].id}")
+    assert first.index("dwp-tip") < item_at < first.index("dwp-text-NOTE1")
+    assert "Tip: kijk in het register &lt;b&gt;" in first
+    assert "&lt;script&gt;x&lt;/script&gt;" in first and "<script>x" not in html
+    assert "dwp-text-PART1" in "".join(sections[1:-1])
+    assert "dwp-text-NOTE1" not in sections[-1] and "dwp-text-LAST" in sections[-1]
+
+
+def test_the_widget_form_shows_the_same_entries(linked):
+    form = forms.QuestionnaireForm.__new__(forms.QuestionnaireForm)
+    form.ctx = _context(linked)
+    form.radios = {i.id: W.RadioButtons(options=["1"]) for i in linked.items}
+    form.texts = {f.id: W.Textarea() for f in linked.free_text}
+    box = form._dimension_page(linked.dimension_by_id[linked.items[0].dimension])
+    kinds = list(box.children)
+    tip_at = next(n for n, c in enumerate(kinds) if "dwp-tip" in c._dom_classes)
+    assert "Tip: kijk in het register &lt;b&gt;" in kinds[tip_at].value
+    assert kinds[tip_at + 1] is form.radios[linked.items[0].id]
+    assert form.texts["NOTE1"] in kinds and form.texts["LAST"] not in kinds
+
+
+def test_a_non_scored_output_gives_a_receipt_and_no_own_scores(linked):
+    ctx = _context(linked)
+    record = q.build_record(ctx, "form:" + "a" * 32, {linked.items[0].id: "3"}, None, None, {"NOTE1": " afgesproken "})  # fmt: skip
+    assert [a.text for a in record.answers if a.item_id == "NOTE1"] == ["afgesproken"]
+    result = q.result_html(ctx, record)
+    assert "dwp-receipt" in result and "<table" not in result and "<svg" not in result
+
+
+def test_the_xlsform_puts_hints_and_linked_questions_in_place(linked):
+    rows = xlsform.survey_rows(linked)
+    names = [r["name"] for r in rows]
+    first = names.index(linked.items[0].id)
+    assert names[first + 1] == "NOTE1"
+    assert rows[first]["hint::English (en)"] == "Tip: check the register <b>"
+    group_end = names.index("", names.index("PART1"))
+    assert names.index("PART1") < group_end and names[-1] == "LAST"
+
+
+def test_a_free_text_that_names_an_unknown_item_or_both_links_is_refused(data_strategy):
+    raw = data_strategy.model_dump(mode="json", exclude_none=True)
+    dimension = raw["dimensions"][0]["id"]
+    raw["free_text"] = [
+        {"id": "X", "text": {"nl": "x"}, "item": "NOPE"},
+        {"id": "Y", "text": {"nl": "y"}, "item": raw["items"][0]["id"], "dimension": dimension},
+    ]
+    with pytest.raises((ValueError, InstrumentError)) as error:
+        Instrument.model_validate(raw)
+    assert "free_text.0.item: unknown item 'NOPE'" in str(error.value)
+    assert "free_text.1: give item or dimension, not both" in str(error.value)
