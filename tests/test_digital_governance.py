@@ -3,6 +3,8 @@ facilitator's live view and the report, on hand-made teams whose answers are kno
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,7 @@ import yaml
 
 from dwp_assess.analysis import agreements
 from dwp_assess.instruments.loading import get_instrument, load_instrument
+from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import InstrumentError
 
 DONT_KNOW = None  # an answer of "weet ik niet" in the hand-made teams below
@@ -247,3 +250,123 @@ def test_no_analysis_or_report_module_names_the_instrument():
     for folder in ("analysis", "reports"):
         for path in (PACKAGE / folder).rglob("*.py"):
             assert "digital-governance" not in path.read_text(encoding="utf-8"), path
+
+
+# -- the report ------------------------------------------------------------------------------
+
+HOSTILE_TEAM = '<script>alert("team")</script> Team & "Co"'
+HOSTILE_TEXT = "<img src=x onerror=alert('afspraak')> DPIA eerst"
+ROUND = "digital-governance-2026"
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory):
+    """The sample's Goed Digitaal Bestuur round in a store of its own, one team renamed to
+    hostile markup and given a hostile proposal; reports of a big and the small team."""
+    from dwp_assess.data import importers, registry, store
+    from dwp_assess.demo import SAMPLE_DIR, sample_rounds
+    from dwp_assess.reports import run as reports
+
+    folder = tmp_path_factory.mktemp("gdb-reports")
+    engine = store.connect(f"sqlite:///{folder / 'dwp.sqlite'}")
+    registry.import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
+    sample = next(r for r in sample_rounds() if r.round_id == ROUND)
+    instrument = get_instrument(sample.instrument_id, sample.instrument_version)
+    store.create_round(engine, instrument, sample.period, ROUND)
+    store.mark_synthetic(engine, ROUND)
+    for path, fmt in sample.files:
+        importers.import_file(engine, path, ROUND, fmt=fmt)
+    teams = store.teams(engine)
+    gouda = teams[teams["id"] == "gouda-team-financien"].iloc[0].to_dict()
+    store.upsert_teams(engine, [{**gouda, "name": HOSTILE_TEAM}])
+    responses = store.load_responses(engine, ROUND)
+    first = responses[responses["team_id"] == "gouda-team-financien"].iloc[0]
+    record = store.ResponseRecord(
+        "test:hostile", ROUND, "test-hostile-member", "gouda", "gouda-team-financien", None, "test",
+        first["submitted_at"], (store.AnswerRecord("agree_human_rights", text=HOSTILE_TEXT),
+                                store.AnswerRecord("MR1R", 5.0), store.AnswerRecord("MR1S", 1.0)),
+    )  # fmt: skip
+    assert store.store_response(engine, record) == store.STORED
+    units = ["gouda-team-financien", "hendrik-ido-ambacht-datateam-sociaal-domein"]
+    summary = reports.generate_reports(engine, ROUND, folder / "reports", units=units, lang=["nl", "en"], bundle=True)  # fmt: skip
+    yield engine, folder / "reports" / ROUND, summary, responses
+    engine.dispose()
+
+
+def visible_text(page: str) -> str:
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_reports_are_made_per_team_in_both_languages(reported):
+    _engine, out, summary, _responses = reported
+    assert summary.failed == 0 and summary.ok == 4
+    for name in ("gouda-team-financien.html", "gouda-team-financien.en.html",
+                 "hendrik-ido-ambacht-datateam-sociaal-domein.html"):  # fmt: skip
+        assert (out / name).is_file(), name
+
+
+def test_the_report_follows_the_six_steps_and_lists_priorities_first(reported, gdb):
+    _engine, out, _summary, _responses = reported
+    page = (out / "gouda-team-financien.html").read_text(encoding="utf-8")
+    text = visible_text(page)
+    steps = [text.index(t(f"agreements.step.{n}", "nl")) for n in range(1, 7)]
+    assert steps == sorted(steps)
+    assert t("report.synthetic_warning", "nl") in text
+    assert "Vertrekpunten" in text and page.count('class="dwp-figure-data"') == 2
+    table = page[page.index('class="dwp-table dwp-agreements"') :]
+    reasons = re.findall(r"<td>(relevant, zwak geborgd|team verdeeld)</td>", table)
+    assert reasons and reasons == sorted(reasons, key=lambda r: r != "relevant, zwak geborgd")
+    english = visible_text((out / "gouda-team-financien.en.html").read_text(encoding="utf-8"))
+    assert "Draft agreements list" in english and "Conceptafsprakenlijst" not in english
+
+
+def test_hostile_names_and_proposals_are_escaped_and_no_respondent_is_named(reported):
+    _engine, out, _summary, responses = reported
+    page = (out / "gouda-team-financien.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    text = visible_text(page)
+    assert HOSTILE_TEXT in text and HOSTILE_TEAM in text
+    for respondent in set(responses["respondent_id"]) | {"test-hostile-member"}:
+        assert respondent not in page
+
+
+def test_reports_are_offline_and_hold_no_nan_none_minus_zero_or_round_id(reported):
+    _engine, out, _summary, _responses = reported
+    for path in out.glob("*.html"):
+        if path.name.startswith("index"):
+            continue
+        page = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), path.name
+        text = visible_text(page[: page.index('id="provenance"')])
+        for wrong in ("NaN", "nan", "None", "-0,0", "-0.0", ROUND):
+            assert not re.search(rf"(?<![\w-]){re.escape(wrong)}(?![\w])", text), (path.name, wrong)
+        assert "dwp-assess" in visible_text(page[page.index('id="provenance"') :])
+
+
+def test_a_team_under_the_minimum_gets_its_count_and_no_figures(reported):
+    _engine, out, _summary, _responses = reported
+    page = (out / "hendrik-ido-ambacht-datateam-sociaal-domein.html").read_text(encoding="utf-8")
+    assert 'class="dwp-warning dwp-suppressed"' in page and "dwp-figure-data" not in page
+    assert 'class="dwp-table dwp-reflection"' not in page and 'class="dwp-priorities"' not in page
+    assert "Een DPIA doen voordat we starten" not in page
+
+
+def test_a_teams_report_goes_only_to_its_own_organisation(reported):
+    from dwp_assess.reports.outputs import output_kind
+
+    engine, _out, _summary, _responses = reported
+    analysis = output_kind("agreements").analyse(engine, ROUND, None, 5)
+    receivers = analysis.receivers()
+    assert receivers["gouda-team-financien"] == ["gouda"]
+    assert all(len(orgs) == 1 for orgs in receivers.values())
+
+
+def test_the_bundle_of_an_organisation_holds_only_its_own_teams_report(reported):
+    import zipfile
+
+    _engine, out, _summary, _responses = reported
+    with zipfile.ZipFile(out / "bundles" / "gouda.zip") as archive:
+        names = archive.namelist()
+    assert any("gouda-team-financien" in n for n in names)
+    assert not any("hendrik-ido-ambacht" in n for n in names)
