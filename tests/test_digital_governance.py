@@ -161,6 +161,14 @@ def test_disagreement_is_flagged_on_planted_cases_and_not_where_the_team_agrees(
     assert values.at["security", "rwg_relevance"] > 0.7
 
 
+def test_the_worked_example_of_docs_scoring(gdb):
+    members = [{"privacy": pair} for pair in [(5, 2), (5, 1), (4, 2), (5, 2), (5, 1)]]
+    row = analysed(gdb, [answers_of(gdb, "t1", members)]).team("t1").values.set_index("value_id").loc["privacy"]  # fmt: skip
+    assert (row["mean_relevance"], row["mean_safeguarding"]) == pytest.approx((4.8, 1.6))
+    assert row["gap"] == pytest.approx(3.2) and row["rwg_relevance"] == pytest.approx(0.9)
+    assert row["priority"] and not row["disagreement"]
+
+
 def test_counts_medians_dont_know_and_gap_per_value(gdb):
     members = [
         {"privacy": (5, 2)},
