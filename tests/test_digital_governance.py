@@ -378,3 +378,28 @@ def test_the_bundle_of_an_organisation_holds_only_its_own_teams_report(reported)
         names = archive.namelist()
     assert any("gouda-team-financien" in n for n in names)
     assert not any("hendrik-ido-ambacht" in n for n in names)
+
+
+def test_the_widget_form_asks_every_principle_and_stores_its_answers(gdb, engine):
+    """The Jupyter/Voilà form (``collect.forms``): a page per principle with both questions of
+    each value and the principle's open question; one submit stores them for the team."""
+    from dwp_assess.collect import forms
+    from dwp_assess.data import registry, store
+    from dwp_assess.demo import SAMPLE_DIR
+
+    registry.import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
+    store.create_round(engine, gdb, "2026")
+    ctx = forms.resolve_context(engine, ROUND, "gouda", "gouda-team-financien", "nl")
+    form = forms.QuestionnaireForm(engine, ctx)
+    assert set(form.radios) == {i.id for i in gdb.items} and set(form.texts) == {f.id for f in gdb.free_text}  # fmt: skip
+    for n, radio in enumerate(form.radios.values()):
+        radio.value = radio.options[n % len(radio.options)][1]
+    form.texts["agree_human_rights"].value = "Een DPIA vóór de start"
+    assert form.submit() == store.STORED
+    answers = store.load_answers(engine, ROUND)
+    assert set(answers["team_id"]) == {"gouda-team-financien"}
+    assert (
+        answers.loc[answers["item_id"] == "agree_human_rights", "text"].item()
+        == "Een DPIA vóór de start"
+    )
+    assert answers["item_id"].isin(gdb.item_by_id).sum() == len(gdb.items)
