@@ -34,6 +34,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dwp_assess.analysis.agreement import WORD_OF_BAND, rwg, words_for_agreement
+from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.analysis.saved import ParquetTables
 from dwp_assess.data import store
@@ -206,18 +207,6 @@ def distribution_table(answers: pd.DataFrame, instrument: Instrument, sizes: pd.
     answer = rated["value"].map(lambda v: str(int(v)), na_action="ignore").fillna(DONT_KNOW)
     counts = rated.assign(answer=answer).groupby(["team_id", "value_id", "aspect", "answer"]).size()  # fmt: skip
     return counts.rename("n").reset_index()[DISTRIBUTION_COLUMNS]
-
-
-def grouped_texts(texts: pd.Series) -> list[tuple[str, int]]:
-    """Identical answers (after trimming spaces, ignoring case) once, with how often they were
-    given, most frequent first, then in the order given; the first spelling is kept."""
-    seen: dict[str, list] = {}
-    for text in texts.dropna().astype(str):
-        clean = " ".join(text.split())
-        if clean:
-            seen.setdefault(clean.casefold(), [clean, 0])[1] += 1
-    ordered = sorted(enumerate(seen.values()), key=lambda kv: (-kv[1][1], kv[0]))
-    return [(text, n) for _, (text, n) in ordered]
 
 
 def proposal_table(answers: pd.DataFrame, instrument: Instrument, sizes: pd.DataFrame) -> pd.DataFrame:  # fmt: skip

@@ -20,8 +20,8 @@ from dwp_assess.analysis.agreements import DONT_KNOW, PRIORITY_MIN_GAP, TeamAgre
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import ASPECTS, Instrument
 from dwp_assess.reports import charts
-from dwp_assess.reports.html import render
-from dwp_assess.reports.sections import Html, figure, number, round_subtitle
+from dwp_assess.reports.html import macro, render
+from dwp_assess.reports.sections import Html, figure_json, number, round_subtitle
 
 STEPS = 6  # the workshop's steps (agreements.step.1 … 6 in the message catalogue)
 OWN_ROWS = 3  # empty rows under the draft list for agreements the team adds itself
@@ -169,9 +169,7 @@ def _chart(team: TeamAgreements, instrument: Instrument, aspect: str, lang: str)
     """One aspect's distribution per value as an embedded figure; nothing for a small team."""
     if team.suppressed or team.distribution.empty:
         return jinja2.utils.markupsafe.Markup("")
-    return jinja2.utils.markupsafe.Markup(
-        figure(_distribution_figure(team, instrument, aspect, lang))
-    )
+    return macro("figure")(figure_json(_distribution_figure(team, instrument, aspect, lang)))
 
 
 def _distribution_figure(team: TeamAgreements, instrument: Instrument, aspect: str, lang: str) -> go.Figure:  # fmt: skip

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from dwp_assess import __version__
 from dwp_assess.analysis.agreement import words_for_agreement
+from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
 from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
 from dwp_assess.analysis.roles import POOLED
@@ -412,18 +413,6 @@ def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -
             "target": t(target_key, lang, level=level, text=r.target),
             "indicator": t("advice.indicator", lang, items=statements), "tool_label": t("advice.tool", lang),
             "tool": r.tool, "tool_description": r.tool_description, "tool_url": r.tool_url}  # fmt: skip
-
-
-def grouped_texts(texts: pd.Series) -> list[tuple[str, int]]:
-    """Identical answers (after trimming spaces, ignoring case) once, with how often they were
-    given, most frequent first, then in the order given; the first spelling is shown."""
-    seen: dict[str, list] = {}
-    for text in texts.dropna().astype(str):
-        clean = " ".join(text.split())
-        if clean:
-            seen.setdefault(clean.casefold(), [clean, 0])[1] += 1
-    ordered = sorted(enumerate(seen.values()), key=lambda kv: (-kv[1][1], kv[0]))
-    return [(text, n) for _, (text, n) in ordered]
 
 
 def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -> Html:
