@@ -52,9 +52,11 @@ def positions(values: pd.Series, wanted: Sequence) -> np.ndarray:
     return np.append(found, -1)[codes]
 
 
-def _keyed(answers: pd.DataFrame, instrument: Instrument) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def keyed_values(answers: pd.DataFrame, instrument: Instrument) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """For the answers to rating items: their rows in ``answers``, their item's row in
-    ``item_table``, and their value after reverse-keying (``NaN`` for codes and blanks)."""
+    ``item_table``, and their value after reverse-keying (``NaN`` for codes and blanks).
+
+    ``keyed_answers`` as arrays, for counting on integer codes without copying the answers."""
     items = item_table(instrument)
     at = positions(answers["item_id"], items["item_id"])
     rows = np.flatnonzero(at >= 0)
@@ -69,7 +71,7 @@ def keyed_answers(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
 
     Besides the answer's columns: the item's ``dimension_id``, ``reverse``, ``scale_min`` and
     ``scale_max``; in the answers' order, numbered from 0."""
-    rows, item_rows, keyed = _keyed(answers, instrument)
+    rows, item_rows, keyed = keyed_values(answers, instrument)
     items = item_table(instrument).take(item_rows).reset_index(drop=True)
     frame = answers.take(rows).reset_index(drop=True)
     for column in ("dimension_id", "reverse", "scale_min", "scale_max"):
@@ -108,7 +110,7 @@ def score_round(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     The sums per response and dimension are counted on integer codes (``np.bincount``).
     """
     responses, response_of = _responses(answers)
-    rows, item_rows, keyed = _keyed(answers, instrument)
+    rows, item_rows, keyed = keyed_values(answers, instrument)
     dims = [d.id for d in instrument.dimensions]
     dimension_of = positions(item_table(instrument)["dimension_id"], dims)
     cell = response_of[rows] * len(dims) + dimension_of[item_rows]
@@ -146,7 +148,7 @@ def item_matrix(
     twice in a response, its first answer counts.
     """
     responses, response_of = _responses(answers)
-    rows, item_rows, keyed = _keyed(answers, instrument)
+    rows, item_rows, keyed = keyed_values(answers, instrument)
     items = [i.id for i in instrument.rated_items if dimension_id in (None, i.dimension)]
     column = positions(item_table(instrument)["item_id"], items)[item_rows]
     keep = np.flatnonzero((column >= 0) & ~np.isnan(keyed))
