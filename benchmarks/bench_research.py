@@ -28,7 +28,6 @@ import argparse
 import glob
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -112,6 +111,13 @@ def straightforward_answers(engine, round_id: str) -> pd.DataFrame:
     return frame
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (``VmHWM``). Not ``getrusage``: on Linux a child
+    started by a large parent reports the parent's peak there, across ``exec``."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024  # fmt: skip
+
+
 def measure(url: str) -> dict:
     """In this (child) process: the package path on the national round at ``url``, then the
     scoring alone and the straightforward read; seconds, peak RSS and CPU seconds."""
@@ -124,7 +130,7 @@ def measure(url: str) -> dict:
     loaded = time.perf_counter()
     analysis = analyse_answers(answers, instrument, orgs, meta)
     done, cpu = time.perf_counter(), time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     score_seconds = base.timed(lambda: score_round(answers, instrument))[1]
     del analysis
     baseline, baseline_seconds = base.timed(lambda: straightforward_answers(engine, "bench"))

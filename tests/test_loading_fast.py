@@ -73,7 +73,9 @@ def answers_of(n: int) -> tuple[store.AnswerRecord, ...]:
     out.append(store.AnswerRecord("VS5"))  # left blank: no value, code or text
     out.append(store.AnswerRecord("OPEN1", text=TEXTS[n % len(TEXTS)]))
     if n % 3 == 0:
-        out.append(store.AnswerRecord("X_unknown", value=float(n), text=TEXTS[(n + 1) % len(TEXTS)]))
+        out.append(
+            store.AnswerRecord("X_unknown", value=float(n), text=TEXTS[(n + 1) % len(TEXTS)])
+        )
     return tuple(out)
 
 
@@ -154,3 +156,19 @@ def test_the_rounds_hold_what_the_comparison_must_cover(filled_store):
     assert (teamed["value"].isna() & teamed["code"].isna() & teamed["text"].isna()).any()
     assert set(VALUES) <= set(teamed["value"].dropna())
     assert store.load_answers(filled_store, "data-strategy-2027").empty
+
+
+@pytest.mark.postgres
+def test_postgresql_values_stay_exact_whatever_the_server_rounds_floats_to(
+    fresh_postgres, data_strategy, competences
+):
+    """``COPY`` writes floats as text: a server set to round them (``extra_float_digits``
+    below 1) must not change a value on its way into the frame."""
+    engine = store.connect(fresh_postgres)
+    fill(engine, data_strategy, competences)
+    with engine.connect() as conn:
+        conn.execute(text(f"ALTER DATABASE {engine.url.database} SET extra_float_digits = 0"))
+        conn.commit()
+    engine.dispose()
+    values = store.load_answers(store.connect(fresh_postgres), "data-strategy-2025")["value"]
+    assert set(VALUES) <= set(values.dropna())

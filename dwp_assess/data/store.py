@@ -770,38 +770,43 @@ def _answers_sql(engine: Engine, round_id: str) -> str:
     return str(query.compile(engine, compile_kwargs={"literal_binds": True}))
 
 
-def _fetched_columns(engine: Engine, sql: str) -> dict[str, pa.Array]:
+def _fetched_columns(engine: Engine, sql: str, batch: int = 50_000) -> dict[str, pa.Array]:
     """The rows of ``sql`` from the driver's own cursor, as one typed Arrow array per column.
 
     The driver builds a Python object per cell whatever one does; what is avoided is
-    everything after it (SQLAlchemy's row objects, pandas inferring a type per cell)."""
+    everything after it (SQLAlchemy's row objects, pandas inferring a type per cell). Rows
+    are taken ``batch`` at a time, so that they never all exist as Python objects at once."""
+    parts: dict[str, list[pa.Array]] = {name: [] for name in ANSWER_TYPES}
     with engine.connect() as conn:
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(sql)
-            rows = cursor.fetchall()
+            while rows := cursor.fetchmany(batch):
+                for n, (name, kind) in enumerate(ANSWER_TYPES.items()):
+                    parts[name].append(pa.array(list(map(itemgetter(n), rows)), type=kind))
         finally:
             cursor.close()
-    return {
-        name: pa.array(list(map(itemgetter(n), rows)), type=kind)
-        for n, (name, kind) in enumerate(ANSWER_TYPES.items())
-    }
+    return {name: pa.concat_arrays(arrays) if arrays else pa.array([], type=ANSWER_TYPES[name])
+            for name, arrays in parts.items()}  # fmt: skip
 
 
 def _copied_columns(engine: Engine, sql: str) -> dict[str, pa.Array]:
     """The rows of ``sql`` from PostgreSQL's ``COPY … TO STDOUT`` in CSV, parsed by Arrow.
 
     CSV keeps a missing value (an unquoted empty field) apart from an empty text (``""``),
-    and PostgreSQL writes floats in their shortest exact form, so nothing changes on the way."""
-    chunks = []
+    and with ``extra_float_digits`` above 0 PostgreSQL writes floats in a form that reads
+    back exactly (whatever the server's setting), so nothing changes on the way."""
+    data = bytearray()
     with engine.connect() as conn:
         cursor = conn.connection.dbapi_connection.cursor()
+        cursor.execute("SET LOCAL extra_float_digits = 3")  # this transaction only
         with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, ENCODING 'UTF8')") as copy:
-            chunks.extend(bytes(block) for block in copy)
-    if not chunks:
+            for block in copy:
+                data += block
+    if not data:
         return {name: pa.array([], type=kind) for name, kind in ANSWER_TYPES.items()}
     table = pa_csv.read_csv(
-        pa.py_buffer(b"".join(chunks)),
+        pa.py_buffer(data),
         read_options=pa_csv.ReadOptions(column_names=list(ANSWER_TYPES)),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
