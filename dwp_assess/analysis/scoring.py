@@ -13,7 +13,9 @@ Rules (written out for readers of reports in ``docs/scoring.md``):
 5. Only rating items make up scores: a level-choice answer (the level a respondent
    chose, ``analysis.levels``) is never averaged into a dimension score.
 
-Everything is vectorised over a whole round: one groupby, no loop per respondent.
+Everything is vectorised over a whole round, no loop per respondent: responses, items and
+dimensions become integer codes once (``positions``), and sums per response and dimension are
+``np.bincount`` over them (a national round has over two million answers).
 """
 
 from __future__ import annotations
