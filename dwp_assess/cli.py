@@ -475,6 +475,21 @@ def collect(
     serve(engine(), round_id, port, state.db, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
 
 
+@app.command()
+def session(
+    round_id: Annotated[
+        str, typer.Option("--round", help="Round of an instrument with an agreements list.")
+    ],  # fmt: skip
+    team: Annotated[str, typer.Option(help="Team id (registry) whose workshop this is.")],
+    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8867,
+    refresh: Annotated[int, typer.Option(min=2, help="Seconds between refreshes.")] = 10,
+) -> None:
+    """Serve the facilitator's live view of one team's answers (counts only) during its workshop."""
+    from dwp_assess.collect.session import serve
+
+    serve(engine(), round_id, team, port, state.db, refresh, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
+
+
 @app.command("export-form")
 def export_form(
     instrument: Annotated[str, typer.Option(help="Instrument id, e.g. data-strategy.")],

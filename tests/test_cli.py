@@ -18,6 +18,11 @@ from dwp_assess.demo import SAMPLE_DIR
 from dwp_assess.instruments.loading import available_instruments
 from dwp_assess.instruments.messages import t
 
+# The demo is the package's main job: every sample round loaded and all of its reports made
+# (five instruments). Its fixture runs inside the first test that uses it, so that test may
+# take longer than the suite's default limit on a busy 2-core machine.
+pytestmark = pytest.mark.timeout(900)
+
 
 def cli(*args: str, db: str | None = None, cwd=None) -> subprocess.CompletedProcess:
     env = dict(os.environ)

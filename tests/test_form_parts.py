@@ -112,3 +112,19 @@ def test_a_free_text_that_names_an_unknown_item_or_both_links_is_refused(data_st
         Instrument.model_validate(raw)
     assert "free_text.0.item: unknown item 'NOPE'" in str(error.value)
     assert "free_text.1: give item or dimension, not both" in str(error.value)
+
+
+def test_the_questions_about_one_public_value_stand_under_its_name_once():
+    from dwp_assess.instruments.loading import get_instrument
+
+    instrument = get_instrument("digital-governance", 1)
+    dim = instrument.dimensions[0]
+    entries = q.part_entries(instrument, dim, "nl")
+    headings = [e.label for e in entries if e.heading]
+    values = [v for v in instrument.public_values if v.dimension == dim.id]
+    assert headings == [v.label.nl for v in values]
+    first = next(n for n, e in enumerate(entries) if e.heading)
+    asked = [e.item.aspect for e in entries[first + 1 : first + 3]]
+    assert sorted(asked) == ["relevance", "safeguarding"]
+    page_html = page.dimension_part(_context(instrument), dim, {}, {})
+    assert page_html.count('class="dwp-value"') == len(values)

@@ -11,6 +11,7 @@ import pytest
 from dwp_assess.data.sample import generate_rounds
 from dwp_assess.data.sample_files import write_sample
 from dwp_assess.demo import SAMPLE_DIR
+from dwp_assess.instruments.model import SCORED_OUTPUTS
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,7 @@ def test_size_of_the_sample(generated):
     assert sum(len(r.respondents) for r in rounds) >= 1000
     assert sorted(r.round_id for r in rounds) == [
         "competences-2025", "competences-2026", "data-strategy-2025", "data-strategy-2026",
+        "digital-governance-2026",
     ]  # fmt: skip
 
 
@@ -61,7 +63,7 @@ def wide(rnd) -> pd.DataFrame:
 
 
 def test_reliability_is_realistic(generated):
-    for rnd in generated[2]:
+    for rnd in (r for r in generated[2] if r.instrument.output in SCORED_OUTPUTS):
         frame = wide(rnd)
         for dim in rnd.instrument.dimensions:
             ids = [i.id for i in rnd.instrument.rated_items_of(dim.id)]
@@ -112,3 +114,17 @@ def test_manifest_marks_the_data_synthetic():
     assert manifest["synthetic"] is True
     formats = {f["format"] for r in manifest["rounds"] for f in r["files"]}
     assert formats == {"template", "msforms", "limesurvey"}
+
+
+def test_digital_governance_teams_plant_priorities_disagreement_and_one_small_team(generated):
+    from dwp_assess.analysis.agreements import analyse_answers
+
+    rnd = next(r for r in generated[2] if r.instrument.id == "digital-governance")
+    answers = rnd.answers.merge(rnd.respondents, on="response_id")
+    teams = generated[1]
+    meta = {"round_id": rnd.round_id, "period": rnd.period}
+    analysis = analyse_answers(answers, rnd.instrument, generated[0], teams, meta, min_group=5)
+    assert len(analysis.teams) >= 10 and analysis.teams["suppressed"].sum() == 1
+    shown = analysis.values[~analysis.values["suppressed"]]
+    per_team = shown.groupby("team_id")[["priority", "disagreement"]].sum()
+    assert (per_team["priority"] >= 1).all() and (per_team["disagreement"] >= 1).sum() >= 8

@@ -108,3 +108,16 @@ def with_interval(
     out = out.drop(columns=[low, high])
     out.insert(position, name, np.array(text, dtype=object))
     return out
+
+
+def grouped_texts(texts: pd.Series) -> list[tuple[str, int]]:
+    """Identical answers (after trimming spaces, ignoring case) once, with how often they were
+    given, most frequent first, then in the order given; the first spelling is kept. Reports
+    show open answers this way, so that a text given four times reads once with "(4×)"."""
+    seen: dict[str, list] = {}
+    for text in texts.dropna().astype(str):
+        clean = " ".join(text.split())
+        if clean:
+            seen.setdefault(clean.casefold(), [clean, 0])[1] += 1
+    ordered = sorted(enumerate(seen.values()), key=lambda kv: (-kv[1][1], kv[0]))
+    return [(text, n) for _, (text, n) in ordered]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.comparison import change_scores, change_since, restricted
+from dwp_assess.analysis.comparison import CHANGE_COLUMNS, change_scores, change_since, restricted
 from dwp_assess.analysis.levels import level_statistics
 from dwp_assess.analysis.peers import peer_groups
 from dwp_assess.analysis.plans import FOLLOW_UP_COLUMNS, follow_up
@@ -33,7 +33,14 @@ from dwp_assess.analysis.privacy import (
 from dwp_assess.analysis.reliability import agreement_by_unit, alpha_reliability, mean_reliability
 from dwp_assess.analysis.roles import role_breakdown
 from dwp_assess.analysis.saved import ParquetTables
-from dwp_assess.analysis.scoring import item_matrix, keyed_answers, levels_for, score_round
+from dwp_assess.analysis.scoring import (
+    item_matrix,
+    item_table,
+    keyed_values,
+    levels_for,
+    positions,
+    score_round,
+)
 from dwp_assess.analysis.stats import ordinal_dispersion
 from dwp_assess.data import plans, store
 from dwp_assess.instruments.loading import get_instrument
@@ -101,23 +108,32 @@ class RoundAnalysis(ParquetTables):
 # -- per organisation --------------------------------------------------------------
 
 
+def _per_response(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Per response with an answer to one of the instrument's items: how many it answered,
+    how often "weet ik niet", and whether it gave one value throughout (straightlining).
+    Counted on integer codes of the responses (``np.bincount``), not by a string groupby."""
+    rows = np.flatnonzero(positions(answers["item_id"], list(instrument.item_by_id)) >= 0)
+    response, ids = answers["response_id"].take(rows).factorize(sort=True)
+    value = pd.Series(answers["value"].to_numpy(dtype=float)[rows])
+    count = lambda weights: np.bincount(response, weights, minlength=len(ids)).astype(int)  # noqa: E731  # fmt: skip
+    answered = count(value.notna().to_numpy())
+    spread = value.groupby(response).agg(["min", "max"]).reindex(range(len(ids)))
+    one_value = spread["min"].eq(spread["max"]).to_numpy()
+    return pd.DataFrame(
+        {
+            "answered": answered,
+            "dont_know": count(answers["code"].take(rows).eq("dont_know").to_numpy()),
+            "straightlining": (answered >= STRAIGHTLINE_MIN_ITEMS) & one_value,
+        },
+        index=pd.Index(ids, name="response_id"),
+    )
+
+
 def response_overview(
     answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, orgs: pd.DataFrame
 ) -> pd.DataFrame:
     """Per organisation: responses, invited, response rate, completion and answer quality."""
-    items = answers[answers["item_id"].isin(instrument.item_by_id)]
-    per_response = (
-        items.assign(dont_know=items["code"].eq("dont_know"))
-        .groupby("response_id")
-        .agg(
-            answered=("value", "count"),
-            dont_know=("dont_know", "sum"),
-            distinct=("value", "nunique"),
-        )
-    )
-    per_response["straightlining"] = (per_response["answered"] >= STRAIGHTLINE_MIN_ITEMS) & (
-        per_response["distinct"] == 1
-    )
+    per_response = _per_response(answers, instrument)
     missing = scores.groupby("response_id")["n_missing"].sum()
     per_response["complete"] = missing.reindex(per_response.index).fillna(0).eq(0)
     org_of = scores.drop_duplicates("response_id").set_index("response_id")["organisation_id"]
@@ -158,26 +174,37 @@ def dimension_summary(scores: pd.DataFrame, instrument: Instrument) -> pd.DataFr
 
 
 def item_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Organisation × item: answers per scale point (raw values), codes, mean, disagreement."""
-    frame = keyed_answers(answers, instrument)
-    keys = ["organisation_id", "item_id"]
-    counts = (
-        frame.dropna(subset=["value"]).groupby(keys)["value"].value_counts().unstack(fill_value=0)
+    """Organisation × item: answers per scale point (raw values), codes, mean, disagreement.
+
+    One row per organisation and rating item it answered, sorted by both. Counted on
+    integer codes of organisation × item (``np.bincount``), not by a string groupby."""
+    rows, item_rows, keyed = keyed_values(answers, instrument)
+    org, org_ids = answers["organisation_id"].factorize(sort=True)
+    item, item_ids = item_table(instrument)["item_id"].factorize(sort=True)
+    org, item = org[rows], item[item_rows]
+    known = org >= 0
+    cell = (org * len(item_ids) + item)[known]
+    size = len(org_ids) * len(item_ids)
+    count = lambda mask: np.bincount(cell, mask[known], minlength=size)[present]  # noqa: E731
+    present = np.flatnonzero(np.bincount(cell, minlength=size))
+    value = answers["value"].to_numpy(dtype=float)[rows]
+    code = answers["code"].take(rows)
+    n = count(~np.isnan(value)).astype(int)
+    out = pd.DataFrame(
+        {
+            # infer_objects: text keys given as objects become ``str``, as a groupby makes them
+            "organisation_id": org_ids.take(present // len(item_ids)).infer_objects(),
+            "item_id": item_ids.take(present % len(item_ids)).infer_objects(),
+            "n": n,
+            "mean": count(np.nan_to_num(keyed)) / np.where(n > 0, n, np.nan),
+            "n_dont_know": count(code.eq("dont_know").to_numpy()).astype(int),
+            "n_not_applicable": count(code.eq("not_applicable").to_numpy()).astype(int),
+        }
     )
     points = sorted({p.value for s in instrument.scales for p in s.points})
-    counts = counts.reindex(columns=[float(p) for p in points], fill_value=0)
-    counts.columns = [f"n_{p}" for p in points]
-    frame["is_dont_know"] = frame["code"].eq("dont_know")
-    frame["is_not_applicable"] = frame["code"].eq("not_applicable")
-    out = frame.groupby(keys).agg(
-        n=("value", "count"),
-        mean=("keyed", "mean"),
-        n_dont_know=("is_dont_know", "sum"),
-        n_not_applicable=("is_not_applicable", "sum"),
-    )
-    out = out.join(counts).fillna({c: 0 for c in counts.columns})
-    out["disagreement"] = ordinal_dispersion(out[counts.columns])
-    out = out.reset_index()
+    for point in points:
+        out[f"n_{point}"] = count(value == point).astype(int)
+    out["disagreement"] = ordinal_dispersion(out[[f"n_{p}" for p in points]])
     out["dimension_id"] = out["item_id"].map({i.id: i.dimension for i in instrument.items})
     return out
 
@@ -310,10 +337,9 @@ def analyse_answers(
         agreement=agreement_by_unit(answers, instrument, unit, matrix),
         mean_reliability=mean_reliability(scores),
         roles=role_breakdown(scores, minimum),
-        change=change_since(
-            previous_scores if previous_scores is not None else scores.iloc[:0],
-            scores if change_after is None else change_after,
-        ),
+        change=pd.DataFrame(columns=CHANGE_COLUMNS)
+        if previous_scores is None
+        else change_since(previous_scores, scores if change_after is None else change_after),
         **team,
         free_text=_free_text(answers, instrument),
         levels=levels,

@@ -230,6 +230,9 @@ class QuestionnaireForm:
         ins, lang = self.ctx.instrument, self.ctx.lang
         children = [_html(dim.label.get(lang), tag="h3")] + [_html(text) for text in dimension_texts(ins, dim, lang)]  # fmt: skip
         for entry in part_entries(ins, dim, lang):
+            if entry.heading:
+                children.append(_html(entry.label, "dwp-value", tag="h4"))
+                continue
             children.append(_html(entry.label, "dwp-item-text"))
             if entry.text is not None:
                 children.append(self.texts[entry.text.id])

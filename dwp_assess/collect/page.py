@@ -140,6 +140,9 @@ def dimension_part(ctx: FormContext, dim, answers: dict, texts: dict) -> str:
     ins, lang = ctx.instrument, ctx.lang
     parts = [_text(dim.label.get(lang), tag="h3")] + [_text(text) for text in dimension_texts(ins, dim, lang)]  # fmt: skip
     for entry in part_entries(ins, dim, lang):
+        if entry.heading:
+            parts.append(_text(entry.label, "dwp-value", tag="h4"))
+            continue
         if entry.text is not None:
             parts.append(_open_question(entry.text, entry.label, texts))
             continue

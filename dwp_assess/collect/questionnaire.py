@@ -188,21 +188,29 @@ def item_labels(instrument: Instrument, dim, lang: str) -> list[tuple]:
 
 @dataclass(frozen=True)
 class PartEntry:
-    """One question of a part, in form order: a statement (``item``, with its numbered
-    ``label`` and the instrument's ``tip`` for it) or an open question (``text``)."""
+    """One entry of a part, in form order: a statement (``item``, with its numbered ``label``
+    and the instrument's ``tip`` for it), an open question (``text``), or a ``heading``
+    above the statements that ask about one public value."""
 
     label: str
     item: Item | None = None
     tip: str | None = None
     text: FreeText | None = None
+    heading: bool = False
 
 
 def part_entries(instrument: Instrument, dim, lang: str) -> list[PartEntry]:
     """The questions of a dimension's part: each statement with its tip, followed by the open
     questions that belong to it (``FreeText.item``); then the part's own open questions
-    (``FreeText.dimension``), e.g. "what will we agree on" after a principle's values."""
-    entries = []
+    (``FreeText.dimension``), e.g. "what will we agree on" after a principle's values.
+    Statements about a public value (``Item.public_value``) get the value's name above them,
+    once, so that its questions (relevance, safeguarding) read as one group."""
+    values = {v.id: v for v in instrument.public_values}
+    entries, current = [], None
     for item, label in item_labels(instrument, dim, lang):
+        if item.public_value in values and item.public_value != current:
+            entries.append(PartEntry(values[item.public_value].label.get(lang), heading=True))
+        current = item.public_value
         entries.append(PartEntry(label, item=item, tip=item.tip.get(lang) if item.tip else None))
         entries += [PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.item == item.id]  # fmt: skip
     entries += [PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.dimension == dim.id]  # fmt: skip

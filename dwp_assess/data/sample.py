@@ -15,6 +15,10 @@ Model, in short (``sample_data/README.md`` explains it in plain words):
   domain experts on domain expertise, ...), so some teams have gaps;
 * survey reality: skipped items, break-offs, "weet ik niet" (more on technical
   items), "n.v.t.", straight-liners, and a second round with real change;
+* Goed Digitaal Bestuur (``digital_governance_round``): members of twelve teams weigh each
+  public value's relevance and safeguarding around a value-wide level; per team a few values
+  are planted relevant but weakly safeguarded and a few divided (half the team low, half high),
+  one team stays under the minimum group size, and some members propose agreements;
 * versions: the 2025 rounds use version 1 of each instrument, the 2026 rounds version 2;
   a level-choice question (version 2) is answered from the same trait as its
   dimension's items, so the chosen levels fit the organisation's simulated maturity.
@@ -377,4 +381,106 @@ def generate_rounds(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, list[
     maturity = maturity_by_round(dimensions, orgs, rng)
     rounds = [data_strategy_round(ds[p], orgs, p, maturity[p], rng) for p in PERIODS]
     rounds += [competences_round(comp[p], teams, p, 0.25 * n, rng) for n, p in enumerate(PERIODS)]
+    rounds.append(
+        digital_governance_round(get_instrument("digital-governance", 1), teams, GDB_PERIOD)
+    )
     return orgs, teams, rounds
+
+
+# -- Goed Digitaal Bestuur (digital-governance) ---------------------------------------------
+
+GDB_PERIOD = "2026"
+GDB_TEAMS = 12  # teams of different organisations that held the workshop
+GDB_SMALL_TEAM = 2  # respondents of the one team left under the minimum group size
+GDB_ROLES = ("policy", "data", "lawyer", "management", "other")
+GDB_ROLE_SHARES = (0.35, 0.25, 0.1, 0.1, 0.2)
+GDB_PROPOSALS = {  # a few proposals per principle; members pick from them, so some repeat
+    "participation": [
+        "Een inwonerspanel meelaten kijken bij de start",
+        "Toegankelijkheid laten toetsen door ervaringsdeskundigen",
+    ],  # fmt: skip
+    "societal_value": [
+        "Het publieke doel vooraf op één A4 zetten",
+        "Bij elke fase de menselijke maat bespreken",
+    ],  # fmt: skip
+    "human_rights": [
+        "Een DPIA doen voordat we starten",
+        "Een bias-toets op het model, elk kwartaal",
+    ],
+    "procedural_justice": [
+        "Het algoritme in het algoritmeregister zetten",
+        "Een uitleg in gewone taal bij elke uitkomst",
+    ],  # fmt: skip
+    "quality_of_governance": [
+        "De CISO vroeg betrekken",
+        "Datakwaliteit meten voordat we het model gebruiken",
+    ],  # fmt: skip
+    "responsibility": [
+        "Eén eigenaar van het project aanwijzen",
+        "Elk half jaar evalueren met de leiding",
+    ],
+}
+GDB_PROPOSAL_SHARE = 0.35
+
+
+def digital_governance_round(instrument: Instrument, teams: pd.DataFrame, period: str) -> SyntheticRound:  # fmt: skip
+    """Answers of ``GDB_TEAMS`` teams (the first team of as many organisations) to the Goed
+    Digitaal Bestuur questionnaire, from a generator of their own (seeded by the round id), so
+    that adding this round left every other round of the sample as it was.
+
+    Per value a base relevance and safeguarding; per team two or three values planted relevant
+    but weakly safeguarded (relevance 4–5, safeguarding 1–2) and one or two divided (half of the
+    members low, half high, on relevance or safeguarding); about 5% "weet ik niet" and 5% skipped."""
+    round_id = f"{instrument.id}-{period}"
+    rng = np.random.default_rng(zlib.crc32(round_id.encode()))
+    chosen = teams.drop_duplicates("organisation_id").head(GDB_TEAMS).reset_index(drop=True)
+    sizes = np.maximum(chosen["invited"].to_numpy() - rng.integers(0, 2, len(chosen)), 5)
+    sizes[-1] = GDB_SMALL_TEAM
+    team_pos = np.repeat(np.arange(len(chosen)), sizes)
+    values = [v.id for v in instrument.public_values]
+    base = {v: (rng.uniform(3.0, 4.5), rng.uniform(2.6, 4.0)) for v in values}
+    rows = np.full((len(team_pos), len(instrument.items)), np.nan)
+    for team in range(len(chosen)):
+        members = np.flatnonzero(team_pos == team)
+        planted = rng.choice(values, rng.integers(2, 4) + 2, replace=False)
+        weak, divided = set(planted[:-2]), planted[-2:][: rng.integers(1, 3)]
+        for column, item in enumerate(instrument.items):
+            relevance, safeguarding = base[item.public_value]
+            centre = relevance if item.aspect == "relevance" else safeguarding
+            if item.public_value in weak:
+                centre = 4.6 if item.aspect == "relevance" else 1.6
+            answers = centre + rng.normal(0, 0.55, len(members))
+            if item.public_value in divided and item.aspect == (
+                "relevance" if team % 2 else "safeguarding"
+            ):
+                answers = np.where(np.arange(len(members)) % 2 == 0, 1.3, 4.7) + rng.normal(0, 0.3, len(members))  # fmt: skip
+            rows[members, column] = np.clip(np.rint(answers), 1, 5)
+    codes = np.full(rows.shape, None, dtype=object)
+    dont_know = rng.random(rows.shape) < 0.05
+    skipped = rng.random(rows.shape) < 0.05
+    codes[dont_know] = "dont_know"
+    rows[dont_know | skipped] = np.nan
+    respondents = pd.DataFrame(
+        {
+            "response_id": [f"{round_id}-r{n:05d}" for n in range(len(team_pos))],
+            "respondent_id": [f"{round_id}-p{n:05d}" for n in range(len(team_pos))],
+            "organisation_id": chosen["organisation_id"].to_numpy()[team_pos],
+            "team_id": chosen["id"].to_numpy()[team_pos],
+            "role": rng.choice(GDB_ROLES, size=len(team_pos), p=GDB_ROLE_SHARES),
+            "submitted_at": _timestamps(period, len(team_pos), rng),
+        }
+    )
+    answers = _long_answers(respondents, instrument, rows, codes, None)
+    return SyntheticRound(round_id, instrument, period, respondents, pd.concat([answers, _gdb_proposals(respondents, instrument, rng)], ignore_index=True))  # fmt: skip
+
+
+def _gdb_proposals(respondents: pd.DataFrame, instrument: Instrument, rng) -> pd.DataFrame:
+    """Answers to the principles' open questions: about ``GDB_PROPOSAL_SHARE`` of the members
+    per principle, each picking one of the principle's proposals."""
+    rows = []
+    for question in instrument.free_text:
+        options = GDB_PROPOSALS[question.dimension]
+        for response_id in respondents["response_id"][rng.random(len(respondents)) < GDB_PROPOSAL_SHARE]:  # fmt: skip
+            rows.append({"response_id": response_id, "item_id": question.id, "value": np.nan,
+                         "code": None, "text": options[rng.integers(len(options))]})  # fmt: skip
+    return pd.DataFrame(rows, columns=["response_id", "item_id", "value", "code", "text"])

@@ -18,6 +18,12 @@ level names, plus options such as "weet ik niet"); on loading, the model derives
 it one scale per dimension, ``<scale>_<dimension>``, whose labels are that dimension's
 level descriptors. Forms, import templates, the XLSForm and the importers therefore
 show and accept a level choice like any other answer on a scale.
+
+An instrument whose output is an agreements list (``output: agreements``, the workshop Goed
+Digitaal Bestuur) groups its dimensions (principles) under ``foundations`` and names the
+``public_values`` of each principle; each of its items asks one ``aspect`` of one value: how
+relevant the value is for the project, or how well it is safeguarded now
+(``agreements_problems`` checks that every value has exactly one item of each).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ DIKW_STAGES = ("data", "information", "knowledge", "decision")
 DEFAULT_OUTPUT = {"organisation": "maturity-report", "team": "team-profile"}
 # Outputs built on dimension scores: every dimension needs rating items, and the scoring levels.
 SCORED_OUTPUTS = ("maturity-report", "team-profile")
+# What an item of an agreements instrument asks about its public value.
+ASPECTS = ("relevance", "safeguarding")
 
 
 class InstrumentError(ValueError):
@@ -146,6 +154,11 @@ class Dimension(_Model):
     dikw_stages: list[Literal["data", "information", "knowledge", "decision"]] = Field(
         default_factory=list, description="Competences only: stages of the chain where needed."
     )
+    foundation: str | None = Field(
+        default=None,
+        description="Agreements instruments: the foundation (``foundations``) this principle "
+        "gives shape to, e.g. democracy for participation.",
+    )
 
 
 class Item(_Model):
@@ -171,6 +184,33 @@ class Item(_Model):
     tip: Text | None = Field(
         default=None, description="A hint shown with the question in the form (a tip card)."
     )
+    public_value: str | None = Field(
+        default=None,
+        description="Agreements instruments: the public value (``public_values``) this item "
+        "asks about.",
+    )
+    aspect: Literal["relevance", "safeguarding"] | None = Field(
+        default=None,
+        description="Agreements instruments: what the item asks about its public value: how "
+        "relevant it is for the project, or how well it is safeguarded now.",
+    )
+
+
+class Foundation(_Model):
+    """A foundation of good governance (e.g. democracy) that principles give shape to."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    description: Text | None = None
+
+
+class PublicValue(_Model):
+    """A public value (e.g. transparency) of one principle: what a team weighs and agrees on."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    dimension: str = Field(description="The principle (dimension) the value belongs to.")
+    label: Text
+    description: Text | None = None
 
 
 class Choice(_Model):
@@ -259,6 +299,15 @@ class Instrument(_Model):
     items: list[Item] = Field(min_length=1)
     respondent_fields: list[RespondentField] = Field(default_factory=list)
     free_text: list[FreeText] = Field(default_factory=list)
+    foundations: list[Foundation] = Field(
+        default_factory=list,
+        description="Agreements instruments: the foundations the principles (dimensions) rest on.",
+    )
+    public_values: list[PublicValue] = Field(
+        default_factory=list,
+        description="Agreements instruments: the values per principle, each asked about by one "
+        "relevance and one safeguarding item.",
+    )
     scoring: Scoring
 
     @model_validator(mode="before")
@@ -323,6 +372,7 @@ class Instrument(_Model):
             if question.item is not None and question.dimension is not None:
                 problems.append(f"free_text.{n}: give item or dimension, not both")
         problems += self._item_type_problems() + self._dikw_problems() + self._output_problems()
+        problems += self._agreements_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -348,6 +398,48 @@ class Instrument(_Model):
                     problems.append(f"dimensions.{n}.level_descriptors: missing level(s) {sorted(missing)}")  # fmt: skip
         if self.output == "team-profile" and self.scoring.coverage_threshold is None:
             problems.append("scoring.coverage_threshold: required for a team profile")
+        return problems
+
+    def _agreements_problems(self) -> list[str]:
+        """Foundations, public values and aspects: only for an agreements output, which needs
+        them all: every principle on a known foundation, every value on a known principle, every
+        item asking the relevance or the safeguarding of a value of its own principle, each value
+        asked exactly once per aspect, and one range of answer values for each aspect (so that
+        relevance minus safeguarding is a difference on one scale)."""
+        declared = self.foundations or self.public_values or any(d.foundation for d in self.dimensions)  # fmt: skip
+        asked = [i for i in self.items if i.public_value is not None or i.aspect is not None]
+        if self.output != "agreements":
+            return ["foundations, public_values, aspect: are for instruments with output agreements"] if declared or asked else []  # fmt: skip
+        problems = _duplicates("foundations", [f.id for f in self.foundations])
+        problems += _duplicates("public_values", [v.id for v in self.public_values])
+        foundations = {f.id for f in self.foundations}
+        for n, dim in enumerate(self.dimensions):
+            if dim.foundation not in foundations:
+                problems.append(f"dimensions.{n}.foundation: needs one of the foundations {sorted(foundations)}, got {dim.foundation!r}")  # fmt: skip
+        values = {v.id: v for v in self.public_values}
+        if not values:
+            problems.append("public_values: an agreements instrument needs at least one value")
+        for n, value in enumerate(self.public_values):
+            if value.dimension not in self.dimension_by_id:
+                problems.append(f"public_values.{n}.dimension: unknown dimension '{value.dimension}'")  # fmt: skip
+        seen: dict[tuple[str, str], int] = {}
+        for n, item in enumerate(self.items):
+            value = values.get(item.public_value)
+            if value is None or item.aspect is None:
+                problems.append(f"items.{n}: needs public_value (one of public_values) and aspect ({' or '.join(ASPECTS)})")  # fmt: skip
+                continue
+            if value.dimension != item.dimension:
+                problems.append(f"items.{n}.dimension: value '{value.id}' belongs to '{value.dimension}', not '{item.dimension}'")  # fmt: skip
+            if (value.id, item.aspect) in seen:
+                problems.append(f"items.{n}: value '{value.id}' has a second {item.aspect} item ({self.items[seen[value.id, item.aspect]].id})")  # fmt: skip
+            seen.setdefault((value.id, item.aspect), n)
+        for n, value in enumerate(self.public_values):
+            missing = [a for a in ASPECTS if (value.id, a) not in seen]
+            if missing:
+                problems.append(f"public_values.{n}: value '{value.id}' has no {' and no '.join(missing)} item")  # fmt: skip
+        ranges = {(self.scale_by_id[i.scale].min, self.scale_by_id[i.scale].max) for i in self.items if i.scale in self.scale_by_id}  # fmt: skip
+        if len(ranges) > 1:
+            problems.append(f"items.scale: relevance and safeguarding need scales with one range of values, got {sorted(ranges)}")  # fmt: skip
         return problems
 
     def _item_type_problems(self) -> list[str]:
@@ -427,6 +519,14 @@ class Instrument(_Model):
         """The level-choice questions, at most one per dimension."""
         return [i for i in self.items if i.type == "level_choice"]
 
+    @cached_property
+    def value_by_id(self) -> dict[str, PublicValue]:
+        return {v.id: v for v in self.public_values}
+
+    def value_item(self, value_id: str, aspect: str) -> Item | None:
+        """The item that asks ``aspect`` (relevance, safeguarding) of a public value."""
+        return next((i for i in self.items if i.public_value == value_id and i.aspect == aspect), None)  # fmt: skip
+
     def scale_of(self, item_id: str) -> Scale:
         return self.scale_by_id[self.item_by_id[item_id].scale]
 
@@ -452,22 +552,39 @@ class Instrument(_Model):
 # Fields added after rounds were stored, with their defaults: left out of the content hash
 # when at the default, so the hash of an unchanged file (and so its rounds) stays valid.
 _LATER_FIELDS = {
-    "items": {"type": "rating", "dikw_stages": [], "tip": None},
+    "items": {
+        "type": "rating",
+        "dikw_stages": [],
+        "tip": None,
+        "public_value": None,
+        "aspect": None,
+    },
     "scales": {"level_choice": False, "settled": None},
     "free_text": {"item": None, "dimension": None},
+    "dimensions": {"foundation": None},
 }
+# Sections added later, left out of the hash while empty.
+_LATER_SECTIONS = {"foundations": [], "public_values": []}
 
 
 def _without_later_defaults(dump: dict) -> dict:
     out = dict(dump)
     if out.get("output") == DEFAULT_OUTPUT.get(out.get("kind")):
         del out["output"]  # a file that names its kind's usual output keeps its hash
+    for section, default in _LATER_SECTIONS.items():
+        if out.get(section) == default:
+            del out[section]
     for section, defaults in _LATER_FIELDS.items():
         out[section] = [
             {k: v for k, v in entry.items() if defaults.get(k, object()) != v}
             for entry in dump[section]
         ]
     return out
+
+
+def _duplicates(section: str, ids: list[str]) -> list[str]:
+    dupes = sorted({x for x in ids if ids.count(x) > 1})
+    return [f"{section}: duplicate id(s) {', '.join(dupes)}"] if dupes else []
 
 
 def level_scale_id(template_id: str, dimension_id: str) -> str:

@@ -28,10 +28,24 @@ TEMPLATES = files("dwp_assess.reports") / "templates"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def _printed(value):
+    """Every value a template prints passes here: None and NaN print as nothing (never as
+    "None" or "nan"); text is escaped with the standard library's ``html.escape`` (quotes
+    as ``&quot;``, as reports always did), trusted ``Markup`` is kept as it is."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if hasattr(value, "__html__"):
+        return value
+    return jinja2.utils.markupsafe.Markup(html.escape(str(value)))
+
+
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        keep_trailing_newline=True,
+        finalize=_printed,
     )
 
 
@@ -43,8 +57,10 @@ def plotly_gzip_base64() -> str:
 
 
 @cache
-def stylesheet() -> str:
-    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+def stylesheet() -> jinja2.utils.markupsafe.Markup:
+    """The reports' CSS, trusted as it is: escaping would turn its quotes into entities,
+    which a style element does not decode (font names would be lost)."""
+    return jinja2.utils.markupsafe.Markup((TEMPLATES / "report.css").read_text(encoding="utf-8"))
 
 
 def _error_block(output: dict, lang: str) -> str:
@@ -95,6 +111,12 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
 def render(template: str, **values) -> str:
     """A page from one of the package's jinja2 templates, every value autoescaped."""
     return _environment().get_template(template).render(**values)
+
+
+def macro(name: str):
+    """A macro of ``templates/sections/_macros.html.j2`` (a table cell such as an agreement
+    word with its figure on hover), callable from Python; it returns autoescaped Markup."""
+    return getattr(_environment().get_template("sections/_macros.html.j2").module, name)
 
 
 def index_html(title: str, summary: str, jobs: list[dict], generated_at: str, lang: str = "nl",

@@ -25,6 +25,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dwp_assess import resources
+from dwp_assess.analysis.agreements import AgreementsAnalysis
+from dwp_assess.analysis.agreements import analyse_round as analyse_agreements
 from dwp_assess.analysis.collaboration import CollaborationAnalysis, analyse_collaboration_round
 from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
 from dwp_assess.analysis.typology import TYPOLOGY_FOLDER, round_typology
@@ -90,6 +92,12 @@ OUTPUTS: dict[str, OutputKind] = {
         analyse=_analyse_scored,
         load=RoundAnalysis.load,
         format=RoundAnalysis.FORMAT,
+    ),
+    "agreements": OutputKind(
+        template=resources.NOTEBOOKS / "agreements_report.ipynb",
+        analyse=analyse_agreements,
+        load=AgreementsAnalysis.load,
+        format=AgreementsAnalysis.FORMAT,
     ),
     # a project-plan draft per collaboration (analysis.collaboration), HTML and a Word file
     "project-plan": OutputKind(

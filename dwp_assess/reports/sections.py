@@ -1,22 +1,28 @@
 """The sections of the organisation report and the team profile, as safe HTML.
 
-Report notebooks call these functions and display what they return. Every text
-that comes from respondents, organisations or files goes through ``esc``; the
-only raw HTML is the markup built here. Figures are embedded as JSON that the
-report page renders with its inlined plotly.js (``reports.html``), so no code and
+Report notebooks call these functions and display what they return. Each function
+works out what its section says (texts from the message catalogue and the instrument,
+numbers in the reader's format) and renders the section's jinja2 template,
+``templates/sections/<name>.html.j2``, with autoescaping: the markup lives in the
+templates, where it can be changed without touching Python, and every text from
+respondents, organisations or files is escaped by jinja2. The only trusted fragments
+(``markupsafe.Markup``) are figure payloads and table cells rendered by the templates'
+own macros (``templates/sections/_macros.html.j2``). Figures are embedded as JSON that
+the report page renders with its inlined plotly.js (``reports.html``), so no code and
 no network request is needed to read the report.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
 import plotly.graph_objects as go
+from markupsafe import Markup
 
 from dwp_assess import __version__
 from dwp_assess.analysis.agreement import words_for_agreement
+from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
 from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
 from dwp_assess.analysis.roles import POOLED
@@ -26,41 +32,26 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 from dwp_assess.reports import charts
+from dwp_assess.reports.html import macro, render
 
 
-class Html(str):
-    """A piece of HTML that Jupyter displays as HTML (and papermill keeps as text/html)."""
+class Html(Markup):
+    """A rendered section: safe HTML that Jupyter displays as HTML (and papermill keeps as
+    text/html)."""
 
     def _repr_html_(self) -> str:
         return str(self)
 
 
-def esc(value) -> str:
-    """Escape any value for HTML text and attributes."""
-    return html.escape(
-        "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    )
+def _section(name: str, **values) -> Html:
+    """``templates/sections/<name>.html.j2`` rendered with ``values`` (autoescaped)."""
+    return Html(render(f"sections/{name}.html.j2", **values))
 
 
-def tag(name: str, content: str = "", cls: str | None = None) -> str:
-    return f"<{name}{f' class={chr(34)}{cls}{chr(34)}' if cls else ''}>{content}</{name}>"
-
-
-def table(header: list[str], rows: list[list[str]], cls: str = "dwp-table") -> str:
-    """A table: header cells are plain text (escaped here), body cells already-escaped HTML."""
-    head = "".join(tag("th", esc(h)) for h in header)
-    body = "".join(tag("tr", "".join(tag("td", c) for c in row)) for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def section(title: str, body: str, anchor: str) -> Html:
-    return Html(f'<section id="{esc(anchor)}">{tag("h2", esc(title))}{body}</section>')
-
-
-def figure(fig: go.Figure) -> str:
-    """A figure as a placeholder plus its JSON; ``</`` is escaped so it cannot end the script."""
-    payload = fig.to_json().replace("</", "<\\/")
-    return f'<div class="dwp-figure"></div><script type="application/json" class="dwp-figure-data">{payload}</script>'  # fmt: skip
+def figure_json(fig: go.Figure) -> Markup:
+    """A figure's JSON for the page's script element; ``</`` is escaped so it cannot end the
+    script (the one place a figure's texts are not HTML-escaped: JSON in a script element)."""
+    return Markup(fig.to_json().replace("</", "<\\/"))
 
 
 def number(value, digits: int = 1, lang: str = "nl", signed: bool = False) -> str:
@@ -139,9 +130,10 @@ def _basis(view: OrganisationView) -> str:
 # -- organisation report ------------------------------------------------------------------
 
 
-def header(title: str, subtitle: str, synthetic: bool, lang: str) -> Html:
-    warning = tag("p", esc(t("report.synthetic_warning", lang)), "dwp-warning") if synthetic else ""
-    return Html(f'<header class="dwp-header">{tag("h1", esc(title))}{tag("p", esc(subtitle), "dwp-subtitle")}{warning}</header>')  # fmt: skip
+def header(title: str, subtitle: str, synthetic: bool, lang: str, response: str = "") -> Html:
+    """Title, subtitle, the synthetic-data warning where it applies, and a response line."""
+    warning = t("report.synthetic_warning", lang) if synthetic else ""
+    return _section("header", title=title, subtitle=subtitle, warning=warning, response=response)
 
 
 def round_subtitle(meta: dict, instrument: Instrument, lang: str) -> str:
@@ -165,8 +157,8 @@ def team_header(view: TeamView, instrument: Instrument, organisation: str, lang:
     it applies."""
     title = t("report.team_title", lang, team=name or view.meta["team_name"])
     subtitle = f"{organisation} · {round_subtitle(view.meta, instrument, lang)}"
-    out = header(title, subtitle, synthetic or bool(view.meta.get("synthetic")), lang)
-    return Html(out + tag("p", esc(response_of_team(view, lang)), "dwp-response"))
+    synthetic = synthetic or bool(view.meta.get("synthetic"))
+    return header(title, subtitle, synthetic, lang, response_of_team(view, lang))
 
 
 def response_of_team(view: TeamView, lang: str) -> str:
@@ -190,22 +182,26 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
         if level is not None and pd.notna(level) and dim.level_descriptors:
             text = dim.level_descriptors.get(int(level)).get(lang)
             meaning = text if row["level_basis"] == "chosen" else t("report.meaning_estimate", lang, text=text)  # fmt: skip
-        rows.append([esc(dim.label.get(lang)), esc(level_text(row, instrument, lang)),
-                     number(dims["mean"].get(dim.id), 1, lang), esc(meaning)])  # fmt: skip
+        rows.append([dim.label.get(lang), level_text(row, instrument, lang),
+                     number(dims["mean"].get(dim.id), 1, lang), meaning])  # fmt: skip
     n = int(view.response.get("responses", 0)) if len(view.response) else 0
-    body = tag("p", esc(t("report.summary_intro", lang, n=n)))
-    body += table([t("report.dimension", lang), t("report.level", lang), t("report.mean", lang), t("report.meaning", lang)], rows)  # fmt: skip
-    body += tag("p", esc(t(f"report.level_{_basis(view)}_note", lang)), "dwp-note")
     strengths, priorities = view.strengths_and_priorities()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    lists = ""
-    for title, frame in (
-        (t("report.strengths", lang), strengths),
-        (t("report.priorities", lang), priorities),
-    ):
-        items = "".join(tag("li", esc(f"{labels[r.dimension_id]} ({number(r.mean, 1, lang)})")) for r in frame.itertuples())  # fmt: skip
-        lists += tag("div", tag("h3", esc(title)) + tag("ol", items))
-    return section(t("report.summary", lang), body + tag("div", lists, "dwp-columns"), "summary")
+    lists = [
+        {
+            "title": title,
+            "lines": [
+                f"{labels[r.dimension_id]} ({number(r.mean, 1, lang)})" for r in frame.itertuples()
+            ],
+        }  # fmt: skip
+        for title, frame in (
+            (t("report.strengths", lang), strengths),
+            (t("report.priorities", lang), priorities),
+        )  # fmt: skip
+    ]
+    header_row = [t("report.dimension", lang), t("report.level", lang), t("report.mean", lang), t("report.meaning", lang)]  # fmt: skip
+    return _section("summary", title=t("report.summary", lang), intro=t("report.summary_intro", lang, n=n),
+                    header=header_row, rows=rows, basis_note=t(f"report.level_{_basis(view)}_note", lang), lists=lists)  # fmt: skip
 
 
 def peer_note(meta: dict, lang: str) -> str:
@@ -224,8 +220,8 @@ def comparison(view: OrganisationView, instrument: Instrument, lang: str) -> Htm
     note = peer_note(view.meta, lang)
     if shown and peers["suppressed"].any():
         note += " " + t("report.peer_dimensions_withheld", lang, min=view.meta["min_group_size"])
-    body = figure(charts.radar(view.dimensions, instrument, peers if shown else None, lang))
-    return section(t("report.comparison", lang), body + tag("p", esc(note), "dwp-note"), "comparison")  # fmt: skip
+    radar = figure_json(charts.radar(view.dimensions, instrument, peers if shown else None, lang))
+    return _section("comparison", title=t("report.comparison", lang), radar=radar, note=note)
 
 
 def roles(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -235,15 +231,14 @@ def roles(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     title = t("report.roles", lang)
     minimum = view.meta["min_group_size"]
     if view.roles.empty:
-        return section(title, tag("p", esc(t("report.roles_none", lang, min=minimum)), "dwp-note"), "roles")  # fmt: skip
+        return _section("roles", title=title, rows=[], none=t("report.roles_none", lang, min=minimum))  # fmt: skip
     table_ = view.roles.pivot_table(index="dimension_id", columns="role_group", values="mean")
     n = view.roles.groupby("role_group")["n"].max()
     groups = sorted(table_.columns, key=lambda g: (g == POOLED, _role_label(None if g == POOLED else g, instrument, lang)))  # fmt: skip
-    header = [t("report.dimension", lang)] + [f"{_role_label(None if g == POOLED else g, instrument, lang)} (n = {int(n[g])})" for g in groups]  # fmt: skip
-    rows = [[esc(d.label.get(lang))] + [number(table_.loc[d.id, g], 1, lang) for g in groups]
+    header_row = [t("report.dimension", lang)] + [f"{_role_label(None if g == POOLED else g, instrument, lang)} (n = {int(n[g])})" for g in groups]  # fmt: skip
+    rows = [[d.label.get(lang)] + [number(table_.loc[d.id, g], 1, lang) for g in groups]
             for d in instrument.dimensions if d.id in table_.index]  # fmt: skip
-    body = tag("p", esc(t("report.roles_intro", lang, min=minimum))) + table(header, rows)
-    return section(title, body, "roles")
+    return _section("roles", title=title, intro=t("report.roles_intro", lang, min=minimum), header=header_row, rows=rows)  # fmt: skip
 
 
 def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, analysis_dir, items: pd.DataFrame) -> Html:  # fmt: skip
@@ -260,27 +255,23 @@ def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, a
     intro = t("report.profile_intro", lang, type=t("typology.type", lang, number=profile["type"]),
               n=profile["organisations"], probability=percent(profile["probability"], lang),
               description=profile["description"])  # fmt: skip
-    body = tag("p", esc(intro))
-    lines = [t("report.profile_distinguishing", lang, dimension=d["label"], type_mean=number(d["type_mean"], 1, lang),
-               round_mean=number(d["round_mean"], 1, lang)) for d in profile["distinguishing"]]  # fmt: skip
-    body += tag("ul", "".join(tag("li", esc(line)) for line in lines))
-    for practice in profile["practices"]:
-        body += tag("h3", esc(t("report.profile_practice", lang, dimension=practice["label"],
-                                own=number(practice["own_mean"], 1, lang), n=practice["organisations_higher"])))  # fmt: skip
-        items_ = [t("report.profile_item", lang, text=i["text"], higher=percent(i["share_higher"], lang),
-                    own=percent(i["share_own"], lang)) for i in practice["items"]]  # fmt: skip
-        body += tag("ul", "".join(tag("li", esc(line)) for line in items_))
-    body += tag(
-        "p", esc(t("report.profile_note", lang, min=view.meta["min_group_size"])), "dwp-note"
-    )
-    return section(t("report.profile", lang), body, "similar-profile")
+    distinguishing = [t("report.profile_distinguishing", lang, dimension=d["label"], type_mean=number(d["type_mean"], 1, lang),
+                        round_mean=number(d["round_mean"], 1, lang)) for d in profile["distinguishing"]]  # fmt: skip
+    practices = [
+        {"heading": t("report.profile_practice", lang, dimension=p["label"], own=number(p["own_mean"], 1, lang), n=p["organisations_higher"]),
+         "items": [t("report.profile_item", lang, text=i["text"], higher=percent(i["share_higher"], lang),
+                     own=percent(i["share_own"], lang)) for i in p["items"]]}
+        for p in profile["practices"]
+    ]  # fmt: skip
+    return _section("similar_profile", title=t("report.profile", lang), intro=intro, distinguishing=distinguishing,
+                    practices=practices, note=t("report.profile_note", lang, min=view.meta["min_group_size"]))  # fmt: skip
 
 
 def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     """For each dimension: its statistics, the level ladder with the organisation's position,
     the current level and the next level as the target, and the answer distribution."""
     dims = view.dimensions.set_index("dimension_id")
-    body = ""
+    shown = []
     for dim in instrument.dimensions:
         items = view.items[view.items["dimension_id"] == dim.id]
         if items.empty or dim.id not in dims.index:
@@ -290,29 +281,27 @@ def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> 
         stats = t("report.dimension_stats", lang, n=int(row["n"]), median=number(row["median"], 1, lang),
                   q1=number(row["q1"], 1, lang), q3=number(row["q3"], 1, lang),
                   level=level_text(level_row, instrument, lang))  # fmt: skip
-        body += tag("h3", esc(dim.label.get(lang))) + tag("p", esc(stats), "dwp-stats")
-        body += figure(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang))  # fmt: skip
-        body += _current_and_next(level_row, dim, instrument, lang)
-        body += figure(charts.diverging_likert(items, instrument, lang))
-    return section(t("report.per_dimension", lang), body, "dimensions")
+        current, next_ = _current_and_next(level_row, dim, instrument, lang)
+        shown.append({"label": dim.label.get(lang), "stats": stats, "current": current, "next": next_,
+                      "ladder": figure_json(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang)),
+                      "answers": figure_json(charts.diverging_likert(items, instrument, lang))})  # fmt: skip
+    return _section("per_dimension", title=t("report.per_dimension", lang), dimensions=shown)
 
 
-def _current_and_next(row: pd.Series | None, dim, instrument: Instrument, lang: str) -> str:
+def _current_and_next(row: pd.Series | None, dim, instrument: Instrument, lang: str) -> tuple[str, str]:  # fmt: skip
     """What the current level means (chosen or estimated) and the next level's description
-    as the target; at the highest level there is no next step."""
+    as the target (at the highest level: that there is no next step); empty without a level."""
     if row is None or pd.isna(row["level"]) or not dim.level_descriptors:
-        return ""
+        return "", ""
     level = int(row["level"])
     label = _level_label(instrument, level, lang)
     current = t(f"report.current_level_{row['level_basis']}", lang, level=label,
                 text=dim.level_descriptors[level].get(lang))  # fmt: skip
-    out = tag("p", esc(current), "dwp-meaning")
     top = max(lv.level for lv in instrument.scoring.levels)
     if level >= top or (level + 1) not in dim.level_descriptors:
-        return out + tag("p", esc(t("report.top_level", lang)), "dwp-next")
-    target = t("report.next_step", lang, level=_level_label(instrument, level + 1, lang),
-               text=dim.level_descriptors[level + 1].get(lang))  # fmt: skip
-    return out + tag("p", esc(target), "dwp-next")
+        return current, t("report.top_level", lang)
+    return current, t("report.next_step", lang, level=_level_label(instrument, level + 1, lang),
+                      text=dim.level_descriptors[level + 1].get(lang))  # fmt: skip
 
 
 def agenda(view: OrganisationView, instrument: Instrument, lang: str, n: int = 5) -> Html:
@@ -320,11 +309,10 @@ def agenda(view: OrganisationView, instrument: Instrument, lang: str, n: int = 5
     rows = []
     for r in view.agenda(n).itertuples():
         counts = " · ".join(f"{p.value}: {int(getattr(r, f'n_{p.value}'))}" for p in instrument.scale_of(r.item_id).points)  # fmt: skip
-        rows.append([esc(instrument.item_by_id[r.item_id].text.get(lang)), number(r.disagreement, 2, lang),
-                     esc(f"{counts} ({int(r.n)} {t('report.answers', lang)})")])  # fmt: skip
-    body = tag("p", esc(t("report.agenda_intro", lang)))
-    body += table([t("report.statement", lang), t("report.disagreement", lang), t("report.answers", lang)], rows)  # fmt: skip
-    return section(t("report.agenda", lang), body, "agenda")
+        rows.append([instrument.item_by_id[r.item_id].text.get(lang), number(r.disagreement, 2, lang),
+                     f"{counts} ({int(r.n)} {t('report.answers', lang)})"])  # fmt: skip
+    header_row = [t("report.statement", lang), t("report.disagreement", lang), t("report.answers", lang)]  # fmt: skip
+    return _section("agenda", title=t("report.agenda", lang), intro=t("report.agenda_intro", lang), header=header_row, rows=rows)  # fmt: skip
 
 
 def _change_verdict(row) -> str:
@@ -351,37 +339,31 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     rounding, corrected for testing every dimension at once (Benjamini–Hochberg): a
     change is reliable only when its interval excludes zero and it survives the correction."""
     previous = view.meta.get("previous_round_id")
+    title = t("report.change", lang)
     if not previous or view.change.empty:
-        return section(
-            t("report.change", lang), tag("p", esc(t("report.no_previous", lang))), "change"
-        )
+        return _section("change", title=title, rows=[], no_previous=t("report.no_previous", lang))
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     order = {d.id: n for n, d in enumerate(instrument.dimensions)}
     ordered = view.change.sort_values("dimension_id", key=lambda ids: ids.map(order))
     rows = [
-        [esc(labels[r.dimension_id]), number(r.difference, 2, lang, signed=True),
-         esc(f"{bound(r.ci_low, 2, lang)} – {bound(r.ci_high, 2, lang)}"),
-         esc(t(_change_verdict(r), lang))]
+        [labels[r.dimension_id], number(r.difference, 2, lang, signed=True),
+         f"{bound(r.ci_low, 2, lang)} – {bound(r.ci_high, 2, lang)}", t(_change_verdict(r), lang)]
         for r in ordered.itertuples()
     ]  # fmt: skip
-    body = tag("p", esc(t("report.change_intro", lang, previous=view.meta.get("previous_period") or previous)))  # fmt: skip
-    comparable = _comparable_note(view, instrument, lang)
-    if comparable:
-        body += tag("p", esc(comparable), "dwp-note")
-    body += figure(charts.trend(ordered, instrument, lang))
-    body += table([t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang), ""], rows)  # fmt: skip
-    body += tag("p", esc(t("report.change_correction", lang, n=len(view.change))), "dwp-note")
-    return section(t("report.change", lang), body, "change")
+    header_row = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang), ""]  # fmt: skip
+    return _section("change", title=title, rows=rows, header=header_row,
+                    intro=t("report.change_intro", lang, previous=view.meta.get("previous_period") or previous),
+                    comparable=_comparable_note(view, instrument, lang), trend=figure_json(charts.trend(ordered, instrument, lang)),
+                    correction=t("report.change_correction", lang, n=len(view.change)))  # fmt: skip
 
 
-def agreement_cell(rwg_j, lang: str) -> str:
+def agreement_cell(rwg_j, lang: str) -> Markup:
     """The word for an rwg(J) ("eensgezind", "wisselend", "verdeeld"), with the figure on
     hover; "niet te bepalen" when it is undefined."""
     words = words_for_agreement(pd.Series([rwg_j], dtype=float), lang).iloc[0]
     if pd.isna(words["rwg_j"]):
-        return esc(words["word"])
-    hover = f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}"
-    return f'<span class="dwp-agreement" title="{esc(hover)}">{esc(words["word"])}</span>'
+        return macro("agreement")(words["word"], None)
+    return macro("agreement")(words["word"], f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}")  # fmt: skip
 
 
 def response_and_reliability(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -394,85 +376,57 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
         line = t("report.response_line", lang, invited=int(r["invited"]), **values)
     else:
         line = t("report.response_line_no_invited", lang, **values)
-    body = tag("p", esc(line))
     minimum = instrument.scoring.min_group_size * 2
-    if len(view.dimensions) and view.dimensions["n"].min() < minimum:
-        body += tag("p", esc(t("report.small_group", lang, min=minimum)), "dwp-warning")
+    small = len(view.dimensions) and view.dimensions["n"].min() < minimum
     agreement = view.agreement.set_index("dimension_id")
     n = view.dimensions.set_index("dimension_id")["n"]
     rows = [
-        [esc(dim.label.get(lang)), agreement_cell(agreement["rwg_j"].get(dim.id), lang),
-         esc(str(int(n[dim.id])) if dim.id in n.index else "–")]
+        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang),
+         str(int(n[dim.id])) if dim.id in n.index else "–"]
         for dim in instrument.dimensions
     ]  # fmt: skip
-    body += table([t("report.dimension", lang), t("report.agreement", lang), t("report.respondents", lang)], rows)  # fmt: skip
-    body += tag("p", esc(t("report.agreement_note", lang)), "dwp-note")
-    return section(t("report.response", lang), body, "response")
+    header_row = [t("report.dimension", lang), t("report.agreement", lang), t("report.respondents", lang)]  # fmt: skip
+    return _section("response", title=t("report.response", lang), line=line, rows=rows, header=header_row,
+                    small_group=t("report.small_group", lang, min=minimum) if small else "",
+                    note=t("report.agreement_note", lang))  # fmt: skip
 
 
 def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     """The actions chosen from the organisation's own gaps (``analysis/recommend.py``): per
     action why it was chosen, owner, horizon, the next level as its target, the statements
     that should move and a concrete tool."""
-    title = t("report.recommendations", lang)
     advice = recommend_organisation(view, instrument, lang=lang)
-    if advice.empty:
-        return section(title, tag("p", esc(t("advice.none", lang))), "recommendations")
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    items = "".join(_advice_item(r, labels, instrument, lang) for r in advice.itertuples())
-    body = tag("p", esc(t("advice.intro", lang))) + tag("ol", items, "dwp-advice")
-    return section(title, body, "recommendations")
+    actions = [_advice_item(r, labels, instrument, lang) for r in advice.itertuples()]
+    return _section("recommendations", title=t("report.recommendations", lang), actions=actions,
+                    intro=t("advice.intro", lang), none=t("advice.none", lang))  # fmt: skip
 
 
-def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -> str:
-    """One action of ``recommendations`` as a list item."""
+def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -> dict:
+    """The texts of one action of ``recommendations``."""
     level = _level_label(instrument, r.target_level, lang)
     target_key = "advice.target" if r.purpose == "develop" else "advice.target_hold"
     statements = " · ".join(instrument.item_by_id[i].text.get(lang) for i in r.indicator)
-    meta = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"  # fmt: skip
-    link = f' (<a href="{esc(r.tool_url)}">{esc(r.tool_url)}</a>)' if r.tool_url else ""
-    tool = f"{esc(t('advice.tool', lang))}: <strong>{esc(r.tool)}</strong> — {esc(r.tool_description)}{link}"  # fmt: skip
-    return tag("li", f"<strong>{esc(labels[r.dimension_id])}</strong>: {esc(r.action)}"
-               + tag("p", esc(t("advice.because", lang, reasons="; ".join(r.reasons))), "dwp-because")
-               + tag("p", esc(meta), "dwp-owner")
-               + tag("p", esc(t(target_key, lang, level=level, text=r.target)), "dwp-target")
-               + tag("p", esc(t("advice.indicator", lang, items=statements)), "dwp-indicator")
-               + tag("p", tool, "dwp-tool"))  # fmt: skip
-
-
-def grouped_texts(texts: pd.Series) -> list[tuple[str, int]]:
-    """Identical answers (after trimming spaces, ignoring case) once, with how often they were
-    given, most frequent first, then in the order given; the first spelling is shown."""
-    seen: dict[str, list] = {}
-    for text in texts.dropna().astype(str):
-        clean = " ".join(text.split())
-        if clean:
-            seen.setdefault(clean.casefold(), [clean, 0])[1] += 1
-    ordered = sorted(enumerate(seen.values()), key=lambda kv: (-kv[1][1], kv[0]))
-    return [(text, n) for _, (text, n) in ordered]
+    owner = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"  # fmt: skip
+    return {"dimension": labels[r.dimension_id], "action": r.action, "owner": owner,
+            "because": t("advice.because", lang, reasons="; ".join(r.reasons)),
+            "target": t(target_key, lang, level=level, text=r.target),
+            "indicator": t("advice.indicator", lang, items=statements), "tool_label": t("advice.tool", lang),
+            "tool": r.tool, "tool_description": r.tool_description, "tool_url": r.tool_url}  # fmt: skip
 
 
 def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -> Html:
-    """Answers to open questions that the instrument allows in reports; escaped, never executed."""
+    """Answers to open questions that the instrument allows in reports, identical ones once
+    with their count; escaped, never executed."""
     if view_free_text.empty:
         return Html("")
-    body = ""
+    questions = []
     for item_id, group in view_free_text.groupby("item_id"):
         question = next(f for f in instrument.free_text if f.id == item_id)
-        quotes = "".join(
-            tag(
-                "li",
-                esc(text)
-                + (
-                    f' <span class="dwp-count">({esc(t("report.times", lang, n=n))})</span>'
-                    if n > 1
-                    else ""
-                ),
-            )  # fmt: skip
-            for text, n in grouped_texts(group["text"])
-        )
-        body += tag("h3", esc(question.text.get(lang))) + tag("ul", quotes, "dwp-quotes")
-    return section(t("report.free_text", lang), body, "free-text")
+        quotes = [{"text": text, "times": t("report.times", lang, n=n) if n > 1 else ""}
+                  for text, n in grouped_texts(group["text"])]  # fmt: skip
+        questions.append({"text": question.text.get(lang), "quotes": quotes})
+    return _section("free_text", title=t("report.free_text", lang), questions=questions)
 
 
 def methods(
@@ -484,23 +438,21 @@ def methods(
     """How scores are made, and the agreement figures behind the words: rwg(J) of this
     organisation or team and, for organisations, ICC(1) and ICC(2) of the round."""
     share = percent(instrument.scoring.min_answered_share, lang)
-    body = tag("p", esc(t("report.methods_text", lang, share=share)))
+    values = {"title": t("report.methods", lang), "text": t("report.methods_text", lang, share=share), "rows": []}  # fmt: skip
     if agreement is not None and len(agreement):
         own = agreement.set_index("dimension_id")["rwg_j"]
         rounds = icc.set_index("dimension_id") if icc is not None and len(icc) else pd.DataFrame()
-        header = [t("report.dimension", lang), "rwg(J)"] + (["ICC(1)", "ICC(2)"] if len(rounds) else [])  # fmt: skip
-        rows = []
+        values["header"] = [t("report.dimension", lang), "rwg(J)"] + (["ICC(1)", "ICC(2)"] if len(rounds) else [])  # fmt: skip
         for dim in instrument.dimensions:
-            row = [esc(dim.label.get(lang)), number(own.get(dim.id), 2, lang)]
+            row = [dim.label.get(lang), number(own.get(dim.id), 2, lang)]
             if len(rounds):
                 row += [number(rounds["icc1"].get(dim.id), 2, lang), number(rounds["icc2"].get(dim.id), 2, lang)]  # fmt: skip
-            rows.append(row)
+            values["rows"].append(row)
         text = t("report.methods_agreement", lang)
         if len(rounds):
             text += " " + t("report.methods_icc", lang, groups=int(rounds["groups"].max()))
-        body += tag("p", esc(text))
-        body += table(header, rows, "dwp-table dwp-figures")
-    return section(t("report.methods", lang), body, "methods")
+        values["agreement_text"] = text
+    return _section("methods", **values)
 
 
 def provenance(meta: dict, parameters: dict, lang: str) -> Html:
@@ -522,9 +474,9 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
         "computed_at": meta.get("computed_at", ""),
         "generated_at": generated.isoformat(timespec="seconds"),
     }
-    rows = [[esc(t(f"report.provenance.{key}", lang)), esc(value)] for key, value in values.items()]
-    details = f"<details>{tag('summary', esc(t('report.provenance_details', lang)))}{table(['', ''], rows, 'dwp-table dwp-provenance')}</details>"  # fmt: skip
-    return section(t("report.provenance", lang), tag("p", esc(sentence)) + details, "provenance")
+    rows = [[t(f"report.provenance.{key}", lang), value] for key, value in values.items()]
+    return _section("provenance", title=t("report.provenance", lang), sentence=sentence,
+                    details=t("report.provenance_details", lang), rows=rows)  # fmt: skip
 
 
 def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -539,6 +491,7 @@ def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) ->
     rules = load_rules()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     change = view.change.set_index("dimension_id") if len(view.change) else pd.DataFrame()
+    bold, lines = macro("bold"), macro("lines")
     rows = []
     for action_id, group in plan.groupby("action_id", sort=False):
         first = group.iloc[0]
@@ -547,15 +500,13 @@ def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) ->
         owner = t("plan.follow_up_owner", lang, name=first["owner_name"] or "–", due=first["due_date"] or "–")  # fmt: skip
         moved = [_dimension_moved(first["dimension_id"], labels, change, lang)]
         moved += [_item_moved(r, before, instrument, lang) for r in group.itertuples() if pd.notna(r.item_before)]  # fmt: skip
-        rows.append([f"<strong>{esc(labels.get(first['dimension_id'], first['dimension_id']))}</strong>: {esc(text)}",
-                     esc(t(f"plan.status.{first['status']}", lang)), esc(owner),
-                     "<br>".join(esc(line) for line in moved)])  # fmt: skip
+        rows.append([bold(labels.get(first["dimension_id"], first["dimension_id"])) + Markup(": ") + text,
+                     t(f"plan.status.{first['status']}", lang), owner, lines(moved)])  # fmt: skip
     intro = t("plan.follow_up_intro", lang, period=view.meta.get("previous_period") or "–",
               version=int(plan["plan_version"].iloc[0]))  # fmt: skip
     header_row = [t(f"plan.column_{c}", lang) for c in ("action", "status", "owner", "moved")]
-    body = tag("p", esc(intro)) + table(header_row, rows)
-    body += tag("p", esc(t("plan.follow_up_items_note", lang)), "dwp-note")
-    return section(t("plan.follow_up", lang), body, "plan-follow-up")
+    return _section("plan_follow_up", title=t("plan.follow_up", lang), intro=intro, header=header_row,
+                    rows=rows, note=t("plan.follow_up_items_note", lang))  # fmt: skip
 
 
 def _dimension_moved(dimension_id: str, labels: dict, change: pd.DataFrame, lang: str) -> str:
@@ -589,14 +540,15 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
     minimum group size also how far its members agree, in words."""
     cov = view.coverage.set_index(["dimension_id", "dikw_stage"])["met"]
     agreement = view.agreement.set_index("dimension_id")["rwg_j"] if view.shows_members else None
+    cell = macro("coverage_cell")
     rows = []
     for dim in instrument.dimensions:
-        cells = [esc(dim.label.get(lang)), esc(t(f"report.rule.{dim.group_rule}", lang))]
+        cells = [dim.label.get(lang), t(f"report.rule.{dim.group_rule}", lang)]
         for stage in DIKW_STAGES:
             met = cov.get((dim.id, stage))
             key, cls = (("report.not_needed", "na") if met is None else
                         ("report.covered", "met") if met else ("report.not_covered", "gap"))  # fmt: skip
-            cells.append(f'<span class="dwp-cell dwp-{cls}">{esc(t(key, lang))}</span>')
+            cells.append(cell(t(key, lang), cls))
         if agreement is not None:
             cells.append(agreement_cell(agreement.get(dim.id), lang))
         rows.append(cells)
@@ -606,15 +558,12 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
     threshold = number(instrument.scoring.coverage_threshold, 0, lang)
     from_items = bool(view.coverage["from_items"].all()) if len(view.coverage) else False
     basis = t("report.stages_from_items" if from_items else "report.stages_from_competence", lang)  # fmt: skip
-    body = tag("p", esc(t("report.coverage_intro", lang, threshold=threshold) + " " + basis))
-    if _not_answered(view):
-        body += tag("p", esc(t("report.coverage_nonresponse", lang, n=view.meta["n_members"], missing=_not_answered(view))), "dwp-warning")  # fmt: skip
-    body += table(header_row, rows)
-    if agreement is None:
-        body += tag("p", esc(t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"])), "dwp-note")  # fmt: skip
-    else:
-        body += tag("p", esc(t("report.agreement_note", lang)), "dwp-note")
-    return section(t("report.coverage", lang), body, "coverage")
+    missing = _not_answered(view)
+    nonresponse = t("report.coverage_nonresponse", lang, n=view.meta["n_members"], missing=missing) if missing else ""  # fmt: skip
+    note = (t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"]) if agreement is None
+            else t("report.agreement_note", lang))  # fmt: skip
+    return _section("coverage", title=t("report.coverage", lang), header=header_row, rows=rows, note=note,
+                    intro=t("report.coverage_intro", lang, threshold=threshold) + " " + basis, nonresponse=nonresponse)  # fmt: skip
 
 
 def _role_label(role, instrument: Instrument, lang: str) -> str:
@@ -628,9 +577,10 @@ def _role_label(role, instrument: Instrument, lang: str) -> str:
 def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
     """Member pseudonyms × competences: ✓ where the member covers it; for a team smaller
     than the minimum group size only a sentence saying why there is no grid."""
+    title = t("report.members", lang)
     if not view.shows_members:
         why = t("report.members_withheld", lang, n=view.meta["n_members"], min=view.meta["min_group_size"])  # fmt: skip
-        return section(t("report.members", lang), tag("p", esc(why), "dwp-note"), "members")
+        return _section("members", title=title, rows=[], withheld=why)
     covers = view.members.pivot_table(index="member", columns="dimension_id", values="covers", aggfunc="first")  # fmt: skip
     role_of = view.members.drop_duplicates("member").set_index("member")["role"]
     with_roles = role_of.notna().any()  # a column of nothing but "overige rollen" says nothing
@@ -640,14 +590,13 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
             "✓" if pd.notna(row.get(d.id)) and bool(row.get(d.id)) else ""
             for d in instrument.dimensions
         ]
-        role = [esc(_role_label(role_of[member], instrument, lang))] if with_roles else []
-        rows.append([esc(members_in(member, lang)), *role, *marks])
+        role = [_role_label(role_of[member], instrument, lang)] if with_roles else []
+        rows.append([members_in(member, lang), *role, *marks])
     role_header = [t("report.role", lang)] if with_roles else []
     header_row = [t("report.member", lang), *role_header] + [d.label.get(lang) for d in instrument.dimensions]  # fmt: skip
-    body = tag("p", esc(t("report.members_intro", lang))) + table(
-        header_row, rows, "dwp-table dwp-members" + ("" if with_roles else " dwp-no-roles")
-    )
-    return section(t("report.members", lang), body, "members")
+    table_class = "dwp-table dwp-members" + ("" if with_roles else " dwp-no-roles")
+    return _section("members", title=title, intro=t("report.members_intro", lang), header=header_row,
+                    rows=rows, table_class=table_class)  # fmt: skip
 
 
 def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
@@ -670,12 +619,10 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
         else:  # a team below the minimum group size: how many, not who
             missing = int(first["n_scored"] - first["n_covering"])
             lines.append(t("report.gap_line_count", lang, n=missing, total=int(first["n_scored"]), **words))  # fmt: skip
-    body = tag("ul", "".join(tag("li", esc(line)) for line in lines)) if lines else tag("p", esc(t("report.no_gaps", lang)))  # fmt: skip
     mix = ", ".join(f"{_role_label(role, instrument, lang)}: {count}" for role, count in view.role_mix().items())  # fmt: skip
-    body += tag("h3", esc(t("report.role_mix", lang))) + tag("p", esc(mix))
-    if view.roles.isna().any():
-        body += tag("p", esc(t("report.roles_pooled", lang, min=view.meta["min_group_size"])), "dwp-note")  # fmt: skip
-    return section(t("report.gaps", lang), body, "gaps")
+    pooled = t("report.roles_pooled", lang, min=view.meta["min_group_size"]) if view.roles.isna().any() else ""  # fmt: skip
+    return _section("gaps", title=t("report.gaps", lang), lines=lines, no_gaps=t("report.no_gaps", lang),
+                    mix_title=t("report.role_mix", lang), mix=mix, pooled=pooled)  # fmt: skip
 
 
 def members_in(text: str, lang: str) -> str:
@@ -697,5 +644,4 @@ def session_agenda(view: TeamView, instrument: Instrument, lang: str) -> Html:
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     steps = [f"{labels[r.competence_id]}: {r.action}" + (f" ({r.tool})" if r.tool else "") for r in advice.itertuples()]  # fmt: skip
     steps.append(t("report.agenda_closing", lang))
-    items = "".join(tag("li", esc(step)) for step in steps)
-    return section(t("report.session_agenda", lang), tag("ol", items), "session-agenda")
+    return _section("session_agenda", title=t("report.session_agenda", lang), steps=steps)
