@@ -4,8 +4,9 @@ A synthetic data-strategy round (``bench_reports.write_rounds``: by default 350 
 with a previous round) gets its HTML reports and summaries from ``reports.generate_reports``.
 Measured in this one run, on the same files:
 
-* the package path: every report and summary printed by ``reports.printing.print_pdf`` in
-  ``--jobs`` worker processes, each keeping one headless Chromium (Playwright) alive;
+* the package path: every report and summary printed by ``reports.printing.print_pdfs`` in
+  ``--jobs`` worker processes, each keeping one headless Chromium (Playwright) alive with
+  ``printing.PAGES`` pages printing at once, charts drawn static for print;
 * the straightforward path on a sample of organisations, one after another: one
   ``chromium --headless --print-to-pdf`` process per file (report and summary), extrapolated
   linearly to the whole round.
@@ -34,7 +35,7 @@ from bench_reports import load, write_rounds
 
 from dwp_assess import project
 from dwp_assess.data import store
-from dwp_assess.reports.printing import CHROMIUM, print_pdf
+from dwp_assess.reports.printing import CHROMIUM, print_pdfs
 from dwp_assess.reports.run import generate_reports
 
 ORGS, BASELINE_SAMPLE, JOBS = 350, 5, 2
@@ -43,8 +44,7 @@ TARGET_SECONDS, TARGET_FOR = 180.0, 350
 
 def print_many(pages: list[tuple[str, str]]) -> int:
     """Print ``(html, pdf)`` pairs in this worker with its kept-alive browser."""
-    for html, pdf in pages:
-        print_pdf(Path(html), Path(pdf))
+    print_pdfs((Path(html), Path(pdf), "nl") for html, pdf in pages)
     return len(pages)
 
 

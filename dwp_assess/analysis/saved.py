@@ -1,17 +1,27 @@
 """Saving a dataclass of tables: one Parquet file per DataFrame field and ``meta.json``.
 
 The round analysis and the typology are computed once per round and read by every report
-of it; both save and load the same way through this mixin.
+of it; both save and load the same way through this mixin. A process that makes many
+reports (a kept-alive report kernel, a report worker) reads a saved folder once: ``load``
+keeps the tables per folder and file state, and hands each caller its own shallow copies
+(pandas copy-on-write: changing a caller's table never changes the kept one or another
+caller's), so a report cannot leave anything behind for the next.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 from dataclasses import fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
 import pandas as pd
+
+META = "meta.json"
+KEPT_FOLDERS = 4  # saved folders kept: a round's analysis and its typology, and a few more
 
 
 class ParquetTables:
@@ -25,11 +35,30 @@ class ParquetTables:
         for f in fields(self):
             if f.name != "meta":
                 getattr(self, f.name).to_parquet(folder / f"{f.name}.parquet", index=False)
-        (folder / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), "utf-8")
+        (folder / META).write_text(json.dumps(self.meta, indent=2, default=str), "utf-8")
         return folder
 
     @classmethod
     def load(cls, folder: Path) -> Self:
-        """Read what ``save`` wrote."""
-        tables = {f.name: pd.read_parquet(folder / f"{f.name}.parquet") for f in fields(cls) if f.name != "meta"}  # fmt: skip
-        return cls(meta=json.loads((folder / "meta.json").read_text("utf-8")), **tables)
+        """What ``save`` wrote (read once per folder and file state, see the module docstring)."""
+        kept = _read(cls, Path(folder).resolve(), _state(cls, Path(folder)))
+        tables = {name: table.copy(deep=False) for name, table in kept.items() if name != "meta"}
+        return cls(meta=copy.deepcopy(kept["meta"]), **tables)
+
+
+def _state(cls: type, folder: Path) -> str:
+    """A digest of ``meta.json``'s bytes and every table file's size and modification time:
+    a folder written again (or a file replaced) is read afresh."""
+    digest = hashlib.sha256((folder / META).read_bytes())
+    for f in fields(cls):
+        if f.name != "meta":
+            stat = (folder / f"{f.name}.parquet").stat()
+            digest.update(f"{f.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=KEPT_FOLDERS)
+def _read(cls: type, folder: Path, state: str) -> dict:
+    """Every table and the meta of a saved folder (``state`` is only the cache's key)."""
+    tables = {f.name: pd.read_parquet(folder / f"{f.name}.parquet") for f in fields(cls) if f.name != "meta"}  # fmt: skip
+    return {"meta": json.loads((folder / META).read_text("utf-8")), **tables}

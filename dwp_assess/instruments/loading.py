@@ -8,9 +8,11 @@ an error naming both (which of two different texts to use is the analyst's decis
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -50,8 +52,27 @@ def read_yaml(path: Path) -> dict:
 
 
 def load_instrument(path: str | Path) -> Instrument:
-    """Read and validate one instrument file; raise ``InstrumentError`` listing every problem."""
+    """Read and validate one instrument file; raise ``InstrumentError`` listing every problem.
+
+    An instrument is immutable, and parsing and validating its YAML takes about 0.05 s:
+    every lookup (``get_instrument`` reads every file) would pay that again, in each report
+    several times. So an instrument is kept per file and content (a digest of its bytes): a
+    file read before is not parsed again, an edited one is."""
     path = Path(path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return _read_instrument(path)  # its error names the file
+    return _cached_instrument(path, digest)
+
+
+@lru_cache(maxsize=64)
+def _cached_instrument(path: Path, digest: str) -> Instrument:
+    """``_read_instrument`` once per file and content (the digest is only the cache's key)."""
+    return _read_instrument(path)
+
+
+def _read_instrument(path: Path) -> Instrument:
     raw = read_yaml(path)
     try:
         return Instrument.model_validate(raw)

@@ -1,0 +1,160 @@
+"""What makes a round's reports fast without changing them: files read once per process and
+kept safely, the kept-alive kernel's cheap reset, the chart template assigned once checked,
+and printing with static charts and several pages at once (benchmarks/README.md)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from pypdf import PdfReader
+
+from dwp_assess import resources
+from dwp_assess.analysis import saved
+from dwp_assess.analysis.saved import ParquetTables
+from dwp_assess.instruments.loading import load_instrument
+from dwp_assess.reports import charts, printing
+from dwp_assess.reports.execute import KernelSession
+from dwp_assess.reports.html import notebook_to_html
+from dwp_assess.reports.sections import figure
+
+
+def test_an_instrument_file_is_parsed_once_and_again_when_edited(tmp_path):
+    path = tmp_path / "data-strategy-v1.yaml"
+    shutil.copy(resources.QUESTIONNAIRES / "data-strategy-v1.yaml", path)
+    first = load_instrument(path)
+    assert load_instrument(path) is first
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(first.title.get("nl"), "Herziene titel", 1), encoding="utf-8")
+    edited = load_instrument(path)
+    assert edited is not first and edited.title.get("nl") == "Herziene titel"
+
+
+@dataclass
+class _Tables(ParquetTables):
+    meta: dict
+    values: pd.DataFrame
+
+
+def test_a_saved_folder_is_read_once_and_no_caller_can_change_it_for_another(tmp_path, monkeypatch):
+    folder = _Tables({"round": "r1", "nested": {"n": 1}}, pd.DataFrame({"v": [1.0, 2.0]})).save(tmp_path / "t")  # fmt: skip
+    reads = []
+    real = pd.read_parquet
+    monkeypatch.setattr(saved.pd, "read_parquet", lambda *a, **k: reads.append(a) or real(*a, **k))
+    first = _Tables.load(folder)
+    first.values.loc[0, "v"] = 99.0
+    first.values["extra"] = 0
+    first.meta["nested"]["n"] = 2
+    second = _Tables.load(folder)
+    assert len(reads) == 1
+    assert list(second.values.columns) == ["v"] and second.values["v"].tolist() == [1.0, 2.0]
+    assert second.meta == {"round": "r1", "nested": {"n": 1}}
+
+
+def test_a_saved_folder_written_again_is_read_afresh(tmp_path):
+    folder = _Tables({"round": "r1"}, pd.DataFrame({"v": [1.0]})).save(tmp_path / "t")
+    assert _Tables.load(folder).values["v"].tolist() == [1.0]
+    _Tables({"round": "r1"}, pd.DataFrame({"v": [1.0, 5.0]})).save(folder)  # same meta
+    assert _Tables.load(folder).values["v"].tolist() == [1.0, 5.0]
+
+
+def test_the_kernel_reset_forgets_the_report_and_freezes_what_survives(tmp_path):
+    """After a reset the kernel's surviving objects are out of the collector's reach (a
+    reset or a figure no longer walks the whole heap), and no variable of the report is left."""
+    session = KernelSession(tmp_path)
+    try:
+        session.kc.execute_interactive("secret = 'org-a'", timeout=60)
+        session.reset()
+        outputs = []
+        session.kc.execute_interactive(
+            "print('secret' in globals(), __import__('gc').get_freeze_count() > 0)",
+            timeout=60, output_hook=lambda m: outputs.append(m["content"].get("text", "")),
+        )  # fmt: skip
+        assert "".join(outputs).split() == ["False", "True"]
+    finally:
+        session.close()
+
+
+def test_every_chart_gets_the_template_exactly_as_plotly_assigns_it(data_strategy, monkeypatch):
+    """Byte for byte the JSON of naming the template in ``update_layout``."""
+    dims = [d.id for d in data_strategy.dimensions]
+    change = pd.DataFrame({"dimension_id": dims, "difference": 0.1, "ci_low": -0.1, "ci_high": 0.3, "reliable": False})  # fmt: skip
+    means = pd.DataFrame({"dimension_id": dims, "mean": 3.0})
+    scores = pd.DataFrame({"dimension_id": dims * 2, "score": [2.0] * len(dims) + [4.0] * len(dims)})  # fmt: skip
+
+    def made():
+        return [charts.radar(means, data_strategy).to_json(), charts.trend(change, data_strategy, lang="en").to_json(),
+                charts.distribution(scores, data_strategy).to_json()]  # fmt: skip
+
+    fast = made()
+    monkeypatch.setattr(charts, "_apply_template", lambda fig: fig.update_layout(template=charts.TEMPLATE))  # fmt: skip
+    assert fast == made()
+
+
+def test_changing_one_figures_template_leaves_the_next_figure_alone(data_strategy):
+    dims = [d.id for d in data_strategy.dimensions]
+    frame = pd.DataFrame({"dimension_id": dims, "mean": 3.0})
+    first = charts.radar(frame, data_strategy)
+    first.layout.template.layout.font.size = 99
+    assert charts.radar(frame, data_strategy).layout.template.layout.font.size != 99
+
+
+def _report_page(tmp_path: Path, name: str, text: str, fig: go.Figure | None = None) -> Path:
+    """A report page as ``html.notebook_to_html`` makes it, with ``text`` and a chart."""
+    blocks = [f"<h1>{text}</h1>"] + ([figure(fig)] if fig is not None else [])
+    cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": b}) for b in blocks])  # fmt: skip
+    path = tmp_path / f"{name}.html"
+    path.write_text(
+        notebook_to_html(nbformat.v4.new_notebook(cells=[cell]), text), encoding="utf-8"
+    )
+    return path
+
+
+def _trend(instrument) -> go.Figure:
+    dims = [d.id for d in instrument.dimensions]
+    change = pd.DataFrame({"dimension_id": dims, "difference": 0.2, "ci_low": 0.1, "ci_high": 0.3, "reliable": True})  # fmt: skip
+    return charts.trend(change, instrument)
+
+
+def test_printing_draws_charts_static_while_the_page_stays_interactive(tmp_path, page, data_strategy):  # fmt: skip
+    report = _report_page(tmp_path, "gouda", "Gouda", _trend(data_strategy))
+    page.goto(report.as_uri())
+    page.wait_for_function(printing.CHARTS_READY)
+    assert page.locator(".modebar").count() == 1  # on screen: the toolbar and hover
+    page.add_init_script(printing.STATIC_CHARTS)
+    page.goto(report.as_uri())
+    page.wait_for_function(printing.CHARTS_READY)
+    assert page.locator(".modebar").count() == 0
+    assert page.evaluate("document.querySelector('.js-plotly-plot')._context.staticPlot") is True
+
+
+def test_pages_printed_at_once_each_land_in_their_own_pdf(tmp_path, data_strategy):
+    names = ["gouda", "hoorn", "zwolle", "utrecht", "delft"]
+    pages = [_report_page(tmp_path, n, n.title(), _trend(data_strategy) if k % 2 else None) for k, n in enumerate(names)]  # fmt: skip
+    try:
+        printing.print_pdfs([(p, p.with_suffix(".pdf"), "nl") for p in pages])
+        for name, p in zip(names, pages, strict=True):
+            reader = PdfReader(p.with_suffix(".pdf"))
+            text = "\n".join(pg.extract_text() for pg in reader.pages)
+            assert name.title() in text and not any(o.title() in text for o in names if o != name)
+            assert "pagina 1 van" in text
+    finally:
+        printing.discard_printer()
+
+
+def test_a_failed_print_is_raised_and_the_next_print_starts_afresh(tmp_path):
+    good = _report_page(tmp_path, "gouda", "Gouda")
+    try:
+        with pytest.raises(Exception, match="ERR_FILE_NOT_FOUND"):
+            printing.print_pdfs([(tmp_path / "missing.html", tmp_path / "missing.pdf", "nl"),
+                                 (good, good.with_suffix(".pdf"), "nl")])  # fmt: skip
+        assert not (tmp_path / "missing.pdf").exists()
+        printing.print_pdf(good, tmp_path / "again.pdf")
+        assert (tmp_path / "again.pdf").read_bytes().startswith(b"%PDF")
+    finally:
+        printing.discard_printer()
