@@ -19,11 +19,15 @@ import pytest
 
 # The report templates name no round, organisation or team in their defaults (on purpose: a
 # default would put another organisation in every executed notebook), so nbval has nothing to
-# run them with; tests/test_reports.py and tests/test_data_sharing.py execute them with parameters instead.
+# run them with; tests/test_reports.py, test_data_sharing.py and test_digital_governance.py execute them
+# with parameters instead. The facilitator's session page needs a round and team too: it is tested as a
+# served Voilà page in Chromium (tests/test_session_browser.py).
 collect_ignore = [
     "dwp_assess/notebooks/organisation_report.ipynb",
     "dwp_assess/notebooks/team_report.ipynb",
     "dwp_assess/notebooks/collaboration_plan.ipynb",
+    "dwp_assess/notebooks/agreements_report.ipynb",
+    "dwp_assess/notebooks/session.ipynb",
 ]
 
 

@@ -20,8 +20,8 @@ from dwp_assess.analysis.saved import ParquetTables
 from dwp_assess.instruments.loading import load_instrument
 from dwp_assess.reports import charts, printing
 from dwp_assess.reports.execute import KernelSession
-from dwp_assess.reports.html import notebook_to_html
-from dwp_assess.reports.sections import figure
+from dwp_assess.reports.html import macro, notebook_to_html
+from dwp_assess.reports.sections import figure_json
 
 
 def test_an_instrument_file_is_parsed_once_and_again_when_edited(tmp_path):
@@ -106,7 +106,9 @@ def test_changing_one_figures_template_leaves_the_next_figure_alone(data_strateg
 
 def _report_page(tmp_path: Path, name: str, text: str, fig: go.Figure | None = None) -> Path:
     """A report page as ``html.notebook_to_html`` makes it, with ``text`` and a chart."""
-    blocks = [f"<h1>{text}</h1>"] + ([figure(fig)] if fig is not None else [])
+    blocks = [f"<h1>{text}</h1>"] + (
+        [str(macro("figure")(figure_json(fig)))] if fig is not None else []
+    )
     cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": b}) for b in blocks])  # fmt: skip
     path = tmp_path / f"{name}.html"
     path.write_text(
