@@ -26,7 +26,6 @@ respondent's own row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -36,7 +35,7 @@ from sqlalchemy.engine import Engine
 from dwp_assess.analysis.agreement import WORD_OF_BAND, rwg, words_for_agreement
 from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.privacy import min_group_size
-from dwp_assess.analysis.saved import ParquetTables
+from dwp_assess.analysis.saved import RoundTables, round_meta
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import ASPECTS, Instrument
@@ -57,7 +56,7 @@ TEAM_COLUMNS = ["team_id", "organisation_id", "name", "invited", "n_respondents"
 
 
 @dataclass
-class AgreementsAnalysis(ParquetTables):
+class AgreementsAnalysis(RoundTables):
     """A round of an agreements instrument, analysed once for every team (``reports.outputs``)."""
 
     FORMAT: ClassVar[int] = 1
@@ -68,10 +67,6 @@ class AgreementsAnalysis(ParquetTables):
     values: pd.DataFrame  # team × public value: counts, medians, means, gap, rwg, flags
     distribution: pd.DataFrame  # team × value × aspect × answer (point or dont_know): n
     proposals: pd.DataFrame  # team × principle: the open "what we agree on" answers, grouped
-
-    @property
-    def instrument(self) -> Instrument:
-        return get_instrument(self.meta["instrument_id"], self.meta["instrument_version"])
 
     def report_units(self) -> dict[str, str]:
         """Team id → its name, for every team with respondents, in id order."""
@@ -266,17 +261,7 @@ def analyse_round(engine: Engine, round_id: str, previous_round_id: str | None =
     ``previous_round_id`` is accepted as every output's analysis takes it, and recorded)."""
     info = store.get_round(engine, round_id)
     instrument = get_instrument(info.instrument_id, info.instrument_version)
-    meta = {
-        "round_id": round_id,
-        "period": info.period,
-        "instrument_id": instrument.id,
-        "instrument_version": instrument.version,
-        "instrument_hash": instrument.content_hash,
-        "snapshot_hash": store.snapshot_hash(engine, round_id),
-        "previous_round_id": previous_round_id,
-        "synthetic": bool(info.synthetic),
-        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    meta = round_meta(engine, info, instrument, previous_round_id=previous_round_id)
     answers = store.load_answers(engine, round_id)
     registry = store.organisations(engine).rename(columns={"id": "organisation_id"})
     orgs = registry[registry["organisation_id"].isin(answers["organisation_id"])].reset_index(

@@ -22,12 +22,11 @@ whether the definitions match). The rules, with examples, are in docs/scoring.md
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.saved import ParquetTables
+from dwp_assess.analysis.saved import RoundTables, round_meta
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
@@ -45,7 +44,7 @@ DISCUSSING, LEAD = "discussing", "lead"
 
 
 @dataclass
-class CollaborationAnalysis(ParquetTables):
+class CollaborationAnalysis(RoundTables):
     """A collaboration round's analysis: what every project-plan draft of the round shows."""
 
     FORMAT = 1  # the saved layout: part of the analysis cache key (reports.run)
@@ -58,10 +57,6 @@ class CollaborationAnalysis(ParquetTables):
     points: pd.DataFrame  # collaboration_id, dimension_id, item_id, question, state, disagreement, reason, value, code  # fmt: skip
     tasks: pd.DataFrame  # collaboration_id, dimension_id, item_id, organisation_id, basis
     notes: pd.DataFrame  # collaboration_id, dimension_id, item_id, organisation_id, text
-
-    @property
-    def instrument(self) -> Instrument:
-        return get_instrument(self.meta["instrument_id"], self.meta["instrument_version"])
 
     def report_units(self) -> dict[str, str]:
         """Collaboration id → its title, for every collaboration with answers, in id order."""
@@ -308,17 +303,6 @@ def analyse_collaboration_round(engine: Engine, round_id: str, previous_round_id
     info = store.get_round(engine, round_id)
     instrument = get_instrument(info.instrument_id, info.instrument_version)
     names = store.organisations(engine).set_index("id")["name"].to_dict()
-    meta = {
-        "round_id": round_id,
-        "period": info.period,
-        "instrument_id": instrument.id,
-        "instrument_version": instrument.version,
-        "instrument_hash": instrument.content_hash,
-        "snapshot_hash": store.snapshot_hash(engine, round_id),
-        "previous_round_id": None,
-        "min_group_size": min_group,
-        "synthetic": bool(info.synthetic),
-        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    meta = round_meta(engine, info, instrument, previous_round_id=None, min_group_size=min_group)
     return analyse_answers(store.load_answers(engine, round_id), store.load_responses(engine, round_id), instrument,
                            store.collaborations(engine), store.collaboration_members(engine), names, meta)  # fmt: skip

@@ -13,7 +13,6 @@ report of the round applies the same minimum).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,7 +31,7 @@ from dwp_assess.analysis.privacy import (
 )
 from dwp_assess.analysis.reliability import agreement_by_unit, alpha_reliability, mean_reliability
 from dwp_assess.analysis.roles import role_breakdown
-from dwp_assess.analysis.saved import ParquetTables
+from dwp_assess.analysis.saved import RoundTables, round_meta
 from dwp_assess.analysis.scoring import (
     item_matrix,
     item_table,
@@ -51,7 +50,7 @@ STRAIGHTLINE_MIN_ITEMS = 10
 
 
 @dataclass
-class RoundAnalysis(ParquetTables):
+class RoundAnalysis(RoundTables):
     """Everything computed for one round; every table is tidy with named columns.
 
     ``FORMAT`` names the layout of the saved tables; a saved analysis of another format is
@@ -83,10 +82,6 @@ class RoundAnalysis(ParquetTables):
     teams: pd.DataFrame = field(
         default_factory=pd.DataFrame
     )  # team rounds: id, organisation, name, invited
-
-    @property
-    def instrument(self) -> Instrument:
-        return get_instrument(self.meta["instrument_id"], self.meta["instrument_version"])
 
     def report_units(self) -> dict[str, str]:
         """The reports of the round: organisation (or team) id → its name, for every unit with
@@ -400,21 +395,14 @@ def analyse_round(
         prev_answers = store.load_answers(engine, previous_round_id)
         previous, after, change_items = change_scores(prev_answers, prev_instrument, answers, instrument)  # fmt: skip
         follow = follow_up_of_plans(engine, previous_round_id, prev_answers, prev_instrument, answers, instrument, change_items)  # fmt: skip
-    meta = {
-        "round_id": round_id,
-        "period": info.period,
-        "instrument_id": instrument.id,
-        "instrument_version": instrument.version,
-        "instrument_hash": instrument.content_hash,
-        "snapshot_hash": store.snapshot_hash(engine, round_id),
-        "previous_round_id": previous_round_id,
-        "previous_instrument_version": prev_info.instrument_version if previous_round_id else None,
-        "previous_period": prev_info.period if previous_round_id else None,
-        "synthetic": bool(info.synthetic),
-        "level_basis": "chosen" if instrument.level_items else "estimate",
-        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "plans_hash": plans.plans_digest(engine, previous_round_id) if previous_round_id else None,
-    }
+    meta = round_meta(
+        engine, info, instrument,
+        previous_round_id=previous_round_id,
+        previous_instrument_version=prev_info.instrument_version if previous_round_id else None,
+        previous_period=prev_info.period if previous_round_id else None,
+        level_basis="chosen" if instrument.level_items else "estimate",
+        plans_hash=plans.plans_digest(engine, previous_round_id) if previous_round_id else None,
+    )  # fmt: skip
     teams = store.teams(engine) if instrument.kind == "team" else None
     return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items, follow, teams)  # fmt: skip
 

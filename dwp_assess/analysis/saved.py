@@ -1,4 +1,5 @@
-"""Saving a dataclass of tables: one Parquet file per DataFrame field and ``meta.json``.
+"""Saving a dataclass of tables: one Parquet file per DataFrame field and ``meta.json``;
+and what every round analysis records about its round (``RoundTables``, ``round_meta``).
 
 The round analysis and the typology are computed once per round and read by every report
 of it; both save and load the same way through this mixin. A process that makes many
@@ -14,11 +15,17 @@ import copy
 import hashlib
 import json
 from dataclasses import fields
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
 import pandas as pd
+from sqlalchemy.engine import Engine
+
+from dwp_assess.data import store
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.model import Instrument
 
 META = "meta.json"
 KEPT_FOLDERS = 4  # saved folders kept: a round's analysis and its typology, and a few more
@@ -62,3 +69,29 @@ def _read(cls: type, folder: Path, state: str) -> dict:
     """Every table and the meta of a saved folder (``state`` is only the cache's key)."""
     tables = {f.name: pd.read_parquet(folder / f"{f.name}.parquet") for f in fields(cls) if f.name != "meta"}  # fmt: skip
     return {"meta": json.loads((folder / META).read_text("utf-8")), **tables}
+
+
+class RoundTables(ParquetTables):
+    """A round's analysis (of any output, ``reports.outputs``): tables plus ``meta`` from
+    ``round_meta``, which names the round and the instrument version it was asked with."""
+
+    @property
+    def instrument(self) -> Instrument:
+        return get_instrument(self.meta["instrument_id"], self.meta["instrument_version"])
+
+
+def round_meta(engine: Engine, info: store.RoundInfo, instrument: Instrument, **extra) -> dict:
+    """What every round analysis records (reports read it for their subtitle, provenance and
+    synthetic warning): the round, its period, the instrument and its content hash, the data
+    snapshot, whether the data are synthetic and when it was computed; then ``extra``."""
+    return {
+        "round_id": info.id,
+        "period": info.period,
+        "instrument_id": instrument.id,
+        "instrument_version": instrument.version,
+        "instrument_hash": instrument.content_hash,
+        "snapshot_hash": store.snapshot_hash(engine, info.id),
+        "synthetic": bool(info.synthetic),
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **extra,
+    }
