@@ -135,17 +135,23 @@ def _cbs_problem(code: str | None, kind: str) -> str | None:
     return None if pattern.fullmatch(code) else f"cbs_code '{code}' is not valid for kind {kind}: expected {expected}"  # fmt: skip
 
 
+def _read_registry_file(path: Path, columns, stored: Iterable[str]) -> tuple[list, list, list[str]]:
+    """A registry CSV's rows (line number, record) after checking its columns, the rows' ids
+    as (line, id), and the id problems found so far (invalid, repeated, already stored)."""
+    table = read_table(path)
+    _require_columns(path, table.frame, columns)
+    records = _rows(table)
+    row_ids = [(line, _text(rec["id"])) for line, rec in records]
+    return records, row_ids, check_ids(row_ids, stored)
+
+
 def parse_organisations(path: Path, stored: Iterable[str] = ()) -> list[dict]:
     """Read and check an organisations CSV; raise ``RegistryError`` listing every problem.
 
     ``stored``: the organisation ids already in the store (an id differing from one of
     them only in case is refused).
     """
-    table = read_table(path)
-    _require_columns(path, table.frame, ORGANISATION_COLUMNS)
-    records = _rows(table)
-    row_ids = [(line, _text(rec["id"])) for line, rec in records]
-    problems = check_ids(row_ids, stored)
+    records, row_ids, problems = _read_registry_file(path, ORGANISATION_COLUMNS, stored)
     rows = []
     for line, rec in records:
         kind = (_text(rec.get("kind")) or "").lower()
@@ -174,11 +180,7 @@ def parse_organisations(path: Path, stored: Iterable[str] = ()) -> list[dict]:
 
 def parse_teams(path: Path, organisation_ids: set[str], stored: Iterable[str] = ()) -> list[dict]:
     """Read and check a teams CSV against the known organisations and the stored team ids."""
-    table = read_table(path)
-    _require_columns(path, table.frame, TEAM_COLUMNS)
-    records = _rows(table)
-    row_ids = [(line, _text(rec["id"])) for line, rec in records]
-    problems = check_ids(row_ids, stored)
+    records, row_ids, problems = _read_registry_file(path, TEAM_COLUMNS, stored)
     rows = []
     for line, rec in records:
         org = _text(rec["organisation_id"])
@@ -214,11 +216,7 @@ def parse_collaborations(path: Path, organisation_ids: set[str], stored: Iterabl
     """Read and check a collaborations CSV against the known organisations and the stored
     collaboration ids: valid and unique ids, a title, members that are registered
     organisations (at least two), a lead that is one of them, text that fits the store."""
-    table = read_table(path)
-    _require_columns(path, table.frame, COLLABORATION_COLUMNS)
-    records = _rows(table)
-    row_ids = [(line, _text(rec["id"])) for line, rec in records]
-    problems = check_ids(row_ids, stored)
+    records, row_ids, problems = _read_registry_file(path, COLLABORATION_COLUMNS, stored)
     rows = []
     for line, rec in records:
         lead = _text(rec["lead_organisation_id"])

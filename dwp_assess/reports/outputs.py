@@ -55,8 +55,7 @@ class OutputKind:
     analyse: Callable[
         [Engine, str, str | None, int], ReportAnalysis
     ]  # engine, round, previous, min group
-    load: Callable[[Path], ReportAnalysis]  # reads what ``analyse(...).save(folder)`` wrote
-    format: int  # the analysis's saved layout: part of the cache key
+    tables: type  # the analysis's class: ``load`` reads what it saved, ``FORMAT`` keys the cache
     summary: bool = False  # also a management summary per unit (reports.summary)
     extras: Callable[[ReportAnalysis, Path], None] | None = None  # more saved beside the analysis
     # an editable document per unit and language beside the HTML: (job parameters, path)
@@ -82,29 +81,25 @@ OUTPUTS: dict[str, OutputKind] = {
     "maturity-report": OutputKind(
         template=resources.NOTEBOOKS / "organisation_report.ipynb",
         analyse=_analyse_scored,
-        load=RoundAnalysis.load,
-        format=RoundAnalysis.FORMAT,
+        tables=RoundAnalysis,
         summary=True,
         extras=_typology,
     ),
     "team-profile": OutputKind(
         template=resources.NOTEBOOKS / "team_report.ipynb",
         analyse=_analyse_scored,
-        load=RoundAnalysis.load,
-        format=RoundAnalysis.FORMAT,
+        tables=RoundAnalysis,
     ),
     "agreements": OutputKind(
         template=resources.NOTEBOOKS / "agreements_report.ipynb",
         analyse=analyse_agreements,
-        load=AgreementsAnalysis.load,
-        format=AgreementsAnalysis.FORMAT,
+        tables=AgreementsAnalysis,
     ),
     # a project-plan draft per collaboration (analysis.collaboration), HTML and a Word file
     "project-plan": OutputKind(
         template=resources.NOTEBOOKS / "collaboration_plan.ipynb",
         analyse=analyse_collaboration_round,
-        load=CollaborationAnalysis.load,
-        format=CollaborationAnalysis.FORMAT,
+        tables=CollaborationAnalysis,
         document=_plan_document,
         document_suffix=".docx",
     ),

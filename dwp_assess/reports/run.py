@@ -178,11 +178,11 @@ def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_gro
     key = store.snapshot_hash(engine, round_id)[:16]
     if previous:  # the previous round's answers and the plans adopted after it
         key += "-" + store.snapshot_hash(engine, previous)[:8] + plans_digest(engine, previous)[:6]
-    version = f"{min_group}:{__version__}:{kind.format}"
+    version = f"{min_group}:{__version__}:{kind.tables.FORMAT}"
     key += "-" + hashlib.sha256(version.encode()).hexdigest()[:6]
     target = ids.output_path(work_folder(ANALYSIS_FOLDER, round_id), key)
     if (target / "meta.json").is_file():
-        return kind.load(target), target
+        return kind.tables.load(target), target
     analysis = kind.analyse(engine, round_id, previous, min_group)
     if kind.extras:  # before meta.json: a hit always has them
         kind.extras(analysis, target)
@@ -233,13 +233,15 @@ def plan_jobs(analysis: ReportAnalysis, analysis_dir: Path, out: Path, notebooks
                       "previous_round_id": analysis.meta.get("previous_round_id"), "analysis_dir": str(analysis_dir)}  # fmt: skip
         if kind == "team":
             parameters["team_name"] = names[unit]
-        key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
         title = names[unit]
         mark = language_mark(lang)
         summary = unit_file(out, unit, f"{SUMMARY_MARK}{mark}.html") if output.summary else None
         document = (
             unit_file(out, unit, f"{mark}{output.document_suffix}") if output.document else None
         )
+        if document:  # the report names the file it is handed out beside
+            parameters["document_name"] = document.name
+        key = hashlib.sha256(json.dumps([*base_key, {k: v for k, v in parameters.items() if k != "analysis_dir"}], sort_keys=True).encode()).hexdigest()  # fmt: skip
         jobs.append((Job(unit=entry_key(unit, lang), title=str(title), template=template, parameters=parameters,
                          notebook_path=unit_file(notebooks, unit, f"{mark}.ipynb"), html_path=unit_file(out, unit, f"{mark}.html"),
                          pdf_path=unit_file(out, unit, f"{mark}.pdf") if pdf else None, lang=lang,
