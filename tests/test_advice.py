@@ -108,6 +108,21 @@ def test_the_section_says_why_who_when_target_indicator_and_tool_in_both_languag
     assert "(nan)" not in nl + en and "None" not in nl + en
 
 
+def test_a_reverse_keyed_indicator_statement_is_said_to_go_down(analyses):
+    analysis = analyses["data-strategy-2026"]
+    instrument = analysis.instrument
+    shown = 0
+    for view in _views(analysis):
+        advice = recommend_organisation(view, instrument)
+        for indicator in advice["indicator"]:
+            for item_id in indicator:
+                item = instrument.item_by_id[item_id]
+                text = sections._indicator_statement(item, "nl")
+                assert ("moet juist omlaag" in text) == item.reverse
+                shown += item.reverse
+    assert shown, "the sample's advice names no reverse-keyed indicator: the test checks nothing"
+
+
 @pytest.mark.parametrize("version", [1, 2])
 def test_team_advice_always_names_a_tool(version):
     instrument = get_instrument("competences", version)

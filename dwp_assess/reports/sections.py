@@ -402,11 +402,20 @@ def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -
                     intro=t("advice.intro", lang), none=t("advice.none", lang))  # fmt: skip
 
 
+def _indicator_statement(item, lang: str) -> str:
+    """A statement an action should move: agreeing should rise, except for a reverse-keyed
+    statement, where agreeing is unfavourable and should fall (said with the statement)."""
+    text = item.text.get(lang)
+    return t("advice.indicator_reversed", lang, text=text) if item.reverse else text
+
+
 def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -> dict:
     """The texts of one action of ``recommendations``."""
     level = _level_label(instrument, r.target_level, lang)
     target_key = "advice.target" if r.purpose == "develop" else "advice.target_hold"
-    statements = " · ".join(instrument.item_by_id[i].text.get(lang) for i in r.indicator)
+    statements = " · ".join(
+        _indicator_statement(instrument.item_by_id[i], lang) for i in r.indicator
+    )
     owner = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"  # fmt: skip
     return {"dimension": labels[r.dimension_id], "action": r.action, "owner": owner,
             "because": t("advice.because", lang, reasons="; ".join(r.reasons)),
