@@ -128,3 +128,18 @@ def test_the_questions_about_one_public_value_stand_under_its_name_once():
     assert sorted(asked) == ["relevance", "safeguarding"]
     page_html = page.dimension_part(_context(instrument), dim, {}, {})
     assert page_html.count('class="dwp-value"') == len(values)
+
+
+def test_the_language_link_keeps_the_collaboration_team_and_draft(linked):
+    ctx = q.FormContext(
+        linked, "r1", "gouda", "Gouda", None, (), "nl", collaboration_id="jeugd-utrecht"
+    )
+    html = page.header(ctx, "d" * 32)
+    assert "collaboration=jeugd-utrecht" in html and "organisation=gouda" in html
+    assert f"draft={'d' * 32}" in html and "lang=en" in html
+    team_ctx = q.FormContext(
+        linked, "r1", "gouda", "Gouda", "gouda-team", (("gouda-team", "Team"),), "en"
+    )
+    assert "team=gouda-team" in team_ctx.language_link(
+        "nl", "x"
+    ) and "collaboration" not in team_ctx.language_link("nl", "x")

@@ -194,15 +194,12 @@ class QuestionnaireForm:
     def _header(self) -> W.HTML:
         ctx, lang = self.ctx, self.ctx.lang
         other = "en" if lang == "nl" else "nl"
-        query = f"?round={ctx.round_id}&organisation={ctx.organisation_id}"
-        query += f"&team={ctx.team_id}" if ctx.team_id else ""
-        query += f"&draft={self.draft_id}"  # the answers so far come along to the other language
         who = t("form.organisation", lang, name=ctx.organisation_name)
         if ctx.team_id:
             who += " · " + t("form.team_of", lang, name=ctx.team_name(ctx.team_id))
         link = ""
         if other in ctx.instrument.languages:
-            link = (f'<a class="dwp-language" href="{html.escape(query)}&lang={other}" '
+            link = (f'<a class="dwp-language" href="{html.escape(ctx.language_link(other, self.draft_id))}" '
                     f'lang="{other}">{html.escape(t("form.language_link", lang))}</a>')  # fmt: skip
         return W.HTML(
             f'<div lang="{lang}"><div style="float:right">{link}</div>'

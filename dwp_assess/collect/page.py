@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 import json
-from urllib.parse import urlencode
 
 from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
@@ -73,9 +72,7 @@ def header(ctx: FormContext, draft_id: str) -> str:
         who += " · " + t("form.team_of", lang, name=ctx.team_name(ctx.team_id))
     link = ""
     if other in ctx.instrument.languages:
-        query = {"round": ctx.round_id, "organisation": ctx.organisation_id}
-        query |= {"team": ctx.team_id} if ctx.team_id else {}
-        href = "?" + urlencode(query | {"draft": draft_id, "lang": other})
+        href = ctx.language_link(other, draft_id)
         link = (f'<a class="dwp-language" href="{_e(href)}" lang="{other}">'
                 f"{_e(t('form.language_link', lang))}</a>")  # fmt: skip
     return (

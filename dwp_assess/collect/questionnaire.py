@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from sqlalchemy.engine import Engine
 
@@ -78,6 +78,14 @@ class FormContext:
 
     def team_name(self, team_id: str | None) -> str | None:
         return dict(self.teams).get(team_id) if team_id else None
+
+    def language_link(self, lang: str, draft_id: str) -> str:
+        """The query of this form in ``lang``: the same round, organisation, team and
+        collaboration, with the draft, so the answers so far come along."""
+        query = {"round": self.round_id, "organisation": self.organisation_id}
+        query |= {"team": self.team_id} if self.team_id else {}
+        query |= {"collaboration": self.collaboration_id} if self.collaboration_id else {}
+        return "?" + urlencode(query | {"draft": draft_id, "lang": lang})
 
 
 # -- parameters and context ----------------------------------------------------------
