@@ -537,6 +537,8 @@ def test_a_dutch_loading_message_until_the_form_is_ready(server, browser):
         loading.wait_for(state="visible", timeout=30_000)
         assert loading.inner_text() == t("form.loading", lang)
         assert not page.locator("button.dwp-next").is_visible()
+        # the stylesheet may still be on its way when the message first shows (a loaded machine)
+        page.wait_for_function("() => document.querySelector('link[rel=stylesheet]').sheet !== null", timeout=30_000)  # fmt: skip
         assert loading.evaluate("e => getComputedStyle(e).fontFamily") == page.locator(
             "main.dwp-form"
         ).evaluate("e => getComputedStyle(e).fontFamily")  # styled like the form
