@@ -9,8 +9,12 @@ Palette: Okabe & Ito (2008), distinguishable with the common colour-vision defic
 from __future__ import annotations
 
 import copy
+import json
+import math
+import re
 import textwrap
 from functools import cache
+from importlib import resources
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -42,6 +46,12 @@ SPECIAL_COLOURS = {"dont_know": "#7F7F7F", "not_applicable": "#D9D9D9"}
 SEPARATORS = {"nl": ",.", "en": ".,"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
 TEMPLATE = "plotly_white"
+TITLE_SPACE = 2.0  # an axis title's line and its distance from the tick labels, in font sizes
+AXIS_PAD = 16  # px between a chart's edge and its widest tick label
+# A chart's width in a printed report: the printer's page (``printing.A4_COLUMN_PX``, 720 px) less
+# the report's padding (2 × 1.5rem). Margins and legends are sized for it; on a wider screen
+# they have room to spare, on a narrower one plotly's automargin makes room.
+PRINT_CHART_PX = 672
 
 
 def _layout(fig: go.Figure, title: str, lang: str, height: int = 460, **extra) -> go.Figure:
@@ -72,6 +82,32 @@ def _apply_template(fig: go.Figure) -> None:
         layout.template = _template()
     finally:
         layout._validate = fig._validate
+
+
+@cache
+def _font_widths() -> tuple[int, dict[str, int], int]:
+    """Advance widths of DejaVu Sans (font units per em, width per character, the widest)."""
+    font = json.loads(resources.files("dwp_assess.reports").joinpath("fonts/dejavu-sans-widths.json").read_text("utf-8"))  # fmt: skip
+    return font["units_per_em"], font["widths"], max(font["widths"].values())
+
+
+def text_width(label: str, size: float) -> float:
+    """Width in px of the widest line of a chart label (lines split at ``<br>``, ``<i>`` marks
+    dropped) at font ``size``, measured in DejaVu Sans, the first font of ``FONT``. Its fallbacks
+    (Arial, Helvetica) are narrower, so a margin made for it holds the label in each; a
+    character outside the table counts as the widest one."""
+    per_em, widths, widest = _font_widths()
+    lines = re.sub(r"</?i>", "", label).split("<br>")
+    return max(sum(widths.get(c, widest) for c in line) for line in lines) * size / per_em
+
+
+def _margin_for(labels: list[str], size: float, extra: float = 0) -> int:
+    """A margin (px) that holds the widest of ``labels`` at ``size`` next to its axis, plus
+    ``extra`` (an axis title). plotly's ``automargin`` (on, from the template) measures the
+    labels after drawing and, when the margin is too small, draws the whole chart again: a
+    margin that already fits saves that second pass, which took half of a report's drawing."""
+    widest = max((text_width(label, size) for label in labels), default=0)
+    return math.ceil(widest + extra) + AXIS_PAD
 
 
 def _dimension_labels(instrument: Instrument, lang: str) -> dict[str, str]:
@@ -127,7 +163,12 @@ def scale_colour(position: int, size: int) -> str:
 # Layout of the answer chart for a report column of about 700 px (A4 print) or wider.
 LABEL_WIDTH = 42  # characters per line of a statement
 LINE_PX = 16  # height of one label line
-LEGEND_WIDTH_PX = 680  # width the legend may fill below the chart
+LABEL_SIZE = 12  # font size of the statements
+RIGHT_PX = 26  # right margin: holds the last tick label of the "geen oordeel" axis
+LEGEND_SIZE = 12
+# plotly's horizontal legend at font size 12 (measured in Chromium): an entry is its text plus
+# 40 px for the symbol, entries 5 px apart, 19 px per row and 10 px of padding.
+LEGEND_SYMBOL_PX, LEGEND_GAP_PX, LEGEND_ROW_PX, LEGEND_PAD_PX = 40, 5, 19, 10
 
 
 def _wrap(text: str, width: int = LABEL_WIDTH) -> str:
@@ -230,7 +271,9 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
                              hovertemplate=f"{label}: %{{x:.1f}}% (%{{customdata}})<extra></extra>"))  # fmt: skip
         base = [b + v for b, v in zip(base, x, strict=True)]
     no_opinion = _axis_top(max(base, default=0.0))
-    legend_px = 24 * _legend_rows([tr.name for tr in fig.data if tr.showlegend is not False])
+    left = _margin_for(list(labels.values()), LABEL_SIZE)
+    names = [tr.name for tr in fig.data if tr.showlegend is not False]
+    legend_px = _legend_px(names, PRINT_CHART_PX - left - RIGHT_PX)
     fig.update_layout(
         barmode="overlay",
         xaxis=dict(title=dict(text=t("chart.share_of_answers", lang), font=dict(size=12)), range=[-100, 100], domain=[0, 0.8],
@@ -239,13 +282,13 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         xaxis2=dict(title=dict(text=t("chart.no_opinion", lang), font=dict(size=12)), range=[0, no_opinion], domain=[0.86, 1],
                     anchor="y", tickvals=[0, no_opinion]),
         yaxis=dict(categoryorder="array", categoryarray=[labels[i] for i in frame["item_id"]],
-                   autorange="reversed", automargin=True, tickfont=dict(size=12)),
+                   autorange="reversed", automargin=True, tickfont=dict(size=LABEL_SIZE)),
         legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
-                    xanchor="left", yanchor="bottom", traceorder="normal", font=dict(size=12),
+                    xanchor="left", yanchor="bottom", traceorder="normal", font=dict(size=LEGEND_SIZE),
                     itemclick=False, itemdoubleclick=False),  # a neutral bar is two traces
     )  # fmt: skip
     rows_px = len(frame) * (LINE_PX * lines + 14)  # a category axis gives every row the same height
-    return _layout(fig, "", lang, height=rows_px + 110 + legend_px, margin=dict(l=20, r=20, t=20, b=70 + legend_px))  # fmt: skip
+    return _layout(fig, "", lang, height=rows_px + 110 + legend_px, margin=dict(l=left, r=RIGHT_PX, t=20, b=70 + legend_px))  # fmt: skip
 
 
 def _axis_top(largest: float) -> int:
@@ -253,16 +296,20 @@ def _axis_top(largest: float) -> int:
     return next(top for top in (25, 50, 100) if largest <= top - 2 or top == 100)
 
 
-def _legend_rows(names: list[str]) -> int:
-    """How many rows a horizontal legend of ``names`` takes in ``LEGEND_WIDTH_PX`` (about 7 px
-    per character plus the symbol), so that the chart reserves room for it below the axes."""
-    rows, used = 1, 0
-    for name in names:
-        width = 7 * len(name) + 45
-        if used and used + width > LEGEND_WIDTH_PX:
-            rows, used = rows + 1, 0
-        used += width
-    return rows
+def _legend_px(names: list[str], plot_width: float) -> int:
+    """The height of plotly's horizontal legend of ``names`` under a plot area ``plot_width`` px
+    wide, computed as plotly lays it out (``computeLegendDimensions`` in its legend/draw.js):
+    every entry on one row when they all fit, else in columns as wide as the widest entry."""
+    entries = [LEGEND_SYMBOL_PX + text_width(name, LEGEND_SIZE) for name in names]
+    if not entries:
+        return 0
+    widest = max(entries)
+    if sum(entries) + LEGEND_GAP_PX * (len(entries) - 1) < plot_width:
+        rows = 1
+    else:
+        per_row = max(1, math.floor((plot_width - widest) / (widest + LEGEND_GAP_PX)) + 1)
+        rows = math.ceil(len(entries) / per_row)
+    return LEGEND_PAD_PX + LEGEND_ROW_PX * rows
 
 
 def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
@@ -326,6 +373,9 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
     return _layout(fig, t("chart.trend_title", lang), lang, height=140 + 40 * len(frame))
 
 
+PERCENT_TICKS = ["0%", "25%", "50%", "75%", "100%"]
+
+
 def level_ladder(
     distribution: pd.DataFrame,
     level: pd.Series | None,
@@ -374,7 +424,9 @@ def level_ladder(
     fig.update_layout(
         xaxis=dict(tickmode="array", tickvals=numbers, ticktext=names, range=[0.5, len(numbers) + 0.5]),
         yaxis=dict(title=t("chart.ladder_axis", lang), range=[0, 120], tickvals=[0, 25, 50, 75, 100],
-                   ticktext=["0%", "25%", "50%", "75%", "100%"]),  # room above 100% for the mark
-        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"), bargap=0.35,
+                   ticktext=PERCENT_TICKS),  # room above 100% for the mark
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=LEGEND_SIZE)), bargap=0.35,
     )  # fmt: skip
-    return _layout(fig, "", lang, height=320, margin=dict(l=50, r=30, t=40, b=50))
+    left = _margin_for(PERCENT_TICKS, FONT["size"], extra=TITLE_SPACE * FONT["size"])
+    legend = _legend_px([tr.name for tr in fig.data], PRINT_CHART_PX - left - 30)  # above the plot
+    return _layout(fig, "", lang, height=320, margin=dict(l=left, r=30, t=legend + 16, b=50))

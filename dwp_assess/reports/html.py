@@ -49,11 +49,23 @@ def _environment() -> jinja2.Environment:
     )
 
 
+# The id of the element that holds a report's packed plotly.js (the PDF printer leaves it out:
+# its page has plotly.js already).
+PACKED_PLOTLY_ID = "dwp-plotly-gz"
+
+
+@cache
+def plotly_source() -> str:
+    """plotly.min.js as shipped with the plotly package."""
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return source.read_text(encoding="utf-8")
+
+
 @cache
 def plotly_gzip_base64() -> str:
-    """plotly.min.js shipped with the plotly package, gzip-compressed and base64-encoded."""
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    return base64.b64encode(gzip.compress(source.read_bytes(), compresslevel=9, mtime=0)).decode()
+    """plotly.min.js, gzip-compressed and base64-encoded."""
+    packed = gzip.compress(plotly_source().encode("utf-8"), compresslevel=9, mtime=0)
+    return base64.b64encode(packed).decode()
 
 
 @cache
@@ -103,6 +115,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
             blocks=[jinja2.utils.markupsafe.Markup(b) for b in blocks],
             has_figures=has_figures,
             plotly_gz=plotly_gzip_base64() if has_figures else "",
+            packed_id=PACKED_PLOTLY_ID,
             version=__version__,
         )
     )
