@@ -1,5 +1,6 @@
 """The management summary and printing: a short second output per organisation that prints
-on at most four A4 pages with page numbers, and full reports printed without chart toolbars.
+on at most four A4 pages with page numbers, and full reports printed without chart toolbars,
+every dimension heading on the page of its chart.
 """
 
 from __future__ import annotations
@@ -78,3 +79,20 @@ def test_a_printed_report_hides_the_chart_toolbar(printed, page):
     assert shown == 0
     pages, text = pdf_text(out / "gouda.pdf")
     assert t("report.page_of", "nl").format(page=pages, total=pages) in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_printed_dimension_heading_stays_with_its_chart(printed, lang):
+    """Each dimension's heading and figures line land on the page of its level chart, never at
+    the foot of the page before it."""
+    _, out = printed
+    mark = "" if lang == "nl" else ".en"
+    stats = re.escape(t("report.dimension_stats", lang).split("{median}")[0].replace("{n} ", ""))
+    legends = [t("chart.ladder_chosen", lang), t("chart.ladder_estimate", lang)]
+    headings = 0
+    for page in PdfReader(out / f"gouda{mark}.pdf").pages:
+        text = page.extract_text()
+        on_page = len(re.findall(rf"\d+ {stats}", text))
+        assert on_page == sum(text.count(legend) for legend in legends)
+        headings += on_page
+    assert headings == 9  # every dimension of data-strategy v2
