@@ -130,6 +130,25 @@ def test_export_tables_and_spss_labels(sample_sqlite, tmp_path):
     assert codebook.set_index("variable").loc["VS5", "reverse"]
 
 
+def test_a_data_sharing_export_names_the_collaboration_of_every_answer(sample_sqlite, tmp_path):
+    """An organisation can share data in several collaborations (Woerden is in two): each
+    response says which one it is about, in the long and wide tables and the SPSS file."""
+    export_round(sample_sqlite, "data-sharing-2026", tmp_path)
+    long = pd.read_csv(tmp_path / "data-sharing-2026-long.csv")
+    wide = pd.read_csv(tmp_path / "data-sharing-2026-wide.csv")
+    spss, _ = pyreadstat.read_sav(str(tmp_path / "data-sharing-2026-wide.sav"))
+    members = store.collaboration_members(sample_sqlite)
+    pairs = set(zip(members["collaboration_id"], members["organisation_id"], strict=True))
+    assert long["collaboration_id"].notna().all()
+    assert set(zip(long["collaboration_id"], long["organisation_id"], strict=True)) <= pairs
+    assert set(long.loc[long["organisation_id"] == "woerden", "collaboration_id"]) == {"armoede-midden-holland", "jeugd-utrecht"}  # fmt: skip
+    by_response = long.drop_duplicates("response_id").set_index("response_id")["collaboration_id"]
+    assert wide.set_index("response_id")["collaboration_id"].equals(by_response.sort_index())
+    assert list(spss["collaboration_id"]) == list(wide["collaboration_id"])
+    export_round(sample_sqlite, "data-strategy-2026", tmp_path, ("csv",))
+    assert "collaboration_id" not in pd.read_csv(tmp_path / "data-strategy-2026-long.csv", nrows=1)
+
+
 @pytest.mark.postgres
 def test_postgresql_and_sqlite_give_identical_exports(
     postgres_url, sample_sqlite, tmp_path, monkeypatch
@@ -144,7 +163,7 @@ def test_postgresql_and_sqlite_give_identical_exports(
     assert pg.dialect.name == "postgresql"
     load_sample(pg)
     assert sum(s.stored for s in load_sample(pg)) == 0  # idempotent on PostgreSQL too
-    for round_id in ("data-strategy-2025", "competences-2026"):
+    for round_id in ("data-strategy-2025", "competences-2026", "data-sharing-2026"):
         export_round(sample_sqlite, round_id, tmp_path / "sqlite", ("csv",))
         export_round(pg, round_id, tmp_path / "pg", ("csv",))
         for kind in ("long", "wide", "codebook"):

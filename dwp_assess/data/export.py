@@ -32,6 +32,12 @@ def _utc_text(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def unit_columns(instrument: Instrument) -> list[str]:
+    """Columns an export adds for the instrument's unit: a collaboration instrument's answers
+    are about one collaboration (an organisation can be in several), so they carry its id."""
+    return ["collaboration_id"] if instrument.kind == "collaboration" else []
+
+
 def long_table(engine: Engine, round_id: str) -> pd.DataFrame:
     """One row per response × item with round, organisation code, dimension and answer."""
     info = store.get_round(engine, round_id)
@@ -40,11 +46,15 @@ def long_table(engine: Engine, round_id: str) -> pd.DataFrame:
     codes = store.load_round_organisations(engine, round_id)[["organisation_id", "cbs_code"]]
     dims = {i.id: i.dimension for i in instrument.items}
     frame = answers.merge(codes, on="organisation_id", how="left")
+    unit = unit_columns(instrument)
+    if unit:
+        collaborations = store.load_responses(engine, round_id)[["response_id", *unit]]
+        frame = frame.merge(collaborations, on="response_id", how="left")
     frame["round_id"] = round_id
     frame["dimension_id"] = frame["item_id"].map(dims)
     frame["submitted_at"] = _utc_text(frame["submitted_at"])
-    columns = ["round_id", "organisation_id", "cbs_code", *RESPONSE_COLUMNS[3:], "respondent_id",
-               "response_id", "item_id", "dimension_id", "value", "code", "text"]  # fmt: skip
+    columns = ["round_id", *unit, "organisation_id", "cbs_code", "team_id", "role", "submitted_at",
+               "respondent_id", "response_id", "item_id", "dimension_id", "value", "code", "text"]  # fmt: skip
     return frame[columns].sort_values(["response_id", "item_id"], ignore_index=True)
 
 
@@ -56,7 +66,8 @@ def wide_table(long: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     wide = items.pivot(index="response_id", columns="item_id", values="cell")
     free_ids = [f.id for f in instrument.free_text]
     texts = long[long["item_id"].isin(free_ids)].pivot(index="response_id", columns="item_id", values="text")  # fmt: skip
-    meta = long.drop_duplicates("response_id").set_index("response_id")[RESPONSE_COLUMNS[1:]]
+    fields = ["respondent_id", *unit_columns(instrument), *RESPONSE_COLUMNS[2:]]
+    meta = long.drop_duplicates("response_id").set_index("response_id")[fields]
     item_ids = [i.id for i in instrument.items]
     wide = meta.join(wide.reindex(columns=item_ids)).join(texts.reindex(columns=free_ids))
     return wide.reset_index().sort_values("response_id", ignore_index=True)
