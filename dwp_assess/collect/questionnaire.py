@@ -29,7 +29,7 @@ from dwp_assess import ids
 from dwp_assess.data import store
 from dwp_assess.data.formats import pseudonym
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.messages import t, t_count
 from dwp_assess.instruments.model import LANGUAGES, SCORED_OUTPUTS, FreeText, Instrument, Item
 
 if TYPE_CHECKING:
@@ -481,8 +481,7 @@ def result_intro(instrument: Instrument, lang: str) -> str:
     if not labels:
         return text
     options = f" {t('form.and', lang)} ".join(f'"{label}"' for label in labels.values())
-    key = "form.result_not_counted_one" if len(labels) == 1 else "form.result_not_counted_many"
-    return f"{text} {t(key, lang, options=options)}"
+    return f"{text} {t_count('form.result_not_counted', len(labels), lang, options=options)}"
 
 
 def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:

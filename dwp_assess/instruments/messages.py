@@ -29,3 +29,9 @@ def t(key: str, lang: str = "nl", **values: object) -> str:
     entry = catalogue()[key]
     text = entry.get(lang) or entry["nl"]
     return text.format(**values) if values else text
+
+
+def t_count(key: str, count: int, lang: str = "nl", **values: object) -> str:
+    """The message for ``count`` things: ``key_one`` when it is 1, else ``key_many`` (Dutch and
+    English both have one plural form), filled with ``values``."""
+    return t(f"{key}_{'one' if count == 1 else 'many'}", lang, **values)

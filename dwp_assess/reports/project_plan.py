@@ -22,7 +22,7 @@ from dwp_assess.analysis.collaboration import (
     SETTLED,
     CollaborationAnalysis,
 )
-from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.messages import t, t_count
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.reports.html import render
 from dwp_assess.reports.sections import Html, round_subtitle
@@ -81,6 +81,13 @@ def answer_label(instrument: Instrument, item_id: str, value, code, lang: str) -
     return t("project_plan.no_answer", lang)
 
 
+def _party_line(name: str, counted: int, lead: bool, lang: str) -> str:
+    """One party of the collaboration: how many of its representatives answered, and the lead."""
+    line = (t_count("project_plan.party_response", counted, lang, name=name, n=counted) if counted
+            else t("project_plan.party_silent", lang, name=name))  # fmt: skip
+    return line + (f" ({t('project_plan.lead', lang)})" if lead else "")
+
+
 def plan_view(analysis: CollaborationAnalysis, collaboration_id: str, lang: str, synthetic: bool = False) -> PlanView:  # fmt: skip
     """The plan of one collaboration of the round in ``lang`` (see the module docstring)."""
     instrument = analysis.instrument
@@ -89,12 +96,7 @@ def plan_view(analysis: CollaborationAnalysis, collaboration_id: str, lang: str,
     order = analysis.receivers()[collaboration_id]
     members = analysis.members[analysis.members["collaboration_id"] == collaboration_id].set_index("organisation_id")  # fmt: skip
     lead = head["lead_organisation_id"]
-    party_lines = [
-        (t("project_plan.party_response", lang, name=names[o], n=int(members.loc[o, "counted"]))
-         if members.loc[o, "counted"] else t("project_plan.party_silent", lang, name=names[o]))
-        + (f" ({t('project_plan.lead', lang)})" if o == lead else "")
-        for o in order
-    ]  # fmt: skip
+    party_lines = [_party_line(names[o], int(members.loc[o, "counted"]), o == lead, lang) for o in order]  # fmt: skip
     own = {name: frame[frame["collaboration_id"] == collaboration_id] for name, frame in
            (("points", analysis.points), ("positions", analysis.positions), ("tasks", analysis.tasks), ("notes", analysis.notes))}  # fmt: skip
     themes = [_theme(instrument, dim, own, order, names, lang) for dim in instrument.dimensions]

@@ -29,7 +29,7 @@ from dwp_assess.analysis.roles import POOLED
 from dwp_assess.analysis.typology import saved_typology
 from dwp_assess.analysis.typology import similar_profile as similar_profile_of
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.messages import t, t_count
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 from dwp_assess.reports import charts
 from dwp_assess.reports.html import macro, render
@@ -568,7 +568,7 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
     from_items = bool(view.coverage["from_items"].all()) if len(view.coverage) else False
     basis = t("report.stages_from_items" if from_items else "report.stages_from_competence", lang)  # fmt: skip
     missing = _not_answered(view)
-    nonresponse = t("report.coverage_nonresponse", lang, n=view.meta["n_members"], missing=missing) if missing else ""  # fmt: skip
+    nonresponse = t_count("report.coverage_nonresponse", missing, lang, n=view.meta["n_members"], missing=missing) if missing else ""  # fmt: skip
     note = (t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"]) if agreement is None
             else t("report.agreement_note", lang))  # fmt: skip
     return _section("coverage", title=t("report.coverage", lang), header=header_row, rows=rows, note=note,
@@ -620,7 +620,8 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
         first = group.iloc[0]
         words = dict(competence=labels[dim_id], rule=rule, stages=where)
         if first["n_covering"] == 0 and _not_answered(view):
-            lines.append(t("report.gap_line_nobody_answered", lang, n=view.meta["n_members"], missing=_not_answered(view), **words))  # fmt: skip
+            missing = _not_answered(view)
+            lines.append(t_count("report.gap_line_nobody_answered", missing, lang, n=view.meta["n_members"], missing=missing, **words))  # fmt: skip
         elif first["n_covering"] == 0:
             lines.append(t("report.gap_line_nobody", lang, **words))
         elif first["not_covering"]:
