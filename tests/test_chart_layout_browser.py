@@ -45,8 +45,14 @@ def ladder(instrument, dimension_id: str, basis: str, lang: str):
 
 
 def report_charts(instrument, lang: str, basis: str) -> list:
-    """A report's per-dimension charts: the level ladder and the answer chart."""
-    figures = []
+    """A report's charts: the comparison with peers, the change since the last round, and per
+    dimension the level ladder and the answer chart."""
+    dims = [d.id for d in instrument.dimensions]
+    means = pd.DataFrame({"dimension_id": dims, "mean": np.linspace(2.1, 3.9, len(dims))})
+    peers = means.assign(mean=3.0, suppressed=False)
+    change = pd.DataFrame({"dimension_id": dims, "difference": 0.3, "ci_low": -0.1, "ci_high": 0.7,
+                           "reliable": [n % 2 == 0 for n in range(len(dims))]})  # fmt: skip
+    figures = [charts.radar(means, instrument, peers, lang), charts.trend(change, instrument, lang)]
     for n, dim in enumerate(instrument.dimensions):
         items = item_summary(answers(instrument, dim.id, seed=n), instrument)
         figures += [ladder(instrument, dim.id, basis, lang), charts.diverging_likert(items, instrument, lang)]  # fmt: skip

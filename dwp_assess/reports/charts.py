@@ -134,7 +134,8 @@ def radar(
                                       name=t("chart.peer_group", lang), line=dict(color=OKABE_ITO["orange"], dash="dash")))  # fmt: skip
     scale = instrument.scales[0]
     fig.update_polars(radialaxis=dict(range=[scale.min, scale.max], dtick=1))
-    return _layout(fig, t("chart.radar_title", lang), lang, showlegend=True)
+    legend = _margin_for([tr.name for tr in fig.data], FONT["size"], extra=LEGEND_SYMBOL_PX + LEGEND_SIDE_PAD_PX)  # fmt: skip
+    return _layout(fig, t("chart.radar_title", lang), lang, showlegend=True, margin=dict(l=40, r=legend, t=60, b=40))  # fmt: skip
 
 
 def _blend(a: str, b: str, share: float) -> str:
@@ -169,6 +170,7 @@ LEGEND_SIZE = 12
 # plotly's horizontal legend at font size 12 (measured in Chromium): an entry is its text plus
 # 40 px for the symbol, entries 5 px apart, 19 px per row and 10 px of padding.
 LEGEND_SYMBOL_PX, LEGEND_GAP_PX, LEGEND_ROW_PX, LEGEND_PAD_PX = 40, 5, 19, 10
+LEGEND_SIDE_PAD_PX = 24  # a vertical legend right of the plot: its offset and padding
 
 
 def _wrap(text: str, width: int = LABEL_WIDTH) -> str:
@@ -370,7 +372,9 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
     fig.update_layout(
         xaxis_title=t("chart.change_axis", lang), yaxis=dict(autorange="reversed")
     )  # rows in the table's order
-    return _layout(fig, t("chart.trend_title", lang), lang, height=140 + 40 * len(frame))
+    left = _margin_for(frame["label"].tolist(), FONT["size"])
+    return _layout(fig, t("chart.trend_title", lang), lang, height=140 + 40 * len(frame),
+                   margin=dict(l=left, r=30, t=60, b=60))  # fmt: skip
 
 
 PERCENT_TICKS = ["0%", "25%", "50%", "75%", "100%"]
