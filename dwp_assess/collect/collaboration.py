@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
-from dwp_assess.collect.questionnaire import FormError
+from dwp_assess.collect.errors import FormError
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument

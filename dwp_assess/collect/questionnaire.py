@@ -26,6 +26,8 @@ from urllib.parse import parse_qs, urlencode
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
+from dwp_assess.collect import collaboration
+from dwp_assess.collect.errors import FormError
 from dwp_assess.data import store
 from dwp_assess.data.formats import pseudonym
 from dwp_assess.instruments.loading import get_instrument
@@ -41,21 +43,6 @@ COUNT_REFRESH_SECONDS = 10
 QUERY_NAMES = {"round": "round_id", "organisation": "organisation_id", "org": "organisation_id",
                "team": "team_id", "lang": "lang", "view": "view", "draft": "draft_id",
                "collaboration": "collaboration_id", "samenwerking": "collaboration_id"}  # fmt: skip
-
-
-class FormError(ValueError):
-    """The form cannot be opened (unknown round, organisation, team, language).
-
-    Carries a catalogue key so the page can show the reason in the respondent's language.
-    """
-
-    def __init__(self, key: str, **values: object):
-        self.key = key
-        self.values = values
-        super().__init__(t(key, "en", **values))
-
-    def text(self, lang: str = "nl") -> str:
-        return t(self.key, lang if lang in LANGUAGES else "nl", **self.values)
 
 
 @dataclass(frozen=True)
@@ -140,8 +127,6 @@ def resolve_context(
     instrument = round_instrument(info)
     if instrument.content_hash != info.instrument_hash:
         raise FormError("form.error.instrument_changed", round=round_id)
-    from dwp_assess.collect import collaboration  # it raises this module's FormError
-
     collaboration_id = collaboration.check(engine, instrument, collaboration_id, organisation_id)
     if not organisation_id:
         raise FormError("form.error.missing_organisation")
