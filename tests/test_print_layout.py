@@ -9,9 +9,13 @@ team's members matrix, the parties of a project plan).
 from __future__ import annotations
 
 import pytest
+from pypdf import PdfReader
 
 from dwp_assess.data import store
 from dwp_assess.demo import load_sample
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
+from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
 
 pytestmark = pytest.mark.browser
@@ -61,3 +65,22 @@ def test_every_output_fits_the_a4_column_in_print(outputs, page):
         page.emulate_media(media="print")
         assert page.evaluate(OVERFLOW) == [], path.name
         page.emulate_media(media="screen")
+
+
+def test_a_printed_project_plan_shows_the_checklist_tips(outputs, tmp_path):
+    """The tips of the checklist are folded on screen and printed on paper; a report's
+    technical details stay folded on paper too."""
+    plan = next(p for p in outputs if p.name == "energiearmoede-noord.html")
+    report = next(p for p in outputs if p.name == "gouda.html")
+    try:
+        printing.print_pdfs(
+            [(plan, tmp_path / "plan.pdf", "nl"), (report, tmp_path / "gouda.pdf", "nl")]
+        )
+    finally:
+        printing.discard_printer()
+    plan_text, report_text = (" ".join(" ".join(page.extract_text().split()) for page in PdfReader(tmp_path / name).pages)
+                              for name in ("plan.pdf", "gouda.pdf"))  # fmt: skip
+    tips = [i.tip.get("nl") for i in get_instrument("data-sharing", 1).items if i.tip]
+    assert len(tips) >= 10 and all(" ".join(tip.split())[:40] in plan_text for tip in tips)
+    assert t("report.provenance_details", "nl") in report_text
+    assert t("report.provenance.instrument_hash", "nl") not in report_text
