@@ -1,6 +1,7 @@
 """What makes a round's reports fast without changing them: files read once per process and
 kept safely, the kept-alive kernel's cheap reset, the chart template assigned once checked,
-and printing with plotly.js loaded once per page, static charts and several pages at once (benchmarks/README.md)."""
+and printing with plotly.js loaded once per page, static charts and several pages at once
+(benchmarks/README.md)."""
 
 from __future__ import annotations
 
@@ -130,7 +131,8 @@ def test_the_printer_draws_a_report_static_with_plotly_loaded_once(tmp_path, pag
     page.goto(report.as_uri())
     page.wait_for_function(printing.CHARTS_READY)
     assert page.locator(".modebar").count() == 1  # on screen: the toolbar and hover
-    on_screen = page.evaluate("document.querySelector('.main-svg').getBoundingClientRect().height")
+    svg = "document.querySelector('.main-svg')"
+    on_screen = page.evaluate(f"{svg}.getBoundingClientRect().height")
     page.goto("about:blank")
     page.add_script_tag(content=plotly_source())
     page.evaluate(printing.STATIC_CHARTS)
@@ -142,17 +144,9 @@ def test_the_printer_draws_a_report_static_with_plotly_loaded_once(tmp_path, pag
         page.set_content(printed)
         page.wait_for_function(printing.CHARTS_READY)
         assert page.locator(".modebar").count() == 0
-        assert (
-            page.evaluate("document.querySelector('.js-plotly-plot')._context.staticPlot") is True
-        )
-        assert (
-            page.evaluate("getComputedStyle(document.querySelector('.main-svg')).position")
-            == "absolute"
-        )
-        assert (
-            page.evaluate("document.querySelector('.main-svg').getBoundingClientRect().height")
-            == on_screen
-        )
+        assert page.evaluate("document.querySelector('.js-plotly-plot')._context.staticPlot")
+        assert page.evaluate(f"getComputedStyle({svg}).position") == "absolute"  # plotly's styles
+        assert page.evaluate(f"{svg}.getBoundingClientRect().height") == on_screen
     assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 1
 
 
