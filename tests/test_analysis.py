@@ -298,14 +298,7 @@ def test_diverging_likert_shares_add_up_to_100_per_statement(organisation_round)
     assert all(x <= 0 for x in strongest.x if x is not None)
 
 
-def test_coverage_matrix_and_trend(team_round, organisation_round):
-    view = team_view(team_round, team_round.team_members["team_id"].iloc[0])
-    fig = charts.coverage_matrix(view.coverage, team_round.instrument)
-    assert list(fig.data[0].x) == ["Data", "Informatie", "Kennis", "Besluit"]
-    needed = view.coverage.set_index(["dimension_id", "dikw_stage"])["met"]
-    z = fig.data[0].z
-    assert z[0][0] == float(needed[("data_literacy", "data")])
-    assert z[4][2] == -1  # involving stakeholders is not needed at the knowledge stage
+def test_trend_colours_only_reliable_changes(organisation_round):
     change = organisation_view(organisation_round, "gouda").change
     trend = charts.trend(change, organisation_round.instrument)
     grey = [c == charts.OKABE_ITO["grey"] for c in trend.data[0].marker.color]

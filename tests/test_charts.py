@@ -179,16 +179,13 @@ def test_one_colour_per_scale_position(gouda_chart):
     assert charts.NEUTRAL_COLOUR not in [charts.scale_colour(n, 6) for n in range(6)]
 
 
-def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy, competences):
+def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy):
     fig, _ = gouda_chart
     dims = [d.id for d in data_strategy.dimensions]
     dimensions = pd.DataFrame({"dimension_id": dims, "mean": np.linspace(2.25, 3.75, len(dims))})
     scores = pd.DataFrame({"dimension_id": dims * 3, "score": np.linspace(1.5, 4.5, 3 * len(dims))})
     change = pd.DataFrame({"dimension_id": dims, "difference": 0.25, "ci_low": -0.1, "ci_high": 0.6,
                            "reliable": False})  # fmt: skip
-    stages = ["data", "information", "knowledge", "decision"]
-    coverage = pd.DataFrame([(d.id, s, True) for d in competences.dimensions for s in stages],
-                            columns=["dimension_id", "dikw_stage", "met"])  # fmt: skip
     matrix = pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"])
 
     def figures(lang: str):
@@ -199,13 +196,12 @@ def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy, co
             charts.radar(dimensions, data_strategy, lang=lang),
             charts.distribution(scores, data_strategy, lang),
             charts.heatmap(matrix, "items", lang),
-            charts.coverage_matrix(coverage, competences, lang),
             charts.trend(change, data_strategy, lang),
         ]
 
     assert fig.layout.separators == ",."
-    assert [f.layout.separators for f in figures("nl")] == [",."] * 6
-    assert [f.layout.separators for f in figures("en")] == [".,"] * 6
+    assert [f.layout.separators for f in figures("nl")] == [",."] * 5
+    assert [f.layout.separators for f in figures("en")] == [".,"] * 5
 
 
 def test_statements_on_different_scales_keep_their_own_labels_and_order():

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import DIKW_STAGES, Instrument
+from dwp_assess.instruments.model import Instrument
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -333,24 +333,6 @@ def heatmap(
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(), x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
                                zmin=zmin, zmax=zmax, colorscale="Cividis", colorbar=dict(title=t("chart.score", lang))))  # fmt: skip
     return _layout(fig, title, lang, height=180 + 20 * len(matrix))
-
-
-def coverage_matrix(coverage: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
-    """Competence × DIKW stage for one team: met, not met, or not needed at that stage."""
-    order = [d.id for d in instrument.dimensions]
-    met = coverage.pivot_table(
-        index="dimension_id", columns="dikw_stage", values="met", aggfunc="first"
-    )
-    met = met.reindex(index=order, columns=list(DIKW_STAGES)).astype(float)
-    words = {1.0: t("chart.met", lang), 0.0: t("chart.not_met", lang)}
-    text = met.map(lambda v: words.get(v, t("chart.not_needed", lang)))
-    labels = _dimension_labels(instrument, lang)
-    fig = go.Figure(go.Heatmap(z=met.fillna(-1).to_numpy(), x=[t(f"chart.stage.{s}", lang) for s in DIKW_STAGES],
-                               y=[labels[d] for d in order], text=text.to_numpy(), texttemplate="%{text}",
-                               zmin=-1, zmax=1, showscale=False,
-                               colorscale=[[0, "#F2F2F2"], [0.5, OKABE_ITO["vermillion"]], [1, OKABE_ITO["green"]]]))  # fmt: skip
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, t("chart.coverage_title", lang), lang, height=440)
 
 
 def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
