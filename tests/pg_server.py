@@ -15,9 +15,13 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from dwp_assess.data import store
 
 
 def _pg_bin() -> Path | None:
@@ -70,3 +74,15 @@ def postgres_url():
     finally:
         subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url) -> str:
+    """A new empty database on the session's PostgreSQL server."""
+    server = postgres_url.rsplit("/", 1)[0]
+    name = f"dwp_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(store.database_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"create database {name}"))
+    admin.dispose()
+    return f"{server}/{name}"

@@ -30,6 +30,7 @@ from dwp_assess.collect.questionnaire import option_pairs
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
+from tests.form_server import serving
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "competences-2026"
@@ -52,13 +53,12 @@ def server(tmp_path_factory):
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, competences_v1(), "2026")
-    port = collect.free_port()
-    process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
-        collect.wait_until_ready(collect.base_url(port), process)
-        yield collect.base_url(port), engine, folder
+        with serving(
+            lambda port: collect.start(ROUND, port, url, data_dir=folder / "data")
+        ) as base:
+            yield base, engine, folder
     finally:
-        collect.stop(process)
         engine.dispose()
 
 

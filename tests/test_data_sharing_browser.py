@@ -18,6 +18,7 @@ from dwp_assess.collect import server as collect
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
+from tests.form_server import serving
 from tests.test_collect_browser import LOAD_TIMEOUT, go_next, offline, receipt
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -35,13 +36,12 @@ def server(tmp_path_factory):
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", collaborations_csv=SAMPLE / "collaborations.csv")  # fmt: skip
     store.create_round(engine, INSTRUMENT, "2026", ROUND)
-    port = collect.free_port()
-    process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
-        collect.wait_until_ready(collect.base_url(port), process)
-        yield collect.base_url(port), engine
+        with serving(
+            lambda port: collect.start(ROUND, port, url, data_dir=folder / "data")
+        ) as base:
+            yield base, engine
     finally:
-        collect.stop(process)
         engine.dispose()
 
 

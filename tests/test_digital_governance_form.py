@@ -13,6 +13,7 @@ import pytest
 from dwp_assess.collect import server as collect
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
+from tests.form_server import serving
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "digital-governance-2026"
@@ -29,13 +30,12 @@ def served(tmp_path_factory):
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     instrument = get_instrument("digital-governance")
     store.create_round(engine, instrument, "2026")
-    port = collect.free_port()
-    process = collect.start(ROUND, port, url, data_dir=folder / "data")
     try:
-        collect.wait_until_ready(collect.base_url(port), process)
-        yield collect.base_url(port), engine, instrument
+        with serving(
+            lambda port: collect.start(ROUND, port, url, data_dir=folder / "data")
+        ) as base:
+            yield base, engine, instrument
     finally:
-        collect.stop(process)
         engine.dispose()
 
 

@@ -8,12 +8,11 @@ index, ``None`` against ``NaN``, an empty text against a missing one, every floa
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from dwp_assess.data import store
 
@@ -111,18 +110,6 @@ def fill(engine, data_strategy, competences) -> None:
             organisation_id="gouda", team_id="gouda-data", role="beleid", source="test",
             submitted_at=start,
         ))  # fmt: skip
-
-
-@pytest.fixture
-def fresh_postgres(postgres_url) -> str:
-    """A new empty database on the session's PostgreSQL server."""
-    server = postgres_url.rsplit("/", 1)[0]
-    name = f"dwp_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(store.database_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"create database {name}"))
-    admin.dispose()
-    return f"{server}/{name}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.cli import app
-from dwp_assess.collect import server as collect
 from dwp_assess.collect import session
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
+from tests.form_server import serving
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "digital-governance-2026"
@@ -53,13 +53,14 @@ def served(tmp_path_factory):
         store.store_response(engine, record(instrument, BIG, "gouda", n, 1 + n % 2))
     for n in range(minimum - 1):
         store.store_response(engine, record(instrument, SMALL, "almere", n, 1))
-    port = collect.free_port()
-    process = session.start(ROUND, BIG, port, url, data_dir=folder / "data", refresh=2)
+
+    def start(port: int):
+        return session.start(ROUND, BIG, port, url, data_dir=folder / "data", refresh=2)
+
     try:
-        session.wait_until_ready(collect.base_url(port), process)
-        yield collect.base_url(port), engine, instrument, minimum
+        with serving(start, session.wait_until_ready) as base:
+            yield base, engine, instrument, minimum
     finally:
-        collect.stop(process)
         engine.dispose()
 
 

@@ -178,18 +178,6 @@ def test_postgresql_and_sqlite_give_identical_exports(
 # -- the same outcome on SQLite and PostgreSQL ------------------------------------------------
 
 
-@pytest.fixture
-def fresh_postgres(postgres_url) -> str:
-    """A new empty database on the session's PostgreSQL server."""
-    server = postgres_url.rsplit("/", 1)[0]
-    name = f"dwp_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(store.database_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"create database {name}"))
-    admin.dispose()
-    return f"{server}/{name}"
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_store(request, sqlite_url):
     """The store on SQLite and on PostgreSQL: every test using it must pass on both alike."""

@@ -174,11 +174,16 @@ def start(
 
 
 def wait_until_ready(
-    url: str, process: subprocess.Popen | None = None, timeout: float = 60
+    url: str,
+    process: subprocess.Popen | None = None,
+    timeout: float = 60,
+    probe_path: str = PROBE_PATH,
+    what: str = "form server",
 ) -> None:
-    """Wait until the server answers HTTP (it parsed the round's instrument before)."""
+    """Wait until the server answers ``probe_path`` (the form server: after it parsed the round's
+    instrument; the session page's Voilà: once it listens)."""
     deadline = time.monotonic() + timeout
-    probe = url.rstrip("/") + PROBE_PATH
+    probe = url.rstrip("/") + "/" + probe_path.lstrip("/")
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise CollectError(t("collect.server_failed", "en", code=process.returncode))
@@ -188,7 +193,7 @@ def wait_until_ready(
                     return
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
-    raise CollectError(f"the form server did not answer at {url} within {timeout:.0f} s")
+    raise CollectError(f"the {what} did not answer at {url} within {timeout:.0f} s")
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:

@@ -20,9 +20,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -200,19 +197,9 @@ def start(round_id: str, team_id: str, port: int, database_url: str | None = Non
                             stderr=output, start_new_session=True)  # fmt: skip
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+def wait_until_ready(url: str, process: subprocess.Popen) -> None:
     """Wait until Voilà answers (it serves its own script once it listens)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise server.CollectError(t("collect.server_failed", "en", code=process.returncode))
-        try:
-            with urllib.request.urlopen(url + PROBE_PATH, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    raise server.CollectError(f"the session server did not answer at {url} within {timeout:.0f} s")
+    server.wait_until_ready(url, process, timeout=90, probe_path=PROBE_PATH, what="session server")
 
 
 def session_url(base: str, team_id: str, lang: str = "nl") -> str:
