@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from dwp_assess import __version__
@@ -117,6 +118,28 @@ def test_rerun_skips_reports_that_are_up_to_date(made):
     forced = reports.generate_reports(engine, ROUND, out.parent, units=["almere"], synthetic=True, force=True)  # fmt: skip
     assert (forced.ok, forced.skipped) == (1, 0)
     assert (out / "almere.html").stat().st_mtime_ns > before["almere"]
+
+
+def _rename(engine, organisation_id: str, name: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(store.organisation).where(store.organisation.c.id == organisation_id).values(name=name))  # fmt: skip
+
+
+def test_renaming_an_organisation_in_the_registry_makes_its_report_again(made):
+    """Names are printed in the reports: a registry change is not "up to date"."""
+    engine, out, _ = made
+    original = store.organisations(engine).set_index("id").loc["woerden", "name"]
+    _rename(engine, "woerden", 'Woerden <b>&</b> "Co"')
+    try:
+        again = reports.generate_reports(
+            engine, ROUND, out.parent, units=["woerden"], synthetic=True
+        )
+        assert (again.ok, again.skipped) == (1, 0)
+        page = (out / "woerden.html").read_text(encoding="utf-8")
+        assert "Woerden &lt;b&gt;&amp;&lt;/b&gt; &quot;Co&quot;" in page and "<b>&</b>" not in page
+    finally:
+        _rename(engine, "woerden", original)
+        reports.generate_reports(engine, ROUND, out.parent, units=["woerden"], synthetic=True)
 
 
 def test_hostile_names_and_free_text_are_shown_escaped_never_as_markup(made):

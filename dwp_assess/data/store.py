@@ -1004,10 +1004,22 @@ def snapshot_hash(engine: Engine, round_id: str) -> str:
             .order_by(round_organisation.c.organisation_id)
         ).all()
         collaborations = _round_collaborations(conn, round_id)
+        registry = _round_registry(conn, round_id)
     h = hashlib.sha256()
-    for row in [*digests, *orgs, *collaborations]:
+    for row in [*digests, *orgs, *collaborations, *registry]:
         h.update(repr(tuple(row)).encode())
     return h.hexdigest()
+
+
+def _round_registry(conn: Connection, round_id: str) -> list:
+    """The registry rows of a round's organisations and their teams that its reports and
+    analysis read (names, kind, urbanisation and province; the round keeps its own copy of the
+    rest), so that renaming one in the registry makes its reports again."""
+    taking_part = select(round_organisation.c.organisation_id).where(round_organisation.c.round_id == round_id)  # fmt: skip
+    columns = [organisation.c[name] for name in ("id", "name", "kind", "urbanisation", "province")]
+    orgs = conn.execute(select(*columns).where(organisation.c.id.in_(taking_part)).order_by(organisation.c.id)).all()  # fmt: skip
+    teams = conn.execute(select(team).where(team.c.organisation_id.in_(taking_part)).order_by(team.c.id)).all()  # fmt: skip
+    return [*orgs, *teams]
 
 
 def _round_collaborations(conn: Connection, round_id: str) -> list:
