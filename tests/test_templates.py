@@ -65,3 +65,13 @@ def test_changing_a_template_changes_the_section(tmp_path, monkeypatch):
     finally:
         report_html._environment.cache_clear()
     assert '<ol class="designer"><li>a &lt;b&gt;</li></ol>' in out
+
+
+def test_no_template_reads_a_value_under_a_name_jinja_keeps_for_a_constant():
+    """``none``, ``true`` and ``false`` are jinja2's constants: a value passed under such a name
+    is never read (the roles and advice sections printed an empty note instead of saying why
+    there was nothing to show)."""
+    templates = Path(sections.__file__).with_name("templates")
+    for path in templates.rglob("*.j2"):
+        printed = re.findall(r"\{\{-?\s*(none|true|false|None|True|False)\s*-?\}\}|\(\s*(none|true|false)\s*\)", path.read_text("utf-8"))  # fmt: skip
+        assert not printed, (path.name, printed)

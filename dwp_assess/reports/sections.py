@@ -230,41 +230,51 @@ def roles(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     where every group reaches that size."""
     title = t("report.roles", lang)
     minimum = view.meta["min_group_size"]
+    none = t("report.roles_none", lang, min=minimum)  # also when no dimension has every group
     if view.roles.empty:
-        return _section("roles", title=title, rows=[], none=t("report.roles_none", lang, min=minimum))  # fmt: skip
+        return _section("roles", title=title, rows=[], nothing=none)
     table_ = view.roles.pivot_table(index="dimension_id", columns="role_group", values="mean")
     n = view.roles.groupby("role_group")["n"].max()
     groups = sorted(table_.columns, key=lambda g: (g == POOLED, _role_label(None if g == POOLED else g, instrument, lang)))  # fmt: skip
     header_row = [t("report.dimension", lang)] + [f"{_role_label(None if g == POOLED else g, instrument, lang)} (n = {int(n[g])})" for g in groups]  # fmt: skip
     rows = [[d.label.get(lang)] + [number(table_.loc[d.id, g], 1, lang) for g in groups]
             for d in instrument.dimensions if d.id in table_.index]  # fmt: skip
-    return _section("roles", title=title, intro=t("report.roles_intro", lang, min=minimum), header=header_row, rows=rows)  # fmt: skip
+    return _section("roles", title=title, intro=t("report.roles_intro", lang, min=minimum), header=header_row, rows=rows, nothing=none)  # fmt: skip
 
 
 def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, analysis_dir, items: pd.DataFrame) -> Html:  # fmt: skip
     """ "Organisaties met een vergelijkbaar profiel": the organisation's type in the round's
-    typology (``analysis/typology.py``) with its probability, what distinguishes the type,
-    and what organisations of the type that score higher on a dimension typically have in
-    place. No names; every figure of others pools at least the minimum group size. Nothing
-    when the round has no typology or the type is too small."""
+    typology (``analysis/typology.py``) with how certain that is and what distinguishes the
+    type, or in words why the round shows no types (one population, weak evidence, too few
+    organisations) or why this organisation is not placed; and what organisations that score
+    higher on a dimension typically have in place (of its type, or of the round). No names;
+    every figure of others pools at least the minimum group size."""
+    minimum = int(view.meta["min_group_size"])
     typology = saved_typology(analysis_dir)
-    profile = typology and similar_profile_of(typology, items, view.meta["organisation_id"], instrument,
-                                              int(view.meta["min_group_size"]), lang)  # fmt: skip
-    if profile is None:
-        return Html("")
-    intro = t("report.profile_intro", lang, type=t("typology.type", lang, number=profile["type"]),
-              n=profile["organisations"], probability=percent(profile["probability"], lang),
-              description=profile["description"])  # fmt: skip
-    distinguishing = [t("report.profile_distinguishing", lang, dimension=d["label"], type_mean=number(d["type_mean"], 1, lang),
-                        round_mean=number(d["round_mean"], 1, lang)) for d in profile["distinguishing"]]  # fmt: skip
+    if typology is None:
+        return _section("similar_profile", title=t("report.profile", lang), intro=t("report.profile_none.missing", lang))  # fmt: skip
+    profile = similar_profile_of(typology, items, view.meta["organisation_id"], instrument, minimum, lang)
+    scope = "report.profile_practice" if profile["scope"] == "type" else "report.profile_practice_round"
     practices = [
-        {"heading": t("report.profile_practice", lang, dimension=p["label"], own=number(p["own_mean"], 1, lang), n=p["organisations_higher"]),
+        {"heading": t(scope, lang, dimension=p["label"], own=number(p["own_mean"], 1, lang), n=p["organisations_higher"]),
          "items": [t("report.profile_item", lang, text=i["text"], higher=percent(i["share_higher"], lang),
                      own=percent(i["share_own"], lang)) for i in p["items"]]}
         for p in profile["practices"]
     ]  # fmt: skip
-    return _section("similar_profile", title=t("report.profile", lang), intro=intro, distinguishing=distinguishing,
-                    practices=practices, note=t("report.profile_note", lang, min=view.meta["min_group_size"]))  # fmt: skip
+    note = t("report.profile_note", lang, min=minimum)
+    if profile["status"] != "types":
+        needed = 2 * int(typology.meta.get("orgs_per_type", 0))
+        intro = t(f"report.profile_none.{profile['status']}", lang, n=profile["n_organisations"], needed=needed, min=minimum)  # fmt: skip
+        return _section("similar_profile", title=t("report.profile", lang), intro=intro, practices=practices, note=note)  # fmt: skip
+    uncertain = profile["certainty"] == "uncertain"
+    intro = t("report.profile_intro_uncertain" if uncertain else "report.profile_intro", lang,
+              type=t("typology.type", lang, number=profile["type"]), n=profile["organisations"],
+              description=profile["description"])  # fmt: skip
+    certainty = [t(f"report.profile_certainty.{profile['certainty']}", lang), t("report.profile_evidence", lang)]  # fmt: skip
+    distinguishing = [t("report.profile_distinguishing", lang, dimension=d["label"], type_mean=number(d["type_mean"], 1, lang),
+                        round_mean=number(d["round_mean"], 1, lang)) for d in profile["distinguishing"]]  # fmt: skip
+    return _section("similar_profile", title=t("report.profile", lang), intro=intro, certainty=certainty,
+                    distinguishing=distinguishing, practices=practices, note=note)  # fmt: skip
 
 
 def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -399,7 +409,7 @@ def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     actions = [_advice_item(r, labels, instrument, lang) for r in advice.itertuples()]
     return _section("recommendations", title=t("report.recommendations", lang), actions=actions,
-                    intro=t("advice.intro", lang), none=t("advice.none", lang))  # fmt: skip
+                    intro=t("advice.intro", lang), nothing=t("advice.none", lang))  # fmt: skip
 
 
 def _indicator_statement(item, lang: str) -> str:
