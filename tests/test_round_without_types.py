@@ -49,7 +49,9 @@ def twenty(tmp_path_factory):
     folder = tmp_path_factory.mktemp("twenty")
     db = f"sqlite:///{folder / 'dwp.sqlite'}"
     generated = load_round(folder, db, "ds-2027", n_orgs=20, rho=0.8)
-    result = cli("report", "--round", "ds-2027", "--out", str(folder / "reports"), "--jobs", "2", db=db)
+    result = cli(
+        "report", "--round", "ds-2027", "--out", str(folder / "reports"), "--jobs", "2", db=db
+    )
     return db, generated, folder / "reports" / "ds-2027", result
 
 
@@ -93,4 +95,7 @@ def test_a_report_never_fails_because_an_optional_section_is_empty(tmp_path):
         assert t("report.profile_none.too_few", lang, n=3, needed=14) in text
         assert t("report.roles_none", lang, min=5) in text
         assert t("report.no_previous", lang) in text
-        assert t("report.peer_step.none", lang, kind=t("report.org_kind.gemeente", lang), n=3, min=5) in text
+        assert (
+            t("report.peer_step.none", lang, kind=t("report.org_kind.gemeente", lang), n=3, min=5)
+            in text
+        )

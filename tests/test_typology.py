@@ -137,11 +137,15 @@ def population_scores(instrument, n_orgs: int, rho: float, seed: int, respondent
     cov = np.full((len(dims), len(dims)), rho) + np.eye(len(dims)) * (1 - rho)
     levels = 3 + 0.5 * rng.multivariate_normal(np.zeros(len(dims)), cov, n_orgs)
     orgs = np.repeat([f"org-{o}" for o in range(n_orgs)], respondents * len(dims))
-    people = np.repeat([f"org-{o}-r{r}" for o in range(n_orgs) for r in range(respondents)], len(dims))
+    people = np.repeat(
+        [f"org-{o}-r{r}" for o in range(n_orgs) for r in range(respondents)], len(dims)
+    )
     values = np.repeat(levels, respondents, axis=0) + rng.normal(0, 0.7, (n_orgs * respondents, len(dims)))  # fmt: skip
     scores = pd.DataFrame({"organisation_id": orgs, "response_id": people,
                            "dimension_id": np.tile(dims, n_orgs * respondents), "score": values.ravel()})  # fmt: skip
-    attrs = pd.DataFrame({"organisation_id": [f"org-{o}" for o in range(n_orgs)], "kind": "gemeente"})
+    attrs = pd.DataFrame(
+        {"organisation_id": [f"org-{o}" for o in range(n_orgs)], "kind": "gemeente"}
+    )
     return scores, attrs
 
 
@@ -151,7 +155,10 @@ def test_one_population_is_one_type_and_nobody_is_told_a_type(data_strategy_v2, 
     profiles = typology.organisation_profiles(scores, min_respondents=5)
     result = typology.fit_typology(profiles, attrs, data_strategy_v2, n_boot=20)
     assert result.ran and result.status == "one_type" and not result.shown
-    assert set(result.selection["covariance"]) == {*typology.COVARIANCE_FORMS, typology.GENERAL_LEVEL}
+    assert set(result.selection["covariance"]) == {
+        *typology.COVARIANCE_FORMS,
+        typology.GENERAL_LEVEL,
+    }
     items = _items_table(scores, data_strategy_v2, lambda org: org != "org-0")
     section = typology.similar_profile(result, items, "org-0", data_strategy_v2, 5)
     assert section["status"] == "one_type" and "type" not in section and section["scope"] == "round"

@@ -519,7 +519,9 @@ def saved_typology(analysis_dir: str | Path | None) -> Typology | None:
 def certainty(probability: float) -> str:
     """How certain an organisation's type is, from its posterior probability: ``certain``
     (≥ ``CERTAIN``), ``likely`` (≥ ``LIKELY``) or ``uncertain``."""
-    return "certain" if probability >= CERTAIN else "likely" if probability >= LIKELY else "uncertain"
+    return (
+        "certain" if probability >= CERTAIN else "likely" if probability >= LIKELY else "uncertain"
+    )
 
 
 def _practices(

@@ -253,8 +253,12 @@ def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, a
     typology = saved_typology(analysis_dir)
     if typology is None:
         return _section("similar_profile", title=t("report.profile", lang), intro=t("report.profile_none.missing", lang))  # fmt: skip
-    profile = similar_profile_of(typology, items, view.meta["organisation_id"], instrument, minimum, lang)
-    scope = "report.profile_practice" if profile["scope"] == "type" else "report.profile_practice_round"
+    profile = similar_profile_of(
+        typology, items, view.meta["organisation_id"], instrument, minimum, lang
+    )
+    scope = (
+        "report.profile_practice" if profile["scope"] == "type" else "report.profile_practice_round"
+    )
     practices = [
         {"heading": t(scope, lang, dimension=p["label"], own=number(p["own_mean"], 1, lang), n=p["organisations_higher"]),
          "items": [t("report.profile_item", lang, text=i["text"], higher=percent(i["share_higher"], lang),
