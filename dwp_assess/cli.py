@@ -24,16 +24,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from dwp_assess import __version__, ids, project
-from dwp_assess.data import store
-from dwp_assess.data.registry import RegistryError
-from dwp_assess.data.tables import FileProblem
-from dwp_assess.instruments.loading import (
-    get_instrument,
-    instrument_files,
-    mapping_files,
-    validate_files,
-)
-from dwp_assess.instruments.model import InstrumentError
+
+# Heavy libraries (pandas, SQLAlchemy, plotly, papermill, the instrument models) are imported
+# inside the commands that use them, so `--help`, `--version`, `init` and a mistyped option
+# answer at once (benchmarks/bench_startup.py; tests/test_cli_usage.py checks the imports).
 
 app = typer.Typer(
     help="dwp-assess: self-assessment rounds on data competences and data-strategy readiness.",
@@ -43,16 +37,6 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    InstrumentError,
-    project.ProjectError,
-    store.StoreError,
-    FileProblem,
-    RegistryError,
-    FileNotFoundError,
-    ValueError,
-)
 
 
 class State:
@@ -79,16 +63,25 @@ ProjectOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: print and stop before a command is looked for (an eager option)."""
+    if value:
+        console.print(f"dwp-assess {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     db: DbOption = None,
     project_dir: ProjectOption = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        console.print(f"dwp-assess {__version__}")
-        raise typer.Exit()
     state.db = db
     state.debug = debug
     if project_dir is not None:
@@ -104,12 +97,16 @@ def settings() -> project.Settings:
 def engine():
     """The store selected by ``--db`` / ``DWP_DATABASE_URL`` / the project's ``dwp.toml``;
     also with ``--db`` a command works in a project (its data and reports folders)."""
+    from dwp_assess.data import store
+
     database_url = settings().database_url
     return store.connect(state.db or database_url)
 
 
 def engine_if_project():
     """The store when there is a project (or ``--db``), else ``None``: for commands that need none."""
+    from dwp_assess.data import store
+
     return store.connect(state.db) if state.db else (engine() if project.current() else None)
 
 
@@ -149,6 +146,9 @@ def validate(
 ) -> None:
     """Check instrument YAML files (and, without arguments, the recommendation rules) and list
     every problem with file and path."""
+    from dwp_assess.instruments.loading import instrument_files, mapping_files, validate_files
+    from dwp_assess.instruments.model import InstrumentError
+
     checks_rules = not paths
     paths = paths or instrument_files() + mapping_files()
     problems = validate_files(paths)
@@ -171,6 +171,8 @@ def validate(
 @app.command()
 def status() -> None:
     """Show rounds, organisations and response counts in the store."""
+    from dwp_assess.data import store
+
     eng = engine()
     console.print(f"project: {settings().root}", highlight=False)
     rounds = store.list_rounds(eng)
@@ -271,6 +273,9 @@ def round_create(
     ] = None,
 ) -> None:
     """Create a round pinned to an instrument version and its content hash."""
+    from dwp_assess.data import store
+    from dwp_assess.instruments.loading import get_instrument
+
     info = store.create_round(engine(), get_instrument(instrument, version), period, round_id)
     console.print(
         f"round {info.id}: {info.instrument_id} v{info.instrument_version}, period {info.period}",
@@ -281,6 +286,8 @@ def round_create(
 @round_app.command("list")
 def round_list() -> None:
     """List the rounds in the store."""
+    from dwp_assess.data import store
+
     for r in store.list_rounds(engine()):
         console.print(
             f"{r.id}\t{r.instrument_id} v{r.instrument_version}\t{r.period}\thash {r.instrument_hash[:12]}"
@@ -331,6 +338,7 @@ def import_(
     command ends with the list of such files (exit code 2)."""
     from dwp_assess.data.importers import import_file, resolve_round
     from dwp_assess.data.municipal_codes import MunicipalCodeWarning
+    from dwp_assess.data.tables import FileProblem
 
     eng = engine()
     _, _, created = resolve_round(eng, round_id, instrument, period)
@@ -403,6 +411,7 @@ def template(
 ) -> None:
     """Write the import template of an instrument (CSV and XLSX with instructions)."""
     from dwp_assess.data.templates import write_templates
+    from dwp_assess.instruments.loading import get_instrument
 
     for path in write_templates(get_instrument(instrument, version), out):
         console.print(f"written: {path}", highlight=False, markup=False)
@@ -503,6 +512,7 @@ def export_form(
 ) -> None:
     """Write an instrument as a form for survey tools (XLSForm: KoboToolbox, ODK)."""
     from dwp_assess.collect.xlsform import write_xlsform
+    from dwp_assess.instruments.loading import get_instrument
 
     if fmt != "xlsform":
         raise ValueError(f"unknown form format '{fmt}'; supported: xlsform")
@@ -613,7 +623,9 @@ def plan_draft(
     from dwp_assess.analysis.plans import draft_rows
     from dwp_assess.analysis.privacy import min_group_size
     from dwp_assess.analysis.profiles import organisation_view
+    from dwp_assess.data import store
     from dwp_assess.data.plans import write_draft
+    from dwp_assess.instruments.loading import get_instrument
     from dwp_assess.reports.run import cached_analysis, choose_units, previous_round
 
     eng = engine()
@@ -638,7 +650,9 @@ def plan_import(
     """Check a filled-in plan and store it as the organisation's next plan version; a file with
     problems is refused whole, each problem named with its row and column. The file is not changed."""
     from dwp_assess.analysis.plans import known_actions
+    from dwp_assess.data import store
     from dwp_assess.data.plans import PlanError, import_plan
+    from dwp_assess.instruments.loading import get_instrument
 
     eng = engine()
     info = store.get_round(eng, round_id)
@@ -660,6 +674,7 @@ def plan_show(round_id: RoundOption, org: OrgOption) -> None:
     """Show the latest stored plan of an organisation for a round, and its versions."""
     import pandas as pd
 
+    from dwp_assess.data import store
     from dwp_assess.data.plans import load_plans, plan_versions
 
     eng = engine()
@@ -682,28 +697,38 @@ def _plain_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
 
+def user_error(exc: Exception) -> str | None:
+    """The one line to print for an error the user can cause and fix, ``None`` for a bug.
+
+    Our own errors are ``ValueError``s (``ProjectError``, ``FileProblem``, ``InstrumentError`` …)
+    or the store's ``StoreError``; an ``OSError`` (a folder without write permission, a file
+    where a folder should be) is said as the path and the system's reason."""
+    if isinstance(exc, OSError):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+    if isinstance(exc, ValueError):
+        return str(exc)
+    store = sys.modules.get("dwp_assess.data.store")  # not loaded: it cannot have raised
+    if store is not None and isinstance(exc, store.StoreError):
+        return str(exc)
+    return None
+
+
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line unless ``--debug``."""
+    """Entry point: run the app, turning user errors into one line unless ``--debug``.
+
+    Typer runs in its standalone mode: it prints usage mistakes itself (unknown option or
+    command with a "did you mean", missing argument, a bare ``dwp-assess``) with exit code 2,
+    whichever copy of click's exceptions the installed typer uses, and exits with a
+    command's ``typer.Exit`` code. What reaches this function is an error of a command."""
     warnings.formatwarning = _plain_warning
     try:
-        code = app(standalone_mode=False)  # click returns a command's Exit code here
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(1)
+        app()
     except Exception as exc:  # noqa: BLE001 - the one place that decides how errors look
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if state.debug:
             raise
-        if isinstance(exc, USER_ERRORS):
-            err_console.print(
-                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-            )
+        message = user_error(exc)
+        if message is not None:
+            err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # fmt: skip
             sys.exit(2)
         err_console.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
@@ -711,4 +736,3 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
