@@ -12,6 +12,7 @@ the working directory upwards or given by ``--project`` / ``DWP_PROJECT``; ``ini
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -133,8 +134,10 @@ def init(
 ) -> None:
     """Make a project folder: dwp.toml, the folders of a round and a README on what goes where."""
     made = project.create(directory, owner, db, lang, min_group_size)
-    console.print(f"project made: {made.root / project.PROJECT_FILE}", highlight=False)
-    console.print(f"next: cd {directory} and `dwp-assess registry import registry/organisations.csv`", highlight=False)  # fmt: skip
+    console.print(
+        f"project made: {made.root / project.PROJECT_FILE}", highlight=False, markup=False
+    )
+    console.print(f"next: cd {shlex.quote(str(directory))}, replace the examples in registry/ (README.md there explains every column) and run `dwp-assess registry import registry/organisations.csv registry/teams.csv`", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
 
 
 @app.command()
@@ -207,14 +210,17 @@ app.add_typer(round_app, name="round")
 
 
 REGISTRY_IMPORT_HELP = (
-    "Add or update organisations (and teams) from CSV files.\n\n"
+    "Add or update organisations (and teams) from CSV files. `init` puts examples of the three "
+    "files in registry/, with every column explained in registry/README.md.\n\n"
+    "organisations: id, name, kind, cbs_code, size_class, urbanisation, province, invited. "
+    "teams: id, organisation_id, name, invited.\n\n"
     "Ids of organisations and teams become file names and links: lowercase letters a-z, digits, "
     "'-' and '_', starting with a letter or digit, at most 64 characters; no dots, slashes, "
     "spaces or capitals, and no two ids that differ only in case.\n\n"
     "kind: gemeente, provincie or other. cbs_code (optional): GM + 4 digits for a gemeente "
     "(GM0513), PV + 2 digits for a provincie (PV26), WS + 4 digits for a water board of kind "
     "other (WS0155).\n\n"
-    "collaborations (--collaborations FILE): id,title,issue,lead_organisation_id,members, with "
+    "collaborations (--collaborations FILE): id, title, issue, lead_organisation_id, members, with "
     "members the ids of at least two registered organisations separated by ';' (the lead among "
     "them).\n\n"
     "A file with problems is refused whole, every problem named with its row; nothing is stored."
@@ -224,10 +230,13 @@ REGISTRY_IMPORT_HELP = (
 @registry_app.command("import", help=REGISTRY_IMPORT_HELP)
 def registry_import(
     organisations: Annotated[
-        Path, typer.Argument(help="CSV: id,name,kind,cbs_code,size_class,urbanisation,invited")
+        Path,
+        typer.Argument(
+            help="CSV: id, name, kind, cbs_code, size_class, urbanisation, province, invited"
+        ),
     ],
     teams: Annotated[
-        Path | None, typer.Argument(help="CSV: id,organisation_id,name,invited")
+        Path | None, typer.Argument(help="CSV: id, organisation_id, name, invited")
     ] = None,
     round_id: Annotated[
         str | None,
@@ -238,7 +247,9 @@ def registry_import(
     ] = None,
     collaborations: Annotated[
         Path | None,
-        typer.Option(help="CSV: id,title,issue,lead_organisation_id,members (ids ';'-separated)."),
+        typer.Option(
+            help="CSV: id, title, issue, lead_organisation_id, members (ids ';'-separated)."
+        ),
     ] = None,
 ) -> None:
     """Add or update organisations (and teams) from CSV files (see ``REGISTRY_IMPORT_HELP``).
@@ -404,15 +415,22 @@ def archive(
 @app.command()
 def template(
     instrument: Annotated[str, typer.Option(help="Instrument id.")],
-    out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("."),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write to (default: the project's imports/, else here)."),
+    ] = None,
     version: Annotated[
         int | None, typer.Option(help="Instrument version (default: newest).")
     ] = None,
 ) -> None:
-    """Write the import template of an instrument (CSV and XLSX with instructions)."""
+    """Write the import template of an instrument (CSV and XLSX with instructions), where the
+    filled-in files are imported from: the project's imports/ folder."""
     from dwp_assess.data.templates import write_templates
     from dwp_assess.instruments.loading import get_instrument
 
+    if out is None:
+        current = project.current()
+        out = current.folders["imports"] if current else Path(".")
     for path in write_templates(get_instrument(instrument, version), out):
         console.print(f"written: {path}", highlight=False, markup=False)
 
@@ -623,10 +641,11 @@ def plan_draft(
     from dwp_assess.analysis.plans import draft_rows
     from dwp_assess.analysis.privacy import min_group_size
     from dwp_assess.analysis.profiles import organisation_view
+    from dwp_assess.analysis.rounds import previous_round
     from dwp_assess.data import store
     from dwp_assess.data.plans import write_draft
     from dwp_assess.instruments.loading import get_instrument
-    from dwp_assess.reports.run import cached_analysis, choose_units, previous_round
+    from dwp_assess.reports.run import cached_analysis, choose_units
 
     eng = engine()
     choose_units(eng, round_id, [org], None)
