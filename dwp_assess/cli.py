@@ -643,7 +643,7 @@ def plan_draft(
     from dwp_assess.analysis.profiles import organisation_view
     from dwp_assess.analysis.rounds import previous_round
     from dwp_assess.data import store
-    from dwp_assess.data.plans import write_draft
+    from dwp_assess.data.plans import record_draft, write_draft
     from dwp_assess.instruments.loading import get_instrument
     from dwp_assess.reports.run import cached_analysis, choose_units
 
@@ -656,7 +656,9 @@ def plan_draft(
     lang = lang or settings().language
     folder = out or ids.output_path(settings().reports_dir / "plans", round_id)
     organisation = {"id": org, "name": str(view.organisation["name"])}
-    xlsx, csv_file = write_draft(draft_rows(view, instrument, lang), organisation, info.period, folder, lang)  # fmt: skip
+    rows = draft_rows(view, instrument, lang)
+    xlsx, csv_file = write_draft(rows, organisation, info.period, folder, lang)
+    record_draft(eng, round_id, org, rows["action_id"])  # the import accepts these actions only
     console.print(f"draft plan written: {xlsx} and {csv_file}", highlight=False, soft_wrap=True)
 
 
@@ -689,24 +691,38 @@ def plan_import(
 
 
 @plan_app.command("show")
-def plan_show(round_id: RoundOption, org: OrgOption) -> None:
-    """Show the latest stored plan of an organisation for a round, and its versions."""
+def plan_show(
+    round_id: RoundOption,
+    org: OrgOption,
+    lang: Annotated[
+        str | None, typer.Option(help="nl or en (default: the project's language).")
+    ] = None,
+) -> None:
+    """Show the latest stored plan of an organisation for a round, and its versions, in the
+    plan's language: column names, dimensions, yes/no and status as the draft has them."""
     import pandas as pd
 
     from dwp_assess.data import store
-    from dwp_assess.data.plans import load_plans, plan_versions
+    from dwp_assess.data.plans import header, load_plans, plan_versions
+    from dwp_assess.instruments.loading import get_instrument
+    from dwp_assess.instruments.messages import t
 
     eng = engine()
-    store.get_round(eng, round_id)
+    info = store.get_round(eng, round_id)
+    lang = lang or settings().language
     actions = load_plans(eng, round_id, org)
     if actions.empty:
         fail(f"no plan of {org} for round {round_id}; import one with `dwp-assess plan import`")
     versions = plan_versions(eng, round_id, org)
-    table = Table("action", "dimension", "adopted", "owner", "due", "status", box=box.SIMPLE)
+    dimensions = {d.id: d.label.get(lang) for d in get_instrument(info.instrument_id, info.instrument_version).dimensions}  # fmt: skip
+    columns = ("action_id", "dimension", "adopted", "owner_name", "due_date", "status")
+    table = Table(*(header(c, lang) for c in columns), box=box.SIMPLE)
     for r in actions.itertuples():
         cells = [r.owner_name, r.due_date]
-        table.add_row(r.action_id, r.dimension_id, "yes" if r.adopted else "no",
-                      *("" if pd.isna(c) else str(c) for c in cells), r.status)  # fmt: skip
+        table.add_row(escape(r.action_id), escape(dimensions.get(r.dimension_id, r.dimension_id)),
+                      t("common.yes" if r.adopted else "common.no", lang),
+                      *("" if pd.isna(c) else escape(str(c)) for c in cells),
+                      t(f"plan.status.{r.status}", lang))  # fmt: skip
     console.print(f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}", highlight=False)  # fmt: skip
     console.print(table)
 

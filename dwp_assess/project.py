@@ -241,7 +241,11 @@ def _new_store_folder(root: Path, url: str) -> None:
     makes (the project folder and its own folders)."""
     sqlite_file = _sqlite_file(_sqlite_url(root, url))
     made = {root, *(root / folder for folder in FOLDERS.values())}
-    if sqlite_file is not None and sqlite_file.parent not in made and not sqlite_file.parent.is_dir():
+    if (
+        sqlite_file is not None
+        and sqlite_file.parent not in made
+        and not sqlite_file.parent.is_dir()
+    ):
         raise ProjectError(f"--store: {sqlite_file.parent} is not an existing folder; make it, or choose another store")  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from dwp_assess import ids
 from dwp_assess.analysis.scoring import score_round
 from dwp_assess.data import store
+from dwp_assess.data.cells import safe_frame
 from dwp_assess.data.export import CODE_VALUES, long_table, wide_table
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
@@ -238,13 +239,15 @@ def export_archive(
     written, csv_files = [], {}
     for name, (frame, variables) in tables.items():
         csv_path = folder / f"{name}.csv"
-        frame.to_csv(csv_path, index=False, lineterminator="\n")
+        safe_frame(frame).to_csv(
+            csv_path, index=False, lineterminator="\n"
+        )  # opens safely in Excel
         csv_files[name] = csv_path
         written += [csv_path, write_sav(frame, variables, folder / f"{name}.sav"),
                     write_dta(frame, variables, folder / f"{name}.dta")]  # fmt: skip
     variables_of = {name: variables for name, (_, variables) in tables.items()}
     codebook_path = folder / "codebook.csv"
-    codebook(variables_of).to_csv(codebook_path, index=False, lineterminator="\n")
+    safe_frame(codebook(variables_of)).to_csv(codebook_path, index=False, lineterminator="\n")
     meta = {"title": f"dwp-assess {round_id} ({instrument.key}, {info.period})",
             "description": f"Self-assessment round {round_id} of {instrument.title.get('en') or instrument.title.nl}; codebook in codebook.csv."}  # fmt: skip
     descriptor = datapackage(ids.normalise(round_id), csv_files, variables_of, meta)
