@@ -115,7 +115,9 @@ def test_a_formula_cell_is_refused_with_row_and_column(planned, tmp_path):
     sheet.cell(row=3, column=14, value="=TODAY()+30")  # due date computed, never stored as a value
     book.save(tmp_path / "plan.xlsx")
     problems = refused(engine, tmp_path / "plan.xlsx", known)
-    assert problems == ["plan.xlsx: row 3: column N: holds a formula (=TODAY()+30); type the value itself"]
+    assert problems == [
+        "plan.xlsx: row 3: column N: holds a formula (=TODAY()+30); type the value itself"
+    ]
 
 
 def test_the_draft_holds_no_formula_and_marks_formula_like_text_as_text(planned):
@@ -127,7 +129,11 @@ def test_the_draft_holds_no_formula_and_marks_formula_like_text_as_text(planned)
     assert hostile and all(c.data_type == "s" and c.quotePrefix for c in hostile)
     rows = draft_csv(folders)
     column = {name: n for n, name in enumerate(rows[0])}
-    assert {r[column["actie"]] for r in rows[1:]} == {"'" + HOSTILE, "'+31 bellen", "-1"}  # a number stays a number
+    assert {r[column["actie"]] for r in rows[1:]} == {
+        "'" + HOSTILE,
+        "'+31 bellen",
+        "-1",
+    }  # a number stays a number
     assert {r[column["waarom"]] for r in rows[1:]} == {"'@iedereen"}
     assert {r[column["eigenaar (rol)"]] for r in rows[1:]} == {"'\tCIO"}
 

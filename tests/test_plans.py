@@ -95,7 +95,9 @@ def test_round_trip_from_draft_to_the_next_rounds_follow_up(drafted):
     assert set(stored["due_date"]) == {date(2026, 6, 30)}
     shown = CliRunner().invoke(app, ["--db", url, "plan", "show", "--round", BEFORE, "--org", "gouda"])  # fmt: skip
     assert shown.exit_code == 0 and "plan version 1 of 1" in shown.output, shown.output
-    assert "bezig" in shown.output and "afgerond" in shown.output and "in_progress" not in shown.output
+    assert (
+        "bezig" in shown.output and "afgerond" in shown.output and "in_progress" not in shown.output
+    )
     assert "dimensie" in shown.output and "purpose_governance" not in shown.output
 
     out = folder / "reports"
