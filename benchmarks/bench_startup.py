@@ -65,7 +65,9 @@ def main() -> int:
         "init": ["init", "{new}"],
     }
     print(f"load average at the start: {os.getloadavg()[0]:.1f}; {runs} runs per command")
-    print(f"{'command':<18}{'package wall':>14}{'cpu':>8}{'baseline wall':>15}{'cpu':>8}{'ratio':>8}")
+    print(
+        f"{'command':<18}{'package wall':>14}{'cpu':>8}{'baseline wall':>15}{'cpu':>8}{'ratio':>8}"
+    )
     missed = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
