@@ -155,3 +155,29 @@ def test_template_writes_into_the_projects_imports_folder(tmp_path, no_project):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (root / "imports").iterdir()) == ["data-strategy-v2-template.csv", "data-strategy-v2-template.xlsx"]  # fmt: skip
     assert not list(root.glob("*template*")) and not list((root / "data").glob("*template*"))
+
+
+def test_the_notebooks_default_to_the_projects_newest_round_or_name_the_parameter(sqlite_url, tmp_path, no_project):  # fmt: skip
+    import json
+
+    from dwp_assess.analysis import rounds
+    from dwp_assess.data import store
+    from dwp_assess.instruments.loading import get_instrument
+
+    root = project.create(tmp_path / "p").root
+    for name in ("analyse_round.ipynb", "typology.ipynb"):
+        cells = json.loads((root / "notebooks" / name).read_text(encoding="utf-8"))["cells"]
+        parameters = next("".join(c["source"]) for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))  # fmt: skip
+        assert (
+            "round_id = None" in parameters and "data-strategy-20" not in parameters.split("#")[0]
+        )
+    engine = store.connect(sqlite_url)
+    with pytest.raises(ValueError, match="set round_id in the parameters cell"):
+        rounds.latest_round(engine)
+    store.create_round(engine, get_instrument("data-strategy", 1), "2030", "ds-2030")
+    store.create_round(engine, get_instrument("data-strategy", 2), "2031", "ds-2031")
+    store.create_round(engine, get_instrument("competences"), "2032", "comp-2032")  # per team
+    assert rounds.latest_round(engine) == "ds-2031"
+    assert rounds.latest_round(engine, "team") == "comp-2032"
+    assert rounds.previous_round(engine, "ds-2031") == "ds-2030"
+    assert rounds.previous_round(engine, "ds-2030") is None
