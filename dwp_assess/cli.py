@@ -716,7 +716,9 @@ def plan_show(
     versions = plan_versions(eng, round_id, org)
     dimensions = {d.id: d.label.get(lang) for d in get_instrument(info.instrument_id, info.instrument_version).dimensions}  # fmt: skip
     columns = ("action_id", "dimension", "adopted", "owner_name", "due_date", "status")
-    table = Table(*(header(c, lang) for c in columns), box=box.SIMPLE)
+    table = Table(box=box.SIMPLE)
+    for column in columns:  # folded, never cut: ids and dates are read in full
+        table.add_column(header(column, lang), overflow="fold", no_wrap=column == "action_id")
     for r in actions.itertuples():
         cells = [r.owner_name, r.due_date]
         table.add_row(escape(r.action_id), escape(dimensions.get(r.dimension_id, r.dimension_id)),
