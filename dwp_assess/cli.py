@@ -12,6 +12,7 @@ the working directory upwards or given by ``--project`` / ``DWP_PROJECT``; ``ini
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -24,16 +25,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from dwp_assess import __version__, ids, project
-from dwp_assess.data import store
-from dwp_assess.data.registry import RegistryError
-from dwp_assess.data.tables import FileProblem
-from dwp_assess.instruments.loading import (
-    get_instrument,
-    instrument_files,
-    mapping_files,
-    validate_files,
-)
-from dwp_assess.instruments.model import InstrumentError
+
+# Heavy libraries (pandas, SQLAlchemy, plotly, papermill, the instrument models) are imported
+# inside the commands that use them, so `--help`, `--version`, `init` and a mistyped option
+# answer at once (benchmarks/bench_startup.py; tests/test_cli_usage.py checks the imports).
 
 app = typer.Typer(
     help="dwp-assess: self-assessment rounds on data competences and data-strategy readiness.",
@@ -43,16 +38,6 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    InstrumentError,
-    project.ProjectError,
-    store.StoreError,
-    FileProblem,
-    RegistryError,
-    FileNotFoundError,
-    ValueError,
-)
 
 
 class State:
@@ -79,16 +64,25 @@ ProjectOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: print and stop before a command is looked for (an eager option)."""
+    if value:
+        console.print(f"dwp-assess {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     db: DbOption = None,
     project_dir: ProjectOption = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        console.print(f"dwp-assess {__version__}")
-        raise typer.Exit()
     state.db = db
     state.debug = debug
     if project_dir is not None:
@@ -104,12 +98,16 @@ def settings() -> project.Settings:
 def engine():
     """The store selected by ``--db`` / ``DWP_DATABASE_URL`` / the project's ``dwp.toml``;
     also with ``--db`` a command works in a project (its data and reports folders)."""
+    from dwp_assess.data import store
+
     database_url = settings().database_url
     return store.connect(state.db or database_url)
 
 
 def engine_if_project():
     """The store when there is a project (or ``--db``), else ``None``: for commands that need none."""
+    from dwp_assess.data import store
+
     return store.connect(state.db) if state.db else (engine() if project.current() else None)
 
 
@@ -136,8 +134,10 @@ def init(
 ) -> None:
     """Make a project folder: dwp.toml, the folders of a round and a README on what goes where."""
     made = project.create(directory, owner, db, lang, min_group_size)
-    console.print(f"project made: {made.root / project.PROJECT_FILE}", highlight=False)
-    console.print(f"next: cd {directory} and `dwp-assess registry import registry/organisations.csv`", highlight=False)  # fmt: skip
+    console.print(
+        f"project made: {made.root / project.PROJECT_FILE}", highlight=False, markup=False
+    )
+    console.print(f"next: cd {shlex.quote(str(directory))}, replace the examples in registry/ (README.md there explains every column) and run `dwp-assess registry import registry/organisations.csv registry/teams.csv`", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
 
 
 @app.command()
@@ -149,6 +149,9 @@ def validate(
 ) -> None:
     """Check instrument YAML files (and, without arguments, the recommendation rules) and list
     every problem with file and path."""
+    from dwp_assess.instruments.loading import instrument_files, mapping_files, validate_files
+    from dwp_assess.instruments.model import InstrumentError
+
     checks_rules = not paths
     paths = paths or instrument_files() + mapping_files()
     problems = validate_files(paths)
@@ -171,6 +174,8 @@ def validate(
 @app.command()
 def status() -> None:
     """Show rounds, organisations and response counts in the store."""
+    from dwp_assess.data import store
+
     eng = engine()
     console.print(f"project: {settings().root}", highlight=False)
     rounds = store.list_rounds(eng)
@@ -205,14 +210,17 @@ app.add_typer(round_app, name="round")
 
 
 REGISTRY_IMPORT_HELP = (
-    "Add or update organisations (and teams) from CSV files.\n\n"
+    "Add or update organisations (and teams) from CSV files. `init` puts examples of the three "
+    "files in registry/, with every column explained in registry/README.md.\n\n"
+    "organisations: id, name, kind, cbs_code, size_class, urbanisation, province, invited. "
+    "teams: id, organisation_id, name, invited.\n\n"
     "Ids of organisations and teams become file names and links: lowercase letters a-z, digits, "
     "'-' and '_', starting with a letter or digit, at most 64 characters; no dots, slashes, "
     "spaces or capitals, and no two ids that differ only in case.\n\n"
     "kind: gemeente, provincie or other. cbs_code (optional): GM + 4 digits for a gemeente "
     "(GM0513), PV + 2 digits for a provincie (PV26), WS + 4 digits for a water board of kind "
     "other (WS0155).\n\n"
-    "collaborations (--collaborations FILE): id,title,issue,lead_organisation_id,members, with "
+    "collaborations (--collaborations FILE): id, title, issue, lead_organisation_id, members, with "
     "members the ids of at least two registered organisations separated by ';' (the lead among "
     "them).\n\n"
     "A file with problems is refused whole, every problem named with its row; nothing is stored."
@@ -222,10 +230,13 @@ REGISTRY_IMPORT_HELP = (
 @registry_app.command("import", help=REGISTRY_IMPORT_HELP)
 def registry_import(
     organisations: Annotated[
-        Path, typer.Argument(help="CSV: id,name,kind,cbs_code,size_class,urbanisation,invited")
+        Path,
+        typer.Argument(
+            help="CSV: id, name, kind, cbs_code, size_class, urbanisation, province, invited"
+        ),
     ],
     teams: Annotated[
-        Path | None, typer.Argument(help="CSV: id,organisation_id,name,invited")
+        Path | None, typer.Argument(help="CSV: id, organisation_id, name, invited")
     ] = None,
     round_id: Annotated[
         str | None,
@@ -236,7 +247,9 @@ def registry_import(
     ] = None,
     collaborations: Annotated[
         Path | None,
-        typer.Option(help="CSV: id,title,issue,lead_organisation_id,members (ids ';'-separated)."),
+        typer.Option(
+            help="CSV: id, title, issue, lead_organisation_id, members (ids ';'-separated)."
+        ),
     ] = None,
 ) -> None:
     """Add or update organisations (and teams) from CSV files (see ``REGISTRY_IMPORT_HELP``).
@@ -271,6 +284,9 @@ def round_create(
     ] = None,
 ) -> None:
     """Create a round pinned to an instrument version and its content hash."""
+    from dwp_assess.data import store
+    from dwp_assess.instruments.loading import get_instrument
+
     info = store.create_round(engine(), get_instrument(instrument, version), period, round_id)
     console.print(
         f"round {info.id}: {info.instrument_id} v{info.instrument_version}, period {info.period}",
@@ -281,6 +297,8 @@ def round_create(
 @round_app.command("list")
 def round_list() -> None:
     """List the rounds in the store."""
+    from dwp_assess.data import store
+
     for r in store.list_rounds(engine()):
         console.print(
             f"{r.id}\t{r.instrument_id} v{r.instrument_version}\t{r.period}\thash {r.instrument_hash[:12]}"
@@ -331,6 +349,7 @@ def import_(
     command ends with the list of such files (exit code 2)."""
     from dwp_assess.data.importers import import_file, resolve_round
     from dwp_assess.data.municipal_codes import MunicipalCodeWarning
+    from dwp_assess.data.tables import FileProblem
 
     eng = engine()
     _, _, created = resolve_round(eng, round_id, instrument, period)
@@ -396,14 +415,22 @@ def archive(
 @app.command()
 def template(
     instrument: Annotated[str, typer.Option(help="Instrument id.")],
-    out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("."),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write to (default: the project's imports/, else here)."),
+    ] = None,
     version: Annotated[
         int | None, typer.Option(help="Instrument version (default: newest).")
     ] = None,
 ) -> None:
-    """Write the import template of an instrument (CSV and XLSX with instructions)."""
+    """Write the import template of an instrument (CSV and XLSX with instructions), where the
+    filled-in files are imported from: the project's imports/ folder."""
     from dwp_assess.data.templates import write_templates
+    from dwp_assess.instruments.loading import get_instrument
 
+    if out is None:
+        current = project.current()
+        out = current.folders["imports"] if current else Path(".")
     for path in write_templates(get_instrument(instrument, version), out):
         console.print(f"written: {path}", highlight=False, markup=False)
 
@@ -503,6 +530,7 @@ def export_form(
 ) -> None:
     """Write an instrument as a form for survey tools (XLSForm: KoboToolbox, ODK)."""
     from dwp_assess.collect.xlsform import write_xlsform
+    from dwp_assess.instruments.loading import get_instrument
 
     if fmt != "xlsform":
         raise ValueError(f"unknown form format '{fmt}'; supported: xlsform")
@@ -613,8 +641,11 @@ def plan_draft(
     from dwp_assess.analysis.plans import draft_rows
     from dwp_assess.analysis.privacy import min_group_size
     from dwp_assess.analysis.profiles import organisation_view
-    from dwp_assess.data.plans import write_draft
-    from dwp_assess.reports.run import cached_analysis, choose_units, previous_round
+    from dwp_assess.analysis.rounds import previous_round
+    from dwp_assess.data import store
+    from dwp_assess.data.plans import record_draft, write_draft
+    from dwp_assess.instruments.loading import get_instrument
+    from dwp_assess.reports.run import cached_analysis, choose_units
 
     eng = engine()
     choose_units(eng, round_id, [org], None)
@@ -625,7 +656,9 @@ def plan_draft(
     lang = lang or settings().language
     folder = out or ids.output_path(settings().reports_dir / "plans", round_id)
     organisation = {"id": org, "name": str(view.organisation["name"])}
-    xlsx, csv_file = write_draft(draft_rows(view, instrument, lang), organisation, info.period, folder, lang)  # fmt: skip
+    rows = draft_rows(view, instrument, lang)
+    xlsx, csv_file = write_draft(rows, organisation, info.period, folder, lang)
+    record_draft(eng, round_id, org, rows["action_id"])  # the import accepts these actions only
     console.print(f"draft plan written: {xlsx} and {csv_file}", highlight=False, soft_wrap=True)
 
 
@@ -638,7 +671,9 @@ def plan_import(
     """Check a filled-in plan and store it as the organisation's next plan version; a file with
     problems is refused whole, each problem named with its row and column. The file is not changed."""
     from dwp_assess.analysis.plans import known_actions
+    from dwp_assess.data import store
     from dwp_assess.data.plans import PlanError, import_plan
+    from dwp_assess.instruments.loading import get_instrument
 
     eng = engine()
     info = store.get_round(eng, round_id)
@@ -656,23 +691,40 @@ def plan_import(
 
 
 @plan_app.command("show")
-def plan_show(round_id: RoundOption, org: OrgOption) -> None:
-    """Show the latest stored plan of an organisation for a round, and its versions."""
+def plan_show(
+    round_id: RoundOption,
+    org: OrgOption,
+    lang: Annotated[
+        str | None, typer.Option(help="nl or en (default: the project's language).")
+    ] = None,
+) -> None:
+    """Show the latest stored plan of an organisation for a round, and its versions, in the
+    plan's language: column names, dimensions, yes/no and status as the draft has them."""
     import pandas as pd
 
-    from dwp_assess.data.plans import load_plans, plan_versions
+    from dwp_assess.data import store
+    from dwp_assess.data.plans import header, load_plans, plan_versions
+    from dwp_assess.instruments.loading import get_instrument
+    from dwp_assess.instruments.messages import t
 
     eng = engine()
-    store.get_round(eng, round_id)
+    info = store.get_round(eng, round_id)
+    lang = lang or settings().language
     actions = load_plans(eng, round_id, org)
     if actions.empty:
         fail(f"no plan of {org} for round {round_id}; import one with `dwp-assess plan import`")
     versions = plan_versions(eng, round_id, org)
-    table = Table("action", "dimension", "adopted", "owner", "due", "status", box=box.SIMPLE)
+    dimensions = {d.id: d.label.get(lang) for d in get_instrument(info.instrument_id, info.instrument_version).dimensions}  # fmt: skip
+    columns = ("action_id", "dimension", "adopted", "owner_name", "due_date", "status")
+    table = Table(box=box.SIMPLE)
+    for column in columns:  # folded, never cut: ids and dates are read in full
+        table.add_column(header(column, lang), overflow="fold", no_wrap=column == "action_id")
     for r in actions.itertuples():
         cells = [r.owner_name, r.due_date]
-        table.add_row(r.action_id, r.dimension_id, "yes" if r.adopted else "no",
-                      *("" if pd.isna(c) else str(c) for c in cells), r.status)  # fmt: skip
+        table.add_row(escape(r.action_id), escape(dimensions.get(r.dimension_id, r.dimension_id)),
+                      t("common.yes" if r.adopted else "common.no", lang),
+                      *("" if pd.isna(c) else escape(str(c)) for c in cells),
+                      t(f"plan.status.{r.status}", lang))  # fmt: skip
     console.print(f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}", highlight=False)  # fmt: skip
     console.print(table)
 
@@ -682,28 +734,38 @@ def _plain_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
 
+def user_error(exc: Exception) -> str | None:
+    """The one line to print for an error the user can cause and fix, ``None`` for a bug.
+
+    Our own errors are ``ValueError``s (``ProjectError``, ``FileProblem``, ``InstrumentError`` …)
+    or the store's ``StoreError``; an ``OSError`` (a folder without write permission, a file
+    where a folder should be) is said as the path and the system's reason."""
+    if isinstance(exc, OSError):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+    if isinstance(exc, ValueError):
+        return str(exc)
+    store = sys.modules.get("dwp_assess.data.store")  # not loaded: it cannot have raised
+    if store is not None and isinstance(exc, store.StoreError):
+        return str(exc)
+    return None
+
+
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line unless ``--debug``."""
+    """Entry point: run the app, turning user errors into one line unless ``--debug``.
+
+    Typer runs in its standalone mode: it prints usage mistakes itself (unknown option or
+    command with a "did you mean", missing argument, a bare ``dwp-assess``) with exit code 2,
+    whichever copy of click's exceptions the installed typer uses, and exits with a
+    command's ``typer.Exit`` code. What reaches this function is an error of a command."""
     warnings.formatwarning = _plain_warning
     try:
-        code = app(standalone_mode=False)  # click returns a command's Exit code here
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(1)
+        app()
     except Exception as exc:  # noqa: BLE001 - the one place that decides how errors look
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if state.debug:
             raise
-        if isinstance(exc, USER_ERRORS):
-            err_console.print(
-                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-            )
+        message = user_error(exc)
+        if message is not None:
+            err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # fmt: skip
             sys.exit(2)
         err_console.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
@@ -711,4 +773,3 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)

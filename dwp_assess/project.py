@@ -12,6 +12,7 @@ This is the lowest layer, with ``resources``: it imports nothing else of the pac
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ PROJECT_FILE = "dwp.toml"
 PROJECT_ENV = "DWP_PROJECT"
 LANGUAGES = ("nl", "en")
 DEFAULT_MIN_GROUP_SIZE = 5
-RESEARCH_NOTEBOOK = "analyse_round.ipynb"
+RESEARCH_NOTEBOOKS = ("analyse_round.ipynb", "typology.ipynb")  # docs/research.md
 FOLDERS = {  # setting → default folder; each made by ``init``
     "registry": "registry",
     "imports": "imports",
@@ -34,6 +35,12 @@ FOLDERS = {  # setting → default folder; each made by ``init``
     "data": "data",
     "reports": "reports",
     "exports": "exports",
+}
+
+KEYS = {  # every table and key dwp.toml may hold; anything else is a mistake, said by name
+    "project": ("owner", "language", "min_group_size"),
+    "store": ("url",),
+    "folders": tuple(FOLDERS),
 }
 
 
@@ -88,6 +95,40 @@ def _read_toml(path: Path) -> dict:
         raise ProjectError(f"{path}: not valid TOML: {exc}") from None
 
 
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def check_keys(raw: dict, path: Path) -> None:
+    """Refuse a ``dwp.toml`` with a table or key this version does not know, naming it with
+    the closest known one: a misspelt ``min_group_size`` must not leave the default in force,
+    a misspelt ``[store]`` must not fall back to a new SQLite store."""
+    known = [f"{table}.{key}" for table, keys in KEYS.items() for key in keys]
+    problems = []
+    for table, value in raw.items():
+        if table not in KEYS:
+            flat = f"{table}.{next(iter(value))}" if isinstance(value, dict) and value else table
+            guess = _did_you_mean(table, list(KEYS)) or _did_you_mean(flat, known) or _did_you_mean(f"project.{table}", known)  # fmt: skip
+            problems.append(f"unknown {'table [' + table + ']' if isinstance(value, dict) else 'key ' + repr(table)}; {guess}known tables: {', '.join(KEYS)}")  # fmt: skip
+        elif not isinstance(value, dict):
+            problems.append(f"'{table}' must be a table [{table}], got a value")
+        else:
+            for key in value:
+                if key not in KEYS[table]:
+                    guess = _did_you_mean(key, list(KEYS[table]))
+                    problems.append(f"unknown key '{key}' in [{table}]; {guess}known: {', '.join(KEYS[table])}")  # fmt: skip
+    if problems:
+        raise ProjectError(f"{path}: " + "; ".join(problems))
+
+
+def _existing_folder(folder: Path, setting: str, path: Path) -> None:
+    """A folder named in ``dwp.toml`` must exist: a typo must not make an empty store or
+    folder somewhere else (a read-only command would otherwise create one)."""
+    if not folder.is_dir():
+        raise ProjectError(f"{path}: {setting} points to {folder}, which is not an existing folder; make it, or correct {setting}")  # fmt: skip
+
+
 def _sqlite_url(root: Path, url: str) -> str:
     """A ``sqlite:///relative/path`` in ``dwp.toml`` is relative to the project folder."""
     prefix = "sqlite:///"
@@ -95,6 +136,14 @@ def _sqlite_url(root: Path, url: str) -> str:
         path = Path(url.removeprefix(prefix))
         return prefix + str(path if path.is_absolute() else root / path)
     return url
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, ``None`` for another database or an in-memory one."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + ":memory:"):
+        return Path(url.removeprefix(prefix))
+    return None
 
 
 def _min_group_size(value: object, source: str) -> int:
@@ -113,11 +162,11 @@ def load(root: Path) -> Settings:
     """The settings of the project at ``root``, with environment variables applied."""
     path = root / PROJECT_FILE
     raw = _read_toml(path)
+    check_keys(raw, path)
     project, store, folders = raw.get("project", {}), raw.get("store", {}), raw.get("folders", {})
-    unknown = sorted(set(folders) - set(FOLDERS))
-    if unknown:
-        raise ProjectError(f"{path}: unknown folder setting(s) {', '.join(unknown)}; known: {', '.join(FOLDERS)}")  # fmt: skip
     resolved = {key: root / folders.get(key, default) for key, default in FOLDERS.items()}
+    for key in folders:  # the folders init makes may be made again; one set here must exist
+        _existing_folder(resolved[key], f"folders.{key}", path)
     for key, variable in (("reports", "DWP_REPORTS_DIR"), ("data", "DWP_DATA_DIR")):
         if os.environ.get(variable):
             resolved[key] = Path(os.environ[variable]).expanduser()
@@ -128,6 +177,10 @@ def load(root: Path) -> Settings:
     url = os.environ.get("DWP_DATABASE_URL") or _sqlite_url(
         root, store.get("url", f"sqlite:///{FOLDERS['data']}/dwp.sqlite")
     )
+    if "url" in store and not os.environ.get("DWP_DATABASE_URL"):
+        sqlite_file = _sqlite_file(url)
+        if sqlite_file is not None:
+            _existing_folder(sqlite_file.parent, "store.url", path)
     size = os.environ.get("DWP_MIN_GROUP_SIZE") or project.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)  # fmt: skip
     return Settings(
         root=root,
@@ -171,6 +224,37 @@ def jupyter_dirs(data_dir: Path) -> dict[str, str]:
     }
 
 
+def _writable_folder(root: Path) -> None:
+    """Refuse, before anything is made, a project folder that cannot be one: a file, a
+    folder below a file, or a place without write permission (one plain line each)."""
+    if root.exists() and not root.is_dir():
+        raise ProjectError(f"{root} is a file, not a folder; choose a folder for the project")
+    existing = next(p for p in (root, *root.parents) if p.exists())
+    if not existing.is_dir():
+        raise ProjectError(f"cannot make {root}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ProjectError(f"cannot make {root}: no permission to write in {existing}")
+
+
+def _new_store_folder(root: Path, url: str) -> None:
+    """A SQLite store of ``init --store`` must lie in a folder that exists or that ``init``
+    makes (the project folder and its own folders)."""
+    sqlite_file = _sqlite_file(_sqlite_url(root, url))
+    made = {root, *(root / folder for folder in FOLDERS.values())}
+    if (
+        sqlite_file is not None
+        and sqlite_file.parent not in made
+        and not sqlite_file.parent.is_dir()
+    ):
+        raise ProjectError(f"--store: {sqlite_file.parent} is not an existing folder; make it, or choose another store")  # fmt: skip
+
+
+def _copy_new(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` unless the analyst already has a file there."""
+    if not target.exists():
+        shutil.copy(source, target)
+
+
 def create(
     root: Path,
     owner: str = "",
@@ -178,15 +262,28 @@ def create(
     language: str = "nl",
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> Settings:
-    """Make a project at ``root``: ``dwp.toml``, the empty folders of a round, a Dutch README
-    on what goes where, the researcher's notebook, and a ``.gitignore`` that keeps ``data/``
-    out of version control."""
+    """Make a project at ``root``: ``dwp.toml``, the folders of a round, a Dutch README on
+    what goes where, example registry files with every column explained, the researchers'
+    notebooks, and a ``.gitignore`` that keeps ``data/`` out of version control. Files the
+    folder already has are kept; every anticipated system error is one ``ProjectError``."""
     root = Path(root).expanduser().resolve()
     if (root / PROJECT_FILE).exists():
         raise ProjectError(f"{root} is already a dwp-assess project ({PROJECT_FILE} exists)")
     if language not in LANGUAGES:
         raise ProjectError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
     _min_group_size(min_group_size, "--min-group-size")
+    _writable_folder(root)
+    _new_store_folder(root, database_url or f"sqlite:///{FOLDERS['data']}/dwp.sqlite")
+    try:
+        _write_project(root, owner, database_url, language, min_group_size)
+    except OSError as exc:
+        raise ProjectError(f"cannot make the project in {root}: {exc.strerror or exc} ({exc.filename or root})") from None  # fmt: skip
+    return load(root)
+
+
+def _write_project(root: Path, owner: str, database_url: str | None, language: str, min_group_size: int) -> None:  # fmt: skip
+    """The files and folders of a new project (see ``create``); ``dwp.toml`` last, so a
+    folder without one was not made completely."""
     template = resources.packaged("project_template")
     values = {
         "owner": json.dumps(owner, ensure_ascii=False),
@@ -202,10 +299,11 @@ def create(
         if not (root / target).exists():
             text = Template((template / source).read_text(encoding="utf-8")).safe_substitute(values)
             (root / target).write_text(text, encoding="utf-8")
-    notebooks = root / "notebooks"  # the researcher's notebook, to open with jupyter lab
+    for example in sorted((template / "registry").iterdir()):  # every column explained
+        _copy_new(example, root / FOLDERS["registry"] / example.name)
+    notebooks = root / "notebooks"  # the researchers' notebooks, to open with jupyter lab
     notebooks.mkdir(exist_ok=True)
-    if not (notebooks / RESEARCH_NOTEBOOK).exists():
-        shutil.copy(resources.NOTEBOOKS / RESEARCH_NOTEBOOK, notebooks / RESEARCH_NOTEBOOK)
+    for name in RESEARCH_NOTEBOOKS:
+        _copy_new(resources.NOTEBOOKS / name, notebooks / name)
     text = Template((template / PROJECT_FILE).read_text(encoding="utf-8")).substitute(values)
     (root / PROJECT_FILE).write_text(text, encoding="utf-8")
-    return load(root)

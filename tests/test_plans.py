@@ -94,7 +94,11 @@ def test_round_trip_from_draft_to_the_next_rounds_follow_up(drafted):
     assert list(stored["action_id"]) == sorted(adopted) and set(stored["owner_name"]) == {OWNER}
     assert set(stored["due_date"]) == {date(2026, 6, 30)}
     shown = CliRunner().invoke(app, ["--db", url, "plan", "show", "--round", BEFORE, "--org", "gouda"])  # fmt: skip
-    assert shown.exit_code == 0 and "plan version 1 of 1" in shown.output and "in_progress" in shown.output  # fmt: skip
+    assert shown.exit_code == 0 and "plan version 1 of 1" in shown.output, shown.output
+    assert (
+        "bezig" in shown.output and "afgerond" in shown.output and "in_progress" not in shown.output
+    )
+    assert "dimensie" in shown.output and "purpose_governance" not in shown.output
 
     out = folder / "reports"
     summary = reports.generate_reports(engine, AFTER, out, units=["gouda", "almere"], previous_round_id=BEFORE)  # fmt: skip
@@ -190,6 +194,7 @@ def test_plans_are_versioned_on_postgresql(postgres_url, tmp_path, monkeypatch):
                                   (store.AnswerRecord("VS1", 3.0),))  # fmt: skip
     store.store_response(pg, record)
     known = known_actions(instrument)
+    plans.record_draft(pg, BEFORE, "gouda", ["vision-adopt"])  # what `plan draft` records
     header = [plans.header(c, "nl") for c in plans.COLUMNS]
     path = tmp_path / "plan.csv"
     for version, status in ((1, "bezig"), (2, "afgerond")):

@@ -94,7 +94,7 @@ def test_dwp_project_and_environment_variables_override(tmp_path, monkeypatch, n
         ("[project\nowner = 1", "not valid TOML"),
         ('[project]\nlanguage = "fr"\n', "language must be one of nl, en"),
         ("[project]\nmin_group_size = 1\n", "at least 2"),
-        ('[folders]\nreprots = "r"\n', "unknown folder setting(s) reprots"),
+        ('[folders]\nreprots = "r"\n', "unknown key 'reprots'"),
     ],
 )
 def test_a_bad_dwp_toml_is_one_clear_error(tmp_path, no_project, text, message):

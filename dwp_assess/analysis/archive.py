@@ -33,12 +33,19 @@ from sqlalchemy.engine import Engine
 from dwp_assess import ids
 from dwp_assess.analysis.scoring import score_round
 from dwp_assess.data import store
+from dwp_assess.data.cells import safe_frame
+from dwp_assess.data.classes import CLASSIFICATIONS, EXTRA_CODE
 from dwp_assess.data.export import CODE_VALUES, long_table, wide_table
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
-ORGANISATION_CODED = ("kind", "size_class", "urbanisation", "province")
+ORGANISATION_CODED = ("kind", "size_class", "urbanisation", "province")  # data/classes.py
+NOT_MUNICIPAL = -2  # the size class of a province or other body: not applicable, declared missing
 MEASURES = ("nominal", "ordinal", "scale")
+ARCHIVE_TEXTS = {"kind": ("Soort organisatie", "Kind of organisation"),
+                 "size_class": ("Grootteklasse (inwoners, CBS)", "Size class (inhabitants, CBS)"),
+                 "urbanisation": ("Stedelijkheid (CBS)", "Urbanisation (CBS)"),
+                 "province": ("Provincie", "Province")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,27 @@ def _coded(values: pd.Series, labels: dict[str, str] | None = None) -> tuple[pd.
     codes = {c: n for n, c in enumerate(categories, start=1)}
     coded = values.map(lambda v: codes.get(str(v)) if pd.notna(v) else None).astype("Int64")
     return coded, {n: (labels or {}).get(c, c) for c, n in codes.items()}
+
+
+def _classified(frame: pd.DataFrame, column: str) -> tuple[pd.Series, Variable]:
+    """A registry column coded from its definition (``data.classes``): the same code for the
+    same class in every project and round, ordinal where the classes are ordered; the size
+    class of an organisation that is not a municipality is "not applicable"."""
+    classification = CLASSIFICATIONS[column]
+    codes = classification.codes(frame[column])
+    coded = frame[column].map(lambda v: codes.get(str(v)) if pd.notna(v) and str(v).strip() else None)  # fmt: skip
+    labels = {n: c for n, c in enumerate(classification.categories, start=1)}
+    labels |= {n: v for v, n in codes.items() if n >= EXTRA_CODE}
+    missing: tuple[int, ...] = ()
+    if column == "size_class":
+        municipal = frame["kind"] == "gemeente"
+        unmatched = coded.isna() | (coded >= EXTRA_CODE)
+        coded = coded.where(municipal | ~unmatched | frame[column].isna(), NOT_MUNICIPAL)
+        labels = {NOT_MUNICIPAL: "n.v.t. (geen gemeente)"} | {n: c for n, c in labels.items() if (coded == n).any() or n < EXTRA_CODE}  # fmt: skip
+        missing = (NOT_MUNICIPAL,)
+    texts = ARCHIVE_TEXTS[column]
+    measure = "ordinal" if classification.ordinal else "nominal"
+    return coded.astype("Int64"), Variable(column, *texts, "integer", measure, labels, missing)
 
 
 def _role_labels(instrument: Instrument) -> dict[str, str]:
@@ -126,12 +154,10 @@ def organisation_table(
         Variable("name", "Naam van de organisatie", "Name of the organisation", "string", "nominal"),
         Variable("cbs_code", "CBS-code in de periode van de ronde", "CBS code in the round's period", "string", "nominal"),
     ]  # fmt: skip
-    texts = {"kind": ("Soort organisatie", "Kind of organisation"),
-             "size_class": ("Grootteklasse (inwoners)", "Size class (inhabitants)"),
-             "urbanisation": ("Stedelijkheid", "Urbanisation"), "province": ("Provincie", "Province")}  # fmt: skip
-    for column in ORGANISATION_CODED:
-        frame[column], labels = _coded(frame[column])
-        variables.append(Variable(column, *texts[column], "integer", "nominal", labels))
+    coded = {column: _classified(frame, column) for column in ORGANISATION_CODED}
+    for column, (values, variable) in coded.items():
+        frame[column] = values
+        variables.append(variable)
     variables += [
         Variable("invited", "Aantal uitgenodigd", "Number invited", "integer", "scale"),
         Variable("responses", "Aantal ingevulde vragenlijsten", "Number of responses", "integer", "scale"),
@@ -238,13 +264,15 @@ def export_archive(
     written, csv_files = [], {}
     for name, (frame, variables) in tables.items():
         csv_path = folder / f"{name}.csv"
-        frame.to_csv(csv_path, index=False, lineterminator="\n")
+        safe_frame(frame).to_csv(
+            csv_path, index=False, lineterminator="\n"
+        )  # opens safely in Excel
         csv_files[name] = csv_path
         written += [csv_path, write_sav(frame, variables, folder / f"{name}.sav"),
                     write_dta(frame, variables, folder / f"{name}.dta")]  # fmt: skip
     variables_of = {name: variables for name, (_, variables) in tables.items()}
     codebook_path = folder / "codebook.csv"
-    codebook(variables_of).to_csv(codebook_path, index=False, lineterminator="\n")
+    safe_frame(codebook(variables_of)).to_csv(codebook_path, index=False, lineterminator="\n")
     meta = {"title": f"dwp-assess {round_id} ({instrument.key}, {info.period})",
             "description": f"Self-assessment round {round_id} of {instrument.title.get('en') or instrument.title.nl}; codebook in codebook.csv."}  # fmt: skip
     descriptor = datapackage(ids.normalise(round_id), csv_files, variables_of, meta)

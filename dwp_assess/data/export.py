@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
 from dwp_assess.data import store
+from dwp_assess.data.cells import safe_frame
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
@@ -142,7 +143,9 @@ def export_round(
     for name, frame in tables.items():
         if "csv" in formats:
             path = ids.output_path(out_dir, round_id, suffix=f"-{name}.csv")
-            frame.to_csv(path, index=False, lineterminator="\n")
+            safe_frame(frame).to_csv(
+                path, index=False, lineterminator="\n"
+            )  # opens safely in Excel
             written.append(path)
         if "parquet" in formats:
             path = ids.output_path(out_dir, round_id, suffix=f"-{name}.parquet")

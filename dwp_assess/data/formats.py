@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from dwp_assess.data.tables import FileProblem, TableFile
+from dwp_assess.data.tables import HEADER_SEARCH_ROWS, FileProblem, TableFile
 from dwp_assess.instruments.model import Instrument
 
 FIELD_COLUMNS = (  # the response fields of every format, in the template's column order
@@ -77,9 +77,9 @@ def _msforms_columns(cols: dict[str, str]) -> dict[str, str]:
     return found
 
 
-def detect(table: TableFile) -> str:
-    """The format of ``table`` judged by its columns, or ``FileProblem`` when none fits."""
-    cols = {norm_text(c) for c in table.frame.columns}
+def format_of(columns) -> str | None:
+    """The format whose columns ``columns`` (a header's cells) has, or ``None``."""
+    cols = {norm_text(c) for c in columns}
     if {"id", "start", "completion"} <= set(_msforms_columns({c: c for c in cols})):
         return "msforms"
     if {"id", "submitdate", "startlanguage"} <= cols:
@@ -88,6 +88,20 @@ def detect(table: TableFile) -> str:
         return "kobo"
     if {"response_id", "organisation_id"} <= cols:
         return "template"
+    return None
+
+
+def is_header(cells: list[str]) -> bool:
+    """Whether a row is the header of a known export format (``tables.read_table`` passes
+    over title rows above it)."""
+    return format_of(cells) is not None
+
+
+def detect(table: TableFile) -> str:
+    """The format of ``table`` judged by its columns, or ``FileProblem`` when none fits."""
+    found = format_of(table.frame.columns)
+    if found is not None:
+        return found
     if len(table.frame.columns) == 1:
         raise FileProblem(
             f"{table.path}: only one column found ('{table.frame.columns[0][:60]}'); "
@@ -96,14 +110,15 @@ def detect(table: TableFile) -> str:
     raise FileProblem(
         f"{table.path}: format not recognised; expected the template (response_id, organisation_id, "
         "item columns), a Microsoft Forms (English or Dutch), LimeSurvey or KoboToolbox export, "
-        "or --mapping FILE"
+        f"or --mapping FILE (looked for its header in the first {HEADER_SEARCH_ROWS} rows)"
     )
 
 
 def _frame(table: TableFile, columns: dict[str, str], items: dict[str, str]) -> pd.DataFrame:
     """Select ``columns`` (field → file column) and ``items`` (item id → file column)."""
     src = table.frame
-    out = pd.DataFrame({"_row": range(2, len(src) + 2)}, index=src.index)
+    first = table.header_row + 1  # the file's row number of the first data row
+    out = pd.DataFrame({"_row": range(first, len(src) + first)}, index=src.index)
     for field in FIELDS:
         col = columns.get(field)
         out[field] = src[col].astype(str).str.strip() if col else ""

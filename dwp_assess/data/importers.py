@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
 from dwp_assess.data import formats, municipal_codes, store
+from dwp_assess.data.cells import safe_text
 from dwp_assess.data.formats import norm_text
 from dwp_assess.data.tables import FileProblem, read_table
 from dwp_assess.instruments.loading import get_instrument
@@ -36,7 +37,6 @@ from dwp_assess.instruments.model import Instrument, Scale
 
 MAX_TEXT = 10_000
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]0+)?$")
-_SPREADSHEET_FORMULA = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -299,12 +299,6 @@ def _raw(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("_")}
 
 
-def _spreadsheet_safe(value: str) -> str:
-    """Neutralise formula injection when a quarantine CSV is opened in a spreadsheet."""
-    text = str(value)
-    return "'" + text if text.startswith(_SPREADSHEET_FORMULA) else text
-
-
 def write_quarantine_csv(path: Path, rows: list[dict]) -> Path:
     """Write quarantined rows with their reasons, safe to open in Excel."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -319,7 +313,7 @@ def write_quarantine_csv(path: Path, rows: list[dict]) -> Path:
         for r in rows:
             raw = json.loads(r["raw"])
             cells = [r["row_number"], r["reason"], *(raw.get(c, "") for c in columns[2:])]
-            writer.writerow([_spreadsheet_safe(c) for c in cells])
+            writer.writerow([safe_text(str(c)) for c in cells])  # safe to open in Excel
     return path
 
 
@@ -403,7 +397,7 @@ def import_file(
     """Import one survey export into ``round_id``; see the module docstring for the rules."""
     path = Path(path)
     info, instrument, _ = resolve_round(engine, round_id)
-    table = read_table(path)
+    table = read_table(path, None if mapping is not None else formats.is_header)
     if mapping is not None:
         fmt = "mapped"
         normalised = formats.mapped(
@@ -434,6 +428,8 @@ def import_file(
     folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
     quarantined = _write(engine, summary, table.sha256, built, strict, instrument.kind)
     summary.warnings = _code_warnings(engine, info, {rec.organisation_id for _, _, rec, _ in built if rec})  # fmt: skip
+    if table.header_row > 1:
+        summary.warnings.insert(0, f"the header is on row {table.header_row}; the {table.header_row - 1} row(s) above it were not read")  # fmt: skip
     if quarantined:
         summary.quarantine_csv = write_quarantine_csv(
             folder / quarantine_csv_name(path, table.sha256), quarantined

@@ -3,9 +3,11 @@
 ``write_draft`` writes the actions a report proposes as an editable XLSX (with an
 instructions sheet and lists for "overnemen" and "status") and the same table as CSV.
 ``import_plan`` reads a filled-in file, checks every row (organisation and round as
-asked, known action ids, yes/no, a real date, a known status) and stores the plan as a
-new version; a file with any problem is refused whole with every problem named by row
-and column, and the file itself is never changed. ``adopted_actions`` gives the adopted
+asked, only the actions the organisation's draft for that round proposed, no formulas,
+yes/no, a real date, a known status) and stores the plan as a new version; a file with any
+problem is refused whole with every problem named by row and column, and the file itself is
+never changed. ``record_draft`` keeps in the store which actions a draft proposed; text in the
+draft that a spreadsheet would take for a formula is written as text (``data.cells``). ``adopted_actions`` gives the adopted
 actions of each organisation's latest plan for a round, for the follow-up in the next
 round's report.
 """
@@ -29,6 +31,8 @@ from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
 from dwp_assess.data import store
+from dwp_assess.data.cells import safe_text, safe_xlsx_row, unquote
+from dwp_assess.data.tables import ZIP_MAGIC
 from dwp_assess.instruments.messages import t
 
 COLUMNS = ["organisation_id", "round_id", "action_id", "dimension", "action", "reasons", "owner_role",
@@ -83,7 +87,7 @@ def write_draft(rows: pd.DataFrame, organisation: Mapping, period: str, out_dir:
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([header(c, lang) for c in COLUMNS])
-        writer.writerows(frame.astype(str).to_numpy().tolist())
+        writer.writerows([[safe_text(v) for v in row] for row in frame.astype(str).to_numpy().tolist()])  # fmt: skip
     return xlsx, csv_path
 
 
@@ -94,6 +98,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, name: str, period: str, lang: s
     sheet.append([header(c, lang) for c in COLUMNS])
     for row in frame.astype(str).to_numpy().tolist():
         sheet.append(row)
+        safe_xlsx_row(sheet, sheet.max_row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "D2"
@@ -136,26 +141,65 @@ def _header_keys() -> dict[str, str]:
     return {header(c, lang).strip().lower(): c for c in COLUMNS for lang in LANGS}
 
 
+def _xlsx_table(path: Path) -> tuple[list[list], list[str]]:
+    """The first sheet's values, and a problem for every formula cell (named by row and
+    column): a formula's value is not in the file unless a spreadsheet computed it, and what
+    a plan says must be typed in, not computed."""
+    sheet = load_workbook(path, read_only=True, data_only=False).worksheets[0]
+    table, formulas = [], []
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        row = []
+        for cell in cells:
+            if getattr(cell, "data_type", None) == "f":
+                formulas.append(f"{path.name}: row {number}: column {cell.column_letter}: holds a formula ({str(cell.value)[:40]}); type the value itself")  # fmt: skip
+            row.append(getattr(cell, "value", None))
+        table.append(row)
+    return table, formulas
+
+
+def _csv_table(path: Path) -> list[list]:
+    """A CSV's rows, with the apostrophe ``write_draft`` put before formula-like text taken off."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [[unquote(v) for v in r] for r in csv.reader(fh)]
+
+
+def _is_text(path: Path) -> bool:
+    try:
+        path.read_bytes()[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def read_rows(path: Path) -> list[tuple[int, dict]]:
     """(row number as the user sees it, {column key: value}) for every non-empty row of a plan
-    file (XLSX: the first sheet; CSV: UTF-8 with a header line)."""
+    file (XLSX: the first sheet; CSV: UTF-8 with a header line). A file that is not what its
+    name says (a CSV saved as .xlsx, an empty file) is one problem naming the file; formula
+    cells are refused with their row and column."""
     path = Path(path)
     if not path.is_file():
         raise PlanError([f"{path}: file not found"])
     suffix = path.suffix.lower()
+    kind = {".xlsx": "an Excel workbook (.xlsx)", ".csv": "a CSV file"}.get(suffix)
+    if kind is None:
+        raise PlanError([f"{path}: expected an .xlsx or .csv file made by `dwp-assess plan draft`"])  # fmt: skip
+    formulas: list[str] = []
     try:
+        if path.stat().st_size == 0:
+            raise PlanError([f"{path}: the file is empty; expected {kind} made by `dwp-assess plan draft`"])  # fmt: skip
+        if suffix == ".xlsx" and path.read_bytes()[:4] != ZIP_MAGIC:
+            looks = "text (a CSV file?)" if _is_text(path) else "something else"
+            raise PlanError([f"{path}: is not an Excel workbook, it holds {looks}; save the plan as .xlsx from the spreadsheet, or give a CSV file the name .csv"])  # fmt: skip
         if suffix == ".xlsx":
-            sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-            table = [list(r) for r in sheet.iter_rows(values_only=True)]
-        elif suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                table = [list(r) for r in csv.reader(fh)]
+            table, formulas = _xlsx_table(path)
         else:
-            raise PlanError([f"{path}: expected an .xlsx or .csv file made by `dwp-assess plan draft`"])  # fmt: skip
-    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        if isinstance(exc, PlanError):
-            raise
-        raise PlanError([f"{path}: cannot be read as {suffix[1:].upper()}: {exc}"]) from None
+            table = _csv_table(path)
+    except PlanError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and csv raise many types for a broken file
+        raise PlanError([f"{path}: cannot be read as {kind} ({type(exc).__name__}: {str(exc)[:80]}); save the plan again as {kind}"]) from None  # fmt: skip
+    if formulas:
+        raise PlanError(formulas)
     if not table:
         raise PlanError([f"{path}: the file is empty"])
     known = _header_keys()
@@ -197,8 +241,11 @@ def _due_date(value) -> date | None:
 
 
 def check_rows(rows: list[tuple[int, dict]], organisation_id: str, round_id: str,
-               known: Mapping[str, KnownAction], source: str) -> tuple[list[dict], list[str]]:  # fmt: skip
-    """The rows as plan actions, and every problem (``source``: row N: column: what is wrong)."""
+               known: Mapping[str, KnownAction], source: str,
+               proposed: set[str] | None = None) -> tuple[list[dict], list[str]]:  # fmt: skip
+    """The rows as plan actions, and every problem (``source``: row N: column: what is wrong).
+    ``proposed``: the action ids the organisation's draft for the round proposed; another
+    known action (another organisation's, or a row added by hand) is refused."""
     yes_no = {t(k, lang).lower(): v for k, v in (("common.yes", True), ("common.no", False)) for lang in LANGS}  # fmt: skip
     yes_no[""] = False
     statuses = {t(f"plan.status.{s}", lang).lower(): s for s in STATUSES for lang in LANGS} | {s: s for s in STATUSES}  # fmt: skip
@@ -212,6 +259,8 @@ def check_rows(rows: list[tuple[int, dict]], organisation_id: str, round_id: str
         action_id = _text(row.get("action_id"))
         if action_id not in known:
             problems.append(f"{where}: {col('action_id')}: unknown action '{action_id}' (rows and ids come from the draft)")  # fmt: skip
+        elif proposed is not None and action_id not in proposed:
+            problems.append(f"{where}: {col('action_id')}: action '{action_id}' was not proposed in the draft of {organisation_id} for round {round_id} (rows and ids come from the draft)")  # fmt: skip
         elif action_id in seen:
             problems.append(f"{where}: {col('action_id')}: action '{action_id}' appears twice")
         seen.add(action_id)
@@ -230,7 +279,7 @@ def check_rows(rows: list[tuple[int, dict]], organisation_id: str, round_id: str
             due = None
         owner = _text(row.get("owner_name"))
         problems += [f"{where}: {p}" for p in store.row_problems(store.plan_action, {"owner_name": owner}, {"owner_name": col("owner_name")})]  # fmt: skip
-        if action_id in known:
+        if action_id in known and (proposed is None or action_id in proposed):
             actions.append({"action_id": action_id, "dimension_id": known[action_id].dimension_id,
                             "action": _text(row.get("action")), "indicator": json.dumps(list(known[action_id].indicator)),
                             "adopted": bool(adopted), "owner_name": owner or None, "due_date": due,
@@ -254,7 +303,10 @@ def import_plan(engine: Engine, path: Path, round_id: str, organisation_id: str,
     if organisation_id not in set(store.load_round_organisations(engine, round_id)["organisation_id"]):  # fmt: skip
         raise PlanError([f"organisation '{organisation_id}' has no answers in round '{round_id}'"])
     path = Path(path)
-    actions, problems = check_rows(read_rows(path), organisation_id, round_id, known, path.name)
+    proposed = drafted_actions(engine, round_id, organisation_id)
+    if not proposed:
+        raise PlanError([f"no draft plan of {organisation_id} for round {round_id} was made with this store; make it with `dwp-assess plan draft --round {round_id} --org {organisation_id}`"])  # fmt: skip
+    actions, problems = check_rows(read_rows(path), organisation_id, round_id, known, path.name, proposed)  # fmt: skip
     if problems:
         raise PlanError(problems)
     digest = _content_hash(actions)
@@ -273,6 +325,25 @@ def import_plan(engine: Engine, path: Path, round_id: str, organisation_id: str,
             imported_at=datetime.now(UTC))).inserted_primary_key[0]  # fmt: skip
         conn.execute(insert(store.plan_action), [{**a, "plan_id": plan_id} for a in actions])
     return ImportResult(version, adopted, len(actions), unchanged=False)
+
+
+def record_draft(engine: Engine, round_id: str, organisation_id: str, action_ids) -> None:
+    """Remember the actions a draft proposed to an organisation for a round (every draft made
+    counts, so a plan filled in on an earlier draft stays importable)."""
+    drafted = drafted_actions(engine, round_id, organisation_id)
+    new = [{"round_id": round_id, "organisation_id": organisation_id, "action_id": a,
+            "drafted_at": datetime.now(UTC)} for a in dict.fromkeys(action_ids) if a not in drafted]  # fmt: skip
+    if new:
+        with engine.begin() as conn:
+            conn.execute(insert(store.plan_draft), new)
+
+
+def drafted_actions(engine: Engine, round_id: str, organisation_id: str) -> set[str]:
+    """The action ids the drafts of ``organisation_id`` for ``round_id`` proposed."""
+    table = store.plan_draft
+    with engine.connect() as conn:
+        rows = conn.execute(select(table.c.action_id).where(table.c.round_id == round_id, table.c.organisation_id == organisation_id))  # fmt: skip
+        return {r.action_id for r in rows}
 
 
 # -- reading stored plans ------------------------------------------------------------------------

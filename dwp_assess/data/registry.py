@@ -84,7 +84,10 @@ def _require_columns(path: Path, df: pd.DataFrame, required: tuple[str, ...]) ->
 
 def _rows(table: TableFile) -> list[tuple[int, dict]]:
     """(row number in the file, cells) of every row that is not blank."""
-    numbered = zip(range(2, len(table.frame) + 2), table.frame.to_dict("records"), strict=True)
+    first = table.header_row + 1
+    numbered = zip(
+        range(first, len(table.frame) + first), table.frame.to_dict("records"), strict=True
+    )
     return [
         (line, rec) for (line, rec), blank in zip(numbered, table.blank, strict=True) if not blank
     ]
@@ -138,7 +141,7 @@ def _cbs_problem(code: str | None, kind: str) -> str | None:
 def _read_registry_file(path: Path, columns, stored: Iterable[str]) -> tuple[list, list, list[str]]:
     """A registry CSV's rows (line number, record) after checking its columns, the rows' ids
     as (line, id), and the id problems found so far (invalid, repeated, already stored)."""
-    table = read_table(path)
+    table = read_table(path, lambda cells: set(columns) <= set(cells))  # titles above passed over
     _require_columns(path, table.frame, columns)
     records = _rows(table)
     row_ids = [(line, _text(rec["id"])) for line, rec in records]

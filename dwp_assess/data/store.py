@@ -229,6 +229,15 @@ plan_action = Table(
     Column("note", Text),
 )
 
+plan_draft = Table(  # the actions a draft plan proposed: all that its import may name
+    "plan_draft",
+    metadata,
+    Column("round_id", String(100), ForeignKey("round.id"), primary_key=True),
+    Column("organisation_id", String(64), ForeignKey("organisation.id"), primary_key=True),
+    Column("action_id", String(64), primary_key=True),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+)
+
 
 class StoreError(RuntimeError):
     """A problem with the database or with a request to it, worded for the user."""

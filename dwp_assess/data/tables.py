@@ -8,6 +8,9 @@ named as what it is. Every cell is read as text (``"n.v.t."`` and ``"NA"`` must
 not become missing values, ``"04"`` must not become 4) and the importers decide
 what a cell means. Rows whose cells are all empty (Excel's trailing ``;;;;``
 lines) are kept in place, so row numbers stay those of the file, and marked blank.
+A title or note above the header (a report's heading, an export's date line) is passed over
+when the reader is told what a header looks like: the header is the first of the file's first
+``HEADER_SEARCH_ROWS`` rows that fits, and ``TableFile.header_row`` says which it was.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +27,8 @@ import pandas as pd
 DELIMITERS = (",", ";", "\t")
 ZIP_MAGIC = b"PK\x03\x04"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+HEADER_SEARCH_ROWS = 10  # a header below this many rows of titles is not looked for
+IsHeader = Callable[[list[str]], bool]  # the cells of a row (cleaned) → is it the header?
 
 # Leading bytes of files that are not text tables → what the file looks like.
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -62,6 +68,7 @@ class TableFile:
     sha256: str
     encoding: str | None
     delimiter: str | None
+    header_row: int = 1  # the file's row that holds the header; data start below it
 
     @property
     def blank(self) -> pd.Series:
@@ -124,22 +131,41 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: (counts[d], -DELIMITERS.index(d)))
 
 
+def clean_cell(text) -> str:
+    """A header cell as compared and shown: whitespace and non-breaking spaces collapsed."""
+    return " ".join(str(text).replace("\xa0", " ").split())
+
+
 def _clean_header(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.columns = [" ".join(str(c).replace("\xa0", " ").split()) for c in frame.columns]
+    frame.columns = [clean_cell(c) for c in frame.columns]
     return frame
 
 
-def _read_csv(path: Path, raw: bytes) -> TableFile:
+def _csv_header_line(text: str, is_header: IsHeader | None) -> int:
+    """The 0-based line of the header among the first lines: the first that ``is_header``
+    accepts when split by one of the delimiters, else the first line."""
+    if is_header is None:
+        return 0
+    for number, line in enumerate(text.splitlines()[:HEADER_SEARCH_ROWS]):
+        for delimiter in DELIMITERS:
+            if is_header([clean_cell(c) for c in next(csv.reader([line], delimiter=delimiter), [])]):  # fmt: skip
+                return number
+    return 0
+
+
+def _read_csv(path: Path, raw: bytes, is_header: IsHeader | None = None) -> TableFile:
     try:
         text, encoding = decode(raw)
     except FileProblem as exc:
         raise FileProblem(f"{path}: {exc}") from None
     if not text.strip():
         raise FileProblem(f"{path}: the file is empty")
-    delimiter = sniff_delimiter(text)
+    skip = _csv_header_line(text, is_header)
+    delimiter = sniff_delimiter("\n".join(text.splitlines()[skip : skip + 1]))
     try:
         frame = pd.read_csv(
             io.StringIO(text),
+            skiprows=skip,
             sep=delimiter,
             dtype=str,
             keep_default_na=False,
@@ -149,7 +175,7 @@ def _read_csv(path: Path, raw: bytes) -> TableFile:
     except (pd.errors.ParserError, csv.Error) as exc:
         raise FileProblem(f"{path}: not a readable CSV file ({exc})") from None
     return TableFile(
-        path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), encoding, delimiter
+        path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), encoding, delimiter, skip + 1
     )
 
 
@@ -163,15 +189,27 @@ def _excel_text(value) -> str:
     return str(value)
 
 
-def _read_excel(path: Path, raw: bytes) -> TableFile:
+def _excel_header_row(raw: bytes, is_header: IsHeader | None) -> int:
+    """The 0-based row of the header among the first sheet's first rows (see ``_csv_header_line``)."""
+    if is_header is None:
+        return 0
+    top = pd.read_excel(io.BytesIO(raw), sheet_name=0, header=None, nrows=HEADER_SEARCH_ROWS, dtype=object, engine="openpyxl")  # fmt: skip
+    for number, cells in enumerate(top.itertuples(index=False)):
+        if is_header([clean_cell(_excel_text(c)) for c in cells]):
+            return number
+    return 0
+
+
+def _read_excel(path: Path, raw: bytes, is_header: IsHeader | None = None) -> TableFile:
     try:
-        frame = pd.read_excel(io.BytesIO(raw), sheet_name=0, dtype=object, engine="openpyxl")
+        skip = _excel_header_row(raw, is_header)
+        frame = pd.read_excel(io.BytesIO(raw), sheet_name=0, header=skip, dtype=object, engine="openpyxl")  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
         if b"[Content_Types].xml" not in raw[:65536]:
             raise _not_a_table(path, "a ZIP archive") from None
         raise FileProblem(f"{path}: not a readable Excel workbook ({exc})") from None
     frame = frame.map(_excel_text)
-    return TableFile(path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), None, None)
+    return TableFile(path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), None, None, skip + 1)  # fmt: skip
 
 
 def _not_a_table(path: Path, looks: str) -> FileProblem:
@@ -181,8 +219,9 @@ def _not_a_table(path: Path, looks: str) -> FileProblem:
     )
 
 
-def read_table(path: str | Path) -> TableFile:
-    """Read a CSV or XLSX file as text cells; raise ``FileProblem`` when it cannot be used."""
+def read_table(path: str | Path, is_header: IsHeader | None = None) -> TableFile:
+    """Read a CSV or XLSX file as text cells; raise ``FileProblem`` when it cannot be used.
+    With ``is_header``, rows above the first row it accepts (titles, notes) are passed over."""
     path = Path(path)
     if not path.is_file():
         raise FileProblem(f"{path}: file not found")
@@ -191,11 +230,11 @@ def read_table(path: str | Path) -> TableFile:
     except OSError as exc:
         raise FileProblem(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if raw.startswith(ZIP_MAGIC):
-        table = _read_excel(path, raw)
+        table = _read_excel(path, raw, is_header)
     elif (looks := what_it_looks_like(raw)) is not None:
         raise _not_a_table(path, looks)
     else:
-        table = _read_csv(path, raw)
+        table = _read_csv(path, raw, is_header)
     if table.frame.empty:
         raise FileProblem(f"{path}: the file has a header but no rows")
     if table.blank.all():

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from dwp_assess import ids
+from dwp_assess.data.cells import safe_xlsx_row
 from dwp_assess.data.formats import FIELD_COLUMNS
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
@@ -75,6 +76,7 @@ def write_templates(instrument: Instrument, out_dir: Path) -> list[Path]:
     info.append([t("template.column"), t("template.meaning"), t("template.answers")])
     for row in _explanations(instrument):
         info.append(list(row))
+        safe_xlsx_row(info, info.max_row)  # an instrument's text is never a live formula
     info.column_dimensions["B"].width = 90
     info.column_dimensions["C"].width = 90
     wb.save(xlsx_path)

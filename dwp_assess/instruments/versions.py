@@ -19,12 +19,14 @@ measures something else. The rule (also in ``docs/scoring.md``):
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from dwp_assess.instruments.model import Instrument, Item
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: `validate` needs none
+    import pandas as pd
 
 ONE_TO_ONE = ("kept", "reworded", "rescaled", "moved")
 COMPARABLE_COLUMNS = ["item_before", "item_after", "status", "dimension_before", "dimension_after", "same_scale", "comparable", "same_dimension"]  # fmt: skip
@@ -126,6 +128,8 @@ def comparable_items(
 ) -> pd.DataFrame:
     """The one-to-one item pairs of two versions and whether each is comparable (rule in the
     module docstring); the same version compares every rating item with itself."""
+    import pandas as pd
+
     if before.key == after.key:
         pairs = [(i.id, i.id, "same version") for i in before.rated_items]
     elif mapping is None:

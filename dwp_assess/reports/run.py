@@ -45,6 +45,7 @@ from sqlalchemy.engine import Engine
 
 from dwp_assess import __version__, ids, project
 from dwp_assess.analysis.privacy import min_group_size
+from dwp_assess.analysis.rounds import previous_round
 from dwp_assess.data import store
 from dwp_assess.data.plans import plans_digest
 from dwp_assess.instruments.loading import get_instrument
@@ -75,13 +76,6 @@ class RunSummary:
     notebooks: Path
     bundles: BundleSummary | None = None
     indexes: dict[str, Path] | None = None  # language → that language's index
-
-
-def previous_round(engine: Engine, round_id: str) -> str | None:
-    """The latest earlier round (by period) of the same instrument, if any."""
-    info = store.get_round(engine, round_id)
-    earlier = [r for r in store.list_rounds(engine) if r.instrument_id == info.instrument_id and r.period < info.period]  # fmt: skip
-    return max(earlier, key=lambda r: r.period).id if earlier else None
 
 
 def work_folder(kind: str, round_id: str) -> Path:
