@@ -494,12 +494,49 @@ def demo(
 @app.command()
 def collect(
     round_id: Annotated[str, typer.Option("--round", help="Round whose form to serve.")],
-    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8866,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
+    host: Annotated[str, typer.Option(help="Address to listen on (a reverse proxy's upstream).")] = "127.0.0.1",  # fmt: skip
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Public address behind a reverse proxy, e.g. https://vragenlijst.example.nl/dwp/.")] = None,  # fmt: skip
 ) -> None:
-    """Serve the questionnaire form on localhost and print the links to share."""
+    """Serve the questionnaire form and print the invitation links to share."""
     from dwp_assess.collect.server import serve
 
-    serve(engine(), round_id, port, state.db, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
+    serve(engine(), round_id, port, state.db, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True),
+          host=host, url=base_url)  # fmt: skip
+
+
+@app.command()
+def invite(
+    round_id: Annotated[str, typer.Option("--round", help="Round the links are for.")],
+    per_person: Annotated[int, typer.Option("--per-person", min=0, help="New personal links (one response each) per team or organisation.")] = 0,  # fmt: skip
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the links (shared, or the new personal ones) to this CSV for a mail merge.")] = None,  # fmt: skip
+    base_url: Annotated[str, typer.Option("--base-url", help="Address respondents open (the form server's or its proxy's).")] = "http://127.0.0.1:8866/",  # fmt: skip
+    revoke: Annotated[list[str] | None, typer.Option(help="Revoke this token (repeatable): its link opens nothing any more.")] = None,  # fmt: skip
+) -> None:
+    """Make, export or revoke the invitation links of a round's form."""
+    from dwp_assess.collect import server
+    from dwp_assess.data import invitations
+    from dwp_assess.instruments.messages import t
+
+    eng = engine()
+    store.get_round(eng, round_id)  # an unknown round: one line
+    for token in revoke or []:
+        if not invitations.revoke(eng, token):
+            fail(t("collect.invite_unknown", "en", token=token))
+        console.print(t("collect.invite_revoked", "en", token=token), highlight=False)
+    if not (per_person or csv_path or revoke):
+        fail(t("collect.invite_nothing", "en"))
+    if not (per_person or csv_path):
+        return
+    url = server.public_url(base_url)
+    found = server.personal_links(eng, round_id, url, per_person) if per_person else server.links(eng, round_id, url)  # fmt: skip
+    if csv_path:
+        path = server.write_links_csv(csv_path, found)
+        console.print(t("collect.invite_written", "en", n=len(found), path=path), highlight=False, soft_wrap=True)  # fmt: skip
+    else:
+        for link in found:
+            unit = link.team_name or link.collaboration_title
+            console.print(f"  {link.organisation_name}{f' / {unit}' if unit else ''}: {link.form_url}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
 
 
 @app.command()

@@ -1,10 +1,13 @@
 """The web form without a kernel per respondent (``collect/web.py``, ``page.py``), at the HTTP
-level: the server runs in a thread of the test process against the test's SQLite store.
-Browsers (Chromium) are in ``tests/test_collect_browser.py``."""
+level: the server runs in a thread of the test process against the test's SQLite store, for
+the 2026 rounds; every link carries an invitation token (``data/invitations.py``).
+Browsers (Chromium) are in ``tests/test_collect_browser.py``; attacks on the server as a
+process (file limits, signals) in ``tests/test_form_serving.py``."""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import subprocess
@@ -20,17 +23,26 @@ import pytest
 from dwp_assess.collect import browser, drafts, web
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.collect import server as collect
-from dwp_assess.data import registry, store
+from dwp_assess.data import invitations, registry, store
 from dwp_assess.instruments.messages import t
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "competences-2026"
 ORG_ROUND = "data-strategy-2026"
-LINK = {"round": ROUND, "organisation": "gouda", "team": "gouda-team-financien"}
+TEAM = invitations.Unit("gouda", "gouda-team-financien")
+
+
+def invite(engine, unit: invitations.Unit = TEAM, round_id: str = ROUND, kind: str = "group") -> dict:  # fmt: skip
+    """A link's parameters with a new invitation token of ``kind`` for ``unit``."""
+    found = invitations.issue(engine, round_id, unit, kind)[0]
+    link = {"round": round_id, "organisation": unit.organisation_id}
+    link |= {"team": unit.team_id} if unit.team_id else {}
+    return link | {"token": found.token}
 
 
 @pytest.fixture
-def form_engine(engine, competences, data_strategy):
+def form_engine(engine, competences, data_strategy, tmp_path, monkeypatch):
+    monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path / "data"))  # drafts of this test only
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, competences, "2026")
     store.create_round(engine, data_strategy, "2026")
@@ -38,7 +50,18 @@ def form_engine(engine, competences, data_strategy):
 
 
 @pytest.fixture
-def base(form_engine):
+def LINK(form_engine):  # noqa: N802 - the team's link, as the tests before invitations named it
+    return invite(form_engine)
+
+
+@pytest.fixture
+def served(form_engine):
+    """What the server shares (store, the 2026 rounds, draft secret and quota)."""
+    return web.make_served(form_engine, rounds={ROUND, ORG_ROUND})
+
+
+@pytest.fixture
+def base(served):
     """The form server in a thread (its own event loop), on a free port."""
     port = collect.free_port()
     ready = threading.Event()
@@ -47,7 +70,7 @@ def base(form_engine):
     def run():
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        server = web.make_app(form_engine).listen(port, "127.0.0.1")
+        server = web.make_app(None, served=served).listen(port, "127.0.0.1")
         holder["loop"], holder["server"] = loop, server
         loop.call_soon(ready.set)
         loop.run_forever()
@@ -67,12 +90,18 @@ class Browser:
     def __init__(self, base: str):
         self.base, self.cookie = base, ""
 
-    def open(self, **params) -> tuple[str, dict]:
-        """The page's HTML and its settings for the script (draft id, query, part)."""
-        request = urllib.request.Request(self.base + "?" + urlencode(params))
+    def open(self, path: str = "", **params) -> tuple[str, dict]:
+        """The page's HTML and its settings for the script (draft id, query, part); an
+        error page too (``status``: its HTTP status)."""
+        request = urllib.request.Request(self.base + path + "?" + urlencode(params))
         if self.cookie:
             request.add_header("Cookie", self.cookie)
-        with urllib.request.urlopen(request) as reply:
+        try:
+            reply = urllib.request.urlopen(request)
+        except urllib.error.HTTPError as refused:
+            reply = refused
+        with reply:
+            self.status = reply.status
             given = reply.headers.get("Set-Cookie")
             if given:
                 self.cookie = given.split(";")[0]
@@ -82,9 +111,14 @@ class Browser:
 
     def call(self, path: str, config: dict, **body) -> dict:
         payload = json.dumps({"query": config["query"], "draft": config["draft"], **body})
-        request = urllib.request.Request(self.base + path, data=payload.encode(), method="POST",
-                                         headers={"Content-Type": "application/json", "Cookie": self.cookie})  # fmt: skip
-        with urllib.request.urlopen(request) as reply:
+        headers = {"Content-Type": "application/json"} | ({"Cookie": self.cookie} if self.cookie else {})  # fmt: skip
+        request = urllib.request.Request(self.base + path, data=payload.encode(), method="POST", headers=headers)  # fmt: skip
+        try:
+            reply = urllib.request.urlopen(request)
+        except urllib.error.HTTPError as refused:
+            reply = refused
+        with reply:
+            self.status = reply.status
             return json.loads(reply.read())
 
 
@@ -106,7 +140,7 @@ def as_keys(frame) -> dict[str, str]:
     }
 
 
-def test_the_page_shows_a_loading_message_in_the_forms_language(base):
+def test_the_page_shows_a_loading_message_in_the_forms_language(LINK, base):
     you = Browser(base)
     page, _ = you.open(**LINK)
     assert f'class="dwp-loading" role="status">{t("form.loading", "nl")}<' in page
@@ -117,7 +151,7 @@ def test_the_page_shows_a_loading_message_in_the_forms_language(base):
     assert "Executing" not in page and "voila" not in page.lower()
 
 
-def test_a_new_browser_gets_a_key_and_a_fresh_form(base):
+def test_a_new_browser_gets_a_key_and_a_fresh_form(LINK, base):
     you = Browser(base)
     page, config = you.open(**LINK)
     key = you.cookie.split("=", 1)[1]
@@ -128,7 +162,7 @@ def test_a_new_browser_gets_a_key_and_a_fresh_form(base):
     assert again["draft"] != config["draft"]  # a link without draft=: a new form
 
 
-def test_a_reload_restores_the_draft_only_in_the_browser_that_made_it(base, form_engine, competences):  # fmt: skip
+def test_a_reload_restores_the_draft_only_in_the_browser_that_made_it(LINK, base, form_engine, competences):  # fmt: skip
     you = Browser(base)
     _, config = you.open(**LINK)
     state = {"answers": {"LIT1": "4", "LIT2": "dont_know"}, "role": "lawyer", "page": 1,
@@ -144,7 +178,8 @@ def test_a_reload_restores_the_draft_only_in_the_browser_that_made_it(base, form
     other = Browser(base)  # the address forwarded to someone else
     page, theirs = other.open(**LINK, draft=config["draft"])
     assert theirs["draft"] != config["draft"] and "checked" not in page
-    assert other.call("api/draft", {**theirs, "draft": config["draft"]}, state={"page": 2}) == {"kept": False}  # fmt: skip
+    reply = other.call("api/draft", {**theirs, "draft": config["draft"]}, state={"page": 2})
+    assert set(reply) == {"rebind"} and reply["rebind"] not in (config["draft"], theirs["draft"])
     assert you.open(**LINK, draft=config["draft"])[1]["page"] == 1  # the owner's draft unchanged
 
 
@@ -158,18 +193,18 @@ def test_the_state_a_browser_sends_is_reduced_to_what_the_form_offers(form_engin
     assert q.clean_state(ctx, {"team": "gouda-team-financien"})["team"] == "gouda-team-financien"
 
 
-def test_next_names_what_is_missing_on_the_part(base):
+def test_next_names_what_is_missing_on_the_part(LINK, base):
     you = Browser(base)
     _, config = you.open(**LINK)
     assert (
         t("form.missing_role", "nl") in you.call("api/check", config, state={}, part=0)["problem"]
     )
-    assert you.call("api/check", config, state={"role": "lawyer"}, part=0) == {"problem": ""}
+    assert you.call("api/check", config, state={"role": "lawyer"}, part=0) == {"problem": "", "kept": True}
     state = {"answers": {"LIT1": "3", "LIT3": "dont_know"}}
     assert "vraag 2, 4" in you.call("api/check", config, state=state, part=1)["problem"]
 
 
-def test_submit_stores_once_and_shows_the_receipt_and_result(base, form_engine, competences):
+def test_submit_stores_once_and_shows_the_receipt_and_result(LINK, base, form_engine, competences):
     you = Browser(base)
     _, config = you.open(**LINK)
     state = complete(competences, seed=3)
@@ -198,7 +233,7 @@ def test_submit_stores_once_and_shows_the_receipt_and_result(base, form_engine, 
     assert you.call("api/draft", config, state={}) == {"kept": False}  # sent: stays sent
 
 
-def test_a_failed_write_says_so_and_the_retry_stores(base, form_engine, competences, monkeypatch):
+def test_a_failed_write_says_so_and_the_retry_stores(LINK, base, form_engine, competences, monkeypatch):
     calls = []
     real = store.store_response
 
@@ -218,18 +253,48 @@ def test_a_failed_write_says_so_and_the_retry_stores(base, form_engine, competen
     assert len(store.load_responses(form_engine, ROUND)) == 1
 
 
-def test_another_browsers_draft_cannot_be_sent_under_its_id(base, form_engine, competences):
+def test_another_browsers_draft_cannot_be_sent_under_its_id(LINK, base, form_engine, competences):
     owner = Browser(base)
     _, config = owner.open(**LINK)
-    owner.call("api/draft", config, state={"role": "lawyer"})
     intruder = Browser(base)
     intruder.open(**LINK)
-    reply = intruder.call("api/submit", config, state=complete(competences))
-    assert reply == {"problem": t("form.save_conflict", "nl"), "final": True}
+    # before the owner saved anything, and after: the id is the owner's browser's only
+    for saved in (False, True):
+        if saved:
+            owner.call("api/draft", config, state={"role": "lawyer", "page": 1})
+        reply = intruder.call("api/submit", config, state=complete(competences, seed=1))
+        assert set(reply) == {"rebind"} and reply["rebind"] != config["draft"]
+        assert store.load_responses(form_engine, ROUND).empty
+    # the intruder's page carries on under its own id: a response of its own
+    assert "result" in intruder.call("api/submit", {**config, "draft": reply["rebind"]}, state=complete(competences, seed=1))  # fmt: skip
+    assert "result" in owner.call("api/submit", config, state=complete(competences, seed=2))
+    answers = store.load_answers(form_engine, ROUND)
+    own = answers[answers["response_id"] == f"form:{config['draft']}"]
+    assert as_keys(own) == complete(competences, seed=2)["answers"]
+    assert len(store.load_responses(form_engine, ROUND)) == 2
+
+
+@pytest.mark.parametrize("cookie", ["", "dwp_form_key=short", "dwp_form_key=" + "!" * 43, "other=1"])
+def test_a_send_without_a_valid_key_never_touches_a_draft(LINK, base, form_engine, competences, cookie):  # fmt: skip
+    owner = Browser(base)
+    _, config = owner.open(**LINK)
+    mine = {"role": "lawyer", "page": 1, "answers": {"LIT1": "4"}, "texts": {}}
+    assert owner.call("api/draft", config, state=mine) == {"kept": True}
+    intruder = Browser(base)
+    intruder.cookie = cookie
+    for path in ("api/submit", "api/draft", "api/check"):
+        reply = intruder.call(path, config, state=complete(competences, seed=5), part=0)
+        assert intruder.status == 403 and reply == {"problem": t("form.error.cookies", "nl"), "final": True}  # fmt: skip
     assert store.load_responses(form_engine, ROUND).empty
+    page, again = owner.open(**LINK, draft=config["draft"])  # the owner's draft as it was
+    assert again["draft"] == config["draft"] and again["page"] == 1
+    assert re.search(r'name="item:LIT1" value="4" checked', page)
+    assert "result" in owner.call("api/submit", config, state=complete(competences, seed=2))
+    answers = store.load_answers(form_engine, ROUND)
+    assert as_keys(answers) == complete(competences, seed=2)["answers"]
 
 
-def test_ten_respondents_sending_at_once_are_each_stored_once(base, form_engine, competences):
+def test_ten_respondents_sending_at_once_are_each_stored_once(LINK, base, form_engine, competences):
     people = [Browser(base) for _ in range(10)]
     configs = [p.open(**LINK)[1] for p in people]
     states = [complete(competences, seed=n) for n in range(10)]
@@ -252,7 +317,7 @@ def test_ten_respondents_sending_at_once_are_each_stored_once(base, form_engine,
         assert as_keys(own) == state["answers"]
 
 
-def test_the_api_takes_json_and_draft_ids_only(base):
+def test_the_api_takes_json_and_draft_ids_only(LINK, base):
     you = Browser(base)
     _, config = you.open(**LINK)
     for headers, body in [({"Content-Type": "text/plain"}, {"draft": config["draft"]}),
@@ -264,32 +329,110 @@ def test_the_api_takes_json_and_draft_ids_only(base):
         assert refused.value.code in (400, 415)
 
 
-def test_a_bad_link_says_what_is_wrong_in_the_respondents_language(base):
-    page, config = Browser(base).open(round=ROUND, organisation="atlantis", lang="en")
-    assert 'class="dwp-error"' in page and "atlantis" in page and not config
-    assert t("form.error_heading", "en") in page
-    page, _ = Browser(base).open(round=ROUND)
-    assert t("form.error.missing_organisation", "nl") in page
+def test_a_link_without_a_valid_invitation_is_refused_in_the_respondents_language(LINK, base, form_engine, competences):  # fmt: skip
+    revoked = invite(form_engine)
+    assert invitations.revoke(form_engine, revoked["token"])
+    other_team = invite(form_engine, invitations.Unit("gouda", "gouda-programma-energietransitie"))
+    cases = {
+        "form.error.no_invitation": [
+            {"round": ROUND, "organisation": "gouda", "team": "gouda-team-financien"},  # no token
+            {**LINK, "token": "x" * 32},  # a made-up one
+            {**LINK, "token": "../../etc"},
+            {**LINK, "organisation": "almere"},  # edited into another organisation
+            {**other_team, "team": "gouda-team-financien"},  # another team's token
+            {**LINK, "collaboration": "energie"},
+        ],
+        "form.error.invitation_revoked": [revoked],
+    }
+    for key, links in cases.items():
+        for link in links:
+            for lang in ("nl", "en"):
+                you = Browser(base)
+                page, config = you.open(**link, lang=lang)
+                assert you.status == 403 and not config, link
+                assert 'class="dwp-error"' in page and t(key, lang) in page
+                assert t("form.error_heading", lang) in page
+    # the API refuses the same links: nothing stored, no draft kept
+    you = Browser(base)
+    _, config = you.open(**LINK)
+    for link in [*cases["form.error.no_invitation"], revoked]:
+        query = urlencode(link)
+        for path in ("api/draft", "api/submit"):
+            reply = you.call(path, {**config, "query": query}, state=complete(competences))
+            assert reply["final"] is True and "result" not in reply
+    assert store.load_responses(form_engine, ROUND).empty
+    assert not list((store.data_dir() / "drafts").glob("*/*.json"))
 
 
-def test_new_respondent_gives_the_browser_a_new_key_and_a_fresh_form(base):
+def test_an_invitation_binds_round_organisation_and_team(base, form_engine, competences):
+    link = invite(form_engine, invitations.Unit("woerden", "woerden-team-veiligheid"))
+    bare = {"token": link["token"]}  # the token alone opens its team's form
+    you = Browser(base)
+    page, config = you.open(**bare)
+    assert "Woerden" in page and config["query"] == urlencode(bare)
+    assert "result" in you.call("api/submit", config, state=complete(competences))
+    answers = store.load_answers(form_engine, ROUND)
+    assert set(answers["organisation_id"]) == {"woerden"} and set(answers["team_id"]) == {"woerden-team-veiligheid"}  # fmt: skip
+    assert f"token={link['token']}" in re.search(r'class="dwp-language" href="([^"]+)"', page).group(1)
+
+
+def test_a_personal_link_sends_one_response(base, form_engine, competences):
+    link = invite(form_engine, kind="person")
+    first, second = Browser(base), Browser(base)
+    _, one = first.open(**link)
+    _, two = second.open(**link)  # the same personal link opened twice (forwarded)
+    assert "result" in first.call("api/submit", one, state=complete(competences, seed=1))
+    assert "result" in first.call("api/submit", one, state=complete(competences, seed=1))  # a retry
+    reply = second.call("api/submit", two, state=complete(competences, seed=2))
+    assert reply == {"problem": t("form.error.invitation_used", "nl"), "final": True}
+    page, _ = second.open(**link)
+    assert second.status == 403 and t("form.error.invitation_used", "nl") in page
+    page, sent = first.open(**link, draft=one["draft"])  # the sender's reload: the receipt
+    assert sent.get("sent") is True
+    assert store.load_responses(form_engine, ROUND)["response_id"].tolist() == [f"form:{one['draft']}"]  # fmt: skip
+    assert invitations.find(form_engine, link["token"]).response_id == f"form:{one['draft']}"
+
+
+def test_only_the_open_rounds_the_server_was_started_for_take_answers(LINK, base, form_engine, competences, data_strategy):  # fmt: skip
+    store.create_round(form_engine, competences, "2025")  # last year's round, still open in the store
+    old = invite(form_engine, round_id="competences-2025")
+    you = Browser(base)
+    page, config = you.open(**old)
+    assert you.status == 403 and html.escape(t("form.error.round_not_served", "nl", round="competences-2025")) in page
+    _, mine = you.open(**LINK)
+    reply = you.call("api/submit", {**mine, "query": urlencode(old)}, state=complete(competences))
+    assert reply["final"] is True and "result" not in reply
+    assert store.load_responses(form_engine, "competences-2025").empty
+    # a served round closed while respondents are filling it in takes nothing more
+    state = complete(competences)
+    store.close_round(form_engine, ROUND)
+    reply = you.call("api/submit", mine, state=state)
+    assert reply == {"problem": t("form.error.round_closed", "nl", round=ROUND), "final": True}
+    assert store.load_responses(form_engine, ROUND).empty
+
+
+def test_new_respondent_gives_the_browser_a_new_key_by_post_only(LINK, base):
     you = Browser(base)
     _, config = you.open(**LINK)
     old = you.cookie
-
-    class Stay(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    request = urllib.request.Request(base + "new?" + urlencode({**LINK, "draft": config["draft"]}))
-    request.add_header("Cookie", old)
-    with pytest.raises(urllib.error.HTTPError) as moved:
-        urllib.request.build_opener(Stay).open(request)
-    assert moved.value.code == 302
-    assert moved.value.headers["Location"] == "./?" + urlencode(LINK)
-    new = moved.value.headers["Set-Cookie"].split(";")[0]
+    # a GET (a link or an image on another page of the same host) changes nothing
+    request = urllib.request.Request(base + "new?" + urlencode({**LINK, "draft": config["draft"]}), headers={"Cookie": old})  # fmt: skip
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code in (404, 405) and "Set-Cookie" not in refused.value.headers
+    for kind in ("text/plain", "application/x-www-form-urlencoded"):  # what another site's form can send
+        request = urllib.request.Request(base + "api/new", data=b"{}", method="POST", headers={"Content-Type": kind, "Cookie": old})  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        assert refused.value.code == 415 and "Set-Cookie" not in refused.value.headers
+    request = urllib.request.Request(base + "api/new", data=b"{}", method="POST", headers={"Content-Type": "application/json", "Cookie": old})  # fmt: skip
+    with urllib.request.urlopen(request) as reply:
+        given = reply.headers["Set-Cookie"]
+    new = given.split(";")[0]
     assert new.startswith(browser.COOKIE + "=") and new != old
-    assert "SameSite=Lax" in moved.value.headers["Set-Cookie"]
+    assert "SameSite=Lax" in given and "HttpOnly" in given
+    you.cookie = new
+    assert you.open(**LINK, draft=config["draft"])[1]["draft"] != config["draft"]  # a fresh form
 
 
 def test_the_result_names_only_the_no_opinion_options_the_instrument_has(competences, data_strategy):  # fmt: skip
@@ -300,13 +443,29 @@ def test_the_result_names_only_the_no_opinion_options_the_instrument_has(compete
 
 
 def test_the_count_page_names_the_organisation_and_lists_teams_before_any_response(base, form_engine):  # fmt: skip
-    page, _ = Browser(base).open(round=ROUND, organisation="gouda", view="count")
+    count = invite(form_engine, invitations.Unit("gouda"), kind="facilitator")
+    page, _ = Browser(base).open("count", token=count["token"])
     assert t("collect.count_heading_organisation", "nl", organisation="Gouda", round=ROUND) in page
     teams = store.teams(form_engine)
     for team_id in teams[teams["organisation_id"] == "gouda"]["id"]:
         assert f'data-team="{team_id}">0<' in page
     assert t("collect.count_none", "nl") in page
     assert 'http-equiv="refresh"' in page
+
+
+def test_the_count_is_reachable_only_with_the_facilitators_own_token(LINK, base, form_engine):
+    count = invite(form_engine, invitations.Unit("gouda"), kind="facilitator")
+    you = Browser(base)
+    for params in ({**LINK, "view": "count"}, {"round": ROUND, "view": "count"}):
+        page, _ = you.open(**params)
+        assert you.status == 403 and t("form.error.count_link", "nl") in page and "dwp-counts" not in page
+    for token in (LINK["token"], invite(form_engine, kind="person")["token"], "", "y" * 32):
+        page, _ = you.open("count", token=token)
+        assert you.status == 403 and "dwp-counts" not in page
+    page, config = you.open(token=count["token"])  # the facilitator's token opens no form
+    assert you.status == 403 and not config
+    page, _ = you.open("count", token=count["token"])
+    assert you.status == 200 and "dwp-counts" in page and "almere" not in page.lower()
 
 
 def test_the_instrument_is_parsed_once_per_process(form_engine):
@@ -333,3 +492,110 @@ def test_a_sent_form_parses_no_instrument_once_its_organisation_is_recorded(form
     second = q.record_of_state(ctx, q.new_response_id(), state)
     assert store.store_response(form_engine, second) == store.STORED
     assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == ["gouda"]  # fmt: skip
+
+
+def raw_post(base: str, path: str, data: bytes, cookie: str = "", kind: str = "application/json") -> tuple[int, bytes]:  # fmt: skip
+    request = urllib.request.Request(base + path, data=data, method="POST",
+                                     headers={"Content-Type": kind} | ({"Cookie": cookie} if cookie else {}))  # fmt: skip
+    try:
+        with urllib.request.urlopen(request) as reply:
+            return reply.status, reply.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def test_every_malformed_api_call_gets_a_4xx_without_a_traceback(LINK, base, form_engine):
+    you = Browser(base)
+    _, config = you.open(**LINK)
+    ok = {"query": config["query"], "draft": config["draft"]}
+    bodies = [
+        json.dumps({"draft": 123}), json.dumps({"draft": None}), json.dumps({"draft": ["a"]}),
+        json.dumps({"draft": {"x": 1}}), json.dumps([ok]), json.dumps("text"), "null", "1e999999",
+        "[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000, "{", "",
+        json.dumps({**ok, "query": 5}), json.dumps({**ok, "query": ["a"]}),
+        json.dumps({**ok, "state": []}), json.dumps({**ok, "state": "x"}),
+        json.dumps({**ok, "state": {"answers": [1], "texts": "x", "page": "2", "role": {}}, "part": "1"}),
+        json.dumps({**ok, "part": True}), json.dumps({**ok, "part": 10**30}),
+    ]  # fmt: skip
+    for path in ("api/draft", "api/check", "api/submit"):
+        for body in bodies:
+            status, reply = raw_post(base, path, body.encode(), you.cookie)
+            assert 200 <= status < 500, (path, body[:40], status)
+            assert b"Traceback" not in reply and b"File \"" not in reply
+        for data in (b"\xff\xfe\x00{", "{\"draft\": \"\u00e9\"}".encode("latin-1")):  # not UTF-8
+            status, _ = raw_post(base, path, data, you.cookie)
+            assert status == 400
+    status, _ = raw_post(base, "api/check", json.dumps({**ok, "part": 10**30}).encode(), you.cookie)
+    assert status == 200  # a part out of range: a message, nothing else
+    assert store.load_responses(form_engine, ROUND).empty
+
+
+def request_with_host(url: str, host: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def test_a_request_for_another_host_name_is_refused(LINK, base):
+    port = base.rsplit(":", 1)[1].strip("/")
+    form = base + "?" + urlencode(LINK)
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.nip.io", "localhost.evil.example", "", "[::2]"):  # fmt: skip
+        for url in (form, base + "static/form.css", base + "count?token=x"):
+            status, body = request_with_host(url, host)
+            assert status == 400 and "dwp-app" not in body and "dwp-item" not in body, (host, url)
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        assert request_with_host(form, host)[0] == 200
+
+
+def test_pages_forbid_framing_and_foreign_scripts_and_the_key_cookie_is_http_only(LINK, base):
+    with urllib.request.urlopen(base + "?" + urlencode(LINK)) as reply:
+        headers, page = reply.headers, reply.read().decode()
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy and "default-src 'none'" in policy  # fmt: skip
+    assert "unsafe-inline" not in policy and headers["X-Frame-Options"] == "DENY"
+    assert "HttpOnly" in headers["Set-Cookie"] and "Secure" not in headers["Set-Cookie"]
+    assert re.search(r"<script(?![^>]*(src=|application/json))", page) is None  # no inline script
+    request = urllib.request.Request(base + "?" + urlencode(LINK), headers={"X-Forwarded-Proto": "https"})  # fmt: skip
+    with urllib.request.urlopen(request) as reply:  # behind an HTTPS proxy
+        assert "Secure" in reply.headers["Set-Cookie"]
+    with urllib.request.urlopen(base + re.search(r'src="([^"]+form\.js[^"]*)"', page).group(1).replace("&amp;", "&")) as reply:  # fmt: skip
+        assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
+        assert "max-age=86400" in reply.headers["Cache-Control"]
+
+
+def test_made_up_keys_and_draft_ids_cannot_flood_the_disk(LINK, base, served, form_engine):
+    served.quota = drafts.Quota(drafts.count(), per_browser=3, total=8)
+    folder = store.data_dir() / "drafts" / ROUND
+    one = Browser(base)
+    configs = [one.open(**LINK)[1] for _ in range(5)]  # five forms opened in one browser
+    kept = [one.call("api/draft", c, state={"role": "lawyer"})["kept"] for c in configs]
+    assert kept == [True, True, True, False, False]  # at most 3 new drafts per browser key
+    assert one.call("api/draft", configs[0], state={"role": "data_scientist"})["kept"]  # its own: still kept
+    for n in range(40):  # made-up draft ids under a valid key: never a file
+        fake = {**configs[0], "draft": f"{n:032x}"}
+        assert set(one.call("api/draft", fake, state={"role": "lawyer"})) == {"rebind"}
+    for _ in range(30):  # made-up keys, each a new browser: at most 8 drafts in all
+        other = Browser(base)
+        other.cookie = f"{browser.COOKIE}={browser.new_key()}"
+        _, config = other.open(**LINK)
+        other.call("api/draft", config, state={"role": "lawyer"})
+        other.call("api/check", config, state={"role": "lawyer"}, part=0)
+    assert len(list(folder.glob("*.json"))) == 8
+
+
+def test_the_invitation_table_is_added_to_an_existing_store(form_engine, tmp_path):
+    from sqlalchemy import inspect, text
+
+    with form_engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS invitation"))
+    invitations._ready.clear()
+    assert "invitation" not in inspect(form_engine).get_table_names()
+    found = invitations.shared(form_engine, ROUND, TEAM, "group")
+    assert "invitation" in inspect(form_engine).get_table_names()
+    assert invitations.shared(form_engine, ROUND, TEAM, "group").token == found.token  # reused
+    assert invitations.revoke(form_engine, found.token)
+    assert invitations.shared(form_engine, ROUND, TEAM, "group").token != found.token
+    assert not invitations.revoke(form_engine, "z" * 32)

@@ -40,8 +40,8 @@ def new_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-def is_key(text: str | None) -> bool:
-    return bool(text) and KEY.fullmatch(text) is not None
+def is_key(text: object) -> bool:
+    return isinstance(text, str) and KEY.fullmatch(text) is not None
 
 
 def key_from_cookies(header: str | None) -> str | None:
@@ -54,6 +54,28 @@ def key_from_cookies(header: str | None) -> str | None:
         if name == COOKIE and is_key(value.strip()):
             return value.strip()
     return None
+
+
+def new_draft_id(secret: bytes, key: str) -> str:
+    """A draft (and response) id bound to the browser ``key``: 16 random hex digits, then 16
+    of an HMAC of them and the key under the server's secret (``drafts.server_secret``).
+
+    Only the browser holding ``key`` can use the id (``draft_belongs``): a forwarded address,
+    a request without a cookie or with a made-up key cannot save or send under it, even
+    before the owner saved anything, and no one can make ids the server did not give out."""
+    head = secrets.token_hex(8)
+    return head + _draft_mac(secret, key, head)
+
+
+def draft_belongs(secret: bytes, key: str | None, draft_id: object) -> bool:
+    """Whether ``draft_id`` was given to the browser ``key`` (constant-time comparison)."""
+    if not is_key(key) or not isinstance(draft_id, str) or len(draft_id) != 32:
+        return False
+    return hmac.compare_digest(draft_id[16:], _draft_mac(secret, key, draft_id[:16]))
+
+
+def _draft_mac(secret: bytes, key: str, head: str) -> str:
+    return hmac.new(secret, f"{key}:{head}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def owner_tag(key: str, draft_id: str) -> str:

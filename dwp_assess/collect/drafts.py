@@ -17,20 +17,27 @@ Once the response is stored the draft's answers are dropped: the file keeps only
 owner tag and ``"sent": true``, so that a reload in the same browser shows the receipt
 again and any other browser does not.
 
-Drafts sit under ``store.data_dir()/drafts/<round>/``. A draft id is 32 random hex
-digits (the response id's); anything else is not a draft id and is ignored. Drafts
-hold answers, so the ones not changed for ``MAX_AGE_DAYS`` are removed (``prune``,
-run when the form server starts).
+Drafts sit under ``store.data_dir()/drafts/<round>/``. A draft id is 32 hex digits (the
+response id's; the web form binds them to the browser key, ``browser.new_draft_id``);
+anything else is not a draft id and is ignored. Drafts hold answers, so the ones not
+changed for ``MAX_AGE_DAYS`` are removed (``prune``, run when the form server starts and
+every hour while it runs). A made-up draft id costs a file, so the web form makes new
+drafts only within a ``Quota``: at most ``MAX_PER_BROWSER`` per browser key and
+``MAX_TOTAL`` in all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
+import secrets
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from dwp_assess import ids
@@ -39,10 +46,69 @@ from dwp_assess.data import store
 
 DRAFT_ID = re.compile(r"[0-9a-f]{32}")
 MAX_AGE_DAYS = 30
+MAX_PER_BROWSER = 20  # new drafts per browser key (a respondent opens the link a few times)
+MAX_TOTAL = 20_000  # drafts on disk in all (about 2 kB each)
+SECRET_NAME = ".secret"
 
 
-def is_draft_id(text: str | None) -> bool:
-    return bool(text) and DRAFT_ID.fullmatch(text) is not None
+def is_draft_id(text: object) -> bool:
+    return isinstance(text, str) and DRAFT_ID.fullmatch(text) is not None
+
+
+def folder() -> Path:
+    return store.data_dir() / "drafts"
+
+
+def server_secret() -> bytes:
+    """The form server's secret for draft ids (``browser.new_draft_id``): 32 random bytes in
+    ``drafts/.secret`` (readable by its owner only), made once and shared by every server
+    process on the same data folder, so drafts survive a restart."""
+    path = folder() / SECRET_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it: wait until it is there
+            text = path.read_text(encoding="ascii").strip()
+            if len(text) == 64:
+                return bytes.fromhex(text)
+            time.sleep(0.02)
+        raise
+    with os.fdopen(handle, "w", encoding="ascii") as file:
+        file.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+
+def count() -> int:
+    """Drafts on disk, of every round."""
+    return sum(1 for _ in folder().glob("*/*.json"))
+
+
+class Quota:
+    """How many new drafts may still be made: per browser key and in total.
+
+    Counted in the server's process: the total starts from the files on disk, the count per
+    key from zero (a key lives in one browser; made-up keys are what the total is for)."""
+
+    def __init__(self, existing: int, per_browser: int = MAX_PER_BROWSER, total: int = MAX_TOTAL):
+        self.existing, self.per_browser, self.total = existing, per_browser, total
+        self.made: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def admit(self, key: str) -> bool:
+        """Count one new draft of ``key``; False (nothing counted) when a limit is reached."""
+        who = hashlib.sha256(key.encode()).hexdigest()[:16]
+        with self._lock:
+            if self.existing >= self.total or self.made[who] >= self.per_browser:
+                return False
+            self.existing += 1
+            self.made[who] += 1
+            return True
+
+    def recount(self, existing: int) -> None:
+        """After removing old drafts: the files there are now."""
+        with self._lock:
+            self.existing = existing
 
 
 def draft_path(round_id: str, draft_id: str) -> Path:
@@ -90,6 +156,20 @@ def load_draft(round_id: str, draft_id: str | None, key: str) -> dict | None:
     return {"state": state} if isinstance(state, dict) else None
 
 
+def keep(round_id: str, draft_id: str, key: str, state: dict, quota: Quota) -> bool:
+    """Keep ``state`` as the draft ``draft_id`` of the browser ``key`` (whose id it must be,
+    ``browser.draft_belongs``): an unsent draft is overwritten; a new one is made when the
+    quota allows. False when nothing was kept (sent already, another browser's, over quota)."""
+    path = draft_path(round_id, draft_id)
+    if path.exists():
+        if not writable(round_id, draft_id, key):
+            return False
+    elif not quota.admit(key):
+        return False
+    save_draft(round_id, draft_id, key, state)
+    return True
+
+
 def _owner(round_id: str, draft_id: str) -> object:
     """The owner tag in the draft's file; None when there is no (readable) file."""
     try:
@@ -118,7 +198,7 @@ def prune(max_age_days: float = MAX_AGE_DAYS) -> int:
     """Remove drafts not changed for ``max_age_days``; return how many were removed."""
     cutoff = time.time() - max_age_days * 86_400
     removed = 0
-    for path in (store.data_dir() / "drafts").glob("*/*.json"):
+    for path in [*folder().glob("*/*.json"), *folder().glob("*/*.tmp")]:
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()

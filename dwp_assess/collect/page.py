@@ -18,8 +18,12 @@ is escaped; the page loads nothing from another server.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
@@ -34,19 +38,28 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import LANGUAGES
 
 STATIC = "static/"  # relative: the form also works under a reverse proxy's path
+STATIC_DIR = Path(__file__).with_name("static")
 
 
 def _e(text: object) -> str:
     return html.escape(str(text))
 
 
+@cache
+def asset(name: str) -> str:
+    """The address of a static file with its content's hash (``?v=…``): browsers may keep
+    it (``web.Static``), and a changed file gets a new address."""
+    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    return f"{STATIC}{name}?v={digest}"
+
+
 def document(title: str, lang: str, body: str, script: bool = False) -> str:
     """A whole page: the form's stylesheet, ``body`` and, for the form, its script."""
-    tail = f'<script src="{STATIC}form.js"></script>' if script else ""
+    tail = f'<script src="{_e(asset("form.js"))}"></script>' if script else ""
     return (
         f'<!DOCTYPE html><html lang="{_e(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{_e(title)}</title><link rel="stylesheet" href="{STATIC}form.css"></head>'
+        f'<title>{_e(title)}</title><link rel="stylesheet" href="{_e(asset("form.css"))}"></head>'
         f'<body><main class="dwp-form" lang="{_e(lang)}">{body}</main>{tail}</body></html>'
     )
 
@@ -62,9 +75,15 @@ def loading_message(lang: str) -> str:
 # -- the questionnaire -----------------------------------------------------------------
 
 
-def header(ctx: FormContext, draft_id: str) -> str:
+def language_link(query: str, lang: str, draft_id: str) -> str:
+    """The link's own query (with its invitation token) in ``lang``, carrying the draft."""
+    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("lang", "draft")]
+    return "?" + urlencode([*kept, ("draft", draft_id), ("lang", lang)])
+
+
+def header(ctx: FormContext, draft_id: str, query: str | None = None) -> str:
     """Title, organisation and team, and the link to the other language (which carries the
-    draft, so the answers so far come along)."""
+    draft, so the answers so far come along; ``query``: the link's own query)."""
     lang = ctx.lang
     other = "en" if lang == "nl" else "nl"
     who = t("form.organisation", lang, name=ctx.organisation_name)
@@ -72,7 +91,7 @@ def header(ctx: FormContext, draft_id: str) -> str:
         who += " · " + t("form.team_of", lang, name=ctx.team_name(ctx.team_id))
     link = ""
     if other in ctx.instrument.languages:
-        href = ctx.language_link(other, draft_id)
+        href = ctx.language_link(other, draft_id) if query is None else language_link(query, other, draft_id)
         link = (f'<a class="dwp-language" href="{_e(href)}" lang="{other}">'
                 f"{_e(t('form.language_link', lang))}</a>")  # fmt: skip
     return (
@@ -200,7 +219,7 @@ def form_page(ctx: FormContext, draft_id: str, state: dict, query: str) -> str:
     body = (
         loading_message(lang)
         + '<div class="dwp-app" hidden>'
-        + header(ctx, draft_id)
+        + header(ctx, draft_id, query)
         + f'<div class="dwp-progress"><progress max="{total}" value="{page + 1}"></progress> '
         f'<span class="dwp-progress-text">{_e(t("form.progress", lang, n=page + 1, total=total))}</span></div>'
         + f'<div class="dwp-body">{parts}</div>'
@@ -235,7 +254,7 @@ def sent_page(ctx: FormContext, draft_id: str, result: str, query: str) -> str:
     body = (
         loading_message(ctx.lang)
         + '<div class="dwp-app" hidden>'
-        + header(ctx, draft_id)
+        + header(ctx, draft_id, query)
         + result_part(result, ctx.lang, t("form.already_sent", ctx.lang))
         + "</div>"
         + config_script({"query": query, "draft": draft_id, "sent": True})

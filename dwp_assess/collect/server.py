@@ -18,6 +18,8 @@ the group and anything it started.
 from __future__ import annotations
 
 import contextlib
+import csv
+import ctypes
 import os
 import signal
 import socket
@@ -28,7 +30,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.engine import Engine
 
@@ -36,9 +38,11 @@ from dwp_assess import project
 from dwp_assess.collect import collaboration, drafts
 from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
 from dwp_assess.collect.web import HEALTH_PATH
-from dwp_assess.data import store
+from dwp_assess.data import invitations, store
 from dwp_assess.instruments.messages import t
 
+LOCALHOST = "127.0.0.1"
+PR_SET_PDEATHSIG = 1
 PROBE_PATH = HEALTH_PATH  # a static file of the form
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # besides Ctrl+C (SIGINT)
 
@@ -53,7 +57,8 @@ class Stopped(Exception):  # noqa: N818 - a request, not a failure
 
 @dataclass(frozen=True)
 class Link:
-    """A link to share: the form of one organisation or team, or its count page."""
+    """A link to share: the form of one organisation or team (with its invitation token),
+    or the facilitator's count page of its organisation (a token of its own)."""
 
     organisation_id: str
     organisation_name: str
@@ -62,6 +67,18 @@ class Link:
     form_url: str
     count_url: str
     collaboration_title: str | None = None  # collaboration instruments: the member's collaboration
+    kind: str = "group"  # or "person": one response (``dwp-assess invite --per-person``)
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A unit links are made for, with the names a facilitator reads."""
+
+    unit: invitations.Unit
+    organisation_name: str
+    team_name: str | None = None
+    collaboration_title: str | None = None
 
 
 # -- configuration ------------------------------------------------------------------
@@ -83,61 +100,117 @@ def server_env(
             "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
 
 
-def server_command(port: int) -> list[str]:
-    """The form server's command line: localhost only."""
-    return [sys.executable, "-m", "dwp_assess.collect.web", f"--port={port}", "--host=127.0.0.1"]
+def server_command(port: int, host: str = LOCALHOST, allow_hosts: tuple[str, ...] = (),
+                   parent_pid: int | None = None) -> list[str]:  # fmt: skip
+    """The form server's command line: localhost unless ``host`` says otherwise; the Host
+    names it answers besides the loopback ones; the process it ends with."""
+    command = [sys.executable, "-m", "dwp_assess.collect.web", f"--port={port}", f"--host={host}"]
+    command += [f"--allow-host={name}" for name in allow_hosts]
+    return command + ([f"--parent-pid={parent_pid}"] if parent_pid else [])
 
 
 # -- links ------------------------------------------------------------------------------
 
 
-def base_url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/"
+def base_url(port: int, host: str = LOCALHOST) -> str:
+    return f"http://{host}:{port}/"
+
+
+def public_url(given: str) -> str:
+    """``--base-url`` checked and ending in ``/``: the address respondents use (a reverse
+    proxy's, e.g. ``https://vragenlijst.example.nl/dwp/``)."""
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise CollectError(t("collect.bad_base_url", "en", url=given))
+    return given if given.endswith("/") else given + "/"
+
+
+def targets(engine: Engine, round_id: str) -> list[Target]:
+    """Who gets a link: each team (team instruments), each member of each collaboration
+    (collaboration instruments, ``collect/collaboration.py``) or each organisation."""
+    instrument = round_instrument(store.get_round(engine, round_id))
+    orgs = store.organisations(engine)
+    names = dict(zip(orgs["id"], orgs["name"], strict=True))
+    if instrument.kind == "collaboration":
+        return [Target(invitations.Unit(org_id, collaboration_id=collab.id), name, collaboration_title=collab.title)
+                for collab in store.collaborations(engine).itertuples()
+                for org_id, name in collaboration.members(engine, collab.id)]  # fmt: skip
+    if instrument.kind != "team":
+        return [Target(invitations.Unit(org.id), org.name) for org in orgs.itertuples()]
+    teams = store.teams(engine)
+    return [Target(invitations.Unit(team.organisation_id, team.id), names[team.organisation_id], team.name)
+            for org in orgs.itertuples() for team in teams[teams["organisation_id"] == org.id].itertuples()]  # fmt: skip
+
+
+def form_url(url: str, round_id: str, found: invitations.Invitation) -> str:
+    """The link of an invitation: round, organisation, team or collaboration (readable for
+    whoever passes it on; the token decides) and the token."""
+    unit = found.unit
+    query = {"round": round_id, "organisation": unit.organisation_id}
+    query |= {"team": unit.team_id} if unit.team_id else {}
+    query |= {"collaboration": unit.collaboration_id} if unit.collaboration_id else {}
+    return url + "?" + urlencode(query | {"token": found.token})
+
+
+def count_url(url: str, found: invitations.Invitation) -> str:
+    return url + "count?" + urlencode({"token": found.token})
 
 
 def links(engine: Engine, round_id: str, url: str) -> list[Link]:
-    """One link per team (team instruments), per member of each collaboration (collaboration
-    instruments) or per organisation, with its count page."""
-    instrument = round_instrument(store.get_round(engine, round_id))
-    if instrument.kind == "collaboration":
-        return collaboration_links(engine, round_id, url)
-    orgs = store.organisations(engine)
-    teams = store.teams(engine)
-    found = []
-    for org in orgs.itertuples():
-        count_url = url + "?" + urlencode({"round": round_id, "organisation": org.id, "view": "count"})  # fmt: skip
-        if instrument.kind == "team":
-            for team in teams[teams["organisation_id"] == org.id].itertuples():
-                query = {"round": round_id, "organisation": org.id, "team": team.id}
-                found.append(Link(org.id, org.name, team.id, team.name, url + "?" + urlencode(query), count_url))  # fmt: skip
-        else:
-            query = {"round": round_id, "organisation": org.id}
-            found.append(Link(org.id, org.name, None, None, url + "?" + urlencode(query), count_url))  # fmt: skip
+    """One shared link per unit (``targets``), with its organisation's count page; the
+    tokens are made the first time and reused while they are not revoked."""
+    found, counts = [], {}
+    for target in targets(engine, round_id):
+        org = target.unit.organisation_id
+        if org not in counts:
+            counts[org] = invitations.shared(engine, round_id, invitations.Unit(org), "facilitator")
+        invite = invitations.shared(engine, round_id, target.unit, "group")
+        found.append(Link(org, target.organisation_name, target.unit.team_id, target.team_name,
+                          form_url(url, round_id, invite), count_url(url, counts[org]),
+                          target.collaboration_title, "group", invite.token))  # fmt: skip
     return found
 
 
-def collaboration_links(engine: Engine, round_id: str, url: str) -> list[Link]:
-    """One link per member of each registered collaboration: the member's representatives
-    answer for it within that collaboration (``collect/collaboration.py``)."""
+def personal_links(engine: Engine, round_id: str, url: str, per_person: int) -> list[Link]:
+    """``per_person`` new personal links (one response each) per unit (``targets``)."""
     found = []
-    for collab in store.collaborations(engine).itertuples():
-        for org_id, name in collaboration.members(engine, collab.id):
-            count_url = url + "?" + urlencode({"round": round_id, "organisation": org_id, "view": "count"})  # fmt: skip
-            query = {"round": round_id, "collaboration": collab.id, "organisation": org_id}
-            found.append(Link(org_id, name, None, None, url + "?" + urlencode(query), count_url, collab.title))  # fmt: skip
+    for target in targets(engine, round_id):
+        for invite in invitations.issue(engine, round_id, target.unit, "person", per_person):
+            found.append(Link(target.unit.organisation_id, target.organisation_name, target.unit.team_id,
+                              target.team_name, form_url(url, round_id, invite), "",
+                              target.collaboration_title, "person", invite.token))  # fmt: skip
     return found
+
+
+CSV_COLUMNS = ["organisation_id", "organisation_name", "team_id", "team_name", "collaboration",
+               "kind", "token", "link"]  # fmt: skip
+
+
+def write_links_csv(path: Path, found: list[Link]) -> Path:
+    """The respondents' links as CSV (UTF-8 with BOM, for a spreadsheet's mail merge); the
+    facilitator's count links are never in it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as file:
+        writer = csv.writer(file)
+        writer.writerow(CSV_COLUMNS)
+        for link in found:
+            writer.writerow([link.organisation_id, link.organisation_name, link.team_id or "", link.team_name or "",
+                             link.collaboration_title or "", link.kind, link.token, link.form_url])  # fmt: skip
+    return path
 
 
 # -- starting and stopping -----------------------------------------------------------------
 
 
-def port_free(port: int) -> bool:
+def port_free(port: int, host: str = LOCALHOST) -> bool:
     """Whether a server can listen on ``port``: bound as Tornado binds, with
     ``SO_REUSEADDR``, so connections of a stopped server in TIME_WAIT do not count."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host or "0.0.0.0", port))
         except OSError:
             return False
         return True
@@ -150,26 +223,48 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def end_with_parent() -> None:
+    """In the child before it runs the server (``preexec_fn``): Linux sends it SIGTERM when
+    the process that started it dies, so a killed ``collect`` leaves no server on the port."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def allowed_hosts(host: str, url: str | None) -> tuple[str, ...]:
+    """Host names the server answers besides the loopback ones: the public URL's, and the
+    address it listens on when that is a name or a particular address."""
+    names = [urlsplit(url).hostname] if url else []
+    if host not in ("", "0.0.0.0", "::", LOCALHOST):
+        names.append(host)
+    return tuple(n for n in names if n)
+
+
 def start(
     round_id: str,
     port: int,
     database_url: str | None = None,
     data_dir: Path | None = None,
     quiet: bool = True,
+    host: str = LOCALHOST,
+    url: str | None = None,
+    preexec=end_with_parent,
 ) -> subprocess.Popen:
-    """Start the form server in the background (own process group); ``stop`` ends it.
-    ``quiet`` drops its log; the ``collect`` command shows it."""
-    if not port_free(port):
+    """Start the form server in the background (own process group); ``stop`` ends it, and it
+    ends when this process does. ``quiet`` drops its log; the ``collect`` command shows it.
+    ``host``: the address it listens on; ``url``: the public address (``--base-url``)."""
+    if not port_free(port, host):
         raise CollectError(t("collect.port_in_use", "en", port=port))
     data_dir = Path(data_dir or store.data_dir())
     output = subprocess.DEVNULL if quiet else None
     return subprocess.Popen(
-        server_command(port),
+        server_command(port, host, allowed_hosts(host, url), os.getpid()),
         env=server_env(round_id, database_url, data_dir),
         cwd=data_dir,
         stdout=output,
         stderr=output,
         start_new_session=True,
+        preexec_fn=preexec,
     )
 
 
@@ -245,30 +340,39 @@ def serve(
     port: int,
     database_url: str | None = None,
     echo=print,
+    host: str = LOCALHOST,
+    url: str | None = None,
 ) -> int:
-    """Run the form server until Ctrl+C, SIGTERM or SIGHUP, printing the links to share."""
+    """Run the form server until Ctrl+C, SIGTERM or SIGHUP, printing the links to share
+    (under ``url``, the public address behind a reverse proxy, when given)."""
     info = store.get_round(engine, round_id)  # an unknown round: StoreError, one line
+    url = public_url(url) if url else None
     with stop_on_signals():
-        return _serve(engine, info, port, database_url, echo)
+        return _serve(engine, info, port, database_url, echo, host, url)
 
 
-def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str | None, echo) -> int:
+def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str | None, echo,
+           host: str, url: str | None) -> int:  # fmt: skip
     round_id = info.id
-    process = start(round_id, port, database_url, quiet=False)
+    process = start(round_id, port, database_url, quiet=False, host=host, url=url)
     try:
-        url = base_url(port)
+        shown = url or base_url(port, host if host not in ("", "0.0.0.0", "::") else LOCALHOST)
         instrument = f"{info.instrument_id} v{info.instrument_version}"
-        echo(t("collect.serving", "en", round=round_id, instrument=instrument, url=url))
+        echo(t("collect.serving", "en", round=round_id, instrument=instrument, url=shown))
         echo(t("collect.links_heading", "en"))
         counted = set()
-        for link in links(engine, round_id, url):
+        for link in links(engine, round_id, shown):
             if link.organisation_id not in counted:  # one count page per organisation
                 counted.add(link.organisation_id)
                 echo(f"  {link.organisation_name}: {t('collect.link_count', 'en')} {link.count_url}")  # fmt: skip
             unit = link.team_name or link.collaboration_title
             who = link.organisation_name + (f" / {unit}" if unit else "")
             echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")
-        echo(t("collect.stop_hint", "en"))
+        echo(t("collect.facilitator_note", "en"))
+        if host == LOCALHOST and not url:
+            echo(t("collect.stop_hint", "en"))
+        else:
+            echo(t("collect.stop_hint_network", "en", url=shown, host=f"{host}:{port}"))
         if removed := drafts.prune():
             echo(t("collect.drafts_pruned", "en", n=removed, days=drafts.MAX_AGE_DAYS))
         code = process.wait()
