@@ -2,7 +2,8 @@
 Debian's Chromium through Playwright.
 
 One form server for the module, on a free port, against a throwaway SQLite store, in the
-session's test project; it is stopped at the end. Every request that does not go to the server
+session's test project; it is stopped at the end. Every link carries its unit's invitation
+token (``data/invitations.py``), as ``dwp-assess collect`` prints it. Every request that does not go to the server
 is aborted, so the tests also show that the form works offline. A browser context is one
 browser: its own cookies.
 """
@@ -27,7 +28,7 @@ import pytest
 from dwp_assess.collect import browser as browser_key
 from dwp_assess.collect import server as collect
 from dwp_assess.collect.questionnaire import option_pairs
-from dwp_assess.data import registry, store
+from dwp_assess.data import invitations, registry, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from tests.form_server import serving
@@ -35,6 +36,7 @@ from tests.form_server import serving
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "competences-2026"
 LOAD_TIMEOUT = 60_000  # ms: ten pages at once on two cores, beside another worker
+STORE = {}  # the module's store, for the links' tokens
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +55,7 @@ def server(tmp_path_factory):
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, competences_v1(), "2026")
+    STORE["engine"] = engine
     try:
         with serving(
             lambda port: collect.start(ROUND, port, url, data_dir=folder / "data")
@@ -74,7 +77,18 @@ def offline(page):
 
 
 def form_url(base: str, **params) -> str:
-    return base + "?" + urlencode({"round": ROUND, "organisation": "gouda", **params})
+    """The link of a team (or organisation) with its invitation token."""
+    params = {"round": ROUND, "organisation": "gouda", **params}
+    if "token" not in params:
+        unit = invitations.Unit(params["organisation"], params.get("team"))
+        params["token"] = invitations.shared(STORE["engine"], ROUND, unit, "group").token
+    return base + "?" + urlencode(params)
+
+
+def count_url(base: str, organisation: str = "gouda") -> str:
+    """The facilitator's count page of ``organisation``."""
+    found = invitations.shared(STORE["engine"], ROUND, invitations.Unit(organisation), "facilitator")
+    return f"{base}count?token={found.token}"
 
 
 def open_form(page, url: str, wait: bool = True):
@@ -258,7 +272,7 @@ def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page)
     assert t("form.already_sent", "nl") in page.inner_text(".dwp-message")
     assert len(store.load_responses(engine, ROUND)) == 1
 
-    page.goto(form_url(base, view="count"), wait_until="commit")
+    page.goto(count_url(base), wait_until="commit")
     page.wait_for_selector(".dwp-counts", timeout=LOAD_TIMEOUT)
     assert page.inner_text("td.dwp-count[data-team=gouda-team-financien]") == "1"
     assert "inzicht" not in page.inner_text("body")
@@ -276,15 +290,16 @@ def test_english_by_link_and_bad_links_in_dutch(server, page):
     assert t("form.next", "en") in page.inner_text("button.dwp-next")
     assert competences.respondent_fields[0].choices[0].label.en in body
 
-    page.goto(form_url(base, organisation="atlantis"), wait_until="commit")
+    gouda = form_url(base, team="gouda-team-financien").rsplit("token=", 1)[1]
+    page.goto(form_url(base, organisation="atlantis", token=gouda), wait_until="commit")  # an edited link
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
     text = page.inner_text(".dwp-error")
-    assert t("form.error_heading", "nl") in text and "atlantis" in text
+    assert t("form.error_heading", "nl") in text and t("form.error.no_invitation", "nl") in text
     assert "Traceback" not in page.content()
 
-    page.goto(base + "?" + urlencode({"round": ROUND}), wait_until="commit")  # no organisation
+    page.goto(base + "?" + urlencode({"round": ROUND, "organisation": "gouda"}), wait_until="commit")  # no token  # fmt: skip
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
-    assert t("form.error.missing_organisation", "nl") in page.inner_text(".dwp-error")
+    assert t("form.error.no_invitation", "nl") in page.inner_text(".dwp-error")
     assert page.locator("button.dwp-next").count() == 0
 
 
@@ -352,8 +367,8 @@ def test_a_sent_form_stays_with_its_browser_until_new_respondent(server, browser
 
 def test_two_first_visits_at_once_end_with_one_key_and_both_drafts_kept(server, browser):
     """Two tabs opened together before the browser has a key: the server gives each a key, the
-    browser keeps the last one given; each tab keeps its draft under the key the browser holds
-    when it saves, so both reload safely."""
+    browser keeps the last one given; the tab whose draft id belongs to the other key gets an
+    id of the key the browser holds when it first saves (``rebind``), so both reload safely."""
     base, _, _ = server
     context = browser.new_context()
     tabs = [offline(context.new_page()) for _ in range(2)]
@@ -366,6 +381,7 @@ def test_two_first_visits_at_once_end_with_one_key_and_both_drafts_kept(server, 
         drafts.append(draft_in_address(tab))
         tab.locator(".dwp-role input[type=radio]").nth(n).check()
         go_next(tab, ".dwp-item-LIT1")  # the draft holds page 2 when it shows
+        drafts[n] = draft_in_address(tab)
     assert drafts[0] != drafts[1]
     for n, tab in enumerate(tabs):
         tab.bring_to_front()
@@ -438,7 +454,8 @@ def test_links_per_team_and_server_writes_only_under_its_data_folder(server):
         for tm in teams[teams["organisation_id"] == o]["id"]  # fmt: skip
     ]
     assert found[0].form_url.startswith(base + "?round=competences-2026&organisation=")
-    assert found[0].count_url.endswith("view=count")
+    assert f"token={found[0].token}" in found[0].form_url and found[0].count_url.startswith(base + "count?token=")  # fmt: skip
+    assert len({link.token for link in found}) == len(found)  # a token per team
     assert list((folder / "data" / "drafts" / ROUND).glob("*.json"))  # drafts: in its data folder
     assert (folder / "data" / "jupyter" / "runtime").is_dir()  # temporary files too
 
@@ -490,13 +507,10 @@ def test_collect_command_prints_links_serves_and_stops_on_ctrl_c(server, tmp_pat
     cli, port, lines = start_collect(engine, tmp_path)
     try:
         text = "".join(lines)
-        link = (
-            f"http://127.0.0.1:{port}/?round={ROUND}&organisation=gouda&team=gouda-team-financien"
-        )
-        assert link in text
+        base = f"http://127.0.0.1:{port}/"
+        assert form_url(base, team="gouda-team-financien") in text
         for org in store.organisations(engine)["id"]:  # one count link per organisation
-            count = f"http://127.0.0.1:{port}/?round={ROUND}&organisation={org}&view=count"
-            assert text.count(count) == 1
+            assert text.count(count_url(base, org)) == 1
         children = psutil.Process(cli.pid).children(recursive=True)
         assert (tmp_path / "jupyter" / "runtime").is_dir()
     finally:
@@ -511,7 +525,7 @@ def test_collect_command_stops_its_server_on_kill_and_hangup(server, tmp_path, s
     _, engine, _ = server
     cli, port, _ = start_collect(engine, tmp_path)
     try:
-        form = collect.base_url(port) + "?" + urlencode({"round": ROUND, "organisation": "gouda"})
+        form = form_url(collect.base_url(port), team="gouda-team-financien")
         with urllib.request.urlopen(form, timeout=LOAD_TIMEOUT / 1000) as reply:
             assert reply.status == 200 and "dwp-app" in reply.read().decode()
         children = psutil.Process(cli.pid).children(recursive=True)
@@ -531,7 +545,7 @@ def test_a_dutch_loading_message_until_the_form_is_ready(server, browser):
     held = []  # the form's script, held back: the page shows only the loading message
     for lang in ("nl", "en"):
         page = offline(browser.new_context().new_page())
-        page.route("**/static/form.js", lambda route: held.append(route))
+        page.route("**/static/form.js?v=*", lambda route: held.append(route))
         page.goto(form_url(base, team="gouda-team-financien", lang=lang), wait_until="commit")
         loading = page.locator(".dwp-loading")
         loading.wait_for(state="visible", timeout=30_000)
@@ -556,7 +570,7 @@ def test_layout_of_the_closing_page_the_result_and_the_count(server, page):
     base, _, _ = server
     page.set_viewport_size({"width": 700, "height": 900})
     page = offline(page)
-    page.goto(form_url(base, organisation="woerden", view="count"), wait_until="commit")
+    page.goto(count_url(base, "woerden"), wait_until="commit")
     heading = t("collect.count_heading_organisation", "nl", organisation="Woerden", round=ROUND)
     assert page.inner_text("h2") == heading
     assert page.inner_text("td.dwp-count[data-team=woerden-team-veiligheid]") == "0"
@@ -573,5 +587,5 @@ def test_layout_of_the_closing_page_the_result_and_the_count(server, page):
     assert t("form.receipt_note", "nl") in result  # says to whom to quote the code
     chart = page.locator(".dwp-result svg").bounding_box()
     assert chart["x"] + chart["width"] <= column["x"] + column["width"] + 1
-    page.goto(form_url(base, organisation="woerden", view="count"), wait_until="commit")
+    page.goto(count_url(base, "woerden"), wait_until="commit")
     assert page.inner_text("td.dwp-count[data-team=woerden-team-veiligheid]") == "1"
