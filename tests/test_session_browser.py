@@ -9,8 +9,11 @@ that leaves the local server is aborted.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from typer.testing import CliRunner
@@ -26,6 +29,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "digital-governance-2026"
 BIG, SMALL = "gouda-team-financien", "almere-datateam-sociaal-domein"
 SECRET = "lid-7f3a-geheim"  # a respondent id that must never reach the page
+TOKEN = session.new_token()
 LOAD_TIMEOUT = 120_000  # ms: a Voilà kernel starts on two busy cores
 
 pytestmark = pytest.mark.browser
@@ -55,7 +59,7 @@ def served(tmp_path_factory):
         store.store_response(engine, record(instrument, SMALL, "almere", n, 1))
 
     def start(port: int):
-        return session.start(ROUND, BIG, port, url, data_dir=folder / "data", refresh=2)
+        return session.start(ROUND, BIG, port, url, data_dir=folder / "data", refresh=2, token=TOKEN)
 
     try:
         with serving(start, session.wait_until_ready) as base:
@@ -66,7 +70,7 @@ def served(tmp_path_factory):
 
 def open_session(page, base: str, team: str):
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort())  # fmt: skip
-    page.goto(session.session_url(base, team), wait_until="commit")
+    page.goto(session.session_url(base, team, TOKEN), wait_until="commit")
     page.wait_for_selector(".dwp-session", timeout=LOAD_TIMEOUT)
     return page
 
@@ -113,3 +117,20 @@ def test_the_command_refuses_a_round_without_an_agreements_list(served, tmp_path
     result = CliRunner().invoke(app, ["--db", str(engine.url), "session", "--round", "competences-2026", "--team", BIG])  # fmt: skip
     assert result.exit_code != 0
     assert "agreements" in str(result.exception) or "agreements" in result.output
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_the_session_view_opens_only_with_the_facilitators_token(served):
+    base, _engine, _instrument, _minimum = served
+    opener = urllib.request.build_opener(NoRedirect)
+    for query in ({"team": BIG}, {"team": SMALL}, {"team": BIG, "token": "x" * 32}, {"team": BIG, "token": ""}):  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(base + "?" + urlencode(query), timeout=60)
+        assert refused.value.code in (302, 401, 403), query
+        assert refused.value.code != 302 or refused.value.headers["Location"].startswith("/login")
+    with opener.open(session.session_url(base, BIG, TOKEN), timeout=120) as reply:
+        assert reply.status == 200

@@ -12,12 +12,17 @@ The round, the team and the refresh interval reach the kernel through the server
 environment (``SESSION_TEAM_ENV``, ``REFRESH_ENV``, ``questionnaire.ROUND_ENV``); a
 ``?team=…&lang=…`` in the page's address (Voilà's ``QUERY_STRING``) chooses another team or
 language of the same round. Only rounds of an instrument with ``output: agreements`` have it.
+
+The view is the facilitator's alone: Voilà asks for a secret token (``--Voila.token``, 192
+random bits made per start) that only the printed link carries; without it no page of the
+server opens (no team, no count), whatever the address or Host header.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -174,10 +179,16 @@ def page_from_environment() -> SessionPage:
 # -- the server ------------------------------------------------------------------------------
 
 
-def voila_command(port: int, data_dir: Path) -> list[str]:
-    """Voilà on the session notebook, localhost only, no code or tracebacks on the page."""
+def new_token() -> str:
+    """The facilitator's secret for one session server."""
+    return secrets.token_urlsafe(24)
+
+
+def voila_command(port: int, data_dir: Path, token: str) -> list[str]:
+    """Voilà on the session notebook, localhost only, behind ``token``, no code or
+    tracebacks on the page."""
     return [
-        sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser",
+        sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--Voila.token={token}",
         "--Voila.ip=127.0.0.1", f"--Voila.port={port}", "--Voila.port_retries=0",
         "--MappingKernelManager.cull_idle_timeout=3600", "--MappingKernelManager.cull_interval=60",
         "--VoilaConfiguration.show_tracebacks=False", "--strip_sources=True",
@@ -186,15 +197,19 @@ def voila_command(port: int, data_dir: Path) -> list[str]:
 
 
 def start(round_id: str, team_id: str, port: int, database_url: str | None = None,
-          data_dir: Path | None = None, refresh: int = REFRESH_SECONDS, quiet: bool = True) -> subprocess.Popen:  # fmt: skip
-    """Start the session server in the background (own process group; ``server.stop`` ends it)."""
+          data_dir: Path | None = None, refresh: int = REFRESH_SECONDS, quiet: bool = True,
+          token: str = "") -> subprocess.Popen:  # fmt: skip
+    """Start the session server in the background (own process group; ``server.stop`` ends it,
+    and it ends with this process), opened only with ``token`` (``new_token``)."""
+    if not token:
+        raise ValueError("the session server needs a token")
     if not server.port_free(port):
         raise server.CollectError(t("collect.port_in_use", "en", port=port))
     data_dir = Path(data_dir or store.data_dir())
     env = server.server_env(round_id, database_url, data_dir) | {SESSION_TEAM_ENV: team_id, REFRESH_ENV: str(int(refresh))}  # fmt: skip
     output = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen(voila_command(port, data_dir), env=env, cwd=data_dir, stdout=output,
-                            stderr=output, start_new_session=True)  # fmt: skip
+    return subprocess.Popen(voila_command(port, data_dir, token), env=env, cwd=data_dir, stdout=output,
+                            stderr=output, start_new_session=True, preexec_fn=server.end_with_parent)  # fmt: skip
 
 
 def wait_until_ready(url: str, process: subprocess.Popen) -> None:
@@ -202,8 +217,9 @@ def wait_until_ready(url: str, process: subprocess.Popen) -> None:
     server.wait_until_ready(url, process, timeout=90, probe_path=PROBE_PATH, what="session server")
 
 
-def session_url(base: str, team_id: str, lang: str = "nl") -> str:
-    return base + "?" + urlencode({"team": team_id, "lang": lang})
+def session_url(base: str, team_id: str, token: str, lang: str = "nl") -> str:
+    """The facilitator's link: the team, the language and the secret token."""
+    return base + "?" + urlencode({"team": team_id, "lang": lang, "token": token})
 
 
 def serve(engine: Engine, round_id: str, team_id: str, port: int, database_url: str | None = None,
@@ -211,11 +227,13 @@ def serve(engine: Engine, round_id: str, team_id: str, port: int, database_url: 
     """Run the session server until Ctrl+C, SIGTERM or SIGHUP, printing the facilitator's link."""
     check_session(engine, round_id, team_id)
     with server.stop_on_signals():
-        process = start(round_id, team_id, port, database_url, refresh=refresh, quiet=False)
+        token = new_token()
+        process = start(round_id, team_id, port, database_url, refresh=refresh, quiet=False, token=token)  # fmt: skip
         try:
             base = server.base_url(port)
             wait_until_ready(base, process)
-            echo(f"{t('session.title', 'en', team=team_id)}: {session_url(base, team_id)}")
+            echo(f"{t('session.title', 'en', team=team_id)}: {session_url(base, team_id, token)}")
+            echo(t("session.link_note", "en"))
             echo(t("collect.stop_hint", "en"))
             code = process.wait()
         except (KeyboardInterrupt, server.Stopped):
