@@ -495,8 +495,16 @@ def demo(
 def collect(
     round_id: Annotated[str, typer.Option("--round", help="Round whose form to serve.")],
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
-    host: Annotated[str, typer.Option(help="Address to listen on (a reverse proxy's upstream).")] = "127.0.0.1",  # fmt: skip
-    base_url: Annotated[str | None, typer.Option("--base-url", help="Public address behind a reverse proxy, e.g. https://vragenlijst.example.nl/dwp/.")] = None,  # fmt: skip
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (a reverse proxy's upstream).")
+    ] = "127.0.0.1",  # fmt: skip
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Public address behind a reverse proxy, e.g. https://vragenlijst.example.nl/dwp/.",
+        ),
+    ] = None,  # fmt: skip
 ) -> None:
     """Serve the questionnaire form and print the invitation links to share."""
     from dwp_assess.collect.server import serve
@@ -508,10 +516,31 @@ def collect(
 @app.command()
 def invite(
     round_id: Annotated[str, typer.Option("--round", help="Round the links are for.")],
-    per_person: Annotated[int, typer.Option("--per-person", min=0, help="New personal links (one response each) per team or organisation.")] = 0,  # fmt: skip
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the links (shared, or the new personal ones) to this CSV for a mail merge.")] = None,  # fmt: skip
-    base_url: Annotated[str, typer.Option("--base-url", help="Address respondents open (the form server's or its proxy's).")] = "http://127.0.0.1:8866/",  # fmt: skip
-    revoke: Annotated[list[str] | None, typer.Option(help="Revoke this token (repeatable): its link opens nothing any more.")] = None,  # fmt: skip
+    per_person: Annotated[
+        int,
+        typer.Option(
+            "--per-person",
+            min=0,
+            help="New personal links (one response each) per team or organisation.",
+        ),
+    ] = 0,  # fmt: skip
+    csv_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Write the links (shared, or the new personal ones) to this CSV for a mail merge.",
+        ),
+    ] = None,  # fmt: skip
+    base_url: Annotated[
+        str,
+        typer.Option(
+            "--base-url", help="Address respondents open (the form server's or its proxy's)."
+        ),
+    ] = "http://127.0.0.1:8866/",  # fmt: skip
+    revoke: Annotated[
+        list[str] | None,
+        typer.Option(help="Revoke this token (repeatable): its link opens nothing any more."),
+    ] = None,  # fmt: skip
 ) -> None:
     """Make, export or revoke the invitation links of a round's form."""
     from dwp_assess.collect import server

@@ -87,7 +87,9 @@ def form_url(base: str, **params) -> str:
 
 def count_url(base: str, organisation: str = "gouda") -> str:
     """The facilitator's count page of ``organisation``."""
-    found = invitations.shared(STORE["engine"], ROUND, invitations.Unit(organisation), "facilitator")
+    found = invitations.shared(
+        STORE["engine"], ROUND, invitations.Unit(organisation), "facilitator"
+    )
     return f"{base}count?token={found.token}"
 
 
@@ -291,7 +293,9 @@ def test_english_by_link_and_bad_links_in_dutch(server, page):
     assert competences.respondent_fields[0].choices[0].label.en in body
 
     gouda = form_url(base, team="gouda-team-financien").rsplit("token=", 1)[1]
-    page.goto(form_url(base, organisation="atlantis", token=gouda), wait_until="commit")  # an edited link
+    page.goto(
+        form_url(base, organisation="atlantis", token=gouda), wait_until="commit"
+    )  # an edited link
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
     text = page.inner_text(".dwp-error")
     assert t("form.error_heading", "nl") in text and t("form.error.no_invitation", "nl") in text

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from dwp_assess.collect import server as collect
-from dwp_assess.data import registry, store
+from dwp_assess.data import invitations, registry, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from tests.form_server import serving
@@ -25,6 +25,8 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "data-sharing-test"
 COLLABORATION = "jeugd-utrecht"
 INSTRUMENT = get_instrument("data-sharing", 1)
+
+TOKENS = {}  # the collaboration's own link (its members choose their organisation)
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +38,7 @@ def server(tmp_path_factory):
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", collaborations_csv=SAMPLE / "collaborations.csv")  # fmt: skip
     store.create_round(engine, INSTRUMENT, "2026", ROUND)
+    TOKENS["collaboration"] = invitations.shared(engine, ROUND, invitations.Unit(None, collaboration_id=COLLABORATION), "group").token  # fmt: skip
     try:
         with serving(
             lambda port: collect.start(ROUND, port, url, data_dir=folder / "data")
@@ -48,7 +51,7 @@ def server(tmp_path_factory):
 def test_a_representative_chooses_their_organisation_fills_in_the_checklist_and_sends(server, page):  # fmt: skip
     base, engine = server
     offline(page)
-    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": COLLABORATION}), wait_until="commit")  # fmt: skip
+    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": COLLABORATION, "token": TOKENS["collaboration"]}), wait_until="commit")  # fmt: skip
     page.wait_for_selector("a.dwp-member", timeout=LOAD_TIMEOUT)
     members = page.locator("a.dwp-member").all_inner_texts()
     assert members == ["Amersfoort", "Provincie Utrecht", "Woerden"]  # members only, by name
@@ -92,9 +95,11 @@ def test_a_representative_chooses_their_organisation_fills_in_the_checklist_and_
 def test_a_non_member_or_an_unknown_collaboration_cannot_open_the_form(server, page):
     base, _ = server
     offline(page)
-    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": COLLABORATION, "organisation": "gouda"}), wait_until="commit")  # fmt: skip
+    # the collaboration's own link, edited to a non-member: the collaboration refuses it
+    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": COLLABORATION, "organisation": "gouda", "token": TOKENS["collaboration"]}), wait_until="commit")  # fmt: skip
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
     assert t("form.collaboration.not_a_member", "nl", organisation="gouda", collaboration="Jeugdhulp in beeld") in page.inner_text(".dwp-error")  # fmt: skip
-    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": "nergens", "lang": "en"}), wait_until="commit")  # fmt: skip
+    # a link edited to another collaboration: its token is not for it
+    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": "nergens", "lang": "en", "token": TOKENS["collaboration"]}), wait_until="commit")  # fmt: skip
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
-    assert t("form.collaboration.unknown", "en", collaboration="nergens") in page.inner_text(".dwp-error")  # fmt: skip
+    assert t("form.error.no_invitation", "en") in page.inner_text(".dwp-error")

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from dwp_assess.collect import server as collect
-from dwp_assess.data import registry, store
+from dwp_assess.data import invitations, registry, store
 from dwp_assess.instruments.loading import get_instrument
 from tests.form_server import serving
 
@@ -42,7 +42,8 @@ def served(tmp_path_factory):
 def test_fill_in_every_principle_and_submit(served, page):
     base, engine, instrument = served
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort())  # fmt: skip
-    page.goto(base + "?" + urlencode({"round": ROUND, "organisation": "gouda", "team": TEAM}), wait_until="commit")  # fmt: skip
+    token = invitations.shared(engine, ROUND, invitations.Unit("gouda", TEAM), "group").token
+    page.goto(base + "?" + urlencode({"round": ROUND, "organisation": "gouda", "team": TEAM, "token": token}), wait_until="commit")  # fmt: skip
     page.wait_for_selector("button.dwp-next", timeout=60_000)
     first = instrument.items[0]
     page.locator("button.dwp-next").press("Enter")

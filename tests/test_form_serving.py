@@ -124,7 +124,12 @@ def submit_state(instrument, seed: int) -> dict:
     for n, item in enumerate(instrument.items):
         keys = [k for _, k in option_pairs(instrument, item.id, "nl")]
         answers[item.id] = keys[(n + seed) % len(keys)]
-    return {"answers": answers, "role": "lawyer", "texts": {}, "page": len(instrument.dimensions) + 1}
+    return {
+        "answers": answers,
+        "role": "lawyer",
+        "texts": {},
+        "page": len(instrument.dimensions) + 1,
+    }
 
 
 def open_form(base: str, link: dict) -> tuple[str, dict]:
@@ -203,10 +208,14 @@ def test_collect_behind_a_proxy_prints_its_address_and_answers_its_host(project_
         form = public + "?" + urlencode({"round": ROUND, "organisation": "gouda", "team": TEAM.team_id, "token": token})  # fmt: skip
         assert form in text and "http://127.0.0.1" not in text
         counts = re.findall(r"https://vragenlijst\.example\.nl/dwp/count\?token=\S+", text)
-        assert len(counts) == len(store.organisations(engine))  # one facilitator link per organisation
+        assert len(counts) == len(
+            store.organisations(engine)
+        )  # one facilitator link per organisation
         collect.wait_until_ready(collect.base_url(port), timeout=60)
         local = form.replace(public, collect.base_url(port))
-        status, page, headers = fetch(local, Host="vragenlijst.example.nl", **{"X-Forwarded-Proto": "https"})
+        status, page, headers = fetch(
+            local, Host="vragenlijst.example.nl", **{"X-Forwarded-Proto": "https"}
+        )
         assert status == 200 and "dwp-app" in page and "Secure" in headers["Set-Cookie"]
         assert fetch(local, Host="evil.example.nl")[0] == 400
     finally:

@@ -199,7 +199,10 @@ def test_next_names_what_is_missing_on_the_part(LINK, base):
     assert (
         t("form.missing_role", "nl") in you.call("api/check", config, state={}, part=0)["problem"]
     )
-    assert you.call("api/check", config, state={"role": "lawyer"}, part=0) == {"problem": "", "kept": True}
+    assert you.call("api/check", config, state={"role": "lawyer"}, part=0) == {
+        "problem": "",
+        "kept": True,
+    }
     state = {"answers": {"LIT1": "3", "LIT3": "dont_know"}}
     assert "vraag 2, 4" in you.call("api/check", config, state=state, part=1)["problem"]
 
@@ -233,7 +236,9 @@ def test_submit_stores_once_and_shows_the_receipt_and_result(LINK, base, form_en
     assert you.call("api/draft", config, state={}) == {"kept": False}  # sent: stays sent
 
 
-def test_a_failed_write_says_so_and_the_retry_stores(LINK, base, form_engine, competences, monkeypatch):
+def test_a_failed_write_says_so_and_the_retry_stores(
+    LINK, base, form_engine, competences, monkeypatch
+):
     calls = []
     real = store.store_response
 
@@ -274,7 +279,9 @@ def test_another_browsers_draft_cannot_be_sent_under_its_id(LINK, base, form_eng
     assert len(store.load_responses(form_engine, ROUND)) == 2
 
 
-@pytest.mark.parametrize("cookie", ["", "dwp_form_key=short", "dwp_form_key=" + "!" * 43, "other=1"])
+@pytest.mark.parametrize(
+    "cookie", ["", "dwp_form_key=short", "dwp_form_key=" + "!" * 43, "other=1"]
+)
 def test_a_send_without_a_valid_key_never_touches_a_draft(LINK, base, form_engine, competences, cookie):  # fmt: skip
     owner = Browser(base)
     _, config = owner.open(**LINK)
@@ -373,7 +380,9 @@ def test_an_invitation_binds_round_organisation_and_team(base, form_engine, comp
     assert "result" in you.call("api/submit", config, state=complete(competences))
     answers = store.load_answers(form_engine, ROUND)
     assert set(answers["organisation_id"]) == {"woerden"} and set(answers["team_id"]) == {"woerden-team-veiligheid"}  # fmt: skip
-    assert f"token={link['token']}" in re.search(r'class="dwp-language" href="([^"]+)"', page).group(1)
+    assert f"token={link['token']}" in re.search(
+        r'class="dwp-language" href="([^"]+)"', page
+    ).group(1)
 
 
 def test_a_personal_link_sends_one_response(base, form_engine, competences):
@@ -394,11 +403,16 @@ def test_a_personal_link_sends_one_response(base, form_engine, competences):
 
 
 def test_only_the_open_rounds_the_server_was_started_for_take_answers(LINK, base, form_engine, competences, data_strategy):  # fmt: skip
-    store.create_round(form_engine, competences, "2025")  # last year's round, still open in the store
+    store.create_round(
+        form_engine, competences, "2025"
+    )  # last year's round, still open in the store
     old = invite(form_engine, round_id="competences-2025")
     you = Browser(base)
     page, config = you.open(**old)
-    assert you.status == 403 and html.escape(t("form.error.round_not_served", "nl", round="competences-2025")) in page
+    assert (
+        you.status == 403
+        and html.escape(t("form.error.round_not_served", "nl", round="competences-2025")) in page
+    )
     _, mine = you.open(**LINK)
     reply = you.call("api/submit", {**mine, "query": urlencode(old)}, state=complete(competences))
     assert reply["final"] is True and "result" not in reply
@@ -420,7 +434,10 @@ def test_new_respondent_gives_the_browser_a_new_key_by_post_only(LINK, base):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)
     assert refused.value.code in (404, 405) and "Set-Cookie" not in refused.value.headers
-    for kind in ("text/plain", "application/x-www-form-urlencoded"):  # what another site's form can send
+    for kind in (
+        "text/plain",
+        "application/x-www-form-urlencoded",
+    ):  # what another site's form can send
         request = urllib.request.Request(base + "api/new", data=b"{}", method="POST", headers={"Content-Type": kind, "Cookie": old})  # fmt: skip
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request)
@@ -458,7 +475,11 @@ def test_the_count_is_reachable_only_with_the_facilitators_own_token(LINK, base,
     you = Browser(base)
     for params in ({**LINK, "view": "count"}, {"round": ROUND, "view": "count"}):
         page, _ = you.open(**params)
-        assert you.status == 403 and t("form.error.count_link", "nl") in page and "dwp-counts" not in page
+        assert (
+            you.status == 403
+            and t("form.error.count_link", "nl") in page
+            and "dwp-counts" not in page
+        )
     for token in (LINK["token"], invite(form_engine, kind="person")["token"], "", "y" * 32):
         page, _ = you.open("count", token=token)
         assert you.status == 403 and "dwp-counts" not in page
@@ -521,8 +542,8 @@ def test_every_malformed_api_call_gets_a_4xx_without_a_traceback(LINK, base, for
         for body in bodies:
             status, reply = raw_post(base, path, body.encode(), you.cookie)
             assert 200 <= status < 500, (path, body[:40], status)
-            assert b"Traceback" not in reply and b"File \"" not in reply
-        for data in (b"\xff\xfe\x00{", "{\"draft\": \"\u00e9\"}".encode("latin-1")):  # not UTF-8
+            assert b"Traceback" not in reply and b'File "' not in reply
+        for data in (b"\xff\xfe\x00{", '{"draft": "\u00e9"}'.encode("latin-1")):  # not UTF-8
             status, _ = raw_post(base, path, data, you.cookie)
             assert status == 400
     status, _ = raw_post(base, "api/check", json.dumps({**ok, "part": 10**30}).encode(), you.cookie)
@@ -573,7 +594,9 @@ def test_made_up_keys_and_draft_ids_cannot_flood_the_disk(LINK, base, served, fo
     configs = [one.open(**LINK)[1] for _ in range(5)]  # five forms opened in one browser
     kept = [one.call("api/draft", c, state={"role": "lawyer"})["kept"] for c in configs]
     assert kept == [True, True, True, False, False]  # at most 3 new drafts per browser key
-    assert one.call("api/draft", configs[0], state={"role": "data_scientist"})["kept"]  # its own: still kept
+    assert one.call("api/draft", configs[0], state={"role": "data_scientist"})[
+        "kept"
+    ]  # its own: still kept
     for n in range(40):  # made-up draft ids under a valid key: never a file
         fake = {**configs[0], "draft": f"{n:032x}"}
         assert set(one.call("api/draft", fake, state={"role": "lawyer"})) == {"rebind"}

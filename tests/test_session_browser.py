@@ -59,7 +59,9 @@ def served(tmp_path_factory):
         store.store_response(engine, record(instrument, SMALL, "almere", n, 1))
 
     def start(port: int):
-        return session.start(ROUND, BIG, port, url, data_dir=folder / "data", refresh=2, token=TOKEN)
+        return session.start(
+            ROUND, BIG, port, url, data_dir=folder / "data", refresh=2, token=TOKEN
+        )
 
     try:
         with serving(start, session.wait_until_ready) as base:

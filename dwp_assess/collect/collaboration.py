@@ -77,6 +77,8 @@ def choice_html(choice: ChooseMember, query: dict[str, str], lang: str) -> str:
 
 
 def link_query(params: dict) -> dict[str, str]:
-    """The query a member's link keeps from the link opened: round, collaboration, language."""
-    query = {"round": params.get("round_id"), "collaboration": params.get("collaboration_id"), "lang": params.get("lang")}  # fmt: skip
+    """The query a member's link keeps from the link opened: round, collaboration, language
+    and the invitation token of the web form."""
+    query = {"round": params.get("round_id"), "collaboration": params.get("collaboration_id"), "lang": params.get("lang"),
+             "token": params.get("token")}  # fmt: skip
     return {k: str(v) for k, v in query.items() if v}

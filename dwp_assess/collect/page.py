@@ -91,7 +91,11 @@ def header(ctx: FormContext, draft_id: str, query: str | None = None) -> str:
         who += " · " + t("form.team_of", lang, name=ctx.team_name(ctx.team_id))
     link = ""
     if other in ctx.instrument.languages:
-        href = ctx.language_link(other, draft_id) if query is None else language_link(query, other, draft_id)
+        href = (
+            ctx.language_link(other, draft_id)
+            if query is None
+            else language_link(query, other, draft_id)
+        )
         link = (f'<a class="dwp-language" href="{_e(href)}" lang="{other}">'
                 f"{_e(t('form.language_link', lang))}</a>")  # fmt: skip
     return (

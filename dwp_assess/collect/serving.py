@@ -158,7 +158,9 @@ class RateLimit(logging.Filter):
     def __init__(self, window: float = LOG_WINDOW, burst: int = LOG_BURST):
         super().__init__()
         self.window, self.burst = window, burst
-        self.seen: dict[str, tuple[float, int, int]] = {}  # logger → (window start, let through, dropped)
+        self.seen: dict[
+            str, tuple[float, int, int]
+        ] = {}  # logger → (window start, let through, dropped)
 
     def filter(self, record: logging.LogRecord) -> bool:
         now = time.monotonic()

@@ -39,6 +39,7 @@ Run by ``dwp-assess collect`` (``server.py``) as ``python -m dwp_assess.collect.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -130,7 +131,8 @@ def invited(served: Served, params: dict, kinds: tuple[str, ...] = ("group", "pe
     bound = dict(params)
     for name in ("round_id", "organisation_id", "collaboration_id", "team_id"):
         own, given = getattr(found, name), params[name]
-        if given and own and given != own or (given and not own and name != "team_id"):
+        chosen = name == "team_id" or (name == "organisation_id" and found.collaboration_id)
+        if given and own and given != own or (given and not own and not chosen):
             raise q.FormError("form.error.no_invitation")
         bound[name] = own or given
     if found.round_id not in served.rounds:
@@ -139,7 +141,9 @@ def invited(served: Served, params: dict, kinds: tuple[str, ...] = ("group", "pe
 
 
 def error_status(error: q.FormError) -> int:
-    return 503 if error.key == "form.error.store" else 403 if error.key in INVITATION_ERRORS else 400
+    return (
+        503 if error.key == "form.error.store" else 403 if error.key in INVITATION_ERRORS else 400
+    )
 
 
 # -- handlers -------------------------------------------------------------------------------
@@ -395,7 +399,9 @@ class SubmitApi(Api):
         if problem:
             return {"problem": problem}
         response_id = f"{q.SOURCE}:{body['draft']}"
-        if found.kind == "person" and not invitations.claim(self.served.engine, found.token, response_id):
+        if found.kind == "person" and not invitations.claim(
+            self.served.engine, found.token, response_id
+        ):
             return {"problem": t("form.error.invitation_used", lang), "final": True}
         record = q.record_of_state(ctx, response_id, state)
         try:
@@ -404,10 +410,10 @@ class SubmitApi(Api):
             return {"error": t("form.save_failed", lang, error=type(exc).__name__)}
         if outcome == store.CONFLICT:
             return {"problem": t("form.save_conflict", lang), "final": True}
-        try:
+        with contextlib.suppress(
+            OSError
+        ):  # the response is stored; only the receipt after a reload is lost
             drafts.mark_sent(ctx.round_id, body["draft"], key)
-        except OSError:
-            pass  # the response is stored; only the receipt after a reload is lost
         return {"result": page.result_part(q.result_html(ctx, record), lang)}
 
 
@@ -457,7 +463,9 @@ def make_served(engine: Engine | None, rounds=None, hosts=()) -> Served:
     )
 
 
-def make_app(engine: Engine | None, rounds=None, hosts=(), served: Served | None = None) -> Application:
+def make_app(
+    engine: Engine | None, rounds=None, hosts=(), served: Served | None = None
+) -> Application:
     """The server's routes; ``engine`` None: the store cannot be reached (pages say so).
     ``rounds``: the rounds answers are taken for (default ``DWP_COLLECT_ROUND``); ``hosts``:
     Host names allowed besides the loopback ones."""

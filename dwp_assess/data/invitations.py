@@ -6,7 +6,8 @@ the instrument has one, so a link cannot be edited into another unit's or anothe
 Three kinds:
 
 - ``group``: one per team (team instruments), per organisation, or per member of a
-  collaboration; anyone holding the link may answer (a team session, a department's mail);
+  collaboration (or one for a whole collaboration, whose members then choose their
+  organisation); anyone holding the link may answer (a team session, a department's mail);
 - ``person``: one response each (``claim``): a mail merge sends every invitee their own
   link, so the response rate is exact and a forwarded link cannot add a second response;
 - ``facilitator``: the count page of one organisation; never accepted for the form, and a
@@ -29,7 +30,18 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, and_, insert, or_, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    String,
+    Table,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 
 from dwp_assess.data import store
@@ -42,7 +54,9 @@ invitation = Table(
     store.metadata,
     Column("token", String(64), primary_key=True),
     Column("round_id", String(100), ForeignKey("round.id"), nullable=False, index=True),
-    Column("organisation_id", String(64), ForeignKey("organisation.id"), nullable=False),
+    Column(
+        "organisation_id", String(64), ForeignKey("organisation.id")
+    ),  # None: a collaboration's link
     Column("team_id", String(64)),
     Column("collaboration_id", String(64)),
     Column("kind", String(12), nullable=False),
@@ -57,9 +71,10 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Unit:
-    """Who a link is for: an organisation, and its team or collaboration where there is one."""
+    """Who a link is for: an organisation, and its team or collaboration where there is one
+    (a collaboration's link without an organisation lets its members choose theirs)."""
 
-    organisation_id: str
+    organisation_id: str | None
     team_id: str | None = None
     collaboration_id: str | None = None
 
@@ -68,7 +83,7 @@ class Unit:
 class Invitation:
     token: str
     round_id: str
-    organisation_id: str
+    organisation_id: str | None
     team_id: str | None
     collaboration_id: str | None
     kind: str
@@ -100,7 +115,7 @@ def new_token() -> str:
 
 
 def _invitation(row) -> Invitation:
-    return Invitation(**{k: row[k] for k in invitation.c.keys()})
+    return Invitation(**dict(row))
 
 
 def _unit_filter(round_id: str, unit: Unit, kind: str):
@@ -108,7 +123,7 @@ def _unit_filter(round_id: str, unit: Unit, kind: str):
         return column.is_(None) if value is None else column == value
 
     return and_(invitation.c.round_id == round_id, invitation.c.kind == kind,
-                invitation.c.organisation_id == unit.organisation_id,
+                same(invitation.c.organisation_id, unit.organisation_id),
                 same(invitation.c.team_id, unit.team_id),
                 same(invitation.c.collaboration_id, unit.collaboration_id))  # fmt: skip
 
