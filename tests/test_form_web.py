@@ -622,3 +622,34 @@ def test_the_invitation_table_is_added_to_an_existing_store(form_engine, tmp_pat
     assert invitations.revoke(form_engine, found.token)
     assert invitations.shared(form_engine, ROUND, TEAM, "group").token != found.token
     assert not invitations.revoke(form_engine, "z" * 32)
+
+
+def test_invite_writes_personal_links_for_a_mail_merge_and_revokes(base, form_engine, competences):  # fmt: skip
+    import csv
+
+    from typer.testing import CliRunner
+
+    from dwp_assess.cli import app
+
+    out = store.data_dir() / "links.csv"
+    public = "https://vragenlijst.example.nl/dwp/"
+    command = ["--db", str(form_engine.url), "invite", "--round", ROUND]
+    result = CliRunner().invoke(app, [*command, "--per-person", "2", "--csv", str(out), "--base-url", public])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 2 * len(store.teams(form_engine))  # two per team
+    assert {r["kind"] for r in rows} == {"person"} and "count" not in "".join(r["link"] for r in rows)
+    assert all(r["link"].startswith(public + "?round=") and r["token"] in r["link"] for r in rows)
+    own = next(r for r in rows if r["team_id"] == "gouda-team-financien")
+    link = {"round": ROUND, "organisation": "gouda", "team": own["team_id"], "token": own["token"]}
+    you = Browser(base)
+    _, config = you.open(**link)
+    assert config and "result" in you.call("api/submit", config, state=complete(competences))
+    revoked = next(r for r in rows if r["token"] != own["token"])
+    result = CliRunner().invoke(app, [*command, "--revoke", revoked["token"]])
+    assert result.exit_code == 0 and revoked["token"] in result.output
+    page, _ = Browser(base).open(**{"token": revoked["token"]})
+    assert t("form.error.invitation_revoked", "nl") in page
+    result = CliRunner().invoke(app, [*command, "--revoke", "q" * 32])
+    assert result.exit_code == 2 and "q" * 32 in result.output
