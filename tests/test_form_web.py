@@ -639,7 +639,9 @@ def test_invite_writes_personal_links_for_a_mail_merge_and_revokes(base, form_en
     with out.open(encoding="utf-8-sig", newline="") as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == 2 * len(store.teams(form_engine))  # two per team
-    assert {r["kind"] for r in rows} == {"person"} and "count" not in "".join(r["link"] for r in rows)
+    assert {r["kind"] for r in rows} == {"person"} and "count" not in "".join(
+        r["link"] for r in rows
+    )
     assert all(r["link"].startswith(public + "?round=") and r["token"] in r["link"] for r in rows)
     own = next(r for r in rows if r["team_id"] == "gouda-team-financien")
     link = {"round": ROUND, "organisation": "gouda", "team": own["team_id"], "token": own["token"]}

@@ -159,12 +159,19 @@ def load_draft(round_id: str, draft_id: str | None, key: str) -> dict | None:
 def keep(round_id: str, draft_id: str, key: str, state: dict, quota: Quota) -> bool:
     """Keep ``state`` as the draft ``draft_id`` of the browser ``key`` (whose id it must be,
     ``browser.draft_belongs``): an unsent draft is overwritten; a new one is made when the
-    quota allows. False when nothing was kept (sent already, another browser's, over quota)."""
+    quota allows. False when nothing was kept (sent already, another browser's, over quota).
+    The file is read once (a save per part of every respondent)."""
     path = draft_path(round_id, draft_id)
-    if path.exists():
-        if not writable(round_id, draft_id, key):
-            return False
-    elif not quota.admit(key):
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        entry = None
+    except (OSError, ValueError):
+        entry = {}  # unreadable: written anew
+    taken = isinstance(entry, dict) and entry.get("owner") is not None
+    if entry is None and not quota.admit(key):
+        return False
+    if taken and (not browser.owns(entry["owner"], key, draft_id) or entry.get("sent") is True):
         return False
     save_draft(round_id, draft_id, key, state)
     return True

@@ -87,12 +87,12 @@ class Served:
     drain: serving.Drain | None = None
     contexts: dict = field(default_factory=dict)  # (round, org, team, lang, collab) → (time, ctx)
 
-    def link_context(self, params: dict, fresh: bool = False) -> q.FormContext:
+    def link_context(self, params: dict) -> q.FormContext:
         """The checked context of a link's (token-bound) parameters; reused for
-        ``CONTEXT_SECONDS`` unless ``fresh`` (a send always checks the round again)."""
+        ``CONTEXT_SECONDS`` (a send reads the round again, ``SubmitApi``)."""
         key = tuple(params[k] for k in ("round_id", "organisation_id", "team_id", "lang", "collaboration_id"))  # fmt: skip
         kept = self.contexts.get(key)
-        if not fresh and kept and time.monotonic() - kept[0] < CONTEXT_SECONDS:
+        if kept and time.monotonic() - kept[0] < CONTEXT_SECONDS:
             return kept[1]
         if self.engine is None:
             raise q.FormError("form.error.store")
@@ -350,9 +350,9 @@ class Api(Handler):
     def answer(self, body: dict, params: dict, key: str) -> dict:
         raise NotImplementedError
 
-    def context(self, params: dict, fresh: bool = False) -> tuple[q.FormContext, invitations.Invitation]:  # fmt: skip
+    def context(self, params: dict) -> tuple[q.FormContext, invitations.Invitation]:
         bound, found = invited(self.served, params)
-        return self.served.link_context(bound, fresh), found
+        return self.served.link_context(bound), found
 
     def keep(self, ctx: q.FormContext, body: dict, key: str, state: dict) -> bool:
         try:
@@ -390,10 +390,14 @@ class CheckApi(Api):
 
 class SubmitApi(Api):
     """Validate the whole form and store it once; the receipt and own result on success.
-    The round is checked again (it may have closed), and a personal link is used once."""
+    The round is read again (it may have closed since the link was checked), and a personal
+    link is used once."""
 
     def answer(self, body: dict, params: dict, key: str) -> dict:
-        ctx, found = self.context(params, fresh=True)
+        ctx, found = self.context(params)
+        info = store.get_round(self.served.engine, ctx.round_id, missing_ok=True)
+        if info is None or info.closed_at is not None:  # closed since the page opened
+            raise q.FormError("form.error.round_closed", round=ctx.round_id)
         lang, state = ctx.lang, cleaned(ctx, body)
         problem = q.form_problems(ctx, state)
         if problem:
