@@ -381,7 +381,9 @@ def report(results: dict, args, baseline: Path | None, load_before, load_after) 
             b = fmt.format(new[key])
             ratio = (
                 f"{today[key] / new[key]:.1f}"
-                if today and isinstance(new[key], float) and new[key]
+                if today
+                and key.endswith(("p50", "p95", "per_session"))
+                and new[key]  # lower is better
                 else ""
             )
             print(f"  {label:<22}{a:>10}{b:>10}{ratio:>11}")
