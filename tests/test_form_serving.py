@@ -226,3 +226,32 @@ def test_collect_behind_a_proxy_prints_its_address_and_answers_its_host(project_
             if cli.poll() is None:
                 os.killpg(cli.pid, signal.SIGKILL)
     assert cli.returncode == 0
+
+
+def test_two_server_processes_behind_one_proxy_share_drafts_and_keys(project_store, tmp_path, competences):  # fmt: skip
+    """Several processes on one store and data folder (docs/collect.md, "several processes"):
+    a draft saved through one is reopened and sent through the other."""
+    engine, url, data_dir, link = project_store
+    first, one = launch(url, data_dir, tmp_path / "one.log")
+    second, two = launch(url, data_dir, tmp_path / "two.log")
+    try:
+        cookie, config = open_form(one, link)
+        state = {**submit_state(competences, 3), "page": 2}
+        body = json.dumps(
+            {"query": config["query"], "draft": config["draft"], "state": state}
+        ).encode()
+        for base in (one, two):  # a check through either process keeps the same draft
+            request = urllib.request.Request(base + "api/draft", data=body, method="POST",
+                                             headers={"Content-Type": "application/json", "Cookie": cookie})  # fmt: skip
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                assert json.loads(reply.read()) == {"kept": True}
+        _, page, _ = fetch(two + "?" + urlencode({**link, "draft": config["draft"]}), Cookie=cookie)
+        assert f'"draft": "{config["draft"]}"' in page and '"page": 2' in page
+        request = urllib.request.Request(two + "api/submit", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", "Cookie": cookie})  # fmt: skip
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            assert "result" in json.loads(reply.read())
+        assert store.load_responses(engine, ROUND)["response_id"].tolist() == [f"form:{config['draft']}"]  # fmt: skip
+    finally:
+        collect.stop(first)
+        collect.stop(second)
