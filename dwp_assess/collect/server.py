@@ -1,18 +1,23 @@
 """Serving the questionnaire form: command line, environment, links, start and stop.
 
 ``dwp-assess collect --round ROUND`` runs the form server (``web.py``: one process for
-every respondent, no kernel per page) on localhost and prints one link per organisation
-(organisation instruments) or per team (team instruments), and once per organisation the
-facilitator's count page. The server gets:
+every respondent, no kernel per page) and prints one invitation link per organisation
+(organisation instruments), per team (team instruments) or per member of each collaboration,
+and once per organisation the facilitator's count link; the tokens come from
+``data/invitations.py`` (made once, reused while not revoked). ``personal_links`` and
+``write_links_csv`` serve ``dwp-assess invite`` (one response per link, CSV for a mail merge).
+The server gets:
 
-- the store, the round a link without ``round=`` opens, the data folder (drafts) and the
-  project (its own instruments) in its environment;
+- the store, the round it takes answers for, the data folder (drafts) and the project (its
+  own instruments) in its environment; the Host names it answers (``--base-url``'s) and the
+  pid it ends with on its command line;
 - Jupyter's folders under ``data/jupyter/`` (nothing it runs writes outside the project's
   data folder).
 
 The server stops on Ctrl+C, ``kill`` (SIGTERM) and a closed terminal (SIGHUP): it runs in
 a process group of its own, so the terminal's signals do not reach it, and ``stop`` ends
-the group and anything it started.
+the group and anything it started; it also ends when this process dies
+(``end_with_parent``; the server's own watchdog, ``serving.die_with_parent``).
 """
 
 from __future__ import annotations
