@@ -544,7 +544,7 @@ def invite(
 ) -> None:
     """Make, export or revoke the invitation links of a round's form."""
     from dwp_assess.collect import server
-    from dwp_assess.data import invitations
+    from dwp_assess.data import invitations, store
     from dwp_assess.instruments.messages import t
 
     eng = engine()
