@@ -26,6 +26,8 @@ from dwp_assess.collect import server as collect
 from dwp_assess.data import invitations, registry, store
 from dwp_assess.instruments.messages import t
 
+pytest_plugins = ["tests.pg_server"]
+
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 ROUND = "competences-2026"
 ORG_ROUND = "data-strategy-2026"
@@ -609,19 +611,30 @@ def test_made_up_keys_and_draft_ids_cannot_flood_the_disk(LINK, base, served, fo
     assert len(list(folder.glob("*.json"))) == 8
 
 
-def test_the_invitation_table_is_added_to_an_existing_store(form_engine, tmp_path):
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_invitation_table_is_added_to_an_existing_store(kind, request, sqlite_url, competences):
     from sqlalchemy import inspect, text
 
-    with form_engine.begin() as conn:
+    engine = store.connect(sqlite_url if kind == "sqlite" else request.getfixturevalue("fresh_postgres"))  # fmt: skip
+    registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
+    store.create_round(engine, competences, "2026")
+    with engine.begin() as conn:  # a store made before invitations existed
         conn.execute(text("DROP TABLE IF EXISTS invitation"))
     invitations._ready.clear()
-    assert "invitation" not in inspect(form_engine).get_table_names()
-    found = invitations.shared(form_engine, ROUND, TEAM, "group")
-    assert "invitation" in inspect(form_engine).get_table_names()
-    assert invitations.shared(form_engine, ROUND, TEAM, "group").token == found.token  # reused
-    assert invitations.revoke(form_engine, found.token)
-    assert invitations.shared(form_engine, ROUND, TEAM, "group").token != found.token
-    assert not invitations.revoke(form_engine, "z" * 32)
+    assert "invitation" not in inspect(engine).get_table_names()
+    found = invitations.shared(engine, ROUND, TEAM, "group")
+    assert "invitation" in inspect(engine).get_table_names()
+    assert invitations.shared(engine, ROUND, TEAM, "group").token == found.token  # reused
+    assert invitations.revoke(engine, found.token)
+    assert invitations.shared(engine, ROUND, TEAM, "group").token != found.token
+    assert not invitations.revoke(engine, "z" * 32)
+    person = invitations.issue(engine, ROUND, TEAM, "person")[0]
+    assert invitations.claim(engine, person.token, "form:a") and invitations.claim(engine, person.token, "form:a")  # fmt: skip
+    assert not invitations.claim(engine, person.token, "form:b")
+    assert store.connect(
+        str(engine.url.render_as_string(hide_password=False))
+    )  # connecting again keeps it
+    engine.dispose()
 
 
 def test_invite_writes_personal_links_for_a_mail_merge_and_revokes(base, form_engine, competences):  # fmt: skip
