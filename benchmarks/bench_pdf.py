@@ -1,7 +1,8 @@
 """Benchmark: A4 PDFs of every organisation's full report and management summary.
 
 A synthetic data-strategy round (``bench_reports.write_rounds``: by default 350 organisations
-with a previous round) gets its HTML reports and summaries from ``reports.generate_reports``.
+of about 100 respondents, ``--respondents``, with a previous round) gets its HTML reports and
+summaries from ``reports.generate_reports``.
 Measured in this one run, on the same files:
 
 * the package path: every report and summary printed by ``reports.printing.print_pdfs`` in
@@ -33,7 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from bench_analysis import timed
-from bench_reports import TreeMonitor, load, write_rounds
+from bench_reports import RESPONDENTS, TreeMonitor, load, write_rounds
 
 from dwp_assess import project
 from dwp_assess.data import store
@@ -77,6 +78,8 @@ def main() -> None:
     parser.add_argument("--baseline-sample", type=int, default=BASELINE_SAMPLE,
                         help=f"organisations printed the straightforward way ({BASELINE_SAMPLE})")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=JOBS, help=f"parallel workers ({JOBS})")
+    parser.add_argument("--respondents", type=int, default=RESPONDENTS,
+                        help=f"about this many respondents per organisation ({RESPONDENTS}; earlier figures: 24)")  # fmt: skip
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="dwp-bench-pdf-"))
     try:
@@ -90,7 +93,7 @@ def run(args, folder: Path) -> bool:
     print(f"load average at start (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
     os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
-    current, _, _ = write_rounds(engine, args.orgs)
+    current, _, _ = write_rounds(engine, args.orgs, respondents=args.respondents)
     summary, seconds = timed(lambda: generate_reports(engine, current, out_dir=folder / "reports", jobs=args.jobs))  # fmt: skip
     print(f"HTML: {summary.ok} reports with their summaries in {seconds:.1f} s ({summary.failed} failed)")  # fmt: skip
     out = folder / "reports" / current

@@ -1,8 +1,9 @@
 """Benchmark: both outputs (full report and management summary) of every organisation of a
 350-organisation round, package vs. straightforward.
 
-A synthetic data-strategy round of 350 organisations (about 26 respondents each, the real
-``data-strategy`` instrument, peers present in every kind × size class) and its previous round
+A synthetic data-strategy round of 350 organisations (about 100 respondents each, ``--respondents``;
+24 is the size earlier figures were measured at; the real ``data-strategy`` instrument, peers present
+in every kind × size class) and its previous round
 (so the change section runs) are written to a temporary SQLite store with the package's own
 seeded model (``dwp_assess.data.sample``). Measured in this one run:
 
@@ -54,7 +55,8 @@ from dwp_assess.reports import outputs
 from dwp_assess.reports import run as reports_run
 from dwp_assess.reports.run import ANALYSIS_FOLDER, generate_reports, work_folder
 
-ORGS, BASELINE_SAMPLE, JOBS = 350, 6, 2
+ORGS, BASELINE_SAMPLE, JOBS, RESPONDENTS = 350, 6, 2, 100
+RESPONSE_RATE = (0.3, 0.65)  # the seeded model's response rates (``sample.data_strategy_round``)
 TARGET_SECONDS, TARGET_FOR, TARGET_RATIO = 180.0, 350, 30.0
 OUTPUTS = 2  # the full report and the management summary
 PROVINCES = 12
@@ -65,9 +67,17 @@ SIZE_CLASSES = [  # CBS size classes of municipalities, by inhabitants
 BIN = Path(sys.executable).parent  # the virtualenv's scripts: papermill, jupyter
 
 
-def organisations(n: int, rng: np.random.Generator) -> pd.DataFrame:
+def invited_for(respondents: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """The number invited per organisation for about ``respondents`` respondents each under the
+    model's response rates (±12%; 24 respondents: 44–56 invited)."""
+    mean_rate = sum(RESPONSE_RATE) / 2
+    low, high = 0.88 * respondents / mean_rate, 1.12 * respondents / mean_rate
+    return rng.integers(round(low), round(high) + 1, n)
+
+
+def organisations(n: int, rng: np.random.Generator, respondents: int = RESPONDENTS) -> pd.DataFrame:
     """``n`` synthetic organisations: a few provinces, municipalities of every size class, and
-    about 45–60 invited each (so the model's response rates give ~20–30 respondents)."""
+    enough invited for about ``respondents`` respondents each (``invited_for``)."""
     provinces = min(PROVINCES, n // 10)
     inhabitants = np.concatenate([
         np.exp(rng.uniform(np.log(9_000), np.log(600_000), n - provinces)),
@@ -84,16 +94,16 @@ def organisations(n: int, rng: np.random.Generator) -> pd.DataFrame:
         "size_class": [s if k == "gemeente" else "provincie" for s, k in zip(size_class, kind, strict=True)],
         "urbanisation": None,
         "inhabitants": inhabitants,
-        "invited": rng.integers(45, 61, n),
+        "invited": invited_for(respondents, n, rng),
     })  # fmt: skip
 
 
-def write_rounds(engine, n_orgs: int, seed: int = 1) -> tuple[str, str, int]:
+def write_rounds(engine, n_orgs: int, seed: int = 1, respondents: int = RESPONDENTS) -> tuple[str, str, int]:
     """Both rounds of the benchmark, bulk-inserted as bench_analysis does; returns the current
     and the previous round id and the number of stored answers."""
     rng = np.random.default_rng(seed)
     instrument = get_instrument("data-strategy")
-    orgs = organisations(n_orgs, rng)
+    orgs = organisations(n_orgs, rng, respondents)
     maturity = maturity_by_round([d.id for d in instrument.dimensions], orgs, rng)
     with engine.begin() as conn:
         conn.execute(insert(store.organisation), orgs[["id", "name", "kind", "cbs_code", "size_class", "urbanisation"]].to_dict("records"))  # fmt: skip
@@ -102,27 +112,33 @@ def write_rounds(engine, n_orgs: int, seed: int = 1) -> tuple[str, str, int]:
         synthetic = data_strategy_round(instrument, orgs, period, maturity[period], rng)
         info = store.create_round(engine, instrument, period)
         round_ids.append(info.id)
-        people = synthetic.respondents
-        submitted = pd.to_datetime(people["submitted_at"]).dt.tz_localize(UTC)
-        answers = synthetic.answers.astype(object).where(synthetic.answers.notna(), None)
-        with engine.begin() as conn:
-            conn.execute(insert(store.round_organisation), [
-                {"round_id": info.id, "organisation_id": o, "cbs_code": c, "size_class": s, "invited": int(i)}
-                for o, c, s, i in orgs[["id", "cbs_code", "size_class", "invited"]].itertuples(index=False)])  # fmt: skip
-            conn.execute(insert(store.respondent), [
-                {"id": p, "organisation_id": o, "team_id": None, "role": r}
-                for p, o, r in people[["respondent_id", "organisation_id", "role"]].itertuples(index=False)])  # fmt: skip
-            conn.execute(insert(store.response), [
-                {"response_id": r, "round_id": info.id, "respondent_id": p, "source": "bench",
-                 "submitted_at": t.to_pydatetime(), "content_hash": ""}
-                for r, p, t in zip(people["response_id"], people["respondent_id"], submitted, strict=True)])  # fmt: skip
-            conn.execute(insert(store.answer), answers.to_dict("records"))
-        stored += len(answers)
+        stored += insert_round(engine, info.id, orgs, synthetic)
     current, previous = round_ids[-1], round_ids[0]
-    respondents = len(people)
+    respondents = len(synthetic.respondents)
     print(f"  {n_orgs} organisations, {respondents:,} respondents in {current} "
           f"({respondents / n_orgs:.1f} per organisation), previous round {previous}")  # fmt: skip
     return current, previous, stored
+
+
+def insert_round(engine, round_id: str, orgs: pd.DataFrame, synthetic) -> int:
+    """A generated round's respondents, responses and answers bulk-inserted into an existing
+    round of the store (with the organisations' invited numbers); returns the answers stored."""
+    people = synthetic.respondents
+    submitted = pd.to_datetime(people["submitted_at"]).dt.tz_localize(UTC)
+    answers = synthetic.answers.astype(object).where(synthetic.answers.notna(), None)
+    with engine.begin() as conn:
+        conn.execute(insert(store.round_organisation), [
+            {"round_id": round_id, "organisation_id": o, "cbs_code": c, "size_class": s, "invited": int(i)}
+            for o, c, s, i in orgs[["id", "cbs_code", "size_class", "invited"]].itertuples(index=False)])  # fmt: skip
+        conn.execute(insert(store.respondent), [
+            {"id": p, "organisation_id": o, "team_id": None, "role": r}
+            for p, o, r in people[["respondent_id", "organisation_id", "role"]].itertuples(index=False)])  # fmt: skip
+        conn.execute(insert(store.response), [
+            {"response_id": r, "round_id": round_id, "respondent_id": p, "source": "bench",
+             "submitted_at": t.to_pydatetime(), "content_hash": ""}
+            for r, p, t in zip(people["response_id"], people["respondent_id"], submitted, strict=True)])  # fmt: skip
+        conn.execute(insert(store.answer), answers.to_dict("records"))
+    return len(answers)
 
 
 class TreeMonitor:
@@ -245,6 +261,8 @@ def main() -> None:
     parser.add_argument("--baseline-sample", type=int, default=BASELINE_SAMPLE,
                         help=f"organisations run the straightforward way ({BASELINE_SAMPLE})")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=JOBS, help=f"parallel report workers ({JOBS})")
+    parser.add_argument("--respondents", type=int, default=RESPONDENTS,
+                        help=f"about this many respondents per organisation ({RESPONDENTS}; earlier figures: 24)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the output folder and print it")
     args = parser.parse_args()
 
@@ -263,7 +281,7 @@ def run(args, folder: Path) -> bool:
     print(f"load average at start (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
     os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
-    (current, previous, answers), seconds = timed(lambda: write_rounds(engine, args.orgs))
+    (current, previous, answers), seconds = timed(lambda: write_rounds(engine, args.orgs, respondents=args.respondents))
     print(f"generated and stored {answers:,} answers (two rounds) in {seconds:.1f} s")
 
     print(f"package: generate_reports(jobs={args.jobs}) for {args.orgs} organisations ...")
