@@ -145,7 +145,9 @@ def renumbered(rnd: SyntheticRound) -> SyntheticRound:
     """An organisation's round with the ids a survey tool gives each export: responses
     ``r0001``.. from 1, no respondent id (the importer derives a pseudonym)."""
     new = {old: f"r{k:04d}" for k, old in enumerate(rnd.respondents["response_id"], start=1)}
-    people = rnd.respondents.assign(response_id=lambda d: d["response_id"].map(new), respondent_id="")
+    people = rnd.respondents.assign(
+        response_id=lambda d: d["response_id"].map(new), respondent_id=""
+    )
     return SyntheticRound(rnd.round_id, rnd.instrument, rnd.period, people,
                           rnd.answers.assign(response_id=lambda d: d["response_id"].map(new)))  # fmt: skip
 
@@ -307,7 +309,9 @@ def setup(args, folder: Path) -> tuple[project.Settings, dict, dict]:
     engine.dispose()
     current = rounds[PERIODS[-1]]
     names = dict(zip(orgs["id"], orgs["name"], strict=True))
-    exports = write_exports(current, names, settings.root / "imports" / round_ids[PERIODS[-1]], args.ids)
+    exports = write_exports(
+        current, names, settings.root / "imports" / round_ids[PERIODS[-1]], args.ids
+    )
     kinds = orgs["kind"].value_counts().to_dict()
     print(f"registry: {len(orgs)} organisations ({', '.join(f'{v} {k}' for k, v in kinds.items())}); "
           f"previous round {round_ids[PERIODS[0]]} (v{VERSIONS[PERIODS[0]]}, {len(previous.respondents):,} "
@@ -329,7 +333,9 @@ def stored_counts(settings: project.Settings, url: str | None, round_id: str) ->
 
 def html_times(out: Path) -> dict[str, float]:
     """Modification times of the reports and summaries (not the index)."""
-    return {p.name: p.stat().st_mtime_ns for p in out.glob("*.html") if not p.name.startswith("index")}
+    return {
+        p.name: p.stat().st_mtime_ns for p in out.glob("*.html") if not p.name.startswith("index")
+    }
 
 
 def made_line(output: str) -> str:
@@ -365,7 +371,10 @@ def run_chain(args, folder: Path) -> bool:
         print(f"{name} ...", flush=True)
         result = measured(name, command, root, env, items, unit)
         phases.append(result)
-        print(f"  {result.wall:.1f} s wall, {result.cpu:.1f} CPU-s, exit code {result.returncode}", flush=True)
+        print(
+            f"  {result.wall:.1f} s wall, {result.cpu:.1f} CPU-s, exit code {result.returncode}",
+            flush=True,
+        )
         if result.returncode:
             print("  " + "\n  ".join(result.output.strip().splitlines()[-8:]))
         return result
@@ -418,8 +427,10 @@ def run_chain(args, folder: Path) -> bool:
     print(f"\nresponses: {generated:,} generated, {stored:,} stored, {lost:,} lost; rows quarantined "
           f"{quarantined:,} (deliberate imperfections: {deliberate:,}; already present skipped: {exports['already_present']:,})")  # fmt: skip
     print(f"quarantine reasons: {quarantine_reasons(imported.output)}")
-    print(f"reports: {ok} of {args.orgs} organisations ok ({missing} without a report), {failed} failed; "
-          f"{written_pdfs} PDFs, {written_bundles} bundles")
+    print(
+        f"reports: {ok} of {args.orgs} organisations ok ({missing} without a report), {failed} failed; "
+        f"{written_pdfs} PDFs, {written_bundles} bundles"
+    )
     cores = os.cpu_count() or 1
     print(f"on {cores} idle cores the chain's CPU-seconds would take at least {cpu / cores:,.0f} s")
     checks = [
@@ -449,7 +460,8 @@ def straightforward(args, settings, rounds: dict, analysis: Phase, reports: Phas
     units = sorted(u for u, e in json.loads((out / "manifest.json").read_text(encoding="utf-8")).items() if e["status"] == "ok")  # fmt: skip
     sample = [units[k] for k in np.linspace(0, len(units) - 1, args.baseline_sample).astype(int)]
     print(f"straightforward: papermill CLI then nbconvert CLI, {len(sample)} organisations ...")
-    os.environ[project.PROJECT_ENV] = str(settings.root)  # the kernels papermill starts find the project
+    # the kernels papermill starts find the project
+    os.environ[project.PROJECT_ENV] = str(settings.root)
     try:
         times = baseline(sample, parameters, folder / "baseline")
     finally:

@@ -98,7 +98,9 @@ def organisations(n: int, rng: np.random.Generator, respondents: int = RESPONDEN
     })  # fmt: skip
 
 
-def write_rounds(engine, n_orgs: int, seed: int = 1, respondents: int = RESPONDENTS) -> tuple[str, str, int]:
+def write_rounds(
+    engine, n_orgs: int, seed: int = 1, respondents: int = RESPONDENTS
+) -> tuple[str, str, int]:
     """Both rounds of the benchmark, bulk-inserted as bench_analysis does; returns the current
     and the previous round id and the number of stored answers."""
     rng = np.random.default_rng(seed)
@@ -281,7 +283,9 @@ def run(args, folder: Path) -> bool:
     print(f"load average at start (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
     os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
-    (current, previous, answers), seconds = timed(lambda: write_rounds(engine, args.orgs, respondents=args.respondents))
+    (current, previous, answers), seconds = timed(
+        lambda: write_rounds(engine, args.orgs, respondents=args.respondents)
+    )
     print(f"generated and stored {answers:,} answers (two rounds) in {seconds:.1f} s")
 
     print(f"package: generate_reports(jobs={args.jobs}) for {args.orgs} organisations ...")
