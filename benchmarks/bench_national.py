@@ -71,6 +71,7 @@ from sqlalchemy import func, select
 
 from dwp_assess import project
 from dwp_assess.data import sample_files, store
+from dwp_assess.data.classes import PROVINCES, SIZE_CLASSES, URBANISATION
 from dwp_assess.data.sample import (
     PERIODS,
     VERSIONS,
@@ -84,15 +85,7 @@ ORGS, RESPONDENTS, JOBS, BASELINE_SAMPLE, SEED = 370, 100, 2, 3, 27
 TARGET_SECONDS, TARGET_GIB, TARGET_RATIO = 900.0, 6.0, 30.0
 BIN = Path(sys.executable).parent  # the virtualenv's scripts: dwp-assess, papermill, jupyter
 INSTRUMENT = "data-strategy"
-PROVINCES = ("Groningen", "Fryslân", "Drenthe", "Overijssel", "Flevoland", "Gelderland", "Utrecht",
-             "Noord-Holland", "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg")  # fmt: skip
 WATER_BOARDS_PER_370 = 16  # 21 water boards in the Netherlands, not all take part
-SIZE_CLASSES = [  # CBS size classes of municipalities (upper bound of inhabitants, label)
-    (10_000, "0-10.000"), (20_000, "10.000-20.000"), (50_000, "20.000-50.000"),
-    (100_000, "50.000-100.000"), (150_000, "100.000-150.000"), (250_000, "150.000-250.000"),
-    (np.inf, "250.000 en meer"),
-]  # fmt: skip
-URBANISATION = ("niet stedelijk", "weinig stedelijk", "matig stedelijk", "sterk stedelijk", "zeer sterk stedelijk")  # fmt: skip
 REGISTRY_COLUMNS = ["id", "name", "kind", "cbs_code", "size_class", "urbanisation", "province", "invited"]  # fmt: skip
 # the deliberate imperfections per file (sample_files.write_template / write_msforms)
 IMPERFECT = {"template": {"quarantined": 2, "already_present": 1}, "msforms": {"quarantined": 1, "already_present": 0}}  # fmt: skip
@@ -110,11 +103,11 @@ def registry(n: int, respondents: int, rng: np.random.Generator) -> pd.DataFrame
     boards = max(1, round(n * WATER_BOARDS_PER_370 / 370))
     towns = n - provinces - boards
     people = np.clip(rng.lognormal(np.log(30_000), 0.85, towns), 1_000, 900_000).astype(int)
-    bounds = [b for b, _ in SIZE_CLASSES]
-    size_class = [SIZE_CLASSES[np.searchsorted(bounds, x, side="right")][1] for x in people]
+    bounds = [low for _, low, _ in SIZE_CLASSES[1:]]  # CBS's classes (``data.classes``)
+    size_class = [SIZE_CLASSES[np.searchsorted(bounds, x, side="right")][0] for x in people]
     urban = np.clip(np.round((np.log10(people) - 3.9) * 2 + rng.normal(0, 0.7, towns)), 0, 4).astype(int)  # fmt: skip
     rows = [(f"gemeente-{k + 1:03d}", f"Gemeente {k + 1:03d}", "gemeente", f"GM{k + 1:04d}", size_class[k],
-             URBANISATION[urban[k]], PROVINCES[k % len(PROVINCES)], people[k]) for k in range(towns)]  # fmt: skip
+             URBANISATION[4 - urban[k]], PROVINCES[k % len(PROVINCES)], people[k]) for k in range(towns)]  # fmt: skip
     rows += [(f"provincie-{k + 1:02d}", f"Provincie {PROVINCES[k]}", "provincie", f"PV{20 + k:02d}", "provincie",
               None, PROVINCES[k], int(rng.uniform(4e5, 3.8e6))) for k in range(provinces)]  # fmt: skip
     rows += [(f"waterschap-{k + 1:02d}", f"Waterschap {k + 1:02d}", "other", f"WS{100 + k:04d}", "waterschap",
