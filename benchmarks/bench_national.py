@@ -59,6 +59,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -337,6 +338,22 @@ def made_line(output: str) -> str:
     return line.partition(": ")[2].partition(" →")[0] or line.strip()
 
 
+def failed_of(output: str) -> int:
+    """The reports a ``report`` command says failed."""
+    match = re.search(r"(\d+) failed", made_line(output))
+    return int(match.group(1)) if match else 0
+
+
+def bundle_contents(path: Path) -> str:
+    """What one organisation's bundle holds, by kind of file."""
+    with zipfile.ZipFile(path) as bundle:
+        names = bundle.namelist()
+    kinds = {}
+    for name in names:
+        kinds[Path(name).suffix or name] = kinds.get(Path(name).suffix or name, 0) + 1
+    return ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+
+
 def quarantine_reasons(output: str, top: int = 4) -> str:
     """The import's quarantine reasons summed over its files, ids and values left out."""
     reasons: dict[str, int] = {}
@@ -378,15 +395,19 @@ def run_chain(args, folder: Path) -> bool:
     reports = phase("reports + summaries", [dwp, "report", "--round", current, *jobs], args.orgs, "organisations")  # fmt: skip
     before_pdf = html_times(out)
     pdfs = phase("PDFs", [dwp, "report", "--round", current, *jobs, "--pdf"], 2 * args.orgs, "PDFs")
-    remade = sum(before_pdf.get(k) != v for k, v in html_times(out).items())
+    after_pdf = html_times(out)
+    remade = sum(before_pdf.get(k) != v for k, v in after_pdf.items())
+    written_pdfs = len(list(out.glob("*.pdf")))
     phase("export", [dwp, "export", "--round", current], stored, "responses")
     bundles = phase("bundles", [dwp, "report", "--round", current, *jobs, "--bundle"], args.orgs, "bundles")  # fmt: skip
+    remade_by_bundle = sum(after_pdf.get(k) != v for k, v in html_times(out).items())
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     ok = sum(e["status"] == "ok" for e in manifest.values())
-    failed = sum(e["status"] != "ok" for e in manifest.values())
-    written_pdfs = len(list(out.glob("*.pdf")))
-    written_bundles = len(list(out.glob("bundles/*.zip")))
+    failed_now = sum(e["status"] != "ok" for e in manifest.values())
+    failed = max(failed_now, *(failed_of(p.output) for p in (reports, pdfs, bundles)))
+    zips = sorted(out.glob("bundles/*.zip"))
+    written_bundles = len(zips)
     analyses = [p for p in (settings.data_dir / "analysis" / current).iterdir() if p.is_dir()]
     for p in phases:
         if p.unit in ("organisations", "bundles"):
@@ -395,7 +416,8 @@ def run_chain(args, folder: Path) -> bool:
     bundles.items = written_bundles
 
     print(f"\nreport commands: reports: {made_line(reports.output)}; PDFs: {made_line(pdfs.output)} "
-          f"({remade} HTML files remade by --pdf); bundles: {made_line(bundles.output)}")  # fmt: skip
+          f"({remade} HTML files remade by --pdf); bundles: {made_line(bundles.output)} ({remade_by_bundle} "
+          f"remade by --bundle); a bundle holds {bundle_contents(zips[0]) if zips else 'nothing'}")  # fmt: skip
     print(f"analysis folders after the reports: {len(analyses)} (1: the report commands reused the analysis phase's result)")  # fmt: skip
     ratio = straightforward(args, settings, rounds, analysis, reports, folder, env)
 
