@@ -23,8 +23,8 @@ What it does, as a national round arrives and as the analyst runs it:
   ``report`` has no separate command for it and reuses the cached result, which is checked),
   ``report --jobs J`` (every report and summary), ``report --jobs J --pdf``, ``export``,
   ``report --jobs J --bundle``. Per phase: wall seconds, CPU-seconds of the whole process tree
-  (``getrusage(RUSAGE_CHILDREN)`` before and after: every descendant that was waited for;
-  the sampled tree's CPU beside it), peak memory (sum of the RSS of the tree, sampled every
+  (the larger of ``getrusage(RUSAGE_CHILDREN)`` before and after, every descendant that was
+  waited for, and the sampled tree's, which sees Chromium's processes; both printed), peak memory (sum of the RSS of the tree, sampled every
   0.2 s, as the issue measured it, which counts memory shared between processes in each; the
   summed PSS beside it) and items per second; the load average before and after;
 * the straightforward path for the HTML reports as in ``bench_reports.py`` (papermill CLI +
@@ -32,7 +32,8 @@ What it does, as a national round arrives and as the analyst runs it:
   saved analysis, extrapolated) against the analysis and report phases per organisation;
 * checks: responses stored against generated (a response lost to an id that another file also
   used shows here), quarantined rows against the deliberate imperfections, organisations with
-  a report, reports failed, PDFs and bundles written, whether ``--pdf`` remade the HTML.
+  a report, reports failed, PDFs and bundles written, whether ``--pdf`` and ``--bundle`` made
+  the HTML again, what a bundle holds.
 
 Why: the per-output benchmarks start from answers generated into the store at 24 respondents;
 a national round arrives as files, at about 100 respondents, and the analyst runs commands.
