@@ -172,31 +172,100 @@ def validate(
 
 
 @app.command()
-def status() -> None:
-    """Show rounds, organisations and response counts in the store."""
+def status(
+    round_id: Annotated[
+        str | None, typer.Option("--round", help="Only this round (default: every round).")
+    ] = None,
+) -> None:
+    """Show rounds, per organisation the responses against the number invited, the response
+    rate and quarantined rows, and the import batches (for `import --undo`)."""
     from dwp_assess.data import store
+    from dwp_assess.data.batches import list_batches
+    from dwp_assess.data.status import UNRECOGNISED, organisation_status
 
     eng = engine()
     console.print(f"project: {settings().root}", highlight=False)
-    rounds = store.list_rounds(eng)
-    counts = store.response_counts(eng)
-    orgs = store.organisations(eng)
+    rounds = [store.get_round(eng, round_id)] if round_id else store.list_rounds(eng)
     console.print(f"database: {eng.url.render_as_string(hide_password=True)}")
-    console.print(f"organisations: {len(orgs)}, teams: {len(store.teams(eng))}")
-    table = Table(
-        "round", "instrument", "period", "orgs", "responses", "closed", box=box.SIMPLE_HEAD
-    )
+    console.print(f"organisations: {len(store.organisations(eng))}, teams: {len(store.teams(eng))}")
+    if not rounds:
+        console.print("no rounds yet: run `dwp-assess demo` or `import`")
+        return
     for r in rounds:
-        sub = counts[counts["round_id"] == r.id]
-        table.add_row(
-            r.id,
-            f"{r.instrument_id} v{r.instrument_version}",
-            r.period,
-            str(len(sub)),
-            str(int(sub["responses"].sum())),
-            "yes" if r.closed_at else "no",
+        orgs = organisation_status(eng, r.id)
+        responses = int(orgs["responses"].sum())
+        invited = orgs["invited"].sum() if orgs["invited"].notna().any() else None
+        state_ = f"closed {r.closed_at:%Y-%m-%d}" if r.closed_at else "open"
+        console.print(
+            f"round {r.id} ({r.instrument_id} v{r.instrument_version}, period {r.period}, {state_}): "
+            f"{int((orgs['responses'] > 0).sum())} organisation(s), {responses} response(s) of "
+            f"{_count(invited)} invited ({_rate(responses, invited)}), "
+            f"{int(orgs['quarantined'].sum())} row(s) quarantined",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        _print_organisation_status(orgs, UNRECOGNISED)
+    _print_batches(list_batches(eng, round_id))
+
+
+# the column of ``status`` tables that may wrap (names); the rest keep to one line
+WRAPPING = {"name"}
+
+
+def _table(*columns: str) -> Table:
+    """A ``status`` table whose ids and figures stay on one line, however narrow the terminal."""
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False, collapse_padding=True)  # fmt: skip
+    for column in columns:
+        wraps = column in WRAPPING
+        table.add_column(
+            column, no_wrap=not wraps, overflow="fold", min_width=12 if wraps else None
         )
-    console.print(table if rounds else "no rounds yet: run `dwp-assess demo` or `import`")
+    return table
+
+
+def _count(value) -> str:
+    return "–" if value is None or _isna(value) else str(int(value))
+
+
+def _rate(responses, invited) -> str:
+    return "–" if invited is None or _isna(invited) or not invited else f"{responses / invited:.0%}"
+
+
+def _isna(value) -> bool:
+    """``pandas.isna`` for one value, without importing pandas before it is needed."""
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def _print_organisation_status(orgs, unrecognised: str) -> None:
+    """Per organisation of a round: responses, invited, response rate, quarantined rows."""
+    table = _table("organisation", "responses", "invited", "rate", "quarantined", "name")
+    for org in orgs.itertuples(index=False):
+        name = (
+            "(organisation not recognised)"
+            if org.organisation_id == unrecognised
+            else (org.name or "")
+        )
+        table.add_row(escape(org.organisation_id), str(org.responses), _count(org.invited),
+                      _rate(org.responses, org.invited), str(org.quarantined), escape(name))  # fmt: skip
+    if len(orgs):
+        console.print(table)
+
+
+def _print_batches(batches) -> None:
+    """The import batches, one line each (never cut, whatever the terminal's width): number
+    (for `import --undo`), when, round, file and format, and what the import did."""
+    if not len(batches):
+        return
+    console.print("import batches (undo one with `dwp-assess import --undo BATCH`):", markup=False)
+    for b in batches.itertuples(index=False):
+        undone = "" if b.undone_at is None or _isna(b.undone_at) else f", undone {b.undone_at:%Y-%m-%d %H:%M}"  # fmt: skip
+        closed = ", into the closed round" if b.allowed_closed else ""
+        console.print(
+            f"  batch {b.id}  {b.imported_at:%Y-%m-%d %H:%M}  {b.round_id}  {b.source_file} ({b.format}): "
+            f"{b.stored} stored, {b.already_present} already present, {b.quarantined} quarantined{closed}{undone}",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 # --- import / export / template / registry / round (importers, export) --------
@@ -300,13 +369,34 @@ def round_list() -> None:
     from dwp_assess.data import store
 
     for r in store.list_rounds(engine()):
+        closed = f"\tclosed {r.closed_at:%Y-%m-%d %H:%M}" if r.closed_at else ""
         console.print(
-            f"{r.id}\t{r.instrument_id} v{r.instrument_version}\t{r.period}\thash {r.instrument_hash[:12]}"
-        )
+            f"{r.id}\t{r.instrument_id} v{r.instrument_version}\t{r.period}\thash {r.instrument_hash[:12]}{closed}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+
+
+@round_app.command("close")
+def round_close(round_id: Annotated[str, typer.Argument(help="The round to close.")]) -> None:
+    """Close a round: the form and imports refuse it (imports unless --allow-closed)."""
+    from dwp_assess.data import store
+
+    info = store.close_round(engine(), round_id)
+    console.print(f"round {info.id} closed on {info.closed_at:%Y-%m-%d %H:%M}; the form and imports refuse it", markup=False)  # fmt: skip
+
+
+@round_app.command("reopen")
+def round_reopen(round_id: Annotated[str, typer.Argument(help="The round to open again.")]) -> None:
+    """Open a closed round again: the form and imports accept it."""
+    from dwp_assess.data import store
+
+    info = store.reopen_round(engine(), round_id)
+    console.print(f"round {info.id} is open: the form and imports accept it", markup=False)
 
 
 def print_import_summary(summary) -> None:
-    """One table row per file: read, blank, stored, already present, quarantined, and why."""
+    """One table row per file: read, blank, stored, already present, quarantined, and why;
+    the file's import batch."""
     table = Table("file", "format", "read", "blank", "stored", "already present", "quarantined")
     table.add_row(
         escape(summary.file.name),
@@ -318,6 +408,7 @@ def print_import_summary(summary) -> None:
         str(summary.quarantined),
     )
     console.print(table)
+    console.print(f"  import batch {summary.batch_id} (undo: dwp-assess import --undo {summary.batch_id})", markup=False, highlight=False)  # fmt: skip
     for reason, count in summary.reasons.most_common():
         console.print(f"  quarantined ({count}×): {reason}", highlight=False, markup=False)
     for warning in summary.warnings:  # stored all the same; said here, once, with the file
@@ -332,8 +423,10 @@ def print_import_summary(summary) -> None:
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Survey exports (CSV or XLSX).")],
-    round_id: Annotated[str, typer.Option("--round", help="Round to import into.")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Survey exports (CSV or XLSX).", show_default=False)
+    ] = None,
+    round_id: Annotated[str | None, typer.Option("--round", help="Round to import into.")] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="template, msforms, limesurvey, kobo.")
     ] = None,
@@ -342,25 +435,45 @@ def import_(
     instrument: Annotated[str | None, typer.Option(help="Create the round: instrument.")] = None,
     period: Annotated[str | None, typer.Option(help="Create the round: period.")] = None,
     quarantine_dir: Annotated[Path | None, typer.Option(help="Where quarantine CSVs go.")] = None,
+    undo: Annotated[
+        int | None,
+        typer.Option(
+            help="Undo import batch BATCH (see `status`): remove all it stored.", metavar="BATCH"
+        ),  # fmt: skip
+    ] = None,
+    allow_closed: Annotated[
+        bool, typer.Option(help="Import into (or undo in) a closed round: late paper forms.")
+    ] = False,
 ) -> None:
-    """Import survey exports; bad rows are quarantined with a reason, good rows stored.
+    """Import survey exports; bad rows are quarantined with a reason, good rows stored. Every
+    file is one batch (its number is printed and `status` lists it); `--undo BATCH` removes one.
 
-    Every file is imported; a file that cannot be used is stored nothing of, and the
-    command ends with the list of such files (exit code 2)."""
+    Every file is imported; a file that cannot be used is stored nothing of, and a file
+    whose rows were all quarantined stores nothing either: the command ends with the list of
+    such files (exit code 2)."""
+    if undo is not None:
+        return _undo_import(undo, files, allow_closed)
+    if not files or round_id is None:
+        fail("import needs FILES and --round ROUND (or --undo BATCH); see `dwp-assess import --help`")  # fmt: skip
+    from dwp_assess.data import store
     from dwp_assess.data.importers import import_file, resolve_round
     from dwp_assess.data.municipal_codes import MunicipalCodeWarning
     from dwp_assess.data.tables import FileProblem
 
     eng = engine()
-    _, _, created = resolve_round(eng, round_id, instrument, period)
+    info, _, created = resolve_round(eng, round_id, instrument, period)
     if created:
         console.print(f"created round {round_id} ({instrument}, period {period})", markup=False)
-    refused = []
+    try:
+        store.check_open(info, allow_closed)
+    except store.StoreError as exc:
+        fail(str(exc))
+    refused, all_quarantined = [], []
     for path in files:
         try:
             with warnings.catch_warnings():  # the summary lists them, with the file
                 warnings.simplefilter("ignore", MunicipalCodeWarning)
-                summary = import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir)
+                summary = import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir, allow_closed)  # fmt: skip
         except FileProblem as exc:
             if state.debug:
                 raise
@@ -370,9 +483,32 @@ def import_(
             refused.append(str(exc))
             continue
         print_import_summary(summary)
-    if refused:
-        listed = "".join(f"\n  {problem}" for problem in refused)
-        fail(f"{len(refused)} of {len(files)} file(s) refused, nothing stored from them:{listed}")
+        if summary.all_refused:
+            all_quarantined.append(f"{path}: all {summary.quarantined} row(s) quarantined, nothing stored (batch {summary.batch_id}; reasons in {summary.quarantine_csv})")  # fmt: skip
+    problems = refused + all_quarantined
+    if problems:
+        listed = "".join(f"\n  {problem}" for problem in problems)
+        fail(f"{len(problems)} of {len(files)} file(s) refused, nothing stored from them:{listed}")
+
+
+def _undo_import(batch_id: int, files: list[Path] | None, allow_closed: bool) -> None:
+    """``import --undo BATCH``: remove everything one import batch stored."""
+    from dwp_assess.data import store
+    from dwp_assess.data.batches import undo_batch
+
+    if files:
+        fail("--undo takes a batch number, no files")
+    try:
+        done = undo_batch(engine(), batch_id, allow_closed)
+    except store.StoreError as exc:
+        fail(str(exc))
+    console.print(
+        f"undid batch {done.batch_id} ({done.source_file}, round {done.round_id}): removed "
+        f"{done.responses} response(s) with {done.answers} answer(s), {done.respondents} "
+        f"respondent(s), {done.quarantined} quarantined row(s) and {done.organisations} "
+        "organisation(s) that no longer answer in the round",
+        markup=False, highlight=False,
+    )  # fmt: skip
 
 
 @app.command()

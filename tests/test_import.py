@@ -155,18 +155,32 @@ def test_duplicates_identical_are_skipped_conflicting_quarantined(loaded, data_s
     assert reasons.str.contains("appears in rows 3, 5 with different answers").all()
 
 
-def test_reimport_stores_nothing_and_conflicts_with_store_are_quarantined(
+def test_reimport_stores_nothing_and_a_changed_file_is_quarantined_naming_round_and_batch(
     loaded, data_strategy, tmp_path
 ):
     path = write_csv(tmp_path / "x.csv", rows(data_strategy))
     first = import_file(loaded, path, ROUND)
     again = import_file(loaded, path, ROUND)
     assert (first.stored, again.stored, again.already_present) == (3, 0, 3)
-    changed = write_csv(tmp_path / "y.csv", rows(data_strategy, answer="1"))
+    changed = write_csv(
+        tmp_path / "x.csv", rows(data_strategy, answer="1")
+    )  # the same file, changed
     summary = import_file(loaded, changed, ROUND)
-    assert summary.quarantined == 3
-    assert "already stored with other answers" in store.load_quarantine(loaded, ROUND)["reason"][0]
+    assert summary.quarantined == 3 and summary.all_refused
+    reason = store.load_quarantine(loaded, ROUND)["reason"][0]
+    assert f"already stored with other answers in round '{ROUND}' from 'template:x.csv' (batch {first.batch_id})" in reason  # fmt: skip
+    assert f"dwp-assess import --undo {first.batch_id}" in reason
     assert (stored(loaded)["value"] == 4).all()
+
+
+def test_the_same_ids_in_another_file_of_the_organisation_are_other_responses(
+    loaded, data_strategy, tmp_path
+):
+    first = import_file(loaded, write_csv(tmp_path / "x.csv", rows(data_strategy)), ROUND)
+    other = import_file(loaded, write_csv(tmp_path / "y.csv", rows(data_strategy, answer="1")), ROUND)  # fmt: skip
+    assert (other.stored, other.quarantined) == (3, 0)
+    assert any(f"from 'template:x.csv' (batch {first.batch_id}" in w for w in other.warnings)
+    assert sorted(stored(loaded).groupby("response_id")["value"].first()) == [1, 1, 1, 4, 4, 4]
 
 
 def test_quarantine_is_not_recorded_twice(loaded, data_strategy, tmp_path):

@@ -277,7 +277,7 @@ def test_a_version_1_store_gains_the_invited_and_province_columns(any_store):
     assert store.organisations(again)[["invited", "province"]].values.tolist() == [[9, "Utrecht"]]
     with again.connect() as conn:
         version = conn.execute(text("select value from schema_info")).scalar()
-    assert int(version) == store.SCHEMA_VERSION == 6
+    assert int(version) == store.SCHEMA_VERSION == 7
     assert {"plan", "plan_action"} <= set(inspect(again).get_table_names())  # 5: plans
     assert {"collaboration", "collaboration_member"} <= set(inspect(again).get_table_names())  # 6
     again.dispose()

@@ -7,8 +7,11 @@ in the store and written as a CSV of their own per source file); the good rows
 are stored in one transaction, so a failure stores nothing. Every value is
 checked against the store's column lengths before writing, so SQLite and
 PostgreSQL store and quarantine the same rows.
-Storing is idempotent on the response id: importing the same file twice stores
-nothing the second time. The source file is only read, never written.
+Response ids are scoped: survey tools number from 1 in every form and every year, so a
+response is identified by its round, its unit (organisation, and team or collaboration) and
+the id its file gives it (``store.holders``). Importing the same file twice stores nothing the second time; the
+same id of another round or unit is another response. Every import is a batch
+(``batches``) that can be undone whole. The source file is only read, never written.
 """
 
 from __future__ import annotations
@@ -24,11 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
-from dwp_assess.data import formats, municipal_codes, store
+from dwp_assess.data import batches, formats, municipal_codes, store
 from dwp_assess.data.cells import safe_text
 from dwp_assess.data.formats import norm_text
 from dwp_assess.data.tables import FileProblem, read_table
@@ -54,6 +56,12 @@ class ImportSummary:
     reasons: Counter = field(default_factory=Counter)
     quarantine_csv: Path | None = None
     warnings: list[str] = field(default_factory=list)  # e.g. a CBS code not of the round's period
+    batch_id: int | None = None  # the import batch (``dwp-assess import --undo``)
+
+    @property
+    def all_refused(self) -> bool:
+        """Every row with content was quarantined: nothing of the file is in the store."""
+        return self.quarantined > 0 and self.stored == 0 and self.already_present == 0
 
 
 # -- answer cells → values or codes ------------------------------------------------
@@ -338,14 +346,16 @@ def _quarantine_row(summary: ImportSummary, sha: str, line: int, row: dict, reas
 
 
 def _dedupe_in_file(built: list) -> list:
-    """Mark repeated response ids in one file: identical copies are skipped, differing ones
-    are all quarantined (we cannot tell which is right)."""
-    by_id: dict[str, list[int]] = {}
+    """Mark repeated response ids of one unit (organisation, team, collaboration) in one file:
+    identical copies are skipped, differing ones are all quarantined (we cannot tell which is
+    right). The same id of two units is two responses (per-unit exports put in one file)."""
+    by_id: dict[tuple, list[int]] = {}
     for n, (_, _, rec, _) in enumerate(built):
         if rec is not None:
-            by_id.setdefault(rec.response_id, []).append(n)
+            unit = (rec.organisation_id, rec.team_id, rec.collaboration_id)
+            by_id.setdefault((*unit, rec.response_id), []).append(n)
     result = list(built)
-    for response_id, positions in by_id.items():
+    for (*_, response_id), positions in by_id.items():
         if len(positions) < 2:
             continue
         hashes = {built[p][2].content_hash() for p in positions}
@@ -393,10 +403,13 @@ def import_file(
     mapping: str | Path | None = None,
     strict: bool = False,
     quarantine_dir: str | Path | None = None,
+    allow_closed: bool = False,
 ) -> ImportSummary:
-    """Import one survey export into ``round_id``; see the module docstring for the rules."""
+    """Import one survey export into ``round_id`` as one batch; see the module docstring for
+    the rules. A closed round is refused unless ``allow_closed`` (late paper forms)."""
     path = Path(path)
     info, instrument, _ = resolve_round(engine, round_id)
+    store.check_open(info, allow_closed)
     table = read_table(path, None if mapping is not None else formats.is_header)
     if mapping is not None:
         fmt = "mapped"
@@ -426,14 +439,13 @@ def import_file(
     rows = normalised.frame[~blank]
     built = _dedupe_in_file(list(_build(rows, ctx, f"{fmt}:{path.name}")))
     folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
-    quarantined = _write(engine, summary, table.sha256, built, strict, instrument.kind)
-    summary.warnings = _code_warnings(engine, info, {rec.organisation_id for _, _, rec, _ in built if rec})  # fmt: skip
+    csv_path = folder / quarantine_csv_name(path, table.sha256)
+    quarantined = _write(engine, summary, table.sha256, built, strict, instrument.kind, csv_path, allow_closed)  # fmt: skip
+    summary.warnings += _code_warnings(engine, info, {rec.organisation_id for _, _, rec, _ in built if rec})  # fmt: skip
     if table.header_row > 1:
         summary.warnings.insert(0, f"the header is on row {table.header_row}; the {table.header_row - 1} row(s) above it were not read")  # fmt: skip
     if quarantined:
-        summary.quarantine_csv = write_quarantine_csv(
-            folder / quarantine_csv_name(path, table.sha256), quarantined
-        )
+        summary.quarantine_csv = write_quarantine_csv(csv_path, quarantined)
     return summary
 
 
@@ -476,18 +488,21 @@ def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
 
 
 def _write(
-    engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool, unit: str
-) -> list:
-    """Store good rows and record quarantined ones in one transaction; return the latter."""
+    engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool, unit: str,
+    csv_path: Path, allowed_closed: bool = False,
+) -> list:  # fmt: skip
+    """Store good rows and record quarantined ones as one batch in one transaction; return
+    the latter."""
     quarantined = []
     with engine.begin() as conn:
+        batch_id = batches.open_batch(conn, summary.round_id, str(summary.file), sha, summary.format, allowed_closed)  # fmt: skip
+        stored_before = store.holders_of_file(conn, summary.round_id, [rec for _, _, rec, _ in built if rec is not None])  # fmt: skip
         for line, row, rec, problems in built:
             if rec is not None:
-                outcome = store.write_response(conn, rec)
+                found = stored_before.get(store.unit_key(rec), [])
+                outcome = store.write_response(conn, rec, batch_id, found)
                 if outcome == store.CONFLICT:
-                    problems = [
-                        f"response id '{rec.response_id}' is already stored with other answers"
-                    ]
+                    problems = [_conflict_reason(conn, rec)]
                 elif outcome == store.PRESENT:
                     summary.already_present += 1
                     continue
@@ -497,7 +512,7 @@ def _write(
             if problems[0].startswith("duplicate of row"):
                 summary.already_present += 1
                 continue
-            quarantined.append(_quarantine_row(summary, sha, line, row, problems))
+            quarantined.append(_quarantine_row(summary, sha, line, row, problems) | {"batch_id": batch_id})  # fmt: skip
         summary.quarantined = len(quarantined)
         if strict and quarantined:
             first = "; ".join(f"row {q['row_number']}: {q['reason']}" for q in quarantined[:3])
@@ -506,20 +521,46 @@ def _write(
                 f"whole file; nothing was stored. First: {first}"
             )
         stored_orgs = {rec.organisation_id for _, _, rec, _ in built if rec is not None}
-        store.ensure_round_organisations(conn, summary.round_id, unit, stored_orgs)
-        known = store.quarantined_rows(conn, sha)
+        store.ensure_round_organisations(conn, summary.round_id, unit, stored_orgs, batch_id)
+        known = store.quarantined_rows(conn, sha, summary.round_id)
         store.record_quarantine(conn, [q for q in quarantined if q["row_number"] not in known])
-        conn.execute(
-            insert(store.import_log).values(
-                round_id=summary.round_id,
-                source_file=store.fit(str(summary.file), store.import_log.c.source_file),
-                file_sha256=sha,
-                format=summary.format,
-                rows_read=summary.rows_read,
-                stored=summary.stored,
-                already_present=summary.already_present,
-                quarantined=summary.quarantined,
-                imported_at=datetime.now(UTC),
-            )
-        )
+        counts = {name: getattr(summary, name) for name in ("rows_read", "stored", "already_present", "quarantined")}  # fmt: skip
+        batches.close_batch(conn, batch_id, counts, csv_path if quarantined else None)
+        summary.warnings += _same_ids_warnings(conn, batch_id, summary.round_id)
+    summary.batch_id = batch_id
     return quarantined
+
+
+def _conflict_reason(conn, rec: store.ResponseRecord) -> str:
+    """Why a row whose response is stored from the same source with other answers is
+    quarantined, naming the round, source and batch that hold it and how to replace it."""
+    holder = next(h for h in store.holders(conn, rec) if h.source == rec.source)
+    batch = f" (batch {holder.batch_id})" if holder.batch_id is not None else ""
+    advice = (
+        f"; to replace it, undo that batch (`dwp-assess import --undo {holder.batch_id}`) and "
+        "import this file again"
+        if holder.batch_id is not None
+        else ""
+    )
+    return (
+        f"response id '{rec.response_id}' of organisation '{rec.organisation_id}' is already "
+        f"stored with other answers in round '{rec.round_id}' from '{holder.source}'{batch}{advice}"
+    )
+
+
+def _same_ids_warnings(conn, batch_id: int, round_id: str) -> list[str]:
+    """One warning per other source whose responses share ids with responses this batch
+    stored for the same unit (organisation, team): stored as responses of their own (another
+    form that numbers from 1 too), unless this file corrects that one."""
+    shared = batches.same_ids_elsewhere(conn, batch_id)
+    warnings_ = []
+    for (source, other_batch), rows in shared.groupby(["other_source", "other_batch_id"], dropna=False, sort=True):  # fmt: skip
+        example = rows.iloc[0]
+        undo = "" if pd.isna(other_batch) else f" (batch {int(other_batch)}; if this file corrects it, `dwp-assess import --undo {int(other_batch)}` and import this file again)"  # fmt: skip
+        warnings_.append(
+            f"{rows['source_response_id'].nunique()} response id(s) of this file, e.g. "
+            f"'{example['source_response_id']}' of '{example['organisation_id']}', are also ids of "
+            f"other responses of the same organisation (and team) in round '{round_id}' from "
+            f"'{source}'{undo}: stored as responses of their own"
+        )
+    return warnings_

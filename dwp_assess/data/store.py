@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pandas as pd
 import pyarrow as pa
@@ -32,6 +32,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -57,8 +58,11 @@ from dwp_assess.instruments.model import Instrument
 
 # 2: organisation.invited (the registry's number invited); 3: round.synthetic;
 # 4: organisation.province; 5: plan, plan_action (improvement plans); 6: collaboration,
-# collaboration_member, respondent.collaboration_id
-SCHEMA_VERSION = 6
+# collaboration_member, respondent.collaboration_id; 7: response ids scoped to their round,
+# organisation and source (response.source_response_id) and every import a batch
+# (response.batch_id, quarantine.batch_id, round_organisation.batch_id, import_log.undone_at and
+# .quarantine_csv)
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -115,6 +119,9 @@ round_organisation = Table(
     Column("cbs_code", String(10)),
     Column("size_class", String(40)),
     Column("invited", Integer),
+    # the import batch that recorded it (the organisation's first answers in the round), so that
+    # undoing that batch removes it again; None when the registry recorded it (``--round``)
+    Column("batch_id", Integer),
 )
 
 # A data-sharing project of several organisations around one societal issue (registry:
@@ -148,15 +155,23 @@ respondent = Table(
 # respondent columns of later schemas, added by ``migrate`` to an older store
 ADDED_RESPONDENT_COLUMNS = {"collaboration_id": "VARCHAR(64)"}
 
+# A response's ``response_id`` is the store's key for it (unique in the whole store; exports and
+# answers use it); ``source_response_id`` is the id its source gave it, which survey tools restart
+# per form and per year: a response is identified by its round, its unit (organisation, team or
+# collaboration) and that id (see ``holders``). The key is the source's id itself unless another response holds it already.
 response = Table(
     "response",
     metadata,
     Column("response_id", String(100), primary_key=True),
     Column("round_id", String(100), ForeignKey("round.id"), nullable=False, index=True),
     Column("respondent_id", String(100), ForeignKey("respondent.id"), nullable=False),
-    Column("source", String(200), nullable=False),
+    Column("source", String(200), nullable=False),  # "<format>:<file name>" or the form
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("content_hash", String(64), nullable=False),
+    Column("source_response_id", String(100)),  # the id as the source numbered it
+    Column("batch_id", Integer, ForeignKey("import_log.id")),  # None: sent through the form
+    Index("ix_response_round_source_id", "round_id", "source_response_id"),
+    Index("ix_response_batch", "batch_id"),
 )
 
 answer = Table(
@@ -180,8 +195,11 @@ quarantine = Table(
     Column("reason", Text, nullable=False),
     Column("raw", Text, nullable=False),  # JSON of the original cells
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("batch_id", Integer, index=True),  # the import batch that recorded it
 )
 
+# Every import of a file is a batch (its id is the batch id): ``status`` lists them and
+# ``undo_batch`` removes everything one stored.
 import_log = Table(
     "import_log",
     metadata,
@@ -195,6 +213,11 @@ import_log = Table(
     Column("already_present", Integer, nullable=False),
     Column("quarantined", Integer, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("quarantine_csv", String(500)),  # the CSV of its quarantined rows, removed on undo
+    Column("undone_at", DateTime(timezone=True)),
+    Column(
+        "allowed_closed", Boolean, nullable=False, server_default=false()
+    ),  # into a closed round
 )
 
 
@@ -333,8 +356,24 @@ def connect(url: str | None = None) -> Engine:
     return engine
 
 
+# Columns of later schemas, added by ``migrate`` to an older store: table → column → SQL type.
+ADDED = {
+    "organisation": ADDED_COLUMNS,
+    "respondent": ADDED_RESPONDENT_COLUMNS,
+    "round": {"synthetic": "BOOLEAN NOT NULL DEFAULT FALSE"},
+    "response": {"source_response_id": "VARCHAR(100)", "batch_id": "INTEGER REFERENCES import_log (id)"},  # fmt: skip
+    "quarantine": {"batch_id": "INTEGER"},
+    "round_organisation": {"batch_id": "INTEGER"},
+    "import_log": {"quarantine_csv": "VARCHAR(500)", "undone_at": "TIMESTAMP",
+                   "allowed_closed": "BOOLEAN NOT NULL DEFAULT FALSE"},
+}  # fmt: skip
+# PostgreSQL's name for a time with its zone (SQLite takes any type name)
+_SQL_TYPES = {"postgresql": {"TIMESTAMP": "TIMESTAMP WITH TIME ZONE"}}
+
+
 def migrate(engine: Engine) -> int:
-    """Create missing tables and columns and record the schema version; refuse a newer schema."""
+    """Create missing tables, columns and indexes, bring the data of an older schema up to
+    date (``_migrate_data``) and record the schema version; refuse a newer schema."""
     metadata.create_all(engine)
     with engine.begin() as conn:
         found = conn.execute(
@@ -345,27 +384,65 @@ def migrate(engine: Engine) -> int:
                 f"the database has schema version {found}, newer than this dwp-assess "
                 f"({SCHEMA_VERSION}); upgrade dwp-assess"
             )
-        present = {c["name"] for c in inspect(conn).get_columns("organisation")}
-        for column, sql_type in ADDED_COLUMNS.items():
-            if column not in present:
-                conn.execute(text(f"ALTER TABLE organisation ADD COLUMN {column} {sql_type}"))
-        present = {c["name"] for c in inspect(conn).get_columns("respondent")}
-        for column, sql_type in ADDED_RESPONDENT_COLUMNS.items():
-            if column not in present:
-                conn.execute(text(f"ALTER TABLE respondent ADD COLUMN {column} {sql_type}"))
-        if "synthetic" not in {c["name"] for c in inspect(conn).get_columns("round")}:
-            conn.execute(text("ALTER TABLE round ADD COLUMN synthetic BOOLEAN NOT NULL DEFAULT FALSE"))  # fmt: skip
+        types = _SQL_TYPES.get(engine.dialect.name, {})
+        for table_name, columns in ADDED.items():
+            present = {c["name"] for c in inspect(conn).get_columns(table_name)}
+            for column, sql_type in columns.items():
+                if column not in present:
+                    sql_type = types.get(sql_type, sql_type)
+                    conn.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {column} {sql_type}"))
+        for table in (response, quarantine):
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
         if found is None:
             conn.execute(
                 insert(schema_info).values(key="schema_version", value=str(SCHEMA_VERSION))
             )
         elif int(found) < SCHEMA_VERSION:
+            _migrate_data(conn, int(found))
             conn.execute(
                 update(schema_info)
                 .where(schema_info.c.key == "schema_version")
                 .values(value=str(SCHEMA_VERSION))
             )
     return SCHEMA_VERSION
+
+
+def _migrate_data(conn: Connection, found: int) -> None:
+    """Fill what a store of schema ``found`` lacks. From before 7: every response's
+    ``source_response_id`` (its key was the source's id), and the batch of every response and
+    quarantined row, taken from the import log (the first import of a file into a round stored
+    its responses under the source ``<format>:<file name>``), so that old imports can be undone;
+    responses of files of the same name with other contents in one round stay without a batch
+    (``batches.undo_batch`` says so for those batches)."""
+    if found >= 7:
+        return
+    conn.execute(
+        update(response)
+        .where(response.c.source_response_id.is_(None))
+        .values(source_response_id=response.c.response_id)
+    )
+    batches = conn.execute(select(import_log).order_by(import_log.c.id)).mappings().all()
+    labels = {}  # (round, source label) → the contents imported under it
+    for batch in batches:
+        source = fit(f"{batch['format']}:{PurePath(batch['source_file']).name}", response.c.source)
+        labels.setdefault((batch["round_id"], source), set()).add(batch["file_sha256"])
+    for batch in batches:
+        source = fit(f"{batch['format']}:{PurePath(batch['source_file']).name}", response.c.source)
+        conn.execute(
+            update(quarantine)
+            .where(quarantine.c.batch_id.is_(None), quarantine.c.round_id == batch["round_id"],
+                   quarantine.c.file_sha256 == batch["file_sha256"])
+            .values(batch_id=batch["id"])
+        )  # fmt: skip
+        if len(labels[(batch["round_id"], source)]) > 1:
+            continue  # files of one name with other contents: their responses cannot be told apart
+        conn.execute(
+            update(response)
+            .where(response.c.batch_id.is_(None), response.c.round_id == batch["round_id"],
+                   response.c.source == source)
+            .values(batch_id=batch["id"])
+        )  # fmt: skip
 
 
 # -- registry: organisations and teams ------------------------------------------
@@ -532,11 +609,35 @@ def mark_synthetic(engine: Engine, round_id: str) -> None:
         conn.execute(update(round_).where(round_.c.id == round_id).values(synthetic=True))
 
 
-def close_round(engine: Engine, round_id: str) -> None:
+def close_round(engine: Engine, round_id: str) -> RoundInfo:
+    """Close a round: the form and imports refuse it from now on (``check_open``). Closing a
+    closed round keeps the time it was first closed."""
     get_round(engine, round_id)
     with engine.begin() as conn:
         conn.execute(
-            update(round_).where(round_.c.id == round_id).values(closed_at=datetime.now(UTC))
+            update(round_)
+            .where(round_.c.id == round_id, round_.c.closed_at.is_(None))
+            .values(closed_at=datetime.now(UTC))
+        )
+    return get_round(engine, round_id)
+
+
+def reopen_round(engine: Engine, round_id: str) -> RoundInfo:
+    """Open a closed round again (late answers; a round closed by mistake)."""
+    get_round(engine, round_id)
+    with engine.begin() as conn:
+        conn.execute(update(round_).where(round_.c.id == round_id).values(closed_at=None))
+    return get_round(engine, round_id)
+
+
+def check_open(info: RoundInfo, allow_closed: bool = False) -> None:
+    """Refuse to change the data of a closed round (its reports may be out), unless the
+    analyst says so (``--allow-closed``: late paper forms)."""
+    if info.closed_at is not None and not allow_closed:
+        raise StoreError(
+            f"round '{info.id}' is closed (since {info.closed_at:%Y-%m-%d %H:%M}); its data is "
+            f"not changed: reopen it with `dwp-assess round reopen {info.id}`, or pass "
+            "--allow-closed to add late (paper) forms to the closed round"
         )
 
 
@@ -595,12 +696,17 @@ def round_unit(round_info: RoundInfo) -> str:
 
 
 def ensure_round_organisations(
-    conn: Connection, round_id: str, unit: str, organisation_ids: set[str]
+    conn: Connection,
+    round_id: str,
+    unit: str,
+    organisation_ids: set[str],
+    batch_id: int | None = None,
 ) -> None:
     """Snapshot the registry values (``registry_snapshot``: CBS code, size class, number
     invited) of organisations the first time they answer in a round: the organisations of a
     round are those that take part in it, and a round keeps the values of its own time
-    (codes change on mergers, the number invited from round to round)."""
+    (codes change on mergers, the number invited from round to round). ``batch_id``: the import
+    batch whose answers these are, which ``undo_batch`` removes them with."""
     present = set(
         conn.execute(
             select(round_organisation.c.organisation_id).where(
@@ -611,7 +717,7 @@ def ensure_round_organisations(
     missing = organisation_ids - present
     if missing:
         rows = registry_snapshot(conn, unit, missing)
-        conn.execute(insert(round_organisation), [{**r, "round_id": round_id} for r in rows])
+        conn.execute(insert(round_organisation), [{**r, "round_id": round_id, "batch_id": batch_id} for r in rows])  # fmt: skip
 
 
 def load_round_organisations(engine: Engine, round_id: str) -> pd.DataFrame:
@@ -678,44 +784,151 @@ class ResponseRecord:
 STORED, PRESENT, CONFLICT = "stored", "present", "conflict"
 
 
-def write_response(conn: Connection, rec: ResponseRecord) -> str:
-    """Write one response inside the caller's transaction.
+@dataclass(frozen=True)
+class Holder:
+    """A stored response with the same id in its source as a record, of the same round and
+    unit (``holders``)."""
 
-    Returns ``"stored"``, ``"present"`` (same content already stored: nothing
-    changes) or ``"conflict"`` (the id exists with other content: nothing changes,
-    the caller quarantines it).
+    response_id: str  # the store's key
+    source: str
+    batch_id: int | None
+    content_hash: str
+
+
+def holders(conn: Connection, rec: ResponseRecord, imported: bool = True) -> list[Holder]:
+    """The stored responses that ``rec`` may be. An imported record: those of its round and unit
+    (organisation, and team or collaboration where it has one) with the id its source gave it:
+    survey tools number their responses from 1 in every form and every year, and rounds have a
+    form per organisation or team, so the same id in another round or unit is another response. A record sent through the form (``imported`` False): the one stored
+    under its id, which the form makes unique in the whole store (``form:<random>``), whatever
+    a second send of it names."""
+    columns = (response.c.response_id, response.c.source, response.c.batch_id, response.c.content_hash)  # fmt: skip
+    if not imported:
+        query = select(*columns).where(response.c.response_id == rec.response_id)
+        return [Holder(*row) for row in conn.execute(query)]
+    query = (
+        select(*columns)
+        .join(respondent, respondent.c.id == response.c.respondent_id)
+        .where(
+            response.c.round_id == rec.round_id,
+            response.c.source_response_id == rec.response_id,
+            respondent.c.organisation_id == rec.organisation_id,
+            respondent.c.team_id.is_not_distinct_from(rec.team_id),
+            respondent.c.collaboration_id.is_not_distinct_from(rec.collaboration_id),
+        )
+        .order_by(response.c.response_id)
+    )
+    return [Holder(*row) for row in conn.execute(query)]
+
+
+def unit_key(rec: ResponseRecord) -> tuple:
+    """What identifies ``rec`` among a round's imported responses (``holders``)."""
+    return rec.organisation_id, rec.team_id, rec.collaboration_id, rec.response_id
+
+
+def holders_of_file(conn: Connection, round_id: str, records: Sequence[ResponseRecord]) -> dict[tuple, list[Holder]]:  # fmt: skip
+    """``holders`` of many imported records of one round at once (a file's), by ``unit_key``:
+    one query per 500 ids instead of one per record."""
+    ids_ = sorted({rec.response_id for rec in records})
+    found: dict[tuple, list[Holder]] = {}
+    for start in range(0, len(ids_), 500):
+        query = (
+            select(respondent.c.organisation_id, respondent.c.team_id, respondent.c.collaboration_id,
+                   response.c.source_response_id, response.c.response_id, response.c.source,
+                   response.c.batch_id, response.c.content_hash)
+            .join(respondent, respondent.c.id == response.c.respondent_id)
+            .where(response.c.round_id == round_id, response.c.source_response_id.in_(ids_[start : start + 500]))
+            .order_by(response.c.response_id)
+        )  # fmt: skip
+        for row in conn.execute(query):
+            found.setdefault(tuple(row[:4]), []).append(Holder(*row[4:]))
+    return found
+
+
+def outcome_of(rec: ResponseRecord, digest: str, found: list[Holder]) -> str | None:
+    """What writing ``rec`` (content hash ``digest``) means beside the responses ``found``
+    (``holders``): ``"present"`` when one says the same (a re-import, a renamed copy or a later
+    export of the same form), ``"conflict"`` when one from the same source says something else
+    (a changed file: the caller quarantines it), else None: a response of its own (the same id
+    from another file of the organisation: another form that numbers from 1 too)."""
+    if any(h.content_hash == digest for h in found):
+        return PRESENT
+    if any(h.source == rec.source for h in found):
+        return CONFLICT
+    return None
+
+
+def write_response(
+    conn: Connection,
+    rec: ResponseRecord,
+    batch_id: int | None = None,
+    found: list[Holder] | None = None,
+) -> str:
+    """Write one response inside the caller's transaction, as part of import batch
+    ``batch_id`` (None: sent through the form); ``found``: its ``holders`` when the caller
+    looked them up already (``holders_of_file``).
+
+    Returns ``"stored"``, ``"present"`` or ``"conflict"`` (``outcome_of`` beside the ``holders``;
+    nothing changes for the last two). ``rec.response_id`` is the id the source gave it; the store keeps that as
+    ``source_response_id`` and stores the response under a key of its own (``_free_key``).
     """
     digest = rec.content_hash()
-    if (existing := _existing(conn, rec.response_id, digest)) is not None:
-        return existing
-    _ensure_respondent(conn, rec)
+    if found is None:
+        found = holders(conn, rec, imported=batch_id is not None)
+    if (outcome := outcome_of(rec, digest, found)) is not None:
+        return outcome
+    key = _free_key(conn, rec)
+    respondent_id = _ensure_respondent(conn, rec, key)
     conn.execute(
         insert(response).values(
-            response_id=rec.response_id,
+            response_id=key,
             round_id=rec.round_id,
-            respondent_id=rec.respondent_id,
+            respondent_id=respondent_id,
             source=rec.source,
             submitted_at=rec.submitted_at,
             content_hash=digest,
+            source_response_id=rec.response_id,
+            batch_id=batch_id,
         )
     )
     if rec.answers:
-        conn.execute(
-            insert(answer),
-            [{"response_id": rec.response_id, **a.__dict__} for a in rec.answers],
-        )
+        conn.execute(insert(answer), [{"response_id": key, **a.__dict__} for a in rec.answers])
     return STORED
 
 
-def _existing(conn: Connection, response_id: str, digest: str) -> str | None:
-    """``"present"`` or ``"conflict"`` when ``response_id`` is stored already, else None."""
-    found = conn.execute(
-        select(response.c.content_hash).where(response.c.response_id == response_id)
-    ).scalar()
-    return None if found is None else PRESENT if found == digest else CONFLICT
+def _short_hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _ensure_respondent(conn: Connection, rec: ResponseRecord) -> None:
+def _free_key(conn: Connection, rec: ResponseRecord) -> str:
+    """The store's key for a new response: the source's id when no other response holds it
+    (so keys read as before), else that id with ``~`` and a tag of round, organisation and
+    source (``r0001~3fa9c2d1``), cut to fit the column."""
+    tag = _short_hash(rec.round_id, rec.organisation_id, rec.source, rec.response_id)
+    limit = max_length(response.c.response_id)
+    return _unused(conn, response.c.response_id, rec.response_id,
+                   lambda n: f"{rec.response_id[: limit - 9 - len(str(n))]}~{tag[:8]}{n or ''}")  # fmt: skip
+
+
+def _unused(conn: Connection, column: Column, first: str, alternative) -> str:
+    """``first`` when ``column`` holds no such value yet, else the first unused of
+    ``alternative(0)``, ``alternative(1)``, …"""
+    candidate, n = first, 0
+    while conn.execute(select(column).where(column == candidate)).first() is not None:
+        candidate, n = alternative(n), n + 1
+    return candidate
+
+
+def _existing(conn: Connection, rec: ResponseRecord) -> str | None:
+    """``"present"`` or ``"conflict"`` when the form's ``rec`` is stored already, else None."""
+    return outcome_of(rec, rec.content_hash(), holders(conn, rec, imported=False))
+
+
+def _ensure_respondent(conn: Connection, rec: ResponseRecord, key: str) -> str:
+    """The respondent of a new response: ``rec.respondent_id`` when it is new; else a
+    pseudonym of its own for this response, so that a stored respondent (and the responses
+    that name it) never changes: files derive respondents from response ids, which another
+    organisation's file numbers alike."""
     row = {
         "id": rec.respondent_id,
         "organisation_id": rec.organisation_id,
@@ -723,7 +936,10 @@ def _ensure_respondent(conn: Connection, rec: ResponseRecord) -> None:
         "role": rec.role,
         "collaboration_id": rec.collaboration_id,
     }
-    _upsert(conn, respondent, [row])
+    row["id"] = _unused(conn, respondent.c.id, rec.respondent_id,
+                        lambda n: "p-" + _short_hash(rec.respondent_id, key, str(n)))  # fmt: skip
+    conn.execute(insert(respondent).values(**row))
+    return row["id"]
 
 
 def store_response(engine: Engine, rec: ResponseRecord) -> str:
@@ -738,7 +954,7 @@ def store_response(engine: Engine, rec: ResponseRecord) -> str:
             outcome = write_response(conn, rec)
     except IntegrityError:
         with engine.connect() as conn:
-            existing = _existing(conn, rec.response_id, rec.content_hash())
+            existing = _existing(conn, rec)
         if existing is None:
             raise
         return existing
@@ -812,10 +1028,13 @@ def record_quarantine(conn: Connection, rows: Sequence[dict]) -> None:
         conn.execute(insert(quarantine), [{**r, "recorded_at": now} for r in rows])
 
 
-def quarantined_rows(conn: Connection, file_sha256: str) -> set[int]:
-    """Row numbers of a file (by content hash) already in quarantine, so a re-import adds none."""
+def quarantined_rows(conn: Connection, file_sha256: str, round_id: str) -> set[int]:
+    """Row numbers of a file (by content hash) already in a round's quarantine, so that a
+    re-import adds none."""
     rows = conn.execute(
-        select(quarantine.c.row_number).where(quarantine.c.file_sha256 == file_sha256)
+        select(quarantine.c.row_number).where(
+            quarantine.c.file_sha256 == file_sha256, quarantine.c.round_id == round_id
+        )
     )
     return {r[0] for r in rows}
 
