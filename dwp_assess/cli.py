@@ -184,8 +184,8 @@ def status(
     from dwp_assess.data.status import UNRECOGNISED, organisation_status
 
     eng = engine()
-    console.print(f"project: {settings().root}", highlight=False)
     rounds = [store.get_round(eng, round_id)] if round_id else store.list_rounds(eng)
+    console.print(f"project: {settings().root}", highlight=False)
     console.print(f"database: {eng.url.render_as_string(hide_password=True)}")
     console.print(f"organisations: {len(store.organisations(eng))}, teams: {len(store.teams(eng))}")
     if not rounds:
@@ -372,7 +372,7 @@ def round_list() -> None:
         closed = f"\tclosed {r.closed_at:%Y-%m-%d %H:%M}" if r.closed_at else ""
         console.print(
             f"{r.id}\t{r.instrument_id} v{r.instrument_version}\t{r.period}\thash {r.instrument_hash[:12]}{closed}",
-            markup=False, highlight=False,
+            markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
 
 
