@@ -20,11 +20,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from dwp_assess import __version__
-from dwp_assess.analysis.agreement import words_for_agreement
+from dwp_assess import __version__, project
+from dwp_assess.analysis.agreement import band_words, words_for_agreement
 from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
-from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
+from dwp_assess.analysis.recommend import first_actions, load_rules, recommend_organisation, recommend_team
 from dwp_assess.analysis.roles import POOLED
 from dwp_assess.analysis.typology import saved_typology
 from dwp_assess.analysis.typology import similar_profile as similar_profile_of
@@ -78,20 +78,10 @@ def percent(value, lang: str = "nl") -> str:
     return "–" if value is None or pd.isna(value) else number(100 * value, 0, lang) + "%"
 
 
-def _level_label(instrument: Instrument, level, lang: str) -> str:
+def level_label(instrument: Instrument, level, lang: str) -> str:
     if level is None or pd.isna(level):
         return t("report.no_score", lang)
     return f"{int(level)} · {instrument.scoring.levels[int(level) - 1].label.get(lang)}"
-
-
-def _quartile(value, lang: str) -> str:
-    """A quartile of chosen levels: a whole level as such, else up to two decimals."""
-    if value is None or pd.isna(value):
-        return "–"
-    if float(value).is_integer():
-        return str(int(value))
-    text = number(value, 2, lang)
-    return text.rstrip("0")
 
 
 def dimension_level_row(view: OrganisationView, dimension_id: str) -> pd.Series | None:
@@ -103,16 +93,45 @@ def dimension_level_row(view: OrganisationView, dimension_id: str) -> pd.Series 
     return rows.iloc[0] if len(rows) else None
 
 
-def level_text(row: pd.Series | None, instrument: Instrument, lang: str) -> str:
-    """The level with its basis and uncertainty: chosen levels with their middle half (v2),
-    or an estimate with its 95% interval (v1); never an estimate stated as a fact."""
+def chosen_spread(view: OrganisationView | None, dimension_id: str) -> tuple[int, int] | None:
+    """The middle half of the chosen levels as whole levels: the lower and upper quartile by
+    nearest rank (the first level with at least 25% and 75% of the choices at or below it),
+    so a spread is never "1,75–2" for something that only takes whole levels."""
+    if view is None or view.level_distribution.empty:
+        return None
+    dist = view.level_distribution[view.level_distribution["dimension_id"] == dimension_id].sort_values("level")  # fmt: skip
+    total = dist["n"].sum()
+    if not total:
+        return None
+    share = dist["n"].cumsum() / total
+    levels = dist["level"].to_numpy()
+    return int(levels[(share >= 0.25 - 1e-9).to_numpy().argmax()]), int(levels[(share >= 0.75 - 1e-9).to_numpy().argmax()])  # fmt: skip
+
+
+def level_band(view: OrganisationView, row: pd.Series | None) -> tuple[int | None, int | None]:
+    """The levels the grid shades: the spread of the chosen levels (``chosen_spread``), or the
+    95% interval of an estimated level; (None, None) without one."""
+    if row is None or pd.isna(row["level"]):
+        return None, None
+    if row["level_basis"] == "chosen":
+        return chosen_spread(view, row["dimension_id"]) or (None, None)
+    low, high = row["level_low"], row["level_high"]
+    return (None, None) if pd.isna(low) or pd.isna(high) else (int(low), int(high))
+
+
+def level_text(row: pd.Series | None, instrument: Instrument, lang: str, view: OrganisationView | None = None) -> str:  # fmt: skip
+    """The level with its basis: chosen levels with the spread of the choices (v2), or an
+    estimate with its 95% interval, its uncertainty (v1); never an estimate stated as a fact."""
     if row is None or pd.isna(row["level"]):
         return t("report.no_score", lang)
-    level = _level_label(instrument, row["level"], lang)
+    level = level_label(instrument, row["level"], lang)
     n = int(row["n"])
     if row["level_basis"] == "chosen":
-        return t("report.level_chosen", lang, level=level, n=n,
-                 q1=_quartile(row["q1"], lang), q3=_quartile(row["q3"], lang))  # fmt: skip
+        spread = chosen_spread(view, row["dimension_id"])
+        if spread is None:
+            return t("report.level_chosen_no_spread", lang, level=level, n=n)
+        key = "report.level_chosen_one" if spread[0] == spread[1] else "report.level_chosen"
+        return t(key, lang, level=level, n=n, low=spread[0], high=spread[1])
     if pd.isna(row["level_low"]) or pd.isna(row["level_high"]):
         return t("report.level_estimate_no_interval", lang, level=level, n=n)
     if int(row["level_low"]) == int(row["level_high"]):
@@ -121,7 +140,8 @@ def level_text(row: pd.Series | None, instrument: Instrument, lang: str) -> str:
              low=int(row["level_low"]), high=int(row["level_high"]))  # fmt: skip
 
 
-def _basis(view: OrganisationView) -> str:
+def level_basis_of(view: OrganisationView) -> str:
+    """"chosen" or "estimate": how the round's levels were found (``analysis.levels``)."""
     return view.meta.get("level_basis") or (
         view.levels["level_basis"].iloc[0] if len(view.levels) else "estimate"
     )
@@ -182,26 +202,38 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
         if level is not None and pd.notna(level) and dim.level_descriptors:
             text = dim.level_descriptors.get(int(level)).get(lang)
             meaning = text if row["level_basis"] == "chosen" else t("report.meaning_estimate", lang, text=text)  # fmt: skip
-        rows.append([dim.label.get(lang), level_text(row, instrument, lang),
+        rows.append([dim.label.get(lang), level_text(row, instrument, lang, view),
                      number(dims["mean"].get(dim.id), 1, lang), meaning])  # fmt: skip
     n = int(view.response.get("responses", 0)) if len(view.response) else 0
-    strengths, priorities = view.strengths_and_priorities()
+    strengths, _ = view.strengths_and_priorities()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    lists = [
-        {
-            "title": title,
-            "lines": [
-                f"{labels[r.dimension_id]} ({number(r.mean, 1, lang)})" for r in frame.itertuples()
-            ],
-        }  # fmt: skip
-        for title, frame in (
-            (t("report.strengths", lang), strengths),
-            (t("report.priorities", lang), priorities),
-        )  # fmt: skip
-    ]
+    strength_lines = [t("report.rank_tied" if r.tied else "report.rank_line", lang, dimension=labels[r.dimension_id],
+                        mean=number(r.mean, 1, lang)) for r in strengths.itertuples()]  # fmt: skip
+    centre = number(view.mean_intervals()["mean"].mean(), 1, lang)
+    actions = first_action_items(first_actions(view, instrument, lang=lang), instrument, lang)
     header_row = [t("report.dimension", lang), t("report.level", lang), t("report.mean", lang), t("report.meaning", lang)]  # fmt: skip
     return _section("summary", title=t("report.summary", lang), intro=t("report.summary_intro", lang, n=n),
-                    header=header_row, rows=rows, basis_note=t(f"report.level_{_basis(view)}_note", lang), lists=lists)  # fmt: skip
+                    header=header_row, rows=rows, basis_note=t(f"report.level_{level_basis_of(view)}_note", lang),
+                    strengths_title=t("report.strengths", lang), strengths=strength_lines,
+                    no_strengths=t("report.no_strengths", lang, centre=centre),
+                    strengths_note=t("report.strengths_rule", lang, centre=centre),
+                    priorities_title=t("report.priorities", lang), actions=actions,
+                    order=t("advice.order", lang), none=t("advice.none", lang))  # fmt: skip
+
+
+def first_action_items(advice: pd.DataFrame, instrument: Instrument, lang: str) -> list[dict]:
+    """The first actions (``recommend.first_actions``) as the report's summary and the
+    management summary both print them: number, dimension, action, owner, horizon, why, and
+    whether the order against the one before rests on differences within the noise."""
+    labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
+    items = []
+    for r in advice.itertuples():
+        dimension = labels[r.dimension_id]
+        items.append({"number": int(r.rank), "dimension": dimension, "action": r.action, "owner": r.owner,
+                      "horizon": t(f"advice.horizon.{r.horizon}", lang), "tool": r.tool,
+                      "reasons": "; ".join(r.reasons),
+                      "tied": t("advice.tied", lang, previous=int(r.rank) - 1) if r.tied else ""})  # fmt: skip
+    return items
 
 
 def peer_note(meta: dict, lang: str) -> str:
@@ -294,7 +326,7 @@ def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> 
         level_row = dimension_level_row(view, dim.id)
         stats = t("report.dimension_stats", lang, n=int(row["n"]), median=number(row["median"], 1, lang),
                   q1=number(row["q1"], 1, lang), q3=number(row["q3"], 1, lang),
-                  level=level_text(level_row, instrument, lang))  # fmt: skip
+                  level=level_text(level_row, instrument, lang, view))  # fmt: skip
         current, next_ = _current_and_next(level_row, dim, instrument, lang)
         shown.append({"label": dim.label.get(lang), "stats": stats, "current": current, "next": next_,
                       "ladder": figure_json(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang)),
@@ -308,13 +340,13 @@ def _current_and_next(row: pd.Series | None, dim, instrument: Instrument, lang: 
     if row is None or pd.isna(row["level"]) or not dim.level_descriptors:
         return "", ""
     level = int(row["level"])
-    label = _level_label(instrument, level, lang)
+    label = level_label(instrument, level, lang)
     current = t(f"report.current_level_{row['level_basis']}", lang, level=label,
                 text=dim.level_descriptors[level].get(lang))  # fmt: skip
     top = max(lv.level for lv in instrument.scoring.levels)
     if level >= top or (level + 1) not in dim.level_descriptors:
         return current, t("report.top_level", lang)
-    return current, t("report.next_step", lang, level=_level_label(instrument, level + 1, lang),
+    return current, t("report.next_step", lang, level=level_label(instrument, level + 1, lang),
                       text=dim.level_descriptors[level + 1].get(lang))  # fmt: skip
 
 
@@ -371,13 +403,14 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
                     correction=t("report.change_correction", lang, n=len(view.change)))  # fmt: skip
 
 
-def agreement_cell(rwg_j, lang: str) -> Markup:
-    """The word for an rwg(J) ("eensgezind", "wisselend", "verdeeld"), with the figure on
-    hover; "niet te bepalen" when it is undefined."""
+def agreement_cell(rwg_j, lang: str, band: str | None = None) -> Markup:
+    """The word for an agreement band ("eensgezind", "wisselend", "verdeeld"; by default the
+    band of ``rwg_j``), with the figure on hover; "niet te bepalen" when it is undefined."""
     words = words_for_agreement(pd.Series([rwg_j], dtype=float), lang).iloc[0]
     if pd.isna(words["rwg_j"]):
         return macro("agreement")(words["word"], None)
-    return macro("agreement")(words["word"], f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}")  # fmt: skip
+    word = band_words(pd.Series([band]), lang).iloc[0] if band is not None else words["word"]
+    return macro("agreement")(word, f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}")  # fmt: skip
 
 
 def response_and_reliability(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -392,10 +425,10 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
         line = t("report.response_line_no_invited", lang, **values)
     minimum = instrument.scoring.min_group_size * 2
     small = len(view.dimensions) and view.dimensions["n"].min() < minimum
-    agreement = view.agreement.set_index("dimension_id")
+    agreement = view.agreement_bands().set_index("dimension_id")
     n = view.dimensions.set_index("dimension_id")["n"]
     rows = [
-        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang),
+        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang, agreement["band"].get(dim.id)),
          str(int(n[dim.id])) if dim.id in n.index else "–"]
         for dim in instrument.dimensions
     ]  # fmt: skip
@@ -425,7 +458,7 @@ def _indicator_statement(item, lang: str) -> str:
 
 def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -> dict:
     """The texts of one action of ``recommendations``."""
-    level = _level_label(instrument, r.target_level, lang)
+    level = level_label(instrument, r.target_level, lang)
     target_key = "advice.target" if r.purpose == "develop" else "advice.target_hold"
     statements = " · ".join(
         _indicator_statement(instrument.item_by_id[i], lang) for i in r.indicator
@@ -500,6 +533,25 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
     rows = [[t(f"report.provenance.{key}", lang), value] for key, value in values.items()]
     return _section("provenance", title=t("report.provenance", lang), sentence=sentence,
                     details=t("report.provenance_details", lang), rows=rows)  # fmt: skip
+
+
+def colophon_rows(meta: dict, name: str, instrument: Instrument, lang: str,
+                  sender: str = project.DEFAULT_SENDER, contact: str = "") -> list[tuple[str, str]]:  # fmt: skip
+    """(label, value) of a document's colophon: organisation (or team, collaboration), round,
+    date made, sender and contact (``dwp.toml``; the Datawerkplaats by default), and the
+    versions of the questionnaire and of dwp-assess. A contact left empty is left out."""
+    rows = [("organisation", name), ("round", round_subtitle(meta, instrument, lang)),
+            ("made", pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y")), ("sender", sender or project.DEFAULT_SENDER),
+            ("contact", contact),
+            ("versions", t("report.colophon_versions", lang, instrument=instrument.title.get(lang),
+                           version=meta.get("instrument_version", instrument.version), package=__version__))]  # fmt: skip
+    return [(t(f"report.colophon.{key}", lang), value) for key, value in rows if value]
+
+
+def colophon(meta: dict, name: str, instrument: Instrument, lang: str,
+             sender: str = project.DEFAULT_SENDER, contact: str = "") -> Html:  # fmt: skip
+    """The colophon that closes every document (``colophon_rows``)."""
+    return _section("colophon", title=t("report.colophon", lang), rows=colophon_rows(meta, name, instrument, lang, sender, contact))  # fmt: skip
 
 
 def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
