@@ -5,6 +5,7 @@ not the sample."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import pandas as pd
@@ -13,10 +14,15 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from dwp_assess.analysis.collaboration import analyse_answers
+from dwp_assess.analysis.profiles import analyse_answers as analyse_answers_of_teams
+from dwp_assess.analysis.profiles import team_view
+from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports.plan_docx import plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
+from dwp_assess.instruments.model import DIKW_STAGES
+from dwp_assess.reports import sections
 from dwp_assess.reports.sections import colophon_rows
 
 INSTRUMENT = get_instrument("data-sharing", 1)
@@ -27,6 +33,7 @@ NOTE = "Eerst het convenant tekenen."
 PLANTED = {("emmen", 1): {"LG2_basis": "1", "GV2": "3"}, ("hoorn", 1): {"LG2_basis": "3", "GV2": "1"},
            ("hoorn", 2): {"LG2_basis": "3", "GV2": "1"}, ("waalre", 1): {}, ("brielle", 1): {}}  # fmt: skip
 NOT_APPLICABLE = "DA6"
+SEED = 20261206  # generated rounds with another seed than the sample's
 
 
 def _analysis():
@@ -142,3 +149,52 @@ def test_the_word_plan_ends_with_the_colophon(plan):
     assert rows[t("report.colophon.sender", lang)] == "Gemeente Emmen"
     assert rows[t("report.colophon.contact", lang)] == "data@emmen.example"
     assert "2026" in rows[t("report.colophon.round", lang)]
+
+
+# -- the team profile: its gap list agrees with its grid ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def team_round():
+    """The generated competences round of the later period (version 2: stages from items),
+    with a seed other than the sample's."""
+    orgs, teams, generated = generate_rounds(SEED)
+    chosen = next(g for g in generated if g.instrument.id == "competences" and g.instrument.version == 2)
+    people = chosen.respondents[["response_id", "respondent_id", "organisation_id", "team_id", "role"]]
+    answers = chosen.answers.merge(people, on="response_id")
+    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
+    meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
+            "instrument_id": chosen.instrument.id, "instrument_version": chosen.instrument.version}  # fmt: skip
+    return analyse_answers_of_teams(answers, chosen.instrument, registry, meta, teams=teams, min_group=3)
+
+
+def _cells(html: str) -> list[list[str]]:
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", body)]  # fmt: skip
+
+
+def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_round):
+    instrument = team_round.instrument
+    stage_name = {t(f"chart.stage.{s}", "nl"): s for s in DIKW_STAGES}
+    checked = 0
+    for team_id in sorted(set(team_round.team_members["team_id"])):
+        view = team_view(team_round, team_id)
+        if not view.shows_members:
+            continue
+        grid = str(sections.members(view, instrument, "nl"))
+        rows = _cells(grid)
+        labels = [d.label.nl for d in instrument.dimensions]
+        offset = len(rows[0]) - len(labels)
+        cell = {(r[0], label): r[offset + k] for r in rows for k, label in enumerate(labels)}
+        for line in re.findall(r"<li>(.*?)</li>", str(sections.gaps_and_roles(view, instrument, "nl"))):
+            named = re.match(r"(.*) \((.*?)\) bij (.*); niet gedekt door: (.*)$", html_lib.unescape(line))
+            if not named:
+                continue
+            competence, _, stages, members = named.groups()
+            for member in members.split("; "):
+                shown = cell[(member, competence)]
+                assert shown != "✓", (team_id, member, competence, stages)
+                covered = {stage_name[s] for s in shown.split(", ") if s}
+                assert not covered & {stage_name[s] for s in stages.split(", ")}, (team_id, member, competence)
+                checked += 1
+    assert checked > 10

@@ -649,22 +649,35 @@ def _role_label(role, instrument: Instrument, lang: str) -> str:
     return labels.get(role, role)
 
 
+def member_stages(view: TeamView) -> dict[tuple[str, str], list[str]]:
+    """(member, competence) → the DIKW stages where the competence is needed and the member
+    does not cover it: the stages whose coverage row names the member among ``not_covering``
+    (the same rows the gap list reads, so grid and gap list never differ)."""
+    missing: dict[tuple[str, str], list[str]] = {}
+    for r in view.coverage.itertuples():
+        for member in filter(None, str(r.not_covering).split("; ")):
+            missing.setdefault((member, r.dimension_id), []).append(r.dikw_stage)
+    return missing
+
+
 def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
-    """Member pseudonyms × competences: ✓ where the member covers it; for a team smaller
-    than the minimum group size only a sentence saying why there is no grid."""
+    """Member pseudonyms × competences: ✓ where the member covers the competence at every
+    stage where it is needed, the stages it does cover where that is only some of them, and
+    nothing where it covers none (``member_stages``, as the gap list); for a team smaller than
+    the minimum group size only a sentence saying why there is no grid."""
     title = t("report.members", lang)
     if not view.shows_members:
         why = t("report.members_withheld", lang, n=view.meta["n_members"], min=view.meta["min_group_size"])  # fmt: skip
         return _section("members", title=title, rows=[], withheld=why)
-    covers = view.members.pivot_table(index="member", columns="dimension_id", values="covers", aggfunc="first")  # fmt: skip
+    scored = view.members.pivot_table(index="member", columns="dimension_id", values="score", aggfunc="first")  # fmt: skip
     role_of = view.members.drop_duplicates("member").set_index("member")["role"]
     with_roles = role_of.notna().any()  # a column of nothing but "overige rollen" says nothing
+    needed = view.coverage.groupby("dimension_id", sort=False)["dikw_stage"].apply(list).to_dict()
+    missing = member_stages(view)
     rows = []
-    for member, row in covers.iterrows():
-        marks = [
-            "✓" if pd.notna(row.get(d.id)) and bool(row.get(d.id)) else ""
-            for d in instrument.dimensions
-        ]
+    for member, row in scored.iterrows():
+        marks = [_member_cell(needed.get(d.id, []), missing.get((member, d.id), []), pd.notna(row.get(d.id)), lang)
+                 for d in instrument.dimensions]  # fmt: skip
         role = [_role_label(role_of[member], instrument, lang)] if with_roles else []
         rows.append([members_in(member, lang), *role, *marks])
     role_header = [t("report.role", lang)] if with_roles else []
@@ -674,31 +687,48 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
                     rows=rows, table_class=table_class)  # fmt: skip
 
 
+def _member_cell(needed: list[str], missing: list[str], scored: bool, lang: str) -> str:
+    """"✓" when the member covers every needed stage, the covered stages when only some, ""
+    when none (or the member has no score)."""
+    covered = [s for s in needed if s not in missing]
+    if not scored or not covered:
+        return ""
+    if len(covered) == len(needed):
+        return "✓"
+    return ", ".join(t(f"chart.stage.{s}", lang) for s in covered)
+
+
 def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
-    """Unmet competences in the order of the chain where they bite, and the role mix."""
+    """Unmet competences in the order of the chain where they bite, one line per competence
+    and group of members missing at the same stages (so a member is named only at the stages
+    where the grid shows it does not cover the competence), and the role mix."""
     gaps = view.gaps()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     stages = {s: t(f"chart.stage.{s}", lang) for s in DIKW_STAGES}
     lines = []
-    for dim_id, group in gaps.groupby("dimension_id", sort=False):
-        rule = t(f"report.rule.{group['group_rule'].iloc[0]}", lang)
-        where = ", ".join(stages[s] for s in group["dikw_stage"])
-        first = group.iloc[0]
-        words = dict(competence=labels[dim_id], rule=rule, stages=where)
-        if first["n_covering"] == 0 and _not_answered(view):
-            missing = _not_answered(view)
-            lines.append(t_count("report.gap_line_nobody_answered", missing, lang, n=view.meta["n_members"], missing=missing, **words))  # fmt: skip
-        elif first["n_covering"] == 0:
-            lines.append(t("report.gap_line_nobody", lang, **words))
-        elif first["not_covering"]:
-            lines.append(t("report.gap_line", lang, members=members_in(first["not_covering"], lang), **words))  # fmt: skip
-        else:  # a team below the minimum group size: how many, not who
-            missing = int(first["n_scored"] - first["n_covering"])
-            lines.append(t("report.gap_line_count", lang, n=missing, total=int(first["n_scored"]), **words))  # fmt: skip
+    for dim_id, per_dim in gaps.groupby("dimension_id", sort=False):
+        rule = t(f"report.rule.{per_dim['group_rule'].iloc[0]}", lang)
+        keys = per_dim["not_covering"].astype(str) + "|" + per_dim["n_covering"].astype(str) + "|" + per_dim["n_scored"].astype(str)  # fmt: skip
+        for _, group in per_dim.groupby(keys, sort=False):
+            where = ", ".join(stages[s] for s in group["dikw_stage"])
+            lines.append(_gap_line(view, group.iloc[0], dict(competence=labels[dim_id], rule=rule, stages=where), lang))  # fmt: skip
     mix = ", ".join(f"{_role_label(role, instrument, lang)}: {count}" for role, count in view.role_mix().items())  # fmt: skip
     pooled = t("report.roles_pooled", lang, min=view.meta["min_group_size"]) if view.roles.isna().any() else ""  # fmt: skip
     return _section("gaps", title=t("report.gaps", lang), lines=lines, no_gaps=t("report.no_gaps", lang),
                     mix_title=t("report.role_mix", lang), mix=mix, pooled=pooled)  # fmt: skip
+
+
+def _gap_line(view: TeamView, first: pd.Series, words: dict, lang: str) -> str:
+    """One gap line: nobody covers it (perhaps a member who did not answer does), these
+    members do not, or, for a team below the minimum group size, how many do not."""
+    missing = _not_answered(view)
+    if first["n_covering"] == 0 and missing:
+        return t_count("report.gap_line_nobody_answered", missing, lang, n=view.meta["n_members"], missing=missing, **words)  # fmt: skip
+    if first["n_covering"] == 0:
+        return t("report.gap_line_nobody", lang, **words)
+    if first["not_covering"]:
+        return t("report.gap_line", lang, members=members_in(first["not_covering"], lang), **words)
+    return t("report.gap_line_count", lang, n=int(first["n_scored"] - first["n_covering"]), total=int(first["n_scored"]), **words)  # fmt: skip
 
 
 def members_in(text: str, lang: str) -> str:
