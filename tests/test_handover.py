@@ -13,12 +13,14 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
+from dwp_assess.analysis.agreements import analyse_answers as analyse_agreements
 from dwp_assess.analysis.collaboration import analyse_answers
 from dwp_assess.analysis.profiles import analyse_answers as analyse_answers_of_teams
 from dwp_assess.analysis.profiles import team_view
 from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
+from dwp_assess.reports.agreements import report as agreements_report
 from dwp_assess.reports.plan_docx import plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
 from dwp_assess.instruments.model import DIKW_STAGES
@@ -198,3 +200,60 @@ def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_rou
                 assert not covered & {stage_name[s] for s in stages.split(", ")}, (team_id, member, competence)
                 checked += 1
     assert checked > 10
+
+
+# -- the agreements list: like with like, starting points per value ------------------------------
+
+
+@pytest.fixture(scope="module")
+def gdb_round():
+    orgs, teams, generated = generate_rounds(SEED)
+    chosen = next(g for g in generated if g.instrument.output == "agreements")
+    people = chosen.respondents[["response_id", "respondent_id", "organisation_id", "team_id", "role"]]
+    answers = chosen.answers.merge(people, on="response_id")
+    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
+    meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
+            "instrument_id": chosen.instrument.id, "instrument_version": chosen.instrument.version}  # fmt: skip
+    return analyse_agreements(answers, chosen.instrument, registry, teams, meta)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ".").replace("+", "").replace("−", "-"))
+
+
+def test_the_reflection_gap_is_the_difference_of_the_means_it_stands_beside(gdb_round):
+    instrument = gdb_round.instrument
+    checked = 0
+    for team_id in gdb_round.report_units():
+        team = gdb_round.team(team_id)
+        if team.suppressed:
+            continue
+        page = str(agreements_report(team, instrument, "nl", "Org"))
+        table = page[page.index('class="dwp-table dwp-reflection"') :]
+        table = table[: table.index("</table>")]
+        header = table[: table.index("</thead>")]
+        assert t("agreements.mean", "nl") in header and t("agreements.median", "nl") not in header
+        for row in re.findall(r"<tr[^>]*><td>.*?</tr>", table[table.index("<tbody>") :], flags=re.S):
+            cells = [re.sub(r"<[^>]+>", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+            relevance, safeguarding, gap = cells[3], cells[7], cells[9]
+            if "–" in (relevance, safeguarding, gap):
+                continue
+            assert abs(_number(relevance) - _number(safeguarding) - _number(gap)) <= 0.1 + 1e-9, cells
+            checked += 1
+    assert checked > 20
+
+
+def test_starting_points_are_per_value_and_no_proposal_is_repeated(gdb_round):
+    instrument = gdb_round.instrument
+    for team_id in gdb_round.report_units():
+        team = gdb_round.team(team_id)
+        if team.suppressed or team.agreements.empty:
+            continue
+        page = html_lib.unescape(str(agreements_report(team, instrument, "nl", "Org")))
+        table = page[page.index('class="dwp-table dwp-agreements"') :]
+        points = re.findall(r"<li>(.*?)</li>", table[: table.index("</table>")], flags=re.S)
+        proposals = [p for p in points if not p.startswith(("Doel van deze waarde", "Voorstellen van het team"))]
+        assert len(proposals) == len(set(proposals)), team_id
+        for r in team.agreements.itertuples():
+            value = instrument.value_by_id[r.value_id]
+            assert t("agreements.value_goal", "nl", text=value.description.nl) in points
