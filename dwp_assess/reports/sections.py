@@ -74,6 +74,13 @@ def bound(value, digits: int = 2, lang: str = "nl") -> str:
     return "> 0" if value > 0 else "< 0"
 
 
+def full_stop(text: str) -> str:
+    """``text`` ending in one full stop: none is added after a sentence that already ends
+    (also inside closing quotes), so a quoted statement never ends in "verzamelen.”."."""
+    stripped = text.rstrip()
+    return stripped if stripped.rstrip("”’\"')").endswith((".", "!", "?")) else stripped + "."
+
+
 def percent(value, lang: str = "nl") -> str:
     return "–" if value is None or pd.isna(value) else number(100 * value, 0, lang) + "%"
 
@@ -231,7 +238,7 @@ def first_action_items(advice: pd.DataFrame, instrument: Instrument, lang: str) 
         dimension = labels[r.dimension_id]
         items.append({"number": int(r.rank), "dimension": dimension, "action": r.action, "owner": r.owner,
                       "horizon": t(f"advice.horizon.{r.horizon}", lang), "tool": r.tool,
-                      "reasons": "; ".join(r.reasons),
+                      "reasons": "; ".join(r.reasons), "why": full_stop("; ".join(r.reasons)),
                       "tied": t("advice.tied", lang, previous=int(r.rank) - 1) if r.tied else ""})  # fmt: skip
     return items
 
@@ -465,7 +472,7 @@ def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -
     )
     owner = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"  # fmt: skip
     return {"dimension": labels[r.dimension_id], "action": r.action, "owner": owner,
-            "because": t("advice.because", lang, reasons="; ".join(r.reasons)),
+            "because": full_stop(t("advice.because", lang, reasons="; ".join(r.reasons))),
             "target": t(target_key, lang, level=level, text=r.target),
             "indicator": t("advice.indicator", lang, items=statements), "tool_label": t("advice.tool", lang),
             "tool": r.tool, "tool_description": r.tool_description, "tool_url": r.tool_url}  # fmt: skip
@@ -505,9 +512,13 @@ def methods(
                 row += [number(rounds["icc1"].get(dim.id), 2, lang), number(rounds["icc2"].get(dim.id), 2, lang)]  # fmt: skip
             values["rows"].append(row)
         text = t("report.methods_agreement", lang)
+        if icc is not None:  # organisation reports word agreement with the level distribution too
+            text += " " + t("report.methods_agreement_levels", lang)
         if len(rounds):
             text += " " + t("report.methods_icc", lang, groups=int(rounds["groups"].max()))
         values["agreement_text"] = text
+    if icc is not None:  # an organisation report: its agenda and its similar-profile section
+        values["text"] += " " + t("report.methods_dispersion", lang) + " " + t("report.methods_profile", lang)
     return _section("methods", **values)
 
 
