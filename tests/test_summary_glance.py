@@ -273,3 +273,15 @@ def test_printed_page_one_holds_headline_every_dimension_actions_and_position(ro
                   summary.change_sentence(view, instrument, lang)]  # fmt: skip
         for text in wanted:
             assert _squeezed(text) in first_page, (pdf.name, text)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_peer_mean_is_said_to_count_the_organisation_itself(rounds, lang):
+    view = organisation_view(rounds["2026"], "gouda")
+    words = {"nl": "uw organisatie telt daarin mee", "en": "your organisation counts in it"}[lang]
+    assert words in summary.peers_sentence(view, rounds["2026"].instrument, lang)
+    note = {"nl": "Uw organisatie telt mee in dat gemiddelde", "en": "Your organisation counts in that mean"}[lang]
+    for step in ("size_class", "adjacent", "kind"):
+        meta = {"peer_kind": "gemeente", "peer_step": step, "peer_classes": "50.000-100.000", "peer_n": 7, "min_group_size": 5}  # fmt: skip
+        assert note in sections.peer_note(meta, lang)
+
