@@ -7,9 +7,11 @@ action at every level; every action names a tool). Each problem names the file, 
 and the field.
 
 How actions are chosen and ordered (``docs/scoring.md``, "Advice"): every dimension of the
-organisation gets its gap reasons — named priority (lowest mean), reliable decline since
-the previous round, far below its peer group, disagreement on the discussion agenda — and
-its distance to the next level. Dimensions that are a named priority or declined reliably
+organisation gets its gap reasons — named priority (its mean's 95% interval wholly below the
+organisation's own average), reliable decline since the previous round, clearly below its peer
+group (beyond the own mean's interval), opinions differing on the discussion agenda — and its
+distance to the next level. ``first_actions`` is the one list of priorities the report and the
+management summary both show. Dimensions that are a named priority or declined reliably
 always get an action; the others fill the list up to ``selection.limit``. An organisation
 whose dimensions all sit at the top levels also gets the action to consolidate and share
 its strongest dimension.
