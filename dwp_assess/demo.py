@@ -107,6 +107,8 @@ def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, con
     from dwp_assess.reports.run import generate_reports
 
     return [
-        generate_reports(engine, r.round_id, out_dir, jobs=jobs, console=console, bundle=True, colophon=colophon)
+        generate_reports(
+            engine, r.round_id, out_dir, jobs=jobs, console=console, bundle=True, colophon=colophon
+        )
         for r in sample_rounds(SAMPLE_DIR)
     ]

@@ -27,7 +27,9 @@ PROJECT_FILE = "dwp.toml"
 PROJECT_ENV = "DWP_PROJECT"
 LANGUAGES = ("nl", "en")
 DEFAULT_MIN_GROUP_SIZE = 5
-DEFAULT_SENDER = "Datawerkplaats, Universiteit Utrecht"  # who sends the reports, unless dwp.toml says
+DEFAULT_SENDER = (
+    "Datawerkplaats, Universiteit Utrecht"  # who sends the reports, unless dwp.toml says
+)
 RESEARCH_NOTEBOOKS = ("analyse_round.ipynb", "typology.ipynb")  # docs/research.md
 FOLDERS = {  # setting → default folder; each made by ``init``
     "registry": "registry",

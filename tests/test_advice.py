@@ -103,7 +103,13 @@ def test_the_section_says_why_who_when_target_indicator_and_tool_in_both_languag
     for text in ("Omdat: duidelijk lager dan uw andere dimensies", "Eigenaar:", "Termijn:", "Doel, niveau", "Indicator:", "Hulpmiddel:"):  # fmt: skip
         assert text in nl
     en = sections.recommendations(view, analysis.instrument, "en")
-    for text in ("Because: clearly lower than your other dimensions", "Owner:", "Horizon:", "Target, level", "Tool:"):
+    for text in (
+        "Because: clearly lower than your other dimensions",
+        "Owner:",
+        "Horizon:",
+        "Target, level",
+        "Tool:",
+    ):
         assert text in en
     assert "(nan)" not in nl + en and "None" not in nl + en
 

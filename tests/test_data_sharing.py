@@ -325,7 +325,9 @@ def test_the_word_plan_opens_and_holds_every_theme_and_the_discussion_list(sampl
             INSTRUMENT.item_by_id["GV4"].text.get(lang) in text
         )  # planted: Woerden has not discussed it
         assert any("Woerden" in cell.text for table in document.tables for row in table.rows for cell in row.cells)  # fmt: skip
-        cells = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+        cells = "\n".join(
+            cell.text for table in document.tables for row in table.rows for cell in row.cells
+        )
         assert INSTRUMENT.item_by_id["LG2_basis"].text.get(lang) in text + cells
 
 

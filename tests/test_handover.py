@@ -20,11 +20,11 @@ from dwp_assess.analysis.profiles import team_view
 from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.model import DIKW_STAGES
+from dwp_assess.reports import sections
 from dwp_assess.reports.agreements import report as agreements_report
 from dwp_assess.reports.plan_docx import plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
-from dwp_assess.instruments.model import DIKW_STAGES
-from dwp_assess.reports import sections
 from dwp_assess.reports.sections import colophon_rows
 
 INSTRUMENT = get_instrument("data-sharing", 1)
@@ -42,7 +42,9 @@ def _analysis():
     rows, responses = [], []
     for (org, n), overrides in PLANTED.items():
         response = f"{org}-{n}"
-        responses.append({"response_id": response, "organisation_id": org, "collaboration_id": "c1"})
+        responses.append(
+            {"response_id": response, "organisation_id": org, "collaboration_id": "c1"}
+        )
         for item in INSTRUMENT.items:
             cell = overrides.get(item.id, str(INSTRUMENT.scale_of(item.id).settled or 1))
             cell = "not_applicable" if item.id == NOT_APPLICABLE else cell
@@ -53,7 +55,11 @@ def _analysis():
             rows.append({"response_id": response, "organisation_id": org, "item_id": "GV2_note", "text": NOTE, "value": None, "code": None})  # fmt: skip
     collaborations = pd.DataFrame([{"id": "c1", "title": "Samen sterk", "issue": None, "lead_organisation_id": "emmen"}])  # fmt: skip
     membership = pd.DataFrame({"collaboration_id": "c1", "organisation_id": list(MEMBERS)})
-    meta = {"instrument_id": INSTRUMENT.id, "instrument_version": INSTRUMENT.version, "period": "2026"}
+    meta = {
+        "instrument_id": INSTRUMENT.id,
+        "instrument_version": INSTRUMENT.version,
+        "period": "2026",
+    }
     return analyse_answers(pd.DataFrame(rows), pd.DataFrame(responses), INSTRUMENT, collaborations, membership,
                            {o: o.title() for o in MEMBERS}, meta)  # fmt: skip
 
@@ -63,7 +69,9 @@ def plan(request):
     lang = request.param
     analysis = _analysis()
     view = plan_view(analysis, "c1", lang)
-    rows = colophon_rows(analysis.meta, view.title, INSTRUMENT, lang, "Gemeente Emmen", "data@emmen.example")
+    rows = colophon_rows(
+        analysis.meta, view.title, INSTRUMENT, lang, "Gemeente Emmen", "data@emmen.example"
+    )
     return lang, view, plan_document(view, "prov", rows)
 
 
@@ -75,15 +83,21 @@ def _all_text(document) -> list[str]:
 def test_the_word_plan_is_a4_with_the_plans_proofing_language(plan):
     lang, _, document = plan
     for section in document.sections:
-        assert abs(section.page_width - Mm(210)) < Mm(0.5) and abs(section.page_height - Mm(297)) < Mm(0.5)
+        assert abs(section.page_width - Mm(210)) < Mm(0.5) and abs(
+            section.page_height - Mm(297)
+        ) < Mm(0.5)
     wanted = {"nl": "nl-NL", "en": "en-GB"}[lang]
     styles = document.styles.element
     default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))  # fmt: skip
     assert default.get(qn("w:val")) == wanted
-    languages = {e.get(qn("w:val")) for root in (styles, document.element) for e in root.iter(qn("w:lang"))}
+    languages = {
+        e.get(qn("w:val")) for root in (styles, document.element) for e in root.iter(qn("w:lang"))
+    }
     assert languages == {wanted}
     runs = [r for p in document.paragraphs for r in p.runs]
-    assert runs and all(r._r.rPr is not None and r._r.rPr.find(qn("w:lang")) is not None for r in runs)
+    assert runs and all(
+        r._r.rPr is not None and r._r.rPr.find(qn("w:lang")) is not None for r in runs
+    )
     assert document.core_properties.language == wanted
 
 
@@ -92,7 +106,9 @@ def test_points_are_numbered_per_theme_in_every_list(plan):
     assert not [p for p in document.paragraphs if p.style.name.startswith("List Number")]
     theme = 0
     for paragraph in document.paragraphs:
-        heading = re.match(r"^(\d+)\. ", paragraph.text) if paragraph.style.name == "Heading 1" else None
+        heading = (
+            re.match(r"^(\d+)\. ", paragraph.text) if paragraph.style.name == "Heading 1" else None
+        )
         if heading:
             theme = int(heading.group(1))
             continue
@@ -102,7 +118,9 @@ def test_points_are_numbered_per_theme_in_every_list(plan):
     numbers = {p.id: p.number for th in view.themes for p in th.points}
     assert numbers["LG1"] == "1.1" and numbers["GV1"] == "2.1" and numbers["DA1"] == "3.1"
     texts = _all_text(document)
-    assert f"{numbers['GV2']} {INSTRUMENT.item_by_id['GV2'].text.get(lang)}" in texts  # a point of discussion
+    assert (
+        f"{numbers['GV2']} {INSTRUMENT.item_by_id['GV2'].text.get(lang)}" in texts
+    )  # a point of discussion
     html = str(html_sections(view))
     assert f"{numbers['GV2']} " in html and f"2. {INSTRUMENT.dimensions[1].label.get(lang)}" in html
 
@@ -161,13 +179,19 @@ def team_round():
     """The generated competences round of the later period (version 2: stages from items),
     with a seed other than the sample's."""
     orgs, teams, generated = generate_rounds(SEED)
-    chosen = next(g for g in generated if g.instrument.id == "competences" and g.instrument.version == 2)
-    people = chosen.respondents[["response_id", "respondent_id", "organisation_id", "team_id", "role"]]
+    chosen = next(
+        g for g in generated if g.instrument.id == "competences" and g.instrument.version == 2
+    )
+    people = chosen.respondents[
+        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
+    ]
     answers = chosen.answers.merge(people, on="response_id")
     registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
     meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
             "instrument_id": chosen.instrument.id, "instrument_version": chosen.instrument.version}  # fmt: skip
-    return analyse_answers_of_teams(answers, chosen.instrument, registry, meta, teams=teams, min_group=3)
+    return analyse_answers_of_teams(
+        answers, chosen.instrument, registry, meta, teams=teams, min_group=3
+    )
 
 
 def _cells(html: str) -> list[list[str]]:
@@ -188,8 +212,12 @@ def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_rou
         labels = [d.label.nl for d in instrument.dimensions]
         offset = len(rows[0]) - len(labels)
         cell = {(r[0], label): r[offset + k] for r in rows for k, label in enumerate(labels)}
-        for line in re.findall(r"<li>(.*?)</li>", str(sections.gaps_and_roles(view, instrument, "nl"))):
-            named = re.match(r"(.*) \((.*?)\) bij (.*); niet gedekt door: (.*)$", html_lib.unescape(line))
+        for line in re.findall(
+            r"<li>(.*?)</li>", str(sections.gaps_and_roles(view, instrument, "nl"))
+        ):
+            named = re.match(
+                r"(.*) \((.*?)\) bij (.*); niet gedekt door: (.*)$", html_lib.unescape(line)
+            )
             if not named:
                 continue
             competence, _, stages, members = named.groups()
@@ -197,7 +225,11 @@ def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_rou
                 shown = cell[(member, competence)]
                 assert shown != "✓", (team_id, member, competence, stages)
                 covered = {stage_name[s] for s in shown.split(", ") if s}
-                assert not covered & {stage_name[s] for s in stages.split(", ")}, (team_id, member, competence)
+                assert not covered & {stage_name[s] for s in stages.split(", ")}, (
+                    team_id,
+                    member,
+                    competence,
+                )
                 checked += 1
     assert checked > 10
 
@@ -209,7 +241,9 @@ def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_rou
 def gdb_round():
     orgs, teams, generated = generate_rounds(SEED)
     chosen = next(g for g in generated if g.instrument.output == "agreements")
-    people = chosen.respondents[["response_id", "respondent_id", "organisation_id", "team_id", "role"]]
+    people = chosen.respondents[
+        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
+    ]
     answers = chosen.answers.merge(people, on="response_id")
     registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
     meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
@@ -233,12 +267,19 @@ def test_the_reflection_gap_is_the_difference_of_the_means_it_stands_beside(gdb_
         table = table[: table.index("</table>")]
         header = table[: table.index("</thead>")]
         assert t("agreements.mean", "nl") in header and t("agreements.median", "nl") not in header
-        for row in re.findall(r"<tr[^>]*><td>.*?</tr>", table[table.index("<tbody>") :], flags=re.S):
-            cells = [re.sub(r"<[^>]+>", " ", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+        for row in re.findall(
+            r"<tr[^>]*><td>.*?</tr>", table[table.index("<tbody>") :], flags=re.S
+        ):
+            cells = [
+                re.sub(r"<[^>]+>", " ", c).strip()
+                for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+            ]
             relevance, safeguarding, gap = cells[3], cells[7], cells[9]
             if "–" in (relevance, safeguarding, gap):
                 continue
-            assert abs(_number(relevance) - _number(safeguarding) - _number(gap)) <= 0.1 + 1e-9, cells
+            assert abs(_number(relevance) - _number(safeguarding) - _number(gap)) <= 0.1 + 1e-9, (
+                cells
+            )
             checked += 1
     assert checked > 20
 
@@ -252,7 +293,11 @@ def test_starting_points_are_per_value_and_no_proposal_is_repeated(gdb_round):
         page = html_lib.unescape(str(agreements_report(team, instrument, "nl", "Org")))
         table = page[page.index('class="dwp-table dwp-agreements"') :]
         points = re.findall(r"<li>(.*?)</li>", table[: table.index("</table>")], flags=re.S)
-        proposals = [p for p in points if not p.startswith(("Doel van deze waarde", "Voorstellen van het team"))]
+        proposals = [
+            p
+            for p in points
+            if not p.startswith(("Doel van deze waarde", "Voorstellen van het team"))
+        ]
         assert len(proposals) == len(set(proposals)), team_id
         for r in team.agreements.itertuples():
             value = instrument.value_by_id[r.value_id]

@@ -49,7 +49,9 @@ def rounds():
     meta = {"round_id": after.round_id, "period": "2026", "snapshot_hash": "x", "instrument_id": after.instrument.id,
             "instrument_version": after.instrument.version, "level_basis": "chosen",
             "previous_round_id": before.round_id, "previous_period": "2025"}  # fmt: skip
-    later = analyse_answers(answers, after.instrument, registry, meta, prev_scores, None, after_scores, items)
+    later = analyse_answers(
+        answers, after.instrument, registry, meta, prev_scores, None, after_scores, items
+    )
     first_meta = {"round_id": before.round_id, "period": "2025", "snapshot_hash": "y", "instrument_id": before.instrument.id,
                   "instrument_version": before.instrument.version, "level_basis": "estimate"}  # fmt: skip
     earlier = analyse_answers(_answers(before), before.instrument, registry, first_meta)
@@ -82,12 +84,18 @@ def test_the_summary_actions_are_the_reports_priorities_in_the_same_order_and_wo
             first = first_actions(view, instrument, lang=lang)
             labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
             expected = [labels[d] for d in first["dimension_id"]]
-            on_page_1 = re.findall(r'<li value="(\d+)"><strong>(.*?)</strong>', _section(page, "priorities"))
-            assert [(int(n), html_lib.unescape(d)) for n, d in on_page_1] == list(enumerate(expected, 1))
+            on_page_1 = re.findall(
+                r'<li value="(\d+)"><strong>(.*?)</strong>', _section(page, "priorities")
+            )
+            assert [(int(n), html_lib.unescape(d)) for n, d in on_page_1] == list(
+                enumerate(expected, 1)
+            )
             report = str(sections.summary(view, instrument, lang))
             listed = re.findall(r"<li><strong>(.*?)</strong>: (.*?)(?: <em>|</li>)", report)
             assert [html_lib.unescape(d) for d, _ in listed] == expected
-            assert [html_lib.unescape(r) for _, r in listed] == ["; ".join(r) for r in first["reasons"]]
+            assert [html_lib.unescape(r) for _, r in listed] == [
+                "; ".join(r) for r in first["reasons"]
+            ]
             advice = str(sections.recommendations(view, instrument, lang))
             assert [html_lib.unescape(d) for d in re.findall(r"<li><strong>(.*?)</strong>", advice)][: len(expected)] == expected  # fmt: skip
             why = _text(_section(page, "why"))
@@ -104,7 +112,9 @@ def test_the_headline_names_the_level_most_dimensions_are_at_and_what_comes_firs
         counts = levels.value_counts()
         common = min(counts[counts == counts.max()].index)
         page = summary.summary_html(view, instrument, "nl")
-        headline = _text(re.search(r'<p class="dwp-headline" id="headline">(.*?)</p>', page).group(1))
+        headline = _text(
+            re.search(r'<p class="dwp-headline" id="headline">(.*?)</p>', page).group(1)
+        )
         assert view.organisation["name"] in headline
         assert f"niveau {sections.level_label(instrument, common, 'nl')}" in headline
         first = first_actions(view, instrument)
@@ -128,7 +138,9 @@ def test_an_organisation_that_skipped_the_previous_round_has_nothing_to_compare(
 
 def test_a_round_without_a_previous_one_says_so(rounds):
     view = organisation_view(rounds["2025"], "gouda")
-    assert t("report.no_previous", "nl") in _text(summary.summary_html(view, rounds["2025"].instrument, "nl"))
+    assert t("report.no_previous", "nl") in _text(
+        summary.summary_html(view, rounds["2025"].instrument, "nl")
+    )
 
 
 def test_strengths_and_priorities_lie_beyond_the_noise_for_every_organisation(rounds):
@@ -152,7 +164,9 @@ def test_differences_within_the_intervals_give_no_strengths_or_priorities_but_sa
     assert strengths.empty and priorities.empty
     text = _text(sections.summary(wide, analysis.instrument, "nl"))
     assert t("report.no_strengths", "nl", centre="3,0") in text
-    reasons = " ".join(r for rs in recommend_organisation(wide, analysis.instrument)["reasons"] for r in rs)
+    reasons = " ".join(
+        r for rs in recommend_organisation(wide, analysis.instrument)["reasons"] for r in rs
+    )
     assert "duidelijk lager dan uw andere dimensies" not in reasons
     narrow = replace(view, dimensions=view.dimensions.assign(mean=np.linspace(2.0, 4.0, len(means)), sd=0.3, n=40))  # fmt: skip
     strengths, priorities = narrow.strengths_and_priorities()
@@ -189,7 +203,9 @@ def test_a_peer_gap_counts_only_beyond_the_own_interval(rounds):
         changed = replace(view, peers=peers, dimensions=dims)
         advice = recommend_organisation(changed, analysis.instrument)
         row = advice[advice["dimension_id"] == dim]
-        return bool(len(row)) and any("vergelijkbare organisaties" in r for r in row.iloc[0]["reasons"])
+        return bool(len(row)) and any(
+            "vergelijkbare organisaties" in r for r in row.iloc[0]["reasons"]
+        )
 
     assert not peer_reason(2.0)  # 0,35 lower, but inside the interval: not "duidelijk lager"
     assert peer_reason(0.1)
@@ -205,11 +221,18 @@ def _bimodal(rounds):
     for n, level in enumerate(levels):
         rid = f"b{n}"
         common = {"response_id": rid, "respondent_id": rid, "organisation_id": "gouda", "team_id": None, "role": "beleid", "text": None}  # fmt: skip
-        rows += [common | {"item_id": i.id, "value": float(level), "code": None} for i in instrument.level_items]
-        rows += [common | {"item_id": i.id, "value": 4.0, "code": None} for i in instrument.rated_items]
+        rows += [
+            common | {"item_id": i.id, "value": float(level), "code": None}
+            for i in instrument.level_items
+        ]
+        rows += [
+            common | {"item_id": i.id, "value": 4.0, "code": None} for i in instrument.rated_items
+        ]
     registry = pd.DataFrame({"organisation_id": ["gouda"], "name": ["Gouda"], "kind": "gemeente", "size_class": "50.000-100.000", "invited": 40})  # fmt: skip
     meta = analysis.meta | {"previous_round_id": None, "previous_period": None}
-    return organisation_view(analyse_answers(pd.DataFrame(rows), instrument, registry, meta, min_group=1), "gouda")
+    return organisation_view(
+        analyse_answers(pd.DataFrame(rows), instrument, registry, meta, min_group=1), "gouda"
+    )
 
 
 def test_agreement_words_follow_the_shown_distribution(rounds):
@@ -220,7 +243,10 @@ def test_agreement_words_follow_the_shown_distribution(rounds):
     assert (bands["band"].isin(["lack", "weak"])).all()
     section = str(sections.response_and_reliability(view, instrument, "nl"))
     table = _text(section[section.index("<table") : section.index("</table>")])
-    assert t("agreement.word.in_agreement", "nl") not in table and t("agreement.word.divided", "nl") in table
+    assert (
+        t("agreement.word.in_agreement", "nl") not in table
+        and t("agreement.word.divided", "nl") in table
+    )
     page = _text(summary.summary_html(view, instrument, "nl"))
     assert t("summary.agreement", "nl", agreed=0, total=len(instrument.dimensions)) in page
 
@@ -250,7 +276,9 @@ def _squeezed(text: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_printed_page_one_holds_headline_every_dimension_actions_and_position(rounds, tmp_path, lang):
+def test_printed_page_one_holds_headline_every_dimension_actions_and_position(
+    rounds, tmp_path, lang
+):
     """Printed with Chromium: page 1 alone has the headline, every dimension of the grid, the
     first actions with owner and horizon, and the peers and change sentences."""
     jobs = []
@@ -258,7 +286,9 @@ def test_printed_page_one_holds_headline_every_dimension_actions_and_position(ro
         analysis = rounds[period]
         view = organisation_view(analysis, organisation)
         path = tmp_path / f"{organisation}-{period}.html"
-        path.write_text(summary.summary_html(view, analysis.instrument, lang, True), encoding="utf-8")
+        path.write_text(
+            summary.summary_html(view, analysis.instrument, lang, True), encoding="utf-8"
+        )
         jobs.append((path, path.with_suffix(".pdf"), lang, view, analysis.instrument))
     try:
         print_pdfs([(html, pdf, lang) for html, pdf, lang, _, _ in jobs])
@@ -280,8 +310,10 @@ def test_the_peer_mean_is_said_to_count_the_organisation_itself(rounds, lang):
     view = organisation_view(rounds["2026"], "gouda")
     words = {"nl": "uw organisatie telt daarin mee", "en": "your organisation counts in it"}[lang]
     assert words in summary.peers_sentence(view, rounds["2026"].instrument, lang)
-    note = {"nl": "Uw organisatie telt mee in dat gemiddelde", "en": "Your organisation counts in that mean"}[lang]
+    note = {
+        "nl": "Uw organisatie telt mee in dat gemiddelde",
+        "en": "Your organisation counts in that mean",
+    }[lang]
     for step in ("size_class", "adjacent", "kind"):
         meta = {"peer_kind": "gemeente", "peer_step": step, "peer_classes": "50.000-100.000", "peer_n": 7, "min_group_size": 5}  # fmt: skip
         assert note in sections.peer_note(meta, lang)
-

@@ -329,7 +329,9 @@ def weakest_band(*bands: pd.Series, cap: pd.Series | None = None) -> pd.Series:
 
 def band_words(bands: pd.Series, lang: str = "nl") -> pd.Series:
     """The word for each band key (``words_for_agreement``); "niet te bepalen" where missing."""
-    return bands.map(WORD_OF_BAND).fillna("undetermined").map(lambda w: t(f"agreement.word.{w}", lang))
+    return (
+        bands.map(WORD_OF_BAND).fillna("undetermined").map(lambda w: t(f"agreement.word.{w}", lang))
+    )
 
 
 def benjamini_hochberg(p_values: Sequence | pd.Series, q: float = 0.05) -> pd.DataFrame:

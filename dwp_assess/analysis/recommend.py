@@ -253,7 +253,9 @@ def dimension_gaps(view, instrument: Instrument, rules: RuleSet, lang: str = "nl
             reasons.append(t("advice.reason.decline", lang, difference=_decimal(declines[dim.id], lang, signed=True)))  # fmt: skip
         first = len(reasons) > 0
         gap = means.get(dim.id, math.nan) - peers.get(dim.id, math.nan)
-        if gap <= -selection.peer_gap and intervals["high"].get(dim.id, math.nan) < peers.get(dim.id, math.nan):
+        if gap <= -selection.peer_gap and intervals["high"].get(dim.id, math.nan) < peers.get(
+            dim.id, math.nan
+        ):
             reasons.append(t("advice.reason.peers", lang, own=_decimal(means[dim.id], lang), peers=_decimal(peers[dim.id], lang)))  # fmt: skip
         if dim.id in agenda.index:
             reasons.append(t("advice.reason.agenda", lang, statement=instrument.item_by_id[agenda[dim.id]].text.get(lang)))  # fmt: skip
@@ -336,7 +338,11 @@ def _tied(previous, gap) -> bool:
     same kind and number of reasons, the same level, and overlapping mean intervals."""
     if previous is None:
         return False
-    same = (previous.group, previous.n_reasons, previous.level) == (gap.group, gap.n_reasons, gap.level)
+    same = (previous.group, previous.n_reasons, previous.level) == (
+        gap.group,
+        gap.n_reasons,
+        gap.level,
+    )
     return bool(same and gap.low <= previous.high and gap.high >= previous.low)
 
 

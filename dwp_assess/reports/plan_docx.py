@@ -72,7 +72,9 @@ def _a4(doc: DocumentType) -> None:
     """Every section on A4 portrait with even margins (python-docx's template is US Letter)."""
     for section in doc.sections:
         section.page_width, section.page_height = A4
-        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = (
+            MARGIN
+        )
 
 
 def set_language(doc: DocumentType, tag: str) -> None:

@@ -41,7 +41,9 @@ class PointView:
     owners: list[str] = field(default_factory=list)
     owner_basis: str = ""
     notes: list[tuple[str, list[str]]] = field(default_factory=list)  # party → its explanations
-    task: str = ""  # the point worded as a task: the item's ``task`` (fact questions), else its text
+    task: str = (
+        ""  # the point worded as a task: the item's ``task`` (fact questions), else its text
+    )
 
 
 @dataclass

@@ -347,7 +347,9 @@ def generate_reports(
     notebooks.mkdir(parents=True, exist_ok=True)
     _move_working_files(out, notebooks)
     analysis, analysis_dir = cached_analysis(engine, round_id, previous, min_group_size(instrument))
-    planned = plan_jobs(analysis, analysis_dir, out, notebooks, units, langs, pdf, synthetic, colophon)
+    planned = plan_jobs(
+        analysis, analysis_dir, out, notebooks, units, langs, pdf, synthetic, colophon
+    )
     manifest_path = out / "manifest.json"
     manifest = _load_manifest(manifest_path)
     to_run, skipped = _select(planned, manifest, retry_failed, force)

@@ -24,7 +24,12 @@ from dwp_assess import __version__, project
 from dwp_assess.analysis.agreement import band_words, words_for_agreement
 from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
-from dwp_assess.analysis.recommend import first_actions, load_rules, recommend_organisation, recommend_team
+from dwp_assess.analysis.recommend import (
+    first_actions,
+    load_rules,
+    recommend_organisation,
+    recommend_team,
+)
 from dwp_assess.analysis.roles import POOLED
 from dwp_assess.analysis.typology import saved_typology
 from dwp_assess.analysis.typology import similar_profile as similar_profile_of
@@ -148,7 +153,7 @@ def level_text(row: pd.Series | None, instrument: Instrument, lang: str, view: O
 
 
 def level_basis_of(view: OrganisationView) -> str:
-    """"chosen" or "estimate": how the round's levels were found (``analysis.levels``)."""
+    """ "chosen" or "estimate": how the round's levels were found (``analysis.levels``)."""
     return view.meta.get("level_basis") or (
         view.levels["level_basis"].iloc[0] if len(view.levels) else "estimate"
     )
@@ -518,7 +523,9 @@ def methods(
             text += " " + t("report.methods_icc", lang, groups=int(rounds["groups"].max()))
         values["agreement_text"] = text
     if icc is not None:  # an organisation report: its agenda and its similar-profile section
-        values["text"] += " " + t("report.methods_dispersion", lang) + " " + t("report.methods_profile", lang)
+        values["text"] += (
+            " " + t("report.methods_dispersion", lang) + " " + t("report.methods_profile", lang)
+        )
     return _section("methods", **values)
 
 
@@ -699,7 +706,7 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
 
 
 def _member_cell(needed: list[str], missing: list[str], scored: bool, lang: str) -> str:
-    """"✓" when the member covers every needed stage, the covered stages when only some, ""
+    """ "✓" when the member covers every needed stage, the covered stages when only some, ""
     when none (or the member has no score)."""
     covered = [s for s in needed if s not in missing]
     if not scored or not covered:

@@ -178,4 +178,6 @@ def write_summary(analysis_dir: str, organisation_id: str, lang: str, synthetic:
     """Write the summary of ``organisation_id`` from the analysis in ``analysis_dir``."""
     analysis = _analysis(analysis_dir)
     view = organisation_view(analysis, organisation_id)
-    path.write_text(summary_html(view, analysis.instrument, lang, synthetic, colophon), encoding="utf-8")
+    path.write_text(
+        summary_html(view, analysis.instrument, lang, synthetic, colophon), encoding="utf-8"
+    )
