@@ -317,3 +317,19 @@ def test_the_peer_mean_is_said_to_count_the_organisation_itself(rounds, lang):
     for step in ("size_class", "adjacent", "kind"):
         meta = {"peer_kind": "gemeente", "peer_step": step, "peer_classes": "50.000-100.000", "peer_n": 7, "min_group_size": 5}  # fmt: skip
         assert note in sections.peer_note(meta, lang)
+
+
+def test_sender_and_contact_come_from_dwp_toml_and_must_be_text(tmp_path):
+    from dwp_assess import project
+
+    made = project.create(tmp_path / "p", owner="Gemeente Testdorp")
+    assert made.colophon == {"sender": project.DEFAULT_SENDER, "contact": ""}
+    toml = made.root / project.PROJECT_FILE
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace('contact = ""', 'contact = "data@testdorp.example"'), encoding="utf-8"
+    )
+    assert project.load(made.root).colophon["contact"] == "data@testdorp.example"
+    toml.write_text(text.replace('contact = ""', "contact = 3"), encoding="utf-8")
+    with pytest.raises(project.ProjectError, match="project.contact must be text"):
+        project.load(made.root)
