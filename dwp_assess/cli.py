@@ -614,7 +614,7 @@ def demo(
         print_import_summary(summary)
     stored, present = sum(s.stored for s in summaries), sum(s.already_present for s in summaries)
     console.print(f"sample loaded: {stored} responses stored now, {present} already present")
-    results = demo_reports(eng, out, jobs, console)
+    results = demo_reports(eng, out, jobs, console, settings.colophon)
     for summary in results:
         print_report_summary(summary)
     console.print("\n[bold]Reports[/] (open in a browser, they work offline):")
@@ -787,7 +787,7 @@ def report(
     summary = generate_reports(
         eng, round_id, out, units, jobs, lang or settings().language, pdf,
         retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,
-        bundle=bundle,
+        bundle=bundle, colophon=settings().colophon,
     )  # fmt: skip
     print_report_summary(summary)
     print_bundle_summary(summary.bundles)

@@ -100,12 +100,15 @@ def _make_or_load(directory: Path) -> project.Settings:
     return project.create(directory, owner=DEMO_OWNER)
 
 
-def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None) -> list:
+def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None,
+                 colophon: dict | None = None) -> list:  # fmt: skip
     """Reports and bundles of every sample round (synthetic, as the store records); one
-    ``RunSummary`` per round."""
+    ``RunSummary`` per round; ``colophon``: the project's sender and contact."""
     from dwp_assess.reports.run import generate_reports
 
     return [
-        generate_reports(engine, r.round_id, out_dir, jobs=jobs, console=console, bundle=True)
+        generate_reports(
+            engine, r.round_id, out_dir, jobs=jobs, console=console, bundle=True, colophon=colophon
+        )
         for r in sample_rounds(SAMPLE_DIR)
     ]

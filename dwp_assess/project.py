@@ -27,6 +27,9 @@ PROJECT_FILE = "dwp.toml"
 PROJECT_ENV = "DWP_PROJECT"
 LANGUAGES = ("nl", "en")
 DEFAULT_MIN_GROUP_SIZE = 5
+DEFAULT_SENDER = (
+    "Datawerkplaats, Universiteit Utrecht"  # who sends the reports, unless dwp.toml says
+)
 RESEARCH_NOTEBOOKS = ("analyse_round.ipynb", "typology.ipynb")  # docs/research.md
 FOLDERS = {  # setting → default folder; each made by ``init``
     "registry": "registry",
@@ -38,7 +41,7 @@ FOLDERS = {  # setting → default folder; each made by ``init``
 }
 
 KEYS = {  # every table and key dwp.toml may hold; anything else is a mistake, said by name
-    "project": ("owner", "language", "min_group_size"),
+    "project": ("owner", "language", "min_group_size", "sender", "contact"),
     "store": ("url",),
     "folders": tuple(FOLDERS),
 }
@@ -58,6 +61,13 @@ class Settings:
     language: str
     min_group_size: int
     owner: str
+    sender: str = DEFAULT_SENDER  # named in every document's colophon
+    contact: str = ""  # where a reader asks questions (e-mail or web page), in the colophon
+
+    @property
+    def colophon(self) -> dict[str, str]:
+        """The sender and contact every document's colophon names (``sections.colophon``)."""
+        return {"sender": self.sender, "contact": self.contact}
 
     @property
     def data_dir(self) -> Path:
@@ -158,6 +168,14 @@ def _min_group_size(value: object, source: str) -> int:
     return size
 
 
+def _text(table: dict, key: str, path: Path) -> str:
+    """A text setting of ``[project]`` ("" when absent); anything but text is an error naming it."""
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise ProjectError(f"{path}: project.{key} must be text in quotes, got {value!r}")
+    return value.strip()
+
+
 def load(root: Path) -> Settings:
     """The settings of the project at ``root``, with environment variables applied."""
     path = root / PROJECT_FILE
@@ -189,6 +207,8 @@ def load(root: Path) -> Settings:
         language=language,
         min_group_size=_min_group_size(size, str(path)),
         owner=str(project.get("owner", "")),
+        sender=_text(project, "sender", path) or DEFAULT_SENDER,
+        contact=_text(project, "contact", path),
     )
 
 

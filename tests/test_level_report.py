@@ -88,7 +88,11 @@ def test_v2_summary_shows_the_chosen_level_with_its_middle_half(data_strategy_v2
     view = v2_view(data_strategy_v2)
     text = text_of(sections.summary(view, data_strategy_v2, "nl"))
     label = data_strategy_v2.scoring.levels[2].label.nl
-    assert f"niveau 3 · {label} (gekozen; middelste helft 2,25–3; n = 6)" in text
+    assert (
+        f"niveau 3 · {label} (gekozen; de middelste helft van de invullers koos niveau 2 tot 3; n = 6)"
+        in text
+    )
+    assert "2,25" not in text  # whole levels, never an interpolated quartile
     assert "schatting" not in text
     assert "gemiddeld" in text  # the mean score column stays
 
@@ -153,7 +157,7 @@ def test_v1_ladder_marks_the_estimate_with_its_interval(data_strategy):
 def test_english_labels_come_from_the_catalogue(data_strategy_v2):
     view = v2_view(data_strategy_v2)
     text = text_of(sections.summary(view, data_strategy_v2, "en"))
-    assert "(chosen; middle half 2.25–3; n = 6)" in text
+    assert "(chosen; the middle half of the respondents chose level 2 to 3; n = 6)" in text
 
 
 def test_v1_interval_within_one_level_is_said_so(data_strategy):

@@ -87,7 +87,7 @@ def test_report_shows_no_code_and_reads_as_a_dutch_report(made):
     _, out, _ = made
     page = (out / "almere.html").read_text(encoding="utf-8")
     assert '<html lang="nl">' in page
-    for heading in ("Samenvatting", "Sterke punten", "Prioriteiten"):
+    for heading in ("Samenvatting", "Sterke punten", "Eerst aanpakken", "Colofon"):
         assert heading in page
     for code in ("report_sections", "import ", "display(", "load_analysis", "Traceback"):
         assert code not in page

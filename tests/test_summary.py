@@ -16,6 +16,7 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.reports import run as reports
 
 ROUND = "data-strategy-2026"
+COLOPHON = {"sender": "Gemeente Testdorp, team Data", "contact": "data@testdorp.example"}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def printed(tmp_path_factory):
     engine = store.connect(f"sqlite:///{folder / 'dwp.sqlite'}")
     load_sample(engine)
     summary = reports.generate_reports(engine, ROUND, folder / "reports", units=["gouda", "zuid-holland"],
-                                       lang="nl,en", pdf=True, jobs=2)  # fmt: skip
+                                       lang="nl,en", pdf=True, jobs=2, colophon=COLOPHON)  # fmt: skip
     assert (summary.ok, summary.failed) == (4, 0)
     return engine, folder / "reports" / ROUND
 
@@ -52,11 +53,13 @@ def test_the_summary_holds_the_ladder_priorities_change_and_response(printed):
     engine, out = printed
     page = (out / "gouda.samenvatting.html").read_text(encoding="utf-8")
     assert "<script" not in page  # static: no chart library, no toolbar
-    rows = re.findall(r"<tr>\s*<td><strong>(.*?)</strong>", page)
+    ladder = page[page.index('id="ladder"') : page.index('id="priorities"')]
+    rows = re.findall(r"<tr>\s*<td><strong>(.*?)</strong>", ladder)
     assert len(rows) == 9  # one ladder row per dimension of data-strategy v2
     assert page.count('class="rung at"') == 9
-    actions = re.findall(r"<li><strong>", page[page.index('id="priorities"') :])
-    assert 1 <= len(actions) <= 3 and t("advice.owner", "nl") in page
+    priorities = page[page.index('id="priorities"') : page.index('id="position"')]
+    actions = re.findall(r'<li value="\d+"><strong>', priorities)
+    assert 1 <= len(actions) <= 3 and t("advice.owner", "nl") in priorities
     assert "2025" in page[page.index('id="change"') :]  # the previous round by its period
     assert "68" in page[page.index('id="reliability"') :]  # Gouda's number invited
     assert t("report.synthetic_warning", "nl") in page
@@ -96,3 +99,14 @@ def test_a_printed_dimension_heading_stays_with_its_chart(printed, lang):
         assert on_page == sum(text.count(legend) for legend in legends)
         headings += on_page
     assert headings == 9  # every dimension of data-strategy v2
+
+
+@pytest.mark.parametrize("name", ["gouda.html", "gouda.en.html", "gouda.samenvatting.html", "gouda.samenvatting.en.html"])  # fmt: skip
+def test_report_and_summary_end_with_the_projects_colophon(printed, name):
+    """The sender and contact of the project's settings (passed as ``generate_reports(colophon=)``)
+    reach the colophon of the report (through the notebook's parameters) and of the summary."""
+    _, out = printed
+    page = (out / name).read_text(encoding="utf-8")
+    colophon = page[page.index('id="colophon"') :]
+    assert COLOPHON["sender"] in colophon and COLOPHON["contact"] in colophon
+    assert "Gouda" in colophon and "2026" in colophon

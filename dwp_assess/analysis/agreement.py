@@ -299,6 +299,41 @@ def words_for_agreement(rwg_j: float | Sequence | pd.Series, lang: str = "nl") -
     )
 
 
+def rwg_of_counts(counts: pd.DataFrame) -> pd.Series:
+    """rwg of one item per row from its answer counts (columns: the ``K`` options in scale
+    order): ``1 − s²/σ²_EU`` with ``s²`` the sample variance of the answers (n − 1 in the
+    denominator) and ``σ²_EU = (K² − 1)/12`` (James, Demaree & Wolf, 1984), truncated at 0
+    as ``rwg`` is; fewer than two answers give ``NaN``. It lets a report judge agreement on a
+    distribution it shows (e.g. of chosen levels) with the same bands as rwg(J)."""
+    counts = counts.astype(float)
+    options = np.arange(1, counts.shape[1] + 1, dtype=float)
+    n = counts.sum(axis=1)
+    mean = (counts * options).sum(axis=1) / n.where(n > 0)
+    squares = (counts * (options[None, :] - mean.to_numpy()[:, None]) ** 2).sum(axis=1)
+    variance = squares / (n - 1).where(n >= 2)
+    return (1 - variance / uniform_null_variance(counts.shape[1])).clip(lower=0.0)
+
+
+def weakest_band(*bands: pd.Series, cap: pd.Series | None = None) -> pd.Series:
+    """Per row the weakest of several agreement bands (``BANDS`` order; missing ones are
+    skipped, but a missing first band stays missing: without rwg(J) there is no word);
+    where ``cap`` is true, at most "moderate" ("wisselend"). Rule and reason in
+    ``docs/scoring.md``, "From rwg(J) to a word"."""
+    order = {band: n for n, band in enumerate(BANDS)}
+    ranks = pd.concat([b.map(order) for b in bands], axis=1).min(axis=1)
+    if cap is not None:
+        ranks = ranks.where(~cap.astype(bool), ranks.clip(upper=order["moderate"]))
+    ranks = ranks.where(bands[0].notna())
+    return ranks.map(lambda r: BANDS[int(r)], na_action="ignore")
+
+
+def band_words(bands: pd.Series, lang: str = "nl") -> pd.Series:
+    """The word for each band key (``words_for_agreement``); "niet te bepalen" where missing."""
+    return (
+        bands.map(WORD_OF_BAND).fillna("undetermined").map(lambda w: t(f"agreement.word.{w}", lang))
+    )
+
+
 def benjamini_hochberg(p_values: Sequence | pd.Series, q: float = 0.05) -> pd.DataFrame:
     """Benjamini–Hochberg adjusted p-values and the step-up decision at false discovery rate ``q``.
 

@@ -18,8 +18,10 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 from sqlalchemy.engine import Engine
 
+from dwp_assess.analysis.agreement import rwg_of_counts, weakest_band, words_for_agreement
 from dwp_assess.analysis.comparison import CHANGE_COLUMNS, change_scores, change_since, restricted
 from dwp_assess.analysis.levels import level_statistics
 from dwp_assess.analysis.peers import peer_groups
@@ -430,16 +432,59 @@ class OrganisationView:
     change_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # items the change rests on
     plan_follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)  # own plan only (plans.py)
 
+    def mean_intervals(self) -> pd.DataFrame:
+        """Per dimension with a mean: ``mean`` with its 95% t-interval ``low``–``high``
+        (``mean ± t(0.975; n − 1) · sd / √n``, ``stats.mean_ci``), ``iqr`` and ``n``."""
+        dims = self.dimensions.dropna(subset=["mean"])
+        half = sps.t.ppf(0.975, dims["n"] - 1) * dims["sd"] / np.sqrt(dims["n"])
+        return dims[["dimension_id", "n", "mean", "iqr"]].assign(low=dims["mean"] - half, high=dims["mean"] + half).reset_index(drop=True)  # fmt: skip
+
     def strengths_and_priorities(self, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The ``n`` dimensions with the highest and the lowest mean score (rule in
-        docs/scoring.md); ties are broken by the smaller spread (IQR) first."""
-        ranked = self.dimensions.dropna(subset=["mean"]).sort_values(["mean", "iqr"], ascending=[False, True])  # fmt: skip
-        return ranked.head(n), ranked.tail(n).iloc[::-1]
+        """Up to ``n`` strengths and priorities, only where the difference is beyond the noise
+        (rule in ``docs/scoring.md``, "Strengths and priorities"): a strength's 95% interval
+        lies wholly above the organisation's own average over its dimensions (``centre``), a
+        priority's wholly below it. Strengths highest first, priorities lowest first, ties
+        broken by the smaller spread (IQR); ``tied`` marks an entry whose interval overlaps
+        that of the entry before it (their order is not certain)."""
+        ranked = self.mean_intervals()
+        centre = ranked["mean"].mean()
+        strengths = ranked[ranked["low"] > centre].sort_values(["mean", "iqr"], ascending=[False, True]).head(n)  # fmt: skip
+        priorities = ranked[ranked["high"] < centre].sort_values(["mean", "iqr"], ascending=[True, True]).head(n)  # fmt: skip
+        return _with_ties(strengths, centre), _with_ties(priorities, centre)
+
+    def agreement_bands(self) -> pd.DataFrame:
+        """Per dimension the agreement band a report puts in words (``docs/scoring.md``,
+        "From rwg(J) to a word"): the weaker of rwg(J) on its statements and rwg of the
+        level distribution the report shows beside it, and at most "moderate" (wisselend)
+        when one of its statements is on the discussion agenda, so the word never
+        contradicts the distribution or the agenda."""
+        columns = ["dimension_id", "rwg_j", "rwg_levels", "on_agenda", "band"]
+        if self.agreement.empty:
+            return pd.DataFrame(columns=columns)
+        out = self.agreement[["dimension_id", "rwg_j"]].reset_index(drop=True)
+        dist = self.level_distribution
+        if len(dist):
+            counts = dist.pivot_table(index="dimension_id", columns="level", values="n", aggfunc="sum").sort_index(axis=1)  # fmt: skip
+            out["rwg_levels"] = out["dimension_id"].map(rwg_of_counts(counts))
+        else:
+            out["rwg_levels"] = np.nan
+        out["on_agenda"] = out["dimension_id"].isin(set(self.agenda()["dimension_id"])) if len(self.items) else False  # fmt: skip
+        bands = [words_for_agreement(out[c].clip(0, 1))["band"] for c in ("rwg_j", "rwg_levels")]
+        out["band"] = weakest_band(*bands, cap=out["on_agenda"])
+        return out[columns]
 
     def agenda(self, n: int = 5) -> pd.DataFrame:
         """Items with the most disagreement (Leik's D), as the agenda of a discussion session."""
         enough = self.items[self.items["n"] >= AGENDA_MIN_ANSWERS]
         return enough.sort_values("disagreement", ascending=False).head(n)
+
+
+def _with_ties(ranked: pd.DataFrame, centre: float) -> pd.DataFrame:
+    """``ranked`` with ``centre`` and ``tied``: whether each entry's interval overlaps the
+    interval of the entry before it."""
+    previous_low, previous_high = ranked["low"].shift(), ranked["high"].shift()
+    tied = (ranked["low"] <= previous_high) & (ranked["high"] >= previous_low)
+    return ranked.assign(centre=centre, tied=tied.fillna(False).astype(bool))
 
 
 def _minimum(analysis: RoundAnalysis) -> int:

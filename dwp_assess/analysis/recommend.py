@@ -7,9 +7,11 @@ action at every level; every action names a tool). Each problem names the file, 
 and the field.
 
 How actions are chosen and ordered (``docs/scoring.md``, "Advice"): every dimension of the
-organisation gets its gap reasons — named priority (lowest mean), reliable decline since
-the previous round, far below its peer group, disagreement on the discussion agenda — and
-its distance to the next level. Dimensions that are a named priority or declined reliably
+organisation gets its gap reasons — named priority (its mean's 95% interval wholly below the
+organisation's own average), reliable decline since the previous round, clearly below its peer
+group (beyond the own mean's interval), opinions differing on the discussion agenda — and its
+distance to the next level. ``first_actions`` is the one list of priorities the report and the
+management summary both show. Dimensions that are a named priority or declined reliably
 always get an action; the others fill the list up to ``selection.limit``. An organisation
 whose dimensions all sit at the top levels also gets the action to consolidate and share
 its strongest dimension.
@@ -35,6 +37,7 @@ HORIZONS = ("0-3", "3-12", "12+")
 COLUMNS = [
     "rank", "action_id", "dimension_id", "purpose", "level", "target_level", "target", "action",
     "owner", "horizon", "tool", "tool_description", "tool_url", "tool_kind", "indicator", "reasons",
+    "mean", "low", "high", "tied",
 ]  # fmt: skip
 
 
@@ -224,12 +227,16 @@ def _decimal(value: float, lang: str, signed: bool = False) -> str:
 
 def dimension_gaps(view, instrument: Instrument, rules: RuleSet, lang: str = "nl") -> pd.DataFrame:
     """Per dimension with a level: ``level``, ``distance`` to the next, ``priority`` rank
-    (1 = lowest mean; missing when not named), the reasons as text, and the ``group`` that
-    orders it (0: named priority or reliable decline, 1: below peers or on the agenda, 2: rest)."""
+    (1 = lowest mean; missing when not named), the mean with its interval, the reasons as
+    text, and the ``group`` that orders it (0: named priority or reliable decline, 1: clearly
+    below peers or on the agenda, 2: rest). A named priority scores clearly below the
+    organisation's own average, a peer gap counts only beyond the own mean's interval
+    (``OrganisationView.strengths_and_priorities``, ``docs/scoring.md``, "Advice")."""
     selection = rules.selection
     _, priorities = view.strengths_and_priorities(selection.priorities)
     rank = {d: n + 1 for n, d in enumerate(priorities["dimension_id"])}
-    means = view.dimensions.set_index("dimension_id")["mean"]
+    intervals = view.mean_intervals().set_index("dimension_id")
+    means = intervals["mean"]
     change = view.change[view.change["reliable"].astype(bool) & (view.change["difference"] < 0)] if len(view.change) else view.change  # fmt: skip
     declines = dict(zip(change["dimension_id"], change["difference"], strict=True)) if len(change) else {}  # fmt: skip
     peers = view.peers[~view.peers["suppressed"].astype(bool)].set_index("dimension_id")["mean"] if len(view.peers) else pd.Series(dtype=float)  # fmt: skip
@@ -241,20 +248,23 @@ def dimension_gaps(view, instrument: Instrument, rules: RuleSet, lang: str = "nl
             continue
         reasons = []
         if dim.id in rank:
-            reasons.append(t("advice.reason.priority", lang, rank=rank[dim.id], mean=_decimal(means[dim.id], lang)))  # fmt: skip
+            reasons.append(t("advice.reason.priority", lang, mean=_decimal(means[dim.id], lang), centre=_decimal(priorities["centre"].iloc[0], lang)))  # fmt: skip
         if dim.id in declines:
             reasons.append(t("advice.reason.decline", lang, difference=_decimal(declines[dim.id], lang, signed=True)))  # fmt: skip
         first = len(reasons) > 0
         gap = means.get(dim.id, math.nan) - peers.get(dim.id, math.nan)
-        if gap <= -selection.peer_gap:
+        if gap <= -selection.peer_gap and intervals["high"].get(dim.id, math.nan) < peers.get(
+            dim.id, math.nan
+        ):
             reasons.append(t("advice.reason.peers", lang, own=_decimal(means[dim.id], lang), peers=_decimal(peers[dim.id], lang)))  # fmt: skip
         if dim.id in agenda.index:
             reasons.append(t("advice.reason.agenda", lang, statement=instrument.item_by_id[agenda[dim.id]].text.get(lang)))  # fmt: skip
         group = 0 if first else 1 if reasons else 2
         rows.append({"dimension_id": dim.id, "order": order, "level": int(row["level"]),
                      "distance": distance_to_next(row, instrument), "priority": rank.get(dim.id, math.inf),
-                     "mean": means.get(dim.id, math.nan), "group": group, "reasons": reasons})  # fmt: skip
-    gaps = pd.DataFrame(rows, columns=["dimension_id", "order", "level", "distance", "priority", "mean", "group", "reasons"])  # fmt: skip
+                     "mean": means.get(dim.id, math.nan), "low": intervals["low"].get(dim.id, math.nan),
+                     "high": intervals["high"].get(dim.id, math.nan), "group": group, "reasons": reasons})  # fmt: skip
+    gaps = pd.DataFrame(rows, columns=["dimension_id", "order", "level", "distance", "priority", "mean", "low", "high", "group", "reasons"])  # fmt: skip
     gaps["n_reasons"] = gaps["reasons"].map(len)
     keys = ["group", "n_reasons", "priority", "level", "distance", "order"]
     return gaps.sort_values(keys, ascending=[True, False, True, True, False, True], ignore_index=True)  # fmt: skip
@@ -308,15 +318,40 @@ def recommend_organisation(
     chosen = gaps[(gaps["group"] == 0) | (gaps.index < limit)]
     top = max(lv.level for lv in instrument.scoring.levels)
     rows = []
+    previous = None
     for gap in chosen.itertuples():
         rule = _choose(rules, gap.dimension_id, gap.level)
         reasons = gap.reasons or [t("advice.reason.top" if rule.purpose == "consolidate" else "advice.reason.next_level", lang, level=gap.level + 1)]  # fmt: skip
-        rows.append(_action_row(rule, gap.level, reasons, rules, instrument, lang))
+        rows.append(_action_row(rule, gap.level, reasons, rules, instrument, lang)
+                    | {"mean": gap.mean, "low": gap.low, "high": gap.high, "tied": _tied(previous, gap)})  # fmt: skip
+        previous = gap
     if len(gaps) and gaps["level"].min() >= top - 1:
         rows += _share_strongest(gaps, rules, instrument, lang, {r["action_id"] for r in rows})
     out = pd.DataFrame(rows, columns=COLUMNS[1:])
+    out["tied"] = out["tied"].fillna(False).astype(bool)
     out.insert(0, "rank", range(1, len(out) + 1))
     return out
+
+
+def _tied(previous, gap) -> bool:
+    """Whether ``gap`` comes after ``previous`` only on differences within the noise: the
+    same kind and number of reasons, the same level, and overlapping mean intervals."""
+    if previous is None:
+        return False
+    same = (previous.group, previous.n_reasons, previous.level) == (
+        gap.group,
+        gap.n_reasons,
+        gap.level,
+    )
+    return bool(same and gap.low <= previous.high and gap.high >= previous.low)
+
+
+def first_actions(view, instrument: Instrument, rules: RuleSet | None = None, lang: str = "nl") -> pd.DataFrame:  # fmt: skip
+    """The organisation's first ``selection.priorities`` actions, in the order of
+    ``recommend_organisation``: the one list of priorities that the report's summary, its
+    advice and the management summary all show, in the same order and words."""
+    rules = rules or load_rules()
+    return recommend_organisation(view, instrument, rules, lang).head(rules.selection.priorities)
 
 
 def recommend_team(gaps: pd.DataFrame, rules: RuleSet | None = None, lang: str = "nl") -> pd.DataFrame:  # fmt: skip

@@ -194,6 +194,12 @@ class Item(_Model):
         description="Agreements instruments: what the item asks about its public value: how "
         "relevant it is for the project, or how well it is safeguarded now.",
     )
+    task: Text | None = Field(
+        default=None,
+        description="Project-plan instruments: the point worded as a task for the plan (a "
+        "statement of what is to be settled), required for a fact question, whose text is a "
+        "question. Only reports show it, so it is not part of the content hash.",
+    )
 
 
 class Foundation(_Model):
@@ -372,7 +378,7 @@ class Instrument(_Model):
             if question.item is not None and question.dimension is not None:
                 problems.append(f"free_text.{n}: give item or dimension, not both")
         problems += self._item_type_problems() + self._dikw_problems() + self._output_problems()
-        problems += self._agreements_problems()
+        problems += self._agreements_problems() + self._task_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -399,6 +405,17 @@ class Instrument(_Model):
         if self.output == "team-profile" and self.scoring.coverage_threshold is None:
             problems.append("scoring.coverage_threshold: required for a team profile")
         return problems
+
+    def _task_problems(self) -> list[str]:
+        """A project plan assigns its points as tasks: a fact question (its scale has no
+        ``settled`` point) needs its ``task`` wording, so that no question becomes a task."""
+        if self.output != "project-plan":
+            return [f"items.{n}.task: only instruments with output project-plan word tasks"
+                    for n, item in enumerate(self.items) if item.task is not None]  # fmt: skip
+        scales = {s.id: s for s in self.scales}
+        return [f"items.{n}.task: required for fact question '{item.id}' (its text is a question; give the task as a statement)"
+                for n, item in enumerate(self.items)
+                if item.type == "rating" and item.scale in scales and scales[item.scale].settled is None and item.task is None]  # fmt: skip
 
     def _agreements_problems(self) -> list[str]:
         """Foundations, public values and aspects: only for an agreements output, which needs
@@ -545,7 +562,8 @@ class Instrument(_Model):
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 of the canonical content; stored with every round so changes are visible."""
-        canonical = json.dumps(_without_later_defaults(self.model_dump(mode="json")), sort_keys=True, ensure_ascii=False)  # fmt: skip
+        dump = self.model_dump(mode="json", exclude={"items": {i: set(_REPORT_ONLY_FIELDS) for i in range(len(self.items))}})  # fmt: skip
+        canonical = json.dumps(_without_later_defaults(dump), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -563,6 +581,9 @@ _LATER_FIELDS = {
     "free_text": {"item": None, "dimension": None},
     "dimensions": {"foundation": None},
 }
+# Item fields that only reports show (never a respondent): left out of the content hash, so
+# rewording them changes no round's instrument.
+_REPORT_ONLY_FIELDS = ("task",)
 # Sections added later, left out of the hash while empty.
 _LATER_SECTIONS = {"foundations": [], "public_values": []}
 

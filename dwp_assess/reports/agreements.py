@@ -116,14 +116,26 @@ def _proposals(team: TeamAgreements, instrument: Instrument) -> dict[str, list[t
 
 
 def _list_rows(team: TeamAgreements, instrument: Instrument, lang: str) -> list[dict]:
-    """The draft agreements list: per listed value what (the value, the principle's proposals as
-    starting points), why on the list; who and when stay empty for the workshop."""
+    """The draft agreements list: per listed value what (starting points of that value: what
+    the value asks, from its description, and the team's proposals for its principle, listed
+    at the principle's first value and referred to at the others, never repeated), why on the
+    list; who and when stay empty for the workshop."""
     proposals = _proposals(team, instrument)
-    return [{"value": instrument.value_by_id[r.value_id].label.get(lang),
-             "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
-             "why": t(f"agreements.reason.{r.reason}", lang),
-             "starting_points": [text for text, _ in proposals.get(r.dimension_id, [])]}
-            for r in team.agreements.itertuples()]  # fmt: skip
+    first_of: dict[str, str] = {}
+    rows = []
+    for r in team.agreements.itertuples():
+        value = instrument.value_by_id[r.value_id]
+        label = value.label.get(lang)
+        points = [t("agreements.value_goal", lang, text=value.description.get(lang))] if value.description else []  # fmt: skip
+        texts = [text for text, _ in proposals.get(r.dimension_id, [])]
+        if texts and r.dimension_id in first_of:
+            points.append(t("agreements.proposals_at", lang, value=first_of[r.dimension_id]))
+        elif texts:
+            first_of[r.dimension_id] = label
+            points += texts
+        rows.append({"value": label, "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
+                     "why": t(f"agreements.reason.{r.reason}", lang), "starting_points": points})  # fmt: skip
+    return rows
 
 
 def report(team: TeamAgreements, instrument: Instrument, lang: str, organisation: str,

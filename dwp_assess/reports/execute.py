@@ -156,7 +156,8 @@ def run_job(job: Job) -> JobResult:
     try:
         if job.summary_path:
             p = job.parameters
-            write_summary(p["analysis_dir"], p["organisation_id"], job.lang, p["synthetic"], job.summary_path)  # fmt: skip
+            write_summary(p["analysis_dir"], p["organisation_id"], job.lang, p["synthetic"], job.summary_path,
+                          {"sender": p.get("sender", ""), "contact": p.get("contact", "")})  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a failed summary fails this report, not the run
         return _failed(job, start, f"summary: {type(exc).__name__}: {exc}")
     try:

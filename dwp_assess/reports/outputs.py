@@ -74,7 +74,8 @@ def _analyse_scored(engine: Engine, round_id: str, previous: str | None, min_gro
 
 def _plan_document(parameters: dict, path: Path) -> Path:
     """The project plan's Word file (``reports.plan_docx``) for one collaboration and language."""
-    return write_document(parameters["analysis_dir"], parameters["collaboration_id"], parameters["lang"], parameters["synthetic"], path)  # fmt: skip
+    return write_document(parameters["analysis_dir"], parameters["collaboration_id"], parameters["lang"], parameters["synthetic"], path,
+                          parameters.get("sender"), parameters.get("contact", ""))  # fmt: skip
 
 
 OUTPUTS: dict[str, OutputKind] = {

@@ -1,10 +1,14 @@
 """The project-plan draft as a Word document (python-docx), for the parties to edit further.
 
-It holds what the HTML page holds (``project_plan.plan_view``), in the same order: the parties,
-then per theme a heading with the points of discussion, what is settled, what is open, the
-tasks with their owner party (a table to fill in further) and the parties' explanations, and at
-the end how the draft was made and where it came from. Synthetic data is marked at the top.
-The file is written through a temporary file, so it is complete or absent.
+It holds what the HTML page holds (``project_plan.plan_view``), in the same order and with the
+same point numbers (numbered per theme: 1.1, 1.2, …, 2.1, …): the parties and an overview per
+theme, then per theme the points of discussion, what is settled, what is open, what every
+party finds not applicable, the tasks with their owner party (a table to fill in further),
+where the parties stand and their explanations, and at the end how the draft was made, where
+it came from and the colophon. The page is A4 and the proofing language that of the plan
+(nl-NL, or en-GB for English) on the document's default and on every style and run, so Word
+checks the spelling in the right language. Synthetic data is marked at the top. The file is
+written through a temporary file, so it is complete or absent.
 """
 
 from __future__ import annotations
@@ -16,19 +20,30 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocumentType
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
 
 from dwp_assess import __version__
 from dwp_assess.analysis.collaboration import CollaborationAnalysis
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports.project_plan import PlanView, ThemeView, plan_view
+from dwp_assess.reports.sections import colophon_rows
+
+PROOFING = {"nl": "nl-NL", "en": "en-GB"}  # Word's proofing language per report language
+A4 = (Mm(210), Mm(297))
+MARGIN = Mm(20)
 
 
-def plan_document(view: PlanView, provenance: str) -> DocumentType:
-    """The Word document of a plan; ``provenance`` is the sentence saying how it was made."""
+def plan_document(view: PlanView, provenance: str, colophon: list[tuple[str, str]] | None = None) -> DocumentType:  # fmt: skip
+    """The Word document of a plan; ``provenance`` is the sentence saying how it was made,
+    ``colophon`` the (label, value) rows of ``sections.colophon_rows``."""
     lang = view.lang
     doc = Document()
+    _a4(doc)
     doc.core_properties.title = view.title
     doc.core_properties.author = "dwp-assess"
+    doc.core_properties.language = PROOFING[lang]
     doc.add_heading(view.title, level=0)
     doc.add_paragraph(view.subtitle)
     if view.synthetic:
@@ -39,44 +54,111 @@ def plan_document(view: PlanView, provenance: str) -> DocumentType:
     doc.add_heading(t("project_plan.parties", lang), level=1)
     for line in view.party_lines:
         doc.add_paragraph(line, style="List Bullet")
+    _overview(doc, view, lang)
     for theme in view.themes:
-        _theme(doc, theme, lang)
+        _theme(doc, theme, view.parties, lang)
     doc.add_heading(t("project_plan.rules", lang), level=1)
     doc.add_paragraph(t("project_plan.rules_text", lang))
     doc.add_heading(t("report.provenance", lang), level=1)
     doc.add_paragraph(provenance)
+    if colophon:
+        doc.add_heading(t("report.colophon", lang), level=1)
+        _table(doc, None, [list(row) for row in colophon])
+    set_language(doc, PROOFING[lang])
     return doc
 
 
-def _theme(doc: DocumentType, theme: ThemeView, lang: str) -> None:
-    doc.add_heading(theme.label, level=1)
+def _a4(doc: DocumentType) -> None:
+    """Every section on A4 portrait with even margins (python-docx's template is US Letter)."""
+    for section in doc.sections:
+        section.page_width, section.page_height = A4
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = (
+            MARGIN
+        )
+
+
+def set_language(doc: DocumentType, tag: str) -> None:
+    """``tag`` (e.g. "nl-NL") as the proofing language of the document's defaults, of every
+    style and of every run, replacing the template's en-US."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    elements = [defaults.find(qn("w:rPrDefault"))] if defaults is not None else []
+    holders = [e.find(qn("w:rPr")) if e is not None else None for e in elements]
+    holders += [style.get_or_add_rPr() for style in styles.findall(qn("w:style"))]
+    holders += [run._r.get_or_add_rPr() for run in _runs(doc)]
+    for rpr in (h for h in holders if h is not None):
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            rpr.append(lang)
+        lang.set(qn("w:val"), tag)
+
+
+def _runs(doc: DocumentType):
+    """Every run of the body: in paragraphs and in table cells."""
+    for paragraph in doc.paragraphs:
+        yield from paragraph.runs
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    yield from paragraph.runs
+
+
+def _table(doc: DocumentType, header: list[str] | None, rows: list[list[str]]):
+    """A grid table with ``header`` (``None``: none) and ``rows`` as text."""
+    table = doc.add_table(rows=1 if header else 0, cols=len(header or rows[0]))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells if header else [], header or [], strict=True):
+        cell.text = text
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = str(text)
+    return table
+
+
+def _overview(doc: DocumentType, view: PlanView, lang: str) -> None:
+    """Per theme how many points are settled, open, to discuss and not applicable."""
+    doc.add_heading(t("project_plan.overview", lang), level=2)
+    header = [t(f"project_plan.{key}", lang) for key in ("theme", "count_settled", "count_open", "count_disagreements", "count_not_applicable")]  # fmt: skip
+    rows = [[f"{th.number}. {th.label}", len(th.settled), len(th.open), len(th.disagreements), len(th.not_applicable)] for th in view.themes]  # fmt: skip
+    _table(doc, header, rows)
+
+
+def _points(doc: DocumentType, points, heading: str, none: str, lang: str, line=None) -> None:
+    """A heading and its points, each with its number ("2.3 …"), or the sentence for none."""
+    doc.add_heading(t(heading, lang), level=2)
+    for point in points:
+        doc.add_paragraph(f"{point.number} {line(point) if line else point.text}")
+    if not points and none:
+        doc.add_paragraph(t(none, lang))
+
+
+def _theme(doc: DocumentType, theme: ThemeView, parties: list[str], lang: str) -> None:
+    doc.add_heading(f"{theme.number}. {theme.label}", level=1)
     if theme.description:
         doc.add_paragraph(theme.description)
     doc.add_heading(t("project_plan.disagreements", lang), level=2)
     for point in theme.disagreements:
-        doc.add_paragraph(point.text, style="List Number").runs[0].bold = True
+        doc.add_paragraph(f"{point.number} {point.text}").runs[0].bold = True
         doc.add_paragraph(point.reason)
-        for answer, parties in point.sides:
-            doc.add_paragraph(f"{answer}: {', '.join(parties)}", style="List Bullet 2")
+        for answer, sides in point.sides:
+            doc.add_paragraph(f"{answer}: {', '.join(sides)}", style="List Bullet 2")
     if not theme.disagreements:
         doc.add_paragraph(t("project_plan.disagreements_none", lang))
-    doc.add_heading(t("project_plan.settled", lang), level=2)
-    for point in theme.settled:
-        agreed = f" ({t('project_plan.agreed_answer', lang, answer=point.answer)})" if point.answer else ""  # fmt: skip
-        doc.add_paragraph(point.text + agreed, style="List Bullet")
-    if not theme.settled:
-        doc.add_paragraph(t("project_plan.settled_none", lang))
-    doc.add_heading(t("project_plan.open", lang), level=2)
-    for point in theme.open:
-        answers = "; ".join(f"{party}: {answer}" for party, answer in point.answers)
-        doc.add_paragraph(f"{point.text} ({answers})", style="List Bullet")
-    if not theme.open:
-        doc.add_paragraph(t("project_plan.open_none", lang))
+    agreed = lambda p: p.text + (f" ({t('project_plan.agreed_answer', lang, answer=p.answer)})" if p.answer else "")  # noqa: E731  # fmt: skip
+    _points(doc, theme.settled, "project_plan.settled", "project_plan.settled_none", lang, agreed)
+    _points(doc, theme.open, "project_plan.open", "project_plan.open_none", lang)
+    if theme.not_applicable:
+        _points(doc, theme.not_applicable, "project_plan.not_applicable", "", lang)
     _tasks(doc, theme, lang)
+    doc.add_heading(t("project_plan.positions", lang), level=2)
+    _table(doc, [t("project_plan.point", lang), *parties],
+           [[f"{p.number} {p.text}", *(answer for _, answer in p.answers)] for p in theme.points])  # fmt: skip
     doc.add_heading(t("project_plan.notes", lang), level=2)
     noted = [p for p in theme.points if p.notes]
     for point in noted:
-        doc.add_paragraph(point.text).runs[0].italic = True
+        doc.add_paragraph(f"{point.number} {point.text}").runs[0].italic = True
         for party, texts in point.notes:
             for note in texts:
                 doc.add_paragraph(f"{party}: {note}", style="List Bullet")
@@ -85,26 +167,22 @@ def _theme(doc: DocumentType, theme: ThemeView, lang: str) -> None:
 
 
 def _tasks(doc: DocumentType, theme: ThemeView, lang: str) -> None:
+    """The tasks as statements (``PointView.task``), never as questions, with their owners."""
     doc.add_heading(t("project_plan.tasks", lang), level=2)
     if not theme.tasks:
         doc.add_paragraph(t("project_plan.tasks_none", lang))
         return
-    table = doc.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    for cell, key in zip(table.rows[0].cells, ("point", "owner", "owner_basis"), strict=True):
-        cell.text = t(f"project_plan.{key}", lang)
-    for point in theme.tasks:
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = point.text, ", ".join(point.owners), point.owner_basis  # fmt: skip
+    header = [t(f"project_plan.{key}", lang) for key in ("point", "owner", "owner_basis")]
+    _table(doc, header, [[f"{p.number} {p.task}", ", ".join(p.owners), p.owner_basis] for p in theme.tasks])  # fmt: skip
 
 
-def write_plan_document(view: PlanView, provenance: str, path: Path) -> Path:
+def write_plan_document(view: PlanView, provenance: str, path: Path, colophon: list[tuple[str, str]] | None = None) -> Path:  # fmt: skip
     """Save the plan's Word document at ``path`` (complete or not at all)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
     os.close(handle)
     try:
-        plan_document(view, provenance).save(temporary)
+        plan_document(view, provenance, colophon).save(temporary)
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)
@@ -119,9 +197,12 @@ def provenance_sentence(meta: dict, lang: str) -> str:
              package=__version__)  # fmt: skip
 
 
-def write_document(analysis_dir: str, collaboration_id: str, lang: str, synthetic: bool, path: Path) -> Path:  # fmt: skip
+def write_document(analysis_dir: str, collaboration_id: str, lang: str, synthetic: bool, path: Path,
+                   sender: str | None = None, contact: str = "") -> Path:  # fmt: skip
     """The Word file of one collaboration's plan from the round's saved analysis
-    (``reports.outputs``: run beside the HTML by ``execute.run_job``)."""
+    (``reports.outputs``: run beside the HTML by ``execute.run_job``), with the colophon of
+    ``sender`` and ``contact`` (``project.Settings``)."""
     analysis = CollaborationAnalysis.load(Path(analysis_dir))
     view = plan_view(analysis, collaboration_id, lang, synthetic)
-    return write_plan_document(view, provenance_sentence(analysis.meta, lang), path)
+    rows = colophon_rows(analysis.meta, view.title, analysis.instrument, lang, sender, contact)
+    return write_plan_document(view, provenance_sentence(analysis.meta, lang), path, rows)

@@ -31,6 +31,7 @@ from dwp_assess.reports.sections import Html, round_subtitle
 @dataclass
 class PointView:
     id: str
+    number: str  # "2.3": theme 2, its third point; the same number everywhere in the plan
     text: str
     tip: str
     answers: list[tuple[str, str]]  # (party name, its answer) in party order
@@ -40,11 +41,15 @@ class PointView:
     owners: list[str] = field(default_factory=list)
     owner_basis: str = ""
     notes: list[tuple[str, list[str]]] = field(default_factory=list)  # party → its explanations
+    task: str = (
+        ""  # the point worded as a task: the item's ``task`` (fact questions), else its text
+    )
 
 
 @dataclass
 class ThemeView:
     id: str
+    number: int  # 1, 2, ...: its points are numbered within it (1.1, 1.2, ...)
     label: str
     description: str
     points: list[PointView]
@@ -99,7 +104,7 @@ def plan_view(analysis: CollaborationAnalysis, collaboration_id: str, lang: str,
     party_lines = [_party_line(names[o], int(members.loc[o, "counted"]), o == lead, lang) for o in order]  # fmt: skip
     own = {name: frame[frame["collaboration_id"] == collaboration_id] for name, frame in
            (("points", analysis.points), ("positions", analysis.positions), ("tasks", analysis.tasks), ("notes", analysis.notes))}  # fmt: skip
-    themes = [_theme(instrument, dim, own, order, names, lang) for dim in instrument.dimensions]
+    themes = [_theme(instrument, dim, number, own, order, names, lang) for number, dim in enumerate(instrument.dimensions, 1)]  # fmt: skip
     return PlanView(
         collaboration_id=collaboration_id,
         title=t("project_plan.title", lang, collaboration=head["title"]),
@@ -115,23 +120,25 @@ def plan_view(analysis: CollaborationAnalysis, collaboration_id: str, lang: str,
     )
 
 
-def _theme(instrument: Instrument, dim, own: dict[str, pd.DataFrame], order: list[str], names: dict, lang: str) -> ThemeView:  # fmt: skip
+def _theme(instrument: Instrument, dim, number: int, own: dict[str, pd.DataFrame], order: list[str], names: dict, lang: str) -> ThemeView:  # fmt: skip
+    """One theme with its points numbered within it ("2.1", "2.2", ...), each point under that
+    number in every list of the plan."""
     points, by_state = [], {SETTLED: [], OPEN: [], NOT_APPLICABLE: []}
     disagreements, tasks = [], []
-    for item in instrument.items_of(dim.id):
+    for k, item in enumerate(instrument.items_of(dim.id), 1):
         row = own["points"][own["points"]["item_id"] == item.id].iloc[0]
-        point = _point(instrument, item, row, own, order, names, lang)
+        point = _point(instrument, item, f"{number}.{k}", row, own, order, names, lang)
         points.append(point)
         by_state[row["state"]].append(point)
         if row["disagreement"]:
             disagreements.append(point)
         if point.owners:
             tasks.append(point)
-    return ThemeView(dim.id, dim.label.get(lang), dim.description.get(lang) if dim.description else "",
+    return ThemeView(dim.id, number, dim.label.get(lang), dim.description.get(lang) if dim.description else "",
                      points, by_state[SETTLED], by_state[OPEN], by_state[NOT_APPLICABLE], disagreements, tasks)  # fmt: skip
 
 
-def _point(instrument: Instrument, item, row: pd.Series, own: dict, order: list[str], names: dict, lang: str) -> PointView:  # fmt: skip
+def _point(instrument: Instrument, item, number: str, row: pd.Series, own: dict, order: list[str], names: dict, lang: str) -> PointView:  # fmt: skip
     positions = own["positions"][own["positions"]["item_id"] == item.id].set_index("organisation_id")  # fmt: skip
     answers = []
     for organisation in order:
@@ -141,7 +148,9 @@ def _point(instrument: Instrument, item, row: pd.Series, own: dict, order: list[
     notes = own["notes"][own["notes"]["item_id"] == item.id]
     return PointView(
         id=item.id,
+        number=number,
         text=item.text.get(lang),
+        task=item.task.get(lang) if item.task else item.text.get(lang),
         tip=item.tip.get(lang) if item.tip else "",
         answers=answers,
         answer=answer_label(instrument, item.id, row["value"], row["code"], lang)
@@ -151,8 +160,8 @@ def _point(instrument: Instrument, item, row: pd.Series, own: dict, order: list[
         sides=_sides(answers) if row["disagreement"] else [],
         owners=[names[o] for o in order if o in set(tasks["organisation_id"])],
         owner_basis=t(f"project_plan.owner.{tasks['basis'].iloc[0]}", lang) if len(tasks) else "",
-        notes=[
-            (names[o], list(notes.loc[notes["organisation_id"] == o, "text"]))
+        notes=[  # a party's identical explanations once (two representatives may write the same)
+            (names[o], list(dict.fromkeys(notes.loc[notes["organisation_id"] == o, "text"])))
             for o in order
             if (notes["organisation_id"] == o).any()
         ],  # fmt: skip

@@ -208,11 +208,12 @@ def entry_key(unit: str, lang: str) -> str:
 
 
 def plan_jobs(analysis: ReportAnalysis, analysis_dir: Path, out: Path, notebooks: Path, units: list[str] | None,
-              langs: list[str], pdf: bool, synthetic: bool) -> list[tuple[Job, str]]:  # fmt: skip
+              langs: list[str], pdf: bool, synthetic: bool, colophon: dict | None = None) -> list[tuple[Job, str]]:  # fmt: skip
     """One job per report unit (``analysis.report_units()``) and language, each with the key
     that decides whether it is up to date: HTML (and PDF) in ``out``, the executed notebook in
     ``notebooks`` (see the module docstring). Dutch files are ``<unit>.html``, English ones
-    ``<unit>.en.html``; outputs with a management summary also get ``<unit>.samenvatting.html``."""
+    ``<unit>.en.html``; outputs with a management summary also get ``<unit>.samenvatting.html``.
+    ``colophon`` (``project.Settings.colophon``: sender, contact) goes to every document's colophon."""
     instrument = analysis.instrument
     kind = instrument.kind
     output = output_kind(instrument.output)
@@ -224,7 +225,8 @@ def plan_jobs(analysis: ReportAnalysis, analysis_dir: Path, out: Path, notebooks
     jobs = []
     for unit, lang in ((u, lang) for u in chosen for lang in langs):
         parameters = {"round_id": analysis.meta["round_id"], param: unit, "lang": lang, "synthetic": synthetic,
-                      "previous_round_id": analysis.meta.get("previous_round_id"), "analysis_dir": str(analysis_dir)}  # fmt: skip
+                      "previous_round_id": analysis.meta.get("previous_round_id"), "analysis_dir": str(analysis_dir),
+                      "sender": (colophon or {}).get("sender") or project.DEFAULT_SENDER, "contact": (colophon or {}).get("contact", "")}  # fmt: skip
         if kind == "team":
             parameters["team_name"] = names[unit]
         title = names[unit]
@@ -320,6 +322,7 @@ def generate_reports(
     previous_round_id: str | None = None,
     console=None,
     bundle: bool = False,
+    colophon: dict | None = None,
 ) -> RunSummary:
     """Make every report of a round (see the module docstring); return counts and the index.
 
@@ -327,7 +330,8 @@ def generate_reports(
     (``gouda.html``, ``gouda.en.html``), with an index per language. ``synthetic`` marks the
     reports as made from synthetic data; a round the store records as synthetic is always
     marked. With ``bundle``, also write one zip per organisation of the chosen units, holding
-    all of that organisation's reports of the round in every language (``bundle.write_bundles``)."""
+    all of that organisation's reports of the round in every language (``bundle.write_bundles``).
+    ``colophon`` holds the sender and contact of the project (``project.Settings.colophon``)."""
     langs = parse_languages(lang)
     if pdf:
         check_printer()
@@ -343,7 +347,9 @@ def generate_reports(
     notebooks.mkdir(parents=True, exist_ok=True)
     _move_working_files(out, notebooks)
     analysis, analysis_dir = cached_analysis(engine, round_id, previous, min_group_size(instrument))
-    planned = plan_jobs(analysis, analysis_dir, out, notebooks, units, langs, pdf, synthetic)
+    planned = plan_jobs(
+        analysis, analysis_dir, out, notebooks, units, langs, pdf, synthetic, colophon
+    )
     manifest_path = out / "manifest.json"
     manifest = _load_manifest(manifest_path)
     to_run, skipped = _select(planned, manifest, retry_failed, force)

@@ -20,11 +20,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from dwp_assess import __version__
-from dwp_assess.analysis.agreement import words_for_agreement
+from dwp_assess import __version__, project
+from dwp_assess.analysis.agreement import band_words, words_for_agreement
 from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
-from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
+from dwp_assess.analysis.recommend import (
+    first_actions,
+    load_rules,
+    recommend_organisation,
+    recommend_team,
+)
 from dwp_assess.analysis.roles import POOLED
 from dwp_assess.analysis.typology import saved_typology
 from dwp_assess.analysis.typology import similar_profile as similar_profile_of
@@ -74,24 +79,21 @@ def bound(value, digits: int = 2, lang: str = "nl") -> str:
     return "> 0" if value > 0 else "< 0"
 
 
+def full_stop(text: str) -> str:
+    """``text`` ending in one full stop: none is added after a sentence that already ends
+    (also inside closing quotes), so a quoted statement never ends in "verzamelen.”."."""
+    stripped = text.rstrip()
+    return stripped if stripped.rstrip("”’\"')").endswith((".", "!", "?")) else stripped + "."
+
+
 def percent(value, lang: str = "nl") -> str:
     return "–" if value is None or pd.isna(value) else number(100 * value, 0, lang) + "%"
 
 
-def _level_label(instrument: Instrument, level, lang: str) -> str:
+def level_label(instrument: Instrument, level, lang: str) -> str:
     if level is None or pd.isna(level):
         return t("report.no_score", lang)
     return f"{int(level)} · {instrument.scoring.levels[int(level) - 1].label.get(lang)}"
-
-
-def _quartile(value, lang: str) -> str:
-    """A quartile of chosen levels: a whole level as such, else up to two decimals."""
-    if value is None or pd.isna(value):
-        return "–"
-    if float(value).is_integer():
-        return str(int(value))
-    text = number(value, 2, lang)
-    return text.rstrip("0")
 
 
 def dimension_level_row(view: OrganisationView, dimension_id: str) -> pd.Series | None:
@@ -103,16 +105,45 @@ def dimension_level_row(view: OrganisationView, dimension_id: str) -> pd.Series 
     return rows.iloc[0] if len(rows) else None
 
 
-def level_text(row: pd.Series | None, instrument: Instrument, lang: str) -> str:
-    """The level with its basis and uncertainty: chosen levels with their middle half (v2),
-    or an estimate with its 95% interval (v1); never an estimate stated as a fact."""
+def chosen_spread(view: OrganisationView | None, dimension_id: str) -> tuple[int, int] | None:
+    """The middle half of the chosen levels as whole levels: the lower and upper quartile by
+    nearest rank (the first level with at least 25% and 75% of the choices at or below it),
+    so a spread is never "1,75–2" for something that only takes whole levels."""
+    if view is None or view.level_distribution.empty:
+        return None
+    dist = view.level_distribution[view.level_distribution["dimension_id"] == dimension_id].sort_values("level")  # fmt: skip
+    total = dist["n"].sum()
+    if not total:
+        return None
+    share = dist["n"].cumsum() / total
+    levels = dist["level"].to_numpy()
+    return int(levels[(share >= 0.25 - 1e-9).to_numpy().argmax()]), int(levels[(share >= 0.75 - 1e-9).to_numpy().argmax()])  # fmt: skip
+
+
+def level_band(view: OrganisationView, row: pd.Series | None) -> tuple[int | None, int | None]:
+    """The levels the grid shades: the spread of the chosen levels (``chosen_spread``), or the
+    95% interval of an estimated level; (None, None) without one."""
+    if row is None or pd.isna(row["level"]):
+        return None, None
+    if row["level_basis"] == "chosen":
+        return chosen_spread(view, row["dimension_id"]) or (None, None)
+    low, high = row["level_low"], row["level_high"]
+    return (None, None) if pd.isna(low) or pd.isna(high) else (int(low), int(high))
+
+
+def level_text(row: pd.Series | None, instrument: Instrument, lang: str, view: OrganisationView | None = None) -> str:  # fmt: skip
+    """The level with its basis: chosen levels with the spread of the choices (v2), or an
+    estimate with its 95% interval, its uncertainty (v1); never an estimate stated as a fact."""
     if row is None or pd.isna(row["level"]):
         return t("report.no_score", lang)
-    level = _level_label(instrument, row["level"], lang)
+    level = level_label(instrument, row["level"], lang)
     n = int(row["n"])
     if row["level_basis"] == "chosen":
-        return t("report.level_chosen", lang, level=level, n=n,
-                 q1=_quartile(row["q1"], lang), q3=_quartile(row["q3"], lang))  # fmt: skip
+        spread = chosen_spread(view, row["dimension_id"])
+        if spread is None:
+            return t("report.level_chosen_no_spread", lang, level=level, n=n)
+        key = "report.level_chosen_one" if spread[0] == spread[1] else "report.level_chosen"
+        return t(key, lang, level=level, n=n, low=spread[0], high=spread[1])
     if pd.isna(row["level_low"]) or pd.isna(row["level_high"]):
         return t("report.level_estimate_no_interval", lang, level=level, n=n)
     if int(row["level_low"]) == int(row["level_high"]):
@@ -121,7 +152,8 @@ def level_text(row: pd.Series | None, instrument: Instrument, lang: str) -> str:
              low=int(row["level_low"]), high=int(row["level_high"]))  # fmt: skip
 
 
-def _basis(view: OrganisationView) -> str:
+def level_basis_of(view: OrganisationView) -> str:
+    """ "chosen" or "estimate": how the round's levels were found (``analysis.levels``)."""
     return view.meta.get("level_basis") or (
         view.levels["level_basis"].iloc[0] if len(view.levels) else "estimate"
     )
@@ -182,26 +214,38 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
         if level is not None and pd.notna(level) and dim.level_descriptors:
             text = dim.level_descriptors.get(int(level)).get(lang)
             meaning = text if row["level_basis"] == "chosen" else t("report.meaning_estimate", lang, text=text)  # fmt: skip
-        rows.append([dim.label.get(lang), level_text(row, instrument, lang),
+        rows.append([dim.label.get(lang), level_text(row, instrument, lang, view),
                      number(dims["mean"].get(dim.id), 1, lang), meaning])  # fmt: skip
     n = int(view.response.get("responses", 0)) if len(view.response) else 0
-    strengths, priorities = view.strengths_and_priorities()
+    strengths, _ = view.strengths_and_priorities()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    lists = [
-        {
-            "title": title,
-            "lines": [
-                f"{labels[r.dimension_id]} ({number(r.mean, 1, lang)})" for r in frame.itertuples()
-            ],
-        }  # fmt: skip
-        for title, frame in (
-            (t("report.strengths", lang), strengths),
-            (t("report.priorities", lang), priorities),
-        )  # fmt: skip
-    ]
+    strength_lines = [t("report.rank_tied" if r.tied else "report.rank_line", lang, dimension=labels[r.dimension_id],
+                        mean=number(r.mean, 1, lang)) for r in strengths.itertuples()]  # fmt: skip
+    centre = number(view.mean_intervals()["mean"].mean(), 1, lang)
+    actions = first_action_items(first_actions(view, instrument, lang=lang), instrument, lang)
     header_row = [t("report.dimension", lang), t("report.level", lang), t("report.mean", lang), t("report.meaning", lang)]  # fmt: skip
     return _section("summary", title=t("report.summary", lang), intro=t("report.summary_intro", lang, n=n),
-                    header=header_row, rows=rows, basis_note=t(f"report.level_{_basis(view)}_note", lang), lists=lists)  # fmt: skip
+                    header=header_row, rows=rows, basis_note=t(f"report.level_{level_basis_of(view)}_note", lang),
+                    strengths_title=t("report.strengths", lang), strengths=strength_lines,
+                    no_strengths=t("report.no_strengths", lang, centre=centre),
+                    strengths_note=t("report.strengths_rule", lang, centre=centre),
+                    priorities_title=t("report.priorities", lang), actions=actions,
+                    order=t("advice.order", lang), none=t("advice.none", lang))  # fmt: skip
+
+
+def first_action_items(advice: pd.DataFrame, instrument: Instrument, lang: str) -> list[dict]:
+    """The first actions (``recommend.first_actions``) as the report's summary and the
+    management summary both print them: number, dimension, action, owner, horizon, why, and
+    whether the order against the one before rests on differences within the noise."""
+    labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
+    items = []
+    for r in advice.itertuples():
+        dimension = labels[r.dimension_id]
+        items.append({"number": int(r.rank), "dimension": dimension, "action": r.action, "owner": r.owner,
+                      "horizon": t(f"advice.horizon.{r.horizon}", lang), "tool": r.tool,
+                      "reasons": "; ".join(r.reasons), "why": full_stop("; ".join(r.reasons)),
+                      "tied": t("advice.tied", lang, previous=int(r.rank) - 1) if r.tied else ""})  # fmt: skip
+    return items
 
 
 def peer_note(meta: dict, lang: str) -> str:
@@ -294,7 +338,7 @@ def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> 
         level_row = dimension_level_row(view, dim.id)
         stats = t("report.dimension_stats", lang, n=int(row["n"]), median=number(row["median"], 1, lang),
                   q1=number(row["q1"], 1, lang), q3=number(row["q3"], 1, lang),
-                  level=level_text(level_row, instrument, lang))  # fmt: skip
+                  level=level_text(level_row, instrument, lang, view))  # fmt: skip
         current, next_ = _current_and_next(level_row, dim, instrument, lang)
         shown.append({"label": dim.label.get(lang), "stats": stats, "current": current, "next": next_,
                       "ladder": figure_json(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang)),
@@ -308,13 +352,13 @@ def _current_and_next(row: pd.Series | None, dim, instrument: Instrument, lang: 
     if row is None or pd.isna(row["level"]) or not dim.level_descriptors:
         return "", ""
     level = int(row["level"])
-    label = _level_label(instrument, level, lang)
+    label = level_label(instrument, level, lang)
     current = t(f"report.current_level_{row['level_basis']}", lang, level=label,
                 text=dim.level_descriptors[level].get(lang))  # fmt: skip
     top = max(lv.level for lv in instrument.scoring.levels)
     if level >= top or (level + 1) not in dim.level_descriptors:
         return current, t("report.top_level", lang)
-    return current, t("report.next_step", lang, level=_level_label(instrument, level + 1, lang),
+    return current, t("report.next_step", lang, level=level_label(instrument, level + 1, lang),
                       text=dim.level_descriptors[level + 1].get(lang))  # fmt: skip
 
 
@@ -371,13 +415,14 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
                     correction=t("report.change_correction", lang, n=len(view.change)))  # fmt: skip
 
 
-def agreement_cell(rwg_j, lang: str) -> Markup:
-    """The word for an rwg(J) ("eensgezind", "wisselend", "verdeeld"), with the figure on
-    hover; "niet te bepalen" when it is undefined."""
+def agreement_cell(rwg_j, lang: str, band: str | None = None) -> Markup:
+    """The word for an agreement band ("eensgezind", "wisselend", "verdeeld"; by default the
+    band of ``rwg_j``), with the figure on hover; "niet te bepalen" when it is undefined."""
     words = words_for_agreement(pd.Series([rwg_j], dtype=float), lang).iloc[0]
     if pd.isna(words["rwg_j"]):
         return macro("agreement")(words["word"], None)
-    return macro("agreement")(words["word"], f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}")  # fmt: skip
+    word = band_words(pd.Series([band]), lang).iloc[0] if band is not None else words["word"]
+    return macro("agreement")(word, f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}")  # fmt: skip
 
 
 def response_and_reliability(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -392,10 +437,10 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
         line = t("report.response_line_no_invited", lang, **values)
     minimum = instrument.scoring.min_group_size * 2
     small = len(view.dimensions) and view.dimensions["n"].min() < minimum
-    agreement = view.agreement.set_index("dimension_id")
+    agreement = view.agreement_bands().set_index("dimension_id")
     n = view.dimensions.set_index("dimension_id")["n"]
     rows = [
-        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang),
+        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang, agreement["band"].get(dim.id)),
          str(int(n[dim.id])) if dim.id in n.index else "–"]
         for dim in instrument.dimensions
     ]  # fmt: skip
@@ -425,14 +470,14 @@ def _indicator_statement(item, lang: str) -> str:
 
 def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -> dict:
     """The texts of one action of ``recommendations``."""
-    level = _level_label(instrument, r.target_level, lang)
+    level = level_label(instrument, r.target_level, lang)
     target_key = "advice.target" if r.purpose == "develop" else "advice.target_hold"
     statements = " · ".join(
         _indicator_statement(instrument.item_by_id[i], lang) for i in r.indicator
     )
     owner = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"  # fmt: skip
     return {"dimension": labels[r.dimension_id], "action": r.action, "owner": owner,
-            "because": t("advice.because", lang, reasons="; ".join(r.reasons)),
+            "because": full_stop(t("advice.because", lang, reasons="; ".join(r.reasons))),
             "target": t(target_key, lang, level=level, text=r.target),
             "indicator": t("advice.indicator", lang, items=statements), "tool_label": t("advice.tool", lang),
             "tool": r.tool, "tool_description": r.tool_description, "tool_url": r.tool_url}  # fmt: skip
@@ -472,9 +517,15 @@ def methods(
                 row += [number(rounds["icc1"].get(dim.id), 2, lang), number(rounds["icc2"].get(dim.id), 2, lang)]  # fmt: skip
             values["rows"].append(row)
         text = t("report.methods_agreement", lang)
+        if icc is not None:  # organisation reports word agreement with the level distribution too
+            text += " " + t("report.methods_agreement_levels", lang)
         if len(rounds):
             text += " " + t("report.methods_icc", lang, groups=int(rounds["groups"].max()))
         values["agreement_text"] = text
+    if icc is not None:  # an organisation report: its agenda and its similar-profile section
+        values["text"] += (
+            " " + t("report.methods_dispersion", lang) + " " + t("report.methods_profile", lang)
+        )
     return _section("methods", **values)
 
 
@@ -500,6 +551,25 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
     rows = [[t(f"report.provenance.{key}", lang), value] for key, value in values.items()]
     return _section("provenance", title=t("report.provenance", lang), sentence=sentence,
                     details=t("report.provenance_details", lang), rows=rows)  # fmt: skip
+
+
+def colophon_rows(meta: dict, name: str, instrument: Instrument, lang: str,
+                  sender: str = project.DEFAULT_SENDER, contact: str = "") -> list[tuple[str, str]]:  # fmt: skip
+    """(label, value) of a document's colophon: organisation (or team, collaboration), round,
+    date made, sender and contact (``dwp.toml``; the Datawerkplaats by default), and the
+    versions of the questionnaire and of dwp-assess. A contact left empty is left out."""
+    rows = [("organisation", name), ("round", round_subtitle(meta, instrument, lang)),
+            ("made", pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y")), ("sender", sender or project.DEFAULT_SENDER),
+            ("contact", contact),
+            ("versions", t("report.colophon_versions", lang, instrument=instrument.title.get(lang),
+                           version=meta.get("instrument_version", instrument.version), package=__version__))]  # fmt: skip
+    return [(t(f"report.colophon.{key}", lang), value) for key, value in rows if value]
+
+
+def colophon(meta: dict, name: str, instrument: Instrument, lang: str,
+             sender: str = project.DEFAULT_SENDER, contact: str = "") -> Html:  # fmt: skip
+    """The colophon that closes every document (``colophon_rows``)."""
+    return _section("colophon", title=t("report.colophon", lang), rows=colophon_rows(meta, name, instrument, lang, sender, contact))  # fmt: skip
 
 
 def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -597,22 +667,35 @@ def _role_label(role, instrument: Instrument, lang: str) -> str:
     return labels.get(role, role)
 
 
+def member_stages(view: TeamView) -> dict[tuple[str, str], list[str]]:
+    """(member, competence) → the DIKW stages where the competence is needed and the member
+    does not cover it: the stages whose coverage row names the member among ``not_covering``
+    (the same rows the gap list reads, so grid and gap list never differ)."""
+    missing: dict[tuple[str, str], list[str]] = {}
+    for r in view.coverage.itertuples():
+        for member in filter(None, str(r.not_covering).split("; ")):
+            missing.setdefault((member, r.dimension_id), []).append(r.dikw_stage)
+    return missing
+
+
 def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
-    """Member pseudonyms × competences: ✓ where the member covers it; for a team smaller
-    than the minimum group size only a sentence saying why there is no grid."""
+    """Member pseudonyms × competences: ✓ where the member covers the competence at every
+    stage where it is needed, the stages it does cover where that is only some of them, and
+    nothing where it covers none (``member_stages``, as the gap list); for a team smaller than
+    the minimum group size only a sentence saying why there is no grid."""
     title = t("report.members", lang)
     if not view.shows_members:
         why = t("report.members_withheld", lang, n=view.meta["n_members"], min=view.meta["min_group_size"])  # fmt: skip
         return _section("members", title=title, rows=[], withheld=why)
-    covers = view.members.pivot_table(index="member", columns="dimension_id", values="covers", aggfunc="first")  # fmt: skip
+    scored = view.members.pivot_table(index="member", columns="dimension_id", values="score", aggfunc="first")  # fmt: skip
     role_of = view.members.drop_duplicates("member").set_index("member")["role"]
     with_roles = role_of.notna().any()  # a column of nothing but "overige rollen" says nothing
+    needed = view.coverage.groupby("dimension_id", sort=False)["dikw_stage"].apply(list).to_dict()
+    missing = member_stages(view)
     rows = []
-    for member, row in covers.iterrows():
-        marks = [
-            "✓" if pd.notna(row.get(d.id)) and bool(row.get(d.id)) else ""
-            for d in instrument.dimensions
-        ]
+    for member, row in scored.iterrows():
+        marks = [_member_cell(needed.get(d.id, []), missing.get((member, d.id), []), pd.notna(row.get(d.id)), lang)
+                 for d in instrument.dimensions]  # fmt: skip
         role = [_role_label(role_of[member], instrument, lang)] if with_roles else []
         rows.append([members_in(member, lang), *role, *marks])
     role_header = [t("report.role", lang)] if with_roles else []
@@ -622,31 +705,48 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
                     rows=rows, table_class=table_class)  # fmt: skip
 
 
+def _member_cell(needed: list[str], missing: list[str], scored: bool, lang: str) -> str:
+    """ "✓" when the member covers every needed stage, the covered stages when only some, ""
+    when none (or the member has no score)."""
+    covered = [s for s in needed if s not in missing]
+    if not scored or not covered:
+        return ""
+    if len(covered) == len(needed):
+        return "✓"
+    return ", ".join(t(f"chart.stage.{s}", lang) for s in covered)
+
+
 def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
-    """Unmet competences in the order of the chain where they bite, and the role mix."""
+    """Unmet competences in the order of the chain where they bite, one line per competence
+    and group of members missing at the same stages (so a member is named only at the stages
+    where the grid shows it does not cover the competence), and the role mix."""
     gaps = view.gaps()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     stages = {s: t(f"chart.stage.{s}", lang) for s in DIKW_STAGES}
     lines = []
-    for dim_id, group in gaps.groupby("dimension_id", sort=False):
-        rule = t(f"report.rule.{group['group_rule'].iloc[0]}", lang)
-        where = ", ".join(stages[s] for s in group["dikw_stage"])
-        first = group.iloc[0]
-        words = dict(competence=labels[dim_id], rule=rule, stages=where)
-        if first["n_covering"] == 0 and _not_answered(view):
-            missing = _not_answered(view)
-            lines.append(t_count("report.gap_line_nobody_answered", missing, lang, n=view.meta["n_members"], missing=missing, **words))  # fmt: skip
-        elif first["n_covering"] == 0:
-            lines.append(t("report.gap_line_nobody", lang, **words))
-        elif first["not_covering"]:
-            lines.append(t("report.gap_line", lang, members=members_in(first["not_covering"], lang), **words))  # fmt: skip
-        else:  # a team below the minimum group size: how many, not who
-            missing = int(first["n_scored"] - first["n_covering"])
-            lines.append(t("report.gap_line_count", lang, n=missing, total=int(first["n_scored"]), **words))  # fmt: skip
+    for dim_id, per_dim in gaps.groupby("dimension_id", sort=False):
+        rule = t(f"report.rule.{per_dim['group_rule'].iloc[0]}", lang)
+        keys = per_dim["not_covering"].astype(str) + "|" + per_dim["n_covering"].astype(str) + "|" + per_dim["n_scored"].astype(str)  # fmt: skip
+        for _, group in per_dim.groupby(keys, sort=False):
+            where = ", ".join(stages[s] for s in group["dikw_stage"])
+            lines.append(_gap_line(view, group.iloc[0], dict(competence=labels[dim_id], rule=rule, stages=where), lang))  # fmt: skip
     mix = ", ".join(f"{_role_label(role, instrument, lang)}: {count}" for role, count in view.role_mix().items())  # fmt: skip
     pooled = t("report.roles_pooled", lang, min=view.meta["min_group_size"]) if view.roles.isna().any() else ""  # fmt: skip
     return _section("gaps", title=t("report.gaps", lang), lines=lines, no_gaps=t("report.no_gaps", lang),
                     mix_title=t("report.role_mix", lang), mix=mix, pooled=pooled)  # fmt: skip
+
+
+def _gap_line(view: TeamView, first: pd.Series, words: dict, lang: str) -> str:
+    """One gap line: nobody covers it (perhaps a member who did not answer does), these
+    members do not, or, for a team below the minimum group size, how many do not."""
+    missing = _not_answered(view)
+    if first["n_covering"] == 0 and missing:
+        return t_count("report.gap_line_nobody_answered", missing, lang, n=view.meta["n_members"], missing=missing, **words)  # fmt: skip
+    if first["n_covering"] == 0:
+        return t("report.gap_line_nobody", lang, **words)
+    if first["not_covering"]:
+        return t("report.gap_line", lang, members=members_in(first["not_covering"], lang), **words)
+    return t("report.gap_line_count", lang, n=int(first["n_scored"] - first["n_covering"]), total=int(first["n_scored"]), **words)  # fmt: skip
 
 
 def members_in(text: str, lang: str) -> str:

@@ -1,16 +1,20 @@
 """The management summary (bestuurlijke samenvatting): a short, printable second output per
 organisation for the college, council or management team.
 
-Two to four A4 pages: where the organisation stands on each dimension's ladder, the top
-priorities with their actions and owners, the change since the last round, and one
-paragraph on response and reliability. It is rendered from the round's saved analysis in
-the report worker, right after the full report, with a jinja2 template (autoescaped); its
-"charts" are HTML and CSS, so the page needs no script, shows no chart toolbar and stays
-small (``docs/scoring.md`` states every rule it repeats).
+Page 1 answers "where do we stand and what do we do first" on its own ("in één oogopslag"):
+one headline sentence, every dimension in a compact level grid (the report's level names and
+order), the first actions in the one order the report also uses (``recommend.first_actions``)
+with owner and horizon, and in words the position against peers and the change since the
+last round. The pages after it give each dimension's level with its spread and next step,
+the changes, response and agreement, and the colophon (who made it, for whom, when). It is
+rendered from the round's saved analysis in the report worker, right after the full report,
+with a jinja2 template (autoescaped); its "charts" are HTML and CSS, so the page needs no
+script and stays small (``docs/scoring.md`` states every rule it repeats).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,19 +23,17 @@ import pandas as pd
 
 from dwp_assess import __version__
 from dwp_assess.analysis.profiles import OrganisationView, RoundAnalysis, organisation_view
-from dwp_assess.analysis.recommend import recommend_organisation
+from dwp_assess.analysis.recommend import first_actions
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.reports import sections
 from dwp_assess.reports.html import render, stylesheet
 
-TOP_ACTIONS = 3
-
 
 @dataclass
 class Rung:
-    """One dimension's ladder: the levels, which is the organisation's, and the band of
-    uncertainty around it (the middle half of chosen levels, or the estimate's interval)."""
+    """One dimension's row in the level grid: the levels, which is the organisation's, and the
+    spread (the middle half of the chosen levels) or the uncertainty (an estimate's interval)."""
 
     label: str
     level_text: str
@@ -40,32 +42,83 @@ class Rung:
 
 
 def ladder(view: OrganisationView, instrument: Instrument, lang: str) -> list[Rung]:
-    """Per dimension the five levels with the position marked (``sections.level_text``)."""
-    levels = [lv.level for lv in instrument.scoring.levels]
+    """Per dimension, in the instrument's order, the levels with the position marked."""
     rungs = []
     for dim in instrument.dimensions:
         row = sections.dimension_level_row(view, dim.id)
         at = int(row["level"]) if row is not None and pd.notna(row["level"]) else None
-        low, high = _band(row)
-        cells = [{"level": n, "name": lv.label.get(lang), "at": n == at,
-                  "band": low is not None and low <= n <= high} for n, lv in zip(levels, instrument.scoring.levels, strict=True)]  # fmt: skip
+        low, high = sections.level_band(view, row)
+        cells = [{"level": lv.level, "name": lv.label.get(lang), "at": lv.level == at,
+                  "band": low is not None and low <= lv.level <= high} for lv in instrument.scoring.levels]  # fmt: skip
         following = dim.level_descriptors.get(at + 1) if at is not None else None
-        rungs.append(Rung(dim.label.get(lang), sections.level_text(row, instrument, lang), cells,
-                          following.get(lang) if following else ""))  # fmt: skip
+        rungs.append(Rung(dim.label.get(lang), sections.level_text(row, instrument, lang, view),
+                          cells, following.get(lang) if following else ""))  # fmt: skip
     return rungs
 
 
-def _band(row: pd.Series | None) -> tuple[float | None, float | None]:
-    if row is None or pd.isna(row["level"]):
-        return None, None
-    low, high = (row["q1"], row["q3"]) if row["level_basis"] == "chosen" else (row["level_low"], row["level_high"])  # fmt: skip
-    return (None, None) if pd.isna(low) or pd.isna(high) else (float(low), float(high))
+def headline(view: OrganisationView, instrument: Instrument, actions: list[dict], lang: str) -> str:  # fmt: skip
+    """One sentence on where the organisation stands: the level most of its dimensions are at
+    (the lower one on a tie), the range of its levels, and what to take on first."""
+    levels = [int(v) for v in view.levels["level"].dropna()] if len(view.levels) else []
+    name = view.organisation["name"]
+    if not levels:
+        return t("summary.headline_none", lang, name=name)
+    counts = Counter(levels)
+    level, count = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    label = sections.level_label(instrument, level, lang)
+    values = dict(name=name, level=label, count=count, total=len(levels), low=min(levels), high=max(levels))  # fmt: skip
+    key = "summary.headline_all" if count == len(levels) else "summary.headline"
+    text = t(key, lang, **values)
+    if actions:
+        text += " " + t("summary.headline_first", lang, dimension=actions[0]["dimension"])
+    return text
+
+
+def peers_sentence(view: OrganisationView, instrument: Instrument, lang: str) -> str:
+    """The position against the peer group in words: the dimensions clearly below or above
+    (the group's mean outside the organisation's own 95% interval), the rest about equal;
+    says that the group's mean counts the organisation itself, or why there is no comparison."""
+    peers = view.peers[~view.peers["suppressed"].astype(bool)] if len(view.peers) else view.peers
+    if peers.empty:
+        return sections.peer_note(view.meta, lang)
+    group = peers.set_index("dimension_id")["mean"]
+    own = view.mean_intervals().set_index("dimension_id")
+    labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
+    compared = [d.id for d in instrument.dimensions if d.id in group.index and d.id in own.index]
+    below = [labels[d] for d in compared if own.loc[d, "high"] < group[d]]
+    above = [labels[d] for d in compared if own.loc[d, "low"] > group[d]]
+    kind = t(f"report.org_kind.{view.meta['peer_kind']}", lang)
+    parts = [t("summary.peers_below", lang, dimensions=", ".join(below)) if below else "",
+             t("summary.peers_above", lang, dimensions=", ".join(above)) if above else "",
+             t("summary.peers_same", lang, count=len(compared) - len(below) - len(above), total=len(compared))]  # fmt: skip
+    return t("summary.peers", lang, n=view.meta["peer_n"], kind=kind, parts="; ".join(p for p in parts if p))  # fmt: skip
+
+
+def change_sentence(view: OrganisationView, instrument: Instrument, lang: str) -> str:
+    """The change since the previous round in words: nothing to compare with when there was no
+    previous round or the organisation did not take part in it; else which dimensions changed
+    reliably, up and down, and on how many the difference is within the uncertainty."""
+    previous = view.meta.get("previous_period") or view.meta.get("previous_round_id")
+    if not previous:
+        return t("report.no_previous", lang)
+    if view.change.empty:
+        return t("summary.not_in_previous", lang, previous=previous)
+    reliable = view.change[view.change["reliable"].astype(bool)]
+    if reliable.empty:
+        return t("summary.no_change", lang, previous=previous)
+    labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
+    up = [labels.get(d, d) for d in reliable.loc[reliable["difference"] > 0, "dimension_id"]]
+    down = [labels.get(d, d) for d in reliable.loc[reliable["difference"] < 0, "dimension_id"]]
+    parts = [t("summary.changed_up", lang, dimensions=", ".join(up)) if up else "",
+             t("summary.changed_down", lang, dimensions=", ".join(down)) if down else "",
+             t("summary.changed_rest", lang, count=len(view.change) - len(reliable), total=len(view.change))]  # fmt: skip
+    return t("summary.changed", lang, previous=previous, parts="; ".join(p for p in parts if p))
 
 
 def changes(view: OrganisationView, instrument: Instrument, lang: str) -> list[str]:
     """The reliable changes since the previous round, as sentences (empty: none)."""
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    reliable = view.change[view.change["reliable"]] if len(view.change) else view.change
+    reliable = view.change[view.change["reliable"].astype(bool)] if len(view.change) else view.change  # fmt: skip
     return [
         t(
             "summary.change_line",
@@ -81,31 +134,35 @@ def changes(view: OrganisationView, instrument: Instrument, lang: str) -> list[s
 
 
 def reliability_paragraph(view: OrganisationView, instrument: Instrument, lang: str) -> str:
-    """Response, and how many dimensions the respondents agree on (in words)."""
+    """Response, and on how many dimensions the respondents agree (the words of
+    ``OrganisationView.agreement_bands``, as the report uses them)."""
     r = view.response
     response = t("summary.response", lang, n=int(r.get("responses", 0)),
                  invited=int(r["invited"]) if pd.notna(r.get("invited")) else "?",
                  rate=sections.percent(r.get("response_rate"), lang))  # fmt: skip
-    bands = view.agreement["band"].fillna("undetermined") if len(view.agreement) else pd.Series(dtype=str)  # fmt: skip
+    bands = view.agreement_bands()["band"]
     agreed = int(bands.isin(["strong", "very_strong"]).sum())
     return response + " " + t("summary.agreement", lang, agreed=agreed, total=len(instrument.dimensions))  # fmt: skip
 
 
-def summary_html(view: OrganisationView, instrument: Instrument, lang: str, synthetic: bool = False) -> str:  # fmt: skip
-    """The management summary of one organisation as one self-contained HTML page."""
-    advice = recommend_organisation(view, instrument, lang=lang).head(TOP_ACTIONS)
-    labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    actions = [{"dimension": labels[a.dimension_id], "action": a.action, "owner": a.owner,
-                "horizon": t(f"advice.horizon.{a.horizon}", lang), "tool": a.tool,
-                "target": a.target, "reasons": "; ".join(a.reasons)} for a in advice.itertuples()]  # fmt: skip
+def summary_html(view: OrganisationView, instrument: Instrument, lang: str, synthetic: bool = False,
+                 colophon: dict | None = None) -> str:  # fmt: skip
+    """The management summary of one organisation as one self-contained HTML page;
+    ``colophon`` holds the sender and contact (``project.Settings``)."""
+    actions = sections.first_action_items(first_actions(view, instrument, lang=lang), instrument, lang)  # fmt: skip
+    basis = sections.level_basis_of(view)
     previous = view.meta.get("previous_period") or view.meta.get("previous_round_id")
     return render("summary.html.j2", lang=lang, css=stylesheet(), version=__version__,
                   title=t("summary.title", lang, name=view.organisation["name"]),
                   subtitle=sections.round_subtitle(view.meta, instrument, lang),
                   synthetic=t("report.synthetic_warning", lang) if synthetic or view.meta.get("synthetic") else "",
-                  ladder=ladder(view, instrument, lang), actions=actions,
-                  changes=changes(view, instrument, lang), previous=previous,
+                  headline=headline(view, instrument, actions, lang), ladder=ladder(view, instrument, lang),
+                  grid_note=t(f"summary.grid_note_{basis}", lang), actions=actions,
+                  order=t("advice.order", lang), peers=peers_sentence(view, instrument, lang),
+                  change=change_sentence(view, instrument, lang), changes=changes(view, instrument, lang),
+                  previous=previous if len(view.change) else None,
                   reliability=reliability_paragraph(view, instrument, lang),
+                  colophon=sections.colophon(view.meta, view.organisation["name"], instrument, lang, **(colophon or {})),
                   text=lambda key, **values: t(key, lang, **values))  # fmt: skip
 
 
@@ -116,8 +173,11 @@ def _analysis(folder: str) -> RoundAnalysis:
     return RoundAnalysis.load(Path(folder))
 
 
-def write_summary(analysis_dir: str, organisation_id: str, lang: str, synthetic: bool, path: Path) -> None:  # fmt: skip
+def write_summary(analysis_dir: str, organisation_id: str, lang: str, synthetic: bool, path: Path,
+                  colophon: dict | None = None) -> None:  # fmt: skip
     """Write the summary of ``organisation_id`` from the analysis in ``analysis_dir``."""
     analysis = _analysis(analysis_dir)
     view = organisation_view(analysis, organisation_id)
-    path.write_text(summary_html(view, analysis.instrument, lang, synthetic), encoding="utf-8")
+    path.write_text(
+        summary_html(view, analysis.instrument, lang, synthetic, colophon), encoding="utf-8"
+    )

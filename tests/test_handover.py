@@ -1,0 +1,304 @@
+"""Hand-over files (issue #26): the project plan's Word file on A4 with the plan's proofing
+language, numbered per theme, tasks worded as statements, each explanation once, an overview
+per theme and the points every party finds not applicable, as in the HTML plan. Planted answers,
+not the sample."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pandas as pd
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Mm
+
+from dwp_assess.analysis.agreements import analyse_answers as analyse_agreements
+from dwp_assess.analysis.collaboration import analyse_answers
+from dwp_assess.analysis.profiles import analyse_answers as analyse_answers_of_teams
+from dwp_assess.analysis.profiles import team_view
+from dwp_assess.data.sample import generate_rounds
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.model import DIKW_STAGES
+from dwp_assess.reports import sections
+from dwp_assess.reports.agreements import report as agreements_report
+from dwp_assess.reports.plan_docx import plan_document
+from dwp_assess.reports.project_plan import html_sections, plan_view
+from dwp_assess.reports.sections import colophon_rows
+
+INSTRUMENT = get_instrument("data-sharing", 1)
+MEMBERS = ("emmen", "hoorn", "waalre", "brielle")
+NOTE = "Eerst het convenant tekenen."
+# planted: a fact question and a status point the parties see differently, in two themes; a
+# point every party finds not applicable; two representatives of Hoorn writing the same note
+PLANTED = {("emmen", 1): {"LG2_basis": "1", "GV2": "3"}, ("hoorn", 1): {"LG2_basis": "3", "GV2": "1"},
+           ("hoorn", 2): {"LG2_basis": "3", "GV2": "1"}, ("waalre", 1): {}, ("brielle", 1): {}}  # fmt: skip
+NOT_APPLICABLE = "DA6"
+SEED = 20261206  # generated rounds with another seed than the sample's
+
+
+def _analysis():
+    rows, responses = [], []
+    for (org, n), overrides in PLANTED.items():
+        response = f"{org}-{n}"
+        responses.append(
+            {"response_id": response, "organisation_id": org, "collaboration_id": "c1"}
+        )
+        for item in INSTRUMENT.items:
+            cell = overrides.get(item.id, str(INSTRUMENT.scale_of(item.id).settled or 1))
+            cell = "not_applicable" if item.id == NOT_APPLICABLE else cell
+            number = cell not in ("dont_know", "not_applicable")
+            rows.append({"response_id": response, "organisation_id": org, "item_id": item.id, "text": None,
+                         "value": float(cell) if number else None, "code": None if number else cell})  # fmt: skip
+        if org == "hoorn":
+            rows.append({"response_id": response, "organisation_id": org, "item_id": "GV2_note", "text": NOTE, "value": None, "code": None})  # fmt: skip
+    collaborations = pd.DataFrame([{"id": "c1", "title": "Samen sterk", "issue": None, "lead_organisation_id": "emmen"}])  # fmt: skip
+    membership = pd.DataFrame({"collaboration_id": "c1", "organisation_id": list(MEMBERS)})
+    meta = {
+        "instrument_id": INSTRUMENT.id,
+        "instrument_version": INSTRUMENT.version,
+        "period": "2026",
+    }
+    return analyse_answers(pd.DataFrame(rows), pd.DataFrame(responses), INSTRUMENT, collaborations, membership,
+                           {o: o.title() for o in MEMBERS}, meta)  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["nl", "en"])
+def plan(request):
+    lang = request.param
+    analysis = _analysis()
+    view = plan_view(analysis, "c1", lang)
+    rows = colophon_rows(
+        analysis.meta, view.title, INSTRUMENT, lang, "Gemeente Emmen", "data@emmen.example"
+    )
+    return lang, view, plan_document(view, "prov", rows)
+
+
+def _all_text(document) -> list[str]:
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    return [p.text for p in document.paragraphs] + cells
+
+
+def test_the_word_plan_is_a4_with_the_plans_proofing_language(plan):
+    lang, _, document = plan
+    for section in document.sections:
+        assert abs(section.page_width - Mm(210)) < Mm(0.5) and abs(
+            section.page_height - Mm(297)
+        ) < Mm(0.5)
+    wanted = {"nl": "nl-NL", "en": "en-GB"}[lang]
+    styles = document.styles.element
+    default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))  # fmt: skip
+    assert default.get(qn("w:val")) == wanted
+    languages = {
+        e.get(qn("w:val")) for root in (styles, document.element) for e in root.iter(qn("w:lang"))
+    }
+    assert languages == {wanted}
+    runs = [r for p in document.paragraphs for r in p.runs]
+    assert runs and all(
+        r._r.rPr is not None and r._r.rPr.find(qn("w:lang")) is not None for r in runs
+    )
+    assert document.core_properties.language == wanted
+
+
+def test_points_are_numbered_per_theme_in_every_list(plan):
+    lang, view, document = plan
+    assert not [p for p in document.paragraphs if p.style.name.startswith("List Number")]
+    theme = 0
+    for paragraph in document.paragraphs:
+        heading = (
+            re.match(r"^(\d+)\. ", paragraph.text) if paragraph.style.name == "Heading 1" else None
+        )
+        if heading:
+            theme = int(heading.group(1))
+            continue
+        number = re.match(r"^(\d+)\.(\d+) ", paragraph.text)
+        if number:
+            assert int(number.group(1)) == theme, paragraph.text
+    numbers = {p.id: p.number for th in view.themes for p in th.points}
+    assert numbers["LG1"] == "1.1" and numbers["GV1"] == "2.1" and numbers["DA1"] == "3.1"
+    texts = _all_text(document)
+    assert (
+        f"{numbers['GV2']} {INSTRUMENT.item_by_id['GV2'].text.get(lang)}" in texts
+    )  # a point of discussion
+    html = str(html_sections(view))
+    assert f"{numbers['GV2']} " in html and f"2. {INSTRUMENT.dimensions[1].label.get(lang)}" in html
+
+
+def test_tasks_are_statements_never_questions(plan):
+    lang, view, document = plan
+    tasks = [p for th in view.themes for p in th.tasks]
+    assert "LG2_basis" in {p.id for p in tasks}  # the planted fact question became a task
+    task_table = [tb for tb in document.tables if tb.rows[0].cells[0].text == t("project_plan.point", lang)
+                  and tb.rows[0].cells[1].text == t("project_plan.owner", lang)]  # fmt: skip
+    cells = [row.cells[0].text for tb in task_table for row in tb.rows[1:]]
+    assert cells and not [c for c in cells if c.rstrip().endswith("?")]
+    assert any(INSTRUMENT.item_by_id["LG2_basis"].task.get(lang) in c for c in cells)
+
+
+def test_every_fact_question_of_a_project_plan_instrument_has_a_task():
+    for item in INSTRUMENT.rated_items:
+        if INSTRUMENT.scale_of(item.id).settled is None:
+            assert item.task and not item.task.nl.endswith("?") and not item.task.en.endswith("?")
+
+
+def test_an_explanation_given_twice_by_one_party_is_listed_once(plan):
+    _, view, document = plan
+    point = next(p for th in view.themes for p in th.points if p.id == "GV2")
+    assert point.notes == [("Hoorn", [NOTE])]
+    assert sum(NOTE in text for text in _all_text(document)) == 1
+
+
+def test_the_word_plan_has_the_overview_and_the_points_no_party_applies(plan):
+    lang, view, document = plan
+    overview = document.tables[0]
+    assert [c.text for c in overview.rows[0].cells][0] == t("project_plan.theme", lang)
+    assert len(overview.rows) == 1 + len(view.themes)
+    data_row = [c.text for c in overview.rows[3].cells]
+    assert data_row[0] == f"3. {INSTRUMENT.dimensions[2].label.get(lang)}" and data_row[4] == "1"
+    texts = _all_text(document)
+    assert t("project_plan.not_applicable", lang) in texts
+    number = next(p.number for th in view.themes for p in th.not_applicable)
+    assert f"{number} {INSTRUMENT.item_by_id[NOT_APPLICABLE].text.get(lang)}" in texts
+
+
+def test_the_word_plan_ends_with_the_colophon(plan):
+    lang, _, document = plan
+    colophon = document.tables[-1]
+    rows = {row.cells[0].text: row.cells[1].text for row in colophon.rows}
+    assert rows[t("report.colophon.sender", lang)] == "Gemeente Emmen"
+    assert rows[t("report.colophon.contact", lang)] == "data@emmen.example"
+    assert "2026" in rows[t("report.colophon.round", lang)]
+
+
+# -- the team profile: its gap list agrees with its grid ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def team_round():
+    """The generated competences round of the later period (version 2: stages from items),
+    with a seed other than the sample's."""
+    orgs, teams, generated = generate_rounds(SEED)
+    chosen = next(
+        g for g in generated if g.instrument.id == "competences" and g.instrument.version == 2
+    )
+    people = chosen.respondents[
+        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
+    ]
+    answers = chosen.answers.merge(people, on="response_id")
+    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
+    meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
+            "instrument_id": chosen.instrument.id, "instrument_version": chosen.instrument.version}  # fmt: skip
+    return analyse_answers_of_teams(
+        answers, chosen.instrument, registry, meta, teams=teams, min_group=3
+    )
+
+
+def _cells(html: str) -> list[list[str]]:
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", body)]  # fmt: skip
+
+
+def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_round):
+    instrument = team_round.instrument
+    stage_name = {t(f"chart.stage.{s}", "nl"): s for s in DIKW_STAGES}
+    checked = 0
+    for team_id in sorted(set(team_round.team_members["team_id"])):
+        view = team_view(team_round, team_id)
+        if not view.shows_members:
+            continue
+        grid = str(sections.members(view, instrument, "nl"))
+        rows = _cells(grid)
+        labels = [d.label.nl for d in instrument.dimensions]
+        offset = len(rows[0]) - len(labels)
+        cell = {(r[0], label): r[offset + k] for r in rows for k, label in enumerate(labels)}
+        for line in re.findall(
+            r"<li>(.*?)</li>", str(sections.gaps_and_roles(view, instrument, "nl"))
+        ):
+            named = re.match(
+                r"(.*) \((.*?)\) bij (.*); niet gedekt door: (.*)$", html_lib.unescape(line)
+            )
+            if not named:
+                continue
+            competence, _, stages, members = named.groups()
+            for member in members.split("; "):
+                shown = cell[(member, competence)]
+                assert shown != "✓", (team_id, member, competence, stages)
+                covered = {stage_name[s] for s in shown.split(", ") if s}
+                assert not covered & {stage_name[s] for s in stages.split(", ")}, (
+                    team_id,
+                    member,
+                    competence,
+                )
+                checked += 1
+    assert checked > 10
+
+
+# -- the agreements list: like with like, starting points per value ------------------------------
+
+
+@pytest.fixture(scope="module")
+def gdb_round():
+    orgs, teams, generated = generate_rounds(SEED)
+    chosen = next(g for g in generated if g.instrument.output == "agreements")
+    people = chosen.respondents[
+        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
+    ]
+    answers = chosen.answers.merge(people, on="response_id")
+    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
+    meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
+            "instrument_id": chosen.instrument.id, "instrument_version": chosen.instrument.version}  # fmt: skip
+    return analyse_agreements(answers, chosen.instrument, registry, teams, meta)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ".").replace("+", "").replace("−", "-"))
+
+
+def test_the_reflection_gap_is_the_difference_of_the_means_it_stands_beside(gdb_round):
+    instrument = gdb_round.instrument
+    checked = 0
+    for team_id in gdb_round.report_units():
+        team = gdb_round.team(team_id)
+        if team.suppressed:
+            continue
+        page = str(agreements_report(team, instrument, "nl", "Org"))
+        table = page[page.index('class="dwp-table dwp-reflection"') :]
+        table = table[: table.index("</table>")]
+        header = table[: table.index("</thead>")]
+        assert t("agreements.mean", "nl") in header and t("agreements.median", "nl") not in header
+        for row in re.findall(
+            r"<tr[^>]*><td>.*?</tr>", table[table.index("<tbody>") :], flags=re.S
+        ):
+            cells = [
+                re.sub(r"<[^>]+>", " ", c).strip()
+                for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+            ]
+            relevance, safeguarding, gap = cells[3], cells[7], cells[9]
+            if "–" in (relevance, safeguarding, gap):
+                continue
+            assert abs(_number(relevance) - _number(safeguarding) - _number(gap)) <= 0.1 + 1e-9, (
+                cells
+            )
+            checked += 1
+    assert checked > 20
+
+
+def test_starting_points_are_per_value_and_no_proposal_is_repeated(gdb_round):
+    instrument = gdb_round.instrument
+    for team_id in gdb_round.report_units():
+        team = gdb_round.team(team_id)
+        if team.suppressed or team.agreements.empty:
+            continue
+        page = html_lib.unescape(str(agreements_report(team, instrument, "nl", "Org")))
+        table = page[page.index('class="dwp-table dwp-agreements"') :]
+        points = re.findall(r"<li>(.*?)</li>", table[: table.index("</table>")], flags=re.S)
+        proposals = [
+            p
+            for p in points
+            if not p.startswith(("Doel van deze waarde", "Voorstellen van het team"))
+        ]
+        assert len(proposals) == len(set(proposals)), team_id
+        for r in team.agreements.itertuples():
+            value = instrument.value_by_id[r.value_id]
+            assert t("agreements.value_goal", "nl", text=value.description.nl) in points
