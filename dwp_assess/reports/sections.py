@@ -230,7 +230,7 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
                     no_strengths=t("report.no_strengths", lang, centre=centre),
                     strengths_note=t("report.strengths_rule", lang, centre=centre),
                     priorities_title=t("report.priorities", lang), actions=actions,
-                    order=t("advice.order", lang), none=t("advice.none", lang))  # fmt: skip
+                    order=t("advice.order", lang), nothing=t("advice.none", lang))  # fmt: skip
 
 
 def first_action_items(advice: pd.DataFrame, instrument: Instrument, lang: str) -> list[dict]:
