@@ -110,7 +110,7 @@ def test_v2_ladder_holds_the_chosen_shares_and_the_organisations_level(data_stra
     assert mark["error_x"]["arrayminus"] == [0.75]  # level 3 − Q1 2.25
     assert mark["error_x"]["array"] == [0.0]  # Q3 3 − level 3
     names = fig["layout"]["xaxis"]["ticktext"]
-    assert names == [f"{lv.level} · {lv.label.nl}" for lv in data_strategy_v2.scoring.levels]
+    assert names == [f"{lv.level} ·<br>{lv.label.nl}" for lv in data_strategy_v2.scoring.levels]
     assert fig["layout"]["separators"] == ",."
 
 

@@ -8,6 +8,10 @@ team's members matrix, the parties of a project plan).
 
 from __future__ import annotations
 
+import html
+import re
+from pathlib import Path
+
 import pytest
 from pypdf import PdfReader
 
@@ -17,6 +21,7 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.typography import SOFT_HYPHEN
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +74,7 @@ def test_every_output_fits_the_a4_column_in_print(outputs, page):
 
 def test_a_printed_project_plan_shows_the_checklist_tips(outputs, tmp_path):
     """The tips of the checklist are folded on screen and printed on paper; a report's
-    technical details stay folded on paper too."""
+    technical details (hashes, in the HTML report) are left off paper, where they cannot unfold."""
     plan = next(p for p in outputs if p.name == "energiearmoede-noord.html")
     report = next(p for p in outputs if p.name == "gouda.html")
     try:
@@ -82,5 +87,174 @@ def test_a_printed_project_plan_shows_the_checklist_tips(outputs, tmp_path):
                               for name in ("plan.pdf", "gouda.pdf"))  # fmt: skip
     tips = [i.tip.get("nl") for i in get_instrument("data-sharing", 1).items if i.tip]
     assert len(tips) >= 10 and all(" ".join(tip.split())[:40] in plan_text for tip in tips)
-    assert t("report.provenance_details", "nl") in report_text
+    assert t("report.provenance_details", "nl") not in report_text
     assert t("report.provenance.instrument_hash", "nl") not in report_text
+
+
+# -- paper and screen: words, charts, PDFs ------------------------------------------------
+
+WORD = re.compile(r"[^\W\d_]+")
+NARROW_SCREEN_PX = 400
+PRINTED = ["gouda.html", "gouda.en.html", "gouda.samenvatting.html", "gouda.samenvatting.en.html",
+           "almere-datateam-sociaal-domein.html", "almere-datateam-sociaal-domein.en.html"]  # fmt: skip
+
+
+def words_of(page: Path) -> set[str]:
+    """Every word of a page's text, chart labels included (from their JSON), lowercased."""
+    text = html.unescape(
+        re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8").replace(SOFT_HYPHEN, ""))
+    )
+    return {w.lower() for w in WORD.findall(text)}
+
+
+def words_split_without_a_hyphen(pdf: Path, words: set[str]) -> list[tuple[int, str]]:
+    """Pieces of text in a printed PDF that are no word of the page. pypdf returns a word
+    set with soft hyphens as its syllables apart ("Or ga ni sa tie"): consecutive pieces are
+    joined into the longest word they make. A line that ends in a hyphen may end in the first
+    part of a word, and the next line start with the rest of it."""
+    problems = []
+    for number, page in enumerate(PdfReader(pdf).pages, 1):
+        carry = False
+        for line in page.extract_text().split("\n"):
+            tokens = WORD.findall(line)
+            hyphenated = re.search(r"[^\W\d_]\s*[\u00ad\u2010-]\s*$", line) is not None
+            at = _rest_of_a_word(tokens, words) if carry else 0
+            while at < len(tokens):
+                ends = [j for j in range(min(len(tokens), at + 12), at, -1) if "".join(tokens[at:j]).lower() in words]  # fmt: skip
+                if ends:
+                    at = ends[0]
+                    continue
+                if not (hyphenated and _starts_a_word(tokens[at:], words)):
+                    problems.append((number, f"{tokens[at]!r} in {line!r}"))
+                break
+            carry = hyphenated
+    return problems
+
+
+def _rest_of_a_word(tokens: list[str], words: set[str]) -> int:
+    """How many pieces at the start of a line end a word begun on the line before."""
+    for j in range(min(len(tokens), 12), 0, -1):
+        joined = "".join(tokens[:j]).lower()
+        if any(word.endswith(joined) for word in words):
+            return j
+    return 0
+
+
+def _starts_a_word(tokens: list[str], words: set[str]) -> bool:
+    joined = "".join(tokens).lower()
+    return any(word.startswith(joined) for word in words)
+
+
+@pytest.fixture(scope="module")
+def printed(outputs, tmp_path_factory):
+    """The PDFs of Gouda's report and summary and of a team profile, in Dutch and English."""
+    folder = tmp_path_factory.mktemp("pdf")
+    pages = {p.name: p for p in outputs}
+    files = [(pages[name], folder / name.replace(".html", ".pdf"), "en" if ".en." in name else "nl") for name in PRINTED]  # fmt: skip
+    try:
+        printing.print_pdfs(files)
+    finally:
+        printing.discard_printer()
+    return files
+
+
+def test_a_printed_word_breaks_only_at_a_hyphen(printed):
+    """Soft hyphens from the dictionaries, no break inside a word anywhere else (the print
+    stylesheet's overflow-wrap: anywhere printed "Verke nnen", "Organisatiestruc tuur")."""
+    hyphens = 0
+    for page, pdf, _ in printed:
+        assert words_split_without_a_hyphen(pdf, words_of(page)) == [], pdf.name
+        hyphens += sum(
+            len(re.findall(r"[\u00ad\u2010-]\n", p.extract_text())) for p in PdfReader(pdf).pages
+        )
+    assert hyphens > 0  # narrow columns do break words, at their hyphens
+
+
+def test_a_printed_pdf_is_tagged_with_language_title_and_bookmarks(printed):
+    for page, pdf, lang in printed:
+        reader = PdfReader(pdf)
+        catalog = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"], pdf.name
+        assert catalog["/Lang"] == lang
+        title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8")).group(1)
+        assert reader.metadata.title == html.unescape(title) and title
+        assert len(reader.outline) >= 1
+
+
+def test_paper_shows_no_hover_or_fold_hints(printed):
+    for page, pdf, lang in printed:
+        text = " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+        for key in ("report.agreement_hover", "report.provenance_details", "chart.figures"):
+            assert " ".join(t(key, lang).split()[:3]) not in " ".join(text.split()), (pdf.name, key)
+        assert "docs/" not in text
+        if "agreement" in page.read_text(encoding="utf-8") and "dwp-agreement" in page.read_text(
+            encoding="utf-8"
+        ):
+            assert "rwg(J) =" in text  # the figure behind each agreement word, printed
+
+
+CHART_TEXT_OUTSIDE = """() => {
+  const problems = [];
+  for (const chart of document.querySelectorAll(".js-plotly-plot")) {
+    const box = chart.querySelector("svg.main-svg").getBoundingClientRect();
+    for (const text of chart.querySelectorAll("text")) {
+      if (!text.textContent.trim()) continue;
+      const r = text.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+        problems.push(`${text.textContent.slice(0, 50)}: ${Math.round(r.left)}–${Math.round(r.right)} of ${Math.round(box.left)}–${Math.round(box.right)}`);
+    }
+  }
+  return [document.querySelectorAll(".js-plotly-plot").length, problems.slice(0, 5)];
+}"""
+
+
+@pytest.mark.parametrize(
+    "width", [A4_COLUMN_CSS_PX, NARROW_SCREEN_PX], ids=["print", "narrow-screen"]
+)
+def test_every_chart_keeps_its_text_inside_its_drawing(outputs, page, width):
+    """Every chart of every output (both languages), laid out at the printed width and on a
+    narrow screen: no label, title, tick or legend runs out of the drawing."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    drawn = 0
+    for path in outputs:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
+        if width == A4_COLUMN_CSS_PX:
+            page.emulate_media(media="print")
+            page.evaluate("window.dispatchEvent(new Event('resize'))")
+            page.wait_for_timeout(300)
+        count, problems = page.evaluate(CHART_TEXT_OUTSIDE)
+        assert problems == [], path.name
+        drawn += count
+        page.emulate_media(media="screen")
+    assert drawn >= 20
+
+
+def test_every_chart_has_a_text_alternative(outputs, page):
+    """A short description on the drawing and its figures as a table a screen reader reaches."""
+    for path in outputs:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
+        missing = page.evaluate("""() => [...document.querySelectorAll(".js-plotly-plot")].filter(chart =>
+            chart.getAttribute("role") !== "img" || !chart.getAttribute("aria-label")
+            || !chart.closest("figure").querySelector("details table tbody tr")).length""")
+        assert missing == 0, path.name
+
+
+def test_a_scrolling_box_is_reachable_by_keyboard(outputs, page):
+    """On a narrow screen a table wider than the page scrolls in its own box: the keyboard
+    reaches it (tabindex) and a screen reader names it (axe-core: scrollable-region-focusable)."""
+    page.set_viewport_size({"width": NARROW_SCREEN_PX, "height": 1000})
+    scrolling = 0
+    for path in outputs:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
+        boxes = page.evaluate("""() => [...document.querySelectorAll("main *")].filter(el => {
+            const style = getComputedStyle(el);
+            return ["auto", "scroll"].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1 && el.offsetParent;
+        }).map(el => [el.tabIndex, el.getAttribute("role"), el.getAttribute("aria-label")])""")
+        for tab_index, role, label in boxes:
+            assert tab_index == 0 and role == "region" and label, path.name
+        scrolling += len(boxes)
+    assert scrolling >= 1

@@ -17,6 +17,7 @@ Every text a respondent reads comes from the instrument or from the message cata
 from __future__ import annotations
 
 import html
+import textwrap
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -428,30 +429,35 @@ def decimal(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
+CHART_PX, CHART_FONT_PX, CHART_LINE_PX = 420, 13, 17
+# A line of the chart holds this many characters whatever they are: no glyph of DejaVu Sans or
+# its fallbacks is wider than one em, so a label wrapped to it is never cut by the drawing.
+CHART_LABEL_CHARS = CHART_PX // CHART_FONT_PX
+
+
 def result_chart_svg(scores: pd.DataFrame, instrument: Instrument, lang: str) -> str:
-    """One horizontal bar chart of the own scores as inline SVG (works offline, no scripts)."""
+    """One horizontal bar chart of the own scores as inline SVG (works offline, no scripts):
+    each part's name above its bar, wrapped so that it never runs out of the drawing, which
+    scales down with a narrow screen."""
     low, high = instrument.scales[0].min, instrument.scales[0].max
-    bar_w, label_w, row_h = 300, 260, 26
-    height = row_h * len(scores) + 30
-    parts = [
-        f'<svg role="img" aria-label="{html.escape(t("form.chart_title", lang))}" '
-        f'width="{label_w + bar_w + 60}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
-        'font-family="DejaVu Sans, Arial, sans-serif" font-size="13">'
-    ]
-    for n, row in enumerate(scores.itertuples()):
-        y = 10 + n * row_h
-        parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{html.escape(str(row.label))}</text>')  # fmt: skip
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="18" fill="#EEEEEE"/>')  # fmt: skip
+    bar_w = CHART_PX - 60  # room right of the bar for the score
+    parts, y = [], 6
+    for row in scores.itertuples():
+        for line in textwrap.wrap(str(row.label), CHART_LABEL_CHARS, break_long_words=True) or [""]:
+            y += CHART_LINE_PX
+            parts.append(f'<text x="0" y="{y - 4}">{html.escape(line)}</text>')
+        parts.append(f'<rect x="0" y="{y + 2}" width="{bar_w}" height="18" fill="#EEEEEE"/>')
         if _present(row.score):
             width = bar_w * (row.score - low) / (high - low) if high > low else 0
-            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.0f}" height="18" fill="#0072B2"/>')  # fmt: skip
-            parts.append(
-                f'<text x="{label_w + bar_w + 8}" y="{y + 16}">{decimal(row.score, lang)}</text>'
-            )
-        else:
-            parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 16}">–</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+            parts.append(f'<rect x="0" y="{y + 2}" width="{width:.0f}" height="18" fill="#0072B2"/>')  # fmt: skip
+        score = decimal(row.score, lang) if _present(row.score) else "–"
+        parts.append(f'<text x="{bar_w + 8}" y="{y + 16}">{score}</text>')
+        y += 30
+    return (
+        f'<svg role="img" aria-label="{html.escape(t("form.chart_title", lang))}" viewBox="0 0 {CHART_PX} {y}" '
+        f'width="{CHART_PX}" height="{y}" style="max-width: 100%; height: auto" xmlns="http://www.w3.org/2000/svg" '
+        f'font-family="DejaVu Sans, Arial, sans-serif" font-size="{CHART_FONT_PX}">' + "".join(parts) + "</svg>"
+    )  # fmt: skip
 
 
 def result_intro(instrument: Instrument, lang: str) -> str:

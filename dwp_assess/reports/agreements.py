@@ -21,7 +21,7 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import ASPECTS, Instrument
 from dwp_assess.reports import charts
 from dwp_assess.reports.html import macro, render
-from dwp_assess.reports.sections import Html, figure_json, number, round_subtitle
+from dwp_assess.reports.sections import Html, chart, number, round_subtitle
 
 STEPS = 6  # the workshop's steps (agreements.step.1 … 6 in the message catalogue)
 OWN_ROWS = 3  # empty rows under the draft list for agreements the team adds itself
@@ -181,7 +181,7 @@ def _chart(team: TeamAgreements, instrument: Instrument, aspect: str, lang: str)
     """One aspect's distribution per value as an embedded figure; nothing for a small team."""
     if team.suppressed or team.distribution.empty:
         return jinja2.utils.markupsafe.Markup("")
-    return macro("figure")(figure_json(_distribution_figure(team, instrument, aspect, lang)))
+    return macro("figure")(chart(_distribution_figure(team, instrument, aspect, lang), lang))
 
 
 def _distribution_figure(team: TeamAgreements, instrument: Instrument, aspect: str, lang: str) -> go.Figure:  # fmt: skip
@@ -201,9 +201,14 @@ def _distribution_figure(team: TeamAgreements, instrument: Instrument, aspect: s
         column = table[code] if code in table else pd.Series(dtype=int)
         fig.add_bar(y=labels, x=[int(column.get(v.id, 0)) for v in reversed(values)], name=label,
                     orientation="h", marker_color=colour)  # fmt: skip
-    fig.update_layout(barmode="stack", title=t(f"agreements.chart_{aspect}", lang), font=charts.FONT,
+    fig.update_layout(barmode="stack", font=charts.FONT,
                       template="plotly_white", height=140 + 26 * len(values),
                       separators=charts.SEPARATORS.get(lang, charts.SEPARATORS["nl"]),
-                      legend=dict(orientation="h", y=-0.12), margin=dict(l=160, r=20, t=60, b=80),
+                      legend=dict(orientation="h", y=-0.12), margin=dict(l=charts.margin_for(labels, charts.FONT["size"]), r=20, t=20, b=80),
                       xaxis=dict(title=t("agreements.n_members", lang), dtick=1))  # fmt: skip
-    return fig
+    rows = [[v.label.get(lang), " · ".join(f"{label}: {int(table[code].get(v.id, 0)) if code in table else 0}" for code, label, _ in answers)]
+            for v in values]  # fmt: skip
+    title = t(f"agreements.chart_{aspect}", lang)
+    return charts.describe(
+        fig, title, title, [t("agreements.value", lang), t("agreements.n_members", lang)], rows
+    )

@@ -64,6 +64,23 @@ def _layout(fig: go.Figure, title: str, lang: str, height: int = 460, **extra) -
     return fig
 
 
+def _number(value, lang: str, digits: int = 1) -> str:
+    """A figure for a chart's table, in the language's format; "–" when missing."""
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{float(value) + 0.0:.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def describe(fig: go.Figure, title: str, description: str, header: list[str], rows: list[list]) -> go.Figure:  # fmt: skip
+    """Give ``fig`` its text alternative, in ``layout.meta`` where the report finds it: a title
+    (shown above the chart as text, which wraps at any width), a short description of what it
+    shows, and its figures as a table (``header`` and ``rows`` of text) that a screen reader
+    reaches (``sections.chart``)."""
+    fig.layout.meta = {"title": title, "description": description, "header": header, "rows": rows}
+    return fig
+
+
 @cache
 def _template() -> go.layout.Template:
     """``TEMPLATE`` as plotly validates it when a figure names it (a checked copy)."""
@@ -101,7 +118,7 @@ def text_width(label: str, size: float) -> float:
     return max(sum(widths.get(c, widest) for c in line) for line in lines) * size / per_em
 
 
-def _margin_for(labels: list[str], size: float, extra: float = 0) -> int:
+def margin_for(labels: list[str], size: float, extra: float = 0) -> int:
     """A margin (px) that holds the widest of ``labels`` at ``size`` next to its axis, plus
     ``extra`` (an axis title). plotly's ``automargin`` (on, from the template) measures the
     labels after drawing and, when the margin is too small, draws the whole chart again: a
@@ -120,7 +137,12 @@ def radar(
     peers: pd.DataFrame | None = None,
     lang: str = "nl",
 ) -> go.Figure:
-    """Mean score per dimension of one organisation, against its peer group where shown."""
+    """Mean score per dimension of one organisation, against its peer group where shown.
+
+    The dimension names around the circle are wrapped (``RADAR_LABEL_WIDTH`` characters per
+    line) and the margins hold the widest line left and right and the tallest label above and
+    below, wherever on the circle a name falls: at any width of the chart, no name is cut. The
+    legend sits under the chart; the title is the chart's caption (``describe``)."""
     labels = _dimension_labels(instrument, lang)
     order = [d.id for d in instrument.dimensions]
     own = dimensions.set_index("dimension_id").reindex(order)
@@ -128,14 +150,27 @@ def radar(
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(r=own["mean"].round(2).tolist(), theta=theta, fill="toself",
                                   name=t("chart.own_organisation", lang), line_color=OKABE_ITO["blue"]))  # fmt: skip
+    header, rows = [t("report.dimension", lang), t("chart.own_organisation", lang)], [[theta[n], _number(v, lang)] for n, v in enumerate(own["mean"])]  # fmt: skip
     if peers is not None and len(peers) and not peers["suppressed"].all():
         peer = peers.set_index("dimension_id").reindex(order)
         fig.add_trace(go.Scatterpolar(r=peer["mean"].round(2).tolist(), theta=theta,
                                       name=t("chart.peer_group", lang), line=dict(color=OKABE_ITO["orange"], dash="dash")))  # fmt: skip
+        header.append(t("chart.peer_group", lang))
+        rows = [[*row, _number(v, lang)] for row, v in zip(rows, peer["mean"], strict=True)]
     scale = instrument.scales[0]
-    fig.update_polars(radialaxis=dict(range=[scale.min, scale.max], dtick=1))
-    legend = _margin_for([tr.name for tr in fig.data], FONT["size"], extra=LEGEND_SYMBOL_PX + LEGEND_SIDE_PAD_PX)  # fmt: skip
-    return _layout(fig, t("chart.radar_title", lang), lang, showlegend=True, margin=dict(l=40, r=legend, t=60, b=40))  # fmt: skip
+    wrapped = [_wrap(label, RADAR_LABEL_WIDTH) for label in theta]
+    fig.update_polars(radialaxis=dict(range=[scale.min, scale.max], dtick=1),
+                      angularaxis=dict(tickmode="array", tickvals=theta, ticktext=wrapped))  # fmt: skip
+    side = margin_for(wrapped, FONT["size"])
+    lines = max(label.count("<br>") + 1 for label in wrapped)
+    above = lines * RADAR_LINE_PX + AXIS_PAD
+    legend = _legend_px([tr.name for tr in fig.data], PRINT_CHART_PX - 2 * side)
+    fig.update_layout(legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
+                                  xanchor="left", yanchor="bottom", font=dict(size=LEGEND_SIZE)))  # fmt: skip
+    _layout(fig, "", lang, height=380 + 2 * above + legend, showlegend=True,
+            margin=dict(l=side, r=side, t=above, b=above + legend))  # fmt: skip
+    title = t("chart.radar_title", lang)
+    return describe(fig, title, title, header, rows)
 
 
 def _blend(a: str, b: str, share: float) -> str:
@@ -171,6 +206,8 @@ LEGEND_SIZE = 12
 # 40 px for the symbol, entries 5 px apart, 19 px per row and 10 px of padding.
 LEGEND_SYMBOL_PX, LEGEND_GAP_PX, LEGEND_ROW_PX, LEGEND_PAD_PX = 40, 5, 19, 10
 LEGEND_SIDE_PAD_PX = 24  # a vertical legend right of the plot: its offset and padding
+RADAR_LABEL_WIDTH = 16  # characters per line of a dimension's name around the radar
+RADAR_LINE_PX = 17  # height of one line of those names (font size 13)
 
 
 def _wrap(text: str, width: int = LABEL_WIDTH) -> str:
@@ -185,7 +222,7 @@ def _scale_groups(item_ids: pd.Series, by_id: dict, instrument: Instrument) -> l
     return [(s, r) for s in instrument.scales for r in (False, True) if (s.id, r) in present]
 
 
-def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
+def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "nl", legend: bool = True) -> go.Figure:  # fmt: skip
     """Answer distribution per statement as diverging stacked bars (shares of all answers).
 
     Each scale's lower half extends left of zero and its upper half right, from the
@@ -199,7 +236,10 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     stay out of the legend, which lists each answer once, in its ordinary colour.
     Bars are placed with an explicit ``base``, so the traces (and the legend) follow
     the scale order while each bar sits at its place from the middle outward.
+    With ``legend=False`` the chart leaves the legend to the page (``sections.chart`` writes
+    it as text from the traces that would be in it, which wraps at any width).
     """
+    draw_legend = legend  # ``legend`` is reused below for each bar's part
     by_id = {i.id: i for i in instrument.rated_items}
     frame = items[items["item_id"].isin(by_id)].drop_duplicates("item_id")
     order = {i.id: n for n, i in enumerate(instrument.rated_items)}
@@ -227,6 +267,7 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         return round(100 * count(row, column) / total, 1) if total else 0.0
 
     fig = go.Figure()
+    in_legend: set[tuple[str, str]] = set()
     for scale, reverse in _scale_groups(frame["item_id"], by_id, instrument):
         rows = frame[[(by_id[i].scale, by_id[i].reverse) == (scale.id, reverse) for i in frame["item_id"]]]  # fmt: skip
         y = [labels[i] for i in rows["item_id"]]
@@ -256,10 +297,14 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
                 base = [m + sum(v[j] for v in inner) for j, m in enumerate(middle)]
                 parts = [(mine, base, True)]
             colour = scale_colour(k - 1 - n if reverse else n, k)  # colour by meaning
+            # Each answer and colour once in the legend: a reverse-keyed statement's answers
+            # with their own, warm-for-agreeing colours and a name that says so.
+            listed = (point.label.get(lang), colour) not in in_legend
+            in_legend.add((point.label.get(lang), colour))
             for x, base, legend in parts:
                 fig.add_trace(go.Bar(y=y, x=[round(v, 2) for v in x], base=[round(b, 2) for b in base],
                                      orientation="h", name=point.label.get(lang) + suffix,
-                                     marker_color=colour, showlegend=legend and not reverse,
+                                     marker_color=colour, showlegend=legend and listed,
                                      customdata=list(zip(mine, counts[point.value], strict=True)),
                                      hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>"))  # fmt: skip
     base = [0.0] * len(frame)
@@ -273,9 +318,9 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
                              hovertemplate=f"{label}: %{{x:.1f}}% (%{{customdata}})<extra></extra>"))  # fmt: skip
         base = [b + v for b, v in zip(base, x, strict=True)]
     no_opinion = _axis_top(max(base, default=0.0))
-    left = _margin_for(list(labels.values()), LABEL_SIZE)
+    left = margin_for(list(labels.values()), LABEL_SIZE)
     names = [tr.name for tr in fig.data if tr.showlegend is not False]
-    legend_px = _legend_px(names, PRINT_CHART_PX - left - RIGHT_PX)
+    legend_px = _legend_px(names, PRINT_CHART_PX - left - RIGHT_PX) if draw_legend else 0
     fig.update_layout(
         barmode="overlay",
         xaxis=dict(title=dict(text=t("chart.share_of_answers", lang), font=dict(size=12)), range=[-100, 100], domain=[0, 0.8],
@@ -288,9 +333,23 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
                     xanchor="left", yanchor="bottom", traceorder="normal", font=dict(size=LEGEND_SIZE),
                     itemclick=False, itemdoubleclick=False),  # a neutral bar is two traces
+        showlegend=draw_legend,
     )  # fmt: skip
     rows_px = len(frame) * (LINE_PX * lines + 14)  # a category axis gives every row the same height
-    return _layout(fig, "", lang, height=rows_px + 110 + legend_px, margin=dict(l=left, r=RIGHT_PX, t=20, b=70 + legend_px))  # fmt: skip
+    _layout(fig, "", lang, height=rows_px + 110 + legend_px, margin=dict(l=left, r=RIGHT_PX, t=20, b=70 + legend_px))  # fmt: skip
+    rows = []
+    for _, row in frame.iterrows():
+        item = by_id[row["item_id"]]
+        scale = instrument.scale_by_id[item.scale]
+        answers = [(p.label.get(lang), f"n_{p.value}") for p in scale.points]
+        answers += [(o.label.get(lang), f"n_{o.code}") for o in scale.special if o.code in specials]
+        shares = " · ".join(f"{label}: {_number(share(row, column), lang, 0)}% ({int(count(row, column))})" for label, column in answers)  # fmt: skip
+        note = f" ({t('chart.reverse_keyed', lang)})" if item.reverse else ""
+        rows.append([item.text.get(lang) + note, f"{shares} · n = {int(totals[item.id])}"])
+    title = t("chart.likert_title", lang)
+    return describe(
+        fig, title, title, [t("report.statement", lang), t("chart.answers_column", lang)], rows
+    )
 
 
 def _axis_top(largest: float) -> int:
@@ -338,9 +397,12 @@ def heatmap(
 def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
     """Change in mean score per dimension since the previous round, with 95% intervals;
     colours by meaning: a reliable rise blue, a reliable decline vermillion, a change that is
-    not reliable (``comparison.change_since``) grey."""
+    not reliable (``comparison.change_since``) grey. Dimension names are wrapped
+    (``TREND_LABEL_WIDTH``) and the left margin holds the widest line; the title is the
+    chart's caption (``describe``), so it wraps with the page instead of being cut."""
     labels = _dimension_labels(instrument, lang)
     frame = change.assign(label=change["dimension_id"].map(labels))
+    wrapped = [_wrap(label, TREND_LABEL_WIDTH) for label in frame["label"]]
     colours = [
         (LIKERT_COLOURS[4] if d > 0 else LIKERT_COLOURS[0]) if r else OKABE_ITO["grey"]
         for r, d in zip(frame["reliable"], frame["difference"], strict=True)
@@ -352,11 +414,20 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
                                         arrayminus=(frame["difference"] - frame["ci_low"]).round(2).tolist())))  # fmt: skip
     fig.add_vline(x=0, line_color="#333333")
     fig.update_layout(
-        xaxis_title=t("chart.change_axis", lang), yaxis=dict(autorange="reversed")
-    )  # rows in the table's order
-    left = _margin_for(frame["label"].tolist(), FONT["size"])
-    return _layout(fig, t("chart.trend_title", lang), lang, height=140 + 40 * len(frame),
-                   margin=dict(l=left, r=30, t=60, b=60))  # fmt: skip
+        xaxis_title=t("chart.change_axis", lang),
+        yaxis=dict(autorange="reversed", tickmode="array", tickvals=frame["label"].tolist(), ticktext=wrapped),
+    )  # rows in the table's order  # fmt: skip
+    left = margin_for(wrapped, FONT["size"])
+    lines = max((label.count("<br>") + 1 for label in wrapped), default=1)
+    _layout(fig, "", lang, height=100 + (20 + 16 * lines) * len(frame), margin=dict(l=left, r=30, t=20, b=60))  # fmt: skip
+    rows = [[label, _number(r.difference, lang, 2), f"{_number(r.ci_low, lang, 2)} – {_number(r.ci_high, lang, 2)}"]
+            for label, r in zip(frame["label"], frame.itertuples(), strict=True)]  # fmt: skip
+    header = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang)]
+    title = t("chart.trend_title", lang)
+    return describe(fig, title, title, header, rows)
+
+
+TREND_LABEL_WIDTH = 24  # characters per line of a dimension's name beside the change bars
 
 
 PERCENT_TICKS = ["0%", "25%", "50%", "75%", "100%"]
@@ -381,6 +452,9 @@ def level_ladder(
     """
     numbers = [lv.level for lv in instrument.scoring.levels]
     names = [f"{lv.level} · {lv.label.get(lang)}" for lv in instrument.scoring.levels]
+    ticks = [
+        f"{lv.level} ·<br>{lv.label.get(lang)}" for lv in instrument.scoring.levels
+    ]  # two lines: five fit side by side
     dist = distribution[distribution["dimension_id"] == dimension_id].set_index("level")
     basis = (
         level["level_basis"] if level is not None else (dist["level_basis"].iloc[0] if len(dist) else "estimate")
@@ -408,11 +482,16 @@ def level_ladder(
                                  marker=dict(symbol="triangle-down", size=16, color=OKABE_ITO["vermillion"]),
                                  error_x=error, hovertemplate=f"{names[at - 1]}<extra></extra>"))  # fmt: skip
     fig.update_layout(
-        xaxis=dict(tickmode="array", tickvals=numbers, ticktext=names, range=[0.5, len(numbers) + 0.5]),
+        xaxis=dict(tickmode="array", tickvals=numbers, ticktext=ticks, range=[0.5, len(numbers) + 0.5]),
         yaxis=dict(title=t("chart.ladder_axis", lang), range=[0, 120], tickvals=[0, 25, 50, 75, 100],
                    ticktext=PERCENT_TICKS),  # room above 100% for the mark
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=LEGEND_SIZE)), bargap=0.35,
     )  # fmt: skip
-    left = _margin_for(PERCENT_TICKS, FONT["size"], extra=TITLE_SPACE * FONT["size"])
+    left = margin_for(PERCENT_TICKS, FONT["size"], extra=TITLE_SPACE * FONT["size"])
     legend = _legend_px([tr.name for tr in fig.data], PRINT_CHART_PX - left - 30)  # above the plot
-    return _layout(fig, "", lang, height=320, margin=dict(l=left, r=30, t=legend + 16, b=50))
+    _layout(fig, "", lang, height=336, margin=dict(l=left, r=30, t=legend + 16, b=66))
+    description = t(f"chart.ladder_{basis}", lang)
+    if len(fig.data) > 1:
+        description += f"; {fig.data[1].name}: {names[int(level['level']) - 1]}"
+    rows = [[name, f"{_number(s, lang, 0)}%", str(c)] for name, s, c in zip(names, shares, counts, strict=True)]  # fmt: skip
+    return describe(fig, "", description, [t("report.level", lang), t(f"chart.ladder_{basis}", lang), "n"], rows)  # fmt: skip

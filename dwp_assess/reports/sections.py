@@ -59,6 +59,23 @@ def figure_json(fig: go.Figure) -> Markup:
     return Markup(fig.to_json().replace("</", "<\\/"))
 
 
+def chart(fig: go.Figure, lang: str) -> dict:
+    """What the ``figure`` macro shows of a chart: its JSON, its text alternative from
+    ``charts.describe`` (title, a short description, the figures as a table) and, for a
+    chart that leaves its legend to the page, the legend as text: each name with its colour,
+    as the traces draw them."""
+    meta = fig.layout.meta or {}
+    legend = []
+    if fig.layout.showlegend is False:
+        for trace in fig.data:
+            entry = (trace.name, trace.marker.color)
+            if trace.showlegend is not False and entry not in legend:
+                legend.append(entry)
+    return {"json": figure_json(fig), "title": meta.get("title", ""), "description": meta.get("description", ""),
+            "header": meta.get("header", []), "rows": meta.get("rows", []), "table_label": t("chart.figures", lang),
+            "legend": legend}  # fmt: skip
+
+
 def number(value, digits: int = 1, lang: str = "nl", signed: bool = False) -> str:
     """``value`` with ``digits`` decimals in the language's format (a decimal comma in
     Dutch); "–" when missing. A value that rounds to zero prints without a sign, never
@@ -264,7 +281,7 @@ def comparison(view: OrganisationView, instrument: Instrument, lang: str) -> Htm
     note = peer_note(view.meta, lang)
     if shown and peers["suppressed"].any():
         note += " " + t("report.peer_dimensions_withheld", lang, min=view.meta["min_group_size"])
-    radar = figure_json(charts.radar(view.dimensions, instrument, peers if shown else None, lang))
+    radar = chart(charts.radar(view.dimensions, instrument, peers if shown else None, lang), lang)
     return _section("comparison", title=t("report.comparison", lang), radar=radar, note=note)
 
 
@@ -341,9 +358,25 @@ def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> 
                   level=level_text(level_row, instrument, lang, view))  # fmt: skip
         current, next_ = _current_and_next(level_row, dim, instrument, lang)
         shown.append({"label": dim.label.get(lang), "stats": stats, "current": current, "next": next_,
-                      "ladder": figure_json(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang)),
-                      "answers": figure_json(charts.diverging_likert(items, instrument, lang))})  # fmt: skip
+                      "ladder": chart(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang), lang),
+                      "answers": [chart(charts.diverging_likert(part, instrument, lang, legend=False), lang) for part in _parts(items, instrument)]})  # fmt: skip
     return _section("per_dimension", title=t("report.per_dimension", lang), dimensions=shown)
+
+
+STATEMENTS_PER_CHART = 3  # an answer chart of three statements fits under a dimension's ladder
+
+
+def _parts(items: pd.DataFrame, instrument: Instrument) -> list[pd.DataFrame]:
+    """A dimension's statements in instrument order, cut into nearly equal parts of at most
+    ``STATEMENTS_PER_CHART``: on paper a chart cannot break, and one chart of all statements
+    (up to 800 px) left half a page empty after every dimension's ladder."""
+    order = {item.id: n for n, item in enumerate(instrument.rated_items)}
+    ordered = items.drop_duplicates("item_id").sort_values(
+        "item_id", key=lambda ids: ids.map(order)
+    )
+    count = -(-len(ordered) // STATEMENTS_PER_CHART)
+    size = -(-len(ordered) // max(count, 1))
+    return [ordered.iloc[at : at + size] for at in range(0, len(ordered), size)]
 
 
 def _current_and_next(row: pd.Series | None, dim, instrument: Instrument, lang: str) -> tuple[str, str]:  # fmt: skip
@@ -411,7 +444,7 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     header_row = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang), ""]  # fmt: skip
     return _section("change", title=title, rows=rows, header=header_row,
                     intro=t("report.change_intro", lang, previous=view.meta.get("previous_period") or previous),
-                    comparable=_comparable_note(view, instrument, lang), trend=figure_json(charts.trend(ordered, instrument, lang)),
+                    comparable=_comparable_note(view, instrument, lang), trend=chart(charts.trend(ordered, instrument, lang), lang),
                     correction=t("report.change_correction", lang, n=len(view.change)))  # fmt: skip
 
 
@@ -422,7 +455,15 @@ def agreement_cell(rwg_j, lang: str, band: str | None = None) -> Markup:
     if pd.isna(words["rwg_j"]):
         return macro("agreement")(words["word"], None)
     word = band_words(pd.Series([band]), lang).iloc[0] if band is not None else words["word"]
-    return macro("agreement")(word, f"rwg(J) = {number(words['rwg_j'], 2, lang)} · {words['band_label']}")  # fmt: skip
+    figure = f"rwg(J) = {number(words['rwg_j'], 2, lang)}"
+    return macro("agreement")(word, f"{figure} · {words['band_label']}", figure)
+
+
+def agreement_note(lang: str) -> Markup:
+    """What the agreement words mean, with how to see their figures: by hovering on screen,
+    in brackets on paper."""
+    hint = macro("screen_or_paper")(t("report.agreement_hover", lang), t("report.agreement_paper", lang))  # fmt: skip
+    return Markup("{} {}").format(t("report.agreement_note", lang), hint)
 
 
 def response_and_reliability(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -447,7 +488,7 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     header_row = [t("report.dimension", lang), t("report.agreement", lang), t("report.respondents", lang)]  # fmt: skip
     return _section("response", title=t("report.response", lang), line=line, rows=rows, header=header_row,
                     small_group=t("report.small_group", lang, min=minimum) if small else "",
-                    note=t("report.agreement_note", lang))  # fmt: skip
+                    note=agreement_note(lang))  # fmt: skip
 
 
 def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -654,7 +695,7 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
     missing = _not_answered(view)
     nonresponse = t_count("report.coverage_nonresponse", missing, lang, n=view.meta["n_members"], missing=missing) if missing else ""  # fmt: skip
     note = (t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"]) if agreement is None
-            else t("report.agreement_note", lang))  # fmt: skip
+            else agreement_note(lang))  # fmt: skip
     return _section("coverage", title=t("report.coverage", lang), header=header_row, rows=rows, note=note,
                     intro=t("report.coverage_intro", lang, threshold=threshold) + " " + basis, nonresponse=nonresponse)  # fmt: skip
 

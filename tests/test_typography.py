@@ -1,0 +1,61 @@
+"""Words break only where a dictionary says they may: soft hyphens written into the text of
+table cells, headings and labels at build time (Chromium has no Dutch dictionary), never into
+markup, attributes, scripts, URLs or numbers; names such as "'s-Hertogenbosch" stay whole."""
+
+from __future__ import annotations
+
+import re
+
+from dwp_assess.reports.typography import SOFT_HYPHEN, hyphenate_html, hyphenate_text
+
+SHY = SOFT_HYPHEN
+
+
+def visible(markup: str) -> str:
+    return markup.replace(SHY, "")
+
+
+def test_dutch_and_english_words_get_their_own_hyphenation_points():
+    assert hyphenate_text("Organisatiestructuur", "nl") == SHY.join(["Or", "ga", "ni", "sa", "tie", "struc", "tuur"])  # fmt: skip
+    assert hyphenate_text("Experimenteren", "nl") == SHY.join(
+        ["Ex", "pe", "ri", "men", "te", "ren"]
+    )
+    assert hyphenate_text("organisation", "en") != hyphenate_text("organisation", "nl")
+    assert hyphenate_text("gedekt", "nl") == "gedekt"  # short words fit every column
+    assert hyphenate_text("Organisatiestructuur", "de") == "Organisatiestructuur"  # no dictionary
+    # no piece of one letter, even where the dictionary offers it ("Da-t-avol…")
+    pieces = hyphenate_text("Datavolwassenheid", "nl").split(SHY)
+    assert len(pieces) > 2 and min(len(p) for p in pieces) >= 2
+
+
+def test_numbers_urls_and_addresses_are_never_touched():
+    for text in ("https://www.gemmaonline.nl/Gegevensmodel", "info@datawerkplaats.nl",
+                 "data-strategy-2026", "95%-betrouwbaarheidsinterval", "docs.example.org/Verantwoording"):  # fmt: skip
+        assert hyphenate_text(text, "nl") == text
+
+
+def test_only_the_text_of_cells_headings_and_labels_is_hyphenated():
+    page = ('<html lang="nl"><head><title>Organisatiestructuur</title><style>td::after{content:"Organisatiestructuur"}</style></head>'
+            '<body><h2 id="Organisatiestructuur">Organisatiestructuur</h2><p title="Organisatiestructuur">Organisatiestructuur</p>'
+            '<table><tr><th>Eensgezindheid</th><th>gemiddeld</th></tr><tr><td><a href="https://x.nl/Organisatiestructuur">Organisatiestructuur</a></td>'
+            '<td>Experimenteren &amp; Verbreden</td></tr></table><script>const s = "<td>Organisatiestructuur</td>";</script></body></html>')  # fmt: skip
+    out = hyphenate_html(page, "nl")
+    assert visible(out) == page  # markup, attributes, escaping: all as they were
+    text_of = {tag: re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", out) for tag in ("h2", "p", "th", "a", "td", "script", "title", "style")}  # fmt: skip
+    assert SHY in text_of["h2"][0] and SHY in text_of["a"][0] and SHY in text_of["td"][1]
+    assert (
+        SHY in text_of["th"][0] and SHY not in text_of["th"][1]
+    )  # a short header word stays whole
+    assert SHY not in "".join(
+        text_of["p"] + text_of["script"] + text_of["title"] + text_of["style"]
+    )
+    assert re.search(r'(title|id|href)="[^"]*' + SHY, out) is None
+    assert hyphenate_html(out, "nl") == out  # once is enough
+
+
+def test_a_name_with_a_short_prefix_stays_on_one_line():
+    out = hyphenate_html(
+        "<h1>Datavolwassenheid van &#x27;s-Hertogenbosch</h1><p>In &#x27;s-Hertogenbosch</p>", "nl"
+    )
+    assert out.count('<span class="dwp-nowrap">&#x27;s-Hertogenbosch</span>') == 2
+    assert hyphenate_html(out, "nl") == out
