@@ -143,3 +143,26 @@ def test_the_language_link_keeps_the_collaboration_team_and_draft(linked):
     assert "team=gouda-team" in team_ctx.language_link(
         "nl", "x"
     ) and "collaboration" not in team_ctx.language_link("nl", "x")
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_result_chart_never_cuts_a_part_name(lang):
+    """The form's own result chart: every part's name of every scored instrument, and a long
+    one, lies inside the drawing (the fixed 260 px label column cut "Doelbinding, afspraken en
+    wettelijke basis")."""
+    import pandas as pd
+
+    from dwp_assess.instruments.loading import available_instruments
+    from dwp_assess.reports.charts import text_width
+
+    labels = [d.label.get(lang) for i in available_instruments().values() for d in i.dimensions]
+    labels.append("Doelbinding, afspraken en wettelijke basis " * 3 + "W" * 40)
+    instrument = next(i for i in available_instruments().values() if i.dimensions)
+    scores = pd.DataFrame({"label": labels, "score": [3.5] * (len(labels) - 1) + [None]})
+    svg = q.result_chart_svg(scores, instrument, lang)
+    width = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    texts = re.findall(r'<text x="(\d+)" y="\d+">([^<]*)</text>', svg)
+    shown = " ".join(text for x, text in texts if x == "0")
+    assert all(label.split()[0] in shown for label in labels)
+    for x, text in texts:
+        assert int(x) + text_width(text, q.CHART_FONT_PX) <= width, text

@@ -218,6 +218,62 @@ def test_a_reverse_keyed_statement_is_coloured_by_meaning(data_strategy_v2):
     assert t("chart.reverse_legend", "nl") in colour[reverse.id][1]
 
 
+def legend_of(fig) -> dict[str, str]:
+    """The legend as a reader sees it: name → colour of every entry shown."""
+    return {trace.name: trace.marker.color for trace in fig.data if trace.showlegend is not False}
+
+
+def bars_by_colour(fig) -> set[tuple[str, str]]:
+    """(answer, colour) of every bar drawn on the answer scale (the name's answer part)."""
+    return {
+        (trace.name.split(" (")[0], trace.marker.color)
+        for trace in fig.data
+        if trace.xaxis in (None, "x")
+    }
+
+
+@pytest.mark.parametrize("scale", ["agree5", "freq5"])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_colour_drawn_has_a_legend_entry_that_says_what_it_means(
+    data_strategy_v2, scale, lang
+):
+    """A reverse-keyed statement's "eens" bars take the warm colours of "unfavourable": the
+    legend lists them under their own answer, marked reverse-keyed, in those colours (before,
+    its colours were explained by the entries of the opposite answers); a chart of only
+    reverse-keyed statements, such as a frequency question, has its legend too."""
+    reverse = [i for i in data_strategy_v2.rated_items if i.reverse and i.scale == scale]
+    normal = [i for i in data_strategy_v2.rated_items if not i.reverse and i.scale == scale]
+    counts = {f"n_{v}": [2, 2] for v in (1, 2, 3, 4, 5)} | {"n_dont_know": [1, 1], "n_not_applicable": [0, 0]}  # fmt: skip
+    for ids in ([reverse[0].id], [normal[0].id, reverse[0].id]):
+        items = pd.DataFrame({"item_id": ids, "dimension_id": reverse[0].dimension} | {k: v[: len(ids)] for k, v in counts.items()})  # fmt: skip
+        fig = charts.diverging_likert(items, data_strategy_v2, lang)
+        legend = legend_of(fig)
+        for answer, colour in bars_by_colour(fig):
+            assert any(name.startswith(answer) and c == colour for name, c in legend.items()), (answer, colour, legend)  # fmt: skip
+        marked = [name for name in legend if t("chart.reverse_legend", lang) in name]
+        points = data_strategy_v2.scale_by_id[scale].points
+        agree = next(name for name in marked if name.startswith(points[-1].label.get(lang)))
+        assert legend[agree] == charts.LIKERT_COLOURS[0]
+
+
+def test_an_answer_chart_in_a_report_writes_its_legend_as_text(data_strategy_v2):
+    """In a report the legend is text under the chart (it wraps at any width): the same
+    entries and colours the chart would show."""
+    reverse = next(i for i in data_strategy_v2.rated_items if i.reverse and i.scale == "agree5")
+    counts = {f"n_{v}": [2] for v in (1, 2, 3, 4, 5)} | {
+        "n_dont_know": [1],
+        "n_not_applicable": [0],
+    }
+    items = pd.DataFrame({"item_id": [reverse.id], "dimension_id": reverse.dimension} | counts)
+    with_legend = charts.diverging_likert(items, data_strategy_v2)
+    without = charts.diverging_likert(items, data_strategy_v2, legend=False)
+    shown = sections.chart(without, "nl")
+    assert without.layout.showlegend is False and without.layout.height < with_legend.layout.height
+    assert dict(shown["legend"]) == legend_of(with_legend)
+    html = str(sections.macro("figure")(shown))
+    assert all(f"background: {colour}" in html and name in html for name, colour in shown["legend"])
+
+
 def test_the_ladder_axis_shows_percentages_up_to_100(data_strategy_v2):
     distribution = pd.DataFrame({"dimension_id": "data", "level": [1, 2, 3], "n": [1, 8, 1], "level_basis": "chosen"})  # fmt: skip
     fig = charts.level_ladder(distribution, None, data_strategy_v2, "data")
