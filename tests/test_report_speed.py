@@ -22,7 +22,7 @@ from dwp_assess.instruments.loading import load_instrument
 from dwp_assess.reports import charts, printing
 from dwp_assess.reports.execute import KernelSession
 from dwp_assess.reports.html import PACKED_PLOTLY_ID, macro, notebook_to_html, plotly_source
-from dwp_assess.reports.sections import figure_json
+from dwp_assess.reports.sections import chart
 
 
 def test_an_instrument_file_is_parsed_once_and_again_when_edited(tmp_path):
@@ -108,7 +108,7 @@ def test_changing_one_figures_template_leaves_the_next_figure_alone(data_strateg
 def _report_page(tmp_path: Path, name: str, text: str, fig: go.Figure | None = None) -> Path:
     """A report page as ``html.notebook_to_html`` makes it, with ``text`` and a chart."""
     blocks = [f"<h1>{text}</h1>"] + (
-        [str(macro("figure")(figure_json(fig)))] if fig is not None else []
+        [str(macro("figure")(chart(fig, "nl")))] if fig is not None else []
     )
     cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": b}) for b in blocks])  # fmt: skip
     path = tmp_path / f"{name}.html"
