@@ -54,7 +54,7 @@ def team_analysis(instrument, roles, min_group=None):
 
 
 def visible_text(html: str) -> str:
-    return re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"<[^>]+>", " ", html).replace("\u00ad", "")  # soft hyphens: unseen
 
 
 # -- the rule ----------------------------------------------------------------------------------
