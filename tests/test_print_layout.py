@@ -194,6 +194,10 @@ def test_a_printed_pdf_is_tagged_with_language_title_and_bookmarks(printed):
         assert catalog["/Lang"] == lang
         title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8")).group(1)
         assert reader.metadata.title == html.unescape(title) and title
+        first_heading = re.search(
+            r"<h1\b[^>]*>(.*?)</h1>", page.read_text(encoding="utf-8"), re.S
+        ).group(1)
+        assert html.unescape(re.sub(r"<[^>]+>|\u00ad", "", first_heading)) == reader.metadata.title
         assert len(reader.outline) >= 1
 
 

@@ -102,9 +102,24 @@ def output_blocks(notebook: nbformat.NotebookNode, lang: str) -> list[str]:
     return blocks
 
 
+def document_title(blocks: list[str], fallback: str) -> str:
+    """The page's title (a PDF's title and a browser tab's): its first heading as a reader
+    sees it ("Datavolwassenheid van Gouda"), else ``fallback``."""
+    for block in blocks:
+        heading = re.search(r"<h1\b[^>]*>(.*?)</h1>", block, re.S)
+        if heading:
+            return " ".join(
+                html.unescape(re.sub(r"<[^>]+>", "", heading.group(1)))
+                .replace("\u00ad", "")
+                .split()
+            )
+    return fallback
+
+
 def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "nl") -> str:
-    """The whole report page for an executed notebook."""
+    """The whole report page for an executed notebook, titled by its first heading."""
     blocks = output_blocks(notebook, lang)
+    title = document_title(blocks, title)
     has_figures = any("dwp-figure-data" in b for b in blocks)
     return (
         _environment()
