@@ -11,8 +11,8 @@ whole.
 ``hyphenate_html`` works on rendered, escaped HTML and touches only text between tags:
 never a tag, an attribute, a script, a style or preformatted text; inside text it leaves
 alone every chunk that holds a digit, a URL, an e-mail address or an entity. Words get
-soft hyphens only inside the elements where columns are narrow (table cells, headings,
-labels); running text breaks between words. A name with a short prefix and a hyphen
+soft hyphens only inside the elements where columns are narrow (table cells, labels);
+running text and headings, which have the whole column, break between words. A name with a short prefix and a hyphen
 ("'s-Hertogenbosch") is kept on one line everywhere.
 """
 
@@ -29,10 +29,11 @@ MIN_WORD = 7  # shorter words fit any column the reports have
 # A column header is hyphenated only for a long word: a short one ("gemiddeld") broken over
 # three lines let the table squeeze its column to a syllable.
 MIN_HEADER_WORD = 11
-# Elements whose text may be hyphenated: the narrow boxes of a page (a title has the whole
-# column and breaks between words).
-HYPHENATED = frozenset({"th", "td", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption",
-                        "dt", "label", "summary", "legend"})  # fmt: skip
+# Elements whose text may be hyphenated: the narrow boxes of a page. Headings and captions
+# have the whole column and break between words; an element of class ``LITERAL`` (ids,
+# hashes: the technical details) is never hyphenated.
+HYPHENATED = frozenset({"th", "td", "caption", "dt", "label", "summary", "legend"})
+LITERAL = "dwp-literal"
 # Elements whose content is never text to set: copied as they are.
 _VERBATIM = re.compile(r"<(script|style|pre|code|textarea|svg|title)\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)?[^>]*>")
@@ -104,11 +105,11 @@ def hyphenate_html(markup: str, lang: str) -> str:
     has_body = re.search(r"<body\b", markup, re.I) is not None
     in_body = not has_body
     open_elements: list[str] = []  # the hyphenated elements the text is in
-    out, in_nowrap = [], False
+    out, in_nowrap, literal = [], False, None  # literal: [element name, depth]
     for kind, piece in _pieces(markup):
         if kind == "text":
             if in_body and piece:
-                min_word = (MIN_HEADER_WORD if open_elements[-1] == "th" else MIN_WORD) if open_elements else None  # fmt: skip
+                min_word = (MIN_HEADER_WORD if open_elements[-1] == "th" else MIN_WORD) if open_elements and not literal else None  # fmt: skip
                 out.append(_set_text(piece, lang, min_word, in_nowrap))
             else:
                 out.append(piece)
@@ -120,6 +121,12 @@ def hyphenate_html(markup: str, lang: str) -> str:
         closing, name = match.group(1), (match.group(2) or "").lower()
         if name == "body":
             in_body = not closing
+        if literal:
+            literal[1] += (-1 if closing else 1) if name == literal[0] else 0
+            if literal[1] == 0:
+                literal = None
+        elif not closing and re.search(rf'class="[^"]*\b{LITERAL}\b', piece):
+            literal = [name, 1]
         if name in HYPHENATED and not piece.endswith("/>"):
             if not closing:
                 open_elements.append(name)
