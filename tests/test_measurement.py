@@ -286,3 +286,11 @@ def test_the_trend_colours_a_reliable_decline_as_unfavourable(data_strategy):
                            "ci_low": [0.2, -0.9, -0.1], "ci_high": [0.8, -0.3, 0.3], "reliable": [True, True, False]})  # fmt: skip
     colours = list(charts.trend(change, data_strategy).data[0].marker.color)
     assert colours == [charts.LIKERT_COLOURS[4], charts.LIKERT_COLOURS[0], charts.OKABE_ITO["grey"]]
+
+
+def test_a_charts_figures_table_never_prints_minus_zero(data_strategy):
+    """A difference that rounds to zero reads "0,00" in the chart's table, never "-0,00"."""
+    change = pd.DataFrame({"dimension_id": ["data"], "difference": [-0.001], "ci_low": [-0.004],
+                           "ci_high": [0.3], "reliable": [False]})  # fmt: skip
+    rows = charts.trend(change, data_strategy, "nl").layout.meta["rows"]
+    assert rows[0][1:] == ["0,00", "0,00 – 0,30"]

@@ -68,7 +68,7 @@ def _number(value, lang: str, digits: int = 1) -> str:
     """A figure for a chart's table, in the language's format; "–" when missing."""
     if value is None or pd.isna(value):
         return "–"
-    text = f"{float(value) + 0.0:.{digits}f}"
+    text = f"{round(float(value), digits) + 0.0:.{digits}f}"  # never "-0,00": + 0.0 drops the sign of zero
     return text.replace(".", ",") if lang == "nl" else text
 
 
