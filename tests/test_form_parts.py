@@ -39,6 +39,8 @@ def linked(data_strategy) -> Instrument:
         {"id": "LAST", "text": {"nl": "Nog iets?", "en": "Anything else?"}},
     ]
     raw["kind"], raw["output"] = "collaboration", "project-plan"
+    for item in raw["items"]:  # a project plan words every fact question as a task too
+        item.setdefault("task", {"nl": f"Leg vast: {item['text']['nl']}", "en": f"Record: {item['text']['en']}"})  # fmt: skip
     return Instrument.model_validate(raw)
 
 
