@@ -333,7 +333,7 @@ def main() -> int:
     args = parser.parse_args()
     baseline = None if args.no_baseline or not (args.baseline / "dwp_assess").is_dir() else args.baseline.resolve()  # fmt: skip
     folder = Path(tempfile.mkdtemp(prefix="dwp-bench-form-"))
-    os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
+    project.activate(project.create(folder / "project"))  # the project every call below works in
     instrument = get_instrument("competences", 1)
     load_before = os.getloadavg()
     results: dict = {}

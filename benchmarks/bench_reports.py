@@ -281,7 +281,7 @@ def main() -> None:
 
 def run(args, folder: Path) -> bool:
     print(f"load average at start (1, 5, 15 min): {load()} on {os.cpu_count()} cores")
-    os.environ[project.PROJECT_ENV] = str(project.create(folder / "project").root)
+    project.activate(project.create(folder / "project"))  # the project every call below works in
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
     (current, previous, answers), seconds = timed(
         lambda: write_rounds(engine, args.orgs, respondents=args.respondents)

@@ -11,10 +11,10 @@ the working directory upwards or given by ``--project`` / ``DWP_PROJECT``; ``ini
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -41,10 +41,13 @@ err_console = Console(stderr=True)
 
 
 class State:
-    """Options shared by all commands (set by the top-level callback)."""
+    """Options shared by all commands (set by the top-level callback), and the project's
+    settings as the callback resolved them (or why there are none)."""
 
     db: str | None = None
     debug: bool = False
+    settings: project.Settings | None = None
+    problem: project.ProjectError | None = None
 
 
 state = State()
@@ -85,14 +88,35 @@ def _main(
 ) -> None:
     state.db = db
     state.debug = debug
-    if project_dir is not None:
-        # kept in the environment, so report kernels and the form server see it too
-        os.environ[project.PROJECT_ENV] = str(project_dir.expanduser().resolve())
+    use_project(_resolve(project_dir, db))
+
+
+def _resolve(project_dir: Path | None, db: str | None) -> project.Settings | None:
+    """The project's settings, resolved once for the command: ``--project``, else
+    ``DWP_PROJECT``, else the nearest ``dwp.toml`` upwards, with ``--db`` over its store.
+    A project that cannot be used is kept as the error of the commands that need one."""
+    state.problem = None
+    try:
+        found = project.current(given=project_dir.expanduser() if project_dir else None)
+    except project.ProjectError as exc:
+        state.problem, found = exc, None
+    return replace(found, database_url=db) if found and db else found
+
+
+def use_project(settings_: project.Settings | None) -> None:
+    """Make ``settings_`` the project of this command: every layer below, report workers and
+    kernels and the form server get them from here (``project.activate``)."""
+    state.settings = project.activate(settings_)
 
 
 def settings() -> project.Settings:
-    """The current project's settings; one clear error outside a project."""
-    return project.require()
+    """The project's settings; one clear error outside a project."""
+    if state.settings is None:
+        raise state.problem or project.ProjectError(
+            f"no dwp-assess project in {Path.cwd()} or above (no {project.PROJECT_FILE}); make one "
+            "with `dwp-assess init DIR`, or point to one with --project DIR / DWP_PROJECT"
+        )
+    return state.settings
 
 
 def engine():
@@ -100,15 +124,16 @@ def engine():
     also with ``--db`` a command works in a project (its data and reports folders)."""
     from dwp_assess.data import store
 
-    database_url = settings().database_url
-    return store.connect(state.db or database_url)
+    return store.connect(settings().database_url)
 
 
 def engine_if_project():
     """The store when there is a project (or ``--db``), else ``None``: for commands that need none."""
     from dwp_assess.data import store
 
-    return store.connect(state.db) if state.db else (engine() if project.current() else None)
+    if state.problem:
+        raise state.problem
+    return store.connect(state.db) if state.db else (engine() if state.settings else None)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -153,22 +178,26 @@ def validate(
     from dwp_assess.instruments.model import InstrumentError
 
     checks_rules = not paths
+    if state.problem:
+        raise state.problem
     paths = paths or instrument_files() + mapping_files()
     problems = validate_files(paths)
-    if (
-        checks_rules and not problems
-    ):  # the recommendation rules are checked against the instruments
-        from dwp_assess.analysis.recommend import load_rules
+    without: list[str] = []
+    if checks_rules and not problems:  # the recommendation rules, against the instruments
+        from dwp_assess.analysis.recommend import load_rules, missing_rules
+        from dwp_assess.instruments.loading import available_instruments
 
         try:
-            load_rules()
+            without = missing_rules(load_rules(), list(available_instruments().values()))
         except InstrumentError as exc:
             problems = exc.problems
     for problem in problems:
         err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
     if problems:
         fail(f"{len(problems)} problem(s) in {len(paths)} file(s)")
-    console.print(f"{len(paths)} instrument and mapping file(s) valid")
+    for note in without:  # no error: such reports say they give no advice
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"{len(paths)} instrument and mapping file(s) valid" + (f"; {len(without)} scored instrument version(s) without recommendation rules" if without else ""))  # fmt: skip
 
 
 @app.command()
@@ -565,8 +594,7 @@ def template(
     from dwp_assess.instruments.loading import get_instrument
 
     if out is None:
-        current = project.current()
-        out = current.folders["imports"] if current else Path(".")
+        out = state.settings.folders["imports"] if state.settings else Path(".")
     for path in write_templates(get_instrument(instrument, version), out):
         console.print(f"written: {path}", highlight=False, markup=False)
 
@@ -604,8 +632,9 @@ def demo(
     """Run the main job on the synthetic sample: project, registry, import of every round, reports."""
     from dwp_assess.demo import demo_project, demo_reports, load_sample
 
-    settings = demo_project(directory)
-    os.environ[project.PROJECT_ENV] = str(settings.root)
+    settings_ = demo_project(directory, state.settings)
+    use_project(replace(settings_, database_url=state.db) if state.db else settings_)
+    settings = state.settings
     console.print(f"project: {settings.root}", highlight=False)
     eng = engine()
     console.print(f"store: {eng.url.render_as_string(hide_password=True)}", highlight=False)
@@ -787,9 +816,10 @@ def report(
     summary = generate_reports(
         eng, round_id, out, units, jobs, lang or settings().language, pdf,
         retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,
-        bundle=bundle, colophon=settings().colophon,
+        bundle=bundle, settings=settings(),
     )  # fmt: skip
     print_report_summary(summary)
+    print_replaced_and_removed(summary)
     print_bundle_summary(summary.bundles)
     if summary.failed:
         fail(f"{summary.failed} report(s) failed; see {summary.index}", code=1)
@@ -797,12 +827,24 @@ def report(
 
 def print_report_summary(summary) -> None:
     indexes = " and ".join(str(p) for p in (summary.indexes or {"": summary.index}).values())
+    printed = f" ({summary.printed} printed to PDF now)" if summary.printed else ""
     console.print(
-        f"{summary.round_id}: {summary.ok} made, {summary.skipped} up to date, {summary.failed} failed "
+        f"{summary.round_id}: {summary.ok} made, {summary.skipped} up to date{printed}, {summary.failed} failed "
         f"→ open {indexes} (for you, not for distribution; executed notebooks in {summary.notebooks})",
         highlight=False,
         soft_wrap=True,
     )
+
+
+def print_replaced_and_removed(summary) -> None:
+    """The files the run made again in place, and those it removed (older data, units gone)."""
+    for label, paths in (("replaced", summary.replaced), ("removed", summary.removed)):
+        if paths:
+            names = ", ".join(sorted(p.relative_to(p.parent.parent).as_posix() if p.parent.name == "bundles" else p.name for p in paths))  # fmt: skip
+            console.print(f"{label} ({len(paths)}): {names}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+    if summary.removed:
+        console.print("removed files were made from older data or rules, or belong to units no longer in the round; "
+                      "make them again with --lang / --pdf / --bundle", highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def print_bundle_summary(bundles) -> None:

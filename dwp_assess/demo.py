@@ -80,12 +80,13 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
     return summaries
 
 
-def demo_project(directory: Path | None = None) -> project.Settings:
+def demo_project(directory: Path | None = None, current: project.Settings | None = None) -> project.Settings:  # fmt: skip
     """The project the demo runs in: ``directory`` (made when it is not a project yet), else
-    the current project, else ``dwp-demo/`` in the working directory. The packaged sample
-    files are copied into its ``imports/sample/`` (raw files stay as shipped)."""
+    the ``current`` project (the command's), else ``dwp-demo/`` in the working directory.
+    The packaged sample files are copied into its ``imports/sample/`` (raw files stay as
+    shipped)."""
     if directory is None:
-        settings = project.current() or _make_or_load(Path(DEMO_FOLDER))
+        settings = current or _make_or_load(Path(DEMO_FOLDER))
     else:
         settings = _make_or_load(directory)
     target = settings.folders["imports"] / "sample"

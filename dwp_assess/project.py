@@ -7,12 +7,22 @@ Settings come from, strongest first: command-line options, environment variables
 ``DWP_MIN_GROUP_SIZE``), ``dwp.toml``, and the defaults below. The project itself is
 ``--project DIR`` / ``DWP_PROJECT``, else the nearest folder upwards with a ``dwp.toml``.
 
+Settings are resolved once, by an entry point, and handed down as a ``Settings`` object:
+the command line resolves them (``current``/``require``: the only functions that read
+``DWP_PROJECT`` or the working folder) and makes them this process's project with
+``activate``; a report worker (local or on a dask cluster) gets them with its job, a report
+kernel as its notebook's ``project_settings`` parameter (``Settings.to_json``), the form
+server in its environment (``SETTINGS_ENV``). Modules below the entry points ask
+``active()``, never the environment or the working folder, so a kernel started in the
+package's folder sees the same project, instruments and rules as the command that started it.
+
 This is the lowest layer, with ``resources``: it imports nothing else of the package.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import shutil
@@ -25,6 +35,7 @@ from dwp_assess import resources
 
 PROJECT_FILE = "dwp.toml"
 PROJECT_ENV = "DWP_PROJECT"
+SETTINGS_ENV = "DWP_SETTINGS"  # a child process's settings (Settings.to_json), set by its parent
 LANGUAGES = ("nl", "en")
 DEFAULT_MIN_GROUP_SIZE = 5
 DEFAULT_SENDER = (
@@ -81,11 +92,80 @@ class Settings:
     def questionnaires_dir(self) -> Path:
         return self.folders["questionnaires"]
 
+    def to_json(self) -> str:
+        """The settings as JSON: what a report kernel, worker or form server is handed."""
+        return json.dumps({"root": str(self.root), "database_url": self.database_url,
+                           "folders": {k: str(v) for k, v in self.folders.items()},
+                           "language": self.language, "min_group_size": self.min_group_size,
+                           "owner": self.owner, "sender": self.sender, "contact": self.contact},
+                          ensure_ascii=False, sort_keys=True)  # fmt: skip
 
-def find_root(start: Path | None = None) -> Path | None:
-    """``DWP_PROJECT`` if set, else the nearest folder from ``start`` (the working directory)
-    upwards that holds a ``dwp.toml``; ``None`` when there is none."""
-    configured = os.environ.get(PROJECT_ENV)
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        """The settings ``to_json`` wrote; a clear ``ProjectError`` for anything else."""
+        try:
+            raw = json.loads(text)
+            return cls(root=Path(raw["root"]), database_url=raw["database_url"],
+                       folders={k: Path(v) for k, v in raw["folders"].items()},
+                       language=raw["language"], min_group_size=int(raw["min_group_size"]),
+                       owner=raw.get("owner", ""), sender=raw.get("sender", DEFAULT_SENDER),
+                       contact=raw.get("contact", ""))  # fmt: skip
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ProjectError(f"project settings handed to this process are not readable: {exc}") from None  # fmt: skip
+
+    def digest(self) -> str:
+        """What of the settings changes an output (minimum group size, language, owner,
+        sender, contact): part of every report's up-to-date key; folders and the store's URL
+        are not."""
+        text = json.dumps([self.min_group_size, self.language, self.owner, self.sender, self.contact])
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+_active: Settings | None = None
+
+
+def activate(settings: Settings | None) -> Settings | None:
+    """Make ``settings`` this process's project (``None``: none). Only entry points call
+    this, once, with the settings they resolved or were handed (see the module docstring)."""
+    global _active
+    _active = settings
+    return settings
+
+
+def active() -> Settings | None:
+    """This process's project, as its entry point activated it; ``None`` when there is none."""
+    return _active
+
+
+def require_active() -> Settings:
+    """This process's project, or a ``ProjectError`` that says how to give one."""
+    if _active is None:
+        raise ProjectError(
+            "no dwp-assess project: run the command inside a project folder (made with "
+            "`dwp-assess init DIR`), or point to one with --project DIR / DWP_PROJECT"
+        )
+    return _active
+
+
+def from_parameter(value: str | None) -> Settings | None:
+    """A notebook's ``project_settings`` parameter (``Settings.to_json``, what
+    ``dwp-assess report`` passes), activated; without one (a notebook opened by hand in
+    Jupyter) the project around the notebook's folder, resolved here, at its entry."""
+    return activate(Settings.from_json(value) if value else current())
+
+
+def from_environment() -> Settings | None:
+    """The settings a parent process handed down in ``SETTINGS_ENV`` (the form server and
+    its pages), activated; without them the process's project stays as it is."""
+    text = os.environ.get(SETTINGS_ENV)
+    return activate(Settings.from_json(text)) if text else _active
+
+
+def find_root(start: Path | None = None, given: Path | None = None) -> Path | None:
+    """``given`` (``--project``) if given, else ``DWP_PROJECT`` if set, else the nearest
+    folder from ``start`` (the working directory) upwards that holds a ``dwp.toml``;
+    ``None`` when there is none."""
+    configured = str(given) if given is not None else os.environ.get(PROJECT_ENV)
     if configured:
         root = Path(configured).expanduser().resolve()
         if not (root / PROJECT_FILE).is_file():
@@ -212,15 +292,17 @@ def load(root: Path) -> Settings:
     )
 
 
-def current(start: Path | None = None) -> Settings | None:
-    """The settings of the project around ``start`` (or ``DWP_PROJECT``), ``None`` outside one."""
-    root = find_root(start)
+def current(start: Path | None = None, given: Path | None = None) -> Settings | None:
+    """The settings of the project ``given``, else ``DWP_PROJECT``, else around ``start``;
+    ``None`` outside one. For entry points only (see the module docstring)."""
+    root = find_root(start, given)
     return load(root) if root else None
 
 
-def require(start: Path | None = None) -> Settings:
-    """The current project's settings, or a ``ProjectError`` that says how to make one."""
-    settings = current(start)
+def require(start: Path | None = None, given: Path | None = None) -> Settings:
+    """The project's settings as ``current`` finds them, or a ``ProjectError`` that says how
+    to make one. For entry points only."""
+    settings = current(start, given)
     if settings is None:
         raise ProjectError(
             f"no dwp-assess project in {(start or Path.cwd()).resolve()} or above (no {PROJECT_FILE}); "

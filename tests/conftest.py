@@ -1,8 +1,10 @@
 """Fixtures shared by the whole suite: a throwaway project, instruments and stores.
 
-Every test runs inside a project folder made for the test session (``DWP_PROJECT``),
-so commands and notebooks never look for a project in the checkout; every test that
-needs a database gets its own SQLite file in ``tmp_path``.
+Every test runs with a project made for the test session: it is the active project of the
+test process (``project.activate``, as the command line makes it), and ``DWP_PROJECT``
+for commands run as subprocesses, so nothing looks for a project in the checkout; every
+test that needs a database gets its own SQLite file in ``tmp_path``. Tests of how a
+project is found unset both (``tests/test_own_project.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ def project_dir(tmp_path_factory):
         patch.delenv("DWP_DATABASE_URL", raising=False)
         patch.setenv(project.PROJECT_ENV, str(root))
         patch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
+        project.activate(project.load(root))
         yield root
+    project.activate(None)
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +37,7 @@ def _isolated_project(monkeypatch, project_dir, tmp_path_factory):
     monkeypatch.delenv("DWP_DATABASE_URL", raising=False)
     monkeypatch.setenv(project.PROJECT_ENV, str(project_dir))
     monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
+    project.activate(project.load(project_dir))
 
 
 # Version 1 of both instruments: the suite's tests were written for it, and its rounds stay in

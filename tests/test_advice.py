@@ -1,7 +1,7 @@
 """Advice from the organisation's own results (issue #14): chosen and ordered by its gaps, every
 named priority and reliable decline with an action, consolidation at the top of the ladder, every
 action with owner, horizon, target, indicator and a tool; the rules file validated with errors
-naming file, rule and field, and replaceable by the project's own."""
+naming file, rule and field, and merged with the project's own by instrument id and version."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from dwp_assess.analysis.profiles import analyse_round, organisation_view
 from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
 from dwp_assess.data import store
 from dwp_assess.demo import load_sample
-from dwp_assess.instruments.loading import RULES_NAME, get_instrument, rules_file
+from dwp_assess.instruments.loading import (
+    QUESTIONNAIRE_DIR,
+    RULES_NAME,
+    get_instrument,
+    rules_files,
+)
+from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import InstrumentError
 from dwp_assess.reports import sections
 
@@ -133,13 +139,13 @@ def test_a_reverse_keyed_indicator_statement_is_said_to_go_down(analyses):
 def test_team_advice_always_names_a_tool(version):
     instrument = get_instrument("competences", version)
     gaps = pd.DataFrame([(d.id, "data") for d in instrument.dimensions], columns=["dimension_id", "dikw_stage"])  # fmt: skip
-    advice = recommend_team(gaps)
+    advice = recommend_team(gaps, instrument)
     assert len(advice) == len(instrument.dimensions)
     assert advice["tool"].map(lambda v: isinstance(v, str) and v.strip() != "").all()
 
 
 def _rules() -> dict:
-    return yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+    return yaml.safe_load((QUESTIONNAIRE_DIR / RULES_NAME).read_text(encoding="utf-8"))
 
 
 def _without_infrastructure(raw):
@@ -149,16 +155,16 @@ def _without_infrastructure(raw):
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (lambda r: r["organisation"]["actions"][0].pop("tool"), "organisation.actions.0.tool: required field is missing"),
-        (lambda r: r["organisation"]["actions"][0].update(tool="nothing"), "organisation.actions.0 (vision-adopt): tool: unknown tool 'nothing'"),
-        (lambda r: r["organisation"]["actions"][0].update(tool=""), "organisation.actions.0.tool"),
-        (lambda r: r["organisation"]["actions"][0].update(owner="mayor"), "organisation.actions.0 (vision-adopt): owner: unknown owner 'mayor'"),
-        (lambda r: r["organisation"]["actions"][0].update(indicator=["XX9"]), "organisation.actions.0 (vision-adopt): indicator: unknown item(s) XX9"),
+        (lambda r: r["organisation"]["actions"][0].pop("tool"), "organisation.0.actions.0.tool: required field is missing"),
+        (lambda r: r["organisation"]["actions"][0].update(tool="nothing"), "organisation.0 (data-strategy): actions.0 (vision-adopt): tool: unknown tool 'nothing'"),
+        (lambda r: r["organisation"]["actions"][0].update(tool=""), "organisation.0.actions.0.tool"),
+        (lambda r: r["organisation"]["actions"][0].update(owner="mayor"), "organisation.0 (data-strategy): actions.0 (vision-adopt): owner: unknown owner 'mayor'"),
+        (lambda r: r["organisation"]["actions"][0].update(indicator=["XX9"]), "organisation.0 (data-strategy): actions.0 (vision-adopt): indicator: unknown item(s) XX9"),
         (lambda r: r["organisation"]["actions"][0].update(indicator=["VS3"]), "indicator: no item of dimension vision_strategy in data-strategy-v2"),
-        (lambda r: r["organisation"]["actions"][1].update(levels=[3, 4, 5]), "organisation.actions.1 (vision-plan): levels: a develop action cannot fit the top level 5"),
+        (lambda r: r["organisation"]["actions"][1].update(levels=[3, 4, 5]), "organisation.0 (data-strategy): actions.1 (vision-plan): levels: a develop action cannot fit the top level 5"),
         (lambda r: r["tools"]["iama"].pop("url"), "tools.iama: a national facility needs its url"),
         (_without_infrastructure, "no action for infrastructure at level 1 (data-strategy-v1)"),
-        (lambda r: r["team"][0].update(tool=None), "team.0.tool"),
+        (lambda r: r["team"][0]["rules"][0].update(tool=None), "team.0.rules.0.tool"),
     ],
 )  # fmt: skip
 def test_rule_errors_name_the_file_the_rule_and_the_field(tmp_path, change, expected):
@@ -171,11 +177,77 @@ def test_rule_errors_name_the_file_the_rule_and_the_field(tmp_path, change, expe
     assert any(p.startswith(str(path)) and expected in p for p in caught.value.problems), caught.value.problems  # fmt: skip
 
 
-def test_the_project_can_replace_the_rules(tmp_path, monkeypatch):
+def _own_project(tmp_path, rules: dict, *instruments: dict) -> project.Settings:
+    """A project with its own rules file (and instrument files), made this process's project."""
     own = project.create(tmp_path / "own", owner="Testgemeente")
+    for raw in instruments:
+        (own.questionnaires_dir / f"{raw['id']}-v{raw['version']}.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")  # fmt: skip
+    (own.questionnaires_dir / RULES_NAME).write_text(yaml.safe_dump(rules, allow_unicode=True), "utf-8")  # fmt: skip
+    return project.activate(own)
+
+
+def _second_maturity_instrument() -> tuple[dict, dict]:
+    """A project's own maturity instrument (the data-strategy v2 file under another id) and
+    rules for it only (the packaged data-strategy actions under that id, with a selection of
+    its own): what a project adds without touching the packaged rules."""
+    raw = yaml.safe_load((QUESTIONNAIRE_DIR / "data-strategy-v2.yaml").read_text(encoding="utf-8"))
+    raw.update(id="eigen-volwassenheid", version=1)
+    asked = {item["id"] for item in raw["items"]}
+    actions = [a | {"indicator": [i for i in a["indicator"] if i in asked]} for a in _rules()["organisation"]["actions"]]  # fmt: skip
+    rules = {"selection": {"limit": 1}, "organisation": [{"instrument": "eigen-volwassenheid", "actions": actions}]}  # fmt: skip
+    return raw, rules
+
+
+def test_a_project_can_replace_the_rules_of_one_instrument(tmp_path):
     raw = _rules()
     raw["selection"]["limit"] = 1
-    (own.questionnaires_dir / RULES_NAME).write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")  # fmt: skip
-    monkeypatch.setenv(project.PROJECT_ENV, str(own.root))
-    assert rules_file() == own.questionnaires_dir / RULES_NAME
-    assert load_rules().selection.limit == 1
+    del raw["team"]
+    _own_project(tmp_path, raw)
+    assert rules_files()[-1] == project.active().questionnaires_dir / RULES_NAME
+    merged = load_rules()
+    assert merged.for_instrument(get_instrument("data-strategy", 2)).selection.limit == 1
+    assert merged.for_instrument(
+        get_instrument("competences", 2)
+    ).team  # the packaged team rules stay
+
+
+def test_rules_for_a_projects_own_instrument_leave_the_packaged_rules_in_place(tmp_path, analyses):
+    instrument_raw, rules = _second_maturity_instrument()
+    _own_project(tmp_path, rules, instrument_raw)
+    merged = load_rules()
+    own = get_instrument("eigen-volwassenheid", 1)
+    assert merged.for_instrument(own).selection.limit == 1
+    packaged = merged.for_instrument(get_instrument("data-strategy", 2))
+    assert packaged.selection.limit == 5 and len(packaged.actions) == len(rules["organisation"][0]["actions"])  # fmt: skip
+    view = next(_views(analyses["data-strategy-2026"]))
+    assert len(
+        recommend_organisation(view, view_instrument(analyses))
+    )  # the data-strategy advice still works
+
+
+def view_instrument(analyses):
+    return analyses["data-strategy-2026"].instrument
+
+
+def test_an_instrument_without_rules_gets_no_advice_and_the_report_says_so(tmp_path, analyses):
+    instrument_raw, _ = _second_maturity_instrument()
+    _own_project(tmp_path, {"owners": {}}, instrument_raw)
+    from dwp_assess.analysis.recommend import missing_rules
+
+    own = get_instrument("eigen-volwassenheid", 1)
+    assert [m for m in missing_rules(load_rules(), [own]) if m.startswith("eigen-volwassenheid-v1: no recommendation rules")]  # fmt: skip
+    view = next(_views(analyses["data-strategy-2026"]))
+    for lang in ("nl", "en"):
+        html = str(sections.recommendations(view, own, lang))
+        assert t("advice.no_rules", lang) in html and "dwp-advice" not in html
+
+
+def test_rules_for_an_unknown_instrument_or_version_are_named(tmp_path):
+    raw = {"organisation": [{"instrument": "nergens", "actions": _rules()["organisation"]["actions"]},
+                            {"instrument": "data-strategy", "versions": [7], "actions": _rules()["organisation"]["actions"]}]}  # fmt: skip
+    path = tmp_path / RULES_NAME
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InstrumentError) as caught:
+        load_rules(path)
+    assert any("organisation.0 (nergens): instrument: unknown instrument 'nergens'" in p for p in caught.value.problems)  # fmt: skip
+    assert any("organisation.1 (data-strategy): versions: data-strategy has no version(s) 7" in p for p in caught.value.problems)  # fmt: skip

@@ -588,7 +588,17 @@ def test_the_form_server_gets_the_project_and_the_data_folder(tmp_path, project_
 
     monkeypatch.delenv(project.PROJECT_ENV)  # `dwp-assess collect` run inside the project folder
     monkeypatch.chdir(project_dir)
+    project.activate(project.current())  # as `dwp-assess collect` resolves it
     env = server.server_env(ROUND, f"sqlite:///{tmp_path / 'x.sqlite'}", tmp_path / "data")
-    assert env[project.PROJECT_ENV] == str(project_dir)  # the server runs outside the project
+    handed = project.Settings.from_json(
+        env[project.SETTINGS_ENV]
+    )  # the server runs outside the project
+    assert (
+        handed.root == project_dir and handed.questionnaires_dir == project_dir / "questionnaires"
+    )
+    assert (
+        handed.database_url == f"sqlite:///{tmp_path / 'x.sqlite'}"
+        and handed.data_dir == (tmp_path / "data").resolve()
+    )
     assert env["DWP_DATA_DIR"] == str((tmp_path / "data").resolve())  # drafts
     assert "--host=127.0.0.1" in server.server_command(8866)  # this computer only

@@ -74,7 +74,7 @@ def handed_out(tmp_path_factory):
         (legacy / "_analysis" / "old").mkdir(parents=True)
         (legacy / "_analysis" / "old" / "scores.parquet").write_bytes(b"respondent data")
         (legacy / "old-report.ipynb").write_text("{}", encoding="utf-8")
-        summaries = {r: reports.generate_reports(engine, r, jobs=2, synthetic=True, bundle=True) for r in ROUNDS}  # fmt: skip
+        summaries = {r: reports.generate_reports(engine, r, jobs=2, synthetic=True, bundle=True, settings=settings) for r in ROUNDS}  # fmt: skip
         paths = [settings.root, settings.data_dir, settings.reports_dir, Path.home(),
                  tmp_path_factory.getbasetemp(), Path(dwp_assess.__file__).resolve().parent.parent]  # fmt: skip
         yield Handout(engine, settings, markers, summaries, sorted({str(p) for p in paths if len(str(p)) > 1}))  # fmt: skip
@@ -204,8 +204,11 @@ def test_executed_notebook_has_no_default_organisation_above_the_injected_one(ha
 def test_a_data_folder_inside_the_reports_folder_is_refused(engine, tmp_path, monkeypatch):
     store.create_round(engine, get_instrument("data-strategy"), "2026")
     monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path / "reports" / "data"))
+    settings = project.current()  # the settings as the command line resolves them
     with pytest.raises(ValueError, match="must stay with the analyst"):
-        reports.generate_reports(engine, "data-strategy-2026", tmp_path / "reports")
+        reports.generate_reports(
+            engine, "data-strategy-2026", tmp_path / "reports", settings=settings
+        )
     assert not (tmp_path / "reports" / "data-strategy-2026").exists()
 
 
@@ -219,7 +222,7 @@ def test_errors_in_manifest_and_index_name_folders_by_role(
     monkeypatch.setenv(project.PROJECT_ENV, str(handed_out.settings.root))
     monkeypatch.delenv("DWP_DATA_DIR", raising=False)
     out = tmp_path / "out"
-    summary = reports.generate_reports(handed_out.engine, "data-strategy-2026", out, units=["woerden"], bundle=True)  # fmt: skip
+    summary = reports.generate_reports(handed_out.engine, "data-strategy-2026", out, units=["woerden"], bundle=True, settings=project.current())  # fmt: skip
     assert summary.failed == 1 and summary.bundles.withheld == {"woerden": ["woerden"]}
     error = json.loads((out / "data-strategy-2026" / "manifest.json").read_text())["woerden"][
         "error"

@@ -125,3 +125,47 @@ def test_demo_in_an_empty_folder_makes_the_reports(installed, tmp_path):
     assert str(index) in result.stdout and index.is_file()
     assert (tmp_path / "dwp-demo" / "dwp.toml").is_file()
     assert {p.name for p in tmp_path.iterdir()} == {"dwp-demo"}
+
+
+@pytest.mark.timeout(1200)  # a wheel, a round's analysis and four reports on a shared machine
+def test_an_own_instrument_and_rules_reach_every_report_from_the_wheel(installed, tmp_path):
+    """From the installed wheel, inside a project with no DWP_PROJECT: an instrument of the
+    project's own (YAML only) with rules of its own gets reports and summaries that give the
+    same advice, from those rules (the report kernels start in the installed package's folder)."""
+    import csv
+
+    import yaml
+
+    from tests.test_own_project import MARK, OWN, _advice, _own_instrument, _own_rules, _write_yaml
+
+    bin_dir, env, _ = installed
+    tool = str(bin_dir / "dwp-assess")
+    sh(tool, "init", "eigen", cwd=tmp_path, env=env)
+    proj = tmp_path / "eigen"
+    sample = ROOT / "dwp_assess" / "sample_data"
+    shutil.copy(sample / "organisations.csv", proj / "registry")
+    with (sample / "data-strategy-2026" / "template.csv").open(
+        encoding="utf-8", newline=""
+    ) as source:
+        rows = list(csv.reader(source))  # v2's items, the own instrument's; five organisations
+    with (proj / "imports" / "template.csv").open("w", encoding="utf-8", newline="") as target:
+        csv.writer(target).writerows([rows[0], *(r for r in rows[1:] if r[2] in {"gouda", "woerden", "almere", "emmen", "eersel"})])  # fmt: skip
+    raw = _own_instrument()
+    _write_yaml(proj / "questionnaires" / f"{OWN}-v1.yaml", raw)
+    _write_yaml(proj / "questionnaires" / "recommendations.yaml", _own_rules(raw))
+    assert yaml.safe_load(
+        (proj / "questionnaires" / "recommendations.yaml").read_text(encoding="utf-8")
+    )
+    validated = sh(tool, "validate", cwd=proj, env=env)
+    assert "without recommendation rules" not in validated.stdout
+    sh(tool, "registry", "import", "registry/organisations.csv", cwd=proj, env=env)
+    sh(tool, "round", "create", "--instrument", OWN, "--period", "2027", cwd=proj, env=env)
+    round_id = f"{OWN}-2027"
+    sh(tool, "import", "imports/template.csv", "--round", round_id, cwd=proj, env=env)
+    report = sh(tool, "report", "--round", round_id, "--jobs", "2", "--org", "gouda", "--org", "woerden", cwd=proj, env=env)  # fmt: skip
+    assert "2 made" in report.stdout and " 0 failed" in report.stdout
+    for org in ("gouda", "woerden"):
+        folder = proj / "reports" / round_id
+        full = _advice((folder / f"{org}.html").read_text(encoding="utf-8"), "recommendations", "dwp-advice")  # fmt: skip
+        summary = _advice((folder / f"{org}.samenvatting.html").read_text(encoding="utf-8"), "priorities", "dwp-actions")  # fmt: skip
+        assert full and all(MARK in a for a in full) and summary == full[: len(summary)]

@@ -137,6 +137,7 @@ def test_project_instruments_extend_the_packaged_ones(tmp_path, monkeypatch, no_
     root = project.create(tmp_path / "proj").root
     monkeypatch.chdir(root)
     path = own_instrument(root, 9, "Datastrategie, eigen versie")
+    project.activate(project.current())  # as the command line does, in the project folder
     assert path in instrument_files()
     newest = get_instrument("data-strategy")
     assert (newest.version, newest.title.nl) == (9, "Datastrategie, eigen versie")
@@ -155,6 +156,7 @@ def test_same_id_and_version_in_the_project_is_an_error_naming_both(
     root = project.create(tmp_path / "proj").root
     monkeypatch.chdir(root)
     path = own_instrument(root, 1, "Kopie")
+    project.activate(project.current())  # as the command line does, in the project folder
     with pytest.raises(InstrumentError) as caught:
         get_instrument("data-strategy")
     assert str(path) in str(caught.value)

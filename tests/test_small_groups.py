@@ -73,6 +73,7 @@ def test_outside_a_project_the_instrument_decides(competences, monkeypatch, tmp_
     monkeypatch.delenv(project.PROJECT_ENV)
     monkeypatch.chdir(tmp_path)
     assert project.current() is None
+    project.activate(project.current())  # as the command line does outside a project
     assert min_group_size(competences) == competences.scoring.min_group_size
 
 
@@ -82,6 +83,7 @@ def test_the_project_minimum_reaches_the_analysis_and_its_peer_groups(data_strat
 
     load_sample(engine)
     monkeypatch.setenv("DWP_MIN_GROUP_SIZE", "7")
+    project.activate(project.current())  # the settings as the command line resolves them
     analysis = analyse_round(engine, "data-strategy-2026")
     assert analysis.meta["min_group_size"] == 7
     peers = analysis.peers

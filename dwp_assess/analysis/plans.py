@@ -15,8 +15,8 @@ import pandas as pd
 from dwp_assess.analysis.recommend import (
     RuleSet,
     indicator_items,
-    load_rules,
     recommend_organisation,
+    rules_for,
 )
 from dwp_assess.data.plans import KnownAction
 from dwp_assess.instruments.messages import t
@@ -29,10 +29,10 @@ FOLLOW_UP_COLUMNS = ["organisation_id", "plan_version", "action_id", "dimension_
 def known_actions(instrument: Instrument, rules: RuleSet | None = None) -> dict[str, KnownAction]:
     """Every organisation action of the rules for ``instrument``, with its dimension and the
     indicator items this version asks: what a plan file may name."""
-    rules = rules or load_rules()
+    own = rules_for(instrument, rules)
     dims = {d.id for d in instrument.dimensions}
     return {a.id: KnownAction(a.dimension, tuple(indicator_items(a, instrument)))
-            for a in rules.organisation.actions if a.dimension in dims}  # fmt: skip
+            for a in (own.actions if own else ()) if a.dimension in dims}  # fmt: skip
 
 
 def draft_rows(view, instrument: Instrument, lang: str = "nl") -> pd.DataFrame:

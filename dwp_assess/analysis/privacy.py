@@ -27,11 +27,11 @@ def min_group_size(instrument: Instrument, settings: project.Settings | None = N
     """The smallest group any figure may cover: the larger of the instrument's
     ``scoring.min_group_size`` and the project's ``min_group_size``.
 
-    ``settings`` defaults to the current project (``project.current()``); outside a
+    ``settings`` defaults to this process's project (``project.active()``); without a
     project only the instrument's minimum applies. Neither can lower the other: an
     instrument made for small teams cannot undercut a project's stricter rule.
     """
-    settings = settings if settings is not None else project.current()
+    settings = settings if settings is not None else project.active()
     project_minimum = settings.min_group_size if settings is not None else 0
     return max(instrument.scoring.min_group_size, project_minimum)
 

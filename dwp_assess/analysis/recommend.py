@@ -1,10 +1,14 @@
 """Recommendations: from an organisation's own gaps to concrete actions, owners and tools.
 
-The rules are data (``questionnaires/recommendations.yaml``, or the project's own copy),
-validated when read: against their own format (pydantic) and against every version of the
-instrument they serve (dimensions, levels and indicator items exist; every dimension has an
-action at every level; every action names a tool). Each problem names the file, the rule
-and the field.
+The rules are data, per instrument: the packaged ``questionnaires/recommendations.yaml``
+and a project's own file of that name, merged by instrument id and version (``load_rules``):
+a project that adds rules for its own instrument, or replaces those of one version, keeps
+the packaged rules of every other instrument. They are validated when read: against their
+own format (pydantic) and against every version of the instrument they serve (dimensions,
+levels and indicator items exist; every dimension has an action at every level; every
+action names a tool). Each problem names the file, the rule and the field. A scored
+instrument without rules is no error: ``missing_rules`` lists it (``dwp-assess validate``)
+and its reports say that they give no advice.
 
 How actions are chosen and ordered (``docs/scoring.md``, "Advice"): every dimension of the
 organisation gets its gap reasons — named priority (its mean's 95% interval wholly below the
@@ -19,21 +23,22 @@ its strongest dimension.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-import os
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dwp_assess.instruments.loading import available_instruments, read_yaml, rules_file
+from dwp_assess.instruments.loading import available_instruments, read_yaml, rules_files
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument, InstrumentError, Text
 
 ACTION_ID = r"^[a-z0-9][a-z0-9_-]*$"
-HORIZONS = ("0-3", "3-12", "12+")
 COLUMNS = [
     "rank", "action_id", "dimension_id", "purpose", "level", "target_level", "target", "action",
     "owner", "horizon", "tool", "tool_description", "tool_url", "tool_kind", "indicator", "reasons",
@@ -74,8 +79,18 @@ class OrganisationAction(_Model):
     action: Text
 
 
+class Selection(_Model):
+    limit: int = Field(default=5, ge=1)
+    priorities: int = Field(default=3, ge=1)
+    peer_gap: float = Field(default=0.3, gt=0)
+
+
 class OrganisationRules(_Model):
+    """The organisation actions for one instrument: every version of it, or ``versions``."""
+
     instrument: str
+    versions: list[int] | None = Field(default=None, min_length=1)
+    selection: Selection | None = None  # default: the file's
     actions: list[OrganisationAction] = Field(min_length=1)
 
 
@@ -85,57 +100,102 @@ class TeamRule(_Model):
     tool: str = Field(min_length=1)
 
 
-class Selection(_Model):
-    limit: int = Field(default=5, ge=1)
-    priorities: int = Field(default=3, ge=1)
-    peer_gap: float = Field(default=0.3, gt=0)
+class TeamRules(_Model):
+    """The team rules for one team instrument: every version of it, or ``versions``."""
+
+    instrument: str
+    versions: list[int] | None = Field(default=None, min_length=1)
+    rules: list[TeamRule] = Field(min_length=1)
 
 
-class RuleSet(_Model):
+class RulesFile(_Model):
+    """One rules file (the packaged one, or a project's): shared owners and tools, and rules
+    per instrument (``organisation`` and ``team``: one block per instrument and versions)."""
+
     selection: Selection = Selection()
+    owners: dict[str, Text] = {}
+    tools: dict[str, Tool] = {}
+    organisation: list[OrganisationRules] = []
+    team: list[TeamRules] = []
+
+    @field_validator("organisation", mode="before")
+    @classmethod
+    def _one_block(cls, value):
+        """One instrument's block may stand alone instead of in a list (the older form)."""
+        return [value] if isinstance(value, dict) else value
+
+    @field_validator("team", mode="before")
+    @classmethod
+    def _team_blocks(cls, value):
+        if isinstance(value, list) and any(
+            isinstance(v, dict) and "competence" in v for v in value
+        ):
+            raise ValueError("name the instrument of the team rules: team: [{instrument: competences, rules: [...]}]")  # fmt: skip
+        return [value] if isinstance(value, dict) else value
+
+
+@dataclass(frozen=True)
+class InstrumentRules:
+    """The rules one instrument version's advice uses, merged from every rules file: its
+    selection, its actions (organisation instruments) or team rules (team instruments),
+    and the owners and tools they name."""
+
+    instrument: str
+    version: int
+    selection: Selection
     owners: dict[str, Text]
     tools: dict[str, Tool]
-    organisation: OrganisationRules
-    team: list[TeamRule]
-
-    @model_validator(mode="after")
-    def _references(self) -> RuleSet:
-        """Every tool and owner named is defined; action ids are unique."""
-        problems = []
-        for n, rule in enumerate(self.organisation.actions):
-            where = f"organisation.actions.{n} ({rule.id})"
-            if rule.tool not in self.tools:
-                problems.append(f"{where}: tool: unknown tool '{rule.tool}'; define it under tools")
-            if rule.owner not in self.owners:
-                problems.append(f"{where}: owner: unknown owner '{rule.owner}'; define it under owners")  # fmt: skip
-        for n, rule in enumerate(self.team):
-            if rule.tool not in self.tools:
-                problems.append(f"team.{n} ({rule.competence}): tool: unknown tool '{rule.tool}'; define it under tools")  # fmt: skip
-        ids = [r.id for r in self.organisation.actions]
-        problems += [f"organisation.actions: id '{i}' is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]  # fmt: skip
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    actions: tuple[OrganisationAction, ...] = ()
+    team: tuple[TeamRule, ...] = ()
+    source: Path | None = None  # the file the actions or team rules come from
 
     def action(self, action_id: str) -> OrganisationAction | None:
-        return next((a for a in self.organisation.actions if a.id == action_id), None)
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def digest(self) -> str:
+        """A digest of everything these rules put in a report (the actions or team rules,
+        the selection, and the owners and tools they name): part of the report's
+        up-to-date key, so that a rules change remakes exactly the reports it changes."""
+        named = {a.tool for a in self.actions} | {r.tool for r in self.team}
+        owners = {a.owner for a in self.actions}
+        text = json.dumps([self.selection.model_dump(), [a.model_dump() for a in self.actions],
+                           [r.model_dump() for r in self.team],
+                           {k: v.model_dump() for k, v in sorted(self.owners.items()) if k in owners},
+                           {k: v.model_dump() for k, v in sorted(self.tools.items()) if k in named}],
+                          sort_keys=True, ensure_ascii=False)  # fmt: skip
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def instrument_problems(rules: RuleSet, instruments: list[Instrument]) -> list[str]:
-    """What does not fit the instrument versions the organisation rules serve: unknown
-    dimensions or items, a develop action at the top level (it has no next level), a version
-    in which an action has no indicator item of its dimension, and a dimension × level
-    without an action (a named priority there would get none)."""
-    versions = [i for i in instruments if i.id == rules.organisation.instrument]
-    if not versions:
-        return [f"organisation.instrument: unknown instrument '{rules.organisation.instrument}'"]
+@dataclass(frozen=True)
+class RuleSet:
+    """The recommendation rules of every instrument version, merged from the packaged rules
+    and the project's (``load_rules``)."""
+
+    by_version: dict[tuple[str, int], InstrumentRules]
+
+    def for_instrument(self, instrument: Instrument) -> InstrumentRules | None:
+        """The rules of ``instrument``'s version; ``None`` when no file has any for it."""
+        return self.by_version.get((instrument.id, instrument.version))
+
+
+def instrument_problems(rules: OrganisationRules, versions: list[Instrument], tools: dict, owners: dict) -> list[str]:  # fmt: skip
+    """What does not fit the instrument versions one block of organisation rules serves:
+    unknown tools, owners, dimensions or items, a develop action at the top level (it has
+    no next level), a version in which an action has no indicator item of its dimension,
+    and a dimension × level without an action (a named priority there would get none)."""
     problems = []
     dimensions = {d.id for v in versions for d in v.dimensions}
     items = {i.id for v in versions for i in v.items}
-    for n, rule in enumerate(rules.organisation.actions):
-        where = f"organisation.actions.{n} ({rule.id})"
+    ids = [r.id for r in rules.actions]
+    problems += [f"actions: id '{i}' is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]  # fmt: skip
+    for n, rule in enumerate(rules.actions):
+        where = f"actions.{n} ({rule.id})"
+        if rule.tool not in tools:
+            problems.append(f"{where}: tool: unknown tool '{rule.tool}'; define it under tools")
+        if rule.owner not in owners:
+            problems.append(f"{where}: owner: unknown owner '{rule.owner}'; define it under owners")  # fmt: skip
         if rule.dimension not in dimensions:
-            problems.append(f"{where}: dimension: unknown dimension '{rule.dimension}' of {rules.organisation.instrument}")  # fmt: skip
+            problems.append(f"{where}: dimension: unknown dimension '{rule.dimension}' of {rules.instrument}")  # fmt: skip
             continue
         unknown = [i for i in rule.indicator if i not in items]
         if unknown:
@@ -155,25 +215,83 @@ def instrument_problems(rules: RuleSet, instruments: list[Instrument]) -> list[s
         for dim in version.dimensions:
             for level in (lv.level for lv in version.scoring.levels):
                 if not fitting_actions(rules, dim.id, level):
-                    problems.append(f"organisation.actions: no action for {dim.id} at level {level} ({version.key})")  # fmt: skip
+                    problems.append(f"actions: no action for {dim.id} at level {level} ({version.key})")  # fmt: skip
             top = max(lv.level for lv in version.scoring.levels)
             if not any(a.purpose == "consolidate" for a in fitting_actions(rules, dim.id, top)):
-                problems.append(f"organisation.actions: no consolidate action for {dim.id} at the top level {top} ({version.key})")  # fmt: skip
+                problems.append(f"actions: no consolidate action for {dim.id} at the top level {top} ({version.key})")  # fmt: skip
+    return problems
+
+
+def team_problems(rules: TeamRules, versions: list[Instrument], tools: dict) -> list[str]:
+    """Team rules naming an unknown tool or a competence none of their versions has."""
+    competences = {d.id for v in versions for d in v.dimensions}
+    problems = []
+    for n, rule in enumerate(rules.rules):
+        if rule.tool not in tools:
+            problems.append(f"rules.{n} ({rule.competence}): tool: unknown tool '{rule.tool}'; define it under tools")  # fmt: skip
+        if rule.competence not in competences:
+            problems.append(f"rules.{n}: competence: unknown competence '{rule.competence}' of {rules.instrument}")  # fmt: skip
     return problems
 
 
 def load_rules(path: Path | None = None) -> RuleSet:
-    """Read and validate the recommendation rules (default: the project's, else the packaged);
-    ``InstrumentError`` lists every problem with the file, rule and field."""
-    path = Path(path or rules_file())
-    return _load_rules(path, path.stat().st_mtime_ns if path.is_file() else 0, os.environ.get("DWP_PROJECT"))  # fmt: skip
+    """Read, validate and merge the recommendation rules: the packaged file, then the
+    project's (``instruments.loading.rules_files``), or only ``path``. Owners and tools
+    merge by key; an instrument version's actions (or team rules) come from the last file
+    that has rules for it, so a project's rules for its own instrument leave the packaged
+    rules of the others in place. ``InstrumentError`` lists every problem with the file,
+    the rule and the field."""
+    paths = [Path(path)] if path else rules_files()
+    instruments = available_instruments()
+    stamp = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else (p, 0, 0) for p in paths)  # fmt: skip
+    return _load_rules(stamp, tuple(sorted((k, i.content_hash) for k, i in instruments.items())))
 
 
 @cache
-def _load_rules(path: Path, _mtime: int, _project: str | None) -> RuleSet:
-    raw = read_yaml(path)
+def _load_rules(stamp: tuple, _instruments: tuple) -> RuleSet:
+    instruments = list(available_instruments().values())
+    files = [(path, _read_rules_file(path)) for path, _, _ in stamp]
+    owners = {k: v for _, f in files for k, v in f.owners.items()}
+    tools = {k: v for _, f in files for k, v in f.tools.items()}
+    merged: dict[tuple[str, int], InstrumentRules] = {}
+    problems: list[str] = []
+    for path, rules_file_ in files:
+        seen: dict[tuple[str, int], str] = {}
+        blocks = [("organisation", n, b) for n, b in enumerate(rules_file_.organisation)]
+        blocks += [("team", n, b) for n, b in enumerate(rules_file_.team)]
+        for part, n, block in blocks:
+            where = f"{path}: {part}.{n} ({block.instrument})"
+            versions, found = _versions(block, instruments)
+            if found:
+                problems.append(f"{where}: {found}")
+                continue
+            if part == "organisation":
+                problems += [f"{where}: {p}" for p in instrument_problems(block, versions, tools, owners)]  # fmt: skip
+            else:
+                problems += [f"{where}: {p}" for p in team_problems(block, versions, tools)]
+            for version in versions:
+                key = (version.id, version.version)
+                if key in seen:
+                    problems.append(f"{where}: {version.key} has rules twice in this file (also in {seen[key]})")  # fmt: skip
+                seen[key] = f"{part}.{n}"
+                before = merged.get(key)
+                merged[key] = InstrumentRules(
+                    version.id, version.version,
+                    block.selection or rules_file_.selection if part == "organisation" else rules_file_.selection,
+                    owners, tools,
+                    actions=tuple(block.actions) if part == "organisation" else (before.actions if before else ()),
+                    team=tuple(block.rules) if part == "team" else (before.team if before else ()),
+                    source=path,
+                )  # fmt: skip
+    if problems:
+        raise InstrumentError(problems)
+    return RuleSet(merged)
+
+
+def _read_rules_file(path: Path) -> RulesFile:
+    """One rules file, validated against its own format; problems name the file and field."""
     try:
-        rules = RuleSet.model_validate(raw)
+        return RulesFile.model_validate(read_yaml(path))
     except ValidationError as exc:
         problems = []
         for e in exc.errors():
@@ -181,15 +299,47 @@ def _load_rules(path: Path, _mtime: int, _project: str | None) -> RuleSet:
             msg = "required field is missing" if e["type"] == "missing" else e["msg"].removeprefix("Value error, ")  # fmt: skip
             problems.append(f"{path}: {loc}: {msg}")
         raise InstrumentError(problems) from None
-    problems = instrument_problems(rules, list(available_instruments().values()))
-    if problems:
-        raise InstrumentError([f"{path}: {p}" for p in problems])
-    return rules
 
 
-def fitting_actions(rules: RuleSet, dimension_id: str, level: int) -> list[OrganisationAction]:
-    """The actions for ``dimension_id`` at current ``level``, in file order."""
-    return [a for a in rules.organisation.actions if a.dimension == dimension_id and level in a.levels]  # fmt: skip
+def _versions(block, instruments: list[Instrument]) -> tuple[list[Instrument], str]:
+    """The instrument versions a block of rules serves, or the reason it serves none."""
+    every = [i for i in instruments if i.id == block.instrument]
+    if not every:
+        return [], f"instrument: unknown instrument '{block.instrument}'"
+    if block.versions is None:
+        return every, ""
+    missing = sorted(set(block.versions) - {i.version for i in every})
+    if missing:
+        return [], f"versions: {block.instrument} has no version(s) {', '.join(map(str, missing))}"
+    return [i for i in every if i.version in block.versions], ""
+
+
+def rules_for(instrument: Instrument, rules: RuleSet | None = None) -> InstrumentRules | None:
+    """The rules of ``instrument``'s version (``None``: it has none, so its reports leave
+    the advice out)."""
+    return (rules or load_rules()).for_instrument(instrument)
+
+
+def missing_rules(rules: RuleSet, instruments: list[Instrument]) -> list[str]:
+    """The scored instrument versions without rules: their reports leave the advice out
+    (``dwp-assess validate`` lists them)."""
+    wanted = {"maturity-report": "organisation actions", "team-profile": "team rules"}
+    missing = []
+    for instrument in instruments:
+        own = rules.for_instrument(instrument)
+        needs = wanted.get(instrument.output)
+        has = own is not None and (
+            own.actions if instrument.output == "maturity-report" else own.team
+        )
+        if needs and not has:
+            missing.append(f"{instrument.key}: no recommendation rules ({needs}) in {', '.join(str(p) for p in rules_files())}; its reports leave the advice out")  # fmt: skip
+    return missing
+
+
+def fitting_actions(rules, dimension_id: str, level: int) -> list[OrganisationAction]:
+    """The actions for ``dimension_id`` at current ``level``, in file order (of an
+    ``InstrumentRules`` or one block of ``OrganisationRules``)."""
+    return [a for a in rules.actions if a.dimension == dimension_id and level in a.levels]
 
 
 def indicator_items(rule: OrganisationAction, instrument: Instrument) -> list[str]:
@@ -225,7 +375,9 @@ def _decimal(value: float, lang: str, signed: bool = False) -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
-def dimension_gaps(view, instrument: Instrument, rules: RuleSet, lang: str = "nl") -> pd.DataFrame:
+def dimension_gaps(
+    view, instrument: Instrument, rules: InstrumentRules, lang: str = "nl"
+) -> pd.DataFrame:
     """Per dimension with a level: ``level``, ``distance`` to the next, ``priority`` rank
     (1 = lowest mean; missing when not named), the mean with its interval, the reasons as
     text, and the ``group`` that orders it (0: named priority or reliable decline, 1: clearly
@@ -270,14 +422,14 @@ def dimension_gaps(view, instrument: Instrument, rules: RuleSet, lang: str = "nl
     return gaps.sort_values(keys, ascending=[True, False, True, True, False, True], ignore_index=True)  # fmt: skip
 
 
-def _choose(rules: RuleSet, dimension_id: str, level: int, purpose: str | None = None) -> OrganisationAction:  # fmt: skip
+def _choose(rules: InstrumentRules, dimension_id: str, level: int, purpose: str | None = None) -> OrganisationAction:  # fmt: skip
     """The first action that fits (a develop action below the top, else consolidate)."""
     fitting = fitting_actions(rules, dimension_id, level)
     wanted = purpose or ("develop" if any(a.purpose == "develop" for a in fitting) else "consolidate")  # fmt: skip
     return next(a for a in fitting if a.purpose == wanted)
 
 
-def _action_row(rule: OrganisationAction, level: int, reasons: list[str], rules: RuleSet,
+def _action_row(rule: OrganisationAction, level: int, reasons: list[str], rules: InstrumentRules,
                 instrument: Instrument, lang: str) -> dict:  # fmt: skip
     dim = next(d for d in instrument.dimensions if d.id == rule.dimension)
     target_level = level + 1 if rule.purpose == "develop" else level
@@ -292,7 +444,7 @@ def _action_row(rule: OrganisationAction, level: int, reasons: list[str], rules:
             "indicator": indicator_items(rule, instrument), "reasons": reasons}  # fmt: skip
 
 
-def _share_strongest(gaps: pd.DataFrame, rules: RuleSet, instrument: Instrument, lang: str,
+def _share_strongest(gaps: pd.DataFrame, rules: InstrumentRules, instrument: Instrument, lang: str,
                      chosen: set[str]) -> list[dict]:  # fmt: skip
     """For an organisation at the top levels: the consolidate action of its strongest
     dimension (to hold it and share how), unless it is already in the list."""
@@ -309,24 +461,25 @@ def recommend_organisation(
 ) -> pd.DataFrame:
     """The actions for one organisation (an ``OrganisationView``), ordered by its gaps (see
     the module docstring): one per dimension, every named priority and reliable decline
-    included, the rest up to ``selection.limit``."""
-    rules = rules or load_rules()
-    if rules.organisation.instrument != instrument.id:
-        raise InstrumentError([f"the recommendation rules serve {rules.organisation.instrument}, not {instrument.id}"])  # fmt: skip
-    gaps = dimension_gaps(view, instrument, rules, lang)
-    limit = rules.selection.limit
+    included, the rest up to ``selection.limit``. An instrument without rules
+    (``rules_for``) is an ``InstrumentError``: reports ask first and leave the advice out."""
+    own = rules_for(instrument, rules)
+    if own is None or not own.actions:
+        raise InstrumentError([f"no recommendation rules for {instrument.key} in {', '.join(str(p) for p in rules_files())}"])  # fmt: skip
+    gaps = dimension_gaps(view, instrument, own, lang)
+    limit = own.selection.limit
     chosen = gaps[(gaps["group"] == 0) | (gaps.index < limit)]
     top = max(lv.level for lv in instrument.scoring.levels)
     rows = []
     previous = None
     for gap in chosen.itertuples():
-        rule = _choose(rules, gap.dimension_id, gap.level)
+        rule = _choose(own, gap.dimension_id, gap.level)
         reasons = gap.reasons or [t("advice.reason.top" if rule.purpose == "consolidate" else "advice.reason.next_level", lang, level=gap.level + 1)]  # fmt: skip
-        rows.append(_action_row(rule, gap.level, reasons, rules, instrument, lang)
+        rows.append(_action_row(rule, gap.level, reasons, own, instrument, lang)
                     | {"mean": gap.mean, "low": gap.low, "high": gap.high, "tied": _tied(previous, gap)})  # fmt: skip
         previous = gap
     if len(gaps) and gaps["level"].min() >= top - 1:
-        rows += _share_strongest(gaps, rules, instrument, lang, {r["action_id"] for r in rows})
+        rows += _share_strongest(gaps, own, instrument, lang, {r["action_id"] for r in rows})
     out = pd.DataFrame(rows, columns=COLUMNS[1:])
     out["tied"] = out["tied"].fillna(False).astype(bool)
     out.insert(0, "rank", range(1, len(out) + 1))
@@ -350,22 +503,26 @@ def first_actions(view, instrument: Instrument, rules: RuleSet | None = None, la
     """The organisation's first ``selection.priorities`` actions, in the order of
     ``recommend_organisation``: the one list of priorities that the report's summary, its
     advice and the management summary all show, in the same order and words."""
-    rules = rules or load_rules()
-    return recommend_organisation(view, instrument, rules, lang).head(rules.selection.priorities)
+    own = rules_for(instrument, rules)
+    if own is None or not own.actions:  # no rules for this instrument: no actions
+        return pd.DataFrame(columns=COLUMNS)
+    return recommend_organisation(view, instrument, rules, lang).head(own.selection.priorities)
 
 
-def recommend_team(gaps: pd.DataFrame, rules: RuleSet | None = None, lang: str = "nl") -> pd.DataFrame:  # fmt: skip
-    """Next steps for a team from its unmet competences (``competence_id``/``dimension_id``,
-    ``dikw_stage``): one row per competence with the stages where the gap bites; every rule
-    names a tool, so ``tool`` is never empty."""
-    rules = rules or load_rules()
-    by_competence = {r.competence: r for r in rules.team}
+def recommend_team(gaps: pd.DataFrame, instrument: Instrument, rules: RuleSet | None = None,
+                   lang: str = "nl") -> pd.DataFrame:  # fmt: skip
+    """Next steps for a team of ``instrument`` from its unmet competences (``competence_id``/
+    ``dimension_id``, ``dikw_stage``): one row per competence with the stages where the gap
+    bites; every rule names a tool, so ``tool`` is never empty. No rows when the instrument
+    has no team rules."""
+    own = rules_for(instrument, rules)
+    by_competence = {r.competence: r for r in own.team} if own else {}
     key = "competence_id" if "competence_id" in gaps else "dimension_id"
     rows = []
     for competence, group in gaps.groupby(key, sort=False):
         rule = by_competence.get(competence)
         if rule:
-            tool = rules.tools[rule.tool]
+            tool = own.tools[rule.tool]
             rows.append({"competence_id": competence, "dikw_stages": list(dict.fromkeys(group["dikw_stage"])),
                          "action": rule.action.get(lang), "tool": tool.name.get(lang),
                          "tool_description": tool.description.get(lang)})  # fmt: skip

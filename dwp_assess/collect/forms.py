@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from traitlets import TraitError
 
+from dwp_assess import project
 from dwp_assess.collect import browser, collaboration, drafts
 from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
@@ -498,6 +499,7 @@ def app(
     (default: the request's ``Cookie`` header, ``HTTP_COOKIE``) holds the browser key. A
     bad link or an unreachable store gives a page that says so, never a traceback.
     """
+    project.from_environment()  # the project `dwp-assess collect` handed this page (its own instruments)
     round_id = os.environ.get(ROUND_ENV) or round_id
     defaults = dict(round_id=round_id, organisation_id=organisation_id, team_id=team_id, lang=lang, view=view,
                     collaboration_id=collaboration_id)  # fmt: skip

@@ -33,7 +33,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -99,8 +99,9 @@ def server_env(
     folders = project.jupyter_dirs(data_dir)
     for folder in folders.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
-    settings = project.current()
-    where = {"DWP_DATA_DIR": str(data_dir)} | ({project.PROJECT_ENV: str(settings.root)} if settings else {})  # fmt: skip
+    settings = project.active()
+    handed = replace(settings, database_url=store.database_url(database_url), folders=settings.folders | {"data": data_dir}) if settings else None  # fmt: skip
+    where = {"DWP_DATA_DIR": str(data_dir)} | ({project.SETTINGS_ENV: handed.to_json()} if handed else {})  # fmt: skip
     return {**os.environ, **folders, **where, "JUPYTER_PLATFORM_DIRS": "1",
             "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
 

@@ -168,6 +168,7 @@ class SessionPage:
 def page_from_environment() -> SessionPage:
     """The page the notebook shows: round, team and interval from the server's environment,
     team and language overridable in the address."""
+    project.from_environment()  # the project `dwp-assess session` handed this page
     query = dict(parse_qsl(os.environ.get("QUERY_STRING", "")))
     lang = query.get("lang", "nl") if query.get("lang") in LANGUAGES else "nl"
     team_id = query.get("team") or os.environ.get(SESSION_TEAM_ENV, "")

@@ -33,7 +33,8 @@ Every request is untrusted:
 
 Run by ``dwp-assess collect`` (``server.py``) as ``python -m dwp_assess.collect.web
 --port P``; the store, the round(s) served and the data folder come from the environment
-(``DWP_DATABASE_URL``, ``DWP_COLLECT_ROUND``, ``DWP_DATA_DIR``, ``DWP_PROJECT``).
+(``DWP_DATABASE_URL``, ``DWP_COLLECT_ROUND``, ``DWP_DATA_DIR``, and ``DWP_SETTINGS``: the
+project's settings, ``project.Settings.to_json``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from tornado.httputil import split_host_and_port
 
+from dwp_assess import project
 from dwp_assess.collect import browser, collaboration, drafts, page, serving
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.data import invitations, store
@@ -518,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent-pid", type=int, help="stop when this process ends")
     args = parser.parse_args(argv)
     serving.configure_logging()
+    project.from_environment()  # the project `dwp-assess collect` handed this server
     try:
         engine = store.connect(None)
     except store.StoreError:

@@ -317,19 +317,27 @@ def fit(value: str, column: Column) -> str:
 
 
 def database_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else ``DWP_DATABASE_URL``, else the project's store
-    (``dwp.toml``, by default ``data/dwp.sqlite`` in the project folder)."""
-    url = url or os.environ.get("DWP_DATABASE_URL") or project.require().database_url
+    """The URL to use: the argument, else the active project's store (``project.active()``:
+    ``DWP_DATABASE_URL`` or ``dwp.toml``, by default ``data/dwp.sqlite`` in the project
+    folder), else ``DWP_DATABASE_URL`` for a process started without a project."""
+    settings = project.active()
+    url = url or (settings.database_url if settings else os.environ.get("DWP_DATABASE_URL"))
+    if not url:
+        project.require_active()  # its error says how to give a project
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
 
 
 def data_dir() -> Path:
-    """``DWP_DATA_DIR``, else the project's data folder: working files that stay with the
-    analyst (the form server's Jupyter folders, drafts, quarantine CSVs, analysis caches)."""
+    """The active project's data folder (``DWP_DATA_DIR`` or ``dwp.toml``), else
+    ``DWP_DATA_DIR`` for a process started without a project: working files that stay with
+    the analyst (the form server's Jupyter folders, drafts, quarantine CSVs, analysis caches)."""
+    settings = project.active()
+    if settings is not None:
+        return settings.data_dir
     configured = os.environ.get("DWP_DATA_DIR")
-    return Path(configured) if configured else project.require().data_dir
+    return Path(configured) if configured else project.require_active().data_dir
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

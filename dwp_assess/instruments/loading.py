@@ -110,8 +110,9 @@ def validate_files(paths: Iterable[str | Path]) -> list[str]:
 
 
 def instrument_dirs() -> list[Path]:
-    """Where instruments are looked up: the packaged folder, then the project's own (if any)."""
-    settings = project.current()
+    """Where instruments are looked up: the packaged folder, then the own folder of this
+    process's project (``project.active()``, if any)."""
+    settings = project.active()
     own = settings.questionnaires_dir if settings else None
     return [QUESTIONNAIRE_DIR] + (
         [own] if own and own.is_dir() and own != QUESTIONNAIRE_DIR else []
@@ -177,13 +178,33 @@ def get_instrument(
     return max(candidates, key=lambda i: i.version)
 
 
-def rules_file() -> Path:
-    """The recommendation rules: the project's ``questionnaires/recommendations.yaml`` if it
-    has one, else the packaged rules."""
-    own = [
-        folder / RULES_NAME for folder in instrument_dirs()[1:] if (folder / RULES_NAME).is_file()
-    ]
-    return own[0] if own else QUESTIONNAIRE_DIR / RULES_NAME
+def rules_files() -> list[Path]:
+    """The recommendation rules files, merged in this order (``analysis.recommend``): the
+    packaged rules, then the project's ``questionnaires/recommendations.yaml`` if it has one
+    (its rules for an instrument version replace the packaged ones for that version)."""
+    own = [folder / RULES_NAME for folder in instrument_dirs()[1:] if (folder / RULES_NAME).is_file()]  # fmt: skip
+    return [QUESTIONNAIRE_DIR / RULES_NAME, *own]
+
+
+def instrument_digest(instrument_id: str) -> str:
+    """A digest of every file that defines ``instrument_id``: its versions and version
+    mappings, in every lookup folder. Part of the up-to-date key of its rounds' analyses and
+    reports, so that editing a project's instrument file makes them again."""
+    digest = hashlib.sha256()
+    for path in sorted(instrument_files() + mapping_files()):
+        name = MAPPING_NAME.match(path.name)
+        if (name.group("id") if name else _file_id(path)) == instrument_id:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _file_id(path: Path) -> str | None:
+    """The instrument id a file ``<id>-v<version>….yaml`` holds (by its content, which wins
+    over its name)."""
+    try:
+        return load_instrument(path).id
+    except InstrumentError:
+        return None
 
 
 def json_schema() -> dict:

@@ -8,7 +8,8 @@ short README, Dutch first and English second, from the message catalogue. Nothin
 else goes in: no index, no manifest, no executed notebook, no analysis, no file of
 another organisation. An organisation with a report that failed or is missing gets
 no bundle, and an earlier bundle of it is removed: an incomplete or stale bundle
-would be sent as if it were complete.
+would be sent as if it were complete. Bundles are made last, from the files that are
+current after a run; one that already holds exactly those files is left as it is.
 """
 
 from __future__ import annotations
@@ -29,11 +30,16 @@ README = "README.txt"
 
 @dataclass
 class BundleSummary:
-    """Bundles written (organisation → zip) and organisations left without one (→ the
-    reports that failed or are missing)."""
+    """Bundles written (organisation → zip; ``replaced``: those that were there before),
+    left as they were (``current``: every file in them unchanged), and organisations left
+    without one (→ the reports that failed or are missing; ``removed``: their older zip
+    taken away)."""
 
     written: dict[str, Path] = field(default_factory=dict)
     withheld: dict[str, list[str]] = field(default_factory=dict)
+    current: dict[str, Path] = field(default_factory=dict)
+    replaced: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
 
 
 def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tuple[Path, str]], list[str]]:  # fmt: skip
@@ -62,9 +68,13 @@ def readme(organisation: str, round_id: str, instrument_title, files: list[tuple
     listing = "\n".join(f"- {path.name}: {title}" for path, title in files)
     values = dict(organisation=organisation, round=round_id, files=listing, min=min_group,
                   version=__version__, date=datetime.now(UTC).date().isoformat())  # fmt: skip
+    printed = any(
+        path.suffix == ".pdf" for path, _ in files
+    )  # it speaks of PDFs only when it holds them
     parts = []
     for lang in ("nl", "en"):
-        heading, body = t("bundle.readme", lang, instrument=instrument_title.get(lang), **values).split("\n\n", 1)  # fmt: skip
+        pdf = t("bundle.readme_pdf", lang) if printed else ""
+        heading, body = t("bundle.readme", lang, instrument=instrument_title.get(lang), pdf=pdf, **values).split("\n\n", 1)  # fmt: skip
         warning = t("report.synthetic_warning", lang) + "\n\n" if synthetic else ""
         parts.append(f"{heading}\n\n{warning}{body}")
     return "\n\n".join(parts) + "\n"
@@ -98,9 +108,31 @@ def write_bundles(out: Path, round_id: str, instrument_title, manifest: dict,
         target = ids.output_path(out / BUNDLE_FOLDER, organisation_id, suffix=".zip")
         files, not_ready = bundle_files(out, manifest, units)
         if not_ready:
+            if target.is_file():
+                summary.removed.append(target)
             target.unlink(missing_ok=True)
             summary.withheld[organisation_id] = not_ready
             continue
+        if is_current(target, organisation_id, files):
+            summary.current[organisation_id] = target
+            continue
+        if target.is_file():
+            summary.replaced.append(target)
         text = readme(name, round_id, instrument_title, files, min_group, synthetic)
         summary.written[organisation_id] = write_bundle(target, organisation_id, text, files)
     return summary
+
+
+def is_current(target: Path, folder_name: str, files: list[tuple[Path, str]]) -> bool:
+    """A bundle holds exactly ``files`` (and its README) and is newer than each of them:
+    writing it again would give the same content."""
+    if not target.is_file():
+        return False
+    try:
+        with zipfile.ZipFile(target) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    wanted = {f"{folder_name}/{README}"} | {f"{folder_name}/{path.name}" for path, _ in files}
+    made = target.stat().st_mtime_ns
+    return names == wanted and all(path.stat().st_mtime_ns <= made for path, _ in files)

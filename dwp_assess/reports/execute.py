@@ -10,7 +10,13 @@ reset's two full collections and every automatic one while a report builds its
 figures walk that whole heap again (0.3 s per report, and figure building twice
 as slow); garbage of a report is still collected, as it is made after the freeze.
 ``run_job`` is a plain top-level function so it runs the same in a process pool
-and on a dask.distributed worker.
+and on a dask.distributed worker. A job carries the project's settings: the worker makes
+them its project (``project.activate``) and the notebook gets them as its
+``project_settings`` parameter, so the kernel (started in the package's folder) sees the
+project's own instruments and rules, as the summary made in the worker does.
+
+A job whose report is up to date but whose PDF is missing or older (``print_only``) only
+prints the HTML already made: ``report --pdf`` after ``report`` never makes a report again.
 """
 
 from __future__ import annotations
@@ -59,6 +65,8 @@ class Job:
     summary_pdf_path: Path | None = None
     document_path: Path | None = None  # an editable document beside the HTML (project plans)
     write_document: Callable[[dict, Path], object] | None = None  # (parameters, path), outputs.py
+    settings: project.Settings | None = None  # the project: made the worker's and the kernel's
+    print_only: bool = False  # the HTML is current: only print its PDFs
 
 
 @dataclass
@@ -73,14 +81,14 @@ class JobResult:
 class KernelSession:
     """A Python kernel kept alive across reports in one worker process."""
 
-    def __init__(self, cwd: Path):
+    def __init__(self, cwd: Path, data_dir: Path):
         # IPC sockets in a private folder: relative ``kernel-ipc-N`` names would collide
         # between worker processes started in the same directory.
         self._sockets = tempfile.TemporaryDirectory(prefix="dwp-kernel-")
         self.km = KernelManager(
             kernel_name="python3", transport="ipc", ip=str(Path(self._sockets.name) / "kernel")
         )
-        folders = project.jupyter_dirs(store.data_dir())
+        folders = project.jupyter_dirs(data_dir)
         for folder in folders.values():
             Path(folder).mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **folders, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
@@ -117,11 +125,11 @@ class KernelSession:
 _session: KernelSession | None = None
 
 
-def session(cwd: Path) -> KernelSession:
+def session(cwd: Path, data_dir: Path) -> KernelSession:
     """This process's kernel, started on first use and shut down when the process ends."""
     global _session
     if _session is None or not _session.km.is_alive():
-        _session = KernelSession(cwd)
+        _session = KernelSession(cwd, data_dir)
         util.Finalize(_session, _session.close, exitpriority=10)
     return _session
 
@@ -137,11 +145,16 @@ def discard_session() -> None:
 def run_job(job: Job) -> JobResult:
     """Make one report; a failure is returned as a result (with the error), never raised."""
     start = time.perf_counter()
+    if job.settings is not None:
+        project.activate(job.settings)
+    if job.print_only:
+        return _print(job, start)
     job.notebook_path.parent.mkdir(parents=True, exist_ok=True)
-    notebook = parameterize_notebook(load_notebook_node(str(job.template)), job.parameters)
+    parameters = job.parameters | ({"project_settings": job.settings.to_json()} if job.settings else {})  # fmt: skip
+    notebook = parameterize_notebook(load_notebook_node(str(job.template)), parameters)
     status, error = "ok", ""
     try:
-        session(job.template.parent).run(notebook)
+        session(job.template.parent, store.data_dir()).run(notebook)
     except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
         status, error = "failed", _short_error(exc)
         if not isinstance(exc, CellExecutionError):
@@ -165,12 +178,17 @@ def run_job(job: Job) -> JobResult:
             job.write_document(job.parameters, job.document_path)
     except Exception as exc:  # noqa: BLE001 - a failed document fails this report, not the run
         return _failed(job, start, f"document: {type(exc).__name__}: {exc}")
-    try:  # the report and its summary printed at once (printing.py)
+    return _print(job, start)
+
+
+def _print(job: Job, start: float) -> JobResult:
+    """Print the report and its summary at once (printing.py), from the HTML in place."""
+    try:
         pages = ((job.html_path, job.pdf_path), (job.summary_path, job.summary_pdf_path))
         print_pdfs([(html, pdf, job.lang) for html, pdf in pages if html and pdf])
     except Exception as exc:  # noqa: BLE001 - Playwright's and Chromium's errors vary
         return _failed(job, start, f"PDF: {type(exc).__name__}: {exc}")
-    return JobResult(job.unit, status, time.perf_counter() - start, error)
+    return JobResult(job.unit, "ok", time.perf_counter() - start)
 
 
 def _failed(job: Job, start: float, error: str) -> JobResult:

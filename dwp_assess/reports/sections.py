@@ -26,9 +26,9 @@ from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
 from dwp_assess.analysis.recommend import (
     first_actions,
-    load_rules,
     recommend_organisation,
     recommend_team,
+    rules_for,
 )
 from dwp_assess.analysis.roles import POOLED
 from dwp_assess.analysis.typology import saved_typology
@@ -494,7 +494,12 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
 def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     """The actions chosen from the organisation's own gaps (``analysis/recommend.py``): per
     action why it was chosen, owner, horizon, the next level as its target, the statements
-    that should move and a concrete tool."""
+    that should move and a concrete tool. An instrument without recommendation rules gets
+    no actions, and the section says so."""
+    own = rules_for(instrument)
+    if own is None or not own.actions:
+        return _section("recommendations", title=t("report.recommendations", lang), actions=[],
+                        intro="", nothing=t("advice.no_rules", lang))  # fmt: skip
     advice = recommend_organisation(view, instrument, lang=lang)
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     actions = [_advice_item(r, labels, instrument, lang) for r in advice.itertuples()]
@@ -622,14 +627,14 @@ def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) ->
     if plan is None or plan.empty:
         return Html("")
     before = get_instrument(instrument.id, int(view.meta.get("previous_instrument_version") or instrument.version))  # fmt: skip
-    rules = load_rules()
+    rules = rules_for(instrument)
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     change = view.change.set_index("dimension_id") if len(view.change) else pd.DataFrame()
     bold, lines = macro("bold"), macro("lines")
     rows = []
     for action_id, group in plan.groupby("action_id", sort=False):
         first = group.iloc[0]
-        rule = rules.action(action_id)
+        rule = rules.action(action_id) if rules else None
         text = rule.action.get(lang) if rule else first["action"]
         owner = t("plan.follow_up_owner", lang, name=first["owner_name"] or "–", due=first["due_date"] or "–")  # fmt: skip
         moved = [_dimension_moved(first["dimension_id"], labels, change, lang)]
@@ -805,8 +810,13 @@ def _not_answered(view: TeamView) -> int:
 
 def session_agenda(view: TeamView, instrument: Instrument, lang: str) -> Html:
     """A suggested agenda for the team's Data Team Start session, from its gaps."""
-    advice = recommend_team(view.gaps(), lang=lang)
+    advice = recommend_team(view.gaps(), instrument, lang=lang)
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     steps = [f"{labels[r.competence_id]}: {r.action}" + (f" ({r.tool})" if r.tool else "") for r in advice.itertuples()]  # fmt: skip
+    own = rules_for(instrument)
+    if (
+        own is None or not own.team
+    ):  # the agenda keeps its closing step, and says why it has no others
+        steps.append(t("advice.no_team_rules", lang))
     steps.append(t("report.agenda_closing", lang))
     return _section("session_agenda", title=t("report.session_agenda", lang), steps=steps)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from dwp_assess import __version__
 from dwp_assess.analysis.profiles import OrganisationView, RoundAnalysis, organisation_view
-from dwp_assess.analysis.recommend import first_actions
+from dwp_assess.analysis.recommend import first_actions, rules_for
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.reports import sections
@@ -150,6 +150,8 @@ def summary_html(view: OrganisationView, instrument: Instrument, lang: str, synt
     """The management summary of one organisation as one self-contained HTML page;
     ``colophon`` holds the sender and contact (``project.Settings``)."""
     actions = sections.first_action_items(first_actions(view, instrument, lang=lang), instrument, lang)  # fmt: skip
+    own = rules_for(instrument)  # without rules no advice, and the page says so
+    nothing = t("advice.none" if own and own.actions else "advice.no_rules", lang)
     basis = sections.level_basis_of(view)
     previous = view.meta.get("previous_period") or view.meta.get("previous_round_id")
     return render("summary.html.j2", lang=lang, css=stylesheet(), version=__version__,
@@ -157,7 +159,7 @@ def summary_html(view: OrganisationView, instrument: Instrument, lang: str, synt
                   subtitle=sections.round_subtitle(view.meta, instrument, lang),
                   synthetic=t("report.synthetic_warning", lang) if synthetic or view.meta.get("synthetic") else "",
                   headline=headline(view, instrument, actions, lang), ladder=ladder(view, instrument, lang),
-                  grid_note=t(f"summary.grid_note_{basis}", lang), actions=actions,
+                  grid_note=t(f"summary.grid_note_{basis}", lang), actions=actions, nothing=nothing,
                   order=t("advice.order", lang), peers=peers_sentence(view, instrument, lang),
                   change=change_sentence(view, instrument, lang), changes=changes(view, instrument, lang),
                   previous=previous if len(view.change) else None,
