@@ -127,6 +127,8 @@ class RulesFile(_Model):
     @field_validator("team", mode="before")
     @classmethod
     def _team_blocks(cls, value):
+        """Team rules name their instrument; the older plain list of rules is refused with
+        the form to use (which team instrument it served is the analyst's to say)."""
         if isinstance(value, list) and any(
             isinstance(v, dict) and "competence" in v for v in value
         ):
