@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from dwp_assess import project
 from dwp_assess.collect import browser, drafts, web
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.collect import server as collect
@@ -45,6 +46,7 @@ def invite(engine, unit: invitations.Unit = TEAM, round_id: str = ROUND, kind: s
 @pytest.fixture
 def form_engine(engine, competences, data_strategy, tmp_path, monkeypatch):
     monkeypatch.setenv("DWP_DATA_DIR", str(tmp_path / "data"))  # drafts of this test only
+    project.activate(project.current())  # the settings as an entry point resolves them
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, competences, "2026")
     store.create_round(engine, data_strategy, "2026")
