@@ -15,6 +15,7 @@ import pyreadstat
 import pytest
 from sqlalchemy import create_engine, insert, inspect, text
 
+from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.data.export import export_round
 from dwp_assess.data.importers import import_file
@@ -159,6 +160,7 @@ def test_postgresql_and_sqlite_give_identical_exports(
     with admin.connect() as conn:
         conn.execute(text(f"create database {name}"))
     monkeypatch.setenv("DWP_DATABASE_URL", f"{schema_db.rsplit('/', 1)[0]}/{name}")
+    project.activate(project.current())  # the settings as the command line resolves them
     pg = store.connect()
     assert pg.dialect.name == "postgresql"
     load_sample(pg)
