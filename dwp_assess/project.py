@@ -117,7 +117,9 @@ class Settings:
         """What of the settings changes an output (minimum group size, language, owner,
         sender, contact): part of every report's up-to-date key; folders and the store's URL
         are not."""
-        text = json.dumps([self.min_group_size, self.language, self.owner, self.sender, self.contact])
+        text = json.dumps(
+            [self.min_group_size, self.language, self.owner, self.sender, self.contact]
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
