@@ -960,17 +960,14 @@ def plan_show(
     versions = plan_versions(eng, round_id, org)
     dimensions = {d.id: d.label.get(lang) for d in get_instrument(info.instrument_id, info.instrument_version).dimensions}  # fmt: skip
     columns = ("action_id", "dimension", "adopted", "owner_name", "due_date", "status")
-    table = Table(box=box.SIMPLE)
-    for column in columns:  # folded, never cut: ids and dates are read in full
-        table.add_column(header(column, lang), overflow="fold", no_wrap=column == "action_id")
-    for r in actions.itertuples():
-        cells = [r.owner_name, r.due_date]
-        table.add_row(escape(r.action_id), escape(dimensions.get(r.dimension_id, r.dimension_id)),
-                      t("common.yes" if r.adopted else "common.no", lang),
-                      *("" if pd.isna(c) else escape(str(c)) for c in cells),
-                      t(f"plan.status.{r.status}", lang))  # fmt: skip
-    console.print(f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}", highlight=False)  # fmt: skip
-    console.print(table)
+    console.print(f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}", highlight=False, markup=False)  # fmt: skip
+    for r in actions.itertuples():  # one block per action: readable at any terminal width
+        values = (r.action_id, dimensions.get(r.dimension_id, r.dimension_id),
+                  t("common.yes" if r.adopted else "common.no", lang), r.owner_name, r.due_date,
+                  t(f"plan.status.{r.status}", lang))  # fmt: skip
+        for n, (column, value) in enumerate(zip(columns, values, strict=True)):
+            text = "" if value is None or pd.isna(value) else str(value)
+            console.print(f"{'-' if n == 0 else ' '} {header(column, lang)}: {text}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
 
 
 def _plain_warning(message, category, filename, lineno, line=None) -> str:

@@ -67,7 +67,7 @@ def test_a_saved_folder_written_again_is_read_afresh(tmp_path):
 def test_the_kernel_reset_forgets_the_report_and_freezes_what_survives(tmp_path):
     """After a reset the kernel's surviving objects are out of the collector's reach (a
     reset or a figure no longer walks the whole heap), and no variable of the report is left."""
-    session = KernelSession(tmp_path)
+    session = KernelSession(tmp_path, tmp_path / "data")
     try:
         session.kc.execute_interactive("secret = 'org-a'", timeout=60)
         session.reset()
@@ -137,7 +137,7 @@ def test_the_printer_draws_a_report_static_with_plotly_loaded_once(tmp_path, pag
     page.add_script_tag(content=plotly_source())
     page.evaluate(printing.STATIC_CHARTS)
     styles = page.evaluate(printing.PLOTLY_STYLES)
-    printed = printing.for_printing(report.read_text(encoding="utf-8"), styles)
+    printed = printing.for_printing(report.read_text(encoding="utf-8"), styles, "nl")
     assert f'id="{PACKED_PLOTLY_ID}"' not in printed and len(printed) < report.stat().st_size / 10
     for _ in range(2):  # the second report is written into the page the first one used
         page.evaluate(printing.RELEASE_CHARTS)

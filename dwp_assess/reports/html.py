@@ -23,7 +23,6 @@ import plotly
 
 from dwp_assess import __version__
 from dwp_assess.instruments.messages import t
-from dwp_assess.reports.typography import hyphenate_html
 
 TEMPLATES = files("dwp_assess.reports") / "templates"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -128,7 +127,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
             lang=lang,
             title=title,
             css=stylesheet(),
-            blocks=[jinja2.utils.markupsafe.Markup(hyphenate_html(b, lang)) for b in blocks],
+            blocks=[jinja2.utils.markupsafe.Markup(b) for b in blocks],
             has_figures=has_figures,
             plotly_gz=plotly_gzip_base64() if has_figures else "",
             packed_id=PACKED_PLOTLY_ID,
@@ -138,10 +137,9 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
 
 
 def render(template: str, **values) -> str:
-    """A page from one of the package's jinja2 templates, every value autoescaped; given a
-    ``lang``, its text is set for narrow columns in that language (``typography``)."""
-    page = _environment().get_template(template).render(**values)
-    return hyphenate_html(page, values["lang"]) if "lang" in values else page
+    """A page from one of the package's jinja2 templates, every value autoescaped (hyphenation
+    points are added when a page is printed: ``printing.for_printing``)."""
+    return _environment().get_template(template).render(**values)
 
 
 def macro(name: str):

@@ -18,6 +18,8 @@ one page. What makes it cheaper and keeps the cores busy:
   without its own packed copy of plotly.js (1.5 MB to parse, unpack and evaluate per report)
   and with the style rules plotly.js adds to a page when it loads. The report's script
   finds plotly.js present and only draws; the report file itself is not changed;
+* the text is typeset for paper only here (``typography``: soft hyphens in narrow columns,
+  "'s-Hertogenbosch" kept whole), so the HTML files keep their words as written;
 * charts are drawn static for print (plotly's ``staticPlot``: no toolbar, no hover and drag
   layers, nothing paper can use), plotly's default in the printer's pages;
 * ``print_pdfs`` prints several files at once, one per free page, driven by Playwright's
@@ -38,6 +40,7 @@ from pathlib import Path
 
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports.html import PACKED_PLOTLY_ID, plotly_source
+from dwp_assess.reports.typography import hyphenate_html
 
 CHROMIUM = "/usr/bin/chromium"
 A4_COLUMN_PX = 720  # 210 mm minus 2 × 14 mm margins at 96 px per inch, rounded
@@ -58,11 +61,13 @@ _PACKED = re.compile(
 )
 
 
-def for_printing(page: str, plotly_styles: str) -> str:
+def for_printing(page: str, plotly_styles: str, lang: str) -> str:
     """A report page as the printer's pages take it: without its packed plotly.js, with the
-    style rules plotly.js gives a page it loads into."""
+    style rules plotly.js gives a page it loads into, and typeset for paper in ``lang``
+    (soft hyphens in narrow columns, ``typography.hyphenate_html``)."""
     page = _PACKED.sub("", page, count=1)
-    return page.replace("</head>", f"<style>{plotly_styles}</style>\n</head>", 1)
+    page = page.replace("</head>", f"<style>{plotly_styles}</style>\n</head>", 1)
+    return hyphenate_html(page, lang)
 
 
 class PrinterError(RuntimeError):
@@ -138,7 +143,7 @@ class Printer:
         """Write the report into a free page, wait until its charts are drawn, print it on A4."""
         page = await self._pages.get()
         try:
-            report = for_printing(html_path.read_text(encoding="utf-8"), self._styles)
+            report = for_printing(html_path.read_text(encoding="utf-8"), self._styles, lang)
             await page.evaluate(RELEASE_CHARTS)
             await page.set_content(report, wait_until="load")
             await page.wait_for_function(CHARTS_READY, timeout=CHART_TIMEOUT_MS)

@@ -3,10 +3,11 @@
 Chromium has no Dutch hyphenation dictionary (and none at all offline), so CSS
 ``hyphens: auto`` does nothing for a Dutch report and a narrow table cell either overflows
 or, with ``overflow-wrap: anywhere``, breaks a word anywhere ("Verke nnen"). Instead the
-hyphenation points are written into the HTML at build time: soft hyphens (U+00AD) from
-pyphen's dictionaries (nl_NL, en_GB), which the browser uses only where a line must break
-(CSS ``hyphens: manual``) and shows as a hyphen there; copied or read aloud, the word is
-whole.
+hyphenation points are written into the page when it is printed (``printing.for_printing``):
+soft hyphens (U+00AD) from pyphen's dictionaries (nl_NL, en_GB), which the browser uses only
+where a line must break (CSS ``hyphens: manual``) and shows as a hyphen there. The HTML files
+keep their words as written (searched, copied and read by other tools whole); on screen a
+table grows to its longest word and a narrow screen scrolls the table, never breaking a word.
 
 ``hyphenate_html`` works on rendered, escaped HTML and touches only text between tags:
 never a tag, an attribute, a script, a style or preformatted text; inside text it leaves
