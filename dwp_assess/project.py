@@ -158,9 +158,12 @@ def from_parameter(value: str | None) -> Settings | None:
 
 def from_environment() -> Settings | None:
     """The settings a parent process handed down in ``SETTINGS_ENV`` (the form server and
-    its pages), activated; without them the process's project stays as it is."""
+    its pages), activated; without them the process's project stays as it is, or, when it has
+    none (the form notebook opened by hand in Jupyter), the project around its folder."""
     text = os.environ.get(SETTINGS_ENV)
-    return activate(Settings.from_json(text)) if text else _active
+    if text:
+        return activate(Settings.from_json(text))
+    return _active or activate(current())
 
 
 def find_root(start: Path | None = None, given: Path | None = None) -> Path | None:
