@@ -124,7 +124,8 @@ def parse_date(text: str, dayfirst: bool = True) -> datetime | None:
 # -- registry lookups ------------------------------------------------------------------
 
 
-def _organisation_lookup(engine: Engine) -> dict[str, str]:
+def organisation_lookup(engine: Engine) -> dict[str, str]:
+    """Every way a file may name an organisation (id, name, CBS code), normalised, to its id."""
     orgs = store.organisations(engine)
     lookup = {}
     for rec in orgs.to_dict("records"):
@@ -426,7 +427,7 @@ def import_file(
     ctx = _Context(
         instrument,
         info.id,
-        _organisation_lookup(engine),
+        organisation_lookup(engine),
         _team_lookup(engine),
         _role_lookup(instrument),
         datetime.now(UTC),

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from dwp_assess.data import store
 from dwp_assess.data.formats import norm_text
+from dwp_assess.data.importers import organisation_lookup
 
 UNRECOGNISED = "?"  # the organisation of quarantined rows that name none the registry knows
 COLUMNS = ["organisation_id", "name", "responses", "invited", "response_rate", "quarantined"]
@@ -25,12 +26,7 @@ COLUMNS = ["organisation_id", "name", "responses", "invited", "response_rate", "
 def quarantined_by_organisation(engine: Engine, round_id: str) -> pd.Series:
     """Quarantined rows of a round per organisation id (``UNRECOGNISED`` for the rest)."""
     raw = store.read_frame(engine, select(store.quarantine.c.raw).where(store.quarantine.c.round_id == round_id))  # fmt: skip
-    orgs = store.organisations(engine)
-    lookup = {}
-    for rec in orgs.to_dict("records"):
-        for key in (rec["id"], rec["name"], rec["cbs_code"]):
-            if key:
-                lookup[norm_text(key)] = rec["id"]
+    lookup = organisation_lookup(engine)
     named = [json.loads(r).get("organisation", "") for r in raw["raw"]]
     found = pd.Series([lookup.get(norm_text(n), UNRECOGNISED) for n in named], dtype=object)
     return found.value_counts().rename("quarantined")
