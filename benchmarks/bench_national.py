@@ -262,7 +262,8 @@ from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports.run import cached_analysis, previous_round
 
-engine = store.connect(project.require().database_url)
+settings = project.activate(project.require())  # an entry point: resolve and activate once
+engine = store.connect(settings.database_url)
 info = store.get_round(engine, sys.argv[1])
 instrument = get_instrument(info.instrument_id, info.instrument_version)
 _, folder = cached_analysis(engine, info.id, previous_round(engine, info.id), min_group_size(instrument))
