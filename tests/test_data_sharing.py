@@ -412,7 +412,7 @@ def form_round(registered):
 
 
 def test_a_form_link_needs_a_collaboration_whose_member_the_organisation_is(form_round):
-    from dwp_assess.collect import collaboration
+    from dwp_assess.collect import collaboration, rendering
     from dwp_assess.collect import questionnaire as q
 
     engine = form_round
@@ -430,7 +430,7 @@ def test_a_form_link_needs_a_collaboration_whose_member_the_organisation_is(form
     with pytest.raises(collaboration.ChooseMember) as choice:
         q.resolve_context(engine, "ds-form", None, collaboration_id="samen")
     assert choice.value.members == [("almere", "Almere"), ("gouda", "Gouda"), ("woerden", "Woerden")]  # fmt: skip
-    page = collaboration.choice_html(choice.value, {"round": "ds-form", "collaboration": "samen"}, "en")  # fmt: skip
+    page = rendering.member_choice_html(choice.value, {"round": "ds-form", "collaboration": "samen"}, "en")  # fmt: skip
     assert 'href="?round=ds-form&amp;collaboration=samen&amp;organisation=gouda"' in page
 
 

@@ -15,7 +15,7 @@ import re
 import ipywidgets as W
 import pytest
 
-from dwp_assess.collect import forms, page, xlsform
+from dwp_assess.collect import forms, page, rendering, xlsform
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.instruments.model import Instrument, InstrumentError
 
@@ -89,7 +89,7 @@ def test_a_non_scored_output_gives_a_receipt_and_no_own_scores(linked):
     ctx = _context(linked)
     record = q.build_record(ctx, "form:" + "a" * 32, {linked.items[0].id: "3"}, None, None, {"NOTE1": " afgesproken "})  # fmt: skip
     assert [a.text for a in record.answers if a.item_id == "NOTE1"] == ["afgesproken"]
-    result = q.result_html(ctx, record)
+    result = rendering.result_html(ctx, record)
     assert "dwp-receipt" in result and "<table" not in result and "<svg" not in result
 
 
@@ -161,10 +161,10 @@ def test_the_result_chart_never_cuts_a_part_name(lang):
     labels.append("Doelbinding, afspraken en wettelijke basis " * 3 + "W" * 40)
     instrument = next(i for i in available_instruments().values() if i.dimensions)
     scores = pd.DataFrame({"label": labels, "score": [3.5] * (len(labels) - 1) + [None]})
-    svg = q.result_chart_svg(scores, instrument, lang)
+    svg = rendering.result_chart_svg(scores, instrument, lang)
     width = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
     texts = re.findall(r'<text x="(\d+)" y="\d+">([^<]*)</text>', svg)
     shown = " ".join(text for x, text in texts if x == "0")
     assert all(label.split()[0] in shown for label in labels)
     for x, text in texts:
-        assert int(x) + text_width(text, q.CHART_FONT_PX) <= width, text
+        assert int(x) + text_width(text, rendering.CHART_FONT_PX) <= width, text

@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dwp_assess"
 LAYERS = {  # first part of the module path inside dwp_assess → rank (higher imports lower)
     "resources": 0,
     "ids": 0,
+    "templating": 0,
     "project": 1,
     "instruments": 2,
     "data": 3,

@@ -4,13 +4,13 @@ A representative answers for their own organisation within one collaboration: th
 the collaboration (``?collaboration=…``) and the organisation, which must be one of its
 members (``check``). A link that names only the collaboration opens a page on which the
 respondent chooses their own organisation among the members (``member_links``; the web form and
-the Jupyter form show it). Links of other instruments need no collaboration, and one they name
-is refused, so a response is never stored under a collaboration it does not belong to.
+the Jupyter form show it, ``rendering.member_choice_values``). Links of other instruments need no
+collaboration, and one they name is refused, so a response is never stored under a
+collaboration it does not belong to.
 """
 
 from __future__ import annotations
 
-import html
 from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from dwp_assess import ids
 from dwp_assess.collect.errors import FormError
 from dwp_assess.data import store
-from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
 
@@ -66,14 +65,6 @@ def member_links(choice: ChooseMember, query: dict[str, str]) -> list[tuple[str,
     """(organisation name, link query) for each member: the link's own query with the
     organisation added, so the chosen form opens with the same round, language and collaboration."""
     return [(name, urlencode({**query, "organisation": org})) for org, name in choice.members]
-
-
-def choice_html(choice: ChooseMember, query: dict[str, str], lang: str) -> str:
-    """The member list as HTML (escaped): a heading, the explanation, one link per member."""
-    links = "".join(f'<li><a class="dwp-member" href="?{html.escape(link)}">{html.escape(name)}</a></li>'
-                    for name, link in member_links(choice, query))  # fmt: skip
-    return (f"<h2>{html.escape(t('form.collaboration.choose_heading', lang))}</h2>"
-            f"<p>{html.escape(choice.text(lang))}</p><ul>{links}</ul>")  # fmt: skip
 
 
 def link_query(params: dict) -> dict[str, str]:

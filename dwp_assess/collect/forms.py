@@ -3,19 +3,20 @@
 ``dwp-assess collect`` serves the same questionnaire without a kernel per respondent
 (``web.py``); this widget form is for the notebook (JupyterLab, or ``voila`` on one
 laptop). Both use the widget-free logic of ``questionnaire.py`` (context from a link,
-validation, the stored record, the own result, the count), so both show the same texts,
-pages and result and store the same record; the widget class only wires that logic to
-buttons and radio groups. The names of ``questionnaire.py`` are available here too.
+validation, the stored record, the own scores, the count) and the templates of
+``rendering.py`` (the result, the count table; the widgets' own pieces of HTML are in
+``templates/widgets.html.j2``), so both show the same texts, pages and result and store the
+same record; the widget class only wires that logic to buttons and radio groups. The names
+of ``questionnaire.py`` and ``rendering.py`` that the notebook uses are available here too.
 
 Every text a respondent reads comes from the instrument or from the message
-catalogue (keys ``form.*`` and ``collect.*``).
+catalogue (keys ``form.*`` and ``collect.*``), escaped by the templates.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -28,6 +29,7 @@ from traitlets import TraitError
 
 from dwp_assess import project
 from dwp_assess.collect import browser, collaboration, drafts
+from dwp_assess.collect.page import error_values, header_values
 from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
     QUERY_NAMES,
@@ -38,7 +40,6 @@ from dwp_assess.collect.questionnaire import (
     build_record,
     closing_questions,
     count_heading,
-    count_table,
     decimal,
     dimension_texts,
     item_numbers,
@@ -51,6 +52,11 @@ from dwp_assess.collect.questionnaire import (
     part_entries,
     receipt_code,
     resolve_context,
+)
+from dwp_assess.collect.rendering import (
+    count_table,
+    macro,
+    member_choice_html,
     result_chart_svg,
     result_html,
 )
@@ -66,27 +72,17 @@ __all__ = [
     "result_chart_svg", "result_html",
 ]  # fmt: skip
 
-# Layout only (no texts): readable radio labels, a visible focus ring, the result chart.
-CSS = """
-.dwp-form {max-width: 52em; font-size: 15px;}
-.dwp-form .widget-radio-box label {white-space: normal; line-height: 1.4; margin: 2px 0;}
-.dwp-form .widget-radio-box input:focus-visible {outline: 3px solid #0072B2; outline-offset: 2px;}
-.dwp-form button:focus-visible {outline: 3px solid #0072B2; outline-offset: 2px;}
-.dwp-form textarea {box-sizing: border-box; max-width: 100%;}
-.dwp-item-text {font-weight: 600; margin-top: 1em;}
-.dwp-tip {margin: 0 0 0.4em; padding: 0.3em 0.6em; border-left: 3px solid #0072B2; background: #F2F7FB;}
-.dwp-message {color: #A33A00; font-weight: 600;}
-.dwp-progress-text {color: #444;}
-.dwp-result table {border-collapse: collapse;} .dwp-result td, .dwp-result th {padding: 2px 10px;
- text-align: left; border-bottom: 1px solid #ddd;}
-"""
+
+def _piece(name: str, *args) -> str:
+    """The widget form's piece ``name`` of ``templates/widgets.html.j2`` (escaped HTML)."""
+    return str(macro("widgets.html.j2", name)(*args))
 
 
 # -- the widget ---------------------------------------------------------------------------
 
 
 def _html(text: str, css_class: str | None = None, tag: str = "p") -> W.HTML:
-    widget = W.HTML(f"<{tag}>{html.escape(text)}</{tag}>")
+    widget = W.HTML(_piece("element", tag, text))
     if css_class:
         widget.add_class(css_class)
     return widget
@@ -168,7 +164,7 @@ class QuestionnaireForm:
         self.script = W.Output()  # the page's scripts (browser key, address): shown by app()
         self.widget = W.VBox(
             [
-                W.HTML(f"<style>{CSS}</style>"),
+                W.HTML(_piece("style")),
                 self._header(),
                 W.HBox([self.progress, self.progress_text]),
                 self.body,
@@ -193,19 +189,7 @@ class QuestionnaireForm:
         return button
 
     def _header(self) -> W.HTML:
-        ctx, lang = self.ctx, self.ctx.lang
-        other = "en" if lang == "nl" else "nl"
-        who = t("form.organisation", lang, name=ctx.organisation_name)
-        if ctx.team_id:
-            who += " · " + t("form.team_of", lang, name=ctx.team_name(ctx.team_id))
-        link = ""
-        if other in ctx.instrument.languages:
-            link = (f'<a class="dwp-language" href="{html.escape(ctx.language_link(other, self.draft_id))}" '
-                    f'lang="{other}">{html.escape(t("form.language_link", lang))}</a>')  # fmt: skip
-        return W.HTML(
-            f'<div lang="{lang}"><div style="float:right">{link}</div>'
-            f"<h2>{html.escape(ctx.instrument.title.get(lang))}</h2><p>{html.escape(who)}</p></div>"
-        )
+        return W.HTML(_piece("header", header_values(self.ctx, self.draft_id)))
 
     def _intro_page(self) -> W.VBox:
         ins, lang = self.ctx.instrument, self.ctx.lang
@@ -334,7 +318,7 @@ class QuestionnaireForm:
         that moment opens the same page)."""
         self.page = index
         self.progress.value = index + 1
-        self.progress_text.value = f"<span>{html.escape(t('form.progress', self.ctx.lang, n=index + 1, total=len(self.pages)))}</span>"  # fmt: skip
+        self.progress_text.value = _piece("progress", t("form.progress", self.ctx.lang, n=index + 1, total=len(self.pages)))  # fmt: skip
         last = index == len(self.pages) - 1
         self.previous.disabled = index == 0
         self.next.layout.display = "none" if last else None
@@ -344,7 +328,7 @@ class QuestionnaireForm:
 
     def _on_next(self) -> None:
         problem = self._page_problems(self.page)
-        self.message.value = html.escape(problem)
+        self.message.value = _piece("text", problem)
         if not problem:
             self.show_page(min(self.page + 1, len(self.pages) - 1))
 
@@ -365,22 +349,24 @@ class QuestionnaireForm:
             return None
         problem = self.problems()
         if problem:
-            self.message.value = html.escape(problem)
+            self.message.value = _piece("text", problem)
             return None
         lang = self.ctx.lang
         self.submit_button.disabled = True
-        self.message.value = html.escape(t("form.saving", lang))
+        self.message.value = _piece("text", t("form.saving", lang))
         texts = {k: w.value for k, w in self.texts.items()}
         role = self.role.value if self.role is not None else None
         record = build_record(self.ctx, self.response_id, self.answers(), role, self.team_id(), texts)  # fmt: skip
         try:
             outcome = self.writer(self.engine, record)
         except Exception as exc:  # noqa: BLE001 - any failed write is shown, answers stay
-            self.message.value = html.escape(t("form.save_failed", lang, error=type(exc).__name__))
+            self.message.value = _piece(
+                "text", t("form.save_failed", lang, error=type(exc).__name__)
+            )
             self.submit_button.disabled = False
             return None
         if outcome == store.CONFLICT:
-            self.message.value = html.escape(t("form.save_conflict", lang))
+            self.message.value = _piece("text", t("form.save_conflict", lang))
             return outcome
         self.saved, self.record = True, record
         with contextlib.suppress(OSError):
@@ -390,7 +376,7 @@ class QuestionnaireForm:
 
     def _show_result(self, record: store.ResponseRecord, note: str = "") -> None:
         """Replace the form by the thanks, receipt code and own result."""
-        self.message.value = html.escape(note)
+        self.message.value = _piece("text", note)
         result = W.HTML(result_html(self.ctx, record))
         result.add_class("dwp-result")
         self.progress.layout.display = "none"
@@ -436,8 +422,11 @@ class ResponseCounter:
         self.widget = W.VBox(
             [
                 W.HTML(
-                    f"<style>{CSS}</style><h2>{html.escape(count_heading(engine, round_id, organisation_id, lang))}</h2>"
-                    f"<p>{html.escape(t('collect.count_note', lang))}</p>"
+                    _piece(
+                        "count_heading",
+                        count_heading(engine, round_id, organisation_id, lang),
+                        t("collect.count_note", lang),
+                    )
                 ),  # fmt: skip
                 self.table,
                 self.updated,
@@ -450,9 +439,7 @@ class ResponseCounter:
     def refresh(self) -> None:
         self.table.value = count_table(self.engine, self.round_id, self.organisation_id, self.lang)
         now = datetime.now().strftime("%H:%M:%S")
-        self.updated.value = html.escape(
-            t("collect.count_updated", self.lang, time=now, seconds=COUNT_REFRESH_SECONDS)
-        )
+        self.updated.value = _piece("text", t("collect.count_updated", self.lang, time=now, seconds=COUNT_REFRESH_SECONDS))  # fmt: skip
 
     async def _loop(self) -> None:
         while True:
@@ -473,10 +460,7 @@ class ResponseCounter:
 def error_widget(error: FormError, lang: str) -> W.HTML:
     """The page shown for a bad link: what is wrong and what to do, in the respondent's language."""
     lang = lang if lang in LANGUAGES else "nl"
-    widget = W.HTML(
-        f"<h2>{html.escape(t('form.error_heading', lang))}</h2><p>{html.escape(error.text(lang))}</p>"
-        f"<p>{html.escape(t('form.error_hint', lang))}</p>"
-    )
+    widget = W.HTML(_piece("error_text", error_values(error, lang)))
     widget.add_class("dwp-error")
     return widget
 
@@ -524,7 +508,7 @@ def app(
             return counter.widget
         ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"], p["collaboration_id"])  # fmt: skip
     except collaboration.ChooseMember as choice:  # a collaboration's link: choose your organisation
-        return W.HTML(collaboration.choice_html(choice, collaboration.link_query(p), p["lang"] if p["lang"] in LANGUAGES else "nl"))  # fmt: skip
+        return W.HTML(member_choice_html(choice, collaboration.link_query(p), p["lang"] if p["lang"] in LANGUAGES else "nl"))  # fmt: skip
     except FormError as exc:
         return error_widget(exc, p["lang"])
     cookies = cookies if cookies is not None else os.environ.get("HTTP_COOKIE")

@@ -1,9 +1,10 @@
-"""The questionnaire without widgets: context from a link, validation, the stored record,
-the respondent's own result and the facilitator's count.
+"""The questionnaire's logic, without widgets and without HTML: context from a link,
+validation, the stored record, the respondent's own scores and the facilitator's count.
 
 Both ways of showing the form use these functions: the web form served by
 ``dwp-assess collect`` (``web.py``, ``page.py``: no kernel per respondent) and the
-ipywidgets form of ``notebooks/collect.ipynb`` (``forms.py``). Nothing here imports
+ipywidgets form of ``notebooks/collect.ipynb`` (``forms.py``). What they show is made by
+``rendering.py`` from the templates in ``templates/``; nothing here builds HTML or imports
 widgets, and pandas is imported only when a respondent's own result is computed.
 
 Why the response id is made when the form starts: a double click, a retry after a
@@ -16,8 +17,6 @@ Every text a respondent reads comes from the instrument or from the message cata
 
 from __future__ import annotations
 
-import html
-import textwrap
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from dwp_assess.data import store
 from dwp_assess.data.formats import pseudonym
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t, t_count
-from dwp_assess.instruments.model import LANGUAGES, SCORED_OUTPUTS, FreeText, Instrument, Item
+from dwp_assess.instruments.model import LANGUAGES, FreeText, Instrument, Item
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -408,11 +407,11 @@ def own_scores(ctx: FormContext, record: store.ResponseRecord) -> pd.DataFrame:
     labels = {d.id: d.label.get(ctx.lang) for d in ctx.instrument.dimensions}
     level_labels = {lv.level: lv.label.get(ctx.lang) for lv in ctx.instrument.scoring.levels}
     scores.insert(1, "label", scores["dimension_id"].map(labels))
-    scores["level_label"] = scores["level"].map(lambda v: level_labels.get(v) if _present(v) else None)  # fmt: skip
+    scores["level_label"] = scores["level"].map(lambda v: level_labels.get(v) if present(v) else None)  # fmt: skip
     return scores.reset_index(drop=True)
 
 
-def _present(value: object) -> bool:
+def present(value: object) -> bool:
     """Not missing: neither None, NaN nor pandas' NA (a score or level without enough
     answers), tested without importing pandas."""
     if value is None:
@@ -429,37 +428,6 @@ def decimal(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
-CHART_PX, CHART_FONT_PX, CHART_LINE_PX = 420, 13, 17
-# A line of the chart holds this many characters whatever they are: no glyph of DejaVu Sans or
-# its fallbacks is wider than one em, so a label wrapped to it is never cut by the drawing.
-CHART_LABEL_CHARS = CHART_PX // CHART_FONT_PX
-
-
-def result_chart_svg(scores: pd.DataFrame, instrument: Instrument, lang: str) -> str:
-    """One horizontal bar chart of the own scores as inline SVG (works offline, no scripts):
-    each part's name above its bar, wrapped so that it never runs out of the drawing, which
-    scales down with a narrow screen."""
-    low, high = instrument.scales[0].min, instrument.scales[0].max
-    bar_w = CHART_PX - 60  # room right of the bar for the score
-    parts, y = [], 6
-    for row in scores.itertuples():
-        for line in textwrap.wrap(str(row.label), CHART_LABEL_CHARS, break_long_words=True) or [""]:
-            y += CHART_LINE_PX
-            parts.append(f'<text x="0" y="{y - 4}">{html.escape(line)}</text>')
-        parts.append(f'<rect x="0" y="{y + 2}" width="{bar_w}" height="18" fill="#EEEEEE"/>')
-        if _present(row.score):
-            width = bar_w * (row.score - low) / (high - low) if high > low else 0
-            parts.append(f'<rect x="0" y="{y + 2}" width="{width:.0f}" height="18" fill="#0072B2"/>')  # fmt: skip
-        score = decimal(row.score, lang) if _present(row.score) else "–"
-        parts.append(f'<text x="{bar_w + 8}" y="{y + 16}">{score}</text>')
-        y += 30
-    return (
-        f'<svg role="img" aria-label="{html.escape(t("form.chart_title", lang))}" viewBox="0 0 {CHART_PX} {y}" '
-        f'width="{CHART_PX}" height="{y}" style="max-width: 100%; height: auto" xmlns="http://www.w3.org/2000/svg" '
-        f'font-family="DejaVu Sans, Arial, sans-serif" font-size="{CHART_FONT_PX}">' + "".join(parts) + "</svg>"
-    )  # fmt: skip
-
-
 def result_intro(instrument: Instrument, lang: str) -> str:
     """What the scores mean, naming only the "no opinion" options the instrument offers
     (the competences scale has "weet ik niet" but no "niet van toepassing")."""
@@ -473,39 +441,6 @@ def result_intro(instrument: Instrument, lang: str) -> str:
         return text
     options = f" {t('form.and', lang)} ".join(f'"{label}"' for label in labels.values())
     return f"{text} {t_count('form.result_not_counted', len(labels), lang, options=options)}"
-
-
-def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
-    """Thanks, receipt code and, for instruments scored per dimension, own scores as a table
-    and one chart (all text escaped). Other outputs (a project plan, an agreements list)
-    combine everyone's answers, so a respondent's own answers have no result of their own."""
-    lang, instrument = ctx.lang, ctx.instrument
-    receipt = (
-        f'<div class="dwp-result"><p><strong>{html.escape(t("form.thanks", lang))}</strong></p>'
-        f'<p class="dwp-receipt">{html.escape(t("form.receipt", lang, code=receipt_code(record.response_id)))}</p>'
-        f"<p>{html.escape(t('form.receipt_note', lang))}</p>"
-    )
-    if instrument.output not in SCORED_OUTPUTS:
-        return f"{receipt}<p>{html.escape(t('form.result_combined', lang))}</p></div>"
-    scores = own_scores(ctx, record)
-    rows = "".join(
-        f"<tr><td>{html.escape(r.label)}</td>"
-        + (
-            f"<td>{decimal(r.score, lang)}</td><td>{r.level} – {html.escape(str(r.level_label))}</td>"
-            if _present(r.score)
-            else f'<td colspan="2">{html.escape(t("form.result_no_score", lang))}</td>'
-        )
-        + "</tr>"
-        for r in scores.itertuples()
-    )
-    return (
-        receipt + f"<h3>{html.escape(t('form.result_heading', lang))}</h3>"
-        f"<p>{html.escape(result_intro(instrument, lang))}</p>"
-        f"<table><tr><th>{t('form.result_part', lang)}</th><th>{t('form.result_score', lang)}</th>"
-        f"<th>{t('form.result_level', lang)}</th></tr>{rows}</table>"
-        f"<h4>{html.escape(t('form.chart_title', lang))}</h4>"
-        f"{result_chart_svg(scores, instrument, lang)}</div>"
-    )
 
 
 # -- facilitator: completed questionnaires per team ---------------------------------------
@@ -542,29 +477,10 @@ def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> li
             rows.append(CountRow(org.name, None, None, total, None))
             continue
         for team in teams[teams["organisation_id"] == org.id].itertuples():
-            invited = int(team.invited) if _present(team.invited) else None
+            invited = int(team.invited) if present(team.invited) else None
             rows.append(CountRow(org.name, team.id, team.name, counted.pop((org.id, team.id), 0), invited))  # fmt: skip
         rows += [CountRow(org.name, tid, None, n, None) for (o, tid), n in counted.items() if o == org.id]  # fmt: skip
     return rows
-
-
-def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang: str) -> str:
-    """HTML table of completed questionnaires per team (or organisation): counts only, every
-    registered team from the start, with a line saying so while nothing is in yet."""
-    rows = count_rows(engine, round_id, organisation_id)
-    if not rows:
-        return f"<p>{html.escape(t('collect.count_none', lang))}</p>"
-    head = (f"<tr><th>{t('collect.count_organisation', lang)}</th><th>{t('collect.count_team', lang)}</th>"
-            f"<th>{t('collect.count_responses', lang)}</th><th>{t('collect.count_invited', lang)}</th></tr>")  # fmt: skip
-    cells = [
-        f"<tr><td>{html.escape(r.organisation)}</td>"
-        f"<td>{html.escape(r.team or '–')}</td>"
-        f'<td class="dwp-count" data-team="{html.escape(r.team_id or "")}">{r.responses}</td>'
-        f"<td>{r.invited if r.invited is not None else '–'}</td></tr>"
-        for r in rows
-    ]
-    none = "" if any(r.responses for r in rows) else f"<p>{html.escape(t('collect.count_none', lang))}</p>"  # fmt: skip
-    return f'{none}<table class="dwp-counts">{head}{"".join(cells)}</table>'
 
 
 def count_heading(engine: Engine, round_id: str, organisation_id: str | None, lang: str) -> str:

@@ -27,11 +27,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-import jinja2
 from sqlalchemy.engine import Engine
 
 from dwp_assess import project, resources
@@ -39,6 +37,7 @@ from dwp_assess.analysis.agreements import DONT_KNOW, SessionSummary, session_su
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.collect import server
 from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
+from dwp_assess.collect.rendering import render
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import ASPECTS, LANGUAGES, Instrument
@@ -48,7 +47,6 @@ REFRESH_ENV = "DWP_SESSION_REFRESH"
 REFRESH_SECONDS = 10
 NOTEBOOK = resources.NOTEBOOKS / "session.ipynb"
 PROBE_PATH = "voila/static/voila.js"
-TEMPLATES = Path(__file__).with_name("templates")
 
 
 class SessionError(ValueError):
@@ -56,11 +54,6 @@ class SessionError(ValueError):
 
 
 # -- the page ------------------------------------------------------------------------------
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
 
 
 def check_session(engine: Engine, round_id: str, team_id: str) -> tuple[Instrument, str]:
@@ -106,22 +99,17 @@ def session_html(summary: SessionSummary, instrument: Instrument, team_name: str
                            "proposals": list(zip(texts["text"], texts["n"], strict=True))})  # fmt: skip
     labels = {k: t(f"agreements.{k}", lang) for k in ("value", "relevance", "safeguarding", "proposals", "agreement")}  # fmt: skip
     labels |= {"priority": t("agreements.reason.priority", lang), "divided": t("agreements.reason.disagreement", lang)}  # fmt: skip
-    return (
-        _environment()
-        .get_template("session.html.j2")
-        .render(
-            title=t("session.title", lang, team=team_name),
-            responses=t("session.responses", lang, n=summary.n_respondents),
-            waiting=""
-            if summary.shown
-            else t("session.waiting", lang, minimum=summary.min_group_size),
-            principles=principles if summary.shown else [],
-            labels=labels,
-            updated=t(
-                "session.updated", lang, time=datetime.now().strftime("%H:%M:%S"), seconds=refresh
-            ),
-            n=summary.n_respondents,
-        )
+    return render(
+        "session.html.j2",
+        title=t("session.title", lang, team=team_name),
+        responses=t("session.responses", lang, n=summary.n_respondents),
+        waiting="" if summary.shown else t("session.waiting", lang, minimum=summary.min_group_size),
+        principles=principles if summary.shown else [],
+        labels=labels,
+        updated=t(
+            "session.updated", lang, time=datetime.now().strftime("%H:%M:%S"), seconds=refresh
+        ),
+        n=summary.n_respondents,
     )
 
 

@@ -1,4 +1,4 @@
-"""The form server: the questionnaire as web pages, one small process for every respondent.
+"""The form server: the questionnaire as web pages, one process for all respondents.
 
 Why not a kernel per respondent (Voilà, ``forms.py``): a page load there starts a Python
 kernel (about 2.5 CPU-seconds and 100 MiB each), so on two cores 50 people opening the
@@ -6,7 +6,7 @@ link within a minute wait far beyond the 5-second target (``docs/collect.md``,
 ``benchmarks/bench_form.py``). Here a page load is a few database lookups and one HTML
 document of about 30 kB; a respondent's state lives in the browser and in the draft file,
 never in a process of its own. The same functions build the same form
-(``questionnaire.py``, ``page.py``), and the same store and draft rules hold.
+(``questionnaire.py``, ``page.py``, ``rendering.py``), and the same store and draft rules hold.
 
 Every request is untrusted:
 
@@ -56,7 +56,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tornado.httputil import split_host_and_port
 
 from dwp_assess import project
-from dwp_assess.collect import browser, collaboration, drafts, page, serving
+from dwp_assess.collect import browser, collaboration, drafts, page, rendering, serving
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.data import invitations, store
 from dwp_assess.instruments.messages import t
@@ -205,8 +205,7 @@ class HostRefused(Handler):
 
     def prepare(self) -> None:
         self.set_status(400)
-        self.finish(page.document(t("form.error.host", "nl"), "nl",
-                                  f"<p>{t('form.error.host', 'nl')}</p><p lang=\"en\">{t('form.error.host', 'en')}</p>"))  # fmt: skip
+        self.finish(page.host_refused_page())
 
 
 class FormPage(Handler):
@@ -225,8 +224,7 @@ class FormPage(Handler):
         try:
             status, body = await self.run(self.build, params, key)
         except collaboration.ChooseMember as choice:
-            body = collaboration.choice_html(choice, collaboration.link_query(params), lang)
-            status, body = 200, page.document(t("form.collaboration.choose_heading", lang), lang, body)  # fmt: skip
+            status, body = 200, page.member_choice_page(choice, collaboration.link_query(params), lang)  # fmt: skip
         except q.FormError as exc:
             status, body = error_status(exc), page.error_page(exc, lang)
         except SQLAlchemyError:
@@ -250,7 +248,7 @@ class FormPage(Handler):
         if draft is not None:
             sent = store.load_response(self.served.engine, response_id)
             if sent is not None and (sent.round_id, sent.organisation_id) == (ctx.round_id, ctx.organisation_id):  # fmt: skip
-                return 200, page.sent_page(ctx, draft_id, q.result_html(ctx, sent), query)
+                return 200, page.sent_page(ctx, draft_id, rendering.result_html(ctx, sent), query)
         return 200, page.form_page(ctx, draft_id, (draft or {}).get("state", {}), query)
 
 
@@ -283,7 +281,7 @@ class CountPage(Handler):
         now = datetime.now().strftime("%H:%M:%S")
         updated = t("collect.count_updated", lang, time=now, seconds=q.COUNT_REFRESH_SECONDS)
         return page.count_page(q.count_heading(engine, round_id, org, lang),
-                               q.count_table(engine, round_id, org, lang), lang, updated)  # fmt: skip
+                               rendering.count_table(engine, round_id, org, lang), lang, updated)  # fmt: skip
 
 
 class BadRequest(ValueError):
@@ -420,7 +418,7 @@ class SubmitApi(Api):
             OSError
         ):  # the response is stored; only the receipt after a reload is lost
             drafts.mark_sent(ctx.round_id, body["draft"], key)
-        return {"result": page.result_part(q.result_html(ctx, record), lang)}
+        return {"result": page.result_part(rendering.result_html(ctx, record), lang)}
 
 
 class NewRespondent(Handler):

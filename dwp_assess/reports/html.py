@@ -21,32 +21,16 @@ import jinja2
 import nbformat
 import plotly
 
-from dwp_assess import __version__
+from dwp_assess import __version__, templating
 from dwp_assess.instruments.messages import t
 
 TEMPLATES = files("dwp_assess.reports") / "templates"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _printed(value):
-    """Every value a template prints passes here: None and NaN print as nothing (never as
-    "None" or "nan"); text is escaped with the standard library's ``html.escape`` (quotes
-    as ``&quot;``, as reports always did), trusted ``Markup`` is kept as it is."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if hasattr(value, "__html__"):
-        return value
-    return jinja2.utils.markupsafe.Markup(html.escape(str(value)))
-
-
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        keep_trailing_newline=True,
-        finalize=_printed,
-    )
+    return templating.environment(str(TEMPLATES))
 
 
 # The id of the element that holds a report's packed plotly.js (the PDF printer leaves it out:
