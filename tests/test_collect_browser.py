@@ -206,6 +206,56 @@ def receipt(page) -> str:
     return re.search(r"[0-9A-F]{4}-[0-9A-F]{4}", page.inner_text(".dwp-receipt")).group(0)
 
 
+CHART_WIDTHS = (320, 375, 700, 1280)  # px of the window: phones, the tests' window, a laptop
+
+
+# Per text of the result chart: its margins to the drawing's edges as shown (left, right, top,
+# bottom; negative: cut off); and the drawing's margins to the form's column.
+CHART_MARGINS = """svg => {
+  const box = svg.getBoundingClientRect();
+  const column = svg.closest("main").getBoundingClientRect();
+  const margins = [...svg.querySelectorAll("text")].map(text => {
+    const r = text.getBoundingClientRect();
+    return [text.textContent, r.left - box.left, box.right - r.right, r.top - box.top, box.bottom - r.bottom];
+  });
+  return {svg: [box.left - column.left, column.right - box.right], texts: margins};
+}"""
+
+
+def assert_chart_text_inside(page) -> None:
+    """Every text of the result chart lies inside the drawing as shown (a name or score that
+    runs out of the svg is cut off), and the drawing inside the form's column."""
+    boxes = page.locator(".dwp-result svg").evaluate(CHART_MARGINS)
+    assert min(boxes["svg"]) >= -1, boxes["svg"]
+    assert boxes["texts"]
+    cut = [(text, margins) for text, *margins in boxes["texts"] if min(margins) < -0.5]
+    assert not cut, cut
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_result_chart_cuts_no_text_at_any_width(page, lang):
+    """The own result's chart, as the form's stylesheet shows it, with every part name of every
+    instrument and a long name without spaces, at a phone's width and wider (issue 26: no
+    chart may cut its text)."""
+    import pandas as pd
+
+    from dwp_assess.collect import rendering
+    from dwp_assess.instruments.loading import available_instruments
+
+    labels = [d.label.get(lang) for i in available_instruments().values() for d in i.dimensions]
+    labels += ["Doelbinding, afspraken en wettelijke basis " * 3 + "W" * 40, "M" * 90]
+    scores = pd.DataFrame({"label": labels, "score": [5.0] * (len(labels) - 1) + [None]})
+    svg = rendering.result_chart_svg(scores, competences_v1(), lang)
+    css = (Path(rendering.__file__).with_name("static") / "form.css").read_text(encoding="utf-8")
+    page.set_content(
+        f'<!DOCTYPE html><html lang="{lang}"><head><style>{css}</style></head><body>'
+        f'<main class="dwp-form"><div class="dwp-result">{svg}</div></main></body></html>'
+    )
+    for width in CHART_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_chart_text_inside(page)
+
+
 def test_fill_in_validate_submit_and_find_the_answers_in_the_store(server, page):
     base, engine, _ = server
     competences = competences_v1()
@@ -591,5 +641,8 @@ def test_layout_of_the_closing_page_the_result_and_the_count(server, page):
     assert t("form.receipt_note", "nl") in result  # says to whom to quote the code
     chart = page.locator(".dwp-result svg").bounding_box()
     assert chart["x"] + chart["width"] <= column["x"] + column["width"] + 1
+    for width in CHART_WIDTHS:  # the served chart at a phone's width and wider
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_chart_text_inside(page)
     page.goto(count_url(base, "woerden"), wait_until="commit")
     assert page.inner_text("td.dwp-count[data-team=woerden-team-veiligheid]") == "1"

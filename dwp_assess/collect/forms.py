@@ -318,7 +318,9 @@ class QuestionnaireForm:
         that moment opens the same page)."""
         self.page = index
         self.progress.value = index + 1
-        self.progress_text.value = _piece("progress", t("form.progress", self.ctx.lang, n=index + 1, total=len(self.pages)))  # fmt: skip
+        self.progress_text.value = _piece(
+            "progress", t("form.progress", self.ctx.lang, n=index + 1, total=len(self.pages))
+        )
         last = index == len(self.pages) - 1
         self.previous.disabled = index == 0
         self.next.layout.display = "none" if last else None
@@ -439,7 +441,9 @@ class ResponseCounter:
     def refresh(self) -> None:
         self.table.value = count_table(self.engine, self.round_id, self.organisation_id, self.lang)
         now = datetime.now().strftime("%H:%M:%S")
-        self.updated.value = _piece("text", t("collect.count_updated", self.lang, time=now, seconds=COUNT_REFRESH_SECONDS))  # fmt: skip
+        self.updated.value = _piece(
+            "text", t("collect.count_updated", self.lang, time=now, seconds=COUNT_REFRESH_SECONDS)
+        )
 
     async def _loop(self) -> None:
         while True:
@@ -508,7 +512,11 @@ def app(
             return counter.widget
         ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"], p["collaboration_id"])  # fmt: skip
     except collaboration.ChooseMember as choice:  # a collaboration's link: choose your organisation
-        return W.HTML(member_choice_html(choice, collaboration.link_query(p), p["lang"] if p["lang"] in LANGUAGES else "nl"))  # fmt: skip
+        return W.HTML(
+            member_choice_html(
+                choice, collaboration.link_query(p), p["lang"] if p["lang"] in LANGUAGES else "nl"
+            )
+        )
     except FormError as exc:
         return error_widget(exc, p["lang"])
     cookies = cookies if cookies is not None else os.environ.get("HTTP_COOKIE")

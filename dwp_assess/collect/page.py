@@ -56,8 +56,14 @@ def asset(name: str) -> str:
 def document(template: str, title: str, lang: str, script: bool = False, **values) -> str:
     """A whole page (``template`` extends ``document.html.j2``): the form's stylesheet,
     ``values`` and, for the form, its script."""
-    return render(template, title=title, lang=lang, stylesheet=asset("form.css"),
-                  script=asset("form.js") if script else None, **values)  # fmt: skip
+    return render(
+        template,
+        title=title,
+        lang=lang,
+        stylesheet=asset("form.css"),
+        script=asset("form.js") if script else None,
+        **values,
+    )
 
 
 def loading_texts(lang: str) -> dict:
@@ -84,7 +90,11 @@ def header_values(ctx: FormContext, draft_id: str, query: str | None = None) -> 
         who += " · " + t("form.team_of", lang, name=ctx.team_name(ctx.team_id))
     link = None
     if other in ctx.instrument.languages:
-        href = ctx.language_link(other, draft_id) if query is None else language_link(query, other, draft_id)  # fmt: skip
+        href = (
+            ctx.language_link(other, draft_id)
+            if query is None
+            else language_link(query, other, draft_id)
+        )
         link = {"href": href, "lang": other, "text": t("form.language_link", lang)}
     return {"title": ctx.instrument.title.get(lang), "who": who, "link": link, "lang": lang}
 
@@ -105,11 +115,18 @@ def intro_values(ctx: FormContext, state: dict) -> dict:
     ins, lang = ctx.instrument, ctx.lang
     team = role = None
     if ctx.needs_team and not ctx.team_id:
-        team = {"label": t("form.team_label", lang), "options": ctx.teams, "chosen": state.get("team")}  # fmt: skip
+        team = {
+            "label": t("form.team_label", lang),
+            "options": ctx.teams,
+            "chosen": state.get("team"),
+        }
     field = role_field(ctx)
     if field is not None:
-        role = {"label": field.label.get(lang), "options": [(c.label.get(lang), c.code) for c in field.choices],
-                "chosen": state.get("role")}  # fmt: skip
+        role = {
+            "label": field.label.get(lang),
+            "options": [(c.label.get(lang), c.code) for c in field.choices],
+            "chosen": state.get("role"),
+        }
     return {
         "heading": t("form.intro_heading", lang),
         "introduction": ins.introduction.get(lang),
@@ -139,15 +156,19 @@ def dimension_values(ctx: FormContext, dim, answers: dict, texts: dict) -> dict:
 
 def dimension_part(ctx: FormContext, dim, answers: dict, texts: dict) -> str:
     """A dimension's part (``dimension_values``) as HTML."""
-    return str(macro("_form.html.j2", "dimension_part")(dimension_values(ctx, dim, answers, texts)))  # fmt: skip
+    return str(macro("_form.html.j2", "dimension_part")(dimension_values(ctx, dim, answers, texts)))
 
 
 def closing_values(ctx: FormContext, texts: dict) -> dict:
     """The closing part: the open questions that belong to no statement or part."""
     lang = ctx.lang
-    questions = [{"id": f.id, "label": f.text.get(lang)} for f in closing_questions(ctx.instrument)]  # fmt: skip
-    return {"heading": t("form.closing_heading", lang), "intro": t("form.closing_intro", lang),
-            "questions": questions, "answered_texts": texts}  # fmt: skip
+    questions = [{"id": f.id, "label": f.text.get(lang)} for f in closing_questions(ctx.instrument)]
+    return {
+        "heading": t("form.closing_heading", lang),
+        "intro": t("form.closing_intro", lang),
+        "questions": questions,
+        "answered_texts": texts,
+    }
 
 
 def part_count(ctx: FormContext) -> int:
@@ -164,11 +185,20 @@ def form_page(ctx: FormContext, draft_id: str, state: dict, query: str) -> str:
     page = state.get("page", 0)
     page = page if isinstance(page, int) and 0 <= page < total else 0
     answers, texts = state.get("answers", {}), state.get("texts", {})
-    config = {"query": query, "draft": draft_id, "page": page, "total": total,
-              "progress": t("form.progress", lang, n="{n}", total=total),
-              "saving": t("form.saving", lang), "failed": t("form.connection_failed", lang)}  # fmt: skip
+    config = {
+        "query": query,
+        "draft": draft_id,
+        "page": page,
+        "total": total,
+        "progress": t("form.progress", lang, n="{n}", total=total),
+        "saving": t("form.saving", lang),
+        "failed": t("form.connection_failed", lang),
+    }
     return document(
-        "form.html.j2", ctx.instrument.title.get(lang), lang, script=True,
+        "form.html.j2",
+        ctx.instrument.title.get(lang),
+        lang,
+        script=True,
         loading=loading_texts(lang),
         header=header_values(ctx, draft_id, query),
         total=total,
@@ -179,7 +209,7 @@ def form_page(ctx: FormContext, draft_id: str, state: dict, query: str) -> str:
         closing=closing_values(ctx, texts),
         buttons={k: t(f"form.{k}", lang) for k in ("previous", "next", "submit")},
         config=config,
-    )  # fmt: skip
+    )
 
 
 def result_part(result: str, lang: str, note: str = "") -> str:
@@ -194,14 +224,17 @@ def sent_page(ctx: FormContext, draft_id: str, result: str, query: str) -> str:
     ``rendering.result_html``) again."""
     lang = ctx.lang
     return document(
-        "sent.html.j2", ctx.instrument.title.get(lang), lang, script=True,
+        "sent.html.j2",
+        ctx.instrument.title.get(lang),
+        lang,
+        script=True,
         loading=loading_texts(lang),
         header=header_values(ctx, draft_id, query),
         result=Markup(result),
         note=t("form.already_sent", lang),
         new_respondent=t("form.new_respondent", lang),
         config={"query": query, "draft": draft_id, "sent": True},
-    )  # fmt: skip
+    )
 
 
 # -- a bad link, a collaboration's members, the facilitator's count ------------------------------
@@ -210,35 +243,49 @@ def sent_page(ctx: FormContext, draft_id: str, result: str, query: str) -> str:
 def error_page(error: FormError, lang: str) -> str:
     """What is wrong with the link and what to do, in the respondent's language."""
     lang = lang if lang in LANGUAGES else "nl"
-    return document("error.html.j2", t("form.error_heading", lang), lang, error=error_values(error, lang))  # fmt: skip
+    return document(
+        "error.html.j2", t("form.error_heading", lang), lang, error=error_values(error, lang)
+    )
 
 
 def error_values(error: FormError, lang: str) -> dict:
     """The heading, what is wrong and what to do (the web page and the widget form)."""
-    return {"heading": t("form.error_heading", lang), "text": error.text(lang), "hint": t("form.error_hint", lang)}  # fmt: skip
+    return {
+        "heading": t("form.error_heading", lang),
+        "text": error.text(lang),
+        "hint": t("form.error_hint", lang),
+    }
 
 
 def member_choice_page(choice: collaboration.ChooseMember, query: dict[str, str], lang: str) -> str:
     """A collaboration's link without an organisation: the members to choose from."""
-    return document("member_choice_page.html.j2", t("form.collaboration.choose_heading", lang), lang,
-                    **member_choice_values(choice, query, lang))  # fmt: skip
+    return document(
+        "member_choice_page.html.j2",
+        t("form.collaboration.choose_heading", lang),
+        lang,
+        **member_choice_values(choice, query, lang),
+    )
 
 
 def host_refused_page() -> str:
     """A request for a Host name the server does not answer to, in Dutch and English."""
     text = t("form.error.host", "nl")
-    return document("host_refused.html.j2", text, "nl", text_nl=text, text_en=t("form.error.host", "en"))  # fmt: skip
+    return document(
+        "host_refused.html.j2", text, "nl", text_nl=text, text_en=t("form.error.host", "en")
+    )
 
 
 def count_page(heading: str, table: str, lang: str, updated: str) -> str:
     """The facilitator's count (``table``: HTML of ``rendering.count_table``): reloads itself
     every ``COUNT_REFRESH_SECONDS`` (no script)."""
     return document(
-        "count.html.j2", heading, lang,
+        "count.html.j2",
+        heading,
+        lang,
         refresh_seconds=COUNT_REFRESH_SECONDS,
         heading=heading,
         note=t("collect.count_note", lang),
         table=Markup(table),
         updated=updated,
         refresh=t("collect.refresh", lang),
-    )  # fmt: skip
+    )

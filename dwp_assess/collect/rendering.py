@@ -161,7 +161,9 @@ def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang
     """HTML table of completed questionnaires per team (or organisation), from
     ``questionnaire.count_rows`` (``templates/count_table.html.j2``)."""
     rows = count_rows(engine, round_id, organisation_id)
-    columns = {k: t(f"collect.count_{k}", lang) for k in ("organisation", "team", "responses", "invited")}  # fmt: skip
+    columns = {
+        k: t(f"collect.count_{k}", lang) for k in ("organisation", "team", "responses", "invited")
+    }
     return render(
         "count_table.html.j2",
         rows=rows,
@@ -171,7 +173,9 @@ def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang
     )
 
 
-def member_choice_values(choice: collaboration.ChooseMember, query: dict[str, str], lang: str) -> dict:  # fmt: skip
+def member_choice_values(
+    choice: collaboration.ChooseMember, query: dict[str, str], lang: str
+) -> dict:
     """What ``templates/member_choice.html.j2`` shows: a heading, the explanation, one link per
     member (``collaboration.member_links``)."""
     return {
@@ -181,7 +185,7 @@ def member_choice_values(choice: collaboration.ChooseMember, query: dict[str, st
     }
 
 
-def member_choice_html(choice: collaboration.ChooseMember, query: dict[str, str], lang: str) -> str:  # fmt: skip
+def member_choice_html(choice: collaboration.ChooseMember, query: dict[str, str], lang: str) -> str:
     """The member list as HTML, for the widget form (the web form shows it as a page:
     ``page.member_choice_page``)."""
     return render("member_choice.html.j2", **member_choice_values(choice, query, lang))
