@@ -164,7 +164,7 @@ def test_the_result_chart_never_cuts_a_part_name(lang):
     svg = rendering.result_chart_svg(scores, instrument, lang)
     width = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
     texts = re.findall(r'<text x="(\d+)" y="\d+">([^<]*)</text>', svg)
-    shown = " ".join(text for x, text in texts if x == "0")
+    shown = " ".join(text for x, text in texts if x == str(rendering.CHART_INSET))
     assert all(label.split()[0] in shown for label in labels)
     for x, text in texts:
         assert int(x) + text_width(text, rendering.CHART_FONT_PX) <= width, text

@@ -64,9 +64,12 @@ def macro(template: str, name: str):
 # -- the respondent's own result ------------------------------------------------------------
 
 CHART_PX, CHART_FONT_PX, CHART_LINE_PX = 420, 13, 17
+# The part names start this far right of the drawing's edge: the ink of a "T" or a "J" reaches a
+# little left of where its text starts, and the drawing cuts off what lies outside it.
+CHART_INSET = 2
 # A line of the chart holds this many characters whatever they are: no glyph of DejaVu Sans or
 # its fallbacks is wider than one em, so a label wrapped to it is never cut by the drawing.
-CHART_LABEL_CHARS = CHART_PX // CHART_FONT_PX
+CHART_LABEL_CHARS = (CHART_PX - CHART_INSET) // CHART_FONT_PX
 CHART_SCORE_ROOM = 60  # right of the bars, for the score
 
 
@@ -91,6 +94,7 @@ class Chart:
     width: int = CHART_PX
     bar_width: int = CHART_PX - CHART_SCORE_ROOM
     font_px: int = CHART_FONT_PX
+    inset: int = CHART_INSET
 
 
 def result_chart(scores: pd.DataFrame, instrument: Instrument, lang: str) -> Chart:
