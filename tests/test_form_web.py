@@ -24,7 +24,7 @@ from dwp_assess import project
 from dwp_assess.collect import browser, drafts, web
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.collect import server as collect
-from dwp_assess.data import invitations, registry, store
+from dwp_assess.data import invitations, registry, rounds, store
 from dwp_assess.instruments.messages import t
 
 pytest_plugins = ["tests.pg_server"]
@@ -513,7 +513,7 @@ def test_a_sent_form_parses_no_instrument_once_its_organisation_is_recorded(form
     def parse(*_args, **_kwargs):
         raise AssertionError("instrument files parsed for a sent form")
 
-    monkeypatch.setattr(store, "get_instrument", parse)
+    monkeypatch.setattr(rounds, "get_instrument", parse)  # where the round's unit is found
     second = q.record_of_state(ctx, q.new_response_id(), state)
     assert store.store_response(form_engine, second) == store.STORED
     assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == ["gouda"]  # fmt: skip
