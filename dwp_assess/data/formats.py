@@ -118,14 +118,14 @@ def _frame(table: TableFile, columns: dict[str, str], items: dict[str, str]) -> 
     """Select ``columns`` (field → file column) and ``items`` (item id → file column)."""
     src = table.frame
     first = table.header_row + 1  # the file's row number of the first data row
-    out = pd.DataFrame({"_row": range(first, len(src) + first)}, index=src.index)
+    out = {"_row": range(first, len(src) + first)}  # built whole: one frame, not a column at a time
     for field in FIELDS:
         col = columns.get(field)
         out[field] = src[col].astype(str).str.strip() if col else ""
     for item_id, col in items.items():
         out[item_id] = src[col].astype(str)
     out["_incomplete"] = ""
-    return out
+    return pd.DataFrame(out, index=src.index)
 
 
 def _require(table: TableFile, wanted: dict[str, str | None], what: str) -> None:

@@ -121,6 +121,26 @@ def parse_date(text: str, dayfirst: bool = True) -> datetime | None:
     return None if pd.isna(parsed) else parsed.to_pydatetime()
 
 
+# A whole ISO 8601 date or date and time, which ``parse_dates`` parses in one call.
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def parse_dates(texts) -> dict[str, datetime | None]:
+    """``parse_date`` of every distinct non-blank text of a file's column, by text: the
+    whole-ISO ones (what exports write) in one vectorised call, the others one by one."""
+    distinct = {t for t in texts if isinstance(t, str) and t.strip()}
+    iso = sorted(t for t in distinct if _ISO_DATETIME.match(t.strip()))
+    parsed: dict[str, datetime | None] = {t: parse_date(t) for t in distinct.difference(iso)}
+    if iso:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            values = pd.to_datetime(pd.Series([t.strip() for t in iso]), format="ISO8601", errors="coerce", utc=True)  # fmt: skip
+            parsed |= {t: None if pd.isna(v) else v.to_pydatetime() for t, v in zip(iso, values, strict=True)}  # fmt: skip
+    return parsed
+
+
 # -- registry lookups ------------------------------------------------------------------
 
 
@@ -177,6 +197,10 @@ class _Context:
     roles: dict[str, str]
     imported_at: datetime
     collaborations: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    dates: dict[str, datetime | None] = field(default_factory=dict)  # the file's (``parse_dates``)
+    cells: dict[tuple[str, str], tuple] = field(
+        default_factory=dict
+    )  # ``parse_cell`` memo by (item, cell)
 
 
 def _clean_text(text: str) -> str:
@@ -207,7 +231,8 @@ def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
             problems.append(f"unknown role '{row['role'].strip()[:40]}'")
     submitted = ctx.imported_at
     if row["submitted_at"].strip():
-        parsed = parse_date(row["submitted_at"])
+        text = row["submitted_at"]
+        parsed = ctx.dates[text] if text in ctx.dates else parse_date(text)
         if parsed is None:
             problems.append(f"submitted_at '{row['submitted_at'].strip()[:30]}' is not a date")
         else:
@@ -250,10 +275,15 @@ def _fits(row: dict) -> list[str]:
 
 
 def _check_answers(row: dict, ctx: _Context, lookups: dict) -> tuple[list, list[str]]:
+    """The row's answers and problems; each distinct cell of an item's column is parsed once
+    per file (``ctx.cells``), the rows of an export holding a few distinct answers each."""
     answers, problems = [], []
     for item in ctx.instrument.items:
-        scale = ctx.instrument.scale_by_id[item.scale]
-        value, code, problem = parse_cell(row[item.id], scale, lookups[item.scale])
+        key = (item.id, row[item.id])
+        if key not in ctx.cells:
+            scale = ctx.instrument.scale_by_id[item.scale]
+            ctx.cells[key] = parse_cell(row[item.id], scale, lookups[item.scale])
+        value, code, problem = ctx.cells[key]
         if problem:
             problems.append(f"{item.id}: {problem}")
         elif value is not None or code is not None:
@@ -272,6 +302,7 @@ def _check_answers(row: dict, ctx: _Context, lookups: dict) -> tuple[list, list[
 def _build(frame: pd.DataFrame, ctx: _Context, source: str):
     """Yield (row number, raw row, ResponseRecord or None, problems) for every row."""
     lookups = {s.id: scale_lookup(s) for s in ctx.instrument.scales}
+    ctx.dates.update(parse_dates(frame["submitted_at"]))
     for row in frame.to_dict("records"):
         if row["_incomplete"]:
             yield row["_row"], row, None, [row["_incomplete"]]
@@ -497,11 +528,12 @@ def _write(
     quarantined = []
     with engine.begin() as conn:
         batch_id = batches.open_batch(conn, summary.round_id, str(summary.file), sha, summary.format, allowed_closed)  # fmt: skip
-        stored_before = store.holders_of_file(conn, summary.round_id, [rec for _, _, rec, _ in built if rec is not None])  # fmt: skip
+        records = [rec for _, _, rec, _ in built if rec is not None]
+        stored_before = store.holders_of_file(conn, summary.round_id, records)
+        outcomes = iter(store.write_responses(conn, records, batch_id, stored_before))
         for line, row, rec, problems in built:
             if rec is not None:
-                found = stored_before.get(store.unit_key(rec), [])
-                outcome = store.write_response(conn, rec, batch_id, found)
+                outcome = next(outcomes)
                 if outcome == store.CONFLICT:
                     problems = [_conflict_reason(conn, rec)]
                 elif outcome == store.PRESENT:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -152,80 +152,139 @@ def write_response(
 ) -> str:
     """Write one response inside the caller's transaction, as part of import batch
     ``batch_id`` (None: sent through the form); ``found``: its ``holders`` when the caller
-    looked them up already (``holders_of_file``).
-
-    Returns ``"stored"``, ``"present"`` or ``"conflict"`` (``outcome_of`` beside the ``holders``;
-    nothing changes for the last two). ``rec.response_id`` is the id the source gave it; the store keeps that as
-    ``source_response_id`` and stores the response under a key of its own (``_free_key``).
-    """
-    digest = rec.content_hash()
+    looked them up already. ``write_responses`` for one record."""
     if found is None:
         found = holders(conn, rec, imported=batch_id is not None)
-    if (outcome := outcome_of(rec, digest, found)) is not None:
-        return outcome
-    key = _free_key(conn, rec)
-    respondent_id = _ensure_respondent(conn, rec, key)
-    conn.execute(
-        insert(response).values(
-            response_id=key,
-            round_id=rec.round_id,
-            respondent_id=respondent_id,
-            source=rec.source,
-            submitted_at=rec.submitted_at,
-            content_hash=digest,
-            source_response_id=rec.response_id,
-            batch_id=batch_id,
-        )
-    )
-    if rec.answers:
-        conn.execute(insert(answer), [{"response_id": key, **a.__dict__} for a in rec.answers])
-    return STORED
+    return write_responses(conn, [rec], batch_id, {unit_key(rec): found})[0]
+
+
+def write_responses(
+    conn: Connection,
+    records: Sequence[ResponseRecord],
+    batch_id: int | None,
+    found: dict[tuple, list[Holder]],
+) -> list[str]:
+    """Write ``records`` inside the caller's transaction, as part of import batch ``batch_id``
+    (None: sent through the form), with a few statements for all of them (a file's responses:
+    one insert of many rows per table instead of several statements per response);
+    ``found``: their ``holders`` by ``unit_key`` (``holders_of_file``).
+
+    Returns each record's outcome, in order: ``"stored"``, ``"present"`` or ``"conflict"``
+    (``outcome_of`` beside its holders, which include the records before it; nothing changes
+    for the last two), exactly as writing them one after another would. ``rec.response_id``
+    is the id the source gave it; the store keeps that as ``source_response_id`` and stores
+    the response under a key of its own (``_free_keys``), its respondent too
+    (``_respondent_ids``)."""
+    found = {key: list(held) for key, held in found.items()}
+    outcomes, new, digests = [], [], []
+    for rec in records:
+        digest = rec.content_hash()
+        held = found.setdefault(unit_key(rec), [])
+        outcome = outcome_of(rec, digest, held)
+        if outcome is None:
+            new.append(rec)
+            digests.append(digest)
+            held.append(Holder(rec.response_id, rec.source, batch_id, digest))
+        outcomes.append(outcome or STORED)
+    if not new:
+        return outcomes
+    keys = _free_keys(conn, response.c.response_id, [(rec.response_id, _key_alternative(rec)) for rec in new])  # fmt: skip
+    people = _respondent_ids(conn, new, keys)
+    conn.execute(insert(respondent), [
+        {"id": person, "organisation_id": rec.organisation_id, "team_id": rec.team_id,
+         "role": rec.role, "collaboration_id": rec.collaboration_id}
+        for rec, person in zip(new, people, strict=True)])  # fmt: skip
+    conn.execute(insert(response), [
+        {"response_id": key, "round_id": rec.round_id, "respondent_id": person, "source": rec.source,
+         "submitted_at": rec.submitted_at, "content_hash": digest,
+         "source_response_id": rec.response_id, "batch_id": batch_id}
+        for rec, key, person, digest in zip(new, keys, people, digests, strict=True)])  # fmt: skip
+    answers = [(key, a.item_id, a.value, a.code, a.text) for rec, key in zip(new, keys, strict=True) for a in rec.answers]  # fmt: skip
+    if answers:
+        _insert_answers(conn, answers)
+    return outcomes
+
+
+_ANSWER_ROW = ("response_id", "item_id", "value", "code", "text")
+
+
+def _insert_answers(conn: Connection, rows: list[tuple]) -> None:
+    """Answer rows (``_ANSWER_ROW``) in one statement, in the caller's transaction: PostgreSQL's
+    ``COPY … FROM STDIN`` (psycopg; the answer table's columns need no conversion), else one
+    insert of many rows."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            with cursor.copy(f"COPY answer ({', '.join(_ANSWER_ROW)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+    else:
+        conn.execute(insert(answer), [dict(zip(_ANSWER_ROW, row, strict=True)) for row in rows])
 
 
 def _short_hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _free_key(conn: Connection, rec: ResponseRecord) -> str:
-    """The store's key for a new response: the source's id when no other response holds it
-    (so keys read as before), else that id with ``~`` and a tag of round, organisation and
-    source (``r0001~3fa9c2d1``), cut to fit the column."""
+def _key_alternative(rec: ResponseRecord) -> Callable[[int], str]:
+    """The keys a new response takes when the source's id is held: that id with ``~`` and a
+    tag of round, organisation and source (``r0001~3fa9c2d1``), then with a number, cut to fit
+    the column."""
     tag = _short_hash(rec.round_id, rec.organisation_id, rec.source, rec.response_id)
     limit = max_length(response.c.response_id)
-    return _unused(conn, response.c.response_id, rec.response_id,
-                   lambda n: f"{rec.response_id[: limit - 9 - len(str(n))]}~{tag[:8]}{n or ''}")  # fmt: skip
+    return lambda n: f"{rec.response_id[: limit - 9 - len(str(n))]}~{tag[:8]}{n or ''}"
 
 
-def _unused(conn: Connection, column: Column, first: str, alternative) -> str:
-    """``first`` when ``column`` holds no such value yet, else the first unused of
-    ``alternative(0)``, ``alternative(1)``, …"""
-    candidate, n = first, 0
-    while conn.execute(select(column).where(column == candidate)).first() is not None:
-        candidate, n = alternative(n), n + 1
-    return candidate
+def _respondent_ids(conn: Connection, records: Sequence[ResponseRecord], keys: Sequence[str]) -> list[str]:  # fmt: skip
+    """The respondents of new responses: ``rec.respondent_id`` when it is new; else a
+    pseudonym of its own for the response (by its key), so that a stored respondent (and the
+    responses that name it) never changes: files derive respondents from response ids, which
+    another organisation's file numbers alike."""
+
+    def pseudonym(rec: ResponseRecord, key: str) -> Callable[[int], str]:
+        return lambda n: "p-" + _short_hash(rec.respondent_id, key, str(n))
+
+    wanted = [(rec.respondent_id, pseudonym(rec, key)) for rec, key in zip(records, keys, strict=True)]  # fmt: skip
+    return _free_keys(conn, respondent.c.id, wanted)
+
+
+def _free_keys(conn: Connection, column: Column, wanted: Sequence[tuple[str, Callable[[int], str]]]) -> list[str]:  # fmt: skip
+    """For every (first, alternative) in order: ``first`` when neither ``column`` nor an
+    earlier one of ``wanted`` holds it, else the first free of ``alternative(0)``,
+    ``alternative(1)``, … The firsts and the first alternatives are looked up in the column
+    together, 500 at a time (usually all there is to look up); the rare value beyond them on
+    its own."""
+    looked_up = {first for first, _ in wanted} | {alternative(0) for _, alternative in wanted}
+    held = _held(conn, column, looked_up)
+    chosen: list[str] = []
+    taken: set[str] = set()
+    for first, alternative in wanted:
+        candidate, n = first, 0
+        while (
+            candidate in taken
+            or candidate in held
+            or (candidate not in looked_up and _held(conn, column, {candidate}))
+        ):
+            candidate, n = alternative(n), n + 1
+        taken.add(candidate)
+        chosen.append(candidate)
+    return chosen
+
+
+def _held(conn: Connection, column: Column, values: set[str]) -> set[str]:
+    """Those of ``values`` that ``column`` holds."""
+    ordered = sorted(values)
+    held: set[str] = set()
+    for start in range(0, len(ordered), 500):
+        held.update(conn.execute(select(column).where(column.in_(ordered[start : start + 500]))).scalars())  # fmt: skip
+    return held
 
 
 def _existing(conn: Connection, rec: ResponseRecord) -> str | None:
     """``"present"`` or ``"conflict"`` when the form's ``rec`` is stored already, else None."""
     return outcome_of(rec, rec.content_hash(), holders(conn, rec, imported=False))
-
-
-def _ensure_respondent(conn: Connection, rec: ResponseRecord, key: str) -> str:
-    """The respondent of a new response: ``rec.respondent_id`` when it is new; else a
-    pseudonym of its own for this response, so that a stored respondent (and the responses
-    that name it) never changes: files derive respondents from response ids, which another
-    organisation's file numbers alike."""
-    row = {
-        "id": rec.respondent_id,
-        "organisation_id": rec.organisation_id,
-        "team_id": rec.team_id,
-        "role": rec.role,
-        "collaboration_id": rec.collaboration_id,
-    }
-    row["id"] = _unused(conn, respondent.c.id, rec.respondent_id,
-                        lambda n: "p-" + _short_hash(rec.respondent_id, key, str(n)))  # fmt: skip
-    conn.execute(insert(respondent).values(**row))
-    return row["id"]
 
 
 def store_response(engine: Engine, rec: ResponseRecord) -> str:

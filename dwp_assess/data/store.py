@@ -59,6 +59,7 @@ from dwp_assess.data.responses import (
     store_response,
     unit_key,
     write_response,
+    write_responses,
 )
 from dwp_assess.data.rounds import (
     RoundInfo,
@@ -183,6 +184,7 @@ __all__ = [
     "holders_of_file",
     "outcome_of",
     "write_response",
+    "write_responses",
     "store_response",
     "load_response",
     "record_quarantine",

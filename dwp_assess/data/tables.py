@@ -16,10 +16,13 @@ when the reader is told what a header looks like: the header is the first of the
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -70,10 +73,16 @@ class TableFile:
     delimiter: str | None
     header_row: int = 1  # the file's row that holds the header; data start below it
 
-    @property
+    @cached_property
     def blank(self) -> pd.Series:
-        """True for rows whose cells are all empty or whitespace."""
-        return self.frame.apply(lambda col: col.str.strip() == "").all(axis=1)
+        """True for rows whose cells are all empty or whitespace: those whose cells joined are
+        (one string operation per row instead of one per cell)."""
+        if self.frame.columns.empty:
+            return pd.Series(True, index=self.frame.index)
+        joined = functools.reduce(
+            operator.add, (self.frame.iloc[:, n] for n in range(self.frame.shape[1])), ""
+        )
+        return joined.str.strip() == ""
 
 
 def file_sha256(path: Path) -> str:
@@ -189,11 +198,11 @@ def _excel_text(value) -> str:
     return str(value)
 
 
-def _excel_header_row(raw: bytes, is_header: IsHeader | None) -> int:
+def _excel_header_row(book: pd.ExcelFile, is_header: IsHeader | None) -> int:
     """The 0-based row of the header among the first sheet's first rows (see ``_csv_header_line``)."""
     if is_header is None:
         return 0
-    top = pd.read_excel(io.BytesIO(raw), sheet_name=0, header=None, nrows=HEADER_SEARCH_ROWS, dtype=object, engine="openpyxl")  # fmt: skip
+    top = book.parse(sheet_name=0, header=None, nrows=HEADER_SEARCH_ROWS, dtype=object)
     for number, cells in enumerate(top.itertuples(index=False)):
         if is_header([clean_cell(_excel_text(c)) for c in cells]):
             return number
@@ -202,8 +211,9 @@ def _excel_header_row(raw: bytes, is_header: IsHeader | None) -> int:
 
 def _read_excel(path: Path, raw: bytes, is_header: IsHeader | None = None) -> TableFile:
     try:
-        skip = _excel_header_row(raw, is_header)
-        frame = pd.read_excel(io.BytesIO(raw), sheet_name=0, header=skip, dtype=object, engine="openpyxl")  # fmt: skip
+        with pd.ExcelFile(io.BytesIO(raw), engine="openpyxl") as book:  # the workbook parsed once
+            skip = _excel_header_row(book, is_header)
+            frame = book.parse(sheet_name=0, header=skip, dtype=object)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
         if b"[Content_Types].xml" not in raw[:65536]:
             raise _not_a_table(path, "a ZIP archive") from None
