@@ -202,7 +202,7 @@ def _excel_header_row(book: pd.ExcelFile, is_header: IsHeader | None) -> int:
     """The 0-based row of the header among the first sheet's first rows (see ``_csv_header_line``)."""
     if is_header is None:
         return 0
-    top = book.parse(sheet_name=0, header=None, nrows=HEADER_SEARCH_ROWS, dtype=object)
+    top = pd.read_excel(book, sheet_name=0, header=None, nrows=HEADER_SEARCH_ROWS, dtype=object)
     for number, cells in enumerate(top.itertuples(index=False)):
         if is_header([clean_cell(_excel_text(c)) for c in cells]):
             return number
@@ -213,7 +213,7 @@ def _read_excel(path: Path, raw: bytes, is_header: IsHeader | None = None) -> Ta
     try:
         with pd.ExcelFile(io.BytesIO(raw), engine="openpyxl") as book:  # the workbook parsed once
             skip = _excel_header_row(book, is_header)
-            frame = book.parse(sheet_name=0, header=skip, dtype=object)
+            frame = pd.read_excel(book, sheet_name=0, header=skip, dtype=object)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
         if b"[Content_Types].xml" not in raw[:65536]:
             raise _not_a_table(path, "a ZIP archive") from None
