@@ -16,10 +16,8 @@ when the reader is told what a header looks like: the header is the first of the
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -77,12 +75,8 @@ class TableFile:
     def blank(self) -> pd.Series:
         """True for rows whose cells are all empty or whitespace: those whose cells joined are
         (one string operation per row instead of one per cell)."""
-        if self.frame.columns.empty:
-            return pd.Series(True, index=self.frame.index)
-        joined = functools.reduce(
-            operator.add, (self.frame.iloc[:, n] for n in range(self.frame.shape[1])), ""
-        )
-        return joined.str.strip() == ""
+        rows = self.frame.to_numpy(dtype=object)
+        return pd.Series([not "".join(map(str, row)).strip() for row in rows], index=self.frame.index, dtype=bool)  # fmt: skip
 
 
 def file_sha256(path: Path) -> str:
