@@ -4,7 +4,10 @@
 maps answer cells to scale values or codes, and checks each row. Blank rows are
 skipped and counted. Rows with a problem are quarantined with their reason (kept
 in the store and written as a CSV of their own per source file); the good rows
-are stored in one transaction, so a failure stores nothing. Every value is
+are stored in one transaction, so a failure stores nothing. The work scales with the file,
+not with its rows: each distinct answer cell and date is parsed once per file, and the
+file's responses are written together (``store.write_responses``: their holders and free
+keys looked up for the whole file, one insert of many rows per table). Every value is
 checked against the store's column lengths before writing, so SQLite and
 PostgreSQL store and quarantine the same rows.
 Response ids are scoped: survey tools number from 1 in every form and every year, so a
