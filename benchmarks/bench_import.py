@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -224,6 +225,7 @@ def main() -> int:
     for name, server in measured:
         if name == "_server":
             server.__exit__(None, None, None)
+    shutil.rmtree(work, ignore_errors=True)
     print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("every way stored and quarantined what the files hold" if ok else "COUNTS DIFFER")
     return 0 if ok else 1
