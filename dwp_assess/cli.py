@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dwp_assess import __version__, ids, project
+from dwp_assess import __version__, ids, locale, project
 
 # Heavy libraries (pandas, SQLAlchemy, plotly, papermill, the instrument models) are imported
 # inside the commands that use them, so `--help`, `--version`, `init` and a mistyped option
@@ -252,11 +252,13 @@ def _table(*columns: str) -> Table:
 
 
 def _count(value) -> str:
-    return "–" if value is None or _isna(value) else str(int(value))
+    return locale.MISSING if value is None or _isna(value) else str(int(value))
 
 
 def _rate(responses, invited) -> str:
-    return "–" if invited is None or _isna(invited) or not invited else f"{responses / invited:.0%}"
+    if invited is None or _isna(invited) or not invited:
+        return locale.MISSING
+    return locale.percent(responses / invited, "en")
 
 
 def _isna(value) -> bool:

@@ -32,11 +32,11 @@ from pathlib import Path
 from string import Template
 
 from dwp_assess import resources
+from dwp_assess.locale import LANGUAGES, PRIMARY_LANGUAGE
 
 PROJECT_FILE = "dwp.toml"
 PROJECT_ENV = "DWP_PROJECT"
 SETTINGS_ENV = "DWP_SETTINGS"  # a child process's settings (Settings.to_json), set by its parent
-LANGUAGES = ("nl", "en")
 DEFAULT_MIN_GROUP_SIZE = 5
 DEFAULT_SENDER = (
     "Datawerkplaats, Universiteit Utrecht"  # who sends the reports, unless dwp.toml says
@@ -274,7 +274,7 @@ def load(root: Path) -> Settings:
         if os.environ.get(variable):
             resolved[key] = Path(os.environ[variable]).expanduser()
     resolved = {key: folder.resolve() for key, folder in resolved.items()}
-    language = os.environ.get("DWP_LANG") or project.get("language", "nl")
+    language = os.environ.get("DWP_LANG") or project.get("language", PRIMARY_LANGUAGE)
     if language not in LANGUAGES:
         raise ProjectError(f"{path}: language must be one of {', '.join(LANGUAGES)}, got {language!r}")  # fmt: skip
     url = os.environ.get("DWP_DATABASE_URL") or _sqlite_url(
@@ -366,7 +366,7 @@ def create(
     root: Path,
     owner: str = "",
     database_url: str | None = None,
-    language: str = "nl",
+    language: str = PRIMARY_LANGUAGE,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> Settings:
     """Make a project at ``root``: ``dwp.toml``, the folders of a round, a Dutch README on

@@ -195,7 +195,7 @@ def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy):
             ),
             charts.radar(dimensions, data_strategy, lang=lang),
             charts.distribution(scores, data_strategy, lang),
-            charts.heatmap(matrix, "items", lang),
+            charts.heatmap(matrix, "items", data_strategy, lang),
             charts.trend(change, data_strategy, lang),
         ]
 

@@ -336,11 +336,6 @@ def test_concurrent_insert_of_the_same_response_id(form_engine):
     assert len(store.load_responses(form_engine, ROUND)) == 1
 
 
-def test_scores_use_a_decimal_comma_in_dutch():
-    assert forms.decimal(3.66, "nl") == "3,7"
-    assert forms.decimal(3.66, "en") == "3.7"
-
-
 def test_count_page_refuses_an_unknown_organisation(form_engine, sqlite_url):
     good = forms.app(ROUND, "gouda", None, view="count", database_url=sqlite_url, query="")
     assert "dwp-form" in good._dom_classes

@@ -18,6 +18,7 @@ LAYERS = {  # first part of the module path inside dwp_assess → rank (higher i
     "resources": 0,
     "ids": 0,
     "templating": 0,
+    "locale": 0,
     "project": 1,
     "instruments": 2,
     "data": 3,

@@ -99,9 +99,12 @@ def test_readable_tables_have_no_nan_rows_no_scientific_notation_and_name_suppre
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "expected"),
-    [(-0.0012, 0.3, "[−0,001; +0,300]"), (0.004, 0.2, "[+0,004; +0,200]"),
-     (-0.25, -0.00001, "[−0,2500; −< 0,0001]"), (1.5, 2.25, "[+1,50; +2,25]")],
+    ("low", "high", "decimals", "expected"),
+    [(-0.0012, 0.3, 2, "< 0 – 0,30"), (0.004, 0.2, 3, "0,004–0,200"), (0.004, 0.2, 2, "> 0 – 0,20"),
+     (-0.25, -0.00001, 2, "−0,25 – < 0"), (1.5, 2.25, 2, "1,50–2,25"), (np.nan, 2.25, 2, "–")],
 )  # fmt: skip
-def test_intervals_never_hide_a_sign(low, high, expected):
-    assert formatting.interval(low, high) == expected
+def test_intervals_never_hide_a_sign(low, high, decimals, expected):
+    frame = pd.DataFrame({"group": ["a"], "ci_low": [low], "ci_high": [high], "n": [12]})
+    table = formatting.with_interval(frame, "ci_low", "ci_high", "interval", decimals)
+    assert list(table.columns) == ["group", "interval", "n"]
+    assert table.loc[0, "interval"] == expected

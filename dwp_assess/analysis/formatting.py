@@ -1,5 +1,6 @@
-"""Tables formatted for reading: Dutch decimal comma, no scientific notation, no NaN rows,
-suppressed cells named, and intervals whose sign survives rounding.
+"""Tables formatted for reading: numbers as ``dwp_assess.locale`` writes them (Dutch decimal
+comma, no scientific notation, the one minus sign and missing mark), no NaN rows, suppressed
+cells named, and intervals whose sign survives rounding.
 
 The researcher notebook shows tables to people, not to programs: ``-1.78e-01`` becomes
 ``−0,178``, a p-value below 0.001 reads ``< 0,001``, a withheld figure reads "onderdrukt"
@@ -9,61 +10,16 @@ is left out with a count of how many.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from dwp_assess.instruments.messages import t
-
-MAX_DECIMALS = 4
-MINUS = "−"
-
-
-def number(value, decimals: int = 2, lang: str = "nl", signed: bool = False) -> str:
-    """``value`` with ``decimals`` decimals, never in scientific notation; Dutch decimal
-    comma for ``lang`` nl; the minus sign U+2212; ``+`` for a positive value when ``signed``;
-    "" for a missing value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return ""
-    text = f"{abs(float(value)):,.{decimals}f}"
-    if lang == "nl":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    rounded_zero = round(float(value), decimals) == 0
-    sign = MINUS if float(value) < 0 and not rounded_zero else ("+" if signed and float(value) > 0 and not rounded_zero else "")  # fmt: skip
-    return sign + text
-
-
-def decimals_for(*values: float, decimals: int = 2) -> int:
-    """The fewest decimals (at least ``decimals``, at most ``MAX_DECIMALS``) at which no
-    non-zero value rounds to zero, so a sign is never hidden by rounding."""
-    present = [abs(v) for v in values if v is not None and not pd.isna(v) and v != 0]
-    for d in range(decimals, MAX_DECIMALS + 1):
-        if all(round(v, d) != 0 for v in present):
-            return d
-    return MAX_DECIMALS
-
-
-def interval(low: float, high: float, decimals: int = 2, lang: str = "nl") -> str:
-    """``[low; high]`` with enough decimals that neither bound's sign is hidden by rounding;
-    a bound too close to zero even at ``MAX_DECIMALS`` reads as "< 0,0001" with its sign."""
-    if pd.isna(low) or pd.isna(high):
-        return ""
-    d = decimals_for(low, high, decimals=decimals)
-
-    def bound(v: float) -> str:
-        if v != 0 and round(v, d) == 0:
-            return f"{MINUS if v < 0 else '+'}< {number(10.0**-d, d, lang)}"
-        return number(v, d, lang, signed=True)
-
-    return f"[{bound(low)}; {bound(high)}]"
+from dwp_assess.locale import interval, is_missing, number
 
 
 def p_value(p: float, lang: str = "nl") -> str:
     """A p-value to three decimals, or ``< 0,001``."""
-    if pd.isna(p):
-        return ""
-    return f"< {number(0.001, 3, lang)}" if p < 0.001 else number(p, 3, lang)
+    return number(p, 3, lang) if is_missing(p) or p >= 0.001 else f"< {number(0.001, 3, lang)}"
 
 
 def readable(

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dwp_assess.instruments.loading import available_instruments, read_yaml, rules_files
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument, InstrumentError, Text
+from dwp_assess.locale import number
 
 ACTION_ID = r"^[a-z0-9][a-z0-9_-]*$"
 COLUMNS = [
@@ -372,11 +373,6 @@ def distance_to_next(row: pd.Series, instrument: Instrument) -> float:
     return min(max((levels[level + 1] - float(row["mean_score"])) / step, 0.0), 1.0)
 
 
-def _decimal(value: float, lang: str, signed: bool = False) -> str:
-    text = f"{value + 0.0:+.2f}" if signed else f"{value + 0.0:.1f}"
-    return text.replace(".", ",") if lang == "nl" else text
-
-
 def dimension_gaps(
     view, instrument: Instrument, rules: InstrumentRules, lang: str = "nl"
 ) -> pd.DataFrame:
@@ -402,15 +398,15 @@ def dimension_gaps(
             continue
         reasons = []
         if dim.id in rank:
-            reasons.append(t("advice.reason.priority", lang, mean=_decimal(means[dim.id], lang), centre=_decimal(priorities["centre"].iloc[0], lang)))  # fmt: skip
+            reasons.append(t("advice.reason.priority", lang, mean=number(means[dim.id], 1, lang), centre=number(priorities["centre"].iloc[0], 1, lang)))  # fmt: skip
         if dim.id in declines:
-            reasons.append(t("advice.reason.decline", lang, difference=_decimal(declines[dim.id], lang, signed=True)))  # fmt: skip
+            reasons.append(t("advice.reason.decline", lang, difference=number(declines[dim.id], 2, lang, signed=True)))  # fmt: skip
         first = len(reasons) > 0
         gap = means.get(dim.id, math.nan) - peers.get(dim.id, math.nan)
         if gap <= -selection.peer_gap and intervals["high"].get(dim.id, math.nan) < peers.get(
             dim.id, math.nan
         ):
-            reasons.append(t("advice.reason.peers", lang, own=_decimal(means[dim.id], lang), peers=_decimal(peers[dim.id], lang)))  # fmt: skip
+            reasons.append(t("advice.reason.peers", lang, own=number(means[dim.id], 1, lang), peers=number(peers[dim.id], 1, lang)))  # fmt: skip
         if dim.id in agenda.index:
             reasons.append(t("advice.reason.agenda", lang, statement=instrument.item_by_id[agenda[dim.id]].text.get(lang)))  # fmt: skip
         group = 0 if first else 1 if reasons else 2

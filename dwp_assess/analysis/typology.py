@@ -50,6 +50,7 @@ from threadpoolctl import threadpool_limits
 from dwp_assess.analysis.saved import ParquetTables
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
+from dwp_assess.locale import LANGUAGES, percent
 
 TYPOLOGY_FOLDER = "typology"  # beside a saved round analysis (reports.run.cached_analysis)
 ORGS_PER_TYPE = 7  # organisations needed per type tried (k types need ORGS_PER_TYPE · k)
@@ -354,7 +355,7 @@ def describe_type(
             continue
         top = rows.iloc[0]
         if top["share"] >= DOMINANT_SHARE and top["share"] > overall[(attribute, top["category"])]:
-            who.append(t("typology.share", lang, what=_category_text(attribute, top["category"], lang), share=f"{top['share']:.0%}"))  # fmt: skip
+            who.append(t("typology.share", lang, what=_category_text(attribute, top["category"], lang), share=percent(top["share"], lang)))  # fmt: skip
     z = (centres.loc[number] - wide.mean()) / wide.std(ddof=1).replace(0, np.nan)
     name = lambda d: labels[d].get(lang) or labels[d]["nl"]  # noqa: E731
     strong = [name(d) for d in z[z >= STRONG_EFFECT].sort_values(ascending=False).index]
@@ -415,7 +416,7 @@ def fit_typology(
             "dimensions": dims, "instrument": instrument.key}  # fmt: skip
     k_max = max_types(n)
     if k_max < 2:
-        reason = {lang: t("typology.too_few", lang, n=n, needed=2 * ORGS_PER_TYPE) for lang in ("nl", "en")}  # fmt: skip
+        reason = {lang: t("typology.too_few", lang, n=n, needed=2 * ORGS_PER_TYPE) for lang in LANGUAGES}  # fmt: skip
         return _not_run(reason, profiles, meta)
     with threadpool_limits(limits=1):  # small matrices: BLAS/OpenMP threads only cost (20×)
         return _fitted(profiles, attributes, instrument, meta, k_max, seed, n_boot)

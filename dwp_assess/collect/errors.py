@@ -7,7 +7,7 @@ collaboration checks they call (``collaboration.check``) raise it.
 from __future__ import annotations
 
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import LANGUAGES
+from dwp_assess.locale import known_language
 
 
 class FormError(ValueError):
@@ -22,4 +22,4 @@ class FormError(ValueError):
         super().__init__(t(key, "en", **values))
 
     def text(self, lang: str = "nl") -> str:
-        return t(self.key, lang if lang in LANGUAGES else "nl", **self.values)
+        return t(self.key, known_language(lang), **self.values)

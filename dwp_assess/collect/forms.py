@@ -40,7 +40,6 @@ from dwp_assess.collect.questionnaire import (
     build_record,
     closing_questions,
     count_heading,
-    decimal,
     dimension_texts,
     item_numbers,
     missing_items,
@@ -62,11 +61,11 @@ from dwp_assess.collect.rendering import (
 )
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import LANGUAGES
+from dwp_assess.locale import LANGUAGES, known_language
 
 __all__ = [
     "COUNT_REFRESH_SECONDS", "QUERY_NAMES", "ROUND_ENV", "SOURCE", "FormContext", "FormError",
-    "QuestionnaireForm", "ResponseCounter", "app", "build_record", "count_table", "decimal",
+    "QuestionnaireForm", "ResponseCounter", "app", "build_record", "count_table",
     "error_widget", "item_numbers", "missing_items", "missing_message", "new_response_id",
     "option_pairs", "own_scores", "parameters_from_query", "receipt_code", "resolve_context",
     "result_chart_svg", "result_html",
@@ -463,7 +462,7 @@ class ResponseCounter:
 
 def error_widget(error: FormError, lang: str) -> W.HTML:
     """The page shown for a bad link: what is wrong and what to do, in the respondent's language."""
-    lang = lang if lang in LANGUAGES else "nl"
+    lang = known_language(lang)
     widget = W.HTML(_piece("error_text", error_values(error, lang)))
     widget.add_class("dwp-error")
     return widget
@@ -513,9 +512,7 @@ def app(
         ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"], p["collaboration_id"])  # fmt: skip
     except collaboration.ChooseMember as choice:  # a collaboration's link: choose your organisation
         return W.HTML(
-            member_choice_html(
-                choice, collaboration.link_query(p), p["lang"] if p["lang"] in LANGUAGES else "nl"
-            )
+            member_choice_html(choice, collaboration.link_query(p), known_language(p["lang"]))
         )
     except FormError as exc:
         return error_widget(exc, p["lang"])

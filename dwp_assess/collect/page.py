@@ -39,7 +39,7 @@ from dwp_assess.collect.questionnaire import (
 )
 from dwp_assess.collect.rendering import macro, member_choice_values, render
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import LANGUAGES
+from dwp_assess.locale import known_language
 
 STATIC = "static/"  # relative: the form also works under a reverse proxy's path
 STATIC_DIR = Path(__file__).with_name("static")
@@ -242,7 +242,7 @@ def sent_page(ctx: FormContext, draft_id: str, result: str, query: str) -> str:
 
 def error_page(error: FormError, lang: str) -> str:
     """What is wrong with the link and what to do, in the respondent's language."""
-    lang = lang if lang in LANGUAGES else "nl"
+    lang = known_language(lang)
     return document(
         "error.html.j2", t("form.error_heading", lang), lang, error=error_values(error, lang)
     )

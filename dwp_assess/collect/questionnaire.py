@@ -32,7 +32,8 @@ from dwp_assess.data import store
 from dwp_assess.data.formats import pseudonym
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t, t_count
-from dwp_assess.instruments.model import LANGUAGES, FreeText, Instrument, Item
+from dwp_assess.instruments.model import FreeText, Instrument, Item
+from dwp_assess.locale import LANGUAGES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -422,17 +423,11 @@ def present(value: object) -> bool:
         return False
 
 
-def decimal(value: float, lang: str) -> str:
-    """A score with one decimal, with a decimal comma in Dutch (3,7) and a point in English."""
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "nl" else text
-
-
 def result_intro(instrument: Instrument, lang: str) -> str:
     """What the scores mean, naming only the "no opinion" options the instrument offers
     (the competences scale has "weet ik niet" but no "niet van toepassing")."""
-    scale = instrument.scales[0]
-    text = t("form.result_intro", lang, min=scale.min, max=scale.max)
+    low, high = instrument.scored_range
+    text = t("form.result_intro", lang, min=low, max=high)
     used = {instrument.scale_of(item.id).id for item in instrument.items}
     labels = {
         s.code: s.label.get(lang) for sc in instrument.scales if sc.id in used for s in sc.special

@@ -28,7 +28,6 @@ from dwp_assess.collect import collaboration
 from dwp_assess.collect.questionnaire import (
     FormContext,
     count_rows,
-    decimal,
     own_scores,
     present,
     receipt_code,
@@ -37,6 +36,7 @@ from dwp_assess.collect.questionnaire import (
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import SCORED_OUTPUTS, Instrument
+from dwp_assess.locale import MISSING, number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,7 +100,7 @@ class Chart:
 def result_chart(scores: pd.DataFrame, instrument: Instrument, lang: str) -> Chart:
     """The bars of the own scores (``questionnaire.own_scores``): each part's name wrapped to
     ``CHART_LABEL_CHARS`` above a bar on the instrument's scale."""
-    low, high = instrument.scales[0].min, instrument.scales[0].max
+    low, high = instrument.scored_range
     bar_w = CHART_PX - CHART_SCORE_ROOM
     bars, y = [], 6
     for row in scores.itertuples():
@@ -110,8 +110,8 @@ def result_chart(scores: pd.DataFrame, instrument: Instrument, lang: str) -> Cha
             lines.append((y - 4, line))
         filled = None
         if present(row.score):
-            filled = f"{bar_w * (row.score - low) / (high - low) if high > low else 0:.0f}"
-        score = decimal(row.score, lang) if present(row.score) else "–"
+            filled = str(round(bar_w * (row.score - low) / (high - low) if high > low else 0))
+        score = number(row.score, 1, lang) if present(row.score) else MISSING
         bars.append(ChartBar(tuple(lines), y + 2, filled, score))
         y += 30
     return Chart(t("form.chart_title", lang), tuple(bars), y)
@@ -139,7 +139,7 @@ def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
     rows = [
         {
             "label": r.label,
-            "score": decimal(r.score, lang) if present(r.score) else None,
+            "score": number(r.score, 1, lang) if present(r.score) else None,
             "level": r.level,
             "level_label": str(r.level_label),
         }

@@ -45,6 +45,7 @@ from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
 from dwp_assess.collect.web import HEALTH_PATH
 from dwp_assess.data import invitations, store
 from dwp_assess.instruments.messages import t
+from dwp_assess.locale import number
 
 LOCALHOST = "127.0.0.1"
 PR_SET_PDEATHSIG = 1
@@ -294,7 +295,7 @@ def wait_until_ready(
                     return
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
-    raise CollectError(f"the {what} did not answer at {url} within {timeout:.0f} s")
+    raise CollectError(f"the {what} did not answer at {url} within {number(timeout, 0, 'en')} s")
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:

@@ -40,7 +40,8 @@ from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
 from dwp_assess.collect.rendering import render
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import ASPECTS, LANGUAGES, Instrument
+from dwp_assess.instruments.model import ASPECTS, Instrument
+from dwp_assess.locale import known_language
 
 SESSION_TEAM_ENV = "DWP_SESSION_TEAM"
 REFRESH_ENV = "DWP_SESSION_REFRESH"
@@ -158,7 +159,7 @@ def page_from_environment() -> SessionPage:
     team and language overridable in the address."""
     project.from_environment()  # the project `dwp-assess session` handed this page
     query = dict(parse_qsl(os.environ.get("QUERY_STRING", "")))
-    lang = query.get("lang", "nl") if query.get("lang") in LANGUAGES else "nl"
+    lang = known_language(query.get("lang"))
     team_id = query.get("team") or os.environ.get(SESSION_TEAM_ENV, "")
     refresh = int(os.environ.get(REFRESH_ENV, REFRESH_SECONDS))
     engine = store.connect(os.environ.get("DWP_DATABASE_URL"))

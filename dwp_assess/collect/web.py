@@ -60,7 +60,7 @@ from dwp_assess.collect import browser, collaboration, drafts, page, rendering, 
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.data import invitations, store
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import LANGUAGES
+from dwp_assess.locale import LANGUAGES, known_language
 
 STATIC_DIR = page.STATIC_DIR
 HEALTH_PATH = "/static/form.css"  # what ``server.wait_until_ready`` asks for
@@ -213,7 +213,7 @@ class FormPage(Handler):
 
     async def get(self) -> None:
         params = link_parameters(self.request.query)
-        lang = params["lang"] if params["lang"] in LANGUAGES else "nl"
+        lang = known_language(params["lang"])
         if params["view"] == "count":  # the count has its own link (``/count``), never this one
             self.page(403, page.error_page(q.FormError("form.error.count_link"), lang))
             return
@@ -263,7 +263,7 @@ class CountPage(Handler):
 
     async def get(self) -> None:
         params = link_parameters(self.request.query)
-        lang = params["lang"] if params["lang"] in LANGUAGES else "nl"
+        lang = known_language(params["lang"])
         try:
             if params["lang"] not in LANGUAGES:
                 raise q.FormError("form.error.unknown_language", language=params["lang"])
@@ -329,7 +329,7 @@ class Api(Handler):
             raise tornado.web.HTTPError(400) from None
         key = self.browser_key()
         params = link_parameters(body.get("query", ""))
-        lang = params["lang"] if params["lang"] in LANGUAGES else "nl"
+        lang = known_language(params["lang"])
         if key is None:  # no cookie: no draft is ever touched
             self.set_status(403)
             self.finish({"problem": t("form.error.cookies", lang), "final": True})

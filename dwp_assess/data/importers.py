@@ -39,6 +39,7 @@ from dwp_assess.data.formats import norm_text
 from dwp_assess.data.tables import FileProblem, read_table
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument, Scale
+from dwp_assess.locale import number
 
 MAX_TEXT = 10_000
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]0+)?$")
@@ -294,7 +295,7 @@ def _check_answers(row: dict, ctx: _Context, lookups: dict) -> tuple[list, list[
     for free in ctx.instrument.free_text:
         text = _clean_text(row.get(free.id, "") or "")
         if len(text) > MAX_TEXT:
-            problems.append(f"{free.id}: text longer than {MAX_TEXT:,} characters")
+            problems.append(f"{free.id}: text longer than {number(MAX_TEXT, 0, 'en')} characters")
         elif text:
             answers.append(store.AnswerRecord(free.id, text=text))
     if not problems and not any(a.value is not None or a.code for a in answers):

@@ -34,12 +34,12 @@ from dwp_assess.data import store
 from dwp_assess.data.cells import safe_text, safe_xlsx_row, unquote
 from dwp_assess.data.tables import ZIP_MAGIC
 from dwp_assess.instruments.messages import t
+from dwp_assess.locale import LANGUAGES
 
 COLUMNS = ["organisation_id", "round_id", "action_id", "dimension", "action", "reasons", "owner_role",
            "horizon", "target", "indicator", "tool", "adopted", "owner_name", "due_date", "status", "note"]  # fmt: skip
 FILLED_IN = ("adopted", "owner_name", "due_date", "status", "note")
 STATUSES = ("not_started", "in_progress", "done", "stopped")
-LANGS = ("nl", "en")
 DRAFT_SUFFIX = "-verbeterplan.xlsx"
 WIDTHS = {"action": 60, "reasons": 40, "target": 50, "indicator": 30, "tool": 30, "note": 40}
 
@@ -138,7 +138,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, name: str, period: str, lang: s
 
 def _header_keys() -> dict[str, str]:
     """Column header (either language, any case) → column key."""
-    return {header(c, lang).strip().lower(): c for c in COLUMNS for lang in LANGS}
+    return {header(c, lang).strip().lower(): c for c in COLUMNS for lang in LANGUAGES}
 
 
 def _xlsx_table(path: Path) -> tuple[list[list], list[str]]:
@@ -246,9 +246,9 @@ def check_rows(rows: list[tuple[int, dict]], organisation_id: str, round_id: str
     """The rows as plan actions, and every problem (``source``: row N: column: what is wrong).
     ``proposed``: the action ids the organisation's draft for the round proposed; another
     known action (another organisation's, or a row added by hand) is refused."""
-    yes_no = {t(k, lang).lower(): v for k, v in (("common.yes", True), ("common.no", False)) for lang in LANGS}  # fmt: skip
+    yes_no = {t(k, lang).lower(): v for k, v in (("common.yes", True), ("common.no", False)) for lang in LANGUAGES}  # fmt: skip
     yes_no[""] = False
-    statuses = {t(f"plan.status.{s}", lang).lower(): s for s in STATUSES for lang in LANGS} | {s: s for s in STATUSES}  # fmt: skip
+    statuses = {t(f"plan.status.{s}", lang).lower(): s for s in STATUSES for lang in LANGUAGES} | {s: s for s in STATUSES}  # fmt: skip
     col = lambda key: header(key, "nl")  # noqa: E731
     actions, problems, seen = [], [], set()
     for number, row in rows:

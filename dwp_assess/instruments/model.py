@@ -35,13 +35,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-LANGUAGES = ("nl", "en")
+from dwp_assess.locale import Language
+
 SPECIAL_CODES = ("dont_know", "not_applicable")
 DIKW_STAGES = ("data", "information", "knowledge", "decision")
 # The output an instrument's rounds get when its file names none (existing files name theirs).
 DEFAULT_OUTPUT = {"organisation": "maturity-report", "team": "team-profile"}
 # Outputs built on dimension scores: every dimension needs rating items, and the scoring levels.
 SCORED_OUTPUTS = ("maturity-report", "team-profile")
+# Outputs that average the answers of their rating items (dimension scores; an agreements list's
+# mean relevance and safeguarding): those items' scales share one range (``scored_range``). A
+# project plan's items are statuses and facts on scales of their own, never averaged.
+AVERAGED_OUTPUTS = (*SCORED_OUTPUTS, "agreements")
 # What an item of an agreements instrument asks about its public value.
 ASPECTS = ("relevance", "safeguarding")
 
@@ -296,7 +301,7 @@ class Instrument(_Model):
         "organisation, a competence profile per team, a project-plan draft per collaboration, "
         "or a reflection with an agreements list per team. Defaults to the kind's usual output.",
     )
-    languages: list[Literal["nl", "en"]]
+    languages: list[Language]
     title: Text
     introduction: Text
     privacy: Text
@@ -378,7 +383,7 @@ class Instrument(_Model):
             if question.item is not None and question.dimension is not None:
                 problems.append(f"free_text.{n}: give item or dimension, not both")
         problems += self._item_type_problems() + self._dikw_problems() + self._output_problems()
-        problems += self._agreements_problems() + self._task_problems()
+        problems += self._agreements_problems() + self._task_problems() + self._range_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -421,8 +426,8 @@ class Instrument(_Model):
         """Foundations, public values and aspects: only for an agreements output, which needs
         them all: every principle on a known foundation, every value on a known principle, every
         item asking the relevance or the safeguarding of a value of its own principle, each value
-        asked exactly once per aspect, and one range of answer values for each aspect (so that
-        relevance minus safeguarding is a difference on one scale)."""
+        asked exactly once per aspect (both aspects on one range of answer values, so that
+        relevance minus safeguarding is a difference on one scale: ``_range_problems``)."""
         declared = self.foundations or self.public_values or any(d.foundation for d in self.dimensions)  # fmt: skip
         asked = [i for i in self.items if i.public_value is not None or i.aspect is not None]
         if self.output != "agreements":
@@ -454,10 +459,19 @@ class Instrument(_Model):
             missing = [a for a in ASPECTS if (value.id, a) not in seen]
             if missing:
                 problems.append(f"public_values.{n}: value '{value.id}' has no {' and no '.join(missing)} item")  # fmt: skip
-        ranges = {(self.scale_by_id[i.scale].min, self.scale_by_id[i.scale].max) for i in self.items if i.scale in self.scale_by_id}  # fmt: skip
-        if len(ranges) > 1:
-            problems.append(f"items.scale: relevance and safeguarding need scales with one range of values, got {sorted(ranges)}")  # fmt: skip
         return problems
+
+    def _range_problems(self) -> list[str]:
+        """The scored scales (``scored_scales``) share one range of values: a score of 3,5 must
+        mean the same on every item it averages, and every chart of the instrument's scores has
+        one axis."""
+        ranges = {}
+        for scale in self.scored_scales:
+            ranges.setdefault((scale.min, scale.max), []).append(scale.id)
+        if len(ranges) < 2:
+            return []
+        each = "; ".join(f"{', '.join(ids)} from {low} to {high}" for (low, high), ids in sorted(ranges.items()))  # fmt: skip
+        return [f"scales: the scored scales of one instrument must share one range of values, got {each}"]  # fmt: skip
 
     def _item_type_problems(self) -> list[str]:
         """Level-choice items: organisation instruments only, one per dimension, on a scale
@@ -543,6 +557,25 @@ class Instrument(_Model):
     def value_item(self, value_id: str, aspect: str) -> Item | None:
         """The item that asks ``aspect`` (relevance, safeguarding) of a public value."""
         return next((i for i in self.items if i.public_value == value_id and i.aspect == aspect), None)  # fmt: skip
+
+    @property
+    def scored_scales(self) -> list[Scale]:
+        """The scales of the rating items whose answers are averaged into scores (outputs in
+        ``AVERAGED_OUTPUTS``), in the instrument's order; none for a project plan."""
+        if self.output not in AVERAGED_OUTPUTS:
+            return []
+        used = {i.scale for i in self.rated_items}
+        return [s for s in self.scales if s.id in used]
+
+    @property
+    def scored_range(self) -> tuple[int, int]:
+        """The lowest and highest value of the scored scales, which share it (checked on
+        loading): the range of every score and mean of this instrument, so the axes of its
+        charts, the radar's title and the bars of the form's result follow it."""
+        if not self.scored_scales:
+            raise ValueError(f"{self.key}: output {self.output} averages no answers, so it has no scored range")  # fmt: skip
+        first = self.scored_scales[0]
+        return first.min, first.max
 
     def scale_of(self, item_id: str) -> Scale:
         return self.scale_by_id[self.item_by_id[item_id].scale]

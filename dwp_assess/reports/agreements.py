@@ -19,20 +19,23 @@ from dwp_assess.analysis.agreement import words_for_agreement
 from dwp_assess.analysis.agreements import DONT_KNOW, PRIORITY_MIN_GAP, TeamAgreements, is_divided
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import ASPECTS, Instrument
+from dwp_assess.locale import MISSING, interval, number, plotly_separators
 from dwp_assess.reports import charts
 from dwp_assess.reports.html import macro, render
-from dwp_assess.reports.sections import Html, chart, number, round_subtitle
+from dwp_assess.reports.sections import Html, chart, round_subtitle
 
 STEPS = 6  # the workshop's steps (agreements.step.1 … 6 in the message catalogue)
 OWN_ROWS = 3  # empty rows under the draft list for agreements the team adds itself
 
 
-def _labels(lang: str) -> dict[str, str]:
+def _labels(instrument: Instrument, lang: str) -> dict[str, str]:
+    """The report's headings and notes; the notes name the instrument's scale ("1–5")."""
     keys = ["agenda", "foundation", "principle", "value", "values_of", "relevance", "safeguarding", "answered",
             "dont_know", "median", "mean", "gap", "agreement", "reflection", "reflection_note", "priorities",
             "no_priorities", "disagreement", "no_disagreement", "proposals", "no_proposals", "list", "list_note",
             "what", "who", "when", "why", "starting_points", "empty_row", "methods"]  # fmt: skip
-    return {k: t(f"agreements.{k}", lang) for k in keys}
+    scale = interval(*instrument.scored_range, 0, lang)
+    return {k: t(f"agreements.{k}", lang, range=scale) for k in keys}
 
 
 def _steps(lang: str) -> list[dict]:
@@ -52,13 +55,13 @@ def _foundations(instrument: Instrument, lang: str) -> list[dict]:
 
 def _agreement_word(rwg, lang: str) -> str:
     if rwg is None or pd.isna(rwg):
-        return "–"
+        return MISSING
     word = words_for_agreement(min(max(float(rwg), 0.0), 1.0), lang)["word"].iloc[0]
     return f"{word} ({number(rwg, 2, lang)})"
 
 
 def _count(value) -> str:
-    return "–" if value is None or pd.isna(value) else str(int(value))
+    return MISSING if value is None or pd.isna(value) else str(int(value))
 
 
 def _reflection_rows(team: TeamAgreements, instrument: Instrument, lang: str) -> list[dict]:
@@ -158,7 +161,7 @@ def report(team: TeamAgreements, instrument: Instrument, lang: str, organisation
         suppressed=t("agreements.suppressed", lang, minimum=minimum) if team.suppressed else "",
         intro=t("agreements.intro", lang),
         steps=_steps(lang),
-        labels=_labels(lang),
+        labels=_labels(instrument, lang),
         foundations=_foundations(instrument, lang),
         reflection=_reflection_rows(team, instrument, lang),
         priority_rule=t("agreements.priority_rule", lang, gap=number(PRIORITY_MIN_GAP, 0, lang)),
@@ -170,7 +173,12 @@ def report(team: TeamAgreements, instrument: Instrument, lang: str, organisation
         ],  # fmt: skip
         agreements=_list_rows(team, instrument, lang),
         own_rows=range(OWN_ROWS),
-        methods=t("agreements.methods_text", lang, minimum=minimum),
+        methods=t(
+            "agreements.methods_text",
+            lang,
+            minimum=minimum,
+            range=interval(*instrument.scored_range, 0, lang),
+        ),
         charts={a: _chart(team, instrument, a, lang) for a in ASPECTS},
         times=lambda k: t("report.times", lang, n=k),
     )
@@ -203,7 +211,7 @@ def _distribution_figure(team: TeamAgreements, instrument: Instrument, aspect: s
                     orientation="h", marker_color=colour)  # fmt: skip
     fig.update_layout(barmode="stack", font=charts.FONT,
                       template="plotly_white", height=140 + 26 * len(values),
-                      separators=charts.SEPARATORS.get(lang, charts.SEPARATORS["nl"]),
+                      separators=plotly_separators(lang),
                       legend=dict(orientation="h", y=-0.12), margin=dict(l=charts.margin_for(labels, charts.FONT["size"]), r=20, t=20, b=80),
                       xaxis=dict(title=t("agreements.n_members", lang), dtick=1))  # fmt: skip
     rows = [[v.label.get(lang), " · ".join(f"{label}: {int(table[code].get(v.id, 0)) if code in table else 0}" for code, label, _ in answers)]

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from dwp_assess import __version__, ids
 from dwp_assess.instruments.messages import t
+from dwp_assess.locale import LANGUAGES
 
 BUNDLE_FOLDER = "bundles"
 README = "README.txt"
@@ -72,7 +73,7 @@ def readme(organisation: str, round_id: str, instrument_title, files: list[tuple
         path.suffix == ".pdf" for path, _ in files
     )  # it speaks of PDFs only when it holds them
     parts = []
-    for lang in ("nl", "en"):
+    for lang in LANGUAGES:
         pdf = t("bundle.readme_pdf", lang) if printed else ""
         heading, body = t("bundle.readme", lang, instrument=instrument_title.get(lang), pdf=pdf, **values).split("\n\n", 1)  # fmt: skip
         warning = t("report.synthetic_warning", lang) + "\n\n" if synthetic else ""

@@ -22,6 +22,7 @@ import plotly.io as pio
 
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
+from dwp_assess.locale import interval, number, percent, plotly_separators
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -42,8 +43,6 @@ NEUTRAL_COLOUR = LIKERT_COLOURS[2]
 # Answers without a position on the scale: shown apart, in greys that no scale point uses.
 SPECIAL_CODES = ("dont_know", "not_applicable")
 SPECIAL_COLOURS = {"dont_know": "#7F7F7F", "not_applicable": "#D9D9D9"}
-# Number format per language (plotly ``separators``: decimal mark, then thousands mark).
-SEPARATORS = {"nl": ",.", "en": ".,"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=13)
 TEMPLATE = "plotly_white"
 TITLE_SPACE = 2.0  # an axis title's line and its distance from the tick labels, in font sizes
@@ -60,16 +59,8 @@ def _layout(fig: go.Figure, title: str, lang: str, height: int = 460, **extra) -
     settings = {"margin": dict(l=40, r=30, t=60, b=40)} | extra
     _apply_template(fig)
     fig.update_layout(title=title, font=FONT, height=height,
-                      separators=SEPARATORS.get(lang, SEPARATORS["nl"]), **settings)  # fmt: skip
+                      separators=plotly_separators(lang), **settings)  # fmt: skip
     return fig
-
-
-def _number(value, lang: str, digits: int = 1) -> str:
-    """A figure for a chart's table, in the language's format; "–" when missing."""
-    if value is None or pd.isna(value):
-        return "–"
-    text = f"{round(float(value), digits) + 0.0:.{digits}f}"  # never "-0,00": + 0.0 drops the sign of zero
-    return text.replace(".", ",") if lang == "nl" else text
 
 
 def describe(fig: go.Figure, title: str, description: str, header: list[str], rows: list[list]) -> go.Figure:  # fmt: skip
@@ -127,6 +118,14 @@ def margin_for(labels: list[str], size: float, extra: float = 0) -> int:
     return math.ceil(widest + extra) + AXIS_PAD
 
 
+def score_axis(instrument: Instrument) -> list[float]:
+    """An axis of scores: the instrument's scored range (``Instrument.scored_range``) with 5% of
+    it to spare at each end, so a mark at the lowest or highest score is drawn whole."""
+    low, high = instrument.scored_range
+    spare = (high - low) / 20
+    return [low - spare, high + spare]
+
+
 def _dimension_labels(instrument: Instrument, lang: str) -> dict[str, str]:
     return {d.id: d.label.get(lang) for d in instrument.dimensions}
 
@@ -150,16 +149,16 @@ def radar(
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(r=own["mean"].round(2).tolist(), theta=theta, fill="toself",
                                   name=t("chart.own_organisation", lang), line_color=OKABE_ITO["blue"]))  # fmt: skip
-    header, rows = [t("report.dimension", lang), t("chart.own_organisation", lang)], [[theta[n], _number(v, lang)] for n, v in enumerate(own["mean"])]  # fmt: skip
+    header, rows = [t("report.dimension", lang), t("chart.own_organisation", lang)], [[theta[n], number(v, 1, lang)] for n, v in enumerate(own["mean"])]  # fmt: skip
     if peers is not None and len(peers) and not peers["suppressed"].all():
         peer = peers.set_index("dimension_id").reindex(order)
         fig.add_trace(go.Scatterpolar(r=peer["mean"].round(2).tolist(), theta=theta,
                                       name=t("chart.peer_group", lang), line=dict(color=OKABE_ITO["orange"], dash="dash")))  # fmt: skip
         header.append(t("chart.peer_group", lang))
-        rows = [[*row, _number(v, lang)] for row, v in zip(rows, peer["mean"], strict=True)]
-    scale = instrument.scales[0]
+        rows = [[*row, number(v, 1, lang)] for row, v in zip(rows, peer["mean"], strict=True)]
+    low, high = instrument.scored_range
     wrapped = [_wrap(label, RADAR_LABEL_WIDTH) for label in theta]
-    fig.update_polars(radialaxis=dict(range=[scale.min, scale.max], dtick=1),
+    fig.update_polars(radialaxis=dict(range=[low, high], dtick=1),
                       angularaxis=dict(tickmode="array", tickvals=theta, ticktext=wrapped))  # fmt: skip
     side = margin_for(wrapped, FONT["size"])
     lines = max(label.count("<br>") + 1 for label in wrapped)
@@ -169,7 +168,7 @@ def radar(
                                   xanchor="left", yanchor="bottom", font=dict(size=LEGEND_SIZE)))  # fmt: skip
     _layout(fig, "", lang, height=380 + 2 * above + legend, showlegend=True,
             margin=dict(l=side, r=side, t=above, b=above + legend))  # fmt: skip
-    title = t("chart.radar_title", lang)
+    title = t("chart.radar_title", lang, range=interval(low, high, 0, lang))
     return describe(fig, title, title, header, rows)
 
 
@@ -343,7 +342,8 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         scale = instrument.scale_by_id[item.scale]
         answers = [(p.label.get(lang), f"n_{p.value}") for p in scale.points]
         answers += [(o.label.get(lang), f"n_{o.code}") for o in scale.special if o.code in specials]
-        shares = " · ".join(f"{label}: {_number(share(row, column), lang, 0)}% ({int(count(row, column))})" for label, column in answers)  # fmt: skip
+        total = totals[row["item_id"]]
+        shares = " · ".join(f"{label}: {percent(count(row, column) / total if total else 0.0, lang)} ({int(count(row, column))})" for label, column in answers)  # fmt: skip
         note = f" ({t('chart.reverse_keyed', lang)})" if item.reverse else ""
         rows.append([item.text.get(lang) + note, f"{shares} · n = {int(totals[item.id])}"])
     title = t("chart.likert_title", lang)
@@ -381,14 +381,18 @@ def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl")
         values = scores.loc[scores["dimension_id"] == dim.id, "score"].dropna()
         colour = list(OKABE_ITO.values())[n % len(OKABE_ITO)]
         fig.add_trace(go.Box(y=values.round(2).tolist(), name=labels[dim.id], marker_color=colour, boxmean=True))  # fmt: skip
-    fig.update_layout(yaxis=dict(title=t("chart.score", lang), range=[0.8, 5.2]), showlegend=False)
+    fig.update_layout(
+        yaxis=dict(title=t("chart.score", lang), range=score_axis(instrument)), showlegend=False
+    )
     return _layout(fig, t("chart.distribution_title", lang), lang)
 
 
 def heatmap(
-    matrix: pd.DataFrame, title: str, lang: str = "nl", zmin: float = 1, zmax: float = 5
+    matrix: pd.DataFrame, title: str, instrument: Instrument, lang: str = "nl"
 ) -> go.Figure:
-    """A rows × columns heatmap, e.g. items × organisations (means) or anonymised respondents."""
+    """A rows × columns heatmap of scores of ``instrument``, e.g. items × organisations (means) or
+    anonymised respondents; its colours span the instrument's scored range."""
+    zmin, zmax = instrument.scored_range
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(), x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
                                zmin=zmin, zmax=zmax, colorscale="Cividis", colorbar=dict(title=t("chart.score", lang))))  # fmt: skip
     return _layout(fig, title, lang, height=180 + 20 * len(matrix))
@@ -420,7 +424,7 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
     left = margin_for(wrapped, FONT["size"])
     lines = max((label.count("<br>") + 1 for label in wrapped), default=1)
     _layout(fig, "", lang, height=100 + (20 + 16 * lines) * len(frame), margin=dict(l=left, r=30, t=20, b=60))  # fmt: skip
-    rows = [[label, _number(r.difference, lang, 2), f"{_number(r.ci_low, lang, 2)} – {_number(r.ci_high, lang, 2)}"]
+    rows = [[label, number(r.difference, 2, lang, signed=True), interval(r.ci_low, r.ci_high, 2, lang)]
             for label, r in zip(frame["label"], frame.itertuples(), strict=True)]  # fmt: skip
     header = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang)]
     title = t("chart.trend_title", lang)
@@ -493,5 +497,5 @@ def level_ladder(
     description = t(f"chart.ladder_{basis}", lang)
     if len(fig.data) > 1:
         description += f"; {fig.data[1].name}: {names[int(level['level']) - 1]}"
-    rows = [[name, f"{_number(s, lang, 0)}%", str(c)] for name, s, c in zip(names, shares, counts, strict=True)]  # fmt: skip
+    rows = [[name, percent(c / total if total else 0.0, lang), str(c)] for name, c in zip(names, counts, strict=True)]  # fmt: skip
     return describe(fig, "", description, [t("report.level", lang), t(f"chart.ladder_{basis}", lang), "n"], rows)  # fmt: skip

@@ -61,6 +61,7 @@ from dwp_assess.data import store
 from dwp_assess.data.plans import plans_digest
 from dwp_assess.instruments.loading import get_instrument, instrument_digest
 from dwp_assess.instruments.messages import CATALOGUE, t
+from dwp_assess.locale import LANGUAGES, PRIMARY_LANGUAGE
 from dwp_assess.reports.bundle import BUNDLE_FOLDER, BundleSummary, write_bundles
 from dwp_assess.reports.execute import Job, JobResult, run_job
 from dwp_assess.reports.html import TEMPLATES, index_html
@@ -203,13 +204,12 @@ def _hash_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-LANGUAGES = ("nl", "en")
 SUMMARY_MARK = ".samenvatting"  # gouda.samenvatting.html: the management summary (summary.py)
-PRIMARY_LANGUAGE = "nl"  # its files carry no language mark: gouda.html, beside gouda.en.html
 
 
 def language_mark(lang: str) -> str:
-    """The part of a report's file name that names its language: "" for Dutch, ".en" for English."""
+    """The part of a report's file name that names its language: "" for the primary language
+    (Dutch: gouda.html, beside gouda.en.html), ".en" for English."""
     return "" if lang == PRIMARY_LANGUAGE else f".{lang}"
 
 

@@ -36,6 +36,7 @@ from dwp_assess.analysis.typology import similar_profile as similar_profile_of
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t, t_count
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
+from dwp_assess.locale import MISSING, interval, number, percent
 from dwp_assess.reports import charts
 from dwp_assess.reports.html import macro, render
 
@@ -76,35 +77,11 @@ def chart(fig: go.Figure, lang: str) -> dict:
             "legend": legend}  # fmt: skip
 
 
-def number(value, digits: int = 1, lang: str = "nl", signed: bool = False) -> str:
-    """``value`` with ``digits`` decimals in the language's format (a decimal comma in
-    Dutch); "–" when missing. A value that rounds to zero prints without a sign, never
-    "-0,00"; ``signed`` puts "+" before positive values (for differences)."""
-    if value is None or pd.isna(value):
-        return "–"
-    rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{rounded:+.{digits}f}" if signed and rounded != 0 else f"{rounded:.{digits}f}"
-    return text.replace(".", ",") if lang == "nl" else text
-
-
-def bound(value, digits: int = 2, lang: str = "nl") -> str:
-    """An interval bound whose sign survives rounding: a bound that is not zero but
-    rounds to zero prints as "> 0" or "< 0", so that "0,00 – 0,80" can never hide whether
-    the interval includes zero (``docs/scoring.md``, "Change between rounds")."""
-    if value is None or pd.isna(value) or value == 0 or round(float(value), digits) != 0:
-        return number(value, digits, lang)
-    return "> 0" if value > 0 else "< 0"
-
-
 def full_stop(text: str) -> str:
     """``text`` ending in one full stop: none is added after a sentence that already ends
     (also inside closing quotes), so a quoted statement never ends in "verzamelen.”."."""
     stripped = text.rstrip()
     return stripped if stripped.rstrip("”’\"')").endswith((".", "!", "?")) else stripped + "."
-
-
-def percent(value, lang: str = "nl") -> str:
-    return "–" if value is None or pd.isna(value) else number(100 * value, 0, lang) + "%"
 
 
 def level_label(instrument: Instrument, level, lang: str) -> str:
@@ -438,7 +415,7 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     ordered = view.change.sort_values("dimension_id", key=lambda ids: ids.map(order))
     rows = [
         [labels[r.dimension_id], number(r.difference, 2, lang, signed=True),
-         f"{bound(r.ci_low, 2, lang)} – {bound(r.ci_high, 2, lang)}", t(_change_verdict(r), lang)]
+         interval(r.ci_low, r.ci_high, 2, lang), t(_change_verdict(r), lang)]
         for r in ordered.itertuples()
     ]  # fmt: skip
     header_row = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang), ""]  # fmt: skip
@@ -482,7 +459,7 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     n = view.dimensions.set_index("dimension_id")["n"]
     rows = [
         [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang, agreement["band"].get(dim.id)),
-         str(int(n[dim.id])) if dim.id in n.index else "–"]
+         str(int(n[dim.id])) if dim.id in n.index else MISSING]
         for dim in instrument.dimensions
     ]  # fmt: skip
     header_row = [t("report.dimension", lang), t("report.agreement", lang), t("report.respondents", lang)]  # fmt: skip
@@ -636,16 +613,16 @@ def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) ->
         first = group.iloc[0]
         rule = rules.action(action_id) if rules else None
         text = rule.action.get(lang) if rule else first["action"]
-        owner = t("plan.follow_up_owner", lang, name=first["owner_name"] or "–", due=first["due_date"] or "–")  # fmt: skip
+        owner = t("plan.follow_up_owner", lang, name=first["owner_name"] or MISSING, due=first["due_date"] or MISSING)  # fmt: skip
         moved = [_dimension_moved(first["dimension_id"], labels, change, lang)]
         moved += [_item_moved(r, before, instrument, lang) for r in group.itertuples() if pd.notna(r.item_before)]  # fmt: skip
         rows.append([bold(labels.get(first["dimension_id"], first["dimension_id"])) + Markup(": ") + text,
                      t(f"plan.status.{first['status']}", lang), owner, lines(moved)])  # fmt: skip
-    intro = t("plan.follow_up_intro", lang, period=view.meta.get("previous_period") or "–",
+    intro = t("plan.follow_up_intro", lang, period=view.meta.get("previous_period") or MISSING,
               version=int(plan["plan_version"].iloc[0]))  # fmt: skip
     header_row = [t(f"plan.column_{c}", lang) for c in ("action", "status", "owner", "moved")]
     return _section("plan_follow_up", title=t("plan.follow_up", lang), intro=intro, header=header_row,
-                    rows=rows, note=t("plan.follow_up_items_note", lang))  # fmt: skip
+                    rows=rows, note=t("plan.follow_up_items_note", lang, range=interval(*instrument.scored_range, 0, lang)))  # fmt: skip
 
 
 def _dimension_moved(dimension_id: str, labels: dict, change: pd.DataFrame, lang: str) -> str:
@@ -655,8 +632,7 @@ def _dimension_moved(dimension_id: str, labels: dict, change: pd.DataFrame, lang
         return t("plan.follow_up_no_change", lang, dimension=label)
     r = change.loc[dimension_id]
     return t("plan.follow_up_dimension", lang, dimension=label, difference=number(r["difference"], 2, lang, signed=True),
-             low=bound(r["ci_low"], 2, lang), high=bound(r["ci_high"], 2, lang),
-             verdict=t(_change_verdict(r), lang))  # fmt: skip
+             interval=interval(r["ci_low"], r["ci_high"], 2, lang), verdict=t(_change_verdict(r), lang))  # fmt: skip
 
 
 def _item_moved(r, before: Instrument, after: Instrument, lang: str) -> str:

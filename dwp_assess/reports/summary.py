@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dwp_assess import __version__
+from dwp_assess import __version__, locale
 from dwp_assess.analysis.profiles import OrganisationView, RoundAnalysis, organisation_view
 from dwp_assess.analysis.recommend import first_actions, rules_for
 from dwp_assess.instruments.messages import t
@@ -125,9 +125,8 @@ def changes(view: OrganisationView, instrument: Instrument, lang: str) -> list[s
             lang,
             dimension=labels[r.dimension_id],
             direction=t("summary.up" if r.difference > 0 else "summary.down", lang),
-            difference=sections.number(r.difference, 2, lang, signed=True),
-            low=sections.bound(r.ci_low, 2, lang),
-            high=sections.bound(r.ci_high, 2, lang),
+            difference=locale.number(r.difference, 2, lang, signed=True),
+            interval=locale.interval(r.ci_low, r.ci_high, 2, lang),
         )  # fmt: skip
         for r in reliable.itertuples()
     ]
@@ -139,7 +138,7 @@ def reliability_paragraph(view: OrganisationView, instrument: Instrument, lang: 
     r = view.response
     response = t("summary.response", lang, n=int(r.get("responses", 0)),
                  invited=int(r["invited"]) if pd.notna(r.get("invited")) else "?",
-                 rate=sections.percent(r.get("response_rate"), lang))  # fmt: skip
+                 rate=locale.percent(r.get("response_rate"), lang))  # fmt: skip
     bands = view.agreement_bands()["band"]
     agreed = int(bands.isin(["strong", "very_strong"]).sum())
     return response + " " + t("summary.agreement", lang, agreed=agreed, total=len(instrument.dimensions))  # fmt: skip
