@@ -220,6 +220,18 @@ def test_no_module_or_notebook_formats_numbers_itself():
     assert problems == [], "format numbers with dwp_assess.locale:\n" + "\n".join(problems)
 
 
+def test_no_module_or_notebook_lists_the_languages_itself():
+    """The supported languages are ``locale.LANGUAGES``: no other tuple, list or set of them."""
+    problems = [
+        f"{where}:{node.lineno}"
+        for where, source in _sources()
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Tuple | ast.List | ast.Set)
+        and {_literal(e) for e in node.elts} == set(locale.LANGUAGES)
+    ]
+    assert problems == [], "use dwp_assess.locale.LANGUAGES:\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize(
     "source",
     ['x = f"{mean:.1f}"', 'x = f"{share:.0%}"', 'x = f"{n:,}"', 'x = str(v).replace(".", ",")',
