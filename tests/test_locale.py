@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from dwp_assess import locale, project
-from dwp_assess.collect import questionnaire
+from dwp_assess.collect import questionnaire, rendering
 from dwp_assess.instruments.loading import QUESTIONNAIRE_DIR, get_instrument, validate_files
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import InstrumentError
@@ -322,8 +322,8 @@ def test_the_forms_result_follows_the_instruments_range(seven_point):
     """A respondent's own score of 4 on a 1–7 scale fills half of its bar, 7 all of it; the
     intro names the scale 1–7."""
     scores = pd.DataFrame({"label": ["Visie", "Data", "Mensen"], "score": [4.0, 7.0, float("nan")]})
-    svg = questionnaire.result_chart_svg(scores, seven_point, "nl")
-    bar = questionnaire.CHART_PX - 60
+    svg = rendering.result_chart_svg(scores, seven_point, "nl")
+    bar = rendering.CHART_PX - rendering.CHART_SCORE_ROOM
     widths = [int(w) for w in re.findall(r'<rect x="0" y="\d+" width="(\d+)" height="18" fill="#0072B2"/>', svg)]  # fmt: skip
     assert widths == [round(bar / 2), bar]
     assert ">4,0<" in svg and ">7,0<" in svg and ">–<" in svg
