@@ -531,6 +531,7 @@ def _write(
     the latter."""
     quarantined = []
     with engine.begin() as conn:
+        store.claim_round(conn, summary.round_id)  # one writer of the round's responses at a time
         batch_id = batches.open_batch(conn, summary.round_id, str(summary.file), sha, summary.format, allowed_closed)  # fmt: skip
         records = [rec for _, _, rec, _ in built if rec is not None]
         stored_before = store.holders_of_file(conn, summary.round_id, records)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, insert, select
+from sqlalchemy import Column, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +25,7 @@ from dwp_assess.data.schema import (
     quarantine,
     respondent,
     response,
+    round_,
     round_organisation,
 )
 
@@ -287,6 +288,19 @@ def _existing(conn: Connection, rec: ResponseRecord) -> str | None:
     return outcome_of(rec, rec.content_hash(), holders(conn, rec, imported=False))
 
 
+def claim_round(conn: Connection, round_id: str) -> None:
+    """Make the caller's transaction the round's only writer of responses until it ends.
+
+    Whether a response is new, present or a conflict is decided from what the round already
+    holds (``holders``), and a new one gets a free key; two writers that read before either
+    wrote would both store the same response (a double submit from two connections, two
+    imports at once). A no-op update of the round's row, as the transaction's first
+    statement, takes the write lock before anything is read: SQLite's database lock (waited
+    for with ``busy_timeout``; a deferred transaction that read first could not upgrade),
+    PostgreSQL's row lock (the next statements see what the other writer committed)."""
+    conn.execute(update(round_).where(round_.c.id == round_id).values(id=round_.c.id))
+
+
 def store_response(engine: Engine, rec: ResponseRecord) -> str:
     """Write one response in its own transaction (used by the form).
 
@@ -296,6 +310,7 @@ def store_response(engine: Engine, rec: ResponseRecord) -> str:
     """
     try:
         with engine.begin() as conn:
+            claim_round(conn, rec.round_id)
             outcome = write_response(conn, rec)
     except IntegrityError:
         with engine.connect() as conn:
