@@ -17,7 +17,6 @@ import pytest
 from pypdf import PdfReader
 
 from dwp_assess.data import store
-from dwp_assess.demo import load_sample
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import printing
@@ -50,10 +49,9 @@ OVERFLOW = """() => {
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
+def outputs(tmp_path_factory, sample_store):
     folder = tmp_path_factory.mktemp("print")
-    engine = store.connect(f"sqlite:///{folder / 'dwp.sqlite'}")
-    load_sample(engine)
+    engine = store.connect(sample_store.copy_to(folder / "dwp.sqlite"))
     pages = []
     for round_id, units in UNITS.items():
         summary = reports.generate_reports(engine, round_id, folder / "reports", units=units, lang="nl,en", jobs=2)  # fmt: skip
@@ -212,6 +210,10 @@ def test_paper_shows_no_hover_or_fold_hints(printed):
             assert "rwg(J) =" in text  # the figure behind each agreement word, printed
 
 
+# Every chart laid out again at the page's present width, awaited (a resize event and a fixed
+# wait of 300 ms could check a chart before plotly had redrawn it on a loaded machine).
+RELAID_OUT = """() => Promise.all([...document.querySelectorAll(".js-plotly-plot")]
+  .map(chart => Plotly.Plots.resize(chart))).then(() => true)"""
 CHART_TEXT_OUTSIDE = """() => {
   const problems = [];
   for (const chart of document.querySelectorAll(".js-plotly-plot")) {
@@ -241,8 +243,7 @@ def test_every_chart_keeps_its_text_inside_its_drawing(outputs, page, width):
         page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
         if width == A4_COLUMN_CSS_PX:
             page.emulate_media(media="print")
-            page.evaluate("window.dispatchEvent(new Event('resize'))")
-            page.wait_for_timeout(300)
+            page.evaluate(RELAID_OUT)
         count, problems = page.evaluate(CHART_TEXT_OUTSIDE)
         assert problems == [], path.name
         drawn += count
