@@ -59,10 +59,6 @@ def rounds(tmp_path_factory, sample_store):
 def drawn(page, figures, width: int) -> list[tuple[dict, dict, list[str]]]:
     """(margins set, margins plotly drew with, texts outside the drawing) of every figure
     drawn ``width`` px wide, as a report page draws it."""
-    if not page.evaluate("() => Boolean(window.Plotly)"):
-        page.set_viewport_size({"width": A4_COLUMN_PX + 400, "height": 1000})
-        page.set_content('<div id="chart"></div>')
-        page.add_script_tag(content=plotly_source())
     out = []
     for fig in figures:
         layout = json.loads(fig.to_json())
@@ -71,28 +67,47 @@ def drawn(page, figures, width: int) -> list[tuple[dict, dict, list[str]]]:
     return out
 
 
+@pytest.fixture(scope="module")
+def chart_page(browser):
+    """One page with plotly.js loaded for every chart of the module (loading it takes seconds)."""
+    page = browser.new_page(viewport={"width": A4_COLUMN_PX + 400, "height": 1000})
+    page.set_content('<div id="chart"></div>')
+    page.add_script_tag(content=plotly_source())
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def drawings(chart_page, rounds):
+    """``(chart, width, language)`` → what ``drawn`` found for its examples, drawn once for
+    both tests below."""
+    made = {}
+
+    def drawing(name: str, width: str, lang: str) -> list[tuple[dict, dict, list[str]]]:
+        if (name, width, lang) not in made:
+            figures = chart_examples.figures(name, rounds, lang)
+            made[name, width, lang] = drawn(chart_page, figures, WIDTHS[width])
+        return made[name, width, lang]
+
+    return drawing
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("name", sorted(charts.CHARTS))
-def test_every_chart_keeps_its_text_inside_its_drawing(page, rounds, name, width, lang):
+def test_every_chart_keeps_its_text_inside_its_drawing(drawings, name, width, lang):
     """Every chart of the registry (``charts.CHARTS``, built from the sample's rounds as
     ``tests/chart_examples.py`` says), in both languages, at every width it is drawn at: no
     label, title, tick or legend runs out of the drawing."""
-    figures = chart_examples.figures(name, rounds, lang)
-    outside = [
-        (n, texts) for n, (_, _, texts) in enumerate(drawn(page, figures, WIDTHS[width])) if texts
-    ]
+    outside = [(n, texts) for n, (_, _, texts) in enumerate(drawings(name, width, lang)) if texts]
     assert outside == [], name
 
 
 def _one_pass_cases() -> list:
     cases = []
     for name in sorted(set(charts.CHARTS) - NOTEBOOK_ONLY):
-        marks = (
-            [pytest.mark.xfail(reason=DRAWN_TWICE[name], strict=True)]
-            if name in DRAWN_TWICE
-            else []
-        )
+        known = name in DRAWN_TWICE
+        marks = [pytest.mark.xfail(reason=DRAWN_TWICE[name], strict=True)] if known else []
         cases.append(pytest.param(name, marks=marks, id=name))
     return cases
 
@@ -100,24 +115,23 @@ def _one_pass_cases() -> list:
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("name", _one_pass_cases())
-def test_every_report_chart_is_drawn_in_one_pass(page, rounds, name, width, lang):
+def test_every_report_chart_is_drawn_in_one_pass(drawings, name, width, lang):
     """At the widths its margins are made for, plotly draws a report's chart once with them:
     its automargin finds nothing to push (a second drawing was half of a report's drawing and
     printing time)."""
-    figures = chart_examples.figures(name, rounds, lang)
     pushed = [
         (n, set_margins, margins)
-        for n, (set_margins, margins, _) in enumerate(drawn(page, figures, WIDTHS[width]))
+        for n, (set_margins, margins, _) in enumerate(drawings(name, width, lang))
         if margins != {side: set_margins[side] for side in "lrtb"}
     ]
     assert pushed == [], name
 
 
-def test_a_narrower_screen_still_fits_the_labels(page, rounds):
+def test_a_narrower_screen_still_fits_the_labels(chart_page, rounds):
     """Below the printed width the legend needs more rows: plotly's automargin, kept on, makes
     room instead of cutting the chart."""
     figure = chart_examples.figures("diverging_likert", rounds, "nl")[0]  # with its legend
-    ((set_margins, margins, _),) = drawn(page, [figure], 420)
+    ((set_margins, margins, _),) = drawn(chart_page, [figure], 420)
     assert margins["b"] > set_margins["b"]
 
 
