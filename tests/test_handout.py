@@ -34,6 +34,11 @@ ROUNDS = {"data-strategy-2026": "next_step", "competences-2026": "team_expectati
 PLOTLY = re.compile(r'<script type="application/octet-stream" id="dwp-plotly-gz">.*?</script>', re.S)  # fmt: skip
 
 
+# The module's fixture makes every report of two rounds with bundles inside the first test: on a
+# machine loaded 20 times over it took longer than the suite's 300 s limit (a hang guard).
+pytestmark = pytest.mark.timeout(900)
+
+
 @dataclass
 class Handout:
     engine: object

@@ -23,7 +23,9 @@ from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
 from dwp_assess.reports.typography import SOFT_HYPHEN, hyphenate_html
 
-pytestmark = pytest.mark.browser
+# The module's fixture makes the reports of four rounds in two languages inside the first test:
+# on a machine loaded 20 times over it took longer than the suite's 300 s limit (a hang guard).
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 A4_COLUMN_CSS_PX = 688  # 210 mm less two margins of 14 mm, at 96 px per inch
 # One unit of each output, the widest the sample has: five parties, eight competences.
