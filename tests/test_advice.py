@@ -13,7 +13,6 @@ from dwp_assess import project
 from dwp_assess.analysis.profiles import analyse_round, organisation_view
 from dwp_assess.analysis.recommend import load_rules, recommend_organisation, recommend_team
 from dwp_assess.data import store
-from dwp_assess.demo import load_sample
 from dwp_assess.instruments.loading import (
     QUESTIONNAIRE_DIR,
     RULES_NAME,
@@ -28,9 +27,8 @@ ROUNDS = {"data-strategy-2025": None, "data-strategy-2026": "data-strategy-2025"
 
 
 @pytest.fixture(scope="module")
-def analyses(tmp_path_factory):
-    engine = store.connect(f"sqlite:///{tmp_path_factory.mktemp('advice') / 'dwp.sqlite'}")
-    load_sample(engine)
+def analyses(tmp_path_factory, sample_store):
+    engine = store.connect(sample_store.copy_to(tmp_path_factory.mktemp("advice") / "dwp.sqlite"))
     yield {r: analyse_round(engine, r, previous) for r, previous in ROUNDS.items()}
     engine.dispose()
 

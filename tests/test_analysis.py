@@ -17,7 +17,6 @@ from dwp_assess.analysis.stats import (
     ordinal_dispersion,
 )
 from dwp_assess.data import store
-from dwp_assess.demo import load_sample
 from dwp_assess.reports import charts
 
 
@@ -150,10 +149,8 @@ def test_bootstrap_interval_covers_a_known_difference():
 
 
 @pytest.fixture(scope="module")
-def sample_engine(tmp_path_factory):
-    engine = store.connect(f"sqlite:///{tmp_path_factory.mktemp('a') / 'dwp.sqlite'}")
-    load_sample(engine)
-    return engine
+def sample_engine(tmp_path_factory, sample_store):
+    return store.connect(sample_store.copy_to(tmp_path_factory.mktemp("a") / "dwp.sqlite"))
 
 
 @pytest.fixture(scope="module")

@@ -7,91 +7,132 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from dwp_assess.analysis.profiles import item_summary
+from dwp_assess.data import store
 from dwp_assess.reports import charts
 from dwp_assess.reports.html import plotly_source
 from dwp_assess.reports.printing import A4_COLUMN_PX
+from tests import chart_examples
 
 pytestmark = pytest.mark.browser
 
+# The widths a chart is drawn at: in print (the A4 column) and on a screen. Never narrower: on
+# a narrow screen a report keeps a chart at the printed width and scrolls it (report.css,
+# ``.dwp-chart-scroll``). Margins are made for these widths: plotly draws a chart once.
 WIDTHS = {"print": charts.PRINT_CHART_PX, "screen": 944}
+# Charts of the analysis notebook only, laid out on the analyst's screen by plotly's automargin:
+# no report draws them, so their drawing time does not matter.
+NOTEBOOK_ONLY = {"distribution", "heatmap"}
+# What the registry found when it first drew every chart (issue 28), expected to fail until
+# fixed; a fix turns it into a strict XPASS failure: then remove it here.
+DRAWN_TWICE = {
+    "agreement_distribution": "the legend under the bars needs more than the 80 px bottom "
+    "margin it is given (118-136 px): plotly's automargin draws the chart a second time",
+}
+# Every text of one chart: where it lies outside the chart's drawing.
+DRAW = """async ([fig, width]) => {
+    const chart = document.getElementById("chart");
+    Plotly.purge(chart);
+    chart.style.width = `${width}px`;
+    await Plotly.newPlot(chart, fig.data, fig.layout, {responsive: true, displaylogo: false});
+    const size = chart._fullLayout._size;
+    const box = chart.querySelector("svg.main-svg").getBoundingClientRect();
+    const outside = [];
+    for (const text of chart.querySelectorAll("text")) {
+      const r = text.getBoundingClientRect();
+      if (!text.textContent.trim() || r.width === 0) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+        outside.push(`${text.textContent.slice(0, 50)}: ${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)}`);
+    }
+    return [{l: size.l, r: size.r, t: size.t, b: size.b}, outside];
+}"""
 
 
-def answers(instrument, dimension_id: str, seed: int) -> pd.DataFrame:
-    """26 answers to every rated item of one dimension, with "weet ik niet" and "n.v.t."."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for item in (i for i in instrument.rated_items if i.dimension == dimension_id):
-        scale = instrument.scale_by_id[item.scale]
-        for n in range(26):
-            code = rng.choice(["dont_know", "not_applicable", None], p=[0.1, 0.05, 0.85])
-            value = None if code else int(rng.choice([p.value for p in scale.points]))
-            rows.append((f"r{n}", item.id, value, code))
-    frame = pd.DataFrame(rows, columns=["response_id", "item_id", "value", "code"])
-    return frame.assign(respondent_id=frame["response_id"], organisation_id="gouda", team_id=None,
-                        role="beleid", text=None)  # fmt: skip
+@pytest.fixture(scope="module")
+def rounds(tmp_path_factory, sample_store):
+    engine = store.connect(sample_store.copy_to(tmp_path_factory.mktemp("layout") / "dwp.sqlite"))
+    yield chart_examples.analyse(engine)
+    engine.dispose()
 
 
-def ladder(instrument, dimension_id: str, basis: str, lang: str):
-    numbers = [lv.level for lv in instrument.scoring.levels]
-    distribution = pd.DataFrame({"organisation_id": "gouda", "dimension_id": dimension_id, "level": numbers,
-                                 "n": [1, 6, 9, 5, 3], "level_basis": basis})  # fmt: skip
-    level = pd.Series({"level": 3, "level_basis": basis, "q1": 2, "q3": 4, "level_low": 2.4, "level_high": 3.6})  # fmt: skip
-    return charts.level_ladder(distribution, level, instrument, dimension_id, lang)
-
-
-def report_charts(instrument, lang: str, basis: str) -> list:
-    """A report's charts: the comparison with peers, the change since the last round, and per
-    dimension the level ladder and the answer chart."""
-    dims = [d.id for d in instrument.dimensions]
-    means = pd.DataFrame({"dimension_id": dims, "mean": np.linspace(2.1, 3.9, len(dims))})
-    peers = means.assign(mean=3.0, suppressed=False)
-    change = pd.DataFrame({"dimension_id": dims, "difference": 0.3, "ci_low": -0.1, "ci_high": 0.7,
-                           "reliable": [n % 2 == 0 for n in range(len(dims))]})  # fmt: skip
-    figures = [charts.radar(means, instrument, peers, lang), charts.trend(change, instrument, lang)]
-    for n, dim in enumerate(instrument.dimensions):
-        items = item_summary(answers(instrument, dim.id, seed=n), instrument)
-        figures += [ladder(instrument, dim.id, basis, lang), charts.diverging_likert(items, instrument, lang)]  # fmt: skip
-    return figures
-
-
-def drawn_margins(page, figures, width: int) -> list[tuple[dict, dict]]:
-    """(margins set, margins plotly drew with) of every figure drawn ``width`` px wide."""
-    page.set_viewport_size({"width": A4_COLUMN_PX, "height": 1000})
-    page.set_content(f'<div id="chart" style="width: {width}px"></div>')
-    page.add_script_tag(content=plotly_source())
+def drawn(page, figures, width: int) -> list[tuple[dict, dict, list[str]]]:
+    """(margins set, margins plotly drew with, texts outside the drawing) of every figure
+    drawn ``width`` px wide, as a report page draws it."""
     out = []
     for fig in figures:
-        out.append(page.evaluate("""async (fig) => {
-            const chart = document.getElementById("chart");
-            Plotly.purge(chart);
-            await Plotly.newPlot(chart, fig.data, fig.layout);
-            const size = chart._fullLayout._size;
-            return [fig.layout.margin, {l: size.l, r: size.r, t: size.t, b: size.b}];
-        }""", json.loads(fig.to_json())))  # fmt: skip
+        layout = json.loads(fig.to_json())
+        margins, outside = page.evaluate(DRAW, [layout, width])
+        out.append((layout["layout"].get("margin", {}), margins, outside))
     return out
 
 
+@pytest.fixture(scope="module")
+def chart_page(browser):
+    """One page with plotly.js loaded for every chart of the module (loading it takes seconds)."""
+    page = browser.new_page(viewport={"width": A4_COLUMN_PX + 400, "height": 1000})
+    page.set_content('<div id="chart"></div>')
+    page.add_script_tag(content=plotly_source())
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def drawings(chart_page, rounds):
+    """``(chart, width, language)`` → what ``drawn`` found for its examples, drawn once for
+    both tests below."""
+    made = {}
+
+    def drawing(name: str, width: str, lang: str) -> list[tuple[dict, dict, list[str]]]:
+        if (name, width, lang) not in made:
+            figures = chart_examples.figures(name, rounds, lang)
+            made[name, width, lang] = drawn(chart_page, figures, WIDTHS[width])
+        return made[name, width, lang]
+
+    return drawing
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
-@pytest.mark.parametrize("width", ["print", "screen"])
-def test_every_report_chart_is_drawn_in_one_pass(
-    page, data_strategy_v2, data_strategy, lang, width
-):
-    figures = report_charts(data_strategy_v2, lang, "chosen") + report_charts(data_strategy, lang, "estimate")[:4]  # fmt: skip
-    for set_margins, drawn in drawn_margins(page, figures, WIDTHS[width]):
-        assert drawn == {side: set_margins[side] for side in "lrtb"}
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", sorted(charts.CHARTS))
+def test_every_chart_keeps_its_text_inside_its_drawing(drawings, name, width, lang):
+    """Every chart of the registry (``charts.CHARTS``, built from the sample's rounds as
+    ``tests/chart_examples.py`` says), in both languages, at every width it is drawn at: no
+    label, title, tick or legend runs out of the drawing."""
+    outside = [(n, texts) for n, (_, _, texts) in enumerate(drawings(name, width, lang)) if texts]
+    assert outside == [], name
 
 
-def test_a_narrower_screen_still_fits_the_labels(page, data_strategy_v2):
+def _one_pass_cases() -> list:
+    cases = []
+    for name in sorted(set(charts.CHARTS) - NOTEBOOK_ONLY):
+        known = name in DRAWN_TWICE
+        marks = [pytest.mark.xfail(reason=DRAWN_TWICE[name], strict=True)] if known else []
+        cases.append(pytest.param(name, marks=marks, id=name))
+    return cases
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", _one_pass_cases())
+def test_every_report_chart_is_drawn_in_one_pass(drawings, name, width, lang):
+    """At the widths its margins are made for, plotly draws a report's chart once with them:
+    its automargin finds nothing to push (a second drawing was half of a report's drawing and
+    printing time)."""
+    pushed = [
+        (n, set_margins, margins)
+        for n, (set_margins, margins, _) in enumerate(drawings(name, width, lang))
+        if margins != {side: set_margins[side] for side in "lrtb"}
+    ]
+    assert pushed == [], name
+
+
+def test_a_narrower_screen_still_fits_the_labels(chart_page, rounds):
     """Below the printed width the legend needs more rows: plotly's automargin, kept on, makes
     room instead of cutting the chart."""
-    figure = report_charts(data_strategy_v2, "nl", "chosen")[3]  # an answer chart with its legend
-    ((set_margins, drawn),) = drawn_margins(page, [figure], 420)
-    assert drawn["b"] > set_margins["b"]
+    figure = chart_examples.figures("diverging_likert", rounds, "nl")[0]  # with its legend
+    ((set_margins, margins, _),) = drawn(chart_page, [figure], 420)
+    assert margins["b"] > set_margins["b"]
 
 
 @pytest.mark.parametrize("size", [12, 13])

@@ -1,18 +1,26 @@
 """The item chart and the number format of every chart, read from the figure's data.
 
-Each test builds a small answers frame, summarises it the way reports do
-(``profiles.item_summary``) and checks where each bar lies: no pixels, no browser.
+Each item-chart test builds a small answers frame, summarises it the way reports do
+(``profiles.item_summary``) and checks where each bar lies: no pixels, no browser. The
+number format is checked for every chart in ``charts.CHARTS``, built from the sample's
+rounds as ``tests/chart_examples.py`` says.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import inspect
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from dwp_assess.analysis.profiles import item_summary
+from dwp_assess.data import store
 from dwp_assess.instruments.model import Instrument
+from dwp_assess.locale import plotly_separators
 from dwp_assess.reports import charts
+from tests import chart_examples
 
 AGREE = ["Helemaal mee oneens", "Mee oneens", "Neutraal", "Mee eens", "Helemaal mee eens"]
 
@@ -179,29 +187,53 @@ def test_one_colour_per_scale_position(gouda_chart):
     assert charts.NEUTRAL_COLOUR not in [charts.scale_colour(n, 6) for n in range(6)]
 
 
-def test_every_chart_uses_the_dutch_number_format(gouda_chart, data_strategy):
-    fig, _ = gouda_chart
-    dims = [d.id for d in data_strategy.dimensions]
-    dimensions = pd.DataFrame({"dimension_id": dims, "mean": np.linspace(2.25, 3.75, len(dims))})
-    scores = pd.DataFrame({"dimension_id": dims * 3, "score": np.linspace(1.5, 4.5, 3 * len(dims))})
-    change = pd.DataFrame({"dimension_id": dims, "difference": 0.25, "ci_low": -0.1, "ci_high": 0.6,
-                           "reliable": False})  # fmt: skip
-    matrix = pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"])
+@pytest.fixture(scope="module")
+def rounds(tmp_path_factory, sample_store):
+    engine = store.connect(sample_store.copy_to(tmp_path_factory.mktemp("charts") / "dwp.sqlite"))
+    yield chart_examples.analyse(engine)
+    engine.dispose()
 
-    def figures(lang: str):
-        return [
-            charts.diverging_likert(
-                item_summary(answers(GOUDA), data_strategy), data_strategy, lang
-            ),
-            charts.radar(dimensions, data_strategy, lang=lang),
-            charts.distribution(scores, data_strategy, lang),
-            charts.heatmap(matrix, "items", data_strategy, lang),
-            charts.trend(change, data_strategy, lang),
-        ]
 
-    assert fig.layout.separators == ",."
-    assert [f.layout.separators for f in figures("nl")] == [",."] * 5
-    assert [f.layout.separators for f in figures("en")] == [".,"] * 5
+def test_every_chart_is_registered_and_has_an_example():
+    """Each public function of charts.py that makes a figure is in ``charts.CHARTS``, and
+    each registered chart has an example in tests/chart_examples.py: the layout and
+    number-format tests run over them all."""
+    made_there = {
+        name
+        for name, function in inspect.getmembers(charts, inspect.isfunction)
+        if function.__module__ == charts.__name__
+        and not name.startswith("_")
+        and function.__annotations__.get("return") == "go.Figure"
+        and next(iter(inspect.signature(function).parameters)) != "fig"  # describe(fig, ...)
+    }
+    assert made_there == set(charts.CHARTS), "register a chart with @charts.registered"
+    missing = set(charts.CHARTS) - set(chart_examples.EXAMPLES)
+    assert not missing, f"give {sorted(missing)} an example in tests/chart_examples.py"
+
+
+def test_no_figure_is_made_outside_charts_py():
+    """A chart made elsewhere (as ``reports/agreements`` made one) escapes the registry."""
+    package = Path(charts.__file__).resolve().parent.parent
+    making = re.compile(r"go\.Figure\(|make_subplots\(|plotly\.express|\bpx\.")
+    elsewhere = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py")) + sorted(package.rglob("*.ipynb"))
+        if path.resolve() != Path(charts.__file__).resolve()
+        and making.search(path.read_text(encoding="utf-8"))
+    ]
+    assert elsewhere == []
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("name", sorted(charts.CHARTS))
+def test_every_chart_uses_its_languages_number_format(rounds, name, lang):
+    """plotly's separators (ticks, hover texts) and the figures of the text alternative in
+    the language's format: a decimal comma in Dutch, a decimal point in English."""
+    other = {"nl": ".", "en": ","}[lang]
+    for fig in chart_examples.figures(name, rounds, lang):
+        assert fig.layout.separators == plotly_separators(lang)
+        cells = [str(cell) for row in (fig.layout.meta or {}).get("rows", []) for cell in row]
+        assert [c for c in cells if re.search(rf"\d{re.escape(other)}\d", c)] == []
 
 
 def test_statements_on_different_scales_keep_their_own_labels_and_order():

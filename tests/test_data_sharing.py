@@ -24,7 +24,6 @@ from dwp_assess.data import importers, registry, store
 from dwp_assess.data.sample_collaborations import PLANTED, ROUND_ID, WITHIN_ORGANISATION
 from dwp_assess.data.tables import FileProblem
 from dwp_assess.data.templates import template_columns
-from dwp_assess.demo import load_sample
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import run as reports
 
@@ -262,13 +261,12 @@ def test_a_point_is_not_settled_while_a_member_has_not_answered():
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The packaged sample loaded in a store of its own, one collaboration renamed to hostile
+def sample(tmp_path_factory, sample_store):
+    """A copy of the sample store of its own, one collaboration renamed to hostile
     markup with a hostile note, and the plans of two collaborations (Woerden is in both) made
     in Dutch and English with bundles."""
     folder = tmp_path_factory.mktemp("data-sharing")
-    engine = store.connect(f"sqlite:///{folder / 'dwp.sqlite'}")
-    load_sample(engine)
+    engine = store.connect(sample_store.copy_to(folder / "dwp.sqlite"))
     head = store.collaborations(engine).set_index("id").loc["jeugd-utrecht"]
     members = list(store.collaboration_members(engine).query("collaboration_id == 'jeugd-utrecht'")["organisation_id"])  # fmt: skip
     store.upsert_collaborations(engine, [{"id": "jeugd-utrecht", "title": HOSTILE_TITLE, "issue": head["issue"],

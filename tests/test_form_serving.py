@@ -144,6 +144,7 @@ def test_sigterm_lets_the_sends_in_flight_finish(project_store, tmp_path, compet
     process, base = launch(url, data_dir, tmp_path / "server.log")
     forms = [open_form(base, link) for _ in range(40)]
     replies: dict[int, object] = {}
+    first_receipt = threading.Event()
 
     def send(n: int) -> None:
         cookie, config = forms[n]
@@ -153,13 +154,16 @@ def test_sigterm_lets_the_sends_in_flight_finish(project_store, tmp_path, compet
         try:
             with urllib.request.urlopen(request, timeout=60) as reply:
                 replies[n] = json.loads(reply.read())
+                first_receipt.set()
         except OSError as exc:  # not accepted any more: the browser says so, the retry is safe
             replies[n] = exc
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(40)]
     for thread in threads:
         thread.start()
-    time.sleep(0.2)
+    # Stop the server once the first send has its receipt, the others still on their way
+    # (a fixed 0.2 s could pass on a loaded machine before any send had arrived).
+    assert first_receipt.wait(60)
     process.send_signal(signal.SIGTERM)
     for thread in threads:
         thread.join(60)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from sqlalchemy.engine import make_url
 
 import dwp_assess
 from dwp_assess import project
 from dwp_assess.data import store
-from dwp_assess.demo import load_sample
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import run as reports
@@ -32,6 +32,11 @@ from dwp_assess.reports.outputs import OUTPUTS
 
 ROUNDS = {"data-strategy-2026": "next_step", "competences-2026": "team_expectation"}
 PLOTLY = re.compile(r'<script type="application/octet-stream" id="dwp-plotly-gz">.*?</script>', re.S)  # fmt: skip
+
+
+# The module's fixture makes every report of two rounds with bundles inside the first test: on a
+# machine loaded 20 times over it took longer than the suite's 300 s limit (a hang guard).
+pytestmark = pytest.mark.timeout(900)
 
 
 @dataclass
@@ -62,13 +67,12 @@ def add_unique_free_text(engine, round_id: str, item: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def handed_out(tmp_path_factory):
+def handed_out(tmp_path_factory, sample_store):
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("DWP_DATA_DIR", raising=False)  # the project's own data/ beside reports/
         settings = project.create(tmp_path_factory.mktemp("handout") / "project", owner="Testgemeente")  # fmt: skip
         patch.setenv(project.PROJECT_ENV, str(settings.root))
-        engine = store.connect(settings.database_url)
-        load_sample(engine)
+        engine = store.connect(sample_store.copy_to(Path(make_url(settings.database_url).database)))
         markers = {r: add_unique_free_text(engine, r, item) for r, item in ROUNDS.items()}
         legacy = settings.reports_dir / "data-strategy-2026"  # what earlier versions left there
         (legacy / "_analysis" / "old").mkdir(parents=True)

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 from dwp_assess.analysis.plans import known_actions
 from dwp_assess.cli import app, main
 from dwp_assess.data import plans, store
-from dwp_assess.demo import load_sample
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import run as reports
 
@@ -28,12 +27,11 @@ OWNER = "Jet Planmaker"
 
 
 @pytest.fixture(scope="module")
-def drafted(tmp_path_factory):
-    """The sample store and Gouda's draft plan for the 2025 round, made by the command."""
+def drafted(tmp_path_factory, sample_store):
+    """A copy of the sample store and Gouda's draft plan for the 2025 round, made by the command."""
     folder = tmp_path_factory.mktemp("plans")
-    url = f"sqlite:///{folder / 'dwp.sqlite'}"
+    url = sample_store.copy_to(folder / "dwp.sqlite")
     engine = store.connect(url)
-    load_sample(engine)
     result = CliRunner().invoke(app, ["--db", url, "plan", "draft", "--round", BEFORE, "--org", "gouda", "--out", str(folder / "drafts")])  # fmt: skip
     assert result.exit_code == 0, result.output
     yield engine, url, folder

@@ -77,11 +77,8 @@ def test_outside_a_project_the_instrument_decides(competences, monkeypatch, tmp_
     assert min_group_size(competences) == competences.scoring.min_group_size
 
 
-def test_the_project_minimum_reaches_the_analysis_and_its_peer_groups(data_strategy, monkeypatch, tmp_path):  # fmt: skip
-    engine = store.connect(f"sqlite:///{tmp_path / 'dwp.sqlite'}")
-    from dwp_assess.demo import load_sample
-
-    load_sample(engine)
+def test_the_project_minimum_reaches_the_analysis_and_its_peer_groups(data_strategy, monkeypatch, tmp_path, sample_store):  # fmt: skip
+    engine = store.connect(sample_store.copy_to(tmp_path / "dwp.sqlite"))
     monkeypatch.setenv("DWP_MIN_GROUP_SIZE", "7")
     project.activate(project.current())  # the settings as the command line resolves them
     analysis = analyse_round(engine, "data-strategy-2026")

@@ -95,11 +95,8 @@ def test_a_failed_response_write_leaves_nothing_half_written(round_engine):
 
 
 @pytest.fixture(scope="module")
-def sample_sqlite(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('s') / 'dwp.sqlite'}"
-    engine = store.connect(url)
-    load_sample(engine)
-    return engine
+def sample_sqlite(tmp_path_factory, sample_store):
+    return store.connect(sample_store.copy_to(tmp_path_factory.mktemp("s") / "dwp.sqlite"))
 
 
 def test_export_tables_and_spss_labels(sample_sqlite, tmp_path):

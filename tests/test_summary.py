@@ -11,7 +11,6 @@ import pytest
 from pypdf import PdfReader
 
 from dwp_assess.data import store
-from dwp_assess.demo import load_sample
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import run as reports
 
@@ -20,10 +19,9 @@ COLOPHON = {"sender": "Gemeente Testdorp, team Data", "contact": "data@testdorp.
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory):
+def printed(tmp_path_factory, sample_store):
     folder = tmp_path_factory.mktemp("summary")
-    engine = store.connect(f"sqlite:///{folder / 'dwp.sqlite'}")
-    load_sample(engine)
+    engine = store.connect(sample_store.copy_to(folder / "dwp.sqlite"))
     summary = reports.generate_reports(engine, ROUND, folder / "reports", units=["gouda", "zuid-holland"],
                                        lang="nl,en", pdf=True, jobs=2, colophon=COLOPHON)  # fmt: skip
     assert (summary.ok, summary.failed) == (4, 0)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import jinja2
 import pandas as pd
-import plotly.graph_objects as go
 
 from dwp_assess.analysis.agreement import words_for_agreement
 from dwp_assess.analysis.agreements import DONT_KNOW, PRIORITY_MIN_GAP, TeamAgreements, is_divided
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import ASPECTS, Instrument
-from dwp_assess.locale import MISSING, interval, number, plotly_separators
+from dwp_assess.locale import MISSING, interval, number
 from dwp_assess.reports import charts
 from dwp_assess.reports.html import macro, render
 from dwp_assess.reports.sections import Html, chart, round_subtitle
@@ -189,34 +188,5 @@ def _chart(team: TeamAgreements, instrument: Instrument, aspect: str, lang: str)
     """One aspect's distribution per value as an embedded figure; nothing for a small team."""
     if team.suppressed or team.distribution.empty:
         return jinja2.utils.markupsafe.Markup("")
-    return macro("figure")(chart(_distribution_figure(team, instrument, aspect, lang), lang))
-
-
-def _distribution_figure(team: TeamAgreements, instrument: Instrument, aspect: str, lang: str) -> go.Figure:  # fmt: skip
-    """Stacked horizontal bars: per value how many members gave each answer, "weet ik niet"
-    apart in grey; colours from the report palette, from unfavourable to favourable."""
-    values = instrument.public_values
-    scale = instrument.scale_of(instrument.value_item(values[0].id, aspect).id)
-    counts = team.distribution[team.distribution["aspect"] == aspect]
-    table = counts.pivot_table(
-        index="value_id", columns="answer", values="n", aggfunc="sum", fill_value=0
-    )
-    labels = [v.label.get(lang) for v in reversed(values)]
-    fig = go.Figure()
-    answers = [(str(p.value), p.label.get(lang), charts.scale_colour(n, len(scale.points))) for n, p in enumerate(scale.points)]  # fmt: skip
-    answers.append((DONT_KNOW, t("chart.dont_know", lang), charts.SPECIAL_COLOURS[DONT_KNOW]))
-    for code, label, colour in answers:
-        column = table[code] if code in table else pd.Series(dtype=int)
-        fig.add_bar(y=labels, x=[int(column.get(v.id, 0)) for v in reversed(values)], name=label,
-                    orientation="h", marker_color=colour)  # fmt: skip
-    fig.update_layout(barmode="stack", font=charts.FONT,
-                      template="plotly_white", height=140 + 26 * len(values),
-                      separators=plotly_separators(lang),
-                      legend=dict(orientation="h", y=-0.12), margin=dict(l=charts.margin_for(labels, charts.FONT["size"]), r=20, t=20, b=80),
-                      xaxis=dict(title=t("agreements.n_members", lang), dtick=1))  # fmt: skip
-    rows = [[v.label.get(lang), " · ".join(f"{label}: {int(table[code].get(v.id, 0)) if code in table else 0}" for code, label, _ in answers)]
-            for v in values]  # fmt: skip
-    title = t(f"agreements.chart_{aspect}", lang)
-    return charts.describe(
-        fig, title, title, [t("agreements.value", lang), t("agreements.n_members", lang)], rows
-    )
+    figure = charts.agreement_distribution(team.distribution, instrument, aspect, lang)
+    return macro("figure")(chart(figure, lang))

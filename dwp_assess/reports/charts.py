@@ -4,6 +4,9 @@ Every function takes tidy DataFrames (from ``profiles``) and returns a
 ``plotly.graph_objects.Figure``; labels come from the instrument (Dutch by
 default, ``lang="en"`` for English) and the message catalogue.
 Palette: Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
+Every chart is in ``CHARTS`` (``@registered``): the tests draw each one in both languages at
+every width a report is read at and check its number format, so a new chart is checked
+without a list to update (``tests/chart_examples.py`` says how to build it from a round).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import math
 import re
 import textwrap
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -51,6 +55,15 @@ AXIS_PAD = 16  # px between a chart's edge and its widest tick label
 # the report's padding (2 × 1.5rem). Margins and legends are sized for it; on a wider screen
 # they have room to spare, on a narrower one plotly's automargin makes room.
 PRINT_CHART_PX = 672
+
+# Every chart, by its function's name (``registered``).
+CHARTS: dict[str, Callable[..., go.Figure]] = {}
+
+
+def registered(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Put a chart in ``CHARTS``, where the layout and number-format tests find it."""
+    CHARTS[builder.__name__] = builder
+    return builder
 
 
 def _layout(fig: go.Figure, title: str, lang: str, height: int = 460, **extra) -> go.Figure:
@@ -130,6 +143,7 @@ def _dimension_labels(instrument: Instrument, lang: str) -> dict[str, str]:
     return {d.id: d.label.get(lang) for d in instrument.dimensions}
 
 
+@registered
 def radar(
     dimensions: pd.DataFrame,
     instrument: Instrument,
@@ -221,6 +235,7 @@ def _scale_groups(item_ids: pd.Series, by_id: dict, instrument: Instrument) -> l
     return [(s, r) for s in instrument.scales for r in (False, True) if (s.id, r) in present]
 
 
+@registered
 def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "nl", legend: bool = True) -> go.Figure:  # fmt: skip
     """Answer distribution per statement as diverging stacked bars (shares of all answers).
 
@@ -373,6 +388,7 @@ def _legend_px(names: list[str], plot_width: float) -> int:
     return LEGEND_PAD_PX + LEGEND_ROW_PX * rows
 
 
+@registered
 def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
     """Box plots of respondent scores per dimension: median, quartiles and outliers."""
     labels = _dimension_labels(instrument, lang)
@@ -387,6 +403,7 @@ def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl")
     return _layout(fig, t("chart.distribution_title", lang), lang)
 
 
+@registered
 def heatmap(
     matrix: pd.DataFrame, title: str, instrument: Instrument, lang: str = "nl"
 ) -> go.Figure:
@@ -398,6 +415,7 @@ def heatmap(
     return _layout(fig, title, lang, height=180 + 20 * len(matrix))
 
 
+@registered
 def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.Figure:
     """Change in mean score per dimension since the previous round, with 95% intervals;
     colours by meaning: a reliable rise blue, a reliable decline vermillion, a change that is
@@ -437,6 +455,7 @@ TREND_LABEL_WIDTH = 24  # characters per line of a dimension's name beside the c
 PERCENT_TICKS = ["0%", "25%", "50%", "75%", "100%"]
 
 
+@registered
 def level_ladder(
     distribution: pd.DataFrame,
     level: pd.Series | None,
@@ -499,3 +518,36 @@ def level_ladder(
         description += f"; {fig.data[1].name}: {names[int(level['level']) - 1]}"
     rows = [[name, percent(c / total if total else 0.0, lang), str(c)] for name, c in zip(names, counts, strict=True)]  # fmt: skip
     return describe(fig, "", description, [t("report.level", lang), t(f"chart.ladder_{basis}", lang), "n"], rows)  # fmt: skip
+
+
+@registered
+def agreement_distribution(distribution: pd.DataFrame, instrument: Instrument, aspect: str, lang: str = "nl") -> go.Figure:  # fmt: skip
+    """Stacked horizontal bars of one aspect of an agreements instrument (relevance or
+    safeguarding): per public value how many members gave each answer, "weet ik niet" apart in
+    grey; colours from the report palette, from unfavourable to favourable. ``distribution``
+    is a team's ``TeamAgreements.distribution`` (value × aspect × answer: n)."""
+    values = instrument.public_values
+    scale = instrument.scale_of(instrument.value_item(values[0].id, aspect).id)
+    counts = distribution[distribution["aspect"] == aspect]
+    table = counts.pivot_table(
+        index="value_id", columns="answer", values="n", aggfunc="sum", fill_value=0
+    )
+    labels = [v.label.get(lang) for v in reversed(values)]
+    fig = go.Figure()
+    answers = [(str(p.value), p.label.get(lang), scale_colour(n, len(scale.points))) for n, p in enumerate(scale.points)]  # fmt: skip
+    answers.append(("dont_know", t("chart.dont_know", lang), SPECIAL_COLOURS["dont_know"]))
+    for code, label, colour in answers:
+        column = table[code] if code in table else pd.Series(dtype=int)
+        fig.add_bar(y=labels, x=[int(column.get(v.id, 0)) for v in reversed(values)], name=label,
+                    orientation="h", marker_color=colour)  # fmt: skip
+    fig.update_layout(barmode="stack", font=FONT,
+                      template="plotly_white", height=140 + 26 * len(values),
+                      separators=plotly_separators(lang),
+                      legend=dict(orientation="h", y=-0.12), margin=dict(l=margin_for(labels, FONT["size"]), r=20, t=20, b=80),
+                      xaxis=dict(title=t("agreements.n_members", lang), dtick=1))  # fmt: skip
+    rows = [[v.label.get(lang), " · ".join(f"{label}: {int(table[code].get(v.id, 0)) if code in table else 0}" for code, label, _ in answers)]
+            for v in values]  # fmt: skip
+    title = t(f"agreements.chart_{aspect}", lang)
+    return describe(
+        fig, title, title, [t("agreements.value", lang), t("agreements.n_members", lang)], rows
+    )
