@@ -65,7 +65,7 @@ def test_the_summary_holds_the_ladder_priorities_change_and_response(printed):
     priorities = page[page.index('id="priorities"') : page.index('id="position"')]
     actions = re.findall(r'<li value="\d+"><strong>', priorities)
     assert 1 <= len(actions) <= 3 and t("advice.owner", "nl") in priorities
-    assert "2025" in page[page.index('id="change"') :]  # the previous round by its period
+    assert "2025" in page[page.index('id="change-words"') :]  # the previous round by its period
     assert "68" in page[page.index('id="reliability"') :]  # Gouda's number invited
     assert t("report.synthetic_warning", "nl") in page
 

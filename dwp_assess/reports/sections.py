@@ -425,15 +425,21 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
                     correction=t("report.change_correction", lang, n=len(view.change)))  # fmt: skip
 
 
-def agreement_cell(rwg_j, lang: str, band: str | None = None) -> Markup:
+def agreement_cell(rwg_j, lang: str, band: str | None = None, shown: float | None = None) -> Markup:
     """The word for an agreement band ("eensgezind", "wisselend", "verdeeld"; by default the
-    band of ``rwg_j``), with the figure on hover; "niet te bepalen" when it is undefined."""
+    band of ``rwg_j``), with the figure (0–1) on hover and in brackets on paper; "niet te
+    bepalen" when it is undefined. The statistic's name and its band label stay in the
+    Verantwoording: a manager reads one word and one number, never a word beside it that the
+    levels made weaker ("wisselend" beside "sterke overeenstemming"). ``shown`` is the figure
+    that decided a ``band`` (the weaker of two), so the number never contradicts its word
+    ("verdeeld (0,84)")."""
     words = words_for_agreement(pd.Series([rwg_j], dtype=float), lang).iloc[0]
     if pd.isna(words["rwg_j"]):
         return macro("agreement")(words["word"], None)
     word = band_words(pd.Series([band]), lang).iloc[0] if band is not None else words["word"]
-    figure = f"rwg(J) = {number(words['rwg_j'], 2, lang)}"
-    return macro("agreement")(word, f"{figure} · {words['band_label']}", figure)
+    value = words["rwg_j"] if shown is None or pd.isna(shown) else min(max(float(shown), 0.0), 1.0)
+    figure = number(value, 2, lang)
+    return macro("agreement")(word, figure, figure)
 
 
 def agreement_note(lang: str) -> Markup:
@@ -456,16 +462,18 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     minimum = instrument.scoring.min_group_size * 2
     small = len(view.dimensions) and view.dimensions["n"].min() < minimum
     agreement = view.agreement_bands().set_index("dimension_id")
+    # the figure that decided the word: the weaker of the statements' and the levels' rwg
+    weaker = agreement[["rwg_j", "rwg_levels"]].astype(float).min(axis=1)
     n = view.dimensions.set_index("dimension_id")["n"]
     rows = [
-        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang, agreement["band"].get(dim.id)),
+        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang, agreement["band"].get(dim.id), weaker.get(dim.id)),
          str(int(n[dim.id])) if dim.id in n.index else MISSING]
         for dim in instrument.dimensions
     ]  # fmt: skip
     header_row = [t("report.dimension", lang), t("report.agreement", lang), t("report.respondents", lang)]  # fmt: skip
     return _section("response", title=t("report.response", lang), line=line, rows=rows, header=header_row,
                     small_group=t("report.small_group", lang, min=minimum) if small else "",
-                    note=agreement_note(lang))  # fmt: skip
+                    note=Markup("{} {}").format(agreement_note(lang), t("report.agreement_weaker", lang)))  # fmt: skip
 
 
 def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -548,7 +556,8 @@ def methods(
     if icc is not None:  # an organisation report: its agenda and its similar-profile section
         values["text"] += (
             " " + t("report.methods_dispersion", lang) + " " + t("report.methods_profile", lang)
-        )
+            + " " + t("report.methods_change", lang)
+        )  # fmt: skip
     return _section("methods", **values)
 
 

@@ -90,8 +90,14 @@ def peers_sentence(view: OrganisationView, instrument: Instrument, lang: str) ->
     kind = t(f"report.org_kind.{view.meta['peer_kind']}", lang)
     parts = [t("summary.peers_below", lang, dimensions=", ".join(below)) if below else "",
              t("summary.peers_above", lang, dimensions=", ".join(above)) if above else "",
-             t("summary.peers_same", lang, count=len(compared) - len(below) - len(above), total=len(compared))]  # fmt: skip
+             _within(len(compared) - len(below) - len(above), len(compared), "summary.peers_same", lang)]  # fmt: skip
     return t("summary.peers", lang, n=view.meta["peer_n"], kind=kind, parts="; ".join(p for p in parts if p))  # fmt: skip
+
+
+def _within(count: int, total: int, key: str, lang: str) -> str:
+    """On how many of ``total`` dimensions a difference is within the uncertainty; nothing
+    when none is (a reader is never told "op 0 van de 9")."""
+    return t(key, lang, count=count, total=total) if count else ""
 
 
 def change_sentence(view: OrganisationView, instrument: Instrument, lang: str) -> str:
@@ -111,7 +117,7 @@ def change_sentence(view: OrganisationView, instrument: Instrument, lang: str) -
     down = [labels.get(d, d) for d in reliable.loc[reliable["difference"] < 0, "dimension_id"]]
     parts = [t("summary.changed_up", lang, dimensions=", ".join(up)) if up else "",
              t("summary.changed_down", lang, dimensions=", ".join(down)) if down else "",
-             t("summary.changed_rest", lang, count=len(view.change) - len(reliable), total=len(view.change))]  # fmt: skip
+             _within(len(view.change) - len(reliable), len(view.change), "summary.changed_rest", lang)]  # fmt: skip
     return t("summary.changed", lang, previous=previous, parts="; ".join(p for p in parts if p))
 
 
@@ -140,8 +146,9 @@ def reliability_paragraph(view: OrganisationView, instrument: Instrument, lang: 
                  invited=int(r["invited"]) if pd.notna(r.get("invited")) else "?",
                  rate=locale.percent(r.get("response_rate"), lang))  # fmt: skip
     bands = view.agreement_bands()["band"]
-    agreed = int(bands.isin(["strong", "very_strong"]).sum())
-    return response + " " + t("summary.agreement", lang, agreed=agreed, total=len(instrument.dimensions))  # fmt: skip
+    agreed, total = int(bands.isin(["strong", "very_strong"]).sum()), len(instrument.dimensions)
+    key = "summary.agreement_none" if agreed == 0 else "summary.agreement_all" if agreed == total else "summary.agreement"  # fmt: skip
+    return response + " " + t(key, lang, agreed=agreed, total=total)
 
 
 def summary_html(view: OrganisationView, instrument: Instrument, lang: str, synthetic: bool = False,
