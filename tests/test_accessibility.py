@@ -32,7 +32,11 @@ from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
 from tests.generated_rounds import population_round
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+]  # four rounds reported first
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ROUND = "ds-2027"

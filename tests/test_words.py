@@ -27,7 +27,10 @@ JARGON = re.compile(
     re.IGNORECASE,
 )
 LANGS = ("nl", "en")
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+]  # the round analysed once, with bootstrap intervals
 
 
 def _answers(generated) -> pd.DataFrame:
@@ -126,6 +129,14 @@ def test_an_agreement_figure_lies_in_the_band_of_its_word(views):
                     wrong.append((view.organisation["name"], lang, label, word, figure))
                 checked += 1
     assert checked >= 9 * 2 * len(found) * 0.9 and wrong == []
+    # the Verantwoording shows both figures the word is made from, the weaker one printed
+    view = found[0]
+    methods = str(sections.methods(instrument, "nl", view.agreement_bands(), view.mean_reliability))  # fmt: skip
+    assert t("report.methods_rwg_levels", "nl") in methods
+    bands = view.agreement_bands()
+    for row in bands.dropna(subset=["rwg_j", "rwg_levels"]).itertuples():
+        shown = sections.number(min(max(min(row.rwg_j, row.rwg_levels), 0), 1), 2, "nl")
+        assert f"({shown})" in str(sections.response_and_reliability(view, instrument, "nl"))
 
 
 def _sentences(text: str) -> list[str]:

@@ -535,15 +535,20 @@ def methods(
     icc: pd.DataFrame | None = None,
 ) -> Html:
     """How scores are made, and the agreement figures behind the words: rwg(J) of this
-    organisation or team and, for organisations, ICC(1) and ICC(2) of the round."""
+    organisation or team, the rwg of its levels when ``agreement`` has them
+    (``OrganisationView.agreement_bands``: the word is the weaker of the two, as the response
+    section prints it) and, for organisations, ICC(1) and ICC(2) of the round."""
     share = percent(instrument.scoring.min_answered_share, lang)
     values = {"title": t("report.methods", lang), "text": t("report.methods_text", lang, share=share), "rows": []}  # fmt: skip
     if agreement is not None and len(agreement):
         own = agreement.set_index("dimension_id")["rwg_j"]
+        levels = agreement.set_index("dimension_id")["rwg_levels"] if "rwg_levels" in agreement else None  # fmt: skip
         rounds = icc.set_index("dimension_id") if icc is not None and len(icc) else pd.DataFrame()
-        values["header"] = [t("report.dimension", lang), "rwg(J)"] + (["ICC(1)", "ICC(2)"] if len(rounds) else [])  # fmt: skip
+        values["header"] = [t("report.dimension", lang), "rwg(J)"] + ([t("report.methods_rwg_levels", lang)] if levels is not None else []) + (["ICC(1)", "ICC(2)"] if len(rounds) else [])  # fmt: skip
         for dim in instrument.dimensions:
             row = [dim.label.get(lang), number(own.get(dim.id), 2, lang)]
+            if levels is not None:
+                row.append(number(levels.get(dim.id), 2, lang))
             if len(rounds):
                 row += [number(rounds["icc1"].get(dim.id), 2, lang), number(rounds["icc2"].get(dim.id), 2, lang)]  # fmt: skip
             values["rows"].append(row)
