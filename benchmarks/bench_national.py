@@ -19,7 +19,7 @@ What it does, as a national round arrives and as the analyst runs it:
   ``--database-url``) and times each phase as a ``dwp-assess`` subprocess run in the project
   folder: registry import and rounds (setup, untimed; the previous round's answers are
   bulk-inserted straight into the store), import of all files in one command (phase 1), the
-  round's analysis (the package's ``reports.run.cached_analysis`` in a subprocess of its own:
+  round's analysis (the package's ``reports.cache.cached_analysis`` in a subprocess of its own:
   ``report`` has no separate command for it and reuses the cached result, which is checked),
   ``report --jobs J`` (every report and summary), ``report --jobs J --pdf``, ``export``,
   ``report --jobs J --bundle``. Per phase: wall seconds, CPU-seconds of the whole process tree
@@ -260,7 +260,8 @@ from dwp_assess import project
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.reports.run import cached_analysis, previous_round
+from dwp_assess.analysis.rounds import previous_round
+from dwp_assess.reports.cache import cached_analysis
 
 settings = project.activate(project.require())  # an entry point: resolve and activate once
 engine = store.connect(settings.database_url)

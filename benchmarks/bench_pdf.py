@@ -38,6 +38,7 @@ from bench_reports import RESPONDENTS, TreeMonitor, load, write_rounds
 
 from dwp_assess import project
 from dwp_assess.data import store
+from dwp_assess.reports.options import ReportOptions
 from dwp_assess.reports.printing import CHROMIUM, print_pdfs
 from dwp_assess.reports.run import generate_reports
 
@@ -94,7 +95,7 @@ def run(args, folder: Path) -> bool:
     project.activate(project.create(folder / "project"))  # the project every call below works in
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
     current, _, _ = write_rounds(engine, args.orgs, respondents=args.respondents)
-    summary, seconds = timed(lambda: generate_reports(engine, current, out_dir=folder / "reports", jobs=args.jobs))  # fmt: skip
+    summary, seconds = timed(lambda: generate_reports(engine, ReportOptions(current, out_dir=folder / "reports", jobs=args.jobs)))  # fmt: skip
     print(f"HTML: {summary.ok} reports with their summaries in {seconds:.1f} s ({summary.failed} failed)")  # fmt: skip
     out = folder / "reports" / current
     reports = sorted(p for p in out.glob("*.html") if p.name != "index.html" and ".samenvatting" not in p.name)  # fmt: skip

@@ -53,7 +53,9 @@ from dwp_assess.data.sample import PERIODS, data_strategy_round, maturity_by_rou
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import outputs
 from dwp_assess.reports import run as reports_run
-from dwp_assess.reports.run import ANALYSIS_FOLDER, generate_reports, work_folder
+from dwp_assess.reports.files import ANALYSIS_FOLDER, work_folder
+from dwp_assess.reports.options import ReportOptions
+from dwp_assess.reports.run import generate_reports
 
 ORGS, BASELINE_SAMPLE, JOBS, RESPONDENTS = 350, 6, 2, 100
 RESPONSE_RATE = (0.3, 0.65)  # the seeded model's response rates (``sample.data_strategy_round``)
@@ -240,7 +242,7 @@ def baseline(units: list[str], parameters: dict, out: Path) -> list[tuple[float,
 
 
 def time_analysis() -> list[float]:
-    """Time ``reports.run.cached_analysis`` (the round's analysis and typology, computed once
+    """Time ``reports.cache.cached_analysis`` (as ``reports.run`` calls it) (the round's analysis and typology, computed once
     before any report is made) in this process: the returned list gets its seconds."""
     seconds = [0.0]
     analyse = reports_run.cached_analysis
@@ -293,7 +295,9 @@ def run(args, folder: Path) -> bool:
     analysing = time_analysis()
     with TreeMonitor() as memory:
         summary, package_seconds = timed(
-            lambda: generate_reports(engine, current, out_dir=out, jobs=args.jobs, synthetic=True)
+            lambda: generate_reports(
+                engine, ReportOptions(current, out_dir=out, jobs=args.jobs, synthetic=True)
+            )
         )
     load_after_package = load()
     print(f"  of which the round's analysis with its typology (once, before the first report): {analysing[0]:.1f} s")  # fmt: skip

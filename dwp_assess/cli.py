@@ -811,15 +811,18 @@ def report(
     """Make the report of every organisation (team, collaboration) of a round, and the round's
     index (for the analyst); with --bundle also one zip per organisation, ready to send (a
     collaboration's plan goes to each of its members)."""
-    from dwp_assess.reports.run import choose_units, generate_reports
+    from dwp_assess.reports.options import ReportOptions
+    from dwp_assess.reports.run import generate_reports
+    from dwp_assess.reports.units import choose_units
 
     eng = engine()
     units = choose_units(eng, round_id, org, team, collab)
-    summary = generate_reports(
-        eng, round_id, out, units, jobs, lang or settings().language, pdf,
-        retry_failed, force, executor, scheduler, previous_round_id=previous, console=console,
-        bundle=bundle, settings=settings(),
+    options = ReportOptions(
+        round_id, out, units, lang or settings().language, pdf=pdf, jobs=jobs, executor=executor,
+        scheduler=scheduler, force=force, retry_failed=retry_failed, previous_round_id=previous,
+        bundle=bundle,
     )  # fmt: skip
+    summary = generate_reports(eng, options, settings(), console)
     print_report_summary(summary)
     print_replaced_and_removed(summary)
     print_bundle_summary(summary.bundles)
@@ -891,7 +894,8 @@ def plan_draft(
     from dwp_assess.data import store
     from dwp_assess.data.plans import record_draft, write_draft
     from dwp_assess.instruments.loading import get_instrument
-    from dwp_assess.reports.run import cached_analysis, choose_units
+    from dwp_assess.reports.cache import cached_analysis
+    from dwp_assess.reports.units import choose_units
 
     eng = engine()
     choose_units(eng, round_id, [org], None)

@@ -105,11 +105,14 @@ def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, con
                  colophon: dict | None = None) -> list:  # fmt: skip
     """Reports and bundles of every sample round (synthetic, as the store records); one
     ``RunSummary`` per round; ``colophon``: the project's sender and contact."""
+    from dwp_assess.reports.options import ReportOptions
     from dwp_assess.reports.run import generate_reports
 
     return [
         generate_reports(
-            engine, r.round_id, out_dir, jobs=jobs, console=console, bundle=True, colophon=colophon
+            engine,
+            ReportOptions(r.round_id, out_dir, jobs=jobs, bundle=True, colophon=colophon),
+            console=console,
         )
         for r in sample_rounds(SAMPLE_DIR)
     ]

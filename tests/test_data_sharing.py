@@ -26,6 +26,8 @@ from dwp_assess.data.tables import FileProblem
 from dwp_assess.data.templates import template_columns
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import run as reports
+from dwp_assess.reports import units as units_
+from dwp_assess.reports.options import ReportOptions
 
 INSTRUMENT = get_instrument("data-sharing", 1)
 ORGANISATIONS = "id,name,kind\ngouda,Gouda,gemeente\nalmere,Almere,gemeente\nwoerden,Woerden,gemeente\nemmen,Emmen,gemeente\n"  # fmt: skip
@@ -280,8 +282,8 @@ def sample(tmp_path_factory, sample_store):
                                   pd.Timestamp("2026-04-02", tz="UTC").to_pydatetime(),
                                   (*answers, store.AnswerRecord("GV1_note", text=HOSTILE_NOTE)), "jeugd-utrecht")  # fmt: skip
     assert store.store_response(engine, record) == store.STORED
-    units = reports.choose_units(engine, ROUND_ID, collaborations=["armoede-midden-holland", "jeugd-utrecht"])  # fmt: skip
-    summary = reports.generate_reports(engine, ROUND_ID, folder / "reports", units, jobs=2, lang="nl,en", bundle=True)  # fmt: skip
+    units = units_.choose_units(engine, ROUND_ID, collaborations=["armoede-midden-holland", "jeugd-utrecht"])  # fmt: skip
+    summary = reports.generate_reports(engine, ReportOptions(ROUND_ID, folder / "reports", units, jobs=2, lang="nl,en", bundle=True))  # fmt: skip
     yield engine, folder / "reports" / ROUND_ID, summary
     engine.dispose()
 
@@ -384,12 +386,12 @@ def test_a_plan_goes_to_every_member_and_never_to_another_organisation(sample):
 
 def test_choosing_units_of_a_collaboration_round_needs_collab_ids(sample):
     engine, _, _ = sample
-    with pytest.raises(reports.UnitError, match=r"has a report per collaboration: name collaborations with --collab, not --org \(e\.g\. --collab armoede-midden-holland, --collab jeugd-utrecht\)"):  # fmt: skip
-        reports.choose_units(engine, ROUND_ID, organisations=["woerden"])
-    with pytest.raises(reports.UnitError, match="unknown collaboration id.*did you mean 'jeugd-utrecht'.*collaborations.csv"):  # fmt: skip
-        reports.choose_units(engine, ROUND_ID, collaborations=["jeugd-utrech"])
-    with pytest.raises(reports.UnitError, match="has a report per organisation: name organisations with --org, not --collab"):  # fmt: skip
-        reports.choose_units(engine, "data-strategy-2026", collaborations=["jeugd-utrecht"])
+    with pytest.raises(units_.UnitError, match=r"has a report per collaboration: name collaborations with --collab, not --org \(e\.g\. --collab armoede-midden-holland, --collab jeugd-utrecht\)"):  # fmt: skip
+        units_.choose_units(engine, ROUND_ID, organisations=["woerden"])
+    with pytest.raises(units_.UnitError, match="unknown collaboration id.*did you mean 'jeugd-utrecht'.*collaborations.csv"):  # fmt: skip
+        units_.choose_units(engine, ROUND_ID, collaborations=["jeugd-utrech"])
+    with pytest.raises(units_.UnitError, match="has a report per organisation: name organisations with --org, not --collab"):  # fmt: skip
+        units_.choose_units(engine, "data-strategy-2026", collaborations=["jeugd-utrecht"])
 
 
 def test_no_analysis_or_report_module_names_the_data_sharing_instrument():

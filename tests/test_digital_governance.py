@@ -274,6 +274,7 @@ def reported(tmp_path_factory):
     from dwp_assess.data import importers, registry, store
     from dwp_assess.demo import SAMPLE_DIR, sample_rounds
     from dwp_assess.reports import run as reports
+    from dwp_assess.reports.options import ReportOptions
 
     folder = tmp_path_factory.mktemp("gdb-reports")
     engine = store.connect(f"sqlite:///{folder / 'dwp.sqlite'}")
@@ -296,7 +297,7 @@ def reported(tmp_path_factory):
     )  # fmt: skip
     assert store.store_response(engine, record) == store.STORED
     units = ["gouda-team-financien", "hendrik-ido-ambacht-datateam-sociaal-domein"]
-    summary = reports.generate_reports(engine, ROUND, folder / "reports", units=units, lang=["nl", "en"], bundle=True)  # fmt: skip
+    summary = reports.generate_reports(engine, ReportOptions(ROUND, folder / "reports", units=units, lang=["nl", "en"], bundle=True))  # fmt: skip
     yield engine, folder / "reports" / ROUND, summary, responses
     engine.dispose()
 

@@ -26,8 +26,10 @@ from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
+from dwp_assess.reports import manifest as round_manifest
 from dwp_assess.reports import run as reports
 from dwp_assess.reports.bundle import README
+from dwp_assess.reports.options import ReportOptions
 from dwp_assess.reports.outputs import OUTPUTS
 
 ROUNDS = {"data-strategy-2026": "next_step", "competences-2026": "team_expectation"}
@@ -78,7 +80,7 @@ def handed_out(tmp_path_factory, sample_store):
         (legacy / "_analysis" / "old").mkdir(parents=True)
         (legacy / "_analysis" / "old" / "scores.parquet").write_bytes(b"respondent data")
         (legacy / "old-report.ipynb").write_text("{}", encoding="utf-8")
-        summaries = {r: reports.generate_reports(engine, r, jobs=2, synthetic=True, bundle=True, settings=settings) for r in ROUNDS}  # fmt: skip
+        summaries = {r: reports.generate_reports(engine, ReportOptions(r, jobs=2, synthetic=True, bundle=True), settings=settings) for r in ROUNDS}  # fmt: skip
         paths = [settings.root, settings.data_dir, settings.reports_dir, Path.home(),
                  tmp_path_factory.getbasetemp(), Path(dwp_assess.__file__).resolve().parent.parent]  # fmt: skip
         yield Handout(engine, settings, markers, summaries, sorted({str(p) for p in paths if len(str(p)) > 1}))  # fmt: skip
@@ -211,7 +213,7 @@ def test_a_data_folder_inside_the_reports_folder_is_refused(engine, tmp_path, mo
     settings = project.current()  # the settings as the command line resolves them
     with pytest.raises(ValueError, match="must stay with the analyst"):
         reports.generate_reports(
-            engine, "data-strategy-2026", tmp_path / "reports", settings=settings
+            engine, ReportOptions("data-strategy-2026", tmp_path / "reports"), settings=settings
         )
     assert not (tmp_path / "reports" / "data-strategy-2026").exists()
 
@@ -226,7 +228,7 @@ def test_errors_in_manifest_and_index_name_folders_by_role(
     monkeypatch.setenv(project.PROJECT_ENV, str(handed_out.settings.root))
     monkeypatch.delenv("DWP_DATA_DIR", raising=False)
     out = tmp_path / "out"
-    summary = reports.generate_reports(handed_out.engine, "data-strategy-2026", out, units=["woerden"], bundle=True, settings=project.current())  # fmt: skip
+    summary = reports.generate_reports(handed_out.engine, ReportOptions("data-strategy-2026", out, units=["woerden"], bundle=True), settings=project.current())  # fmt: skip
     assert summary.failed == 1 and summary.bundles.withheld == {"woerden": ["woerden"]}
     error = json.loads((out / "data-strategy-2026" / "manifest.json").read_text())["woerden"][
         "error"
@@ -243,7 +245,7 @@ def test_errors_in_manifest_and_index_name_folders_by_role(
 def test_without_paths_replaces_the_longest_folder_first(tmp_path):
     data, reports_root = tmp_path / "project" / "data", tmp_path / "project"
     text = f"cannot read {data}/analysis/x and {reports_root}/reports/r/a.html"
-    cleaned = reports.without_paths(text, {"<data>": data, "<project>": reports_root, "<tmp>": tmp_path})  # fmt: skip
+    cleaned = round_manifest.without_paths(text, {"<data>": data, "<project>": reports_root, "<tmp>": tmp_path})  # fmt: skip
     assert cleaned == "cannot read <data>/analysis/x and <project>/reports/r/a.html"
 
 

@@ -22,7 +22,10 @@ from dwp_assess.collect import drafts, forms
 from dwp_assess.data import store
 from dwp_assess.data.importers import import_file
 from dwp_assess.demo import SAMPLE_DIR
+from dwp_assess.reports import files
+from dwp_assess.reports import index as round_index
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.options import ReportOptions
 
 HOSTILE = {
     "dot": "gm.alfadorp",
@@ -300,7 +303,7 @@ def test_a_legacy_round_with_a_hostile_id_gets_no_quarantine_folder_and_no_rows(
 def test_a_legacy_store_with_dotted_ids_makes_no_colliding_report(engine, data_strategy, tmp_path):
     legacy_store(engine, data_strategy, ["gm.alfadorp", "gm.bravodorp"])
     with pytest.raises(ids.IdError, match="gm.alfadorp"):
-        reports.generate_reports(engine, "data-strategy-2026", tmp_path / "reports")
+        reports.generate_reports(engine, ReportOptions("data-strategy-2026", tmp_path / "reports"))
     assert not list((tmp_path / "reports").rglob("*.html"))
 
 
@@ -308,7 +311,7 @@ def test_a_legacy_store_with_a_traversal_id_writes_nothing_outside(engine, data_
     legacy_store(engine, data_strategy, ["../../escape"])
     out = tmp_path / "a" / "b" / "reports"
     with pytest.raises(ids.IdError):
-        reports.generate_reports(engine, "data-strategy-2026", out)
+        reports.generate_reports(engine, ReportOptions("data-strategy-2026", out))
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("dwp.sqlite")) == [
         "a"
     ]
@@ -316,10 +319,10 @@ def test_a_legacy_store_with_a_traversal_id_writes_nothing_outside(engine, data_
 
 
 def test_report_file_names_come_from_the_unit_id(tmp_path):
-    assert reports.unit_file(tmp_path, "team-one", ".html").name == "team-one.html"
+    assert files.unit_file(tmp_path, "team-one", ".html").name == "team-one.html"
     for unit in ("team.one", "../x", "index"):
         with pytest.raises(ids.IdError):
-            reports.unit_file(tmp_path, unit, ".html")
+            files.unit_file(tmp_path, unit, ".html")
 
 
 def test_the_index_links_only_files_named_after_valid_ids(tmp_path):
@@ -330,7 +333,9 @@ def test_the_index_links_only_files_named_after_valid_ids(tmp_path):
         "gm.alfadorp": {"status": "ok", "title": "Alfadorp", "html": "gm.html", "notebook": "gm.ipynb"},
         "almere": {"status": "ok", "title": "Almere", "html": "../gouda.html", "notebook": None},
     }  # fmt: skip
-    page = reports.write_index(tmp_path, "r", manifest, set(), "nl", "Datastrategie").read_text()
+    page = round_index.write_index(
+        tmp_path, "r", manifest, set(), "nl", "Datastrategie"
+    ).read_text()
     assert 'href="gouda.html"' in page
     assert 'href="gm.html"' not in page and "../gouda.html" not in page
 

@@ -29,6 +29,7 @@ from dwp_assess import project
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import QUESTIONNAIRE_DIR, RULES_NAME, get_instrument
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.options import ReportOptions
 
 OWN = "eigen-volwassenheid"  # the project's own maturity instrument
 MARK = "Eigen regel: "  # starts every action text of the project's own rules
@@ -169,7 +170,7 @@ def test_validate_names_a_scored_instrument_without_rules(tmp_path, monkeypatch)
 
 def test_a_rules_or_instrument_change_remakes_exactly_the_reports_it_changes(tmp_path):
     settings, engine = _project(tmp_path / "p", {"eigen-2027": (OWN, 1), "ds-2027": ("data-strategy", 2)})  # fmt: skip
-    make = lambda round_id: reports.generate_reports(engine, round_id, settings=settings)  # noqa: E731
+    make = lambda round_id: reports.generate_reports(engine, ReportOptions(round_id), settings=settings)  # noqa: E731  # fmt: skip
     n = len(ORGANISATIONS)
     assert [(s.ok, s.skipped) for s in map(make, ("eigen-2027", "ds-2027"))] == [(n, 0), (n, 0)]
     assert [(s.ok, s.skipped) for s in map(make, ("eigen-2027", "ds-2027"))] == [(0, n), (0, n)]
@@ -201,7 +202,7 @@ def test_a_report_made_again_leaves_nothing_older_beside_it(tmp_path):
     round_id = "ds-2027"
     settings, engine = _project(tmp_path / "p", {round_id: ("data-strategy", 2)})
     out = settings.reports_dir / round_id
-    make = lambda **kw: reports.generate_reports(engine, round_id, settings=settings, **kw)  # noqa: E731
+    make = lambda **kw: reports.generate_reports(engine, ReportOptions(round_id, **kw), settings=settings)  # noqa: E731  # fmt: skip
     n = len(ORGANISATIONS)
     first = make(bundle=True)
     made = {p: p.stat().st_mtime_ns for p in out.glob("*.html") if not p.name.startswith("index")}

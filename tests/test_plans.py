@@ -20,6 +20,7 @@ from dwp_assess.cli import app, main
 from dwp_assess.data import plans, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.options import ReportOptions
 
 pytest_plugins = ["tests.pg_server"]
 BEFORE, AFTER = "data-strategy-2025", "data-strategy-2026"
@@ -99,7 +100,7 @@ def test_round_trip_from_draft_to_the_next_rounds_follow_up(drafted):
     assert "dimensie" in shown.output and "purpose_governance" not in shown.output
 
     out = folder / "reports"
-    summary = reports.generate_reports(engine, AFTER, out, units=["gouda", "almere"], previous_round_id=BEFORE)  # fmt: skip
+    summary = reports.generate_reports(engine, ReportOptions(AFTER, out, units=["gouda", "almere"], previous_round_id=BEFORE))  # fmt: skip
     assert summary.failed == 0
     gouda = (out / AFTER / "gouda.html").read_text(encoding="utf-8")
     assert "Opvolging verbeterplan" in gouda and OWNER in gouda and "bezig" in gouda

@@ -21,6 +21,7 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.options import ReportOptions
 from dwp_assess.reports.typography import SOFT_HYPHEN, hyphenate_html
 
 # The module's fixture makes the reports of four rounds in two languages inside the first test:
@@ -56,7 +57,7 @@ def outputs(tmp_path_factory, sample_store):
     engine = store.connect(sample_store.copy_to(folder / "dwp.sqlite"))
     pages = []
     for round_id, units in UNITS.items():
-        summary = reports.generate_reports(engine, round_id, folder / "reports", units=units, lang="nl,en", jobs=2)  # fmt: skip
+        summary = reports.generate_reports(engine, ReportOptions(round_id, folder / "reports", units=units, lang="nl,en", jobs=2))  # fmt: skip
         assert summary.failed == 0
         pages += [p for p in (folder / "reports" / round_id).glob("*.html") if not p.name.startswith("index")]  # fmt: skip
     return pages

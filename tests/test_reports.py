@@ -26,8 +26,9 @@ from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import execute as report_execute
-from dwp_assess.reports import printing
+from dwp_assess.reports import files, printing
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.options import ReportOptions
 from dwp_assess.reports.outputs import OUTPUTS
 
 ROUND = "data-strategy-2026"
@@ -61,7 +62,9 @@ def made(reports_store):
     """Three organisation reports of one round, made in this process (one kept-alive kernel)."""
     engine, folder = reports_store
     out = folder / "reports"
-    summary = reports.generate_reports(engine, ROUND, out, units=UNITS, synthetic=True)
+    summary = reports.generate_reports(
+        engine, ReportOptions(ROUND, out, units=UNITS, synthetic=True)
+    )
     return engine, out / ROUND, summary
 
 
@@ -109,10 +112,12 @@ def test_provenance_names_instrument_snapshot_version_and_parameters(made):
 def test_rerun_skips_reports_that_are_up_to_date(made):
     engine, out, _ = made
     before = {u: (out / f"{u}.html").stat().st_mtime_ns for u in UNITS}
-    again = reports.generate_reports(engine, ROUND, out.parent, units=UNITS, synthetic=True)
+    again = reports.generate_reports(
+        engine, ReportOptions(ROUND, out.parent, units=UNITS, synthetic=True)
+    )
     assert (again.ok, again.skipped) == (0, 3)
     assert {u: (out / f"{u}.html").stat().st_mtime_ns for u in UNITS} == before
-    forced = reports.generate_reports(engine, ROUND, out.parent, units=["almere"], synthetic=True, force=True)  # fmt: skip
+    forced = reports.generate_reports(engine, ReportOptions(ROUND, out.parent, units=["almere"], synthetic=True, force=True))  # fmt: skip
     assert (forced.ok, forced.skipped) == (1, 0)
     assert (out / "almere.html").stat().st_mtime_ns > before["almere"]
 
@@ -129,14 +134,16 @@ def test_renaming_an_organisation_in_the_registry_makes_its_report_again(made):
     _rename(engine, "woerden", 'Woerden <b>&</b> "Co"')
     try:
         again = reports.generate_reports(
-            engine, ROUND, out.parent, units=["woerden"], synthetic=True
+            engine, ReportOptions(ROUND, out.parent, units=["woerden"], synthetic=True)
         )
         assert (again.ok, again.skipped) == (1, 0)
         page = (out / "woerden.html").read_text(encoding="utf-8")
         assert "Woerden &lt;b&gt;&amp;&lt;/b&gt; &quot;Co&quot;" in page and "<b>&</b>" not in page
     finally:
         _rename(engine, "woerden", original)
-        reports.generate_reports(engine, ROUND, out.parent, units=["woerden"], synthetic=True)
+        reports.generate_reports(
+            engine, ReportOptions(ROUND, out.parent, units=["woerden"], synthetic=True)
+        )
 
 
 def test_hostile_names_and_free_text_are_shown_escaped_never_as_markup(made):
@@ -195,14 +202,14 @@ def test_a_failing_report_is_listed_and_does_not_stop_the_others(use_template, r
     folder = out / ROUND
     assert (folder / "gouda.html").is_file() and (folder / "woerden.html").is_file()
     assert not (folder / "almere.html").exists()
-    failed_notebook = nbformat.read(reports.work_folder(reports.NOTEBOOK_FOLDER, ROUND) / "almere.ipynb", as_version=4)  # fmt: skip
+    failed_notebook = nbformat.read(files.work_folder(files.NOTEBOOK_FOLDER, ROUND) / "almere.ipynb", as_version=4)  # fmt: skip
     assert any(o.get("ename") == "RuntimeError" for c in failed_notebook.cells for o in c.get("outputs", []))  # fmt: skip
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert "RuntimeError: kapotte sectie" in index
     assert "mislukt" in index
 
     use_template(original)
-    retried = reports.generate_reports(engine, ROUND, out, units=["gouda", "almere", "woerden"], retry_failed=True)  # fmt: skip
+    retried = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["gouda", "almere", "woerden"], retry_failed=True))  # fmt: skip
     assert (retried.ok, retried.failed, retried.skipped) == (1, 0, 2)
     assert (folder / "almere.html").is_file()
     assert "kapotte sectie" not in (folder / "index.html").read_text(encoding="utf-8")
@@ -222,14 +229,14 @@ def test_a_report_that_hangs_times_out_and_the_next_gets_a_fresh_kernel(use_temp
     use_template(_template_with_cell(tmp_path, hang, 0))
     monkeypatch.setattr(report_execute, "CELL_TIMEOUT", HANG_TIMEOUT)
     out = tmp_path / "out"
-    hung = reports.generate_reports(engine, ROUND, out, units=["almere"])
+    hung = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["almere"]))
     assert (hung.ok, hung.failed) == (0, 1)
     manifest = json.loads((out / ROUND / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["almere"]["status"] == "failed"
     assert f"{HANG_TIMEOUT} seconds" in manifest["almere"]["error"]
     monkeypatch.setattr(report_execute, "CELL_TIMEOUT", usual)
     use_template(original)
-    after = reports.generate_reports(engine, ROUND, out, units=["woerden"])
+    after = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["woerden"]))
     assert (after.ok, after.failed) == (1, 0)
     manifest = json.loads((out / ROUND / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["woerden"]["status"] == "ok" and manifest["almere"]["status"] == "failed"
@@ -241,14 +248,18 @@ def test_no_variable_of_one_report_survives_into_the_next(
     engine, _ = reports_store
     leak_check = "leaked = [n for n in ('view', 'analysis', 'parameters', 'organisation_id') if n in globals()]\nassert not leaked, leaked"  # fmt: skip
     use_template(_template_with_cell(tmp_path, leak_check, 0))
-    summary = reports.generate_reports(engine, ROUND, tmp_path / "out", units=["almere", "woerden"])
+    summary = reports.generate_reports(
+        engine, ReportOptions(ROUND, tmp_path / "out", units=["almere", "woerden"])
+    )
     assert (summary.ok, summary.failed) == (2, 0)
 
 
 def test_team_profiles_cover_competences_per_stage_with_pseudonyms(reports_store):
     engine, folder = reports_store
     teams = ["gouda-team-financien", "almere-datateam-sociaal-domein"]
-    summary = reports.generate_reports(engine, TEAM_ROUND, folder / "team-reports", units=teams)
+    summary = reports.generate_reports(
+        engine, ReportOptions(TEAM_ROUND, folder / "team-reports", units=teams)
+    )
     assert (summary.ok, summary.failed) == (2, 0)
     page = (folder / "team-reports" / TEAM_ROUND / "gouda-team-financien.html").read_text(encoding="utf-8")  # fmt: skip
     assert "Teamprofiel: Team Financiën" in page
@@ -263,7 +274,9 @@ def test_team_profiles_cover_competences_per_stage_with_pseudonyms(reports_store
 def test_both_languages_side_by_side_with_an_index_each(reports_store):
     engine, folder = reports_store
     out = folder / "english"
-    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="nl,en")
+    summary = reports.generate_reports(
+        engine, ReportOptions(ROUND, out, units=["woerden"], lang="nl,en")
+    )
     assert summary.ok == 2
     english = (out / ROUND / "woerden.en.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in english
@@ -276,14 +289,18 @@ def test_both_languages_side_by_side_with_an_index_each(reports_store):
     assert 'href="woerden.html"' in summary.indexes["nl"].read_text(encoding="utf-8")
     # English alone never overwrites the Dutch report
     before = (out / ROUND / "woerden.html").stat().st_mtime_ns
-    again = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="en", force=True)
+    again = reports.generate_reports(
+        engine, ReportOptions(ROUND, out, units=["woerden"], lang="en", force=True)
+    )
     assert again.ok == 1 and (out / ROUND / "woerden.html").stat().st_mtime_ns == before
 
 
 def test_an_unknown_language_is_refused_before_anything_is_made(reports_store):
     engine, folder = reports_store
     with pytest.raises(ValueError, match="unknown language.*fr"):
-        reports.generate_reports(engine, ROUND, folder / "fr", units=["woerden"], lang="nl,fr")
+        reports.generate_reports(
+            engine, ReportOptions(ROUND, folder / "fr", units=["woerden"], lang="nl,fr")
+        )
     assert not (folder / "fr").exists()
 
 
@@ -293,8 +310,7 @@ def test_reports_run_on_a_dask_cluster(reports_store):
     engine, folder = reports_store
     out = folder / "dask"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:  # fmt: skip
-        summary = reports.generate_reports(engine, ROUND, out, units=["almere", "woerden"],
-                                           executor="dask", scheduler=cluster.scheduler_address)  # fmt: skip
+        summary = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["almere", "woerden"], executor="dask", scheduler=cluster.scheduler_address))  # fmt: skip
     assert (summary.ok, summary.failed) == (2, 0)
     assert (out / ROUND / "almere.html").is_file() and (
         summary.notebooks / "woerden.ipynb"
@@ -305,7 +321,9 @@ def test_pdf_without_chromium_is_one_clear_error_before_any_work(reports_store, 
     engine, folder = reports_store
     monkeypatch.setattr(printing, "CHROMIUM", str(folder / "no-chromium-here"))
     with pytest.raises(printing.PrinterError, match="apt-get install chromium"):
-        reports.generate_reports(engine, ROUND, folder / "no-pdf", units=["woerden"], pdf=True)
+        reports.generate_reports(
+            engine, ReportOptions(ROUND, folder / "no-pdf", units=["woerden"], pdf=True)
+        )
     assert not (folder / "no-pdf").exists()
 
 
@@ -313,7 +331,9 @@ def test_pdf_without_chromium_is_one_clear_error_before_any_work(reports_store, 
 def test_pdf_is_printed_on_a4(reports_store):
     engine, folder = reports_store
     out = folder / "pdf"
-    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], pdf=True)
+    summary = reports.generate_reports(
+        engine, ReportOptions(ROUND, out, units=["woerden"], pdf=True)
+    )
     assert summary.ok == 1, json.loads((out / ROUND / "manifest.json").read_text())
     pdf = (out / ROUND / "woerden.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
@@ -348,7 +368,7 @@ def test_synthetic_data_is_marked_on_every_output_whatever_command_made_it(repor
     engine, folder = reports_store
     assert store.get_round(engine, ROUND).synthetic
     out = folder / "synthetic"
-    summary = reports.generate_reports(engine, ROUND, out, units=["woerden"], lang="nl,en", pdf=True, bundle=True)  # fmt: skip
+    summary = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["woerden"], lang="nl,en", pdf=True, bundle=True))  # fmt: skip
     assert summary.ok == 2
     for lang, mark in (("nl", ""), ("en", ".en")):
         page = (out / ROUND / f"woerden{mark}.html").read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import run as reports
 from dwp_assess.reports import sections
+from dwp_assess.reports.options import ReportOptions
 
 META = {"round_id": "r-test", "period": "2026", "instrument_version": 1, "snapshot_hash": "x"}
 
@@ -177,7 +178,9 @@ def test_a_round_of_two_organisations_shows_no_round_figures_and_never_alpha(dat
     for org in ("alfadorp", "bravodorp"):
         view = organisation_view(analysis, org)
         assert view.mean_reliability.empty and len(view.agreement) == len(data_strategy.dimensions)
-    summary = reports.generate_reports(engine, "data-strategy-2027", tmp_path / "reports")
+    summary = reports.generate_reports(
+        engine, ReportOptions("data-strategy-2027", tmp_path / "reports")
+    )
     assert (summary.ok, summary.failed) == (2, 0)
     for org in ("alfadorp", "bravodorp"):
         page = (tmp_path / "reports" / "data-strategy-2027" / f"{org}.html").read_text(encoding="utf-8")  # fmt: skip

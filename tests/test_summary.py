@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.options import ReportOptions
 
 ROUND = "data-strategy-2026"
 COLOPHON = {"sender": "Gemeente Testdorp, team Data", "contact": "data@testdorp.example"}
@@ -22,8 +23,7 @@ COLOPHON = {"sender": "Gemeente Testdorp, team Data", "contact": "data@testdorp.
 def printed(tmp_path_factory, sample_store):
     folder = tmp_path_factory.mktemp("summary")
     engine = store.connect(sample_store.copy_to(folder / "dwp.sqlite"))
-    summary = reports.generate_reports(engine, ROUND, folder / "reports", units=["gouda", "zuid-holland"],
-                                       lang="nl,en", pdf=True, jobs=2, colophon=COLOPHON)  # fmt: skip
+    summary = reports.generate_reports(engine, ReportOptions(ROUND, folder / "reports", units=["gouda", "zuid-holland"], lang="nl,en", pdf=True, jobs=2, colophon=COLOPHON))  # fmt: skip
     assert (summary.ok, summary.failed) == (4, 0)
     return engine, folder / "reports" / ROUND
 

@@ -47,7 +47,7 @@ DISCUSSING, LEAD = "discussing", "lead"
 class CollaborationAnalysis(RoundTables):
     """A collaboration round's analysis: what every project-plan draft of the round shows."""
 
-    FORMAT = 1  # the saved layout: part of the analysis cache key (reports.run)
+    FORMAT = 1  # the saved layout: part of the analysis cache key (reports.cache)
 
     meta: dict
     organisations: pd.DataFrame  # organisation_id, name: every member of the round's collaborations

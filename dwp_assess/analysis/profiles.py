@@ -56,7 +56,7 @@ class RoundAnalysis(RoundTables):
     """Everything computed for one round; every table is tidy with named columns.
 
     ``FORMAT`` names the layout of the saved tables; a saved analysis of another format is
-    never loaded (``reports.run.cached_analysis`` keys its cache on it)."""
+    never loaded (``reports.cache.cached_analysis`` keys its cache on it)."""
 
     FORMAT: ClassVar[int] = 5
 

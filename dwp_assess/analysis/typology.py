@@ -52,7 +52,7 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.locale import LANGUAGES, percent
 
-TYPOLOGY_FOLDER = "typology"  # beside a saved round analysis (reports.run.cached_analysis)
+TYPOLOGY_FOLDER = "typology"  # beside a saved round analysis (reports.cache.cached_analysis)
 ORGS_PER_TYPE = 7  # organisations needed per type tried (k types need ORGS_PER_TYPE · k)
 MAX_TYPES = 6
 MIN_TYPE_SIZE = 5  # a solution with a smaller type is not admissible (no tiny or degenerate types)

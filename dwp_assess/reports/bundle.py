@@ -24,6 +24,8 @@ from pathlib import Path
 from dwp_assess import __version__, ids
 from dwp_assess.instruments.messages import t
 from dwp_assess.locale import LANGUAGES
+from dwp_assess.reports.files import remove_files
+from dwp_assess.reports.outputs import ReportAnalysis
 
 BUNDLE_FOLDER = "bundles"
 README = "README.txt"
@@ -137,3 +139,27 @@ def is_current(target: Path, folder_name: str, files: list[tuple[Path, str]]) ->
     wanted = {f"{folder_name}/{README}"} | {f"{folder_name}/{path.name}" for path, _ in files}
     made = target.stat().st_mtime_ns
     return names == wanted and all(path.stat().st_mtime_ns <= made for path, _ in files)
+
+
+def refresh_bundles(out: Path, round_id: str, instrument_title, manifest: dict, analysis: ReportAnalysis,
+                    chosen_units: set[str], synthetic: bool) -> BundleSummary | None:  # fmt: skip
+    """Bundles, made last from what is current (``manifest`` marks older reports
+    ``outdated``: an organisation with one gets no bundle): for the organisations that
+    receive a report of ``chosen_units`` (``--bundle``) and for every organisation that has
+    one already (kept current, or removed when a report of it is not ready); the bundle of an
+    organisation that receives no report of the round any more is removed. ``None`` when
+    there are none."""
+    receivers = analysis.receivers()
+    org_names = analysis.organisations.set_index("organisation_id")["name"].to_dict()
+    receiving = {org for orgs in receivers.values() for org in orgs}
+    folder = out / BUNDLE_FOLDER
+    existing = {p.stem: p for p in folder.glob("*.zip")} if folder.is_dir() else {}
+    gone = remove_files([p for org, p in existing.items() if org not in receiving])
+    wanted = {org for unit in chosen_units for org in receivers.get(unit, [])}
+    wanted |= {org for org in existing if org in receiving}
+    if not wanted:
+        return BundleSummary(removed=gone) if gone else None
+    chosen = {org: (org_names.get(org, org), [u for u, orgs in receivers.items() if org in orgs]) for org in wanted}  # fmt: skip
+    summary = write_bundles(out, round_id, instrument_title, manifest, chosen, analysis.meta["min_group_size"], synthetic)  # fmt: skip
+    summary.removed += gone
+    return summary

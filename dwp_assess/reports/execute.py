@@ -43,7 +43,6 @@ from dwp_assess import project
 from dwp_assess.data import store
 from dwp_assess.reports.html import notebook_to_html
 from dwp_assess.reports.printing import print_pdfs
-from dwp_assess.reports.summary import write_summary
 
 CELL_TIMEOUT = 600
 RESET = "get_ipython().run_line_magic('reset', '-f'); __import__('gc').freeze()"
@@ -62,6 +61,7 @@ class Job:
     pdf_path: Path | None = None
     lang: str = "nl"
     summary_path: Path | None = None  # the management summary (organisation reports)
+    write_summary: Callable[[dict, Path], object] | None = None  # (parameters, path), outputs.py
     summary_pdf_path: Path | None = None
     document_path: Path | None = None  # an editable document beside the HTML (project plans)
     write_document: Callable[[dict, Path], object] | None = None  # (parameters, path), outputs.py
@@ -167,10 +167,8 @@ def run_job(job: Job) -> JobResult:
         return JobResult(job.unit, status, time.perf_counter() - start, error)
     job.html_path.write_text(notebook_to_html(notebook, job.title, job.lang), encoding="utf-8")
     try:
-        if job.summary_path:
-            p = job.parameters
-            write_summary(p["analysis_dir"], p["organisation_id"], job.lang, p["synthetic"], job.summary_path,
-                          {"sender": p.get("sender", ""), "contact": p.get("contact", "")})  # fmt: skip
+        if job.summary_path and job.write_summary:
+            job.write_summary(job.parameters, job.summary_path)
     except Exception as exc:  # noqa: BLE001 - a failed summary fails this report, not the run
         return _failed(job, start, f"summary: {type(exc).__name__}: {exc}")
     try:
