@@ -22,6 +22,7 @@ import hashlib
 import io
 import tarfile
 import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -117,12 +118,19 @@ def write_back(job: Job, remote: RemoteResult) -> JobResult:
 
 
 _places: dict[str, Path] = {}  # kit token → where this worker process unpacked it
+_unpacking = threading.Lock()
 
 
 def _unpacked(kit: Kit) -> Path:
     """The folder where this worker unpacked ``kit`` (once per kit and process)."""
-    if kit.token in _places:
+    with _unpacking:
+        if kit.token not in _places:
+            _places[kit.token] = _unpack(kit)
         return _places[kit.token]
+
+
+def _unpack(kit: Kit) -> Path:
+    """Unpack ``kit`` into a new folder of this worker's, with settings that point into it."""
     place = Path(tempfile.mkdtemp(prefix=f"dwp-kit-{kit.token}-", dir=_working_folder()))
     _untar(kit.analysis, place / "analysis")
     if kit.questionnaires:
@@ -134,7 +142,6 @@ def _unpacked(kit: Kit) -> Path:
     (place / "settings.json").write_text(
         replace(settings, root=place, folders=folders).to_json(), encoding="utf-8"
     )
-    _places[kit.token] = place
     return place
 
 
