@@ -13,10 +13,9 @@ from pathlib import Path
 
 from dwp_assess import ids
 from dwp_assess.instruments.messages import t
+from dwp_assess.locale import LANGUAGES, PRIMARY_LANGUAGE
 from dwp_assess.reports.bundle import BUNDLE_FOLDER
 from dwp_assess.reports.files import (  # fmt: skip
-    LANGUAGES,
-    PRIMARY_LANGUAGE,
     SUMMARY_MARK,
     document_suffixes,
     language_mark,

@@ -15,10 +15,9 @@ import tempfile
 from pathlib import Path
 
 from dwp_assess import ids, project
+from dwp_assess.locale import LANGUAGES, PRIMARY_LANGUAGE
 from dwp_assess.reports.execute import Job, JobResult
 from dwp_assess.reports.files import (  # fmt: skip
-    LANGUAGES,
-    PRIMARY_LANGUAGE,
     printed_files,
     remove_files,
     unit_files,

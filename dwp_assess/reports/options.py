@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dwp_assess.reports.files import LANGUAGES
+from dwp_assess.locale import LANGUAGES
 
 EXECUTORS = ("local", "dask")  # reports.executing: local processes (or here), a dask cluster
 

@@ -20,8 +20,9 @@ from dwp_assess import __version__, project
 from dwp_assess.analysis.recommend import rules_for
 from dwp_assess.instruments.loading import instrument_digest
 from dwp_assess.instruments.messages import CATALOGUE
+from dwp_assess.locale import LANGUAGES
 from dwp_assess.reports.execute import Job
-from dwp_assess.reports.files import LANGUAGES, SUMMARY_MARK, entry_key, language_mark, unit_file
+from dwp_assess.reports.files import SUMMARY_MARK, entry_key, language_mark, unit_file
 from dwp_assess.reports.html import TEMPLATES
 from dwp_assess.reports.options import ReportOptions
 from dwp_assess.reports.outputs import (

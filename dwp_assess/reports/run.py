@@ -33,10 +33,11 @@ from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.analysis.rounds import previous_round
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.locale import LANGUAGES
 from dwp_assess.reports.bundle import BundleSummary, refresh_bundles
 from dwp_assess.reports.cache import cached_analysis
 from dwp_assess.reports.executing import execute
-from dwp_assess.reports.files import LANGUAGES, NOTEBOOK_FOLDER, work_folder
+from dwp_assess.reports.files import NOTEBOOK_FOLDER, work_folder
 from dwp_assess.reports.index import write_indexes
 from dwp_assess.reports.manifest import (  # fmt: skip
     MANIFEST,
