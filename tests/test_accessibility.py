@@ -30,6 +30,7 @@ from dwp_assess.demo import sample_rounds
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import printing
 from dwp_assess.reports import run as reports
+from dwp_assess.reports.options import ReportOptions
 from tests.generated_rounds import population_round
 
 pytestmark = [
@@ -95,7 +96,7 @@ def generated(tmp_path_factory):
     }
     out = folder / "reports"
     for round_id, chosen in units.items():
-        summary = reports.generate_reports(engine, round_id, out, units=chosen, lang="nl,en", jobs=1)  # fmt: skip
+        summary = reports.generate_reports(engine, ReportOptions(round_id, out, units=chosen, lang="nl,en", jobs=1))  # fmt: skip
         assert summary.failed == 0, round_id
     yield engine, out, units, population
     engine.dispose()
