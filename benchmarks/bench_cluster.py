@@ -28,7 +28,7 @@ from bench_reports import TreeMonitor, load, write_rounds
 
 from dwp_assess import project
 from dwp_assess.analysis.privacy import min_group_size
-from dwp_assess.analysis.rounds import previous_round
+from dwp_assess.analysis.round_lookup import previous_round
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports.cache import cached_analysis

@@ -260,7 +260,7 @@ from dwp_assess import project
 from dwp_assess.analysis.privacy import min_group_size
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.analysis.rounds import previous_round
+from dwp_assess.analysis.round_lookup import previous_round
 from dwp_assess.reports.cache import cached_analysis
 
 settings = project.activate(project.require())  # an entry point: resolve and activate once

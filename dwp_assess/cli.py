@@ -592,7 +592,7 @@ def template(
 ) -> None:
     """Write the import template of an instrument (CSV and XLSX with instructions), where the
     filled-in files are imported from: the project's imports/ folder."""
-    from dwp_assess.data.templates import write_templates
+    from dwp_assess.data.import_templates import write_templates
     from dwp_assess.instruments.loading import get_instrument
 
     if out is None:
@@ -813,7 +813,7 @@ def report(
     collaboration's plan goes to each of its members)."""
     from dwp_assess.reports.options import ReportOptions
     from dwp_assess.reports.run import generate_reports
-    from dwp_assess.reports.units import choose_units
+    from dwp_assess.reports.unit_choice import choose_units
 
     eng = engine()
     units = choose_units(eng, round_id, org, team, collab)
@@ -887,15 +887,15 @@ def plan_draft(
 ) -> None:
     """Write an organisation's draft improvement plan (XLSX and CSV) with the actions its report
     proposes and columns to fill in: adopted (ja/nee), owner name, due date, status."""
-    from dwp_assess.analysis.plans import draft_rows
+    from dwp_assess.analysis.plan_follow_up import draft_rows
     from dwp_assess.analysis.privacy import min_group_size
     from dwp_assess.analysis.profiles import organisation_view
-    from dwp_assess.analysis.rounds import previous_round
+    from dwp_assess.analysis.round_lookup import previous_round
     from dwp_assess.data import store
-    from dwp_assess.data.plans import record_draft, write_draft
+    from dwp_assess.data.plan_files import record_draft, write_draft
     from dwp_assess.instruments.loading import get_instrument
     from dwp_assess.reports.cache import cached_analysis
-    from dwp_assess.reports.units import choose_units
+    from dwp_assess.reports.unit_choice import choose_units
 
     eng = engine()
     choose_units(eng, round_id, [org], None)
@@ -920,9 +920,9 @@ def plan_import(
 ) -> None:
     """Check a filled-in plan and store it as the organisation's next plan version; a file with
     problems is refused whole, each problem named with its row and column. The file is not changed."""
-    from dwp_assess.analysis.plans import known_actions
+    from dwp_assess.analysis.plan_follow_up import known_actions
     from dwp_assess.data import store
-    from dwp_assess.data.plans import PlanError, import_plan
+    from dwp_assess.data.plan_files import PlanError, import_plan
     from dwp_assess.instruments.loading import get_instrument
 
     eng = engine()
@@ -953,7 +953,7 @@ def plan_show(
     import pandas as pd
 
     from dwp_assess.data import store
-    from dwp_assess.data.plans import header, load_plans, plan_versions
+    from dwp_assess.data.plan_files import header, load_plans, plan_versions
     from dwp_assess.instruments.loading import get_instrument
     from dwp_assess.instruments.messages import t
 

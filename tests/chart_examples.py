@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis import agreements
+from dwp_assess.analysis import workshop_agreements
 from dwp_assess.analysis.profiles import (
     OrganisationView,
     RoundAnalysis,
@@ -35,7 +35,7 @@ ORGANISATION = "gouda"  # in both data-strategy rounds, with peers to compare wi
 class Rounds:
     chosen: RoundAnalysis  # data-strategy-2026 against 2025
     estimate: RoundAnalysis  # data-strategy-2025
-    agreements: agreements.AgreementsAnalysis  # digital-governance-2026
+    agreements: workshop_agreements.AgreementsAnalysis  # digital-governance-2026
 
 
 def analyse(engine: Engine) -> Rounds:
@@ -43,7 +43,7 @@ def analyse(engine: Engine) -> Rounds:
     return Rounds(
         chosen=analyse_round(engine, "data-strategy-2026", "data-strategy-2025"),
         estimate=analyse_round(engine, "data-strategy-2025"),
-        agreements=agreements.analyse_round(engine, "digital-governance-2026"),
+        agreements=workshop_agreements.analyse_round(engine, "digital-governance-2026"),
     )
 
 

@@ -18,15 +18,15 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 import dwp_assess
-from dwp_assess.analysis.collaboration import analyse_answers
+from dwp_assess.analysis.collaboration_positions import analyse_answers
 from dwp_assess.cli import app
 from dwp_assess.data import importers, registry, store
+from dwp_assess.data.import_templates import template_columns
 from dwp_assess.data.sample_collaborations import PLANTED, ROUND_ID, WITHIN_ORGANISATION
 from dwp_assess.data.tables import FileProblem
-from dwp_assess.data.templates import template_columns
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import run as reports
-from dwp_assess.reports import units as units_
+from dwp_assess.reports import unit_choice as units_
 from dwp_assess.reports.options import ReportOptions
 
 INSTRUMENT = get_instrument("data-sharing", 1)
@@ -289,7 +289,7 @@ def sample(tmp_path_factory, sample_store):
 
 
 def test_the_sample_plants_exactly_the_disagreements_the_analysis_finds(sample):
-    from dwp_assess.analysis.collaboration import analyse_collaboration_round
+    from dwp_assess.analysis.collaboration_positions import analyse_collaboration_round
 
     engine, _, _ = sample
     analysis = analyse_collaboration_round(engine, ROUND_ID)
@@ -412,7 +412,7 @@ def form_round(registered):
 
 
 def test_a_form_link_needs_a_collaboration_whose_member_the_organisation_is(form_round):
-    from dwp_assess.collect import collaboration, rendering
+    from dwp_assess.collect import collaboration_member, rendering
     from dwp_assess.collect import questionnaire as q
 
     engine = form_round
@@ -427,7 +427,7 @@ def test_a_form_link_needs_a_collaboration_whose_member_the_organisation_is(form
         with pytest.raises(q.FormError) as error:
             q.resolve_context(engine, "ds-form", "gouda", collaboration_id=wrong)
         assert error.value.key == key
-    with pytest.raises(collaboration.ChooseMember) as choice:
+    with pytest.raises(collaboration_member.ChooseMember) as choice:
         q.resolve_context(engine, "ds-form", None, collaboration_id="samen")
     assert choice.value.members == [("almere", "Almere"), ("gouda", "Gouda"), ("woerden", "Woerden")]  # fmt: skip
     page = rendering.member_choice_html(choice.value, {"round": "ds-form", "collaboration": "samen"}, "en")  # fmt: skip

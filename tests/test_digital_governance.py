@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from dwp_assess.analysis import agreements
+from dwp_assess.analysis import workshop_agreements
 from dwp_assess.instruments.loading import get_instrument, load_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import InstrumentError
 
 DONT_KNOW = None  # an answer of "weet ik niet" in the hand-made teams below
-PACKAGE = Path(agreements.__file__).resolve().parent.parent
+PACKAGE = Path(workshop_agreements.__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +47,14 @@ def answers_of(instrument, team: str, members: list[dict], org: str = "gouda", t
 
 def analysed(
     instrument, frames: list[pd.DataFrame], min_group: int = 3
-) -> agreements.AgreementsAnalysis:
+) -> workshop_agreements.AgreementsAnalysis:
     answers = pd.concat(frames, ignore_index=True)
     teams = pd.DataFrame({"id": sorted(answers["team_id"].unique())})
     teams["organisation_id"], teams["name"], teams["invited"] = "gouda", teams["id"].str.title(), 6
     orgs = pd.DataFrame({"organisation_id": ["gouda"], "name": ["Gouda"]})
     meta = {"round_id": "digital-governance-2026", "period": "2026", "instrument_id": instrument.id,
             "instrument_version": instrument.version}  # fmt: skip
-    return agreements.analyse_answers(answers, instrument, orgs, teams, meta, min_group)
+    return workshop_agreements.analyse_answers(answers, instrument, orgs, teams, meta, min_group)
 
 
 # -- the instrument -------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_equal_gaps_are_ordered_by_relevance_then_by_the_instruments_order(gdb):
     members = [same, same, same]
     values = analysed(gdb, [answers_of(gdb, "t1", members)]).team("t1").values
     values = values.assign(priority=True)  # gap 1 each: every one a priority
-    ordered = agreements.agreements_list(values[values["value_id"].isin(same)])
+    ordered = workshop_agreements.agreements_list(values[values["value_id"].isin(same)])
     # relevance 5 before 4; between equals the instrument's order (inclusion before privacy ...)
     assert ordered["value_id"].tolist() == ["privacy", "transparency", "inclusion", "security"]
 
@@ -194,8 +194,8 @@ def test_a_team_under_the_minimum_gets_its_count_only(gdb):
     team = analysis.team("small")
     assert team.suppressed and team.team["n_respondents"] == 2
     assert team.distribution.empty and team.proposals.empty and team.agreements.empty
-    assert team.values[agreements.FIGURES].isna().all().all()
-    assert team.values[agreements.COUNTS].isna().all().all()
+    assert team.values[workshop_agreements.FIGURES].isna().all().all()
+    assert team.values[workshop_agreements.COUNTS].isna().all().all()
     assert not analysis.team("big").suppressed and len(analysis.team("big").agreements) == 1
 
 
@@ -221,7 +221,7 @@ def test_reports_go_to_the_teams_own_organisation(gdb):
 def test_the_analysis_saves_and_loads(gdb, tmp_path):
     members = [{"privacy": (5, 1)}] * 3
     analysis = analysed(gdb, [answers_of(gdb, "t1", members, texts={"agree_human_rights": ["x"]})])
-    loaded = agreements.AgreementsAnalysis.load(analysis.save(tmp_path / "a"))
+    loaded = workshop_agreements.AgreementsAnalysis.load(analysis.save(tmp_path / "a"))
     pd.testing.assert_frame_equal(loaded.values, analysis.values)
     assert loaded.team("t1").agreements["value_id"].tolist() == ["privacy"]
 
@@ -237,10 +237,12 @@ def test_session_summary_shows_counts_only_from_the_minimum_and_never_a_responde
     ]
     texts = {"agree_human_rights": ["Een DPIA", "Een DPIA"]}
     answers = answers_of(gdb, "t1", members, texts=texts)
-    under = agreements.session_summary(answers[answers["respondent_id"] != "t1-p3"], gdb, "t1", 3)
+    under = workshop_agreements.session_summary(
+        answers[answers["respondent_id"] != "t1-p3"], gdb, "t1", 3
+    )
     assert not under.shown and under.n_respondents == 2
     assert under.counts.empty and under.values.empty and under.proposals.empty
-    shown = agreements.session_summary(answers, gdb, "t1", 3)
+    shown = workshop_agreements.session_summary(answers, gdb, "t1", 3)
     assert shown.shown and shown.n_respondents == 3
     privacy = shown.counts.query("value_id == 'privacy' and aspect == 'safeguarding'")
     assert dict(zip(privacy["answer"], privacy["n"], strict=True)) == {
@@ -251,7 +253,7 @@ def test_session_summary_shows_counts_only_from_the_minimum_and_never_a_responde
     assert shown.proposals[["text", "n"]].values.tolist() == [["Een DPIA", 2]]
     for frame in (shown.counts, shown.values, shown.proposals):
         assert not {"respondent_id", "response_id"} & set(frame.columns)
-    assert agreements.session_summary(answers, gdb, "nobody", 3).n_respondents == 0
+    assert workshop_agreements.session_summary(answers, gdb, "nobody", 3).n_respondents == 0
 
 
 def test_no_analysis_or_report_module_names_the_instrument():

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dwp_assess.collect import collaboration, forms, page, rendering
+from dwp_assess.collect import collaboration_member, forms, page, rendering
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
@@ -154,7 +154,7 @@ def test_error_host_member_and_count_pages_escape_every_text(hostile_catalogue, 
     assert_escaped(
         page.error_page(q.FormError("form.error.unknown_round", round=MARK), "en"), least=3
     )
-    choice = collaboration.ChooseMember("c1", MARK + "Samen", [("gouda", MARK + "Gouda")])
+    choice = collaboration_member.ChooseMember("c1", MARK + "Samen", [("gouda", MARK + "Gouda")])
     assert_escaped(page.member_choice_page(choice, {"round": "r1", "x": MARK}, "nl"), least=3)
     assert_escaped(rendering.member_choice_html(choice, {"round": "r1"}, "en"), least=3)
     counter = forms.ResponseCounter(engine, "r1", "gouda", "nl")

@@ -13,10 +13,10 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from dwp_assess.analysis.agreements import analyse_answers as analyse_agreements
-from dwp_assess.analysis.collaboration import analyse_answers
+from dwp_assess.analysis.collaboration_positions import analyse_answers
 from dwp_assess.analysis.profiles import analyse_answers as analyse_answers_of_teams
 from dwp_assess.analysis.profiles import team_view
+from dwp_assess.analysis.workshop_agreements import analyse_answers as analyse_agreements
 from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t

@@ -18,9 +18,9 @@ from dwp_assess.cli import app
 from dwp_assess.collect.forms import option_pairs
 from dwp_assess.collect.xlsform import choice_rows, survey_rows
 from dwp_assess.data import store
+from dwp_assess.data.import_templates import template_columns
 from dwp_assess.data.importers import import_file
 from dwp_assess.data.registry import import_registry
-from dwp_assess.data.templates import template_columns
 from dwp_assess.demo import SAMPLE_DIR
 from dwp_assess.instruments.loading import (
     QUESTIONNAIRE_DIR,

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from dwp_assess.analysis.plans import known_actions
-from dwp_assess.data import plans, store
+from dwp_assess.analysis.plan_follow_up import known_actions
+from dwp_assess.data import plan_files, store
 from dwp_assess.data.cells import safe_frame, safe_text, unquote
 from dwp_assess.data.export import export_round
 from dwp_assess.instruments.loading import get_instrument
@@ -45,8 +45,8 @@ def planned(sqlite_url, tmp_path):
                              "dimension": "Visie", "action": [HOSTILE, "+31 bellen", "-1"],
                              "reasons": "@iedereen", "owner_role": "\tCIO", "horizon": "", "target": "", "indicator": "", "tool": ""})  # fmt: skip
         folders[org] = tmp_path / org
-        plans.write_draft(rows, {"id": org, "name": org}, "2031", folders[org])
-        plans.record_draft(engine, ROUND, org, actions)
+        plan_files.write_draft(rows, {"id": org, "name": org}, "2031", folders[org])
+        plan_files.record_draft(engine, ROUND, org, actions)
     return engine, sqlite_url, known, proposals, folders
 
 
@@ -62,9 +62,9 @@ def save_csv(rows, path):
 
 
 def refused(engine, path, known) -> list[str]:
-    with pytest.raises(plans.PlanError) as caught:
-        plans.import_plan(engine, path, ROUND, "sudwest-fryslan", known)
-    assert plans.plan_versions(engine, ROUND, "sudwest-fryslan").empty
+    with pytest.raises(plan_files.PlanError) as caught:
+        plan_files.import_plan(engine, path, ROUND, "sudwest-fryslan", known)
+    assert plan_files.plan_versions(engine, ROUND, "sudwest-fryslan").empty
     return caught.value.problems
 
 
@@ -73,9 +73,9 @@ def test_the_unchanged_draft_imports_and_keeps_its_texts(planned, tmp_path):
     rows = draft_csv(folders)
     for row in rows[1:]:
         row[11] = "ja"
-    result = plans.import_plan(engine, save_csv(rows, tmp_path / "plan.csv"), ROUND, "sudwest-fryslan", known)  # fmt: skip
+    result = plan_files.import_plan(engine, save_csv(rows, tmp_path / "plan.csv"), ROUND, "sudwest-fryslan", known)  # fmt: skip
     assert (result.version, result.adopted) == (1, 3)
-    stored = plans.load_plans(engine, ROUND, "sudwest-fryslan")
+    stored = plan_files.load_plans(engine, ROUND, "sudwest-fryslan")
     assert set(stored["action"]) == {HOSTILE, "+31 bellen", "-1"}  # the apostrophe came off again
 
 
@@ -101,8 +101,10 @@ def test_an_organisation_without_a_draft_cannot_import_a_plan(planned, tmp_path)
     engine, _, known, _, folders = planned
     with store.connect(str(engine.url)).begin() as conn:
         conn.execute(store.plan_draft.delete())
-    with pytest.raises(plans.PlanError, match="no draft plan of sudwest-fryslan for round ds-2031"):
-        plans.import_plan(engine, folders["sudwest-fryslan"] / "sudwest-fryslan-verbeterplan.csv", ROUND, "sudwest-fryslan", known)  # fmt: skip
+    with pytest.raises(
+        plan_files.PlanError, match="no draft plan of sudwest-fryslan for round ds-2031"
+    ):
+        plan_files.import_plan(engine, folders["sudwest-fryslan"] / "sudwest-fryslan-verbeterplan.csv", ROUND, "sudwest-fryslan", known)  # fmt: skip
 
 
 def test_a_formula_cell_is_refused_with_row_and_column(planned, tmp_path):

@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from dwp_assess.analysis.plans import known_actions
+from dwp_assess.analysis.plan_follow_up import known_actions
 from dwp_assess.cli import app, main
-from dwp_assess.data import plans, store
+from dwp_assess.data import plan_files, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import run as reports
 from dwp_assess.reports.options import ReportOptions
@@ -89,7 +89,7 @@ def test_round_trip_from_draft_to_the_next_rounds_follow_up(drafted):
     assert result.exit_code == 0 and "plan version 1 stored, 2 of" in result.output, result.output
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # the file is never changed
     assert "unchanged, same as stored version 1" in _import(url, path).output
-    stored = plans.adopted_actions(engine, BEFORE)
+    stored = plan_files.adopted_actions(engine, BEFORE)
     assert list(stored["action_id"]) == sorted(adopted) and set(stored["owner_name"]) == {OWNER}
     assert set(stored["due_date"]) == {date(2026, 6, 30)}
     shown = CliRunner().invoke(app, ["--db", url, "plan", "show", "--round", BEFORE, "--org", "gouda"])  # fmt: skip
@@ -118,12 +118,12 @@ def test_a_changed_file_is_a_new_version(drafted, tmp_path):
     path = tmp_path / "plan.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
-    before = plans.plan_versions(engine, BEFORE, "gouda")
+    before = plan_files.plan_versions(engine, BEFORE, "gouda")
     result = _import(url, path)
     assert result.exit_code == 0, result.output
-    versions = plans.plan_versions(engine, BEFORE, "gouda")
+    versions = plan_files.plan_versions(engine, BEFORE, "gouda")
     assert len(versions) == len(before) + 1
-    assert list(plans.load_plans(engine, BEFORE, "gouda", adopted_only=True)["owner_name"]) == ["Piet"]  # fmt: skip
+    assert list(plan_files.load_plans(engine, BEFORE, "gouda", adopted_only=True)["owner_name"]) == ["Piet"]  # fmt: skip
 
 
 def _bad(rows, column, value, row=1):
@@ -152,11 +152,11 @@ def test_a_bad_file_is_refused_with_row_and_column(drafted, tmp_path, edit, expe
     path = tmp_path / "plan.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
-    before = len(plans.plan_versions(engine, BEFORE, "gouda"))
+    before = len(plan_files.plan_versions(engine, BEFORE, "gouda"))
     result = _import(url, path)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert expected in result.output and "the plan was not stored" in result.output, result.output
-    assert len(plans.plan_versions(engine, BEFORE, "gouda")) == before
+    assert len(plan_files.plan_versions(engine, BEFORE, "gouda")) == before
 
 
 @pytest.mark.parametrize(
@@ -193,16 +193,16 @@ def test_plans_are_versioned_on_postgresql(postgres_url, tmp_path, monkeypatch):
                                   (store.AnswerRecord("VS1", 3.0),))  # fmt: skip
     store.store_response(pg, record)
     known = known_actions(instrument)
-    plans.record_draft(pg, BEFORE, "gouda", ["vision-adopt"])  # what `plan draft` records
-    header = [plans.header(c, "nl") for c in plans.COLUMNS]
+    plan_files.record_draft(pg, BEFORE, "gouda", ["vision-adopt"])  # what `plan draft` records
+    header = [plan_files.header(c, "nl") for c in plan_files.COLUMNS]
     path = tmp_path / "plan.csv"
     for version, status in ((1, "bezig"), (2, "afgerond")):
-        row = dict.fromkeys(plans.COLUMNS, "") | {"organisation_id": "gouda", "round_id": BEFORE, "action_id": "vision-adopt",
+        row = dict.fromkeys(plan_files.COLUMNS, "") | {"organisation_id": "gouda", "round_id": BEFORE, "action_id": "vision-adopt",
                                                   "adopted": "ja", "due_date": "2026-01-31", "status": status}  # fmt: skip
         with path.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows([header, [row[c] for c in plans.COLUMNS]])
-        assert plans.import_plan(pg, path, BEFORE, "gouda", known).version == version
-    stored = plans.adopted_actions(pg, BEFORE)
+            csv.writer(fh).writerows([header, [row[c] for c in plan_files.COLUMNS]])
+        assert plan_files.import_plan(pg, path, BEFORE, "gouda", known).version == version
+    stored = plan_files.adopted_actions(pg, BEFORE)
     assert list(stored["status"]) == ["done"] and list(stored["plan_version"]) == [2]
     assert stored["indicator"].iloc[0] == list(known["vision-adopt"].indicator)
     pg.dispose()

@@ -160,7 +160,7 @@ def test_template_writes_into_the_projects_imports_folder(tmp_path, no_project):
 def test_the_notebooks_default_to_the_projects_newest_round_or_name_the_parameter(sqlite_url, tmp_path, no_project):  # fmt: skip
     import json
 
-    from dwp_assess.analysis import rounds
+    from dwp_assess.analysis import round_lookup
     from dwp_assess.data import store
     from dwp_assess.instruments.loading import get_instrument
 
@@ -173,11 +173,11 @@ def test_the_notebooks_default_to_the_projects_newest_round_or_name_the_paramete
         )
     engine = store.connect(sqlite_url)
     with pytest.raises(ValueError, match="set round_id in the parameters cell"):
-        rounds.latest_round(engine)
+        round_lookup.latest_round(engine)
     store.create_round(engine, get_instrument("data-strategy", 1), "2030", "ds-2030")
     store.create_round(engine, get_instrument("data-strategy", 2), "2031", "ds-2031")
     store.create_round(engine, get_instrument("competences"), "2032", "comp-2032")  # per team
-    assert rounds.latest_round(engine) == "ds-2031"
-    assert rounds.latest_round(engine, "team") == "comp-2032"
-    assert rounds.previous_round(engine, "ds-2031") == "ds-2030"
-    assert rounds.previous_round(engine, "ds-2030") is None
+    assert round_lookup.latest_round(engine) == "ds-2031"
+    assert round_lookup.latest_round(engine, "team") == "comp-2032"
+    assert round_lookup.previous_round(engine, "ds-2031") == "ds-2030"
+    assert round_lookup.previous_round(engine, "ds-2030") is None

@@ -16,8 +16,8 @@ import pytest
 from pypdf import PdfReader
 
 from dwp_assess import resources
-from dwp_assess.analysis import saved
-from dwp_assess.analysis.saved import ParquetTables
+from dwp_assess.analysis import table_files
+from dwp_assess.analysis.table_files import ParquetTables
 from dwp_assess.instruments.loading import load_instrument
 from dwp_assess.reports import charts, printing
 from dwp_assess.reports.execute import KernelSession
@@ -46,7 +46,9 @@ def test_a_saved_folder_is_read_once_and_no_caller_can_change_it_for_another(tmp
     folder = _Tables({"round": "r1", "nested": {"n": 1}}, pd.DataFrame({"v": [1.0, 2.0]})).save(tmp_path / "t")  # fmt: skip
     reads = []
     real = pd.read_parquet
-    monkeypatch.setattr(saved.pd, "read_parquet", lambda *a, **k: reads.append(a) or real(*a, **k))
+    monkeypatch.setattr(
+        table_files.pd, "read_parquet", lambda *a, **k: reads.append(a) or real(*a, **k)
+    )
     first = _Tables.load(folder)
     first.values.loc[0, "v"] = 99.0
     first.values["extra"] = 0

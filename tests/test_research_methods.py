@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from dwp_assess.analysis import formatting, missingness, research, weights
-from dwp_assess.analysis.agreement import expected_by_chance
 from dwp_assess.analysis.comparison import change_since
+from dwp_assess.analysis.rater_agreement import expected_by_chance
 from dwp_assess.analysis.stats import cronbach_alpha
 
 

@@ -117,7 +117,7 @@ def test_manifest_marks_the_data_synthetic():
 
 
 def test_digital_governance_teams_plant_priorities_disagreement_and_one_small_team(generated):
-    from dwp_assess.analysis.agreements import analyse_answers
+    from dwp_assess.analysis.workshop_agreements import analyse_answers
 
     rnd = next(r for r in generated[2] if r.instrument.id == "digital-governance")
     answers = rnd.answers.merge(rnd.respondents, on="response_id")

@@ -12,9 +12,9 @@ import re
 import pandas as pd
 import pytest
 
-from dwp_assess.analysis.agreement import words_for_agreement
 from dwp_assess.analysis.comparison import change_scores
 from dwp_assess.analysis.profiles import analyse_answers, organisation_view
+from dwp_assess.analysis.rater_agreement import words_for_agreement
 from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import sections, summary

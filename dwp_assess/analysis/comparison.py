@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from dwp_assess.analysis.agreement import benjamini_hochberg
+from dwp_assess.analysis.rater_agreement import benjamini_hochberg
 from dwp_assess.analysis.scoring import score_round
 from dwp_assess.analysis.stats import bootstrap_mean_difference
 from dwp_assess.instruments.loading import get_mapping

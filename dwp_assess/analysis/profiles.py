@@ -21,19 +21,18 @@ import pandas as pd
 from scipy import stats as sps
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.agreement import rwg_of_counts, weakest_band, words_for_agreement
 from dwp_assess.analysis.comparison import CHANGE_COLUMNS, change_scores, change_since, restricted
 from dwp_assess.analysis.levels import level_statistics
 from dwp_assess.analysis.peers import peer_groups
-from dwp_assess.analysis.plans import FOLLOW_UP_COLUMNS, follow_up
+from dwp_assess.analysis.plan_follow_up import FOLLOW_UP_COLUMNS, follow_up
 from dwp_assess.analysis.privacy import (
     member_pseudonyms,
     min_group_size,
     pool_small_categories,
 )
+from dwp_assess.analysis.rater_agreement import rwg_of_counts, weakest_band, words_for_agreement
 from dwp_assess.analysis.reliability import agreement_by_unit, alpha_reliability, mean_reliability
 from dwp_assess.analysis.roles import role_breakdown
-from dwp_assess.analysis.saved import RoundTables, round_meta
 from dwp_assess.analysis.scoring import (
     item_matrix,
     item_table,
@@ -43,7 +42,8 @@ from dwp_assess.analysis.scoring import (
     score_round,
 )
 from dwp_assess.analysis.stats import ordinal_dispersion
-from dwp_assess.data import plans, store
+from dwp_assess.analysis.table_files import RoundTables, round_meta
+from dwp_assess.data import plan_files, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import DIKW_STAGES, Instrument
 
@@ -80,7 +80,9 @@ class RoundAnalysis(RoundTables):
     levels: pd.DataFrame  # organisation × dimension: level, its basis and uncertainty (levels.py)
     level_distribution: pd.DataFrame  # organisation × dimension × level: respondents per level
     change_items: pd.DataFrame  # dimension × item pair the change since the previous round uses
-    plan_follow_up: pd.DataFrame  # organisation × adopted action × item (analysis/plans.py)
+    plan_follow_up: (
+        pd.DataFrame
+    )  # organisation × adopted action × item (analysis/plan_follow_up.py)
     teams: pd.DataFrame = field(
         default_factory=pd.DataFrame
     )  # team rounds: id, organisation, name, invited
@@ -368,9 +370,9 @@ def follow_up_of_plans(
     instrument: Instrument,
     pairs: pd.DataFrame,
 ) -> pd.DataFrame:
-    """The follow-up of the plans adopted after the previous round (``analysis/plans.py``):
+    """The follow-up of the plans adopted after the previous round (``analysis/plan_follow_up.py``):
     item means before and after, for the organisations with a plan only."""
-    adopted = plans.adopted_actions(engine, previous_round_id)
+    adopted = plan_files.adopted_actions(engine, previous_round_id)
     if adopted.empty:
         return follow_up(adopted, pairs, pd.DataFrame(), pd.DataFrame())
     own = lambda frame: frame[frame["organisation_id"].isin(adopted["organisation_id"])]  # noqa: E731
@@ -403,7 +405,7 @@ def analyse_round(
         previous_instrument_version=prev_info.instrument_version if previous_round_id else None,
         previous_period=prev_info.period if previous_round_id else None,
         level_basis="chosen" if instrument.level_items else "estimate",
-        plans_hash=plans.plans_digest(engine, previous_round_id) if previous_round_id else None,
+        plans_hash=plan_files.plans_digest(engine, previous_round_id) if previous_round_id else None,
     )  # fmt: skip
     teams = store.teams(engine) if instrument.kind == "team" else None
     return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items, follow, teams)  # fmt: skip
@@ -430,7 +432,9 @@ class OrganisationView:
     mean_reliability: pd.DataFrame = field(default_factory=pd.DataFrame)  # round-wide ICCs
     roles: pd.DataFrame = field(default_factory=pd.DataFrame)  # role group × dimension: n, mean
     change_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # items the change rests on
-    plan_follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)  # own plan only (plans.py)
+    plan_follow_up: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # own plan only (plan_follow_up.py)
 
     def mean_intervals(self) -> pd.DataFrame:
         """Per dimension with a mean: ``mean`` with its 95% t-interval ``low``–``high``

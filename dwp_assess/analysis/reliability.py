@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dwp_assess.analysis.agreement import icc1_icc2, rwg_j, words_for_agreement
+from dwp_assess.analysis.rater_agreement import icc1_icc2, rwg_j, words_for_agreement
 from dwp_assess.analysis.scoring import item_matrix
 from dwp_assess.analysis.stats import cronbach_alpha
 from dwp_assess.instruments.model import Instrument

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from dwp_assess.analysis.agreement import benjamini_hochberg, expected_by_chance
+from dwp_assess.analysis.rater_agreement import benjamini_hochberg, expected_by_chance
 from dwp_assess.analysis.scoring import item_matrix
 from dwp_assess.analysis.stats import cronbach_alpha
 from dwp_assess.instruments.model import Instrument

@@ -47,7 +47,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from dwp_assess.analysis.saved import ParquetTables
+from dwp_assess.analysis.table_files import ParquetTables
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.locale import LANGUAGES, percent

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from traitlets import TraitError
 
 from dwp_assess import project
-from dwp_assess.collect import browser, collaboration, drafts
+from dwp_assess.collect import browser, collaboration_member, drafts
 from dwp_assess.collect.page import error_values, header_values
 from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
@@ -510,9 +510,13 @@ def app(
             counter.start()
             return counter.widget
         ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"], p["collaboration_id"])  # fmt: skip
-    except collaboration.ChooseMember as choice:  # a collaboration's link: choose your organisation
+    except (
+        collaboration_member.ChooseMember
+    ) as choice:  # a collaboration's link: choose your organisation
         return W.HTML(
-            member_choice_html(choice, collaboration.link_query(p), known_language(p["lang"]))
+            member_choice_html(
+                choice, collaboration_member.link_query(p), known_language(p["lang"])
+            )
         )
     except FormError as exc:
         return error_widget(exc, p["lang"])

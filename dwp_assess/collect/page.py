@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup
 
-from dwp_assess.collect import collaboration
+from dwp_assess.collect import collaboration_member
 from dwp_assess.collect.questionnaire import (
     COUNT_REFRESH_SECONDS,
     FormContext,
@@ -257,7 +257,9 @@ def error_values(error: FormError, lang: str) -> dict:
     }
 
 
-def member_choice_page(choice: collaboration.ChooseMember, query: dict[str, str], lang: str) -> str:
+def member_choice_page(
+    choice: collaboration_member.ChooseMember, query: dict[str, str], lang: str
+) -> str:
     """A collaboration's link without an organisation: the members to choose from."""
     return document(
         "member_choice_page.html.j2",

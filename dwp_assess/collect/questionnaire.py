@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlencode
 from sqlalchemy.engine import Engine
 
 from dwp_assess import ids
-from dwp_assess.collect import collaboration
+from dwp_assess.collect import collaboration_member
 from dwp_assess.collect.errors import FormError
 from dwp_assess.data import store
 from dwp_assess.data.formats import pseudonym
@@ -57,7 +57,9 @@ class FormContext:
     team_id: str | None
     teams: tuple[tuple[str, str], ...]  # (id, name) of the organisation's teams
     lang: str = "nl"
-    collaboration_id: str | None = None  # collaboration instruments (collect/collaboration.py)
+    collaboration_id: str | None = (
+        None  # collaboration instruments (collect/collaboration_member.py)
+    )
 
     @property
     def needs_team(self) -> bool:
@@ -116,7 +118,7 @@ def resolve_context(
     collaboration_id: str | None = None,
 ) -> FormContext:
     """Check the round, organisation, team, collaboration and language a link names; raise
-    ``FormError`` (``collaboration.ChooseMember`` when a collaboration's link names no
+    ``FormError`` (``collaboration_member.ChooseMember`` when a collaboration's link names no
     organisation). Ids that do not match ``ids.PATTERN`` are refused as unknown before any lookup."""
     if lang not in LANGUAGES:
         raise FormError("form.error.unknown_language", language=lang)
@@ -128,7 +130,9 @@ def resolve_context(
     instrument = round_instrument(info)
     if instrument.content_hash != info.instrument_hash:
         raise FormError("form.error.instrument_changed", round=round_id)
-    collaboration_id = collaboration.check(engine, instrument, collaboration_id, organisation_id)
+    collaboration_id = collaboration_member.check(
+        engine, instrument, collaboration_id, organisation_id
+    )
     if not organisation_id:
         raise FormError("form.error.missing_organisation")
     orgs = store.organisations(engine).set_index("id")

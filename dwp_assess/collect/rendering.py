@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from dwp_assess import templating
-from dwp_assess.collect import collaboration
+from dwp_assess.collect import collaboration_member
 from dwp_assess.collect.questionnaire import (
     FormContext,
     count_rows,
@@ -178,18 +178,20 @@ def count_table(engine: Engine, round_id: str, organisation_id: str | None, lang
 
 
 def member_choice_values(
-    choice: collaboration.ChooseMember, query: dict[str, str], lang: str
+    choice: collaboration_member.ChooseMember, query: dict[str, str], lang: str
 ) -> dict:
     """What ``templates/member_choice.html.j2`` shows: a heading, the explanation, one link per
-    member (``collaboration.member_links``)."""
+    member (``collaboration_member.member_links``)."""
     return {
         "heading": t("form.collaboration.choose_heading", lang),
         "text": choice.text(lang),
-        "links": collaboration.member_links(choice, query),
+        "links": collaboration_member.member_links(choice, query),
     }
 
 
-def member_choice_html(choice: collaboration.ChooseMember, query: dict[str, str], lang: str) -> str:
+def member_choice_html(
+    choice: collaboration_member.ChooseMember, query: dict[str, str], lang: str
+) -> str:
     """The member list as HTML, for the widget form (the web form shows it as a page:
     ``page.member_choice_page``)."""
     return render("member_choice.html.j2", **member_choice_values(choice, query, lang))

@@ -40,7 +40,7 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy.engine import Engine
 
 from dwp_assess import project
-from dwp_assess.collect import collaboration, drafts
+from dwp_assess.collect import collaboration_member, drafts
 from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
 from dwp_assess.collect.web import HEALTH_PATH
 from dwp_assess.data import invitations, store
@@ -134,14 +134,14 @@ def public_url(given: str) -> str:
 
 def targets(engine: Engine, round_id: str) -> list[Target]:
     """Who gets a link: each team (team instruments), each member of each collaboration
-    (collaboration instruments, ``collect/collaboration.py``) or each organisation."""
+    (collaboration instruments, ``collect/collaboration_member.py``) or each organisation."""
     instrument = round_instrument(store.get_round(engine, round_id))
     orgs = store.organisations(engine)
     names = dict(zip(orgs["id"], orgs["name"], strict=True))
     if instrument.kind == "collaboration":
         return [Target(invitations.Unit(org_id, collaboration_id=collab.id), name, collaboration_title=collab.title)
                 for collab in store.collaborations(engine).itertuples()
-                for org_id, name in collaboration.members(engine, collab.id)]  # fmt: skip
+                for org_id, name in collaboration_member.members(engine, collab.id)]  # fmt: skip
     if instrument.kind != "team":
         return [Target(invitations.Unit(org.id), org.name) for org in orgs.itertuples()]
     teams = store.teams(engine)

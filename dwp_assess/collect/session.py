@@ -33,8 +33,8 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy.engine import Engine
 
 from dwp_assess import project, resources
-from dwp_assess.analysis.agreements import DONT_KNOW, SessionSummary, session_summary
 from dwp_assess.analysis.privacy import min_group_size
+from dwp_assess.analysis.workshop_agreements import DONT_KNOW, SessionSummary, session_summary
 from dwp_assess.collect import server
 from dwp_assess.collect.questionnaire import ROUND_ENV, round_instrument
 from dwp_assess.collect.rendering import render

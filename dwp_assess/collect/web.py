@@ -56,7 +56,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tornado.httputil import split_host_and_port
 
 from dwp_assess import project
-from dwp_assess.collect import browser, collaboration, drafts, page, rendering, serving
+from dwp_assess.collect import browser, collaboration_member, drafts, page, rendering, serving
 from dwp_assess.collect import questionnaire as q
 from dwp_assess.data import invitations, store
 from dwp_assess.instruments.messages import t
@@ -223,8 +223,8 @@ class FormPage(Handler):
             self.give_key(key)
         try:
             status, body = await self.run(self.build, params, key)
-        except collaboration.ChooseMember as choice:
-            status, body = 200, page.member_choice_page(choice, collaboration.link_query(params), lang)  # fmt: skip
+        except collaboration_member.ChooseMember as choice:
+            status, body = 200, page.member_choice_page(choice, collaboration_member.link_query(params), lang)  # fmt: skip
         except q.FormError as exc:
             status, body = error_status(exc), page.error_page(exc, lang)
         except SQLAlchemyError:

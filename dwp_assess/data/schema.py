@@ -202,7 +202,7 @@ import_log = Table(
 )
 
 
-# An organisation's improvement plan (verbeterplan) for a round's advice (data/plans.py): every
+# An organisation's improvement plan (verbeterplan) for a round's advice (data/plan_files.py): every
 # import is a new version; nothing stored is changed afterwards.
 plan = Table(
     "plan",

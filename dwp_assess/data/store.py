@@ -109,7 +109,7 @@ from dwp_assess.data.schema import (
     text_problem,
     upsert,
 )
-from dwp_assess.data.units import (
+from dwp_assess.data.unit_tables import (
     collaboration_members,
     collaborations,
     organisations,

@@ -14,8 +14,13 @@ from __future__ import annotations
 import jinja2
 import pandas as pd
 
-from dwp_assess.analysis.agreement import words_for_agreement
-from dwp_assess.analysis.agreements import DONT_KNOW, PRIORITY_MIN_GAP, TeamAgreements, is_divided
+from dwp_assess.analysis.rater_agreement import words_for_agreement
+from dwp_assess.analysis.workshop_agreements import (
+    DONT_KNOW,
+    PRIORITY_MIN_GAP,
+    TeamAgreements,
+    is_divided,
+)
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import ASPECTS, Instrument
 from dwp_assess.locale import MISSING, interval, number

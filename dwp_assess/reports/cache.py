@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from dwp_assess import __version__, ids
 from dwp_assess.data import store
-from dwp_assess.data.plans import plans_digest
+from dwp_assess.data.plan_files import plans_digest
 from dwp_assess.instruments.loading import get_instrument, instrument_digest
 from dwp_assess.reports.files import ANALYSIS_FOLDER, work_folder
 from dwp_assess.reports.outputs import OutputKind, ReportAnalysis, output_kind

@@ -30,11 +30,14 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dwp_assess import resources
-from dwp_assess.analysis.agreements import AgreementsAnalysis
-from dwp_assess.analysis.agreements import analyse_round as analyse_agreements
-from dwp_assess.analysis.collaboration import CollaborationAnalysis, analyse_collaboration_round
+from dwp_assess.analysis.collaboration_positions import (
+    CollaborationAnalysis,
+    analyse_collaboration_round,
+)
 from dwp_assess.analysis.profiles import RoundAnalysis, analyse_round
 from dwp_assess.analysis.typology import TYPOLOGY_FOLDER, round_typology
+from dwp_assess.analysis.workshop_agreements import AgreementsAnalysis
+from dwp_assess.analysis.workshop_agreements import analyse_round as analyse_agreements
 from dwp_assess.data import store
 from dwp_assess.reports.plan_docx import write_document
 from dwp_assess.reports.summary import write_summary

@@ -25,7 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from dwp_assess import __version__
-from dwp_assess.analysis.collaboration import CollaborationAnalysis
+from dwp_assess.analysis.collaboration_positions import CollaborationAnalysis
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports.project_plan import PlanView, ThemeView, plan_view
 from dwp_assess.reports.sections import colophon_rows

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dwp_assess.analysis.collaboration import (
+from dwp_assess.analysis.collaboration_positions import (
     DIVIDED,
     NOT_APPLICABLE,
     OPEN,

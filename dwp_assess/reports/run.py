@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from dwp_assess import ids, project
 from dwp_assess.analysis.privacy import min_group_size
-from dwp_assess.analysis.rounds import previous_round
+from dwp_assess.analysis.round_lookup import previous_round
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.locale import LANGUAGES

@@ -21,9 +21,9 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from dwp_assess import __version__, project
-from dwp_assess.analysis.agreement import band_words, words_for_agreement
 from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.profiles import OrganisationView, TeamView
+from dwp_assess.analysis.rater_agreement import band_words, words_for_agreement
 from dwp_assess.analysis.recommend import (
     first_actions,
     recommend_organisation,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.saved import RoundTables, round_meta
+from dwp_assess.analysis.table_files import RoundTables, round_meta
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dwp_assess.analysis.agreement import (
+from dwp_assess.analysis.rater_agreement import (
     NOTE_F_BELOW_1,
     NOTE_FEW_GROUPS,
     NOTE_FEW_RATERS,

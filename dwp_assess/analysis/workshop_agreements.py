@@ -32,10 +32,10 @@ from typing import ClassVar
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dwp_assess.analysis.agreement import WORD_OF_BAND, rwg, words_for_agreement
 from dwp_assess.analysis.formatting import grouped_texts
 from dwp_assess.analysis.privacy import min_group_size
-from dwp_assess.analysis.saved import RoundTables, round_meta
+from dwp_assess.analysis.rater_agreement import WORD_OF_BAND, rwg, words_for_agreement
+from dwp_assess.analysis.table_files import RoundTables, round_meta
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import ASPECTS, Instrument

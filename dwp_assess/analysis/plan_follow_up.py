@@ -18,7 +18,7 @@ from dwp_assess.analysis.recommend import (
     recommend_organisation,
     rules_for,
 )
-from dwp_assess.data.plans import KnownAction
+from dwp_assess.data.plan_files import KnownAction
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
