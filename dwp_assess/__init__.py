@@ -1,7 +1,8 @@
 """dwp-assess: self-assessment rounds on data competences and data-strategy readiness.
 
 Built for the Datawerkplaats (Utrecht University with Dutch municipalities and
-provinces). See README.md for the two commands and DESIGN.md for the architecture.
+provinces). See README.md for the two commands and docs/architecture.md for the layers and
+what each module holds.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -432,13 +432,12 @@ class OrganisationView:
     mean_reliability: pd.DataFrame = field(default_factory=pd.DataFrame)  # round-wide ICCs
     roles: pd.DataFrame = field(default_factory=pd.DataFrame)  # role group × dimension: n, mean
     change_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # items the change rests on
-    plan_follow_up: pd.DataFrame = field(
-        default_factory=pd.DataFrame
-    )  # own plan only (plan_follow_up.py)
+    # own plan only (analysis/plan_follow_up.py)
+    plan_follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def mean_intervals(self) -> pd.DataFrame:
         """Per dimension with a mean: ``mean`` with its 95% t-interval ``low``–``high``
-        (``mean ± t(0.975; n − 1) · sd / √n``, ``stats.mean_ci``), ``iqr`` and ``n``."""
+        (``mean ± t(0.975; n − 1) · sd / √n``, docs/scoring.md), ``iqr`` and ``n``."""
         dims = self.dimensions.dropna(subset=["mean"])
         half = sps.t.ppf(0.975, dims["n"] - 1) * dims["sd"] / np.sqrt(dims["n"])
         return dims[["dimension_id", "n", "mean", "iqr"]].assign(low=dims["mean"] - half, high=dims["mean"] + half).reset_index(drop=True)  # fmt: skip

@@ -74,15 +74,6 @@ def ordinal_dispersion(counts: pd.DataFrame) -> pd.Series:
     return (2 / (k - 1) * np.minimum(cumulative, 1 - cumulative).sum(axis=1)).where(totals > 0)
 
 
-def mean_ci(values: pd.Series, ci: float = 0.95) -> tuple[float, float]:
-    """t-interval of a mean: ``mean ± t(n − 1) · sd / √n``."""
-    values = values.dropna()
-    if len(values) < 2:
-        return np.nan, np.nan
-    half = sps.t.isf((1 - ci) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return values.mean() - half, values.mean() + half
-
-
 def bootstrap_mean_difference(
     before: np.ndarray, after: np.ndarray, n_boot: int = 2000, ci: float = 0.95, seed: int = 0
 ) -> pd.DataFrame:
