@@ -41,6 +41,16 @@ def write_indexes(out: Path, round_id: str, manifest: dict, skipped: set[str], l
     return indexes, removed
 
 
+STATUS_ORDER = ("ok", "skipped", "outdated", "failed")
+
+
+def status_counts(statuses: list[str], lang: str) -> str:
+    """How many reports have each status, as the rows below say it ("20 klaar, 1 verouderd"):
+    an outdated report is not counted as done (its row says it is not current)."""
+    counts = {s: statuses.count(s) for s in STATUS_ORDER if statuses.count(s)}
+    return ", ".join(t(f"report.index_count.{s}", lang, n=n) for s, n in counts.items())
+
+
 def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lang: str, subtitle: str,
                 synthetic: bool = False, current: dict[str, str] | None = None) -> Path:  # fmt: skip
     """``index.html`` (``index.en.html`` in English) of the round, for the analyst: every report
@@ -51,8 +61,7 @@ def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lan
     own = {k: e for k, e in manifest.items() if e.get("lang", PRIMARY_LANGUAGE) == lang}
     rows = sorted((_row(out, key, entry, skipped, lang, current) for key, entry in own.items()),
                   key=lambda r: (r["organisation"], r["title"]))  # fmt: skip
-    ok = sum(e["status"] == "ok" for e in own.values())
-    summary = f"{subtitle} · {ok}/{len(own)} {t('report.status.ok', lang)}"
+    summary = " · ".join([subtitle, status_counts([r["status"] for r in rows], lang)])
     html = index_html(t("report.index_title", lang, round=round_id), summary, rows,
                       datetime.now(UTC).isoformat(timespec="seconds"), lang, synthetic)  # fmt: skip
     path = index_path(out, lang)
@@ -67,7 +76,7 @@ def _row(out: Path, key: str, entry: dict, skipped: set[str], lang: str, current
     outdated = current is not None and entry["status"] == "ok" and entry.get("key") != current.get(key)  # fmt: skip
     status = "outdated" if outdated else status
     links = NO_LINKS if outdated else _links(out, unit, entry)
-    return {"title": entry.get("title", unit), "status_label": t(f"report.status.{status}", lang),
+    return {"title": entry.get("title", unit), "status": status, "status_label": t(f"report.status.{status}", lang),
             "organisation": entry.get("organisation_name") or "", "failed": entry["status"] != "ok",
             "error": entry.get("error"), **links, "bundle": None if outdated else _bundle_link(out, entry)}  # fmt: skip
 
