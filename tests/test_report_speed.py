@@ -83,22 +83,6 @@ def test_the_kernel_reset_forgets_the_report_and_freezes_what_survives(tmp_path)
         session.close()
 
 
-def test_every_chart_gets_the_template_exactly_as_plotly_assigns_it(data_strategy, monkeypatch):
-    """Byte for byte the JSON of naming the template in ``update_layout``."""
-    dims = [d.id for d in data_strategy.dimensions]
-    change = pd.DataFrame({"dimension_id": dims, "difference": 0.1, "ci_low": -0.1, "ci_high": 0.3, "reliable": False})  # fmt: skip
-    means = pd.DataFrame({"dimension_id": dims, "mean": 3.0})
-    scores = pd.DataFrame({"dimension_id": dims * 2, "score": [2.0] * len(dims) + [4.0] * len(dims)})  # fmt: skip
-
-    def made():
-        return [charts.radar(means, data_strategy).to_json(), charts.trend(change, data_strategy, lang="en").to_json(),
-                charts.distribution(scores, data_strategy).to_json()]  # fmt: skip
-
-    fast = made()
-    monkeypatch.setattr(charts, "_apply_template", lambda fig: fig.update_layout(template=charts.TEMPLATE))  # fmt: skip
-    assert fast == made()
-
-
 def test_changing_one_figures_template_leaves_the_next_figure_alone(data_strategy):
     dims = [d.id for d in data_strategy.dimensions]
     frame = pd.DataFrame({"dimension_id": dims, "mean": 3.0})
