@@ -243,12 +243,15 @@ def baseline(units: list[str], parameters: dict, out: Path) -> list[tuple[float,
 
 def time_analysis() -> list[float]:
     """Time ``reports.cache.cached_analysis`` (as ``reports.run`` calls it) (the round's analysis and typology, computed once
-    before any report is made) in this process: the returned list gets its seconds."""
-    seconds = [0.0]
+    before any report is made) in this process: the returned list gets its seconds and its
+    CPU-seconds."""
+    seconds = [0.0, 0.0]
     analyse = reports_run.cached_analysis
 
     def timed_analysis(*args, **kwargs):
+        cpu = time.process_time()
         result, seconds[0] = timed(lambda: analyse(*args, **kwargs))
+        seconds[1] = time.process_time() - cpu
         return result
 
     reports_run.cached_analysis = timed_analysis
@@ -300,7 +303,7 @@ def run(args, folder: Path) -> bool:
             )
         )
     load_after_package = load()
-    print(f"  of which the round's analysis with its typology (once, before the first report): {analysing[0]:.1f} s")  # fmt: skip
+    print(f"  of which the round's analysis with its typology (once, before the first report): {analysing[0]:.1f} s, {analysing[1]:.1f} CPU-s")  # fmt: skip
     print(f"  CPU during the package run: {memory.contention()}")
     round_out = out / current
     with_figures, with_change, problems = check_outputs(round_out, summary.notebooks)
@@ -323,6 +326,8 @@ def run(args, folder: Path) -> bool:
     print(f"  load average after: {load()}; CPU: {base_monitor.contention()}")
 
     per_report = package_seconds / args.orgs
+    cpu_per_org = (memory.own_cpu - analysing[1]) / args.orgs  # workers, kernels and this process
+    base_cpu_per_org = OUTPUTS * base_monitor.own_cpu / len(times)
     base_exec = sum(e for e, _ in times) / len(times)
     base_conv = sum(c for _, c in times) / len(times)
     base_per_report = OUTPUTS * (base_exec + base_conv)
@@ -342,6 +347,10 @@ def run(args, folder: Path) -> bool:
          f"= {len(times)}-report mean × {args.orgs}"),
         ("ratio baseline / package, per report", f"{ratio:.1f}×",
          f"{'PASS' if ratio_ok else 'FAIL'} (≥ {TARGET_RATIO:.0f}×)"),
+        ("package, CPU per organisation (report + summary)", f"{cpu_per_org:.2f} CPU-s",
+         f"without the analysis ({analysing[1]:.1f} CPU-s once); {args.respondents} respondents each"),
+        ("baseline, CPU per organisation", f"{base_cpu_per_org:.2f} CPU-s",
+         f"ratio {base_cpu_per_org / cpu_per_org:.1f}× in CPU (other work inflates wall times more)"),
         ("peak memory, process tree (summed RSS)", f"{mib:,.0f} MiB",
          f"{memory.peak_processes} processes at the peak"),
         ("reports ok / HTML / notebooks", f"{summary.ok}/{args.orgs}",

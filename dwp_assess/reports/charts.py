@@ -239,7 +239,7 @@ def _wrap(text: str, width: int = LABEL_WIDTH) -> str:
     return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
-def _scale_groups(item_ids: pd.Series, by_id: dict, instrument: Instrument) -> list[tuple]:
+def _scale_groups(item_ids: list[str], by_id: dict, instrument: Instrument) -> list[tuple]:
     """(scale, reverse-keyed) pairs of the items, in the instrument's scale order; each pair
     gets its own traces, so that a reverse-keyed item's colours follow the meaning."""
     present = {(by_id[i].scale, by_id[i].reverse) for i in item_ids}
@@ -265,11 +265,15 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     it as text from the traces that would be in it, which wraps at any width).
     """
     by_id = {i.id: i for i in instrument.rated_items}
-    frame = items[items["item_id"].isin(by_id)].drop_duplicates("item_id")
     order = {i.id: n for n, i in enumerate(instrument.rated_items)}
-    frame = frame.iloc[frame["item_id"].map(order).argsort()]
-    specials = [c for c in SPECIAL_CODES if f"n_{c}" in frame.columns]
-    records = frame.to_dict("records")  # one dict per statement: read cell by cell below
+    specials = [c for c in SPECIAL_CODES if f"n_{c}" in items.columns]
+    # One dict per rated statement (its first row), in instrument order, read cell by cell
+    # below: a few statements, for which pandas' selections cost more than the chart.
+    first: dict[str, dict] = {}
+    for row in items.to_dict("records"):
+        if row["item_id"] in by_id:
+            first.setdefault(row["item_id"], row)
+    records = sorted(first.values(), key=lambda row: order[row["item_id"]])
 
     def count(row: dict, column: str) -> float:
         value = row.get(column, 0)
@@ -293,7 +297,7 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
 
     data: list[dict] = []
     in_legend: set[tuple[str, str]] = set()
-    for scale, reverse in _scale_groups(frame["item_id"], by_id, instrument):
+    for scale, reverse in _scale_groups([r["item_id"] for r in records], by_id, instrument):
         rows = [r for r in records if (by_id[r["item_id"]].scale, by_id[r["item_id"]].reverse) == (scale.id, reverse)]  # fmt: skip
         y = [labels[r["item_id"]] for r in rows]
         k = len(scale.points)
