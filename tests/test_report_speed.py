@@ -161,3 +161,39 @@ def test_a_failed_print_is_raised_and_the_next_print_starts_afresh(tmp_path):
         assert (tmp_path / "again.pdf").read_bytes().startswith(b"%PDF")
     finally:
         printing.discard_printer()
+
+
+def test_a_printer_keeps_at_most_its_pages_open_and_replaces_a_worn_page(tmp_path, data_strategy, monkeypatch):  # fmt: skip
+    """Memory stays bounded over a round: never more than ``PAGES`` pages, each replaced by a
+    fresh one (plotly.js loaded, charts static) after ``PAGE_PRINTS`` reports; every report
+    still lands in its own PDF with its charts."""
+    monkeypatch.setattr(printing, "PAGE_PRINTS", 2)
+    names = ["gouda", "hoorn", "zwolle", "utrecht", "delft", "emmen", "breda"]
+    pages = [_report_page(tmp_path, n, n.title(), _trend(data_strategy)) for n in names]
+    printer = printing.Printer()
+    seen = set()
+    try:
+        for page in pages:
+            printer.print_all([(page, page.with_suffix(".pdf"), "nl")])
+            open_pages = printer._context.pages
+            assert len(open_pages) <= printing.PAGES
+            seen.update(open_pages)  # the objects themselves: an id could be reused
+        assert len(seen) > printing.PAGES  # worn pages were replaced
+        for name, page in zip(names, pages, strict=True):
+            text = "\n".join(pg.extract_text() for pg in PdfReader(page.with_suffix(".pdf")).pages)
+            assert name.title() in text and "pagina 1 van" in text
+    finally:
+        printer.close()
+
+
+def test_a_section_is_kept_once_in_a_notebook(data_strategy):
+    """The plain-text form of a section (kept beside its HTML in every executed notebook and
+    sent with it from the kernel) names it instead of repeating the markup."""
+    from IPython.core.formatters import DisplayFormatter
+
+    from dwp_assess.reports.sections import Html
+
+    section = Html("<section>" + "<p>Gouda</p>" * 5000 + "</section>")
+    formats, _ = DisplayFormatter().format(section)
+    assert formats["text/html"] == str(section)
+    assert len(formats["text/plain"]) < 100

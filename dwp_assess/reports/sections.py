@@ -43,10 +43,15 @@ from dwp_assess.reports.html import macro, render
 
 class Html(Markup):
     """A rendered section: safe HTML that Jupyter displays as HTML (and papermill keeps as
-    text/html)."""
+    text/html). Its plain-text form, which a notebook keeps beside the HTML, only says what it
+    is: the whole markup again (half a megabyte for the section with the answer charts) doubled
+    every executed notebook and every message from the kernel."""
 
     def _repr_html_(self) -> str:
         return str(self)
+
+    def __repr__(self) -> str:
+        return f"<Html: {len(self):,} characters>"
 
 
 def _section(name: str, **values) -> Html:
