@@ -125,6 +125,8 @@ def run(args, folder: Path) -> bool:
           f"extrapolated to {len(pages)} PDFs; ratio {base_per_pdf / per_pdf:.1f}× per PDF")  # fmt: skip
     print(f"package CPU: {package_cpu / len(pages):.2f} CPU-s per PDF (workers and their browsers, sampled); "
           f"on 2 idle cores that is {package_cpu / 2:.0f} s for the {len(pages)} PDFs")  # fmt: skip
+    print(f"package peak memory: {monitor.peak / 2**30:.2f} GiB summed RSS of {monitor.peak_processes} processes "
+          f"({args.jobs} workers with a browser each, {len(pages) // args.jobs} PDFs per worker)")  # fmt: skip
     return passed and summary.failed == 0
 
 
