@@ -298,4 +298,9 @@ def test_every_chart_is_the_figure_plotly_makes_with_its_checks(
                     charts.distribution(means.rename(columns={"mean": "score"}), instrument, lang)]  # fmt: skip
     figures.append(charts.heatmap(pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"]), "items", lang))  # fmt: skip
     for fig in figures:
-        assert json.loads(fig.to_json()) == json.loads(made_as_plotly_makes_it(fig).to_json())
+        checked = json.loads(made_as_plotly_makes_it(fig).to_json())
+        used = {trace["type"] for trace in checked["data"]}
+        # the template's defaults of trace types the chart does not have are never read: left out
+        template = checked["layout"]["template"]
+        template["data"] = {kind: value for kind, value in template["data"].items() if kind in used}
+        assert json.loads(fig.to_json()) == checked
