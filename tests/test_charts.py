@@ -296,7 +296,7 @@ def test_every_chart_is_the_figure_plotly_makes_with_its_checks(
                     charts.level_ladder(levels, None, instrument, dims[0], lang),
                     charts.diverging_likert(items, instrument, lang), charts.diverging_likert(items, instrument, lang, legend=False),
                     charts.distribution(means.rename(columns={"mean": "score"}), instrument, lang)]  # fmt: skip
-    figures.append(charts.heatmap(pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"]), "items", lang))  # fmt: skip
+    figures.append(charts.heatmap(pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"]), "items", data_strategy, lang))  # fmt: skip
     for fig in figures:
         checked = json.loads(made_as_plotly_makes_it(fig).to_json())
         used = {trace["type"] for trace in checked["data"]}

@@ -76,7 +76,7 @@ def _layout(title: str, lang: str, height: int = 460, **extra) -> dict:
     Dutch) and an explicit height, because report pages size figures by it; ``extra`` adds to
     (or replaces) these layout properties."""
     return {"margin": dict(l=40, r=30, t=60, b=40), "title": {"text": title}, "font": dict(FONT), "height": height,
-            "separators": SEPARATORS.get(lang, SEPARATORS["nl"])} | extra  # fmt: skip
+            "separators": plotly_separators(lang)} | extra  # fmt: skip
 
 
 def _figure(data: list[dict], layout: dict) -> go.Figure:
@@ -177,7 +177,7 @@ def radar(
     theta = [labels[d] for d in order]
     data = [dict(type="scatterpolar", r=own["mean"].round(2).tolist(), theta=theta, fill="toself",
                  name=t("chart.own_organisation", lang), line=dict(color=OKABE_ITO["blue"]))]  # fmt: skip
-    header, rows = [t("report.dimension", lang), t("chart.own_organisation", lang)], [[theta[n], _number(v, lang)] for n, v in enumerate(own["mean"])]  # fmt: skip
+    header, rows = [t("report.dimension", lang), t("chart.own_organisation", lang)], [[theta[n], number(v, 1, lang)] for n, v in enumerate(own["mean"])]  # fmt: skip
     if peers is not None and len(peers) and not peers["suppressed"].all():
         peer = peers.set_index("dimension_id").reindex(order)
         data.append(dict(type="scatterpolar", r=peer["mean"].round(2).tolist(), theta=theta,
@@ -193,11 +193,11 @@ def radar(
     fig = _figure(data, _layout(
         "", lang, height=380 + 2 * above + legend, showlegend=True,
         margin=dict(l=side, r=side, t=above, b=above + legend),
-        polar=dict(radialaxis=dict(range=[scale.min, scale.max], dtick=1),
+        polar=dict(radialaxis=dict(range=[low, high], dtick=1),
                    angularaxis=dict(tickmode="array", tickvals=theta, ticktext=wrapped)),
         legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
                     xanchor="left", yanchor="bottom", font=dict(size=LEGEND_SIZE))))  # fmt: skip
-    title = t("chart.radar_title", lang)
+    title = t("chart.radar_title", lang, range=interval(low, high, 0, lang))
     return describe(fig, title, title, header, rows)
 
 
@@ -413,14 +413,16 @@ def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl")
         colour = list(OKABE_ITO.values())[n % len(OKABE_ITO)]
         data.append(dict(type="box", y=values.round(2).tolist(), name=labels[dim.id], marker=dict(color=colour), boxmean=True))  # fmt: skip
     return _figure(data, _layout(t("chart.distribution_title", lang), lang,
-                                 yaxis=dict(title=dict(text=t("chart.score", lang)), range=[0.8, 5.2]), showlegend=False))  # fmt: skip
+                                 yaxis=dict(title=dict(text=t("chart.score", lang)), range=score_axis(instrument)), showlegend=False))  # fmt: skip
 
 
 @registered
 def heatmap(
     matrix: pd.DataFrame, title: str, instrument: Instrument, lang: str = "nl"
 ) -> go.Figure:
-    """A rows × columns heatmap, e.g. items × organisations (means) or anonymised respondents."""
+    """A rows × columns heatmap of scores of ``instrument``, e.g. items × organisations (means) or
+    anonymised respondents; its colours span the instrument's scored range."""
+    zmin, zmax = instrument.scored_range
     data = [dict(type="heatmap", z=matrix.to_numpy(), x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
                  zmin=zmin, zmax=zmax, colorscale=plotly.colors.get_colorscale("Cividis"), colorbar=dict(title=dict(text=t("chart.score", lang))))]  # fmt: skip
     return _figure(data, _layout(title, lang, height=180 + 20 * len(matrix)))
@@ -454,7 +456,7 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
         "", lang, height=100 + (20 + 16 * lines) * len(frame), margin=dict(l=left, r=30, t=20, b=60),
         shapes=[zero], xaxis=dict(title=dict(text=t("chart.change_axis", lang))),
         yaxis=dict(autorange="reversed", tickmode="array", tickvals=frame["label"].tolist(), ticktext=wrapped)))  # rows in the table's order  # fmt: skip
-    rows = [[label, _number(r.difference, lang, 2), f"{_number(r.ci_low, lang, 2)} – {_number(r.ci_high, lang, 2)}"]
+    rows = [[label, number(r.difference, 2, lang, signed=True), interval(r.ci_low, r.ci_high, 2, lang)]
             for label, r in zip(frame["label"], frame.itertuples(), strict=True)]  # fmt: skip
     header = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang)]
     title = t("chart.trend_title", lang)

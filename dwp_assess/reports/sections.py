@@ -51,7 +51,7 @@ class Html(Markup):
         return str(self)
 
     def __repr__(self) -> str:
-        return f"<Html: {len(self):,} characters>"
+        return f"<Html: {len(self)} characters>"
 
 
 def _section(name: str, **values) -> Html:
