@@ -8,7 +8,10 @@ rounds as ``tests/chart_examples.py`` says.
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -4,6 +4,9 @@ Every function takes tidy DataFrames (from ``profiles``) and returns a
 ``plotly.graph_objects.Figure``; labels come from the instrument (Dutch by
 default, ``lang="en"`` for English) and the message catalogue.
 Palette: Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
+Every chart is in ``CHARTS`` (``@registered``): the tests draw each one in both languages at
+every width a report is read at and check its number format, so a new chart is checked
+without a list to update (``tests/chart_examples.py`` says how to build it from a round).
 
 A chart is written as plain data (a list of trace dicts and a layout dict) and made a figure
 in one step (``_figure``). Adding traces and layout one property at a time makes plotly look
