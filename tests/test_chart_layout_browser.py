@@ -26,10 +26,6 @@ WIDTHS = {"print": charts.PRINT_CHART_PX, "screen": 944}
 NOTEBOOK_ONLY = {"distribution", "heatmap"}
 # What the registry found when it first drew every chart (issue 28), expected to fail until
 # fixed; a fix turns it into a strict XPASS failure: then remove it here.
-DRAWN_TWICE = {
-    "agreement_distribution": "the legend under the bars needs more than the 80 px bottom "
-    "margin it is given (118-136 px): plotly's automargin draws the chart a second time",
-}
 # Every text of one chart: where it lies outside the chart's drawing.
 DRAW = """async ([fig, width]) => {
     const chart = document.getElementById("chart");
@@ -103,18 +99,9 @@ def test_every_chart_keeps_its_text_inside_its_drawing(drawings, name, width, la
     assert outside == [], name
 
 
-def _one_pass_cases() -> list:
-    cases = []
-    for name in sorted(set(charts.CHARTS) - NOTEBOOK_ONLY):
-        known = name in DRAWN_TWICE
-        marks = [pytest.mark.xfail(reason=DRAWN_TWICE[name], strict=True)] if known else []
-        cases.append(pytest.param(name, marks=marks, id=name))
-    return cases
-
-
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("name", _one_pass_cases())
+@pytest.mark.parametrize("name", sorted(set(charts.CHARTS) - NOTEBOOK_ONLY))
 def test_every_report_chart_is_drawn_in_one_pass(drawings, name, width, lang):
     """At the widths its margins are made for, plotly draws a report's chart once with them:
     its automargin finds nothing to push (a second drawing was half of a report's drawing and

@@ -556,10 +556,15 @@ def agreement_distribution(distribution: pd.DataFrame, instrument: Instrument, a
         column = table[code] if code in table else pd.Series(dtype=int)
         fig.add_bar(y=labels, x=[int(column.get(v.id, 0)) for v in reversed(values)], name=label,
                     orientation="h", marker_color=colour)  # fmt: skip
+    left = margin_for(labels, FONT["size"])
+    # the legend sits at the foot of the drawing, below the axis title, with the room it needs
+    legend_px = _legend_px([label for _, label, _ in answers], PRINT_CHART_PX - left - 20)
     fig.update_layout(barmode="stack", font=FONT,
-                      template="plotly_white", height=140 + 26 * len(values),
+                      template="plotly_white", height=100 + 26 * len(values) + legend_px,
                       separators=plotly_separators(lang),
-                      legend=dict(orientation="h", y=-0.12), margin=dict(l=margin_for(labels, FONT["size"]), r=20, t=20, b=80),
+                      legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
+                                  xanchor="left", yanchor="bottom", font=dict(size=LEGEND_SIZE)),
+                      margin=dict(l=left, r=20, t=20, b=60 + legend_px),
                       xaxis=dict(title=t("agreements.n_members", lang), dtick=1))  # fmt: skip
     rows = [[v.label.get(lang), " · ".join(f"{label}: {int(table[code].get(v.id, 0)) if code in table else 0}" for code, label, _ in answers)]
             for v in values]  # fmt: skip
