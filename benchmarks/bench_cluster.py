@@ -42,10 +42,21 @@ def on_cluster(engine, round_id: str, out: Path, workers: int, scratch: Path) ->
     """Every report of the round on a local cluster of ``workers`` processes: (seconds, made)."""
     from dask.distributed import LocalCluster
 
-    with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None,
-                      local_directory=str(scratch / f"workers-{workers}")) as cluster:  # fmt: skip
-        options = ReportOptions(round_id, out, executor="dask", scheduler=cluster.scheduler_address,
-                                synthetic=True, force=True)  # fmt: skip
+    with LocalCluster(
+        n_workers=workers,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        local_directory=str(scratch / f"workers-{workers}"),
+    ) as cluster:
+        options = ReportOptions(
+            round_id,
+            out,
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            synthetic=True,
+            force=True,
+        )
         summary, seconds = timed(lambda: generate_reports(engine, options))
     if summary.failed:
         print(f"  {summary.failed} report(s) failed: see {summary.index}")
@@ -57,7 +68,12 @@ def main() -> None:
     parser.add_argument(
         "--orgs", type=int, default=ORGS, help=f"organisations in the round ({ORGS})"
     )
-    parser.add_argument("--respondents", type=int, default=RESPONDENTS, help=f"about this many per organisation ({RESPONDENTS})")  # fmt: skip
+    parser.add_argument(
+        "--respondents",
+        type=int,
+        default=RESPONDENTS,
+        help=f"about this many per organisation ({RESPONDENTS})",
+    )
     parser.add_argument("--workers", default="1,2", help="cluster sizes to time, in order (1,2)")
     args = parser.parse_args()
     sizes = [int(x) for x in args.workers.split(",")]
@@ -76,22 +92,34 @@ def run(args, sizes: list[int], folder: Path) -> bool:
     current, _, answers = write_rounds(engine, args.orgs, respondents=args.respondents)
     info = store.get_round(engine, current)
     instrument = get_instrument(info.instrument_id, info.instrument_version)
-    _, seconds = timed(lambda: cached_analysis(engine, current, previous_round(engine, current), min_group_size(instrument)))  # fmt: skip
-    print(f"{answers:,} answers stored; the round's analysis made once (untimed below): {seconds:.1f} s")  # fmt: skip
+    _, seconds = timed(
+        lambda: cached_analysis(
+            engine, current, previous_round(engine, current), min_group_size(instrument)
+        )
+    )
+    print(
+        f"{answers:,} answers stored; the round's analysis made once (untimed below): {seconds:.1f} s"
+    )
     times, complete = {}, True
     for workers in sizes:
         with TreeMonitor() as monitor:
-            seconds, made = on_cluster(engine, current, folder / f"reports-{workers}", workers, folder)  # fmt: skip
+            seconds, made = on_cluster(
+                engine, current, folder / f"reports-{workers}", workers, folder
+            )
         times[workers] = seconds
         complete &= made == args.orgs
-        print(f"{workers} worker(s): {made} reports + summaries in {seconds:.1f} s "
-              f"({seconds / max(made, 1):.2f} s per organisation); load after: {load()}; {monitor.contention()}")  # fmt: skip
+        print(
+            f"{workers} worker(s): {made} reports + summaries in {seconds:.1f} s "
+            f"({seconds / max(made, 1):.2f} s per organisation); load after: {load()}; {monitor.contention()}"
+        )
     if len(sizes) < 2:
         return complete
     base, most = times[sizes[0]], times[sizes[-1]]
     ratio = base / most
-    print(f"speed-up {sizes[0]} → {sizes[-1]} workers: {ratio:.2f}× "
-          f"({ratio / (sizes[-1] / sizes[0]):.0%} of linear); target ≥ {TARGET_RATIO}× on idle cores")  # fmt: skip
+    print(
+        f"speed-up {sizes[0]} → {sizes[-1]} workers: {ratio:.2f}× "
+        f"({ratio / (sizes[-1] / sizes[0]):.0%} of linear); target ≥ {TARGET_RATIO}× on idle cores"
+    )
     return complete and ratio >= TARGET_RATIO
 
 

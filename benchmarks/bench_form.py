@@ -88,8 +88,10 @@ def postgres():
     def run(program: str, *args: str) -> None:
         subprocess.run([*as_user, str(bin_dir / program), *args], check=True, capture_output=True)
 
-    run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C")  # fmt: skip
-    opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} -c max_connections=200"  # fmt: skip
+    run(
+        "initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"
+    )
+    opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} -c max_connections=200"
     run("pg_ctl", "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
 
     def fresh() -> str:
@@ -100,7 +102,10 @@ def postgres():
     try:
         yield fresh
     finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -108,7 +113,9 @@ def prepare_store(url_db: str, instrument) -> dict:
     """The registry and the round in a fresh store; the team link with its invitation token
     (today's server ignores the token)."""
     engine = store.connect(url_db)
-    registry.import_registry(engine, resources.SAMPLE_DATA / "organisations.csv", resources.SAMPLE_DATA / "teams.csv")  # fmt: skip
+    registry.import_registry(
+        engine, resources.SAMPLE_DATA / "organisations.csv", resources.SAMPLE_DATA / "teams.csv"
+    )
     store.create_round(engine, instrument, "2026")
     unit = invitations.Unit("gouda", "gouda-team-financien")
     token = invitations.shared(engine, ROUND, unit, "group").token
@@ -119,7 +126,9 @@ def prepare_store(url_db: str, instrument) -> dict:
 # -- servers -------------------------------------------------------------------------------------
 
 
-def start_server(url_db: str, data_dir: Path, checkout: Path | None) -> tuple[subprocess.Popen, str]:  # fmt: skip
+def start_server(
+    url_db: str, data_dir: Path, checkout: Path | None
+) -> tuple[subprocess.Popen, str]:
     """A form server on a free loopback port: this checkout's, or the one in ``checkout``
     (run with that folder first on ``PYTHONPATH``, from the data folder)."""
     port = collect.free_port()
@@ -128,8 +137,14 @@ def start_server(url_db: str, data_dir: Path, checkout: Path | None) -> tuple[su
     command = [sys.executable, "-m", "dwp_assess.collect.web", f"--port={port}", "--host=127.0.0.1"]
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout)
-    process = subprocess.Popen(command, env=env, cwd=data_dir, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=data_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = collect.base_url(port)
     collect.wait_until_ready(base, process)
     return process, base
@@ -148,10 +163,18 @@ class Respondent:
         self.pace, self.style, self.rng = pace, style, random.Random(seed)
         self.host, self.port = "127.0.0.1", int(base.rstrip("/").rsplit(":", 1)[1])
         self.connection: http.client.HTTPConnection | None = None
-        self.cookie, self.usable, self.receipt, self.error, self.response_id = "", None, None, None, None  # fmt: skip
+        self.cookie, self.usable, self.receipt, self.error, self.response_id = (
+            "",
+            None,
+            None,
+            None,
+            None,
+        )
         self.chosen: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: bytes | None = None, kind: str | None = None) -> str:  # fmt: skip
+    def request(
+        self, method: str, path: str, body: bytes | None = None, kind: str | None = None
+    ) -> str:
         """One request on the respondent's own keep-alive connection (as a browser keeps
         one), opened again once when the server closed it meanwhile."""
         headers = {"Cookie": self.cookie} if self.cookie else {}
@@ -204,9 +227,16 @@ class Respondent:
         for asset in re.findall(r'(?:href|src)="(static/[^"]+)"', page):
             self.get(asset.replace("&amp;", "&"))
         self.usable = time.perf_counter() - start
-        config = json.loads(re.search(r'id="dwp-config" type="application/json">(.*?)</script>', page).group(1))  # fmt: skip
+        config = json.loads(
+            re.search(r'id="dwp-config" type="application/json">(.*?)</script>', page).group(1)
+        )
         self.query, self.draft = config["query"], config["draft"]
-        state = {"answers": {}, "role": ["lawyer", "data_scientist"][self.seed % 2], "texts": {}, "page": 0}  # fmt: skip
+        state = {
+            "answers": {},
+            "role": ["lawyer", "data_scientist"][self.seed % 2],
+            "texts": {},
+            "page": 0,
+        }
         self.think()
         if self.style == "today":
             self.post("api/draft", {"state": state})
@@ -235,7 +265,9 @@ class Respondent:
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else (values or [float("nan")])[0]  # fmt: skip
+    return (
+        statistics.quantiles(values, n=20)[-1] if len(values) > 1 else (values or [float("nan")])[0]
+    )
 
 
 def crowd(url_db: str, data_dir: Path, checkout: Path | None, style: str, args, instrument) -> dict:
@@ -270,7 +302,10 @@ def crowd(url_db: str, data_dir: Path, checkout: Path | None, style: str, args, 
     exact = 0
     for person in done:
         own = answers[answers["response_id"] == person.response_id]
-        keys = {r.item_id: r.code if isinstance(r.code, str) else str(int(r.value)) for r in own.itertuples()}  # fmt: skip
+        keys = {
+            r.item_id: r.code if isinstance(r.code, str) else str(int(r.value))
+            for r in own.itertuples()
+        }
         exact += keys == person.chosen and len(own) == len(person.chosen)
     usable = [p.usable for p in people if p.usable is not None]
     receipts = [p.receipt for p in done]
@@ -302,13 +337,19 @@ def single(url_db: str, data_dir: Path, instrument) -> tuple[float, float] | Non
     process, base = start_server(url_db, data_dir, None)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
             page = browser.new_context().new_page()
             times = []
             for _ in range(6):
                 page.goto(base + "?" + urlencode(link), wait_until="commit")
-                page.wait_for_function("performance.getEntriesByName('dwp-ready').length > 0", timeout=60_000)  # fmt: skip
-                times.append(page.evaluate("performance.getEntriesByName('dwp-ready')[0].startTime") / 1000)  # fmt: skip
+                page.wait_for_function(
+                    "performance.getEntriesByName('dwp-ready').length > 0", timeout=60_000
+                )
+                times.append(
+                    page.evaluate("performance.getEntriesByName('dwp-ready')[0].startTime") / 1000
+                )
             browser.close()
     finally:
         collect.stop(process)
@@ -331,7 +372,11 @@ def main() -> int:
     )
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
-    baseline = None if args.no_baseline or not (args.baseline / "dwp_assess").is_dir() else args.baseline.resolve()  # fmt: skip
+    baseline = (
+        None
+        if args.no_baseline or not (args.baseline / "dwp_assess").is_dir()
+        else args.baseline.resolve()
+    )
     folder = Path(tempfile.mkdtemp(prefix="dwp-bench-form-"))
     project.activate(project.create(folder / "project"))  # the project every call below works in
     instrument = get_instrument("competences", 1)
@@ -346,12 +391,20 @@ def main() -> int:
                     if kind == "postgresql" and fresh_pg is None:
                         results[(kind, name)] = None
                         continue
-                    url_db = fresh_pg() if kind == "postgresql" else f"sqlite:///{folder / f'{kind}-{name}.sqlite'}"  # fmt: skip
+                    url_db = (
+                        fresh_pg()
+                        if kind == "postgresql"
+                        else f"sqlite:///{folder / f'{kind}-{name}.sqlite'}"
+                    )
                     print(
                         f"running: {name} server, {kind}, {args.sessions} sessions ...", flush=True
                     )
-                    results[(kind, name)] = crowd(url_db, folder / f"data-{kind}-{name}", checkout, style, args, instrument)  # fmt: skip
-        results["single"] = single(f"sqlite:///{folder / 'single.sqlite'}", folder / "data-single", instrument)  # fmt: skip
+                    results[(kind, name)] = crowd(
+                        url_db, folder / f"data-{kind}-{name}", checkout, style, args, instrument
+                    )
+        results["single"] = single(
+            f"sqlite:///{folder / 'single.sqlite'}", folder / "data-single", instrument
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return report(results, args, baseline, load_before, os.getloadavg())
@@ -359,9 +412,13 @@ def main() -> int:
 
 def report(results: dict, args, baseline: Path | None, load_before, load_after) -> int:
     cpus, total = psutil.cpu_count(), psutil.virtual_memory().total / 2**30
-    print(f"\nmachine: {cpus} cores, {total:.1f} GiB; load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (1 min)")  # fmt: skip
-    print(f"crowd: {args.sessions} respondents opening within {args.window:.0f} s, {args.pace:.1f} s per answer on average; "  # fmt: skip
-          f"today = {baseline or 'not run'}")  # fmt: skip
+    print(
+        f"\nmachine: {cpus} cores, {total:.1f} GiB; load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (1 min)"
+    )
+    print(
+        f"crowd: {args.sessions} respondents opening within {args.window:.0f} s, {args.pace:.1f} s per answer on average; "
+        f"today = {baseline or 'not run'}"
+    )
     missed = []
     for kind in ("sqlite", "postgresql"):
         rows = {name: results.get((kind, name)) for name in ("today", "new")}
@@ -373,10 +430,16 @@ def report(results: dict, args, baseline: Path | None, load_before, load_after) 
             print("  not run (PostgreSQL is not installed)")
             continue
         today = rows["today"]
-        for label, key, fmt in (("usable p50 (s)", "usable_p50", "{:.2f}"), ("usable p95 (s)", "usable_p95", "{:.2f}"),
-                                ("receipt p95 (s)", "receipt_p95", "{:.2f}"), ("completed", "completed", "{}"),
-                                ("stored exactly once", "exact", "{}"), ("server CPU/session (s)", "cpu_per_session", "{:.3f}"),
-                                ("done per min per core", "per_minute_per_core", "{:.0f}"), ("server RSS (MiB)", "rss", "{:.0f}")):  # fmt: skip
+        for label, key, fmt in (
+            ("usable p50 (s)", "usable_p50", "{:.2f}"),
+            ("usable p95 (s)", "usable_p95", "{:.2f}"),
+            ("receipt p95 (s)", "receipt_p95", "{:.2f}"),
+            ("completed", "completed", "{}"),
+            ("stored exactly once", "exact", "{}"),
+            ("server CPU/session (s)", "cpu_per_session", "{:.3f}"),
+            ("done per min per core", "per_minute_per_core", "{:.0f}"),
+            ("server RSS (MiB)", "rss", "{:.0f}"),
+        ):
             a = fmt.format(today[key]) if today else "–"
             b = fmt.format(new[key])
             ratio = (
@@ -400,7 +463,9 @@ def report(results: dict, args, baseline: Path | None, load_before, load_after) 
             missed.append(f"{kind}: {new['cpu_per_session']:.3f} CPU-s per session > 0.1")
     if results.get("single"):
         first, warm = results["single"]
-        print(f"\none respondent in Chromium, new form usable after {first:.2f} s (first load), {warm:.2f} s (warm, median of 5)")  # fmt: skip
+        print(
+            f"\none respondent in Chromium, new form usable after {first:.2f} s (first load), {warm:.2f} s (warm, median of 5)"
+        )
     print("targets met" if not missed else "targets missed: " + "; ".join(missed))
     return 1 if missed else 0
 

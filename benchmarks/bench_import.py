@@ -95,7 +95,9 @@ def straightforward(engine, files: list[Path]) -> dict:
             org = orgs.get(formats.norm_text(row["organisation"]))
             answers, bad = [], not org or bool(row["_incomplete"])
             for item in instrument.items:
-                value, code, problem = importers.parse_cell(row[item.id], instrument.scale_by_id[item.scale], lookups[item.scale])  # fmt: skip
+                value, code, problem = importers.parse_cell(
+                    row[item.id], instrument.scale_by_id[item.scale], lookups[item.scale]
+                )
                 bad |= problem is not None
                 if value is not None or code is not None:
                     answers.append({"item_id": item.id, "value": value, "code": code})
@@ -107,16 +109,28 @@ def straightforward(engine, files: list[Path]) -> dict:
             digest = hashlib.sha256(repr((org, sorted(map(str, answers)))).encode()).hexdigest()
             key = hashlib.sha256(f"{path.name}\x1f{source_id}".encode()).hexdigest()[:32]
             with engine.begin() as conn:
-                found = conn.execute(select(store.response.c.content_hash).where(
-                    store.response.c.round_id == ROUND, store.response.c.source_response_id == source_id,
-                    store.response.c.content_hash == digest)).first()  # fmt: skip
+                found = conn.execute(
+                    select(store.response.c.content_hash).where(
+                        store.response.c.round_id == ROUND,
+                        store.response.c.source_response_id == source_id,
+                        store.response.c.content_hash == digest,
+                    )
+                ).first()
                 if found is not None:
                     counts["already_present"] += 1
                     continue
                 conn.execute(insert(store.respondent).values(id=key, organisation_id=org))
-                conn.execute(insert(store.response).values(
-                    response_id=key, round_id=ROUND, respondent_id=key, source=path.name, submitted_at=submitted,
-                    content_hash=digest, source_response_id=source_id))  # fmt: skip
+                conn.execute(
+                    insert(store.response).values(
+                        response_id=key,
+                        round_id=ROUND,
+                        respondent_id=key,
+                        source=path.name,
+                        submitted_at=submitted,
+                        content_hash=digest,
+                        source_response_id=source_id,
+                    )
+                )
                 for answer in answers:
                     conn.execute(insert(store.answer).values(response_id=key, **answer))
             counts["stored"] += 1
@@ -127,9 +141,20 @@ def run_child(way: str, url: str, work: Path, pythonpath: Path | None) -> dict:
     env = dict(os.environ)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", way, "--url", url,
-               "--registry", str(work / "organisations.csv"), "--files", str(work / "files.json"),
-               "--quarantine", str(work / f"quarantine-{way}")]  # fmt: skip
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        way,
+        "--url",
+        url,
+        "--registry",
+        str(work / "organisations.csv"),
+        "--files",
+        str(work / "files.json"),
+        "--quarantine",
+        str(work / f"quarantine-{way}"),
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{way} failed:\n{done.stderr[-3000:]}")
@@ -149,7 +174,9 @@ def write_files(orgs_n: int, respondents: int, ids: str, work: Path) -> dict:
     orgs = registry(orgs_n, respondents, rng)
     orgs[REGISTRY_COLUMNS].to_csv(work / "organisations.csv", index=False)
     current = generate(orgs, rng)[PERIODS[-1]]
-    exports = write_exports(current, dict(zip(orgs["id"], orgs["name"], strict=True)), work / "files", ids)  # fmt: skip
+    exports = write_exports(
+        current, dict(zip(orgs["id"], orgs["name"], strict=True)), work / "files", ids
+    )
     (work / "files.json").write_text(json.dumps([str(p) for p in exports["files"]]))
     return exports
 
@@ -172,7 +199,10 @@ def stores(work: Path, which: str):
             url = server.__enter__()
 
             def fresh(way: str) -> str:
-                admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")  # fmt: skip
+                admin = create_engine(
+                    url.replace("postgresql://", "postgresql+psycopg://"),
+                    isolation_level="AUTOCOMMIT",
+                )
                 with admin.connect() as conn:
                     conn.execute(text(f'CREATE DATABASE "{way}"'))
                 admin.dispose()
@@ -186,10 +216,19 @@ def stores(work: Path, which: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orgs", type=int, default=20, help="organisations, one file each (20)")
-    parser.add_argument("--respondents", type=int, default=100, help="about this many per organisation (100)")  # fmt: skip
-    parser.add_argument("--ids", choices=["restart", "unique"], default="restart", help="restart: every file numbers from 1")  # fmt: skip
+    parser.add_argument(
+        "--respondents", type=int, default=100, help="about this many per organisation (100)"
+    )
+    parser.add_argument(
+        "--ids",
+        choices=["restart", "unique"],
+        default="restart",
+        help="restart: every file numbers from 1",
+    )
     parser.add_argument("--stores", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--baseline", type=Path, default=Path("/work/main"), help="checkout of the code before")  # fmt: skip
+    parser.add_argument(
+        "--baseline", type=Path, default=Path("/work/main"), help="checkout of the code before"
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-straightforward", action="store_true")
     for name in ("--child", "--url", "--registry", "--files", "--quarantine"):
@@ -198,30 +237,47 @@ def main() -> int:
     if args.child:
         child(args)
         return 0
-    baseline = None if args.no_baseline or not (args.baseline / "dwp_assess").is_dir() else args.baseline.resolve()  # fmt: skip
+    baseline = (
+        None
+        if args.no_baseline or not (args.baseline / "dwp_assess").is_dir()
+        else args.baseline.resolve()
+    )
     work = Path(tempfile.mkdtemp(prefix="dwp-bench-import-"))
     exports = write_files(args.orgs, args.respondents, args.ids, work)
     print(f"load before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"{len(exports['files'])} files ({args.ids} ids), {exports['responses']:,} responses, "
-          f"{exports['quarantined']} rows to quarantine, {exports['already_present']} duplicate rows; "
-          f"today = {baseline or 'not run'}")  # fmt: skip
-    ways = [("package", None)] + ([("today", baseline)] if baseline else []) + ([] if args.no_straightforward else [("straightforward", None)])  # fmt: skip
+    print(
+        f"{len(exports['files'])} files ({args.ids} ids), {exports['responses']:,} responses, "
+        f"{exports['quarantined']} rows to quarantine, {exports['already_present']} duplicate rows; "
+        f"today = {baseline or 'not run'}"
+    )
+    ways = (
+        [("package", None)]
+        + ([("today", baseline)] if baseline else [])
+        + ([] if args.no_straightforward else [("straightforward", None)])
+    )
     ok, measured = True, stores(work, args.stores)
     for name, fresh in [(n, f) for n, f in measured if n != "_server"]:
         results = {}
         for way, pythonpath in ways:
             results[way] = r = run_child(way, fresh(way.replace("-", "_")), work, pythonpath)
             per = r["cpu"] / max(r["stored"], 1) * 1000
-            print(f"{name:10} {way:15} stored {r['stored']:>6,} (in store {r['in_store']:,}), present {r['already_present']:>3}, "
-                  f"quarantined {r['quarantined']:>3}: {r['cpu']:7.2f} CPU-s, {r['wall']:7.2f} s wall, "
-                  f"{per:6.2f} CPU-s per 1,000 responses")  # fmt: skip
+            print(
+                f"{name:10} {way:15} stored {r['stored']:>6,} (in store {r['in_store']:,}), present {r['already_present']:>3}, "
+                f"quarantined {r['quarantined']:>3}: {r['cpu']:7.2f} CPU-s, {r['wall']:7.2f} s wall, "
+                f"{per:6.2f} CPU-s per 1,000 responses"
+            )
             if way != "straightforward":
                 ok &= r["stored"] == exports["responses"] == r["in_store"]
-                ok &= r["quarantined"] == exports["quarantined"] and r["already_present"] == exports["already_present"]  # fmt: skip
+                ok &= (
+                    r["quarantined"] == exports["quarantined"]
+                    and r["already_present"] == exports["already_present"]
+                )
         new = results["package"]["cpu"] / results["package"]["stored"]
         for way in results:
             if way != "package":
-                print(f"{name:10} {way} / package: {results[way]['cpu'] / results[way]['stored'] / new:.2f}× the CPU per response")  # fmt: skip
+                print(
+                    f"{name:10} {way} / package: {results[way]['cpu'] / results[way]['stored'] / new:.2f}× the CPU per response"
+                )
     for name, server in measured:
         if name == "_server":
             server.__exit__(None, None, None)

@@ -88,9 +88,21 @@ TARGET_SECONDS, TARGET_GIB, TARGET_RATIO = 900.0, 6.0, 30.0
 BIN = Path(sys.executable).parent  # the virtualenv's scripts: dwp-assess, papermill, jupyter
 INSTRUMENT = "data-strategy"
 WATER_BOARDS_PER_370 = 16  # 21 water boards in the Netherlands, not all take part
-REGISTRY_COLUMNS = ["id", "name", "kind", "cbs_code", "size_class", "urbanisation", "province", "invited"]  # fmt: skip
+REGISTRY_COLUMNS = [
+    "id",
+    "name",
+    "kind",
+    "cbs_code",
+    "size_class",
+    "urbanisation",
+    "province",
+    "invited",
+]
 # the deliberate imperfections per file (sample_files.write_template / write_msforms)
-IMPERFECT = {"template": {"quarantined": 2, "already_present": 1}, "msforms": {"quarantined": 1, "already_present": 0}}  # fmt: skip
+IMPERFECT = {
+    "template": {"quarantined": 2, "already_present": 1},
+    "msforms": {"quarantined": 1, "already_present": 0},
+}
 
 
 # -- the registry and the rounds ---------------------------------------------------------------
@@ -107,13 +119,48 @@ def registry(n: int, respondents: int, rng: np.random.Generator) -> pd.DataFrame
     people = np.clip(rng.lognormal(np.log(30_000), 0.85, towns), 1_000, 900_000).astype(int)
     bounds = [low for _, low, _ in SIZE_CLASSES[1:]]  # CBS's classes (``data.classes``)
     size_class = [SIZE_CLASSES[np.searchsorted(bounds, x, side="right")][0] for x in people]
-    urban = np.clip(np.round((np.log10(people) - 3.9) * 2 + rng.normal(0, 0.7, towns)), 0, 4).astype(int)  # fmt: skip
-    rows = [(f"gemeente-{k + 1:03d}", f"Gemeente {k + 1:03d}", "gemeente", f"GM{k + 1:04d}", size_class[k],
-             URBANISATION[4 - urban[k]], PROVINCES[k % len(PROVINCES)], people[k]) for k in range(towns)]  # fmt: skip
-    rows += [(f"provincie-{k + 1:02d}", f"Provincie {PROVINCES[k]}", "provincie", f"PV{20 + k:02d}", "provincie",
-              None, PROVINCES[k], int(rng.uniform(4e5, 3.8e6))) for k in range(provinces)]  # fmt: skip
-    rows += [(f"waterschap-{k + 1:02d}", f"Waterschap {k + 1:02d}", "other", f"WS{100 + k:04d}", "waterschap",
-              None, PROVINCES[k % len(PROVINCES)], int(rng.uniform(3e5, 1.5e6))) for k in range(boards)]  # fmt: skip
+    urban = np.clip(
+        np.round((np.log10(people) - 3.9) * 2 + rng.normal(0, 0.7, towns)), 0, 4
+    ).astype(int)
+    rows = [
+        (
+            f"gemeente-{k + 1:03d}",
+            f"Gemeente {k + 1:03d}",
+            "gemeente",
+            f"GM{k + 1:04d}",
+            size_class[k],
+            URBANISATION[4 - urban[k]],
+            PROVINCES[k % len(PROVINCES)],
+            people[k],
+        )
+        for k in range(towns)
+    ]
+    rows += [
+        (
+            f"provincie-{k + 1:02d}",
+            f"Provincie {PROVINCES[k]}",
+            "provincie",
+            f"PV{20 + k:02d}",
+            "provincie",
+            None,
+            PROVINCES[k],
+            int(rng.uniform(4e5, 3.8e6)),
+        )
+        for k in range(provinces)
+    ]
+    rows += [
+        (
+            f"waterschap-{k + 1:02d}",
+            f"Waterschap {k + 1:02d}",
+            "other",
+            f"WS{100 + k:04d}",
+            "waterschap",
+            None,
+            PROVINCES[k % len(PROVINCES)],
+            int(rng.uniform(3e5, 1.5e6)),
+        )
+        for k in range(boards)
+    ]
     orgs = pd.DataFrame(rows, columns=[*REGISTRY_COLUMNS[:-1], "inhabitants"])
     orgs["invited"] = invited_for(respondents, n, rng)
     return orgs
@@ -129,11 +176,20 @@ def generate(orgs: pd.DataFrame, rng: np.random.Generator) -> dict[str, Syntheti
 
 def per_organisation(rnd: SyntheticRound) -> dict[str, SyntheticRound]:
     """The round split into one round per organisation (the answers grouped once)."""
-    owner = dict(zip(rnd.respondents["response_id"], rnd.respondents["organisation_id"], strict=True))  # fmt: skip
+    owner = dict(
+        zip(rnd.respondents["response_id"], rnd.respondents["organisation_id"], strict=True)
+    )
     answers = dict(tuple(rnd.answers.groupby(rnd.answers["response_id"].map(owner), sort=False)))
-    return {org: SyntheticRound(rnd.round_id, rnd.instrument, rnd.period, people.reset_index(drop=True),
-                                answers[org].reset_index(drop=True))
-            for org, people in rnd.respondents.groupby("organisation_id", sort=False)}  # fmt: skip
+    return {
+        org: SyntheticRound(
+            rnd.round_id,
+            rnd.instrument,
+            rnd.period,
+            people.reset_index(drop=True),
+            answers[org].reset_index(drop=True),
+        )
+        for org, people in rnd.respondents.groupby("organisation_id", sort=False)
+    }
 
 
 def renumbered(rnd: SyntheticRound) -> SyntheticRound:
@@ -143,8 +199,13 @@ def renumbered(rnd: SyntheticRound) -> SyntheticRound:
     people = rnd.respondents.assign(
         response_id=lambda d: d["response_id"].map(new), respondent_id=""
     )
-    return SyntheticRound(rnd.round_id, rnd.instrument, rnd.period, people,
-                          rnd.answers.assign(response_id=lambda d: d["response_id"].map(new)))  # fmt: skip
+    return SyntheticRound(
+        rnd.round_id,
+        rnd.instrument,
+        rnd.period,
+        people,
+        rnd.answers.assign(response_id=lambda d: d["response_id"].map(new)),
+    )
 
 
 def write_msforms(rnd: SyntheticRound, names: dict, path: Path, first_id: int) -> int:
@@ -222,7 +283,9 @@ def _children_cpu() -> float:
 def measured(name: str, command: list[str], cwd: Path, env: dict, items: int, unit: str) -> Phase:
     """Run ``command`` and sample its process tree until it ends."""
     before, cpu_before, start = load(), _children_cpu(), time.perf_counter()
-    proc = psutil.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = psutil.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     peak, peak_pss, cpu_seen, done = [0], [0], {}, threading.Event()
 
     def sample() -> None:
@@ -250,8 +313,20 @@ def measured(name: str, command: list[str], cwd: Path, env: dict, items: int, un
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    return Phase(name, wall, _children_cpu() - cpu_before, sum(cpu_seen.values()), peak[0], peak_pss[0], items,
-                 unit, before, load(), proc.returncode, output)  # fmt: skip
+    return Phase(
+        name,
+        wall,
+        _children_cpu() - cpu_before,
+        sum(cpu_seen.values()),
+        peak[0],
+        peak_pss[0],
+        items,
+        unit,
+        before,
+        load(),
+        proc.returncode,
+        output,
+    )
 
 
 ANALYSIS = """
@@ -277,7 +352,11 @@ print(folder)
 
 def cli_env() -> dict:
     """The environment of every command: the project is the working folder (no DWP_PROJECT)."""
-    env = {k: v for k, v in os.environ.items() if k not in (project.PROJECT_ENV, "DWP_DATA_DIR", "DWP_DATABASE_URL")}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (project.PROJECT_ENV, "DWP_DATA_DIR", "DWP_DATABASE_URL")
+    }
     return env | {"COLUMNS": "200"}
 
 
@@ -286,7 +365,11 @@ def setup(args, folder: Path) -> tuple[project.Settings, dict, dict]:
     current round's files; untimed."""
     dwp = str(BIN / "dwp-assess")
     init = [dwp, "init", str(folder / "project"), "--owner", "Datawerkplaats"]
-    subprocess.run(init + (["--store", args.database_url] if args.database_url else []), check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        init + (["--store", args.database_url] if args.database_url else []),
+        check=True,
+        capture_output=True,
+    )
     settings = project.load(folder / "project")
     rng = np.random.default_rng(SEED)
     orgs = registry(args.orgs, args.respondents, rng)
@@ -295,11 +378,33 @@ def setup(args, folder: Path) -> tuple[project.Settings, dict, dict]:
     orgs[REGISTRY_COLUMNS].to_csv(registry_csv, index=False, lineterminator="\n")
     rounds = generate(orgs, rng)
     round_ids = {p: f"{INSTRUMENT}-{p}" for p in PERIODS}
-    subprocess.run([dwp, "registry", "import", str(registry_csv)], cwd=settings.root, env=cli_env(), check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [dwp, "registry", "import", str(registry_csv)],
+        cwd=settings.root,
+        env=cli_env(),
+        check=True,
+        capture_output=True,
+    )
     for period, round_id in round_ids.items():
-        subprocess.run([dwp, "round", "create", "--instrument", INSTRUMENT, "--period", period,
-                        "--version", str(VERSIONS[period]), "--id", round_id],
-                       cwd=settings.root, env=cli_env(), check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                dwp,
+                "round",
+                "create",
+                "--instrument",
+                INSTRUMENT,
+                "--period",
+                period,
+                "--version",
+                str(VERSIONS[period]),
+                "--id",
+                round_id,
+            ],
+            cwd=settings.root,
+            env=cli_env(),
+            check=True,
+            capture_output=True,
+        )
     engine = store.connect(args.database_url or settings.database_url)
     previous = rounds[PERIODS[0]]
     insert_round(engine, round_ids[PERIODS[0]], orgs, previous)
@@ -310,11 +415,13 @@ def setup(args, folder: Path) -> tuple[project.Settings, dict, dict]:
         current, names, settings.root / "imports" / round_ids[PERIODS[-1]], args.ids
     )
     kinds = orgs["kind"].value_counts().to_dict()
-    print(f"registry: {len(orgs)} organisations ({', '.join(f'{v} {k}' for k, v in kinds.items())}); "
-          f"previous round {round_ids[PERIODS[0]]} (v{VERSIONS[PERIODS[0]]}, {len(previous.respondents):,} "
-          f"responses, in the store); current {round_ids[PERIODS[-1]]} (v{VERSIONS[PERIODS[-1]]}): "
-          f"{exports['responses']:,} responses ({exports['responses'] / len(orgs):.1f} per organisation, "
-          f"{len(current.answers):,} answers) in {len(exports['files'])} files, ids {args.ids}")  # fmt: skip
+    print(
+        f"registry: {len(orgs)} organisations ({', '.join(f'{v} {k}' for k, v in kinds.items())}); "
+        f"previous round {round_ids[PERIODS[0]]} (v{VERSIONS[PERIODS[0]]}, {len(previous.respondents):,} "
+        f"responses, in the store); current {round_ids[PERIODS[-1]]} (v{VERSIONS[PERIODS[-1]]}): "
+        f"{exports['responses']:,} responses ({exports['responses'] / len(orgs):.1f} per organisation, "
+        f"{len(current.answers):,} answers) in {len(exports['files'])} files, ids {args.ids}"
+    )
     return settings, {"current": round_ids[PERIODS[-1]], "previous": round_ids[PERIODS[0]]}, exports
 
 
@@ -322,8 +429,16 @@ def stored_counts(settings: project.Settings, url: str | None, round_id: str) ->
     """Responses stored in the round and rows quarantined for it."""
     engine = store.connect(url or settings.database_url)
     with engine.connect() as conn:
-        responses = conn.execute(select(func.count()).select_from(store.response).where(store.response.c.round_id == round_id)).scalar_one()  # fmt: skip
-        quarantined = conn.execute(select(func.count()).select_from(store.quarantine).where(store.quarantine.c.round_id == round_id)).scalar_one()  # fmt: skip
+        responses = conn.execute(
+            select(func.count())
+            .select_from(store.response)
+            .where(store.response.c.round_id == round_id)
+        ).scalar_one()
+        quarantined = conn.execute(
+            select(func.count())
+            .select_from(store.quarantine)
+            .where(store.quarantine.c.round_id == round_id)
+        ).scalar_one()
     engine.dispose()
     return responses, quarantined
 
@@ -395,14 +510,21 @@ def run_chain(args, folder: Path) -> bool:
     imported = phase("import", [dwp, "import", *files, "--round", current], generated, "responses")
     stored, quarantined = stored_counts(settings, args.database_url, current)
     analysis = phase("analysis", [sys.executable, "-c", ANALYSIS, current], stored, "responses")
-    reports = phase("reports + summaries", [dwp, "report", "--round", current, *jobs], args.orgs, "organisations")  # fmt: skip
+    reports = phase(
+        "reports + summaries",
+        [dwp, "report", "--round", current, *jobs],
+        args.orgs,
+        "organisations",
+    )
     before_pdf = html_times(out)
     pdfs = phase("PDFs", [dwp, "report", "--round", current, *jobs, "--pdf"], 2 * args.orgs, "PDFs")
     after_pdf = html_times(out)
     remade = sum(before_pdf.get(k) != v for k, v in after_pdf.items())
     written_pdfs = len(list(out.glob("*.pdf")))
     phase("export", [dwp, "export", "--round", current], stored, "responses")
-    bundles = phase("bundles", [dwp, "report", "--round", current, *jobs, "--bundle"], args.orgs, "bundles")  # fmt: skip
+    bundles = phase(
+        "bundles", [dwp, "report", "--round", current, *jobs, "--bundle"], args.orgs, "bundles"
+    )
     remade_by_bundle = sum(after_pdf.get(k) != v for k, v in html_times(out).items())
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -418,23 +540,61 @@ def run_chain(args, folder: Path) -> bool:
     pdfs.items = written_pdfs
     bundles.items = written_bundles
 
-    print(f"\nreport commands: reports: {made_line(reports.output)}; PDFs: {made_line(pdfs.output)} "
-          f"({remade} HTML files remade by --pdf); bundles: {made_line(bundles.output)} ({remade_by_bundle} "
-          f"remade by --bundle); a bundle holds {bundle_contents(zips[0]) if zips else 'nothing'}")  # fmt: skip
-    print(f"analysis folders after the reports: {len(analyses)} (1: the report commands reused the analysis phase's result)")  # fmt: skip
+    print(
+        f"\nreport commands: reports: {made_line(reports.output)}; PDFs: {made_line(pdfs.output)} "
+        f"({remade} HTML files remade by --pdf); bundles: {made_line(bundles.output)} ({remade_by_bundle} "
+        f"remade by --bundle); a bundle holds {bundle_contents(zips[0]) if zips else 'nothing'}"
+    )
+    print(
+        f"analysis folders after the reports: {len(analyses)} (1: the report commands reused the analysis phase's result)"
+    )
     ratio = straightforward(args, settings, rounds, analysis, reports, folder, env)
 
     print()
-    header = ("phase", "wall s", "CPU-s", "(waited", "sampled)", "peak GiB RSS", "PSS", "items/s (wall)", "items", "load before → after")  # fmt: skip
-    rows = [(p.name, f"{p.wall:,.1f}", f"{p.cpu:,.1f}", f"{p.waited_cpu:,.1f}", f"{p.sampled_cpu:,.1f}", f"{p.peak / 2**30:.2f}", f"{p.peak_pss / 2**30:.2f}",
-             f"{p.items / p.wall:,.2f} {p.unit}/s" if p.wall else "-", f"{p.items:,}", f"{p.load_before} → {p.load_after}")
-            for p in phases]  # fmt: skip
+    header = (
+        "phase",
+        "wall s",
+        "CPU-s",
+        "(waited",
+        "sampled)",
+        "peak GiB RSS",
+        "PSS",
+        "items/s (wall)",
+        "items",
+        "load before → after",
+    )
+    rows = [
+        (
+            p.name,
+            f"{p.wall:,.1f}",
+            f"{p.cpu:,.1f}",
+            f"{p.waited_cpu:,.1f}",
+            f"{p.sampled_cpu:,.1f}",
+            f"{p.peak / 2**30:.2f}",
+            f"{p.peak_pss / 2**30:.2f}",
+            f"{p.items / p.wall:,.2f} {p.unit}/s" if p.wall else "-",
+            f"{p.items:,}",
+            f"{p.load_before} → {p.load_after}",
+        )
+        for p in phases
+    ]
     chain = [p for p in phases if p.name != "bundles"]
     wall, cpu = sum(p.wall for p in chain), sum(p.cpu for p in chain)
     peak = max(p.peak for p in phases)
-    rows.append(("whole chain (without bundles)", f"{wall:,.1f}", f"{cpu:,.1f}", f"{sum(p.waited_cpu for p in chain):,.1f}",
-                 f"{sum(p.sampled_cpu for p in chain):,.1f}", f"{max(p.peak for p in chain) / 2**30:.2f}",
-                 f"{max(p.peak_pss for p in chain) / 2**30:.2f}", "", "", ""))  # fmt: skip
+    rows.append(
+        (
+            "whole chain (without bundles)",
+            f"{wall:,.1f}",
+            f"{cpu:,.1f}",
+            f"{sum(p.waited_cpu for p in chain):,.1f}",
+            f"{sum(p.sampled_cpu for p in chain):,.1f}",
+            f"{max(p.peak for p in chain) / 2**30:.2f}",
+            f"{max(p.peak_pss for p in chain) / 2**30:.2f}",
+            "",
+            "",
+            "",
+        )
+    )
     widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
@@ -442,8 +602,10 @@ def run_chain(args, folder: Path) -> bool:
     lost = generated - stored
     deliberate = exports["quarantined"]
     missing = args.orgs - ok
-    print(f"\nresponses: {generated:,} generated, {stored:,} stored, {lost:,} lost; rows quarantined "
-          f"{quarantined:,} (deliberate imperfections: {deliberate:,}; already present skipped: {exports['already_present']:,})")  # fmt: skip
+    print(
+        f"\nresponses: {generated:,} generated, {stored:,} stored, {lost:,} lost; rows quarantined "
+        f"{quarantined:,} (deliberate imperfections: {deliberate:,}; already present skipped: {exports['already_present']:,})"
+    )
     print(f"quarantine reasons: {quarantine_reasons(imported.output)}")
     print(
         f"reports: {ok} of {args.orgs} organisations ok ({missing} without a report), {failed} failed; "
@@ -452,30 +614,62 @@ def run_chain(args, folder: Path) -> bool:
     cores = os.cpu_count() or 1
     print(f"on {cores} idle cores the chain's CPU-seconds would take at least {cpu / cores:,.0f} s")
     checks = [
-        (f"whole chain < {TARGET_SECONDS:.0f} s wall", wall < TARGET_SECONDS, f"{wall:,.1f} s ({wall / TARGET_SECONDS:.2f}× the target)"),  # fmt: skip
-        (f"peak memory < {TARGET_GIB:.0f} GiB (summed RSS, as the issue measured)", peak < TARGET_GIB * 2**30,
-         f"{peak / 2**30:.2f} GiB (summed PSS: {max(p.peak_pss for p in phases) / 2**30:.2f} GiB)"),  # fmt: skip
+        (
+            f"whole chain < {TARGET_SECONDS:.0f} s wall",
+            wall < TARGET_SECONDS,
+            f"{wall:,.1f} s ({wall / TARGET_SECONDS:.2f}× the target)",
+        ),
+        (
+            f"peak memory < {TARGET_GIB:.0f} GiB (summed RSS, as the issue measured)",
+            peak < TARGET_GIB * 2**30,
+            f"{peak / 2**30:.2f} GiB (summed PSS: {max(p.peak_pss for p in phases) / 2**30:.2f} GiB)",
+        ),
         ("0 responses lost", lost == 0, f"{lost:,} of {generated:,} lost"),
-        ("0 reports failed, every organisation a report", failed == 0 and missing == 0, f"{failed} failed, {missing} without"),  # fmt: skip
-        (f"HTML reports ≥ {TARGET_RATIO:.0f}× the straightforward path", ratio >= TARGET_RATIO, f"{ratio:.1f}× at {generated / args.orgs:.0f} respondents per organisation"),  # fmt: skip
-        ("every command exit code 0", all(p.returncode == 0 for p in phases), ", ".join(f"{p.name} {p.returncode}" for p in phases)),  # fmt: skip
-    ]  # fmt: skip
-    print(f"\ntargets (for {ORGS} organisations × {RESPONDENTS} respondents on 2 cores; this run: "
-          f"{args.orgs} × {generated / args.orgs:.0f}, load average at end {load()}):")  # fmt: skip
+        (
+            "0 reports failed, every organisation a report",
+            failed == 0 and missing == 0,
+            f"{failed} failed, {missing} without",
+        ),
+        (
+            f"HTML reports ≥ {TARGET_RATIO:.0f}× the straightforward path",
+            ratio >= TARGET_RATIO,
+            f"{ratio:.1f}× at {generated / args.orgs:.0f} respondents per organisation",
+        ),
+        (
+            "every command exit code 0",
+            all(p.returncode == 0 for p in phases),
+            ", ".join(f"{p.name} {p.returncode}" for p in phases),
+        ),
+    ]
+    print(
+        f"\ntargets (for {ORGS} organisations × {RESPONDENTS} respondents on 2 cores; this run: "
+        f"{args.orgs} × {generated / args.orgs:.0f}, load average at end {load()}):"
+    )
     for label, passed, value in checks:
         print(f"  {'PASS' if passed else 'FAIL'}  {label}: {value}")
     return all(passed for _, passed, _ in checks)
 
 
-def straightforward(args, settings, rounds: dict, analysis: Phase, reports: Phase, folder: Path, env: dict) -> float:  # fmt: skip
+def straightforward(
+    args, settings, rounds: dict, analysis: Phase, reports: Phase, folder: Path, env: dict
+) -> float:
     """``bench_reports.baseline`` (papermill CLI + nbconvert CLI per output) on a sample of
     organisations with the saved analysis; returns its time per organisation against the
     package's (analysis + reports phases, wall) per organisation."""
     analysis_dir = analysis.output.strip().splitlines()[-1]
-    parameters = {"round_id": rounds["current"], "lang": "nl", "synthetic": False,
-                  "previous_round_id": rounds["previous"], "analysis_dir": analysis_dir}  # fmt: skip
+    parameters = {
+        "round_id": rounds["current"],
+        "lang": "nl",
+        "synthetic": False,
+        "previous_round_id": rounds["previous"],
+        "analysis_dir": analysis_dir,
+    }
     out = settings.folders["reports"] / rounds["current"]
-    units = sorted(u for u, e in json.loads((out / "manifest.json").read_text(encoding="utf-8")).items() if e["status"] == "ok")  # fmt: skip
+    units = sorted(
+        u
+        for u, e in json.loads((out / "manifest.json").read_text(encoding="utf-8")).items()
+        if e["status"] == "ok"
+    )
     sample = [units[k] for k in np.linspace(0, len(units) - 1, args.baseline_sample).astype(int)]
     print(f"straightforward: papermill CLI then nbconvert CLI, {len(sample)} organisations ...")
     # the kernels papermill starts find the project
@@ -487,21 +681,40 @@ def straightforward(args, settings, rounds: dict, analysis: Phase, reports: Phas
     per_org = OUTPUTS * sum(e + c for e, c in times) / len(times)
     package = (analysis.wall + reports.wall) / max(1, reports.items)
     ratio = per_org / package
-    print(f"  {per_org:.1f} s per organisation ({OUTPUTS} outputs × papermill + nbconvert), "
-          f"{per_org * args.orgs:,.0f} s extrapolated to {args.orgs}; package {package:.2f} s per "
-          f"organisation (analysis + reports, wall): {ratio:.1f}×; load average after: {load()}")  # fmt: skip
+    print(
+        f"  {per_org:.1f} s per organisation ({OUTPUTS} outputs × papermill + nbconvert), "
+        f"{per_org * args.orgs:,.0f} s extrapolated to {args.orgs}; package {package:.2f} s per "
+        f"organisation (analysis + reports, wall): {ratio:.1f}×; load average after: {load()}"
+    )
     return ratio
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orgs", type=int, default=ORGS, help=f"organisations ({ORGS})")
-    parser.add_argument("--respondents", type=int, default=RESPONDENTS, help=f"about this many respondents per organisation ({RESPONDENTS})")  # fmt: skip
-    parser.add_argument("--ids", choices=("restart", "unique"), default="restart",
-                        help="restart: every file's response ids from 1, as survey tools number them (default); unique: distinct across files")  # fmt: skip
+    parser.add_argument(
+        "--respondents",
+        type=int,
+        default=RESPONDENTS,
+        help=f"about this many respondents per organisation ({RESPONDENTS})",
+    )
+    parser.add_argument(
+        "--ids",
+        choices=("restart", "unique"),
+        default="restart",
+        help="restart: every file's response ids from 1, as survey tools number them (default); unique: distinct across files",
+    )
     parser.add_argument("--jobs", type=int, default=JOBS, help=f"report --jobs ({JOBS})")
-    parser.add_argument("--baseline-sample", type=int, default=BASELINE_SAMPLE, help=f"organisations run the straightforward way ({BASELINE_SAMPLE})")  # fmt: skip
-    parser.add_argument("--database-url", help="PostgreSQL URL of an empty database for the project's store (default: SQLite in the project)")  # fmt: skip
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=BASELINE_SAMPLE,
+        help=f"organisations run the straightforward way ({BASELINE_SAMPLE})",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL URL of an empty database for the project's store (default: SQLite in the project)",
+    )
     parser.add_argument("--keep", type=Path, help="make the project in this new folder and keep it")
     args = parser.parse_args()
     if args.keep:

@@ -66,21 +66,42 @@ def one_process(html: Path, pdf: Path) -> None:
     """The straightforward way: a Chromium process for one file."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             f"--user-data-dir={profile}", "--virtual-time-budget=15000", "--no-pdf-header-footer",
-             f"--print-to-pdf={pdf}", html.resolve().as_uri()],
-            check=True, capture_output=True, timeout=180,
-        )  # fmt: skip
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--virtual-time-budget=15000",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=ORGS, help=f"organisations in the round ({ORGS})")  # fmt: skip
-    parser.add_argument("--baseline-sample", type=int, default=BASELINE_SAMPLE,
-                        help=f"organisations printed the straightforward way ({BASELINE_SAMPLE})")  # fmt: skip
+    parser.add_argument(
+        "--orgs", type=int, default=ORGS, help=f"organisations in the round ({ORGS})"
+    )
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=BASELINE_SAMPLE,
+        help=f"organisations printed the straightforward way ({BASELINE_SAMPLE})",
+    )
     parser.add_argument("--jobs", type=int, default=JOBS, help=f"parallel workers ({JOBS})")
-    parser.add_argument("--respondents", type=int, default=RESPONDENTS,
-                        help=f"about this many respondents per organisation ({RESPONDENTS}; earlier figures: 24)")  # fmt: skip
+    parser.add_argument(
+        "--respondents",
+        type=int,
+        default=RESPONDENTS,
+        help=f"about this many respondents per organisation ({RESPONDENTS}; earlier figures: 24)",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="dwp-bench-pdf-"))
     try:
@@ -95,12 +116,23 @@ def run(args, folder: Path) -> bool:
     project.activate(project.create(folder / "project"))  # the project every call below works in
     engine = store.connect(f"sqlite:///{folder / 'bench.sqlite'}")
     current, _, _ = write_rounds(engine, args.orgs, respondents=args.respondents)
-    summary, seconds = timed(lambda: generate_reports(engine, ReportOptions(current, out_dir=folder / "reports", jobs=args.jobs)))  # fmt: skip
-    print(f"HTML: {summary.ok} reports with their summaries in {seconds:.1f} s ({summary.failed} failed)")  # fmt: skip
+    summary, seconds = timed(
+        lambda: generate_reports(
+            engine, ReportOptions(current, out_dir=folder / "reports", jobs=args.jobs)
+        )
+    )
+    print(
+        f"HTML: {summary.ok} reports with their summaries in {seconds:.1f} s ({summary.failed} failed)"
+    )
     out = folder / "reports" / current
-    reports = sorted(p for p in out.glob("*.html") if p.name != "index.html" and ".samenvatting" not in p.name)  # fmt: skip
+    reports = sorted(
+        p for p in out.glob("*.html") if p.name != "index.html" and ".samenvatting" not in p.name
+    )
     pages = [(p, p.with_suffix(".pdf")) for p in reports]
-    pages += [(s, s.with_suffix(".pdf")) for s in (p.with_name(f"{p.stem}.samenvatting.html") for p in reports)]  # fmt: skip
+    pages += [
+        (s, s.with_suffix(".pdf"))
+        for s in (p.with_name(f"{p.stem}.samenvatting.html") for p in reports)
+    ]
 
     print(f"package: {len(pages)} PDFs over {args.jobs} workers with a kept-alive browser each ...")
     with TreeMonitor() as monitor:
@@ -110,7 +142,10 @@ def run(args, folder: Path) -> bool:
 
     sample = reports[:: max(1, len(reports) // args.baseline_sample)][: args.baseline_sample]
     base = [(p, folder / f"base-{p.stem}.pdf") for p in sample]
-    base += [(p.with_name(f"{p.stem}.samenvatting.html"), folder / f"base-{p.stem}.samenvatting.pdf") for p in sample]  # fmt: skip
+    base += [
+        (p.with_name(f"{p.stem}.samenvatting.html"), folder / f"base-{p.stem}.samenvatting.pdf")
+        for p in sample
+    ]
     print(f"straightforward: one chromium --print-to-pdf process per file, {len(base)} files ...")
     _, base_seconds = timed(lambda: [one_process(h, p) for h, p in base])
     print(f"  {base_seconds:.1f} s; load average after: {load()}")
@@ -119,14 +154,22 @@ def run(args, folder: Path) -> bool:
     base_per_pdf = base_seconds / len(base)
     target = TARGET_SECONDS * args.orgs / TARGET_FOR
     passed = package_seconds < target
-    print(f"package: {package_seconds:.1f} s for {len(pages)} PDFs ({per_pdf:.2f} s wall per PDF, jobs={args.jobs}) "
-          f"{'PASS' if passed else 'FAIL'} (< {target:.0f} s)")  # fmt: skip
-    print(f"straightforward: {base_per_pdf:.2f} s per PDF one after another; {base_per_pdf * len(pages):.0f} s "
-          f"extrapolated to {len(pages)} PDFs; ratio {base_per_pdf / per_pdf:.1f}× per PDF")  # fmt: skip
-    print(f"package CPU: {package_cpu / len(pages):.2f} CPU-s per PDF (workers and their browsers, sampled); "
-          f"on 2 idle cores that is {package_cpu / 2:.0f} s for the {len(pages)} PDFs")  # fmt: skip
-    print(f"package peak memory: {monitor.peak / 2**30:.2f} GiB summed RSS of {monitor.peak_processes} processes "
-          f"({args.jobs} workers with a browser each, {len(pages) // args.jobs} PDFs per worker)")  # fmt: skip
+    print(
+        f"package: {package_seconds:.1f} s for {len(pages)} PDFs ({per_pdf:.2f} s wall per PDF, jobs={args.jobs}) "
+        f"{'PASS' if passed else 'FAIL'} (< {target:.0f} s)"
+    )
+    print(
+        f"straightforward: {base_per_pdf:.2f} s per PDF one after another; {base_per_pdf * len(pages):.0f} s "
+        f"extrapolated to {len(pages)} PDFs; ratio {base_per_pdf / per_pdf:.1f}× per PDF"
+    )
+    print(
+        f"package CPU: {package_cpu / len(pages):.2f} CPU-s per PDF (workers and their browsers, sampled); "
+        f"on 2 idle cores that is {package_cpu / 2:.0f} s for the {len(pages)} PDFs"
+    )
+    print(
+        f"package peak memory: {monitor.peak / 2**30:.2f} GiB summed RSS of {monitor.peak_processes} processes "
+        f"({args.jobs} workers with a browser each, {len(pages) // args.jobs} PDFs per worker)"
+    )
     return passed and summary.failed == 0
 
 

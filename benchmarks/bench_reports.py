@@ -63,9 +63,13 @@ TARGET_SECONDS, TARGET_FOR, TARGET_RATIO = 180.0, 350, 30.0
 OUTPUTS = 2  # the full report and the management summary
 PROVINCES = 12
 SIZE_CLASSES = [  # CBS size classes of municipalities, by inhabitants
-    (20_000, "10.000-20.000"), (50_000, "20.000-50.000"), (100_000, "50.000-100.000"),
-    (150_000, "100.000-150.000"), (250_000, "150.000-250.000"), (np.inf, "250.000 en meer"),
-]  # fmt: skip
+    (20_000, "10.000-20.000"),
+    (50_000, "20.000-50.000"),
+    (100_000, "50.000-100.000"),
+    (150_000, "100.000-150.000"),
+    (250_000, "150.000-250.000"),
+    (np.inf, "250.000 en meer"),
+]
 BIN = Path(sys.executable).parent  # the virtualenv's scripts: papermill, jupyter
 
 
@@ -81,23 +85,33 @@ def organisations(n: int, rng: np.random.Generator, respondents: int = RESPONDEN
     """``n`` synthetic organisations: a few provinces, municipalities of every size class, and
     enough invited for about ``respondents`` respondents each (``invited_for``)."""
     provinces = min(PROVINCES, n // 10)
-    inhabitants = np.concatenate([
-        np.exp(rng.uniform(np.log(9_000), np.log(600_000), n - provinces)),
-        rng.uniform(4e5, 3.8e6, provinces),
-    ]).astype(int)  # fmt: skip
+    inhabitants = np.concatenate(
+        [
+            np.exp(rng.uniform(np.log(9_000), np.log(600_000), n - provinces)),
+            rng.uniform(4e5, 3.8e6, provinces),
+        ]
+    ).astype(int)
     bounds = [b for b, _ in SIZE_CLASSES]
     size_class = [SIZE_CLASSES[np.searchsorted(bounds, x, side="right")][1] for x in inhabitants]
     kind = ["gemeente"] * (n - provinces) + ["provincie"] * provinces
-    return pd.DataFrame({
-        "id": [f"org{k:03d}" for k in range(n)],
-        "name": [f"{'Provincie' if k == 'provincie' else 'Gemeente'} {i}" for i, k in enumerate(kind)],
-        "kind": kind,
-        "cbs_code": [f"{'PV' if k == 'provincie' else 'GM'}{i:04d}" for i, k in enumerate(kind)],
-        "size_class": [s if k == "gemeente" else "provincie" for s, k in zip(size_class, kind, strict=True)],
-        "urbanisation": None,
-        "inhabitants": inhabitants,
-        "invited": invited_for(respondents, n, rng),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": [f"org{k:03d}" for k in range(n)],
+            "name": [
+                f"{'Provincie' if k == 'provincie' else 'Gemeente'} {i}" for i, k in enumerate(kind)
+            ],
+            "kind": kind,
+            "cbs_code": [
+                f"{'PV' if k == 'provincie' else 'GM'}{i:04d}" for i, k in enumerate(kind)
+            ],
+            "size_class": [
+                s if k == "gemeente" else "provincie" for s, k in zip(size_class, kind, strict=True)
+            ],
+            "urbanisation": None,
+            "inhabitants": inhabitants,
+            "invited": invited_for(respondents, n, rng),
+        }
+    )
 
 
 def write_rounds(
@@ -110,7 +124,12 @@ def write_rounds(
     orgs = organisations(n_orgs, rng, respondents)
     maturity = maturity_by_round([d.id for d in instrument.dimensions], orgs, rng)
     with engine.begin() as conn:
-        conn.execute(insert(store.organisation), orgs[["id", "name", "kind", "cbs_code", "size_class", "urbanisation"]].to_dict("records"))  # fmt: skip
+        conn.execute(
+            insert(store.organisation),
+            orgs[["id", "name", "kind", "cbs_code", "size_class", "urbanisation"]].to_dict(
+                "records"
+            ),
+        )
     stored, round_ids = 0, []
     for period in PERIODS:
         synthetic = data_strategy_round(instrument, orgs, period, maturity[period], rng)
@@ -119,8 +138,10 @@ def write_rounds(
         stored += insert_round(engine, info.id, orgs, synthetic)
     current, previous = round_ids[-1], round_ids[0]
     respondents = len(synthetic.respondents)
-    print(f"  {n_orgs} organisations, {respondents:,} respondents in {current} "
-          f"({respondents / n_orgs:.1f} per organisation), previous round {previous}")  # fmt: skip
+    print(
+        f"  {n_orgs} organisations, {respondents:,} respondents in {current} "
+        f"({respondents / n_orgs:.1f} per organisation), previous round {previous}"
+    )
     return current, previous, stored
 
 
@@ -131,16 +152,46 @@ def insert_round(engine, round_id: str, orgs: pd.DataFrame, synthetic) -> int:
     submitted = pd.to_datetime(people["submitted_at"]).dt.tz_localize(UTC)
     answers = synthetic.answers.astype(object).where(synthetic.answers.notna(), None)
     with engine.begin() as conn:
-        conn.execute(insert(store.round_organisation), [
-            {"round_id": round_id, "organisation_id": o, "cbs_code": c, "size_class": s, "invited": int(i)}
-            for o, c, s, i in orgs[["id", "cbs_code", "size_class", "invited"]].itertuples(index=False)])  # fmt: skip
-        conn.execute(insert(store.respondent), [
-            {"id": p, "organisation_id": o, "team_id": None, "role": r}
-            for p, o, r in people[["respondent_id", "organisation_id", "role"]].itertuples(index=False)])  # fmt: skip
-        conn.execute(insert(store.response), [
-            {"response_id": r, "round_id": round_id, "respondent_id": p, "source": "bench",
-             "submitted_at": t.to_pydatetime(), "content_hash": ""}
-            for r, p, t in zip(people["response_id"], people["respondent_id"], submitted, strict=True)])  # fmt: skip
+        conn.execute(
+            insert(store.round_organisation),
+            [
+                {
+                    "round_id": round_id,
+                    "organisation_id": o,
+                    "cbs_code": c,
+                    "size_class": s,
+                    "invited": int(i),
+                }
+                for o, c, s, i in orgs[["id", "cbs_code", "size_class", "invited"]].itertuples(
+                    index=False
+                )
+            ],
+        )
+        conn.execute(
+            insert(store.respondent),
+            [
+                {"id": p, "organisation_id": o, "team_id": None, "role": r}
+                for p, o, r in people[["respondent_id", "organisation_id", "role"]].itertuples(
+                    index=False
+                )
+            ],
+        )
+        conn.execute(
+            insert(store.response),
+            [
+                {
+                    "response_id": r,
+                    "round_id": round_id,
+                    "respondent_id": p,
+                    "source": "bench",
+                    "submitted_at": t.to_pydatetime(),
+                    "content_hash": "",
+                }
+                for r, p, t in zip(
+                    people["response_id"], people["respondent_id"], submitted, strict=True
+                )
+            ],
+        )
         conn.execute(insert(store.answer), answers.to_dict("records"))
     return len(answers)
 
@@ -194,8 +245,10 @@ class TreeMonitor:
 
     def contention(self) -> str:
         cores = os.cpu_count() or 1
-        return (f"this benchmark {self.own_cpu:.0f} CPU-s, other work {self.other_cpu:.0f} CPU-s "
-                f"of {self.wall * cores:.0f} available ({cores} cores × {self.wall:.0f} s)")  # fmt: skip
+        return (
+            f"this benchmark {self.own_cpu:.0f} CPU-s, other work {self.other_cpu:.0f} CPU-s "
+            f"of {self.wall * cores:.0f} available ({cores} cores × {self.wall:.0f} s)"
+        )
 
 
 def check_outputs(folder: Path, notebooks: Path) -> tuple[int, int, list[str]]:
@@ -210,7 +263,9 @@ def check_outputs(folder: Path, notebooks: Path) -> tuple[int, int, list[str]]:
         if entry["status"] != "ok":
             problems.append(f"{unit}: status {entry['status']}: {entry.get('error')}")
         elif not html.is_file() or not notebook.is_file() or not summary.is_file():
-            problems.append(f"{unit}: missing {'HTML' if not html.is_file() else 'notebook' if not notebook.is_file() else 'summary'}")  # fmt: skip
+            problems.append(
+                f"{unit}: missing {'HTML' if not html.is_file() else 'notebook' if not notebook.is_file() else 'summary'}"
+            )
         else:
             page = html.read_text(encoding="utf-8")
             with_figures += "dwp-figure-data" in page
@@ -227,8 +282,15 @@ def baseline(units: list[str], parameters: dict, out: Path) -> list[tuple[float,
     times = []
     for unit in units:
         notebook = out / f"{unit}.ipynb"
-        papermill = [str(BIN / "papermill"), str(template), str(notebook), "--cwd", str(template.parent),
-                     "-y", json.dumps(parameters | {"organisation_id": unit})]  # fmt: skip
+        papermill = [
+            str(BIN / "papermill"),
+            str(template),
+            str(notebook),
+            "--cwd",
+            str(template.parent),
+            "-y",
+            json.dumps(parameters | {"organisation_id": unit}),
+        ]
         nbconvert = [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(notebook)]
         _, executing = timed(lambda c=papermill: subprocess.run(c, check=True, capture_output=True))
         _, converting = timed(
@@ -264,12 +326,22 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=ORGS, help=f"organisations in the round ({ORGS})")  # fmt: skip
-    parser.add_argument("--baseline-sample", type=int, default=BASELINE_SAMPLE,
-                        help=f"organisations run the straightforward way ({BASELINE_SAMPLE})")  # fmt: skip
+    parser.add_argument(
+        "--orgs", type=int, default=ORGS, help=f"organisations in the round ({ORGS})"
+    )
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=BASELINE_SAMPLE,
+        help=f"organisations run the straightforward way ({BASELINE_SAMPLE})",
+    )
     parser.add_argument("--jobs", type=int, default=JOBS, help=f"parallel report workers ({JOBS})")
-    parser.add_argument("--respondents", type=int, default=RESPONDENTS,
-                        help=f"about this many respondents per organisation ({RESPONDENTS}; earlier figures: 24)")  # fmt: skip
+    parser.add_argument(
+        "--respondents",
+        type=int,
+        default=RESPONDENTS,
+        help=f"about this many respondents per organisation ({RESPONDENTS}; earlier figures: 24)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the output folder and print it")
     args = parser.parse_args()
 
@@ -303,24 +375,35 @@ def run(args, folder: Path) -> bool:
             )
         )
     load_after_package = load()
-    print(f"  of which the round's analysis with its typology (once, before the first report): {analysing[0]:.1f} s, {analysing[1]:.1f} CPU-s")  # fmt: skip
+    print(
+        f"  of which the round's analysis with its typology (once, before the first report): {analysing[0]:.1f} s, {analysing[1]:.1f} CPU-s"
+    )
     print(f"  CPU during the package run: {memory.contention()}")
     round_out = out / current
     with_figures, with_change, problems = check_outputs(round_out, summary.notebooks)
     for problem in problems[:10]:
         print(f"  PROBLEM {problem}")
     complete = summary.ok == args.orgs and not problems and summary.failed == 0
-    print(f"  {summary.ok} ok, {summary.failed} failed, {summary.skipped} skipped; "
-          f"HTML with figures: {with_figures}, with a change chart: {with_change}; "
-          f"load average after: {load_after_package}")  # fmt: skip
+    print(
+        f"  {summary.ok} ok, {summary.failed} failed, {summary.skipped} skipped; "
+        f"HTML with figures: {with_figures}, with a change chart: {with_change}; "
+        f"load average after: {load_after_package}"
+    )
 
     analysis_dir = next(work_folder(ANALYSIS_FOLDER, current).iterdir())
-    parameters = {"round_id": current, "lang": "nl", "synthetic": True,
-                  "previous_round_id": previous, "analysis_dir": str(analysis_dir)}  # fmt: skip
+    parameters = {
+        "round_id": current,
+        "lang": "nl",
+        "synthetic": True,
+        "previous_round_id": previous,
+        "analysis_dir": str(analysis_dir),
+    }
     units = sorted(json.loads((round_out / "manifest.json").read_text(encoding="utf-8")))
     sample = [units[k] for k in np.linspace(0, len(units) - 1, args.baseline_sample).astype(int)]
-    print(f"straightforward: papermill CLI then nbconvert CLI, one after another, "
-          f"{len(sample)} organisations ...")  # fmt: skip
+    print(
+        f"straightforward: papermill CLI then nbconvert CLI, one after another, "
+        f"{len(sample)} organisations ..."
+    )
     with TreeMonitor() as base_monitor:
         times = baseline(sample, parameters, folder / "baseline")
     print(f"  load average after: {load()}; CPU: {base_monitor.contention()}")
@@ -338,32 +421,63 @@ def run(args, folder: Path) -> bool:
     mib = memory.peak / 2**20
 
     rows = [
-        (f"package, all {args.orgs} reports and summaries (jobs={args.jobs}, wall)", f"{package_seconds:.1f} s",
-         f"{'PASS' if time_ok else 'FAIL'} (< {target_seconds:.0f} s, all ok)"),
-        ("package, per report (wall / reports)", f"{per_report:.2f} s", f"{1 / per_report:.2f} reports/s"),  # fmt: skip
-        (f"baseline, per organisation (mean of {len(times)})", f"{base_per_report:.2f} s",
-         f"{OUTPUTS} outputs × (papermill {base_exec:.2f} s + nbconvert {base_conv:.2f} s)"),
-        (f"baseline, {args.orgs} reports (extrapolated)", f"{base_per_report * args.orgs:.0f} s",
-         f"= {len(times)}-report mean × {args.orgs}"),
-        ("ratio baseline / package, per report", f"{ratio:.1f}×",
-         f"{'PASS' if ratio_ok else 'FAIL'} (≥ {TARGET_RATIO:.0f}×)"),
-        ("package, CPU per organisation (report + summary)", f"{cpu_per_org:.2f} CPU-s",
-         f"without the analysis ({analysing[1]:.1f} CPU-s once); {args.respondents} respondents each"),
-        ("baseline, CPU per organisation", f"{base_cpu_per_org:.2f} CPU-s",
-         f"ratio {base_cpu_per_org / cpu_per_org:.1f}× in CPU (other work inflates wall times more)"),
-        ("peak memory, process tree (summed RSS)", f"{mib:,.0f} MiB",
-         f"{memory.peak_processes} processes at the peak"),
-        ("reports ok / HTML / notebooks", f"{summary.ok}/{args.orgs}",
-         "PASS" if complete else f"FAIL ({len(problems)} problems)"),
-    ]  # fmt: skip
+        (
+            f"package, all {args.orgs} reports and summaries (jobs={args.jobs}, wall)",
+            f"{package_seconds:.1f} s",
+            f"{'PASS' if time_ok else 'FAIL'} (< {target_seconds:.0f} s, all ok)",
+        ),
+        (
+            "package, per report (wall / reports)",
+            f"{per_report:.2f} s",
+            f"{1 / per_report:.2f} reports/s",
+        ),
+        (
+            f"baseline, per organisation (mean of {len(times)})",
+            f"{base_per_report:.2f} s",
+            f"{OUTPUTS} outputs × (papermill {base_exec:.2f} s + nbconvert {base_conv:.2f} s)",
+        ),
+        (
+            f"baseline, {args.orgs} reports (extrapolated)",
+            f"{base_per_report * args.orgs:.0f} s",
+            f"= {len(times)}-report mean × {args.orgs}",
+        ),
+        (
+            "ratio baseline / package, per report",
+            f"{ratio:.1f}×",
+            f"{'PASS' if ratio_ok else 'FAIL'} (≥ {TARGET_RATIO:.0f}×)",
+        ),
+        (
+            "package, CPU per organisation (report + summary)",
+            f"{cpu_per_org:.2f} CPU-s",
+            f"without the analysis ({analysing[1]:.1f} CPU-s once); {args.respondents} respondents each",
+        ),
+        (
+            "baseline, CPU per organisation",
+            f"{base_cpu_per_org:.2f} CPU-s",
+            f"ratio {base_cpu_per_org / cpu_per_org:.1f}× in CPU (other work inflates wall times more)",
+        ),
+        (
+            "peak memory, process tree (summed RSS)",
+            f"{mib:,.0f} MiB",
+            f"{memory.peak_processes} processes at the peak",
+        ),
+        (
+            "reports ok / HTML / notebooks",
+            f"{summary.ok}/{args.orgs}",
+            "PASS" if complete else f"FAIL ({len(problems)} problems)",
+        ),
+    ]
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
     print()
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     print(f"load average at end: {load()} (other work on the machine inflates all figures)")
     ok = time_ok and ratio_ok
-    print(f"targets (both outputs of {TARGET_FOR} organisations < {TARGET_SECONDS:.0f} s, ≥ {TARGET_RATIO:.0f}× the "
-          "straightforward path):", "met" if ok else "NOT met")  # fmt: skip
+    print(
+        f"targets (both outputs of {TARGET_FOR} organisations < {TARGET_SECONDS:.0f} s, ≥ {TARGET_RATIO:.0f}× the "
+        "straightforward path):",
+        "met" if ok else "NOT met",
+    )
     return ok
 
 

@@ -51,8 +51,14 @@ from dwp_assess.data import store
 ROUNDS = {"typology": (350, 25), "national": (370, 100)}  # organisations, respondents each
 SECONDS, GIB = 10, 2  # targets of the national round
 # the tables of a benchmark round, parents first (for copying them into PostgreSQL)
-TABLES = [store.organisation, store.round_, store.round_organisation, store.respondent,
-          store.response, store.answer]  # fmt: skip
+TABLES = [
+    store.organisation,
+    store.round_,
+    store.round_organisation,
+    store.respondent,
+    store.response,
+    store.answer,
+]
 
 
 def build(folder: Path, name: str):
@@ -77,7 +83,10 @@ def with_planted_types(scores: pd.DataFrame) -> pd.DataFrame:
     centres = rng.choice([-0.8, 0.8], size=(3, len(dims)))
     orgs = sorted(scores["organisation_id"].unique())
     kind = {org: n % 3 for n, org in enumerate(orgs)}
-    shift = centres[scores["organisation_id"].map(kind).to_numpy(), scores["dimension_id"].map(dims.index).to_numpy()]  # fmt: skip
+    shift = centres[
+        scores["organisation_id"].map(kind).to_numpy(),
+        scores["dimension_id"].map(dims.index).to_numpy(),
+    ]
     return scores.assign(score=scores["score"] + shift)
 
 
@@ -99,15 +108,21 @@ def research_round(folder: Path) -> bool:
     # the same organisations with three planted types added to their levels: the evidence
     # checks (BLRT, entropy, resampling) run only when a solution of several types is chosen
     planted, planted_seconds = base.timed(lambda: run_typology(with_planted_types(scores)))
-    for name, fitted, seconds in (("one population", result, typology_seconds),
-                                  ("three planted types", planted, planted_seconds)):  # fmt: skip
-        print(f"typology of {fitted.meta['n_organisations']} organisations ({name}): {seconds:.1f} s, "
-              f"{fitted.meta.get('k')} type(s), {fitted.status}, {len(fitted.selection)} candidate models "
-              f"({fitted.meta.get('admissible')} admissible); target 30 s: {seconds / 30:.0%} of it")  # fmt: skip
+    for name, fitted, seconds in (
+        ("one population", result, typology_seconds),
+        ("three planted types", planted, planted_seconds),
+    ):
+        print(
+            f"typology of {fitted.meta['n_organisations']} organisations ({name}): {seconds:.1f} s, "
+            f"{fitted.meta.get('k')} type(s), {fitted.status}, {len(fitted.selection)} candidate models "
+            f"({fitted.meta.get('admissible')} admissible); target 30 s: {seconds / 30:.0%} of it"
+        )
     typology_seconds = max(typology_seconds, planted_seconds)
     fit, cfa_seconds = base.timed(lambda: factor.instrument_cfa(answers, instrument))
-    print(f"CFA of {len(factor.factor_items(instrument))} factors on {fit['n']:,} respondents: {cfa_seconds:.1f} s "
-          f"(CFI {fit['cfi']:.3f}, RMSEA {fit['rmsea']:.3f}); target 30 s: {cfa_seconds / 30:.0%} of it")  # fmt: skip
+    print(
+        f"CFA of {len(factor.factor_items(instrument))} factors on {fit['n']:,} respondents: {cfa_seconds:.1f} s "
+        f"(CFI {fit['cfi']:.3f}, RMSEA {fit['rmsea']:.3f}); target 30 s: {cfa_seconds / 30:.0%} of it"
+    )
     return typology_seconds < 30 and cfa_seconds < 30
 
 
@@ -118,13 +133,23 @@ def straightforward_answers(engine, round_id: str) -> pd.DataFrame:
     """The answers as a first script reads them: ``pandas.read_sql`` of the join."""
     r, p, a = store.response.c, store.respondent.c, store.answer.c
     query = (
-        select(r.response_id, r.respondent_id, p.organisation_id, p.team_id, p.role,
-               r.submitted_at, a.item_id, a.value, a.code, a.text)
+        select(
+            r.response_id,
+            r.respondent_id,
+            p.organisation_id,
+            p.team_id,
+            p.role,
+            r.submitted_at,
+            a.item_id,
+            a.value,
+            a.code,
+            a.text,
+        )
         .join(store.respondent, p.id == r.respondent_id)
         .join(store.answer, a.response_id == r.response_id)
         .where(r.round_id == round_id)
         .order_by(a.response_id, a.item_id)
-    )  # fmt: skip
+    )
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
     frame["value"] = frame["value"].astype("float64")
@@ -135,7 +160,10 @@ def peak_rss_mib() -> float:
     """This process's peak resident memory (``VmHWM``). Not ``getrusage``: on Linux a child
     started by a large parent reports the parent's peak there, across ``exec``."""
     status = Path("/proc/self/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024  # fmt: skip
+    return (
+        int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
+        / 1024
+    )
 
 
 def measure(url: str) -> dict:
@@ -155,14 +183,22 @@ def measure(url: str) -> dict:
     del analysis
     baseline, baseline_seconds = base.timed(lambda: straightforward_answers(engine, "bench"))
     return {
-        "answers": len(answers), "same_frame": bool(baseline.equals(answers)),
-        "load": loaded - start, "analyse": done - loaded, "score": score_seconds,
-        "total": done - start, "cpu": cpu, "peak_mib": peak, "baseline_load": baseline_seconds,
-    }  # fmt: skip
+        "answers": len(answers),
+        "same_frame": bool(baseline.equals(answers)),
+        "load": loaded - start,
+        "analyse": done - loaded,
+        "score": score_seconds,
+        "total": done - start,
+        "cpu": cpu,
+        "peak_mib": peak,
+        "baseline_load": baseline_seconds,
+    }
 
 
 def measured_in_child(url: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--measure", url], capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", url], capture_output=True, text=True
+    )
     if out.returncode:
         raise RuntimeError(f"the measuring process failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -171,12 +207,16 @@ def measured_in_child(url: str) -> dict:
 def report(database: str, m: dict) -> bool:
     profile = m["analyse"] - m["score"]
     ok = m["total"] < SECONDS and m["peak_mib"] < GIB * 1024
-    print(f"national round from {database}: load + score + profile of {m['answers']:,} answers in "
-          f"{m['total']:.1f} s (load {m['load']:.1f} s, score {m['score']:.1f} s, profile {profile:.1f} s; "
-          f"{m['cpu']:.1f} CPU-seconds), "
-          f"peak RSS {m['peak_mib'] / 1024:.2f} GiB: {'met' if ok else 'NOT met'} (< {SECONDS} s, < {GIB} GiB)")  # fmt: skip
-    print(f"  straightforward read (pandas.read_sql of the join) {m['baseline_load']:.1f} s against "
-          f"{m['load']:.1f} s: loading {m['baseline_load'] / m['load']:.1f}x faster; same frame: {m['same_frame']}")  # fmt: skip
+    print(
+        f"national round from {database}: load + score + profile of {m['answers']:,} answers in "
+        f"{m['total']:.1f} s (load {m['load']:.1f} s, score {m['score']:.1f} s, profile {profile:.1f} s; "
+        f"{m['cpu']:.1f} CPU-seconds), "
+        f"peak RSS {m['peak_mib'] / 1024:.2f} GiB: {'met' if ok else 'NOT met'} (< {SECONDS} s, < {GIB} GiB)"
+    )
+    print(
+        f"  straightforward read (pandas.read_sql of the join) {m['baseline_load']:.1f} s against "
+        f"{m['load']:.1f} s: loading {m['baseline_load'] / m['load']:.1f}x faster; same frame: {m['same_frame']}"
+    )
     return ok and m["same_frame"]
 
 
@@ -199,16 +239,26 @@ def postgres_server(bin_dir: Path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    run = lambda program, *args: subprocess.run(_as_server_user([str(bin_dir / program), *args]), check=True, capture_output=True)  # noqa: E731  # fmt: skip
+
+    def run(program, *args):
+        return subprocess.run(
+            _as_server_user([str(bin_dir / program), *args]), check=True, capture_output=True
+        )
+
     data = root / "data"
-    run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C")  # fmt: skip
-    opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} -c fsync=off"  # fmt: skip
+    run(
+        "initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"
+    )
+    opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} -c fsync=off"
     run("pg_ctl", "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
     try:
         run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench")
         yield f"postgresql://postgres@127.0.0.1:{port}/bench"
     finally:
-        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)  # fmt: skip
+        subprocess.run(
+            _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -239,7 +289,9 @@ def national_round(folder: Path) -> bool:
         postgres = store.connect(url)
         copy_store(sqlite, postgres)
         postgres.dispose()
-        print(f"national: copied {answers:,} answers into PostgreSQL in {time.perf_counter() - start:.0f} s")  # fmt: skip
+        print(
+            f"national: copied {answers:,} answers into PostgreSQL in {time.perf_counter() - start:.0f} s"
+        )
         return report("PostgreSQL", measured_in_child(url)) and ok
 
 
@@ -257,7 +309,9 @@ def main() -> None:
         if args.only != "national":
             results["typology and CFA < 30 s each"] = research_round(Path(folder))
         if args.only != "research":
-            results[f"national round < {SECONDS} s, < {GIB} GiB, SQLite and PostgreSQL"] = national_round(Path(folder))  # fmt: skip
+            results[f"national round < {SECONDS} s, < {GIB} GiB, SQLite and PostgreSQL"] = (
+                national_round(Path(folder))
+            )
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for target, met in results.items():
         print(f"targets ({target}):", "met" if met else "NOT met")

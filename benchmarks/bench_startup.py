@@ -27,16 +27,20 @@ import time
 from pathlib import Path
 
 TARGET_CPU_SECONDS = 0.5
-BASELINE_IMPORTS = "import dwp_assess.data.store, dwp_assess.instruments.loading, dwp_assess.data.registry"  # fmt: skip
+BASELINE_IMPORTS = (
+    "import dwp_assess.data.store, dwp_assess.instruments.loading, dwp_assess.data.registry"
+)
 
 
 def run_once(code: str, args: list[str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one child process running ``code`` with ``args`` as argv."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", code, *args], cwd=cwd,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _, _, usage = os.wait4(process.pid, 0)
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
@@ -74,7 +78,9 @@ def main() -> int:
         for name, args in commands.items():
             wall, cpu = measure(package, args, runs, folder)
             base_wall, base_cpu = measure(baseline, args, runs, folder)
-            print(f"{name:<18}{wall:>13.2f}s{cpu:>7.2f}s{base_wall:>14.2f}s{base_cpu:>7.2f}s{base_cpu / cpu:>7.1f}×")  # fmt: skip
+            print(
+                f"{name:<18}{wall:>13.2f}s{cpu:>7.2f}s{base_wall:>14.2f}s{base_cpu:>7.2f}s{base_cpu / cpu:>7.1f}×"
+            )
             if cpu > TARGET_CPU_SECONDS:
                 missed.append(name)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")

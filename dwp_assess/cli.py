@@ -162,7 +162,12 @@ def init(
     console.print(
         f"project made: {made.root / project.PROJECT_FILE}", highlight=False, markup=False
     )
-    console.print(f"next: cd {shlex.quote(str(directory))}, replace the examples in registry/ (README.md there explains every column) and run `dwp-assess registry import registry/organisations.csv registry/teams.csv`", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+    console.print(
+        f"next: cd {shlex.quote(str(directory))}, replace the examples in registry/ (README.md there explains every column) and run `dwp-assess registry import registry/organisations.csv registry/teams.csv`",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -197,7 +202,14 @@ def validate(
         fail(f"{len(problems)} problem(s) in {len(paths)} file(s)")
     for note in without:  # no error: such reports say they give no advice
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
-    console.print(f"{len(paths)} instrument and mapping file(s) valid" + (f"; {len(without)} scored instrument version(s) without recommendation rules" if without else ""))  # fmt: skip
+    console.print(
+        f"{len(paths)} instrument and mapping file(s) valid"
+        + (
+            f"; {len(without)} scored instrument version(s) without recommendation rules"
+            if without
+            else ""
+        )
+    )
 
 
 @app.command()
@@ -230,8 +242,10 @@ def status(
             f"{int((orgs['responses'] > 0).sum())} organisation(s), {responses} response(s) of "
             f"{_count(invited)} invited ({_rate(responses, invited)}), "
             f"{int(orgs['quarantined'].sum())} row(s) quarantined",
-            markup=False, highlight=False, soft_wrap=True,
-        )  # fmt: skip
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         _print_organisation_status(orgs, UNRECOGNISED)
     _print_batches(list_batches(eng, round_id))
 
@@ -242,7 +256,9 @@ WRAPPING = {"name"}
 
 def _table(*columns: str) -> Table:
     """A ``status`` table whose ids and figures stay on one line, however narrow the terminal."""
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False, collapse_padding=True)  # fmt: skip
+    table = Table(
+        box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, show_edge=False, collapse_padding=True
+    )
     for column in columns:
         wraps = column in WRAPPING
         table.add_column(
@@ -277,8 +293,14 @@ def _print_organisation_status(orgs, unrecognised: str) -> None:
             if org.organisation_id == unrecognised
             else (org.name or "")
         )
-        table.add_row(escape(org.organisation_id), str(org.responses), _count(org.invited),
-                      _rate(org.responses, org.invited), str(org.quarantined), escape(name))  # fmt: skip
+        table.add_row(
+            escape(org.organisation_id),
+            str(org.responses),
+            _count(org.invited),
+            _rate(org.responses, org.invited),
+            str(org.quarantined),
+            escape(name),
+        )
     if len(orgs):
         console.print(table)
 
@@ -290,13 +312,19 @@ def _print_batches(batches) -> None:
         return
     console.print("import batches (undo one with `dwp-assess import --undo BATCH`):", markup=False)
     for b in batches.itertuples(index=False):
-        undone = "" if b.undone_at is None or _isna(b.undone_at) else f", undone {b.undone_at:%Y-%m-%d %H:%M}"  # fmt: skip
+        undone = (
+            ""
+            if b.undone_at is None or _isna(b.undone_at)
+            else f", undone {b.undone_at:%Y-%m-%d %H:%M}"
+        )
         closed = ", into the closed round" if b.allowed_closed else ""
         console.print(
             f"  batch {b.id}  {b.imported_at:%Y-%m-%d %H:%M}  {b.round_id}  {b.source_file} ({b.format}): "
             f"{b.stored} stored, {b.already_present} already present, {b.quarantined} quarantined{closed}{undone}",
-            markup=False, highlight=False, soft_wrap=True,
-        )  # fmt: skip
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 # --- import / export / template / registry / round (importers, export) --------
@@ -403,8 +431,10 @@ def round_list() -> None:
         closed = f"\tclosed {r.closed_at:%Y-%m-%d %H:%M}" if r.closed_at else ""
         console.print(
             f"{r.id}\t{r.instrument_id} v{r.instrument_version}\t{r.period}\thash {r.instrument_hash[:12]}{closed}",
-            markup=False, highlight=False, soft_wrap=True,
-        )  # fmt: skip
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @round_app.command("close")
@@ -413,7 +443,10 @@ def round_close(round_id: Annotated[str, typer.Argument(help="The round to close
     from dwp_assess.data import store
 
     info = store.close_round(engine(), round_id)
-    console.print(f"round {info.id} closed on {info.closed_at:%Y-%m-%d %H:%M}; the form and imports refuse it", markup=False)  # fmt: skip
+    console.print(
+        f"round {info.id} closed on {info.closed_at:%Y-%m-%d %H:%M}; the form and imports refuse it",
+        markup=False,
+    )
 
 
 @round_app.command("reopen")
@@ -439,7 +472,11 @@ def print_import_summary(summary) -> None:
         str(summary.quarantined),
     )
     console.print(table)
-    console.print(f"  import batch {summary.batch_id} (undo: dwp-assess import --undo {summary.batch_id})", markup=False, highlight=False)  # fmt: skip
+    console.print(
+        f"  import batch {summary.batch_id} (undo: dwp-assess import --undo {summary.batch_id})",
+        markup=False,
+        highlight=False,
+    )
     for reason, count in summary.reasons.most_common():
         console.print(f"  quarantined ({count}×): {reason}", highlight=False, markup=False)
     for warning in summary.warnings:  # stored all the same; said here, once, with the file
@@ -470,7 +507,7 @@ def import_(
         int | None,
         typer.Option(
             help="Undo import batch BATCH (see `status`): remove all it stored.", metavar="BATCH"
-        ),  # fmt: skip
+        ),
     ] = None,
     allow_closed: Annotated[
         bool, typer.Option(help="Import into (or undo in) a closed round: late paper forms.")
@@ -485,7 +522,9 @@ def import_(
     if undo is not None:
         return _undo_import(undo, files, allow_closed)
     if not files or round_id is None:
-        fail("import needs FILES and --round ROUND (or --undo BATCH); see `dwp-assess import --help`")  # fmt: skip
+        fail(
+            "import needs FILES and --round ROUND (or --undo BATCH); see `dwp-assess import --help`"
+        )
     from dwp_assess.data import store
     from dwp_assess.data.importers import import_file, resolve_round
     from dwp_assess.data.municipal_codes import MunicipalCodeWarning
@@ -504,7 +543,9 @@ def import_(
         try:
             with warnings.catch_warnings():  # the summary lists them, with the file
                 warnings.simplefilter("ignore", MunicipalCodeWarning)
-                summary = import_file(eng, path, round_id, fmt, mapping, strict, quarantine_dir, allow_closed)  # fmt: skip
+                summary = import_file(
+                    eng, path, round_id, fmt, mapping, strict, quarantine_dir, allow_closed
+                )
         except FileProblem as exc:
             if state.debug:
                 raise
@@ -515,7 +556,9 @@ def import_(
             continue
         print_import_summary(summary)
         if summary.all_refused:
-            all_quarantined.append(f"{path}: all {summary.quarantined} row(s) quarantined, nothing stored (batch {summary.batch_id}; reasons in {summary.quarantine_csv})")  # fmt: skip
+            all_quarantined.append(
+                f"{path}: all {summary.quarantined} row(s) quarantined, nothing stored (batch {summary.batch_id}; reasons in {summary.quarantine_csv})"
+            )
     problems = refused + all_quarantined
     if problems:
         listed = "".join(f"\n  {problem}" for problem in problems)
@@ -538,8 +581,9 @@ def _undo_import(batch_id: int, files: list[Path] | None, allow_closed: bool) ->
         f"{done.responses} response(s) with {done.answers} answer(s), {done.respondents} "
         f"respondent(s), {done.quarantined} quarantined row(s) and {done.organisations} "
         "organisation(s) that no longer answer in the round",
-        markup=False, highlight=False,
-    )  # fmt: skip
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()
@@ -664,20 +708,27 @@ def collect(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
     host: Annotated[
         str, typer.Option(help="Address to listen on (a reverse proxy's upstream).")
-    ] = "127.0.0.1",  # fmt: skip
+    ] = "127.0.0.1",
     base_url: Annotated[
         str | None,
         typer.Option(
             "--base-url",
             help="Public address behind a reverse proxy, e.g. https://vragenlijst.example.nl/dwp/.",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
 ) -> None:
     """Serve the questionnaire form and print the invitation links to share."""
     from dwp_assess.collect.server import serve
 
-    serve(engine(), round_id, port, state.db, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True),
-          host=host, url=base_url)  # fmt: skip
+    serve(
+        engine(),
+        round_id,
+        port,
+        state.db,
+        echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True),
+        host=host,
+        url=base_url,
+    )
 
 
 @app.command()
@@ -690,24 +741,24 @@ def invite(
             min=0,
             help="New personal links (one response each) per team or organisation.",
         ),
-    ] = 0,  # fmt: skip
+    ] = 0,
     csv_path: Annotated[
         Path | None,
         typer.Option(
             "--csv",
             help="Write the links (shared, or the new personal ones) to this CSV for a mail merge.",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     base_url: Annotated[
         str,
         typer.Option(
             "--base-url", help="Address respondents open (the form server's or its proxy's)."
         ),
-    ] = "http://127.0.0.1:8866/",  # fmt: skip
+    ] = "http://127.0.0.1:8866/",
     revoke: Annotated[
         list[str] | None,
         typer.Option(help="Revoke this token (repeatable): its link opens nothing any more."),
-    ] = None,  # fmt: skip
+    ] = None,
 ) -> None:
     """Make, export or revoke the invitation links of a round's form."""
     from dwp_assess.collect import server
@@ -725,21 +776,34 @@ def invite(
     if not (per_person or csv_path):
         return
     url = server.public_url(base_url)
-    found = server.personal_links(eng, round_id, url, per_person) if per_person else server.links(eng, round_id, url)  # fmt: skip
+    found = (
+        server.personal_links(eng, round_id, url, per_person)
+        if per_person
+        else server.links(eng, round_id, url)
+    )
     if csv_path:
         path = server.write_links_csv(csv_path, found)
-        console.print(t("collect.invite_written", "en", n=len(found), path=path), highlight=False, soft_wrap=True)  # fmt: skip
+        console.print(
+            t("collect.invite_written", "en", n=len(found), path=path),
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         for link in found:
             unit = link.team_name or link.collaboration_title
-            console.print(f"  {link.organisation_name}{f' / {unit}' if unit else ''}: {link.form_url}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+            console.print(
+                f"  {link.organisation_name}{f' / {unit}' if unit else ''}: {link.form_url}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 @app.command()
 def session(
     round_id: Annotated[
         str, typer.Option("--round", help="Round of an instrument with an agreements list.")
-    ],  # fmt: skip
+    ],
     team: Annotated[str, typer.Option(help="Team id (registry) whose workshop this is.")],
     port: Annotated[int, typer.Option(help="Port on localhost.")] = 8867,
     refresh: Annotated[int, typer.Option(min=2, help="Seconds between refreshes.")] = 10,
@@ -747,7 +811,15 @@ def session(
     """Serve the facilitator's live view of one team's answers (counts only) during its workshop."""
     from dwp_assess.collect.session import serve
 
-    serve(engine(), round_id, team, port, state.db, refresh, echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))  # fmt: skip
+    serve(
+        engine(),
+        round_id,
+        team,
+        port,
+        state.db,
+        refresh,
+        echo=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True),
+    )
 
 
 @app.command("export-form")
@@ -818,10 +890,19 @@ def report(
     eng = engine()
     units = choose_units(eng, round_id, org, team, collab)
     options = ReportOptions(
-        round_id, out, units, lang or settings().language, pdf=pdf, jobs=jobs, executor=executor,
-        scheduler=scheduler, force=force, retry_failed=retry_failed, previous_round_id=previous,
+        round_id,
+        out,
+        units,
+        lang or settings().language,
+        pdf=pdf,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+        force=force,
+        retry_failed=retry_failed,
+        previous_round_id=previous,
         bundle=bundle,
-    )  # fmt: skip
+    )
     summary = generate_reports(eng, options, settings(), console)
     print_report_summary(summary)
     print_replaced_and_removed(summary)
@@ -845,11 +926,24 @@ def print_replaced_and_removed(summary) -> None:
     """The files the run made again in place, and those it removed (older data, units gone)."""
     for label, paths in (("replaced", summary.replaced), ("removed", summary.removed)):
         if paths:
-            names = ", ".join(sorted(p.relative_to(p.parent.parent).as_posix() if p.parent.name == "bundles" else p.name for p in paths))  # fmt: skip
-            console.print(f"{label} ({len(paths)}): {names}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+            names = ", ".join(
+                sorted(
+                    p.relative_to(p.parent.parent).as_posix()
+                    if p.parent.name == "bundles"
+                    else p.name
+                    for p in paths
+                )
+            )
+            console.print(
+                f"{label} ({len(paths)}): {names}", highlight=False, markup=False, soft_wrap=True
+            )
     if summary.removed:
-        console.print("removed files were made from older data or rules, or belong to units no longer in the round; "
-                      "make them again with --lang / --pdf / --bundle", highlight=False, soft_wrap=True)  # fmt: skip
+        console.print(
+            "removed files were made from older data or rules, or belong to units no longer in the round; "
+            "make them again with --lang / --pdf / --bundle",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def print_bundle_summary(bundles) -> None:
@@ -858,9 +952,18 @@ def print_bundle_summary(bundles) -> None:
         return
     if bundles.written:
         folder = next(iter(bundles.written.values())).parent
-        console.print(f"{len(bundles.written)} bundle(s) ready to send, one per organisation: {folder}", highlight=False, soft_wrap=True)  # fmt: skip
+        console.print(
+            f"{len(bundles.written)} bundle(s) ready to send, one per organisation: {folder}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for organisation, units in bundles.withheld.items():
-        console.print(f"  no bundle for {organisation}: report(s) not made: {', '.join(units)}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+        console.print(
+            f"  no bundle for {organisation}: report(s) not made: {', '.join(units)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 # --- improvement plans -------------------------------------------------------------------
@@ -870,7 +973,9 @@ plan_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(plan_app, name="plan")
-RoundOption = Annotated[str, typer.Option("--round", help="The round whose advice the plan answers.")]  # fmt: skip
+RoundOption = Annotated[
+    str, typer.Option("--round", help="The round whose advice the plan answers.")
+]
 OrgOption = Annotated[str, typer.Option("--org", help="Organisation id (as in the registry).")]
 
 
@@ -901,7 +1006,9 @@ def plan_draft(
     choose_units(eng, round_id, [org], None)
     info = store.get_round(eng, round_id)
     instrument = get_instrument(info.instrument_id, info.instrument_version)
-    analysis, _ = cached_analysis(eng, round_id, previous_round(eng, round_id), min_group_size(instrument))  # fmt: skip
+    analysis, _ = cached_analysis(
+        eng, round_id, previous_round(eng, round_id), min_group_size(instrument)
+    )
     view = organisation_view(analysis, org)
     lang = lang or settings().language
     folder = out or ids.output_path(settings().reports_dir / "plans", round_id)
@@ -935,9 +1042,15 @@ def plan_import(
             err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
         fail(f"{len(exc.problems)} problem(s) in {file.name}: the plan was not stored")
     if result.unchanged:
-        console.print(f"{org}, round {round_id}: unchanged, same as stored version {result.version}", highlight=False)  # fmt: skip
+        console.print(
+            f"{org}, round {round_id}: unchanged, same as stored version {result.version}",
+            highlight=False,
+        )
     else:
-        console.print(f"{org}, round {round_id}: plan version {result.version} stored, {result.adopted} of {result.actions} action(s) adopted", highlight=False)  # fmt: skip
+        console.print(
+            f"{org}, round {round_id}: plan version {result.version} stored, {result.adopted} of {result.actions} action(s) adopted",
+            highlight=False,
+        )
 
 
 @plan_app.command("show")
@@ -964,16 +1077,33 @@ def plan_show(
     if actions.empty:
         fail(f"no plan of {org} for round {round_id}; import one with `dwp-assess plan import`")
     versions = plan_versions(eng, round_id, org)
-    dimensions = {d.id: d.label.get(lang) for d in get_instrument(info.instrument_id, info.instrument_version).dimensions}  # fmt: skip
+    dimensions = {
+        d.id: d.label.get(lang)
+        for d in get_instrument(info.instrument_id, info.instrument_version).dimensions
+    }
     columns = ("action_id", "dimension", "adopted", "owner_name", "due_date", "status")
-    console.print(f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}", highlight=False, markup=False)  # fmt: skip
+    console.print(
+        f"{org}, round {round_id}: plan version {int(actions['plan_version'].iloc[0])} of {len(versions)}",
+        highlight=False,
+        markup=False,
+    )
     for r in actions.itertuples():  # one block per action: readable at any terminal width
-        values = (r.action_id, dimensions.get(r.dimension_id, r.dimension_id),
-                  t("common.yes" if r.adopted else "common.no", lang), r.owner_name, r.due_date,
-                  t(f"plan.status.{r.status}", lang))  # fmt: skip
+        values = (
+            r.action_id,
+            dimensions.get(r.dimension_id, r.dimension_id),
+            t("common.yes" if r.adopted else "common.no", lang),
+            r.owner_name,
+            r.due_date,
+            t(f"plan.status.{r.status}", lang),
+        )
         for n, (column, value) in enumerate(zip(columns, values, strict=True)):
             text = "" if value is None or pd.isna(value) else str(value)
-            console.print(f"{'-' if n == 0 else ' '} {header(column, lang)}: {text}", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+            console.print(
+                f"{'-' if n == 0 else ' '} {header(column, lang)}: {text}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 def _plain_warning(message, category, filename, lineno, line=None) -> str:
@@ -1012,7 +1142,9 @@ def main() -> None:
             raise
         message = user_error(exc)
         if message is not None:
-            err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # fmt: skip
+            err_console.print(
+                f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True
+            )
             sys.exit(2)
         err_console.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "

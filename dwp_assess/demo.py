@@ -67,7 +67,12 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
     """Load the registry and import every sample file; safe to run again (nothing doubles)."""
     orgs_csv, teams_csv = sample_dir / "organisations.csv", sample_dir / "teams.csv"
     collaborations_csv = sample_dir / "collaborations.csv"  # the data-sharing round's units
-    registry.import_registry(engine, orgs_csv, teams_csv, collaborations_csv=collaborations_csv if collaborations_csv.is_file() else None)  # fmt: skip
+    registry.import_registry(
+        engine,
+        orgs_csv,
+        teams_csv,
+        collaborations_csv=collaborations_csv if collaborations_csv.is_file() else None,
+    )
     summaries = []
     for sample_round in sample_rounds(sample_dir):
         instrument = get_instrument(sample_round.instrument_id, sample_round.instrument_version)
@@ -80,7 +85,9 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
     return summaries
 
 
-def demo_project(directory: Path | None = None, current: project.Settings | None = None) -> project.Settings:  # fmt: skip
+def demo_project(
+    directory: Path | None = None, current: project.Settings | None = None
+) -> project.Settings:
     """The project the demo runs in: ``directory`` (made when it is not a project yet), else
     the ``current`` project (the command's), else ``dwp-demo/`` in the working directory.
     The packaged sample files are copied into its ``imports/sample/`` (raw files stay as
@@ -101,8 +108,13 @@ def _make_or_load(directory: Path) -> project.Settings:
     return project.create(directory, owner=DEMO_OWNER)
 
 
-def demo_reports(engine: Engine, out_dir: Path | None = None, jobs: int = 2, console=None,
-                 colophon: dict | None = None) -> list:  # fmt: skip
+def demo_reports(
+    engine: Engine,
+    out_dir: Path | None = None,
+    jobs: int = 2,
+    console=None,
+    colophon: dict | None = None,
+) -> list:
     """Reports and bundles of every sample round (synthetic, as the store records); one
     ``RunSummary`` per round; ``colophon``: the project's sender and contact."""
     from dwp_assess.reports.options import ReportOptions

@@ -94,24 +94,40 @@ class Settings:
 
     def to_json(self) -> str:
         """The settings as JSON: what a report kernel, worker or form server is handed."""
-        return json.dumps({"root": str(self.root), "database_url": self.database_url,
-                           "folders": {k: str(v) for k, v in self.folders.items()},
-                           "language": self.language, "min_group_size": self.min_group_size,
-                           "owner": self.owner, "sender": self.sender, "contact": self.contact},
-                          ensure_ascii=False, sort_keys=True)  # fmt: skip
+        return json.dumps(
+            {
+                "root": str(self.root),
+                "database_url": self.database_url,
+                "folders": {k: str(v) for k, v in self.folders.items()},
+                "language": self.language,
+                "min_group_size": self.min_group_size,
+                "owner": self.owner,
+                "sender": self.sender,
+                "contact": self.contact,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Settings:
         """The settings ``to_json`` wrote; a clear ``ProjectError`` for anything else."""
         try:
             raw = json.loads(text)
-            return cls(root=Path(raw["root"]), database_url=raw["database_url"],
-                       folders={k: Path(v) for k, v in raw["folders"].items()},
-                       language=raw["language"], min_group_size=int(raw["min_group_size"]),
-                       owner=raw.get("owner", ""), sender=raw.get("sender", DEFAULT_SENDER),
-                       contact=raw.get("contact", ""))  # fmt: skip
+            return cls(
+                root=Path(raw["root"]),
+                database_url=raw["database_url"],
+                folders={k: Path(v) for k, v in raw["folders"].items()},
+                language=raw["language"],
+                min_group_size=int(raw["min_group_size"]),
+                owner=raw.get("owner", ""),
+                sender=raw.get("sender", DEFAULT_SENDER),
+                contact=raw.get("contact", ""),
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ProjectError(f"project settings handed to this process are not readable: {exc}") from None  # fmt: skip
+            raise ProjectError(
+                f"project settings handed to this process are not readable: {exc}"
+            ) from None
 
     def digest(self) -> str:
         """What of the settings changes an output (minimum group size, language, owner,
@@ -204,15 +220,23 @@ def check_keys(raw: dict, path: Path) -> None:
     for table, value in raw.items():
         if table not in KEYS:
             flat = f"{table}.{next(iter(value))}" if isinstance(value, dict) and value else table
-            guess = _did_you_mean(table, list(KEYS)) or _did_you_mean(flat, known) or _did_you_mean(f"project.{table}", known)  # fmt: skip
-            problems.append(f"unknown {'table [' + table + ']' if isinstance(value, dict) else 'key ' + repr(table)}; {guess}known tables: {', '.join(KEYS)}")  # fmt: skip
+            guess = (
+                _did_you_mean(table, list(KEYS))
+                or _did_you_mean(flat, known)
+                or _did_you_mean(f"project.{table}", known)
+            )
+            problems.append(
+                f"unknown {'table [' + table + ']' if isinstance(value, dict) else 'key ' + repr(table)}; {guess}known tables: {', '.join(KEYS)}"
+            )
         elif not isinstance(value, dict):
             problems.append(f"'{table}' must be a table [{table}], got a value")
         else:
             for key in value:
                 if key not in KEYS[table]:
                     guess = _did_you_mean(key, list(KEYS[table]))
-                    problems.append(f"unknown key '{key}' in [{table}]; {guess}known: {', '.join(KEYS[table])}")  # fmt: skip
+                    problems.append(
+                        f"unknown key '{key}' in [{table}]; {guess}known: {', '.join(KEYS[table])}"
+                    )
     if problems:
         raise ProjectError(f"{path}: " + "; ".join(problems))
 
@@ -221,7 +245,9 @@ def _existing_folder(folder: Path, setting: str, path: Path) -> None:
     """A folder named in ``dwp.toml`` must exist: a typo must not make an empty store or
     folder somewhere else (a read-only command would otherwise create one)."""
     if not folder.is_dir():
-        raise ProjectError(f"{path}: {setting} points to {folder}, which is not an existing folder; make it, or correct {setting}")  # fmt: skip
+        raise ProjectError(
+            f"{path}: {setting} points to {folder}, which is not an existing folder; make it, or correct {setting}"
+        )
 
 
 def _sqlite_url(root: Path, url: str) -> str:
@@ -276,7 +302,9 @@ def load(root: Path) -> Settings:
     resolved = {key: folder.resolve() for key, folder in resolved.items()}
     language = os.environ.get("DWP_LANG") or project.get("language", PRIMARY_LANGUAGE)
     if language not in LANGUAGES:
-        raise ProjectError(f"{path}: language must be one of {', '.join(LANGUAGES)}, got {language!r}")  # fmt: skip
+        raise ProjectError(
+            f"{path}: language must be one of {', '.join(LANGUAGES)}, got {language!r}"
+        )
     url = os.environ.get("DWP_DATABASE_URL") or _sqlite_url(
         root, store.get("url", f"sqlite:///{FOLDERS['data']}/dwp.sqlite")
     )
@@ -284,7 +312,9 @@ def load(root: Path) -> Settings:
         sqlite_file = _sqlite_file(url)
         if sqlite_file is not None:
             _existing_folder(sqlite_file.parent, "store.url", path)
-    size = os.environ.get("DWP_MIN_GROUP_SIZE") or project.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)  # fmt: skip
+    size = os.environ.get("DWP_MIN_GROUP_SIZE") or project.get(
+        "min_group_size", DEFAULT_MIN_GROUP_SIZE
+    )
     return Settings(
         root=root,
         database_url=url,
@@ -353,7 +383,9 @@ def _new_store_folder(root: Path, url: str) -> None:
         and sqlite_file.parent not in made
         and not sqlite_file.parent.is_dir()
     ):
-        raise ProjectError(f"--store: {sqlite_file.parent} is not an existing folder; make it, or choose another store")  # fmt: skip
+        raise ProjectError(
+            f"--store: {sqlite_file.parent} is not an existing folder; make it, or choose another store"
+        )
 
 
 def _copy_new(source: Path, target: Path) -> None:
@@ -384,11 +416,15 @@ def create(
     try:
         _write_project(root, owner, database_url, language, min_group_size)
     except OSError as exc:
-        raise ProjectError(f"cannot make the project in {root}: {exc.strerror or exc} ({exc.filename or root})") from None  # fmt: skip
+        raise ProjectError(
+            f"cannot make the project in {root}: {exc.strerror or exc} ({exc.filename or root})"
+        ) from None
     return load(root)
 
 
-def _write_project(root: Path, owner: str, database_url: str | None, language: str, min_group_size: int) -> None:  # fmt: skip
+def _write_project(
+    root: Path, owner: str, database_url: str | None, language: str, min_group_size: int
+) -> None:
     """The files and folders of a new project (see ``create``); ``dwp.toml`` last, so a
     folder without one was not made completely."""
     template = resources.packaged("project_template")

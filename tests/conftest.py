@@ -180,6 +180,8 @@ def use_template(monkeypatch):
     from dwp_assess.reports.outputs import OUTPUTS
 
     def use(path):
-        monkeypatch.setitem(OUTPUTS, "maturity-report", replace(OUTPUTS["maturity-report"], template=path))  # fmt: skip
+        monkeypatch.setitem(
+            OUTPUTS, "maturity-report", replace(OUTPUTS["maturity-report"], template=path)
+        )
 
     return use

@@ -9,7 +9,9 @@ from dwp_assess.collect import server as collect
 
 
 @contextlib.contextmanager
-def serving(start: Callable[[int], object], wait_until_ready=collect.wait_until_ready) -> Iterator[str]:  # fmt: skip
+def serving(
+    start: Callable[[int], object], wait_until_ready=collect.wait_until_ready
+) -> Iterator[str]:
     """The server ``start(port)`` launches, once it answers; yields its base URL and stops it
     (and everything it started) afterwards."""
     port = collect.free_port()

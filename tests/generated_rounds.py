@@ -34,23 +34,38 @@ class GeneratedRound:
 def organisations(n: int, rng: np.random.Generator, invited: int = 30) -> pd.DataFrame:
     """``n`` municipalities with real-looking names (a few with apostrophes and accents)."""
     names = [NAMES[i] if i < len(NAMES) else f"Gemeente {i:02d}" for i in range(n)]
-    return pd.DataFrame({
-        "id": [f"gm-{i:02d}" for i in range(n)], "name": names, "kind": "gemeente",
-        "cbs_code": "", "size_class": rng.choice(SIZE_CLASSES, n), "urbanisation": "matig stedelijk",
-        "province": rng.choice(["Utrecht", "Zuid-Holland", "Friesland"], n), "invited": invited,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": [f"gm-{i:02d}" for i in range(n)],
+            "name": names,
+            "kind": "gemeente",
+            "cbs_code": "",
+            "size_class": rng.choice(SIZE_CLASSES, n),
+            "urbanisation": "matig stedelijk",
+            "province": rng.choice(["Utrecht", "Zuid-Holland", "Friesland"], n),
+            "invited": invited,
+        }
+    )
 
 
 def population_round(
-    folder: Path, instrument: Instrument, n_orgs: int, rho: float, period: str = "2027",
-    seed: int = 1, free_text: bool = True, one_role: bool = False,
-) -> GeneratedRound:  # fmt: skip
+    folder: Path,
+    instrument: Instrument,
+    n_orgs: int,
+    rho: float,
+    period: str = "2027",
+    seed: int = 1,
+    free_text: bool = True,
+    one_role: bool = False,
+) -> GeneratedRound:
     """Write a round of ``n_orgs`` organisations from one population into ``folder``."""
     rng = np.random.default_rng(seed)
     orgs = organisations(n_orgs, rng)
     dims = [d.id for d in instrument.dimensions]
     cov = np.full((len(dims), len(dims)), rho) + np.eye(len(dims)) * (1 - rho)
-    maturity = pd.DataFrame(0.6 * rng.multivariate_normal(np.zeros(len(dims)), cov, n_orgs), columns=dims)  # fmt: skip
+    maturity = pd.DataFrame(
+        0.6 * rng.multivariate_normal(np.zeros(len(dims)), cov, n_orgs), columns=dims
+    )
     rnd = data_strategy_round(instrument, orgs, period, maturity, rng)
     if not free_text:
         rnd.answers.drop(rnd.answers.index[rnd.answers["text"].notna()], inplace=True)

@@ -65,14 +65,20 @@ def postgres_url():
     run("pg_ctl", "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
     try:
         for _ in range(50):
-            probe = subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True)  # fmt: skip
+            probe = subprocess.run(
+                [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                capture_output=True,
+            )
             if probe.returncode == 0:
                 break
             time.sleep(0.1)
         run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "dwp_test")
         yield f"postgresql://postgres@127.0.0.1:{port}/dwp_test"
     finally:
-        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)  # fmt: skip
+        subprocess.run(
+            _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

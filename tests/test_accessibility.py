@@ -80,8 +80,12 @@ def generated(tmp_path_factory):
         importers.import_file(engine, path, ROUND)
     sample = folder / "sample"
     write_sample(sample, seed=SEED)
-    registry.import_registry(engine, sample / "organisations.csv", sample / "teams.csv",
-                             collaborations_csv=sample / "collaborations.csv")  # fmt: skip
+    registry.import_registry(
+        engine,
+        sample / "organisations.csv",
+        sample / "teams.csv",
+        collaborations_csv=sample / "collaborations.csv",
+    )
     for generated_round in sample_rounds(sample):
         if generated_round.round_id in OTHER_KINDS:
             ins = get_instrument(generated_round.instrument_id, generated_round.instrument_version)
@@ -96,7 +100,9 @@ def generated(tmp_path_factory):
     }
     out = folder / "reports"
     for round_id, chosen in units.items():
-        summary = reports.generate_reports(engine, ReportOptions(round_id, out, units=chosen, lang="nl,en", jobs=1))  # fmt: skip
+        summary = reports.generate_reports(
+            engine, ReportOptions(round_id, out, units=chosen, lang="nl,en", jobs=1)
+        )
         assert summary.failed == 0, round_id
     yield engine, out, units, population
     engine.dispose()
@@ -118,14 +124,20 @@ def test_every_output_has_no_wcag_violations(generated, page):
     pages = report_pages(out, units)
     names = {p.name for p in pages}
     org = units[ROUND][0]
-    assert {f"{org}.html", f"{org}.en.html", f"{org}.samenvatting.html", f"{org}.samenvatting.en.html",
-            "index.html", "index.en.html"} <= names  # fmt: skip
+    assert {
+        f"{org}.html",
+        f"{org}.en.html",
+        f"{org}.samenvatting.html",
+        f"{org}.samenvatting.en.html",
+        "index.html",
+        "index.en.html",
+    } <= names
     assert len(pages) == 2 * (2 + 1 + 1 + 1) + 4 * 2  # four kinds of output + summary; indexes
     found = {}
     for path in pages:
         page.goto(path.as_uri())
         if not path.name.startswith("index"):
-            page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)  # fmt: skip
+            page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
         problems = violations(page)
         if problems:
             found[f"{path.parent.name}/{path.name}"] = problems
@@ -181,7 +193,11 @@ def test_the_form_has_no_wcag_violations(generated, form_base, page, lang):
     engine, _, _, population = generated
     org = population.organisations["id"].iloc[0]
     token = invitations.issue(engine, ROUND, invitations.Unit(org), "group")[0].token
-    page.goto(form_base + "?" + urlencode({"round": ROUND, "organisation": org, "token": token, "lang": lang}))  # fmt: skip
+    page.goto(
+        form_base
+        + "?"
+        + urlencode({"round": ROUND, "organisation": org, "token": token, "lang": lang})
+    )
     page.wait_for_selector("button.dwp-next", timeout=60_000)
     found = {"introduction": violations(page)}
     page.locator("button.dwp-next").click()

@@ -49,8 +49,12 @@ def test_every_named_priority_has_a_complete_action(analyses, round_id):
         advice = recommend_organisation(view, instrument)
         org = view.meta["organisation_id"]
         _, priorities = view.strengths_and_priorities()
-        declines = view.change[view.change["reliable"].astype(bool) & (view.change["difference"] < 0)]  # fmt: skip
-        missing = (set(priorities["dimension_id"]) | set(declines["dimension_id"])) - set(advice["dimension_id"])  # fmt: skip
+        declines = view.change[
+            view.change["reliable"].astype(bool) & (view.change["difference"] < 0)
+        ]
+        missing = (set(priorities["dimension_id"]) | set(declines["dimension_id"])) - set(
+            advice["dimension_id"]
+        )
         assert not missing, (org, missing)
         for r in advice.itertuples():
             assert r.tool.strip() and r.tool_description.strip() and r.owner and r.target, (org, r)
@@ -78,7 +82,11 @@ def test_a_reliable_decline_is_named_and_put_first(analyses):
 
 def test_suppressed_peers_give_no_peer_reason(analyses):
     view = organisation_view(analyses["data-strategy-2026"], "gouda")
-    assert any("vergelijkbare" in r for rs in recommend_organisation(view, analyses["data-strategy-2026"].instrument)["reasons"] for r in rs)  # fmt: skip
+    assert any(
+        "vergelijkbare" in r
+        for rs in recommend_organisation(view, analyses["data-strategy-2026"].instrument)["reasons"]
+        for r in rs
+    )
     view.peers = view.peers.assign(suppressed=True, mean=float("nan"))
     reasons = recommend_organisation(view, analyses["data-strategy-2026"].instrument)["reasons"]
     assert not any("vergelijkbare" in r for rs in reasons for r in rs)
@@ -90,7 +98,9 @@ def test_organisations_at_the_top_levels_get_consolidation_actions(analyses, lev
     level below they also get the action to hold and share their strongest dimension."""
     analysis = analyses["data-strategy-2026"]
     view = organisation_view(analysis, "gouda")
-    view.levels = view.levels.assign(level=pd.array([level] * len(view.levels), dtype="Int64"), median=float(level))  # fmt: skip
+    view.levels = view.levels.assign(
+        level=pd.array([level] * len(view.levels), dtype="Int64"), median=float(level)
+    )
     advice = recommend_organisation(view, analysis.instrument)
     assert len(advice) >= 3
     consolidate = advice[advice["purpose"] == "consolidate"]
@@ -104,7 +114,14 @@ def test_the_section_says_why_who_when_target_indicator_and_tool_in_both_languag
     analysis = analyses["data-strategy-2025"]
     view = organisation_view(analysis, "gouda")
     nl = sections.recommendations(view, analysis.instrument, "nl")
-    for text in ("Omdat: duidelijk lager dan uw andere dimensies", "Eigenaar:", "Termijn:", "Doel, niveau", "Indicator:", "Hulpmiddel:"):  # fmt: skip
+    for text in (
+        "Omdat: duidelijk lager dan uw andere dimensies",
+        "Eigenaar:",
+        "Termijn:",
+        "Doel, niveau",
+        "Indicator:",
+        "Hulpmiddel:",
+    ):
         assert text in nl
     en = sections.recommendations(view, analysis.instrument, "en")
     for text in (
@@ -136,7 +153,9 @@ def test_a_reverse_keyed_indicator_statement_is_said_to_go_down(analyses):
 @pytest.mark.parametrize("version", [1, 2])
 def test_team_advice_always_names_a_tool(version):
     instrument = get_instrument("competences", version)
-    gaps = pd.DataFrame([(d.id, "data") for d in instrument.dimensions], columns=["dimension_id", "dikw_stage"])  # fmt: skip
+    gaps = pd.DataFrame(
+        [(d.id, "data") for d in instrument.dimensions], columns=["dimension_id", "dikw_stage"]
+    )
     advice = recommend_team(gaps, instrument)
     assert len(advice) == len(instrument.dimensions)
     assert advice["tool"].map(lambda v: isinstance(v, str) and v.strip() != "").all()
@@ -147,24 +166,47 @@ def _rules() -> dict:
 
 
 def _without_infrastructure(raw):
-    raw["organisation"]["actions"] = [a for a in raw["organisation"]["actions"] if a["dimension"] != "infrastructure"]  # fmt: skip
+    raw["organisation"]["actions"] = [
+        a for a in raw["organisation"]["actions"] if a["dimension"] != "infrastructure"
+    ]
 
 
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (lambda r: r["organisation"]["actions"][0].pop("tool"), "organisation.0.actions.0.tool: required field is missing"),
-        (lambda r: r["organisation"]["actions"][0].update(tool="nothing"), "organisation.0 (data-strategy): actions.0 (vision-adopt): tool: unknown tool 'nothing'"),
-        (lambda r: r["organisation"]["actions"][0].update(tool=""), "organisation.0.actions.0.tool"),
-        (lambda r: r["organisation"]["actions"][0].update(owner="mayor"), "organisation.0 (data-strategy): actions.0 (vision-adopt): owner: unknown owner 'mayor'"),
-        (lambda r: r["organisation"]["actions"][0].update(indicator=["XX9"]), "organisation.0 (data-strategy): actions.0 (vision-adopt): indicator: unknown item(s) XX9"),
-        (lambda r: r["organisation"]["actions"][0].update(indicator=["VS3"]), "indicator: no item of dimension vision_strategy in data-strategy-v2"),
-        (lambda r: r["organisation"]["actions"][1].update(levels=[3, 4, 5]), "organisation.0 (data-strategy): actions.1 (vision-plan): levels: a develop action cannot fit the top level 5"),
+        (
+            lambda r: r["organisation"]["actions"][0].pop("tool"),
+            "organisation.0.actions.0.tool: required field is missing",
+        ),
+        (
+            lambda r: r["organisation"]["actions"][0].update(tool="nothing"),
+            "organisation.0 (data-strategy): actions.0 (vision-adopt): tool: unknown tool 'nothing'",
+        ),
+        (
+            lambda r: r["organisation"]["actions"][0].update(tool=""),
+            "organisation.0.actions.0.tool",
+        ),
+        (
+            lambda r: r["organisation"]["actions"][0].update(owner="mayor"),
+            "organisation.0 (data-strategy): actions.0 (vision-adopt): owner: unknown owner 'mayor'",
+        ),
+        (
+            lambda r: r["organisation"]["actions"][0].update(indicator=["XX9"]),
+            "organisation.0 (data-strategy): actions.0 (vision-adopt): indicator: unknown item(s) XX9",
+        ),
+        (
+            lambda r: r["organisation"]["actions"][0].update(indicator=["VS3"]),
+            "indicator: no item of dimension vision_strategy in data-strategy-v2",
+        ),
+        (
+            lambda r: r["organisation"]["actions"][1].update(levels=[3, 4, 5]),
+            "organisation.0 (data-strategy): actions.1 (vision-plan): levels: a develop action cannot fit the top level 5",
+        ),
         (lambda r: r["tools"]["iama"].pop("url"), "tools.iama: a national facility needs its url"),
         (_without_infrastructure, "no action for infrastructure at level 1 (data-strategy-v1)"),
         (lambda r: r["team"][0]["rules"][0].update(tool=None), "team.0.rules.0.tool"),
     ],
-)  # fmt: skip
+)
 def test_rule_errors_name_the_file_the_rule_and_the_field(tmp_path, change, expected):
     raw = _rules()
     change(raw)
@@ -172,15 +214,21 @@ def test_rule_errors_name_the_file_the_rule_and_the_field(tmp_path, change, expe
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(InstrumentError) as caught:
         load_rules(path)
-    assert any(p.startswith(str(path)) and expected in p for p in caught.value.problems), caught.value.problems  # fmt: skip
+    assert any(p.startswith(str(path)) and expected in p for p in caught.value.problems), (
+        caught.value.problems
+    )
 
 
 def _own_project(tmp_path, rules: dict, *instruments: dict) -> project.Settings:
     """A project with its own rules file (and instrument files), made this process's project."""
     own = project.create(tmp_path / "own", owner="Testgemeente")
     for raw in instruments:
-        (own.questionnaires_dir / f"{raw['id']}-v{raw['version']}.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")  # fmt: skip
-    (own.questionnaires_dir / RULES_NAME).write_text(yaml.safe_dump(rules, allow_unicode=True), "utf-8")  # fmt: skip
+        (own.questionnaires_dir / f"{raw['id']}-v{raw['version']}.yaml").write_text(
+            yaml.safe_dump(raw, allow_unicode=True), "utf-8"
+        )
+    (own.questionnaires_dir / RULES_NAME).write_text(
+        yaml.safe_dump(rules, allow_unicode=True), "utf-8"
+    )
     return project.activate(own)
 
 
@@ -191,8 +239,14 @@ def _second_maturity_instrument() -> tuple[dict, dict]:
     raw = yaml.safe_load((QUESTIONNAIRE_DIR / "data-strategy-v2.yaml").read_text(encoding="utf-8"))
     raw.update(id="eigen-volwassenheid", version=1)
     asked = {item["id"] for item in raw["items"]}
-    actions = [a | {"indicator": [i for i in a["indicator"] if i in asked]} for a in _rules()["organisation"]["actions"]]  # fmt: skip
-    rules = {"selection": {"limit": 1}, "organisation": [{"instrument": "eigen-volwassenheid", "actions": actions}]}  # fmt: skip
+    actions = [
+        a | {"indicator": [i for i in a["indicator"] if i in asked]}
+        for a in _rules()["organisation"]["actions"]
+    ]
+    rules = {
+        "selection": {"limit": 1},
+        "organisation": [{"instrument": "eigen-volwassenheid", "actions": actions}],
+    }
     return raw, rules
 
 
@@ -216,7 +270,9 @@ def test_rules_for_a_projects_own_instrument_leave_the_packaged_rules_in_place(t
     own = get_instrument("eigen-volwassenheid", 1)
     assert merged.for_instrument(own).selection.limit == 1
     packaged = merged.for_instrument(get_instrument("data-strategy", 2))
-    assert packaged.selection.limit == 5 and len(packaged.actions) == len(rules["organisation"][0]["actions"])  # fmt: skip
+    assert packaged.selection.limit == 5 and len(packaged.actions) == len(
+        rules["organisation"][0]["actions"]
+    )
     view = next(_views(analyses["data-strategy-2026"]))
     assert len(
         recommend_organisation(view, view_instrument(analyses))
@@ -233,7 +289,11 @@ def test_an_instrument_without_rules_gets_no_advice_and_the_report_says_so(tmp_p
     from dwp_assess.analysis.recommend import missing_rules
 
     own = get_instrument("eigen-volwassenheid", 1)
-    assert [m for m in missing_rules(load_rules(), [own]) if m.startswith("eigen-volwassenheid-v1: no recommendation rules")]  # fmt: skip
+    assert [
+        m
+        for m in missing_rules(load_rules(), [own])
+        if m.startswith("eigen-volwassenheid-v1: no recommendation rules")
+    ]
     view = next(_views(analyses["data-strategy-2026"]))
     for lang in ("nl", "en"):
         html = str(sections.recommendations(view, own, lang))
@@ -241,11 +301,25 @@ def test_an_instrument_without_rules_gets_no_advice_and_the_report_says_so(tmp_p
 
 
 def test_rules_for_an_unknown_instrument_or_version_are_named(tmp_path):
-    raw = {"organisation": [{"instrument": "nergens", "actions": _rules()["organisation"]["actions"]},
-                            {"instrument": "data-strategy", "versions": [7], "actions": _rules()["organisation"]["actions"]}]}  # fmt: skip
+    raw = {
+        "organisation": [
+            {"instrument": "nergens", "actions": _rules()["organisation"]["actions"]},
+            {
+                "instrument": "data-strategy",
+                "versions": [7],
+                "actions": _rules()["organisation"]["actions"],
+            },
+        ]
+    }
     path = tmp_path / RULES_NAME
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(InstrumentError) as caught:
         load_rules(path)
-    assert any("organisation.0 (nergens): instrument: unknown instrument 'nergens'" in p for p in caught.value.problems)  # fmt: skip
-    assert any("organisation.1 (data-strategy): versions: data-strategy has no version(s) 7" in p for p in caught.value.problems)  # fmt: skip
+    assert any(
+        "organisation.0 (nergens): instrument: unknown instrument 'nergens'" in p
+        for p in caught.value.problems
+    )
+    assert any(
+        "organisation.1 (data-strategy): versions: data-strategy has no version(s) 7" in p
+        for p in caught.value.problems
+    )

@@ -23,8 +23,9 @@ from dwp_assess.reports import charts
 def long(rows: list[tuple], org="gouda", team=None, role="beleid") -> pd.DataFrame:
     """Answers from (response, item, value, code) tuples."""
     frame = pd.DataFrame(rows, columns=["response_id", "item_id", "value", "code"])
-    return frame.assign(respondent_id=frame["response_id"], organisation_id=org, team_id=team,
-                        role=role, text=None)  # fmt: skip
+    return frame.assign(
+        respondent_id=frame["response_id"], organisation_id=org, team_id=team, role=role, text=None
+    )
 
 
 # -- scoring ----------------------------------------------------------------------------
@@ -35,13 +36,26 @@ def test_reverse_keying_codes_and_the_minimum_share(data_strategy):
     assert [
         i.id for i in data_strategy.items if i.reverse and i.dimension == "vision_strategy"
     ] == ["VS5"]
-    rows = [("a", "VS1", 4, None), ("a", "VS2", 5, None), ("a", "VS5", 2, None), ("a", "VS3", None, "dont_know"),
-            ("a", "VS4", None, "not_applicable"),
-            ("b", "VS1", 5, None), ("b", "VS2", None, "dont_know"), ("b", "VS3", None, "dont_know")]  # fmt: skip
+    rows = [
+        ("a", "VS1", 4, None),
+        ("a", "VS2", 5, None),
+        ("a", "VS5", 2, None),
+        ("a", "VS3", None, "dont_know"),
+        ("a", "VS4", None, "not_applicable"),
+        ("b", "VS1", 5, None),
+        ("b", "VS2", None, "dont_know"),
+        ("b", "VS3", None, "dont_know"),
+    ]
     scores = score_round(long(rows), data_strategy).set_index(["response_id", "dimension_id"])
     a = scores.loc[("a", "vision_strategy")]
     assert a["score"] == pytest.approx((4 + 5 + (1 + 5 - 2)) / 3)  # VS5 mirrored: 2 → 4
-    assert (a["n_items"], a["n_answered"], a["n_dont_know"], a["n_not_applicable"], a["n_missing"]) == (len(vs), 3, 1, 1, 1)  # fmt: skip
+    assert (
+        a["n_items"],
+        a["n_answered"],
+        a["n_dont_know"],
+        a["n_not_applicable"],
+        a["n_missing"],
+    ) == (len(vs), 3, 1, 1, 1)
     assert a["level"] == data_strategy.level_for(a["score"])
     b = scores.loc[("b", "vision_strategy")]
     assert pd.isna(b["score"]) and pd.isna(b["level"])  # 1 of 6 answered < 60%: missing, not zero
@@ -158,7 +172,10 @@ def test_bootstrap_means_are_those_of_the_resampled_respondents():
     after[rng.random(after.shape) < 0.2] = np.nan
     after[:, 3] = np.nan
     draws = np.random.default_rng(5)
-    means = [np.nanmean(s[draws.integers(0, len(s), size=(500, len(s)))], axis=1) for s in (after, before)]  # fmt: skip
+    means = [
+        np.nanmean(s[draws.integers(0, len(s), size=(500, len(s)))], axis=1)
+        for s in (after, before)
+    ]
     with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
         diff = means[0] - means[1]
         low, high = np.nanpercentile(diff, [2.5, 97.5], axis=0)
@@ -256,9 +273,10 @@ def test_team_coverage_applies_the_group_rules(team_round):
     stages = team_round.team_stages
     row = coverage[coverage["group_rule"] == "everyone"].iloc[0]
     team = stages[
-        (stages["team_id"] == row["team_id"]) & (stages["dimension_id"] == row["dimension_id"])
+        (stages["team_id"] == row["team_id"])
+        & (stages["dimension_id"] == row["dimension_id"])
         & (stages["dikw_stage"] == row["dikw_stage"])
-    ]  # fmt: skip
+    ]
     scored = team.dropna(subset=["score"])
     assert row["met"] == bool((scored["score"] >= 3).all() and len(scored))
     missing = sorted(scored.loc[scored["score"] < 3, "member"])

@@ -130,10 +130,13 @@ def test_text_width_is_what_chromium_measures(page, data_strategy_v2, size):
     labels = [i.text.get(lang) for i in data_strategy_v2.rated_items[:12] for lang in ("nl", "en")]
     labels += ["Ja, én ‘weet ik niet’ · n.v.t. – 100%", "Gemeente Súdwest-Fryslân"]
     page.set_content("<canvas></canvas>")
-    measured = page.evaluate("""([labels, size]) => document.fonts.load(`${size}px "DejaVu Sans"`).then(() => {
+    measured = page.evaluate(
+        """([labels, size]) => document.fonts.load(`${size}px "DejaVu Sans"`).then(() => {
         const context = document.querySelector("canvas").getContext("2d");
         context.font = `${size}px "DejaVu Sans"`;
         return labels.map(label => context.measureText(label).width);
-    })""", [labels, size])  # fmt: skip
+    })""",
+        [labels, size],
+    )
     for label, width in zip(labels, measured, strict=True):
         assert width - 0.5 <= charts.text_width(label, size) <= 1.01 * width, label

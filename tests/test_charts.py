@@ -30,11 +30,19 @@ AGREE = ["Helemaal mee oneens", "Mee oneens", "Neutraal", "Mee eens", "Helemaal 
 
 def answers(values: dict[str, list], org: str = "gouda") -> pd.DataFrame:
     """Answers per item: a number is a scale point, a string a code ("dont_know", ...)."""
-    rows = [(f"r{n}", item, None if isinstance(v, str) else v, v if isinstance(v, str) else None)
-            for item, column in values.items() for n, v in enumerate(column)]  # fmt: skip
+    rows = [
+        (f"r{n}", item, None if isinstance(v, str) else v, v if isinstance(v, str) else None)
+        for item, column in values.items()
+        for n, v in enumerate(column)
+    ]
     frame = pd.DataFrame(rows, columns=["response_id", "item_id", "value", "code"])
-    return frame.assign(respondent_id=frame["response_id"], organisation_id=org, team_id=None,
-                        role="beleid", text=None)  # fmt: skip
+    return frame.assign(
+        respondent_id=frame["response_id"],
+        organisation_id=org,
+        team_id=None,
+        role="beleid",
+        text=None,
+    )
 
 
 # Gouda on two vision items: VS1 agreement-keyed, VS5 reverse-keyed; 26 answers each, of which
@@ -80,8 +88,10 @@ def with_scale(instrument: Instrument, labels: list[str]) -> Instrument:
     """The instrument with its agreement scale replaced by one with ``labels`` (1..k)."""
     data = instrument.model_dump(mode="json")
     for scale in data["scales"]:
-        scale["points"] = [{"value": n + 1, "label": {"nl": label, "en": label}, "aliases": []}
-                           for n, label in enumerate(labels)]  # fmt: skip
+        scale["points"] = [
+            {"value": n + 1, "label": {"nl": label, "en": label}, "aliases": []}
+            for n, label in enumerate(labels)
+        ]
     return Instrument.model_validate(data)
 
 
@@ -145,8 +155,11 @@ def test_any_scale_runs_from_the_middle_outward(data_strategy, labels):
 def test_dont_know_is_a_separate_share_and_every_statement_sums_to_100(gouda_chart):
     fig, instrument = gouda_chart
     y = label_of(fig, instrument.item_by_id["VS1"].text.get("nl"))
-    beside = {trace.name: dict(zip(trace.y, trace.x, strict=True)) for trace in fig.data
-              if trace.xaxis not in (None, "x")}  # fmt: skip
+    beside = {
+        trace.name: dict(zip(trace.y, trace.x, strict=True))
+        for trace in fig.data
+        if trace.xaxis not in (None, "x")
+    }
     assert beside["Weet ik niet"][y] == pytest.approx(100 * 10 / 26, abs=0.1)
     assert beside["Niet van toepassing"][y] == pytest.approx(100 * 2 / 26, abs=0.1)
     totals: dict[str, float] = {}
@@ -270,7 +283,9 @@ def made_as_plotly_makes_it(fig: go.Figure) -> go.Figure:
     made = go.Figure()
     for trace in spec["data"]:
         made.add_trace(trace)
-    made.update_layout(template=charts.TEMPLATE, **{k: v for k, v in spec["layout"].items() if k != "template"})  # fmt: skip
+    made.update_layout(
+        template=charts.TEMPLATE, **{k: v for k, v in spec["layout"].items() if k != "template"}
+    )
     return made
 
 
@@ -286,20 +301,50 @@ def test_every_chart_is_the_figure_plotly_makes_with_its_checks(
         dims = [d.id for d in instrument.dimensions]
         means = pd.DataFrame({"dimension_id": dims, "mean": np.linspace(2.25, 3.75, len(dims))})
         peers = means.assign(mean=3.0, suppressed=False)
-        change = pd.DataFrame({"dimension_id": dims, "difference": np.linspace(-0.4, 0.4, len(dims)), "ci_low": -0.5,
-                               "ci_high": 0.6, "reliable": [n % 2 == 0 for n in range(len(dims))]})  # fmt: skip
+        change = pd.DataFrame(
+            {
+                "dimension_id": dims,
+                "difference": np.linspace(-0.4, 0.4, len(dims)),
+                "ci_low": -0.5,
+                "ci_high": 0.6,
+                "reliable": [n % 2 == 0 for n in range(len(dims))],
+            }
+        )
         numbers = [lv.level for lv in instrument.scoring.levels]
-        levels = pd.DataFrame({"dimension_id": dims[0], "level": numbers, "n": [1, 6, 9, 5, 3], "level_basis": basis})  # fmt: skip
-        level = pd.Series({"level": 3, "level_basis": basis, "q1": 2, "q3": 4, "level_low": 2.4, "level_high": 3.6})  # fmt: skip
+        levels = pd.DataFrame(
+            {"dimension_id": dims[0], "level": numbers, "n": [1, 6, 9, 5, 3], "level_basis": basis}
+        )
+        level = pd.Series(
+            {
+                "level": 3,
+                "level_basis": basis,
+                "q1": 2,
+                "q3": 4,
+                "level_low": 2.4,
+                "level_high": 3.6,
+            }
+        )
         rated = [i.id for i in instrument.rated_items][:8]  # agreement and reverse-keyed items
         column = [1, 2, 2, 3, 4, 4, 4, 5, DK, NA]
         items = item_summary(answers({i: column for i in rated}), instrument)
-        figures += [charts.radar(means, instrument, peers, lang), charts.radar(means, instrument, lang=lang),
-                    charts.trend(change, instrument, lang), charts.level_ladder(levels, level, instrument, dims[0], lang),
-                    charts.level_ladder(levels, None, instrument, dims[0], lang),
-                    charts.diverging_likert(items, instrument, lang), charts.diverging_likert(items, instrument, lang, legend=False),
-                    charts.distribution(means.rename(columns={"mean": "score"}), instrument, lang)]  # fmt: skip
-    figures.append(charts.heatmap(pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"]), "items", data_strategy, lang))  # fmt: skip
+        figures += [
+            charts.radar(means, instrument, peers, lang),
+            charts.radar(means, instrument, lang=lang),
+            charts.trend(change, instrument, lang),
+            charts.level_ladder(levels, level, instrument, dims[0], lang),
+            charts.level_ladder(levels, None, instrument, dims[0], lang),
+            charts.diverging_likert(items, instrument, lang),
+            charts.diverging_likert(items, instrument, lang, legend=False),
+            charts.distribution(means.rename(columns={"mean": "score"}), instrument, lang),
+        ]
+    figures.append(
+        charts.heatmap(
+            pd.DataFrame([[2.5, 3.5]], index=["VS1"], columns=["gouda", "almere"]),
+            "items",
+            data_strategy,
+            lang,
+        )
+    )
     for fig in figures:
         checked = json.loads(made_as_plotly_makes_it(fig).to_json())
         used = {trace["type"] for trace in checked["data"]}

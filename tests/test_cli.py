@@ -78,8 +78,12 @@ def test_demo_twice_stores_nothing_new(demo_db):
 def test_demo_ends_with_the_reports_and_where_to_open_them(demo_db):
     _, output, reports = demo_db
     tail = output[output.index("Reports") :]
-    for round_id, count in [("data-strategy-2025", 22), ("data-strategy-2026", 22),
-                            ("competences-2025", 44), ("competences-2026", 44)]:  # fmt: skip
+    for round_id, count in [
+        ("data-strategy-2025", 22),
+        ("data-strategy-2026", 22),
+        ("competences-2025", 44),
+        ("competences-2026", 44),
+    ]:
         index = reports / round_id / "index.html"
         assert str(index) in tail
         made = [p for p in index.parent.glob("*.html") if ".samenvatting" not in p.name]
@@ -121,7 +125,15 @@ def test_template_command_writes_csv_and_xlsx(tmp_path):
 @pytest.mark.parametrize("key", sorted(available_instruments()))
 def test_template_command_for_every_instrument(tmp_path, key):
     instrument = available_instruments()[key]
-    result = cli("template", "--instrument", instrument.id, "--version", str(instrument.version), "--out", str(tmp_path))  # fmt: skip
+    result = cli(
+        "template",
+        "--instrument",
+        instrument.id,
+        "--version",
+        str(instrument.version),
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     header = (tmp_path / f"{key}-template.csv").read_text(encoding="utf-8").strip().split(",")
     assert ("team_id" in header) == (instrument.kind == "team")
@@ -155,8 +167,10 @@ def test_export_command(demo_db, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "competences-2025-codebook.csv", "competences-2025-long.csv", "competences-2025-wide.csv",
-    ]  # fmt: skip
+        "competences-2025-codebook.csv",
+        "competences-2025-long.csv",
+        "competences-2025-wide.csv",
+    ]
 
 
 def test_registry_problems_are_listed_per_row(tmp_path):
@@ -200,9 +214,19 @@ def test_import_of_several_files_imports_every_good_one_then_lists_the_refused(t
     template_rows("data-strategy", {"almere": 3}).to_csv(other, index=False)
     missing = tmp_path / "d.csv"
     result = cli(
-        "import", str(good), str(picture), str(other), str(missing),
-        "--round", "ds-2027", "--instrument", "data-strategy", "--period", "2027", db=db,
-    )  # fmt: skip
+        "import",
+        str(good),
+        str(picture),
+        str(other),
+        str(missing),
+        "--round",
+        "ds-2027",
+        "--instrument",
+        "data-strategy",
+        "--period",
+        "2027",
+        db=db,
+    )
     assert result.returncode == 2
     assert "2 of 4 file(s) refused" in result.stderr
     assert "b.csv: looks like a PNG image, not a CSV export" in result.stderr
@@ -218,8 +242,17 @@ def test_import_summary_has_a_blank_column(tmp_path):
     template_rows("data-strategy", {"gouda": 2}).to_csv(path, index=False, sep=";")
     width = len(template_rows("data-strategy", {"gouda": 1}).columns)
     path.write_text(path.read_text() + (";" * (width - 1) + "\n") * 4)
-    result = cli("import", str(path), "--round", "r", "--instrument", "data-strategy",
-                 "--period", "2027", db=db)  # fmt: skip
+    result = cli(
+        "import",
+        str(path),
+        "--round",
+        "r",
+        "--instrument",
+        "data-strategy",
+        "--period",
+        "2027",
+        db=db,
+    )
     assert result.returncode == 0, result.stderr
     assert "┃ blank ┃" in result.stdout
     assert "│ x.csv │ template │ 6    │ 4     │ 2      │ 0               │ 0" in result.stdout
@@ -232,15 +265,19 @@ def test_registry_import_round_updates_the_number_invited_of_an_existing_round(t
     assert cli("registry", "import", str(tmp_path / "orgs.csv"), db=db).returncode == 0
     cli("round", "create", "--instrument", "data-strategy", "--period", "2027", db=db)
     template_rows("data-strategy", {"gouda": 2}).to_csv(tmp_path / "x.csv", index=False)
-    assert cli("import", str(tmp_path / "x.csv"), "--round", "data-strategy-2027", db=db).returncode == 0  # fmt: skip
+    assert (
+        cli("import", str(tmp_path / "x.csv"), "--round", "data-strategy-2027", db=db).returncode
+        == 0
+    )
     orgs["invited"] = "99"
     orgs.to_csv(tmp_path / "orgs.csv", index=False)
     assert cli("registry", "import", str(tmp_path / "orgs.csv"), db=db).returncode == 0
     engine = store.connect(db)
     invited = store.load_round_organisations(engine, "data-strategy-2027")["invited"]
     assert invited.tolist() == [68]  # the round keeps what the registry said at gouda's answers
-    result = cli("registry", "import", str(tmp_path / "orgs.csv"), "--round",
-                 "data-strategy-2027", db=db)  # fmt: skip
+    result = cli(
+        "registry", "import", str(tmp_path / "orgs.csv"), "--round", "data-strategy-2027", db=db
+    )
     assert result.returncode == 0, result.stderr
     assert f"round data-strategy-2027: {len(orgs)} organisation(s) updated" in result.stdout
     invited = store.load_round_organisations(engine, "data-strategy-2027")["invited"]
@@ -252,11 +289,16 @@ def test_readme_analyst_tour_gives_response_rates(tmp_path):
     """registry import → round create → import → report, as the README's tour runs them."""
     db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
     steps = [
-        ("registry", "import", str(SAMPLE_DIR / "organisations.csv"), str(SAMPLE_DIR / "teams.csv")),
+        (
+            "registry",
+            "import",
+            str(SAMPLE_DIR / "organisations.csv"),
+            str(SAMPLE_DIR / "teams.csv"),
+        ),
         ("round", "create", "--instrument", "data-strategy", "--period", "2027"),
         ("import", str(tmp_path / "export.csv"), "--round", "data-strategy-2027"),
         ("report", "--round", "data-strategy-2027", "--out", str(tmp_path / "reports")),
-    ]  # fmt: skip
+    ]
     template_rows("data-strategy", {"gouda": 6, "almere": 5}).to_csv(
         tmp_path / "export.csv", index=False
     )
@@ -293,7 +335,11 @@ def test_every_sample_report_compares_with_peers_or_says_which_group_was_too_sma
     kinds = store.organisations(store.connect(url)).set_index("id")["kind"]
     no_group = t("report.peer_step.none", "nl").split(":")[0]
     for round_id in ("data-strategy-2025", "data-strategy-2026"):
-        pages = [p for p in (reports / round_id).glob("*.html") if not p.name.startswith("index") and ".samenvatting" not in p.name]  # fmt: skip
+        pages = [
+            p
+            for p in (reports / round_id).glob("*.html")
+            if not p.name.startswith("index") and ".samenvatting" not in p.name
+        ]
         assert pages
         for page in pages:
             text = page.read_text(encoding="utf-8")
@@ -315,7 +361,12 @@ def test_no_sample_report_shows_raw_values_or_alpha(demo_db):
     assert len(pages) >= 4 * 20
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        text = re.sub(r'<script.*?</script>|<style.*?</style>|<details class="dwp-technical">.*?</details>', "", text, flags=re.S)  # fmt: skip
+        text = re.sub(
+            r'<script.*?</script>|<style.*?</style>|<details class="dwp-technical">.*?</details>',
+            "",
+            text,
+            flags=re.S,
+        )
         visible = html.unescape(re.sub(r"<[^>]+>", " ", text))
         assert not RAW.search(visible), (page, RAW.search(visible).group())
         assert "Cronbach" not in visible
@@ -343,7 +394,9 @@ def test_sample_team_profiles_show_the_team_expectation_and_who_answered(demo_db
     invited members answered."""
     _, _, reports = demo_db
     question = "Wat wilt u als team bereiken met dit dataproject?"
-    pages = [p for p in (reports / "competences-2026").glob("*.html") if not p.name.startswith("index")]  # fmt: skip
+    pages = [
+        p for p in (reports / "competences-2026").glob("*.html") if not p.name.startswith("index")
+    ]
     texts = [html.unescape(p.read_text(encoding="utf-8")).replace("\u00ad", "") for p in pages]
     assert sum(question in text for text in texts) >= len(pages) // 2
     assert all(re.search(r"\d+ van de \d+ uitgenodigde teamleden", text) for text in texts)

@@ -17,8 +17,11 @@ def cli(*args: str, cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DWP_")}
     return subprocess.run(
         [sys.executable, "-m", "dwp_assess", *args],
-        capture_output=True, text=True, cwd=cwd, env={**env, "COLUMNS": "200"},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**env, "COLUMNS": "200"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,7 +45,12 @@ def test_a_typo_is_a_usage_error_that_names_what_was_meant(tmp_path, args, expec
 
 
 def test_missing_argument_and_value_are_usage_errors(tmp_path):
-    for args in (["init"], ["template"], ["template", "--instrument"], ["init", str(tmp_path / "p"), "--min-group-size", "vijf"]):  # fmt: skip
+    for args in (
+        ["init"],
+        ["template"],
+        ["template", "--instrument"],
+        ["init", str(tmp_path / "p"), "--min-group-size", "vijf"],
+    ):
         result = cli(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         assert "internal error" not in result.stderr
@@ -71,7 +79,9 @@ def test_the_command_line_imports_no_heavy_library(tmp_path):
         "import sys; from dwp_assess import cli; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 
@@ -83,7 +93,9 @@ def test_init_needs_no_heavy_library(tmp_path):
         "print('heavy:', ','.join(m for m in ('pandas', 'sqlalchemy', 'plotly', 'papermill') if m in sys.modules))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DWP_")}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "heavy: "
     assert (tmp_path / "p" / "dwp.toml").is_file()

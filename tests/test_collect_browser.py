@@ -168,9 +168,11 @@ def draft_in_address(page, not_this: str | None = None) -> str:
     """The draft id the page's script put in its address (waits for it; ``not_this``: wait
     until the address holds another one)."""
     page.wait_for_url(
-        lambda url: bool(re.search(r"draft=[0-9a-f]{32}", url)) and (not not_this or not_this not in url),
+        lambda url: (
+            bool(re.search(r"draft=[0-9a-f]{32}", url)) and (not not_this or not_this not in url)
+        ),
         timeout=30_000,
-    )  # fmt: skip
+    )
     return parse_qs(urlsplit(page.url).query)["draft"][0]
 
 
@@ -351,7 +353,9 @@ def test_english_by_link_and_bad_links_in_dutch(server, page):
     assert t("form.error_heading", "nl") in text and t("form.error.no_invitation", "nl") in text
     assert "Traceback" not in page.content()
 
-    page.goto(base + "?" + urlencode({"round": ROUND, "organisation": "gouda"}), wait_until="commit")  # no token  # fmt: skip
+    page.goto(
+        base + "?" + urlencode({"round": ROUND, "organisation": "gouda"}), wait_until="commit"
+    )  # no token
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
     assert t("form.error.no_invitation", "nl") in page.inner_text(".dwp-error")
     assert page.locator("button.dwp-next").count() == 0
@@ -451,7 +455,9 @@ def test_a_link_without_team_lets_the_respondent_choose_it(server, page):
     own = teams[teams["organisation_id"] == "almere"]
     name, team_id = own["name"].iloc[-1], own["id"].iloc[-1]
     open_form(page, form_url(base, organisation="almere"))
-    shown = [o.replace("\xa0", " ") for o in page.locator(".dwp-team select option").all_inner_texts()]  # fmt: skip
+    shown = [
+        o.replace("\xa0", " ") for o in page.locator(".dwp-team select option").all_inner_texts()
+    ]
     assert sorted(shown) == sorted(own["name"])  # ipywidgets shows spaces as no-break spaces
     page.locator("button.dwp-next").click()
     page.wait_for_selector(f".dwp-message:has-text('{t('form.missing_team', 'nl')}')")
@@ -505,10 +511,12 @@ def test_links_per_team_and_server_writes_only_under_its_data_folder(server):
     assert [(link.organisation_id, link.team_id) for link in found] == [
         (o, tm)
         for o in store.organisations(engine)["id"]
-        for tm in teams[teams["organisation_id"] == o]["id"]  # fmt: skip
+        for tm in teams[teams["organisation_id"] == o]["id"]
     ]
     assert found[0].form_url.startswith(base + "?round=competences-2026&organisation=")
-    assert f"token={found[0].token}" in found[0].form_url and found[0].count_url.startswith(base + "count?token=")  # fmt: skip
+    assert f"token={found[0].token}" in found[0].form_url and found[0].count_url.startswith(
+        base + "count?token="
+    )
     assert len({link.token for link in found}) == len(found)  # a token per team
     assert list((folder / "data" / "drafts" / ROUND).glob("*.json"))  # drafts: in its data folder
     assert (folder / "data" / "jupyter" / "runtime").is_dir()  # temporary files too
@@ -521,8 +529,12 @@ def start_collect(engine, data_dir: Path) -> tuple[subprocess.Popen, int, list[s
     env = {**os.environ, "DWP_DATABASE_URL": str(engine.url), "DWP_DATA_DIR": str(data_dir)}
     cli = subprocess.Popen(
         [sys.executable, "-m", "dwp_assess", "collect", "--round", ROUND, "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     lines = []
     while not any("Ctrl+C" in line for line in lines):
         line = cli.stdout.readline()
@@ -612,7 +624,9 @@ def test_a_dutch_loading_message_until_the_form_is_ready(server, browser):
         assert loading.inner_text() == t("form.loading", lang)
         assert not page.locator("button.dwp-next").is_visible()
         # the stylesheet may still be on its way when the message first shows (a loaded machine)
-        page.wait_for_function("() => document.querySelector('link[rel=stylesheet]').sheet !== null", timeout=30_000)  # fmt: skip
+        page.wait_for_function(
+            "() => document.querySelector('link[rel=stylesheet]').sheet !== null", timeout=30_000
+        )
         assert loading.evaluate("e => getComputedStyle(e).fontFamily") == page.locator(
             "main.dwp-form"
         ).evaluate("e => getComputedStyle(e).fontFamily")  # styled like the form

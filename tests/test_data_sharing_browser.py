@@ -36,9 +36,13 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("collect-data-sharing")
     url = f"sqlite:///{folder / 'dwp.sqlite'}"
     engine = store.connect(url)
-    registry.import_registry(engine, SAMPLE / "organisations.csv", collaborations_csv=SAMPLE / "collaborations.csv")  # fmt: skip
+    registry.import_registry(
+        engine, SAMPLE / "organisations.csv", collaborations_csv=SAMPLE / "collaborations.csv"
+    )
     store.create_round(engine, INSTRUMENT, "2026", ROUND)
-    TOKENS["collaboration"] = invitations.shared(engine, ROUND, invitations.Unit(None, collaboration_id=COLLABORATION), "group").token  # fmt: skip
+    TOKENS["collaboration"] = invitations.shared(
+        engine, ROUND, invitations.Unit(None, collaboration_id=COLLABORATION), "group"
+    ).token
     try:
         with serving(
             lambda port: collect.start(ROUND, port, url, data_dir=folder / "data")
@@ -48,10 +52,17 @@ def server(tmp_path_factory):
         engine.dispose()
 
 
-def test_a_representative_chooses_their_organisation_fills_in_the_checklist_and_sends(server, page):  # fmt: skip
+def test_a_representative_chooses_their_organisation_fills_in_the_checklist_and_sends(server, page):
     base, engine = server
     offline(page)
-    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": COLLABORATION, "token": TOKENS["collaboration"]}), wait_until="commit")  # fmt: skip
+    page.goto(
+        base
+        + "?"
+        + urlencode(
+            {"round": ROUND, "collaboration": COLLABORATION, "token": TOKENS["collaboration"]}
+        ),
+        wait_until="commit",
+    )
     page.wait_for_selector("a.dwp-member", timeout=LOAD_TIMEOUT)
     members = page.locator("a.dwp-member").all_inner_texts()
     assert members == ["Amersfoort", "Provincie Utrecht", "Woerden"]  # members only, by name
@@ -96,10 +107,39 @@ def test_a_non_member_or_an_unknown_collaboration_cannot_open_the_form(server, p
     base, _ = server
     offline(page)
     # the collaboration's own link, edited to a non-member: the collaboration refuses it
-    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": COLLABORATION, "organisation": "gouda", "token": TOKENS["collaboration"]}), wait_until="commit")  # fmt: skip
+    page.goto(
+        base
+        + "?"
+        + urlencode(
+            {
+                "round": ROUND,
+                "collaboration": COLLABORATION,
+                "organisation": "gouda",
+                "token": TOKENS["collaboration"],
+            }
+        ),
+        wait_until="commit",
+    )
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
-    assert t("form.collaboration.not_a_member", "nl", organisation="gouda", collaboration="Jeugdhulp in beeld") in page.inner_text(".dwp-error")  # fmt: skip
+    assert t(
+        "form.collaboration.not_a_member",
+        "nl",
+        organisation="gouda",
+        collaboration="Jeugdhulp in beeld",
+    ) in page.inner_text(".dwp-error")
     # a link edited to another collaboration: its token is not for it
-    page.goto(base + "?" + urlencode({"round": ROUND, "collaboration": "nergens", "lang": "en", "token": TOKENS["collaboration"]}), wait_until="commit")  # fmt: skip
+    page.goto(
+        base
+        + "?"
+        + urlencode(
+            {
+                "round": ROUND,
+                "collaboration": "nergens",
+                "lang": "en",
+                "token": TOKENS["collaboration"],
+            }
+        ),
+        wait_until="commit",
+    )
     page.wait_for_selector(".dwp-error", timeout=LOAD_TIMEOUT)
     assert t("form.error.no_invitation", "en") in page.inner_text(".dwp-error")

@@ -25,23 +25,49 @@ def gdb():
     return get_instrument("digital-governance")
 
 
-def answers_of(instrument, team: str, members: list[dict], org: str = "gouda", texts: dict | None = None) -> pd.DataFrame:  # fmt: skip
+def answers_of(
+    instrument, team: str, members: list[dict], org: str = "gouda", texts: dict | None = None
+) -> pd.DataFrame:
     """Long answers of one team: per member ``{value_id: (relevance, safeguarding)}``; a value
     left out is not answered, ``None`` is "weet ik niet". ``texts``: free-text id → texts."""
     rows = []
     for n, member in enumerate(members, start=1):
-        base = {"response_id": f"{team}-r{n}", "respondent_id": f"{team}-p{n}", "organisation_id": org,
-                "team_id": team, "role": None, "submitted_at": None, "text": None}  # fmt: skip
+        base = {
+            "response_id": f"{team}-r{n}",
+            "respondent_id": f"{team}-p{n}",
+            "organisation_id": org,
+            "team_id": team,
+            "role": None,
+            "submitted_at": None,
+            "text": None,
+        }
         for value_id, pair in member.items():
             for aspect, answer in zip(("relevance", "safeguarding"), pair, strict=True):
                 item = instrument.value_item(value_id, aspect)
-                rows.append(base | {"item_id": item.id, "value": None if answer is None else float(answer),
-                                    "code": "dont_know" if answer is None else None})  # fmt: skip
+                rows.append(
+                    base
+                    | {
+                        "item_id": item.id,
+                        "value": None if answer is None else float(answer),
+                        "code": "dont_know" if answer is None else None,
+                    }
+                )
     for item_id, given in (texts or {}).items():
         for n, text in enumerate(given, start=1):
-            rows.append({"response_id": f"{team}-r{n}", "respondent_id": f"{team}-p{n}", "organisation_id": org,
-                         "team_id": team, "role": None, "submitted_at": None, "item_id": item_id,
-                         "value": None, "code": None, "text": text})  # fmt: skip
+            rows.append(
+                {
+                    "response_id": f"{team}-r{n}",
+                    "respondent_id": f"{team}-p{n}",
+                    "organisation_id": org,
+                    "team_id": team,
+                    "role": None,
+                    "submitted_at": None,
+                    "item_id": item_id,
+                    "value": None,
+                    "code": None,
+                    "text": text,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -52,8 +78,12 @@ def analysed(
     teams = pd.DataFrame({"id": sorted(answers["team_id"].unique())})
     teams["organisation_id"], teams["name"], teams["invited"] = "gouda", teams["id"].str.title(), 6
     orgs = pd.DataFrame({"organisation_id": ["gouda"], "name": ["Gouda"]})
-    meta = {"round_id": "digital-governance-2026", "period": "2026", "instrument_id": instrument.id,
-            "instrument_version": instrument.version}  # fmt: skip
+    meta = {
+        "round_id": "digital-governance-2026",
+        "period": "2026",
+        "instrument_id": instrument.id,
+        "instrument_version": instrument.version,
+    }
     return workshop_agreements.analyse_answers(answers, instrument, orgs, teams, meta, min_group)
 
 
@@ -68,12 +98,23 @@ def test_instrument_declares_foundations_principles_and_two_questions_per_value(
         "administrative_capacity",
     ]
     assert {d.id: d.foundation for d in gdb.dimensions} == {
-        "participation": "democracy", "societal_value": "democracy",
-        "human_rights": "rule_of_law", "procedural_justice": "rule_of_law",
-        "quality_of_governance": "administrative_capacity", "responsibility": "administrative_capacity",
-    }  # fmt: skip
+        "participation": "democracy",
+        "societal_value": "democracy",
+        "human_rights": "rule_of_law",
+        "procedural_justice": "rule_of_law",
+        "quality_of_governance": "administrative_capacity",
+        "responsibility": "administrative_capacity",
+    }
     named = {v.id for v in gdb.public_values}
-    assert {"transparency", "inclusion", "non_discrimination", "privacy", "explainability", "autonomy", "security"} <= named  # fmt: skip
+    assert {
+        "transparency",
+        "inclusion",
+        "non_discrimination",
+        "privacy",
+        "explainability",
+        "autonomy",
+        "security",
+    } <= named
     for value in gdb.public_values:
         for aspect in ("relevance", "safeguarding"):
             item = gdb.value_item(value.id, aspect)
@@ -95,15 +136,24 @@ def _raw():
     ("change", "message"),
     [
         (lambda r: r["items"].pop(1), "value 'inclusion' has no safeguarding item"),
-        (lambda r: r["items"][1].update(aspect="relevance"), "value 'inclusion' has a second relevance item"),
+        (
+            lambda r: r["items"][1].update(aspect="relevance"),
+            "value 'inclusion' has a second relevance item",
+        ),
         (lambda r: r["items"][0].update(public_value="nope"), "items.0: needs public_value"),
         (lambda r: r["items"][0].pop("aspect"), "items.0: needs public_value"),
         (lambda r: r["dimensions"][0].update(foundation="monarchy"), "dimensions.0.foundation"),
-        (lambda r: r["public_values"][0].update(dimension="nope"), "public_values.0.dimension: unknown dimension"),
-        (lambda r: r["items"][0].update(dimension="human_rights"), "items.0.dimension: value 'inclusion' belongs to 'participation'"),
+        (
+            lambda r: r["public_values"][0].update(dimension="nope"),
+            "public_values.0.dimension: unknown dimension",
+        ),
+        (
+            lambda r: r["items"][0].update(dimension="human_rights"),
+            "items.0.dimension: value 'inclusion' belongs to 'participation'",
+        ),
         (lambda r: r.update(output="team-profile"), "are for instruments with output agreements"),
     ],
-)  # fmt: skip
+)
 def test_the_model_refuses_values_without_both_questions_and_unknown_names(
     tmp_path, change, message
 ):
@@ -121,20 +171,46 @@ def test_the_model_refuses_values_without_both_questions_and_unknown_names(
 
 def test_priorities_come_first_by_gap_then_relevance_then_disagreement_by_lowest_rwg(gdb):
     members = [
-        {"privacy": (5, 1), "transparency": (5, 2), "inclusion": (4, 2), "security": (5, 5),
-         "autonomy": (1, 3), "explainability": (2, 2), "accountability": (5, 4)},
-        {"privacy": (5, 1), "transparency": (5, 2), "inclusion": (4, 2), "security": (5, 5),
-         "autonomy": (5, 3), "explainability": (4, 2), "accountability": (4, 4)},
-        {"privacy": (5, 1), "transparency": (5, 2), "inclusion": (4, 2), "security": (5, 5),
-         "autonomy": (3, 3), "explainability": (3, 2), "accountability": (5, 4)},
-    ]  # fmt: skip
+        {
+            "privacy": (5, 1),
+            "transparency": (5, 2),
+            "inclusion": (4, 2),
+            "security": (5, 5),
+            "autonomy": (1, 3),
+            "explainability": (2, 2),
+            "accountability": (5, 4),
+        },
+        {
+            "privacy": (5, 1),
+            "transparency": (5, 2),
+            "inclusion": (4, 2),
+            "security": (5, 5),
+            "autonomy": (5, 3),
+            "explainability": (4, 2),
+            "accountability": (4, 4),
+        },
+        {
+            "privacy": (5, 1),
+            "transparency": (5, 2),
+            "inclusion": (4, 2),
+            "security": (5, 5),
+            "autonomy": (3, 3),
+            "explainability": (3, 2),
+            "accountability": (5, 4),
+        },
+    ]
     team = analysed(gdb, [answers_of(gdb, "t1", members)]).team("t1")
     listed = team.agreements[["value_id", "reason"]].values.tolist()
     # privacy gap 4, transparency gap 3, inclusion gap 2 (relevance 4): priorities in that order;
     # autonomy (answers 1, 5, 3: rwg 0) and explainability (2, 4, 3: rwg .5) are divided;
     # security (5 and 5) and accountability (gap under 1) are neither.
-    assert listed == [["privacy", "priority"], ["transparency", "priority"], ["inclusion", "priority"],
-                      ["autonomy", "disagreement"], ["explainability", "disagreement"]]  # fmt: skip
+    assert listed == [
+        ["privacy", "priority"],
+        ["transparency", "priority"],
+        ["inclusion", "priority"],
+        ["autonomy", "disagreement"],
+        ["explainability", "disagreement"],
+    ]
 
 
 def test_equal_gaps_are_ordered_by_relevance_then_by_the_instruments_order(gdb):
@@ -163,7 +239,12 @@ def test_disagreement_is_flagged_on_planted_cases_and_not_where_the_team_agrees(
 
 def test_the_worked_example_of_docs_scoring(gdb):
     members = [{"privacy": pair} for pair in [(5, 2), (5, 1), (4, 2), (5, 2), (5, 1)]]
-    row = analysed(gdb, [answers_of(gdb, "t1", members)]).team("t1").values.set_index("value_id").loc["privacy"]  # fmt: skip
+    row = (
+        analysed(gdb, [answers_of(gdb, "t1", members)])
+        .team("t1")
+        .values.set_index("value_id")
+        .loc["privacy"]
+    )
     assert (row["mean_relevance"], row["mean_safeguarding"]) == pytest.approx((4.8, 1.6))
     assert row["gap"] == pytest.approx(3.2) and row["rwg_relevance"] == pytest.approx(0.9)
     assert row["priority"] and not row["disagreement"]
@@ -178,7 +259,12 @@ def test_counts_medians_dont_know_and_gap_per_value(gdb):
     ]
     analysis = analysed(gdb, [answers_of(gdb, "t1", members)])
     row = analysis.team("t1").values.set_index("value_id").loc["privacy"]
-    assert (row["n_relevance"], row["dont_know_relevance"], row["n_safeguarding"], row["dont_know_safeguarding"]) == (2, 1, 2, 1)  # fmt: skip
+    assert (
+        row["n_relevance"],
+        row["dont_know_relevance"],
+        row["n_safeguarding"],
+        row["dont_know_safeguarding"],
+    ) == (2, 1, 2, 1)
     assert row["median_relevance"] == 4.5 and row["mean_safeguarding"] == 1.5
     assert row["gap"] == pytest.approx(3.0) and row["priority"]
     shares = analysis.distribution.query("value_id == 'privacy' and aspect == 'relevance'")
@@ -190,7 +276,10 @@ def test_a_team_under_the_minimum_gets_its_count_only(gdb):
     small = [{"privacy": (5, 1)}, {"privacy": (5, 1)}]
     big = [{"privacy": (5, 1)}] * 3
     texts = {"agree_human_rights": ["Een DPIA vóór de start"] * 2}
-    analysis = analysed(gdb, [answers_of(gdb, "small", small, texts=texts), answers_of(gdb, "big", big, texts=texts)])  # fmt: skip
+    analysis = analysed(
+        gdb,
+        [answers_of(gdb, "small", small, texts=texts), answers_of(gdb, "big", big, texts=texts)],
+    )
     team = analysis.team("small")
     assert team.suppressed and team.team["n_respondents"] == 2
     assert team.distribution.empty and team.proposals.empty and team.agreements.empty
@@ -200,12 +289,21 @@ def test_a_team_under_the_minimum_gets_its_count_only(gdb):
 
 
 def test_proposals_are_grouped_per_principle_with_identical_ones_counted(gdb):
-    texts = {"agree_human_rights": ["Een DPIA vóór de start", "een dpia  vóór de start", "Bias-toets per kwartaal"],
-             "agree_participation": ["Burgerpanel"]}  # fmt: skip
+    texts = {
+        "agree_human_rights": [
+            "Een DPIA vóór de start",
+            "een dpia  vóór de start",
+            "Bias-toets per kwartaal",
+        ],
+        "agree_participation": ["Burgerpanel"],
+    }
     members = [{"privacy": (5, 1)}] * 3
     proposals = analysed(gdb, [answers_of(gdb, "t1", members, texts=texts)]).team("t1").proposals
     rights = proposals[proposals["dimension_id"] == "human_rights"]
-    assert rights[["text", "n"]].values.tolist() == [["Een DPIA vóór de start", 2], ["Bias-toets per kwartaal", 1]]  # fmt: skip
+    assert rights[["text", "n"]].values.tolist() == [
+        ["Een DPIA vóór de start", 2],
+        ["Bias-toets per kwartaal", 1],
+    ]
     assert proposals[proposals["dimension_id"] == "participation"]["text"].tolist() == [
         "Burgerpanel"
     ]
@@ -213,7 +311,9 @@ def test_proposals_are_grouped_per_principle_with_identical_ones_counted(gdb):
 
 def test_reports_go_to_the_teams_own_organisation(gdb):
     members = [{"privacy": (5, 1)}] * 3
-    analysis = analysed(gdb, [answers_of(gdb, "t1", members), answers_of(gdb, "t2", members, org="almere")])  # fmt: skip
+    analysis = analysed(
+        gdb, [answers_of(gdb, "t1", members), answers_of(gdb, "t2", members, org="almere")]
+    )
     assert analysis.report_units() == {"t1": "T1", "t2": "T2"}
     assert analysis.receivers() == {"t1": ["gouda"], "t2": ["gouda"]}
 
@@ -293,13 +393,26 @@ def reported(tmp_path_factory):
     responses = store.load_responses(engine, ROUND)
     first = responses[responses["team_id"] == "gouda-team-financien"].iloc[0]
     record = store.ResponseRecord(
-        "test:hostile", ROUND, "test-hostile-member", "gouda", "gouda-team-financien", None, "test",
-        first["submitted_at"], (store.AnswerRecord("agree_human_rights", text=HOSTILE_TEXT),
-                                store.AnswerRecord("MR1R", 5.0), store.AnswerRecord("MR1S", 1.0)),
-    )  # fmt: skip
+        "test:hostile",
+        ROUND,
+        "test-hostile-member",
+        "gouda",
+        "gouda-team-financien",
+        None,
+        "test",
+        first["submitted_at"],
+        (
+            store.AnswerRecord("agree_human_rights", text=HOSTILE_TEXT),
+            store.AnswerRecord("MR1R", 5.0),
+            store.AnswerRecord("MR1S", 1.0),
+        ),
+    )
     assert store.store_response(engine, record) == store.STORED
     units = ["gouda-team-financien", "hendrik-ido-ambacht-datateam-sociaal-domein"]
-    summary = reports.generate_reports(engine, ReportOptions(ROUND, folder / "reports", units=units, lang=["nl", "en"], bundle=True))  # fmt: skip
+    summary = reports.generate_reports(
+        engine,
+        ReportOptions(ROUND, folder / "reports", units=units, lang=["nl", "en"], bundle=True),
+    )
     yield engine, folder / "reports" / ROUND, summary, responses
     engine.dispose()
 
@@ -314,8 +427,11 @@ def visible_text(page: str) -> str:
 def test_reports_are_made_per_team_in_both_languages(reported):
     _engine, out, summary, _responses = reported
     assert summary.failed == 0 and summary.ok == 4
-    for name in ("gouda-team-financien.html", "gouda-team-financien.en.html",
-                 "hendrik-ido-ambacht-datateam-sociaal-domein.html"):  # fmt: skip
+    for name in (
+        "gouda-team-financien.html",
+        "gouda-team-financien.en.html",
+        "hendrik-ido-ambacht-datateam-sociaal-domein.html",
+    ):
         assert (out / name).is_file(), name
 
 
@@ -396,7 +512,9 @@ def test_the_widget_form_asks_every_principle_and_stores_its_answers(gdb, engine
     store.create_round(engine, gdb, "2026")
     ctx = forms.resolve_context(engine, ROUND, "gouda", "gouda-team-financien", "nl")
     form = forms.QuestionnaireForm(engine, ctx)
-    assert set(form.radios) == {i.id for i in gdb.items} and set(form.texts) == {f.id for f in gdb.free_text}  # fmt: skip
+    assert set(form.radios) == {i.id for i in gdb.items} and set(form.texts) == {
+        f.id for f in gdb.free_text
+    }
     for n, radio in enumerate(form.radios.values()):
         radio.value = radio.options[n % len(radio.options)][1]
     form.texts["agree_human_rights"].value = "Een DPIA vóór de start"

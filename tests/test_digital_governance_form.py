@@ -41,9 +41,19 @@ def served(tmp_path_factory):
 
 def test_fill_in_every_principle_and_submit(served, page):
     base, engine, instrument = served
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort())  # fmt: skip
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
+        ),
+    )
     token = invitations.shared(engine, ROUND, invitations.Unit("gouda", TEAM), "group").token
-    page.goto(base + "?" + urlencode({"round": ROUND, "organisation": "gouda", "team": TEAM, "token": token}), wait_until="commit")  # fmt: skip
+    page.goto(
+        base
+        + "?"
+        + urlencode({"round": ROUND, "organisation": "gouda", "team": TEAM, "token": token}),
+        wait_until="commit",
+    )
     page.wait_for_selector("button.dwp-next", timeout=60_000)
     first = instrument.items[0]
     page.locator("button.dwp-next").press("Enter")
@@ -62,13 +72,29 @@ def test_fill_in_every_principle_and_submit(served, page):
         page.locator(f".dwp-text-{question.id} textarea").fill(texts[question.id])
         after = instrument.dimensions[n + 1] if n + 1 < len(instrument.dimensions) else None
         page.locator("button.dwp-next").press("Enter")
-        page.wait_for_selector(f".dwp-item-{instrument.items_of(after.id)[0].id}" if after else "button.dwp-submit", timeout=30_000)  # fmt: skip
+        page.wait_for_selector(
+            f".dwp-item-{instrument.items_of(after.id)[0].id}" if after else "button.dwp-submit",
+            timeout=30_000,
+        )
     page.locator("button.dwp-submit").click()
     page.wait_for_selector(".dwp-receipt", timeout=60_000)
     code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}", page.inner_text(".dwp-receipt")).group(0)
     answers = store.load_answers(engine, ROUND)
     own = answers[answers["response_id"].str.startswith("form:" + code.replace("-", "").lower())]
-    stored = {r.item_id: r.code if isinstance(r.code, str) else str(int(r.value)) for r in own.itertuples() if not isinstance(r.text, str)}  # fmt: skip
+    stored = {
+        r.item_id: r.code if isinstance(r.code, str) else str(int(r.value))
+        for r in own.itertuples()
+        if not isinstance(r.text, str)
+    }
     assert stored == chosen
-    assert dict(zip(own.dropna(subset=["text"])["item_id"], own.dropna(subset=["text"])["text"], strict=True)) == texts  # fmt: skip
+    assert (
+        dict(
+            zip(
+                own.dropna(subset=["text"])["item_id"],
+                own.dropna(subset=["text"])["text"],
+                strict=True,
+            )
+        )
+        == texts
+    )
     assert set(own["team_id"]) == {TEAM}

@@ -30,17 +30,19 @@ def linked(data_strategy) -> Instrument:
             "id": "NOTE1",
             "text": {"nl": "Wat is hierover afgesproken?", "en": "What was agreed?"},
             "item": first["id"],
-        },  # fmt: skip
+        },
         {
             "id": "PART1",
             "text": {"nl": "Wat spreken we af?", "en": "What will we agree?"},
             "dimension": second["dimension"],
-        },  # fmt: skip
+        },
         {"id": "LAST", "text": {"nl": "Nog iets?", "en": "Anything else?"}},
     ]
     raw["kind"], raw["output"] = "collaboration", "project-plan"
     for item in raw["items"]:  # a project plan words every fact question as a task too
-        item.setdefault("task", {"nl": f"Leg vast: {item['text']['nl']}", "en": f"Record: {item['text']['en']}"})  # fmt: skip
+        item.setdefault(
+            "task", {"nl": f"Leg vast: {item['text']['nl']}", "en": f"Record: {item['text']['en']}"}
+        )
     return Instrument.model_validate(raw)
 
 
@@ -61,7 +63,9 @@ def test_entries_put_notes_after_their_item_and_part_questions_at_the_part_end(l
 
 
 def test_the_web_form_shows_tips_and_linked_questions_in_their_part_escaped(linked):
-    html = page.form_page(_context(linked), "d" * 32, {"texts": {"NOTE1": "<script>x</script>"}}, "")  # fmt: skip
+    html = page.form_page(
+        _context(linked), "d" * 32, {"texts": {"NOTE1": "<script>x</script>"}}, ""
+    )
     sections = re.findall(r'<section class="dwp-page".*?</section>', html, flags=re.S)
     first = sections[1]
     item_at = first.index(f"dwp-item-{linked.items[0].id}")
@@ -87,7 +91,9 @@ def test_the_widget_form_shows_the_same_entries(linked):
 
 def test_a_non_scored_output_gives_a_receipt_and_no_own_scores(linked):
     ctx = _context(linked)
-    record = q.build_record(ctx, "form:" + "a" * 32, {linked.items[0].id: "3"}, None, None, {"NOTE1": " afgesproken "})  # fmt: skip
+    record = q.build_record(
+        ctx, "form:" + "a" * 32, {linked.items[0].id: "3"}, None, None, {"NOTE1": " afgesproken "}
+    )
     assert [a.text for a in record.answers if a.item_id == "NOTE1"] == ["afgesproken"]
     result = rendering.result_html(ctx, record)
     assert "dwp-receipt" in result and "<table" not in result and "<svg" not in result

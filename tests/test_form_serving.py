@@ -42,27 +42,41 @@ def project_store(tmp_path, competences):
     engine = store.connect(url)
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, competences, "2026")
-    link = {"round": ROUND, "organisation": "gouda", "team": TEAM.team_id,
-            "token": invitations.shared(engine, ROUND, TEAM, "group").token}  # fmt: skip
+    link = {
+        "round": ROUND,
+        "organisation": "gouda",
+        "team": TEAM.team_id,
+        "token": invitations.shared(engine, ROUND, TEAM, "group").token,
+    }
     yield engine, url, tmp_path / "data", link
     engine.dispose()
 
 
-def launch(url: str, data_dir: Path, log: Path, file_limit: int | None = None, extra: tuple = ()) -> tuple[subprocess.Popen, str]:  # fmt: skip
+def launch(
+    url: str, data_dir: Path, log: Path, file_limit: int | None = None, extra: tuple = ()
+) -> tuple[subprocess.Popen, str]:
     """The form server as ``collect`` starts it, its log in ``log``; ``file_limit``: its
     open-file limit (``resource.setrlimit`` in the child)."""
 
     def limit():
         collect.end_with_parent()
         if file_limit:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (file_limit, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))  # fmt: skip
+            resource.setrlimit(
+                resource.RLIMIT_NOFILE, (file_limit, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+            )
 
     port = collect.free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        process = subprocess.Popen([*collect.server_command(port, parent_pid=os.getpid()), *extra],
-                                   env=collect.server_env(ROUND, url, data_dir), cwd=data_dir,
-                                   stdout=out, stderr=out, start_new_session=True, preexec_fn=limit)  # fmt: skip
+        process = subprocess.Popen(
+            [*collect.server_command(port, parent_pid=os.getpid()), *extra],
+            env=collect.server_env(ROUND, url, data_dir),
+            cwd=data_dir,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+            preexec_fn=limit,
+        )
     base = collect.base_url(port)
     collect.wait_until_ready(base, process)
     return process, base
@@ -81,7 +95,9 @@ def log_lines(log: Path) -> int:
     return len(log.read_bytes().splitlines())
 
 
-def test_idle_connections_at_a_low_file_limit_neither_spin_nor_flood_nor_lock_out(project_store, tmp_path):  # fmt: skip
+def test_idle_connections_at_a_low_file_limit_neither_spin_nor_flood_nor_lock_out(
+    project_store, tmp_path
+):
     _, url, data_dir, link = project_store
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 1100 + 200
@@ -148,9 +164,19 @@ def test_sigterm_lets_the_sends_in_flight_finish(project_store, tmp_path, compet
 
     def send(n: int) -> None:
         cookie, config = forms[n]
-        body = json.dumps({"query": config["query"], "draft": config["draft"], "state": submit_state(competences, n)})  # fmt: skip
-        request = urllib.request.Request(base + "api/submit", data=body.encode(), method="POST",
-                                         headers={"Content-Type": "application/json", "Cookie": cookie})  # fmt: skip
+        body = json.dumps(
+            {
+                "query": config["query"],
+                "draft": config["draft"],
+                "state": submit_state(competences, n),
+            }
+        )
+        request = urllib.request.Request(
+            base + "api/submit",
+            data=body.encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Cookie": cookie},
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as reply:
                 replies[n] = json.loads(reply.read())
@@ -168,7 +194,11 @@ def test_sigterm_lets_the_sends_in_flight_finish(project_store, tmp_path, compet
     for thread in threads:
         thread.join(60)
     assert process.wait(30) == 0  # stopped by itself, not killed
-    received = {f"form:{forms[n][1]['draft']}" for n, r in replies.items() if isinstance(r, dict) and "result" in r}  # fmt: skip
+    received = {
+        f"form:{forms[n][1]['draft']}"
+        for n, r in replies.items()
+        if isinstance(r, dict) and "result" in r
+    }
     stored = set(store.load_responses(engine, ROUND)["response_id"])
     assert received and received == stored  # everyone stored got the receipt, and no one else
 
@@ -176,10 +206,14 @@ def test_sigterm_lets_the_sends_in_flight_finish(project_store, tmp_path, compet
 def test_the_server_ends_when_collect_dies(project_store, tmp_path):
     _, url, data_dir, link = project_store
     port = collect.free_port()
-    code = ("import sys, time; from dwp_assess.collect import server as s; "
-            f"p = s.start({ROUND!r}, {port}, {url!r}, data_dir={str(data_dir)!r}); "
-            "print(p.pid, flush=True); time.sleep(600)")  # fmt: skip
-    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    code = (
+        "import sys, time; from dwp_assess.collect import server as s; "
+        f"p = s.start({ROUND!r}, {port}, {url!r}, data_dir={str(data_dir)!r}); "
+        "print(p.pid, flush=True); time.sleep(600)"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         child = psutil.Process(int(parent.stdout.readline()))
         collect.wait_until_ready(collect.base_url(port), timeout=60)
@@ -198,9 +232,25 @@ def test_collect_behind_a_proxy_prints_its_address_and_answers_its_host(project_
     port = collect.free_port()
     public = "https://vragenlijst.example.nl/dwp/"
     env = {**os.environ, "DWP_DATABASE_URL": url, "DWP_DATA_DIR": str(data_dir)}
-    cli = subprocess.Popen([sys.executable, "-m", "dwp_assess", "collect", "--round", ROUND, "--port", str(port),
-                            "--base-url", public], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env=env, start_new_session=True)  # fmt: skip
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dwp_assess",
+            "collect",
+            "--round",
+            ROUND,
+            "--port",
+            str(port),
+            "--base-url",
+            public,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         lines = []
         while not any("Ctrl+C" in line for line in lines):
@@ -209,7 +259,13 @@ def test_collect_behind_a_proxy_prints_its_address_and_answers_its_host(project_
             lines.append(line)
         text = "".join(lines)
         token = invitations.shared(engine, ROUND, TEAM, "group").token
-        form = public + "?" + urlencode({"round": ROUND, "organisation": "gouda", "team": TEAM.team_id, "token": token})  # fmt: skip
+        form = (
+            public
+            + "?"
+            + urlencode(
+                {"round": ROUND, "organisation": "gouda", "team": TEAM.team_id, "token": token}
+            )
+        )
         assert form in text and "http://127.0.0.1" not in text
         counts = re.findall(r"https://vragenlijst\.example\.nl/dwp/count\?token=\S+", text)
         assert len(counts) == len(
@@ -232,7 +288,9 @@ def test_collect_behind_a_proxy_prints_its_address_and_answers_its_host(project_
     assert cli.returncode == 0
 
 
-def test_two_server_processes_behind_one_proxy_share_drafts_and_keys(project_store, tmp_path, competences):  # fmt: skip
+def test_two_server_processes_behind_one_proxy_share_drafts_and_keys(
+    project_store, tmp_path, competences
+):
     """Several processes on one store and data folder (docs/collect.md, "several processes"):
     a draft saved through one is reopened and sent through the other."""
     engine, url, data_dir, link = project_store
@@ -245,17 +303,27 @@ def test_two_server_processes_behind_one_proxy_share_drafts_and_keys(project_sto
             {"query": config["query"], "draft": config["draft"], "state": state}
         ).encode()
         for base in (one, two):  # a check through either process keeps the same draft
-            request = urllib.request.Request(base + "api/draft", data=body, method="POST",
-                                             headers={"Content-Type": "application/json", "Cookie": cookie})  # fmt: skip
+            request = urllib.request.Request(
+                base + "api/draft",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json", "Cookie": cookie},
+            )
             with urllib.request.urlopen(request, timeout=60) as reply:
                 assert json.loads(reply.read()) == {"kept": True}
         _, page, _ = fetch(two + "?" + urlencode({**link, "draft": config["draft"]}), Cookie=cookie)
         assert f'"draft": "{config["draft"]}"' in page and '"page": 2' in page
-        request = urllib.request.Request(two + "api/submit", data=body, method="POST",
-                                         headers={"Content-Type": "application/json", "Cookie": cookie})  # fmt: skip
+        request = urllib.request.Request(
+            two + "api/submit",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Cookie": cookie},
+        )
         with urllib.request.urlopen(request, timeout=60) as reply:
             assert "result" in json.loads(reply.read())
-        assert store.load_responses(engine, ROUND)["response_id"].tolist() == [f"form:{config['draft']}"]  # fmt: skip
+        assert store.load_responses(engine, ROUND)["response_id"].tolist() == [
+            f"form:{config['draft']}"
+        ]
     finally:
         collect.stop(first)
         collect.stop(second)

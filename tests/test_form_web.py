@@ -35,7 +35,9 @@ ORG_ROUND = "data-strategy-2026"
 TEAM = invitations.Unit("gouda", "gouda-team-financien")
 
 
-def invite(engine, unit: invitations.Unit = TEAM, round_id: str = ROUND, kind: str = "group") -> dict:  # fmt: skip
+def invite(
+    engine, unit: invitations.Unit = TEAM, round_id: str = ROUND, kind: str = "group"
+) -> dict:
     """A link's parameters with a new invitation token of ``kind`` for ``unit``."""
     found = invitations.issue(engine, round_id, unit, kind)[0]
     link = {"round": round_id, "organisation": unit.organisation_id}
@@ -115,8 +117,12 @@ class Browser:
 
     def call(self, path: str, config: dict, **body) -> dict:
         payload = json.dumps({"query": config["query"], "draft": config["draft"], **body})
-        headers = {"Content-Type": "application/json"} | ({"Cookie": self.cookie} if self.cookie else {})  # fmt: skip
-        request = urllib.request.Request(self.base + path, data=payload.encode(), method="POST", headers=headers)  # fmt: skip
+        headers = {"Content-Type": "application/json"} | (
+            {"Cookie": self.cookie} if self.cookie else {}
+        )
+        request = urllib.request.Request(
+            self.base + path, data=payload.encode(), method="POST", headers=headers
+        )
         try:
             reply = urllib.request.urlopen(request)
         except urllib.error.HTTPError as refused:
@@ -133,7 +139,12 @@ def complete(instrument, seed: int = 0) -> dict:
         keys = [k for _, k in q.option_pairs(instrument, item.id, "nl")]
         answers[item.id] = keys[(n + seed) % len(keys)]
     texts = {f.id: f"antwoord {seed}" for f in instrument.free_text}
-    return {"answers": answers, "role": "lawyer", "texts": texts, "page": len(instrument.dimensions) + 1}  # fmt: skip
+    return {
+        "answers": answers,
+        "role": "lawyer",
+        "texts": texts,
+        "page": len(instrument.dimensions) + 1,
+    }
 
 
 def as_keys(frame) -> dict[str, str]:
@@ -166,11 +177,17 @@ def test_a_new_browser_gets_a_key_and_a_fresh_form(LINK, base):
     assert again["draft"] != config["draft"]  # a link without draft=: a new form
 
 
-def test_a_reload_restores_the_draft_only_in_the_browser_that_made_it(LINK, base, form_engine, competences):  # fmt: skip
+def test_a_reload_restores_the_draft_only_in_the_browser_that_made_it(
+    LINK, base, form_engine, competences
+):
     you = Browser(base)
     _, config = you.open(**LINK)
-    state = {"answers": {"LIT1": "4", "LIT2": "dont_know"}, "role": "lawyer", "page": 1,
-             "texts": {"team_expectation": "Sneller <b>inzicht</b>"}}  # fmt: skip
+    state = {
+        "answers": {"LIT1": "4", "LIT2": "dont_know"},
+        "role": "lawyer",
+        "page": 1,
+        "texts": {"team_expectation": "Sneller <b>inzicht</b>"},
+    }
     assert you.call("api/draft", config, state=state) == {"kept": True}
     page, reloaded = you.open(**LINK, draft=config["draft"])
     assert reloaded["draft"] == config["draft"] and reloaded["page"] == 1
@@ -189,11 +206,21 @@ def test_a_reload_restores_the_draft_only_in_the_browser_that_made_it(LINK, base
 
 def test_the_state_a_browser_sends_is_reduced_to_what_the_form_offers(form_engine, competences):
     ctx = q.resolve_context(form_engine, ROUND, "gouda", None, "nl")
-    dirty = {"answers": {"LIT1": "3", "LIT2": "9", "NOPE": "1", "LIT3": ["1"]}, "role": "king",
-             "team": "almere-team-x", "texts": {"team_expectation": "x" * 20_000, "other": "y"},
-             "page": 99, "extra": True}  # fmt: skip
-    assert q.clean_state(ctx, dirty) == {"answers": {"LIT1": "3"}, "role": None, "team": None,
-                                         "texts": {"team_expectation": "x" * 10_000}, "page": 0}  # fmt: skip
+    dirty = {
+        "answers": {"LIT1": "3", "LIT2": "9", "NOPE": "1", "LIT3": ["1"]},
+        "role": "king",
+        "team": "almere-team-x",
+        "texts": {"team_expectation": "x" * 20_000, "other": "y"},
+        "page": 99,
+        "extra": True,
+    }
+    assert q.clean_state(ctx, dirty) == {
+        "answers": {"LIT1": "3"},
+        "role": None,
+        "team": None,
+        "texts": {"team_expectation": "x" * 10_000},
+        "page": 0,
+    }
     assert q.clean_state(ctx, {"team": "gouda-team-financien"})["team"] == "gouda-team-financien"
 
 
@@ -256,7 +283,9 @@ def test_a_failed_write_says_so_and_the_retry_stores(
     you = Browser(base)
     _, config = you.open(**LINK)
     state = complete(competences)
-    assert you.call("api/submit", config, state=state) == {"error": t("form.save_failed", "nl", error="StoreError")}  # fmt: skip
+    assert you.call("api/submit", config, state=state) == {
+        "error": t("form.save_failed", "nl", error="StoreError")
+    }
     assert "result" in you.call("api/submit", config, state=state)
     assert calls == [f"form:{config['draft']}"] * 2
     assert len(store.load_responses(form_engine, ROUND)) == 1
@@ -275,7 +304,9 @@ def test_another_browsers_draft_cannot_be_sent_under_its_id(LINK, base, form_eng
         assert set(reply) == {"rebind"} and reply["rebind"] != config["draft"]
         assert store.load_responses(form_engine, ROUND).empty
     # the intruder's page carries on under its own id: a response of its own
-    assert "result" in intruder.call("api/submit", {**config, "draft": reply["rebind"]}, state=complete(competences, seed=1))  # fmt: skip
+    assert "result" in intruder.call(
+        "api/submit", {**config, "draft": reply["rebind"]}, state=complete(competences, seed=1)
+    )
     assert "result" in owner.call("api/submit", config, state=complete(competences, seed=2))
     answers = store.load_answers(form_engine, ROUND)
     own = answers[answers["response_id"] == f"form:{config['draft']}"]
@@ -286,7 +317,9 @@ def test_another_browsers_draft_cannot_be_sent_under_its_id(LINK, base, form_eng
 @pytest.mark.parametrize(
     "cookie", ["", "dwp_form_key=short", "dwp_form_key=" + "!" * 43, "other=1"]
 )
-def test_a_send_without_a_valid_key_never_touches_a_draft(LINK, base, form_engine, competences, cookie):  # fmt: skip
+def test_a_send_without_a_valid_key_never_touches_a_draft(
+    LINK, base, form_engine, competences, cookie
+):
     owner = Browser(base)
     _, config = owner.open(**LINK)
     mine = {"role": "lawyer", "page": 1, "answers": {"LIT1": "4"}, "texts": {}}
@@ -295,7 +328,10 @@ def test_a_send_without_a_valid_key_never_touches_a_draft(LINK, base, form_engin
     intruder.cookie = cookie
     for path in ("api/submit", "api/draft", "api/check"):
         reply = intruder.call(path, config, state=complete(competences, seed=5), part=0)
-        assert intruder.status == 403 and reply == {"problem": t("form.error.cookies", "nl"), "final": True}  # fmt: skip
+        assert intruder.status == 403 and reply == {
+            "problem": t("form.error.cookies", "nl"),
+            "final": True,
+        }
     assert store.load_responses(form_engine, ROUND).empty
     page, again = owner.open(**LINK, draft=config["draft"])  # the owner's draft as it was
     assert again["draft"] == config["draft"] and again["page"] == 1
@@ -331,16 +367,24 @@ def test_ten_respondents_sending_at_once_are_each_stored_once(LINK, base, form_e
 def test_the_api_takes_json_and_draft_ids_only(LINK, base):
     you = Browser(base)
     _, config = you.open(**LINK)
-    for headers, body in [({"Content-Type": "text/plain"}, {"draft": config["draft"]}),
-                          ({"Content-Type": "application/json"}, {"draft": "../../etc/passwd"})]:  # fmt: skip
-        request = urllib.request.Request(base + "api/draft", data=json.dumps(body).encode(),
-                                         method="POST", headers={**headers, "Cookie": you.cookie})  # fmt: skip
+    for headers, body in [
+        ({"Content-Type": "text/plain"}, {"draft": config["draft"]}),
+        ({"Content-Type": "application/json"}, {"draft": "../../etc/passwd"}),
+    ]:
+        request = urllib.request.Request(
+            base + "api/draft",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={**headers, "Cookie": you.cookie},
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request)
         assert refused.value.code in (400, 415)
 
 
-def test_a_link_without_a_valid_invitation_is_refused_in_the_respondents_language(LINK, base, form_engine, competences):  # fmt: skip
+def test_a_link_without_a_valid_invitation_is_refused_in_the_respondents_language(
+    LINK, base, form_engine, competences
+):
     revoked = invite(form_engine)
     assert invitations.revoke(form_engine, revoked["token"])
     other_team = invite(form_engine, invitations.Unit("gouda", "gouda-programma-energietransitie"))
@@ -383,7 +427,9 @@ def test_an_invitation_binds_round_organisation_and_team(base, form_engine, comp
     assert "Woerden" in page and config["query"] == urlencode(bare)
     assert "result" in you.call("api/submit", config, state=complete(competences))
     answers = store.load_answers(form_engine, ROUND)
-    assert set(answers["organisation_id"]) == {"woerden"} and set(answers["team_id"]) == {"woerden-team-veiligheid"}  # fmt: skip
+    assert set(answers["organisation_id"]) == {"woerden"} and set(answers["team_id"]) == {
+        "woerden-team-veiligheid"
+    }
     assert f"token={link['token']}" in re.search(
         r'class="dwp-language" href="([^"]+)"', page
     ).group(1)
@@ -402,11 +448,15 @@ def test_a_personal_link_sends_one_response(base, form_engine, competences):
     assert second.status == 403 and t("form.error.invitation_used", "nl") in page
     page, sent = first.open(**link, draft=one["draft"])  # the sender's reload: the receipt
     assert sent.get("sent") is True
-    assert store.load_responses(form_engine, ROUND)["response_id"].tolist() == [f"form:{one['draft']}"]  # fmt: skip
+    assert store.load_responses(form_engine, ROUND)["response_id"].tolist() == [
+        f"form:{one['draft']}"
+    ]
     assert invitations.find(form_engine, link["token"]).response_id == f"form:{one['draft']}"
 
 
-def test_only_the_open_rounds_the_server_was_started_for_take_answers(LINK, base, form_engine, competences, data_strategy):  # fmt: skip
+def test_only_the_open_rounds_the_server_was_started_for_take_answers(
+    LINK, base, form_engine, competences, data_strategy
+):
     store.create_round(
         form_engine, competences, "2025"
     )  # last year's round, still open in the store
@@ -434,7 +484,9 @@ def test_new_respondent_gives_the_browser_a_new_key_by_post_only(LINK, base):
     _, config = you.open(**LINK)
     old = you.cookie
     # a GET (a link or an image on another page of the same host) changes nothing
-    request = urllib.request.Request(base + "new?" + urlencode({**LINK, "draft": config["draft"]}), headers={"Cookie": old})  # fmt: skip
+    request = urllib.request.Request(
+        base + "new?" + urlencode({**LINK, "draft": config["draft"]}), headers={"Cookie": old}
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)
     assert refused.value.code in (404, 405) and "Set-Cookie" not in refused.value.headers
@@ -442,11 +494,21 @@ def test_new_respondent_gives_the_browser_a_new_key_by_post_only(LINK, base):
         "text/plain",
         "application/x-www-form-urlencoded",
     ):  # what another site's form can send
-        request = urllib.request.Request(base + "api/new", data=b"{}", method="POST", headers={"Content-Type": kind, "Cookie": old})  # fmt: skip
+        request = urllib.request.Request(
+            base + "api/new",
+            data=b"{}",
+            method="POST",
+            headers={"Content-Type": kind, "Cookie": old},
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request)
         assert refused.value.code == 415 and "Set-Cookie" not in refused.value.headers
-    request = urllib.request.Request(base + "api/new", data=b"{}", method="POST", headers={"Content-Type": "application/json", "Cookie": old})  # fmt: skip
+    request = urllib.request.Request(
+        base + "api/new",
+        data=b"{}",
+        method="POST",
+        headers={"Content-Type": "application/json", "Cookie": old},
+    )
     with urllib.request.urlopen(request) as reply:
         given = reply.headers["Set-Cookie"]
     new = given.split(";")[0]
@@ -456,14 +518,18 @@ def test_new_respondent_gives_the_browser_a_new_key_by_post_only(LINK, base):
     assert you.open(**LINK, draft=config["draft"])[1]["draft"] != config["draft"]  # a fresh form
 
 
-def test_the_result_names_only_the_no_opinion_options_the_instrument_has(competences, data_strategy):  # fmt: skip
+def test_the_result_names_only_the_no_opinion_options_the_instrument_has(
+    competences, data_strategy
+):
     own = q.result_intro(competences, "nl")
     assert "Weet ik niet" in own and "van toepassing" not in own.lower()
     both = q.result_intro(data_strategy, "en")
     assert "Don't know" in both and "Not applicable" in both
 
 
-def test_the_count_page_names_the_organisation_and_lists_teams_before_any_response(base, form_engine):  # fmt: skip
+def test_the_count_page_names_the_organisation_and_lists_teams_before_any_response(
+    base, form_engine
+):
     count = invite(form_engine, invitations.Unit("gouda"), kind="facilitator")
     page, _ = Browser(base).open("count", token=count["token"])
     assert t("collect.count_heading_organisation", "nl", organisation="Gouda", round=ROUND) in page
@@ -499,16 +565,23 @@ def test_the_instrument_is_parsed_once_per_process(form_engine):
 
 
 def test_the_form_server_imports_no_widgets_and_no_plotly():
-    code = ("import sys, dwp_assess.collect.web; "
-            "print(sorted(m for m in ('ipywidgets', 'plotly', 'IPython') if m in sys.modules))")  # fmt: skip
+    code = (
+        "import sys, dwp_assess.collect.web; "
+        "print(sorted(m for m in ('ipywidgets', 'plotly', 'IPython') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-def test_a_sent_form_parses_no_instrument_once_its_organisation_is_recorded(form_engine, competences, monkeypatch):  # fmt: skip
+def test_a_sent_form_parses_no_instrument_once_its_organisation_is_recorded(
+    form_engine, competences, monkeypatch
+):
     ctx = q.resolve_context(form_engine, ROUND, "gouda", "gouda-team-financien")
     state = q.clean_state(ctx, complete(competences))
-    assert store.store_response(form_engine, q.record_of_state(ctx, q.new_response_id(), state)) == store.STORED  # fmt: skip
+    assert (
+        store.store_response(form_engine, q.record_of_state(ctx, q.new_response_id(), state))
+        == store.STORED
+    )
 
     def parse(*_args, **_kwargs):
         raise AssertionError("instrument files parsed for a sent form")
@@ -516,12 +589,20 @@ def test_a_sent_form_parses_no_instrument_once_its_organisation_is_recorded(form
     monkeypatch.setattr(rounds, "get_instrument", parse)  # where the round's unit is found
     second = q.record_of_state(ctx, q.new_response_id(), state)
     assert store.store_response(form_engine, second) == store.STORED
-    assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == ["gouda"]  # fmt: skip
+    assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == [
+        "gouda"
+    ]
 
 
-def raw_post(base: str, path: str, data: bytes, cookie: str = "", kind: str = "application/json") -> tuple[int, bytes]:  # fmt: skip
-    request = urllib.request.Request(base + path, data=data, method="POST",
-                                     headers={"Content-Type": kind} | ({"Cookie": cookie} if cookie else {}))  # fmt: skip
+def raw_post(
+    base: str, path: str, data: bytes, cookie: str = "", kind: str = "application/json"
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method="POST",
+        headers={"Content-Type": kind} | ({"Cookie": cookie} if cookie else {}),
+    )
     try:
         with urllib.request.urlopen(request) as reply:
             return reply.status, reply.read()
@@ -534,14 +615,28 @@ def test_every_malformed_api_call_gets_a_4xx_without_a_traceback(LINK, base, for
     _, config = you.open(**LINK)
     ok = {"query": config["query"], "draft": config["draft"]}
     bodies = [
-        json.dumps({"draft": 123}), json.dumps({"draft": None}), json.dumps({"draft": ["a"]}),
-        json.dumps({"draft": {"x": 1}}), json.dumps([ok]), json.dumps("text"), "null", "1e999999",
-        "[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000, "{", "",
-        json.dumps({**ok, "query": 5}), json.dumps({**ok, "query": ["a"]}),
-        json.dumps({**ok, "state": []}), json.dumps({**ok, "state": "x"}),
-        json.dumps({**ok, "state": {"answers": [1], "texts": "x", "page": "2", "role": {}}, "part": "1"}),
-        json.dumps({**ok, "part": True}), json.dumps({**ok, "part": 10**30}),
-    ]  # fmt: skip
+        json.dumps({"draft": 123}),
+        json.dumps({"draft": None}),
+        json.dumps({"draft": ["a"]}),
+        json.dumps({"draft": {"x": 1}}),
+        json.dumps([ok]),
+        json.dumps("text"),
+        "null",
+        "1e999999",
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 50_000 + "1" + "}" * 50_000,
+        "{",
+        "",
+        json.dumps({**ok, "query": 5}),
+        json.dumps({**ok, "query": ["a"]}),
+        json.dumps({**ok, "state": []}),
+        json.dumps({**ok, "state": "x"}),
+        json.dumps(
+            {**ok, "state": {"answers": [1], "texts": "x", "page": "2", "role": {}}, "part": "1"}
+        ),
+        json.dumps({**ok, "part": True}),
+        json.dumps({**ok, "part": 10**30}),
+    ]
     for path in ("api/draft", "api/check", "api/submit"):
         for body in bodies:
             status, reply = raw_post(base, path, body.encode(), you.cookie)
@@ -567,7 +662,14 @@ def request_with_host(url: str, host: str) -> tuple[int, str]:
 def test_a_request_for_another_host_name_is_refused(LINK, base):
     port = base.rsplit(":", 1)[1].strip("/")
     form = base + "?" + urlencode(LINK)
-    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.nip.io", "localhost.evil.example", "", "[::2]"):  # fmt: skip
+    for host in (
+        "evil.example",
+        f"evil.example:{port}",
+        "127.0.0.1.nip.io",
+        "localhost.evil.example",
+        "",
+        "[::2]",
+    ):
         for url in (form, base + "static/form.css", base + "count?token=x"):
             status, body = request_with_host(url, host)
             assert status == 400 and "dwp-app" not in body and "dwp-item" not in body, (host, url)
@@ -579,14 +681,22 @@ def test_pages_forbid_framing_and_foreign_scripts_and_the_key_cookie_is_http_onl
     with urllib.request.urlopen(base + "?" + urlencode(LINK)) as reply:
         headers, page = reply.headers, reply.read().decode()
     policy = headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy and "default-src 'none'" in policy  # fmt: skip
+    assert (
+        "frame-ancestors 'none'" in policy
+        and "script-src 'self'" in policy
+        and "default-src 'none'" in policy
+    )
     assert "unsafe-inline" not in policy and headers["X-Frame-Options"] == "DENY"
     assert "HttpOnly" in headers["Set-Cookie"] and "Secure" not in headers["Set-Cookie"]
     assert re.search(r"<script(?![^>]*(src=|application/json))", page) is None  # no inline script
-    request = urllib.request.Request(base + "?" + urlencode(LINK), headers={"X-Forwarded-Proto": "https"})  # fmt: skip
+    request = urllib.request.Request(
+        base + "?" + urlencode(LINK), headers={"X-Forwarded-Proto": "https"}
+    )
     with urllib.request.urlopen(request) as reply:  # behind an HTTPS proxy
         assert "Secure" in reply.headers["Set-Cookie"]
-    with urllib.request.urlopen(base + re.search(r'src="([^"]+form\.js[^"]*)"', page).group(1).replace("&amp;", "&")) as reply:  # fmt: skip
+    with urllib.request.urlopen(
+        base + re.search(r'src="([^"]+form\.js[^"]*)"', page).group(1).replace("&amp;", "&")
+    ) as reply:
         assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
         assert "max-age=86400" in reply.headers["Cache-Control"]
 
@@ -617,7 +727,9 @@ def test_made_up_keys_and_draft_ids_cannot_flood_the_disk(LINK, base, served, fo
 def test_the_invitation_table_is_added_to_an_existing_store(kind, request, sqlite_url, competences):
     from sqlalchemy import inspect, text
 
-    engine = store.connect(sqlite_url if kind == "sqlite" else request.getfixturevalue("fresh_postgres"))  # fmt: skip
+    engine = store.connect(
+        sqlite_url if kind == "sqlite" else request.getfixturevalue("fresh_postgres")
+    )
     registry.import_registry(engine, SAMPLE / "organisations.csv", SAMPLE / "teams.csv")
     store.create_round(engine, competences, "2026")
     with engine.begin() as conn:  # a store made before invitations existed
@@ -631,7 +743,9 @@ def test_the_invitation_table_is_added_to_an_existing_store(kind, request, sqlit
     assert invitations.shared(engine, ROUND, TEAM, "group").token != found.token
     assert not invitations.revoke(engine, "z" * 32)
     person = invitations.issue(engine, ROUND, TEAM, "person")[0]
-    assert invitations.claim(engine, person.token, "form:a") and invitations.claim(engine, person.token, "form:a")  # fmt: skip
+    assert invitations.claim(engine, person.token, "form:a") and invitations.claim(
+        engine, person.token, "form:a"
+    )
     assert not invitations.claim(engine, person.token, "form:b")
     assert store.connect(
         str(engine.url.render_as_string(hide_password=False))
@@ -639,7 +753,7 @@ def test_the_invitation_table_is_added_to_an_existing_store(kind, request, sqlit
     engine.dispose()
 
 
-def test_invite_writes_personal_links_for_a_mail_merge_and_revokes(base, form_engine, competences):  # fmt: skip
+def test_invite_writes_personal_links_for_a_mail_merge_and_revokes(base, form_engine, competences):
     import csv
 
     from typer.testing import CliRunner
@@ -649,7 +763,9 @@ def test_invite_writes_personal_links_for_a_mail_merge_and_revokes(base, form_en
     out = store.data_dir() / "links.csv"
     public = "https://vragenlijst.example.nl/dwp/"
     command = ["--db", str(form_engine.url), "invite", "--round", ROUND]
-    result = CliRunner().invoke(app, [*command, "--per-person", "2", "--csv", str(out), "--base-url", public])  # fmt: skip
+    result = CliRunner().invoke(
+        app, [*command, "--per-person", "2", "--csv", str(out), "--base-url", public]
+    )
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig", newline="") as file:
         rows = list(csv.DictReader(file))

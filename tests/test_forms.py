@@ -66,9 +66,21 @@ def as_keys(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def test_query_overrides_parameters():
-    defaults = {"round_id": "a", "organisation_id": "b", "team_id": None, "lang": "nl", "view": "form"}  # fmt: skip
+    defaults = {
+        "round_id": "a",
+        "organisation_id": "b",
+        "team_id": None,
+        "lang": "nl",
+        "view": "form",
+    }
     got = forms.parameters_from_query("round=x&org=gouda&team=&lang=en&foo=1", defaults)
-    assert got == {"round_id": "x", "organisation_id": "gouda", "team_id": None, "lang": "en", "view": "form"}  # fmt: skip
+    assert got == {
+        "round_id": "x",
+        "organisation_id": "gouda",
+        "team_id": None,
+        "lang": "en",
+        "view": "form",
+    }
     assert forms.parameters_from_query(None, defaults) == defaults
 
 
@@ -136,7 +148,10 @@ def test_english_texts(form_engine, competences):
 
 def test_team_chosen_on_the_form_when_the_link_names_none(form_engine):
     form = make_form(form_engine, team=None)
-    assert [tid for _, tid in form.team.options] == ["gouda-programma-energietransitie", "gouda-team-financien"]  # fmt: skip
+    assert [tid for _, tid in form.team.options] == [
+        "gouda-programma-energietransitie",
+        "gouda-team-financien",
+    ]
     form._on_next()
     assert t("form.missing_team", "nl") in form.message.value
     form.team.value = "gouda-team-financien"
@@ -192,7 +207,9 @@ def test_submit_stores_exactly_the_answers(form_engine, competences):
     assert answers.loc[answers["code"].notna(), "value"].isna().all()
     responses = store.load_responses(form_engine, ROUND)
     assert responses["source"].tolist() == ["form"]
-    assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == ["gouda"]  # fmt: skip
+    assert store.load_round_organisations(form_engine, ROUND)["organisation_id"].tolist() == [
+        "gouda"
+    ]
 
 
 def test_double_submit_stores_one_response(form_engine):
@@ -200,7 +217,9 @@ def test_double_submit_stores_one_response(form_engine):
     fill(form)
     form._on_submit()
     form._on_submit()
-    record = forms.build_record(form.ctx, form.response_id, form.answers(), form.role.value, form.team_id())  # fmt: skip
+    record = forms.build_record(
+        form.ctx, form.response_id, form.answers(), form.role.value, form.team_id()
+    )
     assert store.store_response(form_engine, record) == store.PRESENT
     assert len(store.load_responses(form_engine, ROUND)) == 1
 
@@ -279,7 +298,12 @@ def test_facilitator_count_shows_counts_not_answers(form_engine):
     assert "geheim" not in table
     counter = forms.ResponseCounter(form_engine, ROUND, "gouda", "nl")
     assert ">3<" in counter.table.value
-    assert forms.count_table(form_engine, ORG_ROUND, "gouda", "nl").count(t("collect.count_none", "nl")) == 1  # fmt: skip
+    assert (
+        forms.count_table(form_engine, ORG_ROUND, "gouda", "nl").count(
+            t("collect.count_none", "nl")
+        )
+        == 1
+    )
 
 
 # -- concurrency ------------------------------------------------------------------------------------
@@ -301,7 +325,9 @@ def test_concurrent_respondents_each_stored_once(form_engine, sqlite_url):
     form_engine.dispose()
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(n), ctx.Queue()
-    procs = [ctx.Process(target=_respondent, args=(sqlite_url, s, barrier, results)) for s in range(n)]  # fmt: skip
+    procs = [
+        ctx.Process(target=_respondent, args=(sqlite_url, s, barrier, results)) for s in range(n)
+    ]
     for p in procs:
         p.start()
     got = [results.get(timeout=120) for _ in range(n)]
@@ -320,7 +346,9 @@ def test_concurrent_respondents_each_stored_once(form_engine, sqlite_url):
 def test_concurrent_insert_of_the_same_response_id(form_engine):
     form = make_form(form_engine)
     fill(form)
-    record = forms.build_record(form.ctx, form.response_id, form.answers(), form.role.value, form.team_id())  # fmt: skip
+    record = forms.build_record(
+        form.ctx, form.response_id, form.answers(), form.role.value, form.team_id()
+    )
     barrier, outcomes = threading.Barrier(8), []
 
     def write():
@@ -380,7 +408,13 @@ def test_a_sent_form_of_another_organisation_is_not_shown(form_engine):
     form = make_form(form_engine)
     fill(form)
     form.submit()
-    other = make_form(form_engine, org="almere", team="almere-datateam-sociaal-domein", draft_id=form.draft_id, browser_key=form.browser_key)  # fmt: skip
+    other = make_form(
+        form_engine,
+        org="almere",
+        team="almere-datateam-sociaal-domein",
+        draft_id=form.draft_id,
+        browser_key=form.browser_key,
+    )
     assert not other.saved and not any(other.answers().values())
 
 
@@ -512,9 +546,17 @@ def test_app_restores_a_draft_only_for_the_same_cookie(form_engine, sqlite_url):
     chosen = fill(first, seed=6)
     query = f"round={ROUND}&organisation=gouda&team=gouda-team-financien&draft={first.draft_id}"
     own = f"_xsrf=x; {browser.COOKIE}={first.browser_key}"
-    for cookies, restored in [(own, True), (f"{browser.COOKIE}={browser.new_key()}", False), ("", False)]:  # fmt: skip
+    for cookies, restored in [
+        (own, True),
+        (f"{browser.COOKIE}={browser.new_key()}", False),
+        ("", False),
+    ]:
         page = forms.app(None, None, database_url=sqlite_url, query=query, cookies=cookies)
-        radios = [w for w in page.children[0].children[3].children[0].children if isinstance(w, forms.W.RadioButtons)]  # fmt: skip
+        radios = [
+            w
+            for w in page.children[0].children[3].children[0].children
+            if isinstance(w, forms.W.RadioButtons)
+        ]
         assert bool(radios[0].value) is restored
         if restored:
             assert radios[0].value == first.role.value
@@ -567,7 +609,7 @@ def test_the_form_notebook_names_no_organisation_or_team(form_engine):
     from dwp_assess import resources
 
     notebook = json.loads((resources.NOTEBOOKS / "collect.ipynb").read_text(encoding="utf-8"))
-    parameters = next(c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", []))  # fmt: skip
+    parameters = next(c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", []))
     values: dict = {}
     exec("".join(parameters["source"]), {}, values)  # noqa: S102 - the packaged notebook's own cell
     assert values["organisation_id"] is None and values["team_id"] is None

@@ -33,7 +33,9 @@ from dwp_assess.reports.options import ReportOptions
 from dwp_assess.reports.outputs import OUTPUTS
 
 ROUNDS = {"data-strategy-2026": "next_step", "competences-2026": "team_expectation"}
-PLOTLY = re.compile(r'<script type="application/octet-stream" id="dwp-plotly-gz">.*?</script>', re.S)  # fmt: skip
+PLOTLY = re.compile(
+    r'<script type="application/octet-stream" id="dwp-plotly-gz">.*?</script>', re.S
+)
 
 
 # The module's fixture makes every report of two rounds with bundles inside the first test: on a
@@ -60,9 +62,17 @@ def add_unique_free_text(engine, round_id: str, item: str) -> dict[str, str]:
     for n, (org, team) in enumerate(units.itertuples(index=False)):
         text = f"eigen-vrije-tekst-{n:03d}-{team or org}"
         answers = tuple(store.AnswerRecord(i.id, 3.0) for i in instrument.items)
-        record = store.ResponseRecord(f"handout-r{n}-{round_id}", round_id, f"handout-p{n}-{round_id}", org, team,
-                                      "lawyer" if team else None, "test", datetime(2026, 3, 1, tzinfo=UTC),
-                                      (*answers, store.AnswerRecord(item, text=text)))  # fmt: skip
+        record = store.ResponseRecord(
+            f"handout-r{n}-{round_id}",
+            round_id,
+            f"handout-p{n}-{round_id}",
+            org,
+            team,
+            "lawyer" if team else None,
+            "test",
+            datetime(2026, 3, 1, tzinfo=UTC),
+            (*answers, store.AnswerRecord(item, text=text)),
+        )
         assert store.store_response(engine, record) == store.STORED
         markers[org] = f"{markers.get(org, '')} {text}".strip()
     return markers
@@ -72,7 +82,9 @@ def add_unique_free_text(engine, round_id: str, item: str) -> dict[str, str]:
 def handed_out(tmp_path_factory, sample_store):
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("DWP_DATA_DIR", raising=False)  # the project's own data/ beside reports/
-        settings = project.create(tmp_path_factory.mktemp("handout") / "project", owner="Testgemeente")  # fmt: skip
+        settings = project.create(
+            tmp_path_factory.mktemp("handout") / "project", owner="Testgemeente"
+        )
         patch.setenv(project.PROJECT_ENV, str(settings.root))
         engine = store.connect(sample_store.copy_to(Path(make_url(settings.database_url).database)))
         markers = {r: add_unique_free_text(engine, r, item) for r, item in ROUNDS.items()}
@@ -80,10 +92,23 @@ def handed_out(tmp_path_factory, sample_store):
         (legacy / "_analysis" / "old").mkdir(parents=True)
         (legacy / "_analysis" / "old" / "scores.parquet").write_bytes(b"respondent data")
         (legacy / "old-report.ipynb").write_text("{}", encoding="utf-8")
-        summaries = {r: reports.generate_reports(engine, ReportOptions(r, jobs=2, synthetic=True, bundle=True), settings=settings) for r in ROUNDS}  # fmt: skip
-        paths = [settings.root, settings.data_dir, settings.reports_dir, Path.home(),
-                 tmp_path_factory.getbasetemp(), Path(dwp_assess.__file__).resolve().parent.parent]  # fmt: skip
-        yield Handout(engine, settings, markers, summaries, sorted({str(p) for p in paths if len(str(p)) > 1}))  # fmt: skip
+        summaries = {
+            r: reports.generate_reports(
+                engine, ReportOptions(r, jobs=2, synthetic=True, bundle=True), settings=settings
+            )
+            for r in ROUNDS
+        }
+        paths = [
+            settings.root,
+            settings.data_dir,
+            settings.reports_dir,
+            Path.home(),
+            tmp_path_factory.getbasetemp(),
+            Path(dwp_assess.__file__).resolve().parent.parent,
+        ]
+        yield Handout(
+            engine, settings, markers, summaries, sorted({str(p) for p in paths if len(str(p)) > 1})
+        )
     engine.dispose()
 
 
@@ -91,7 +116,10 @@ def texts_of(path: Path) -> dict[str, str]:
     """Every file's text, zip members read one by one; binary files as Latin-1 so bytes count."""
     if path.suffix == ".zip":
         with zipfile.ZipFile(path) as archive:
-            return {f"{path.name}:{n}": archive.read(n).decode("utf-8", "replace") for n in archive.namelist()}  # fmt: skip
+            return {
+                f"{path.name}:{n}": archive.read(n).decode("utf-8", "replace")
+                for n in archive.namelist()
+            }
     data = path.read_bytes()
     try:
         return {path.name: data.decode("utf-8")}
@@ -102,7 +130,10 @@ def texts_of(path: Path) -> dict[str, str]:
 def test_every_report_and_bundle_was_made(handed_out):
     for round_id, summary in handed_out.summaries.items():
         assert summary.failed == 0 and summary.ok > 0, round_id
-        owners = {e["organisation"] for e in json.loads((summary.index.parent / "manifest.json").read_text()).values()}  # fmt: skip
+        owners = {
+            e["organisation"]
+            for e in json.loads((summary.index.parent / "manifest.json").read_text()).values()
+        }
         assert set(summary.bundles.written) == owners and not summary.bundles.withheld
         assert len(owners) == 22
 
@@ -149,17 +180,31 @@ def test_every_bundle_holds_only_its_own_organisation(handed_out):
         markers = handed_out.markers[round_id]
         manifest = json.loads((summary.index.parent / "manifest.json").read_text(encoding="utf-8"))
         for org, zip_path in summary.bundles.written.items():
-            assert zip_path.parent == summary.index.parent / "bundles" and zip_path.name == f"{org}.zip"  # fmt: skip
-            own_reports = {e[k] for e in manifest.values() if e["organisation"] == org for k in ("html", "summary") if e.get(k)}  # fmt: skip
+            assert (
+                zip_path.parent == summary.index.parent / "bundles"
+                and zip_path.name == f"{org}.zip"
+            )
+            own_reports = {
+                e[k]
+                for e in manifest.values()
+                if e["organisation"] == org
+                for k in ("html", "summary")
+                if e.get(k)
+            }
             with zipfile.ZipFile(zip_path) as archive:
-                assert set(archive.namelist()) == {f"{org}/{README}"} | {f"{org}/{h}" for h in own_reports}  # fmt: skip
+                assert set(archive.namelist()) == {f"{org}/{README}"} | {
+                    f"{org}/{h}" for h in own_reports
+                }
             texts = {name: PLOTLY.sub("", text) for name, text in texts_of(zip_path).items()}
             everything = "\n".join(texts.values())
             for word in markers[org].split():
                 assert word in everything, f"{org}: own free text missing"
             others = orgs[orgs["id"] != org]
             for other_id, other_name in zip(others["id"], others["name"], strict=True):
-                assert not re.search(rf"(?<![\w-]){re.escape(other_id)}(?![\w-])", everything), (org, other_id)  # fmt: skip
+                assert not re.search(rf"(?<![\w-]){re.escape(other_id)}(?![\w-])", everything), (
+                    org,
+                    other_id,
+                )
                 assert other_name not in everything, (org, other_name)
                 for word in markers.get(other_id, "").split():
                     assert word not in everything, (org, word)
@@ -189,11 +234,15 @@ def test_index_is_marked_not_for_distribution_and_links_the_bundles(handed_out):
 
 
 def test_report_templates_name_no_organisation_and_are_not_synthetic(handed_out):
-    ids = set(store.organisations(handed_out.engine)["id"]) | set(store.teams(handed_out.engine)["id"])  # fmt: skip
+    ids = set(store.organisations(handed_out.engine)["id"]) | set(
+        store.teams(handed_out.engine)["id"]
+    )
     for template in {o.template for o in OUTPUTS.values()}:
         notebook = nbformat.read(template, as_version=4)
         cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-        defaults = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body}  # fmt: skip
+        defaults = {
+            node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body
+        }
         assert defaults["synthetic"] is False
         for name in ("round_id", "organisation_id", "team_id", "previous_round_id", "analysis_dir"):
             assert defaults.get(name) is None, (template.name, name)
@@ -202,7 +251,9 @@ def test_report_templates_name_no_organisation_and_are_not_synthetic(handed_out)
 
 
 def test_executed_notebook_has_no_default_organisation_above_the_injected_one(handed_out):
-    notebook = nbformat.read(handed_out.summaries["data-strategy-2026"].notebooks / "almere.ipynb", as_version=4)  # fmt: skip
+    notebook = nbformat.read(
+        handed_out.summaries["data-strategy-2026"].notebooks / "almere.ipynb", as_version=4
+    )
     defaults = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
     assert "gouda" not in defaults.source and "synthetic = True" not in defaults.source
 
@@ -228,7 +279,11 @@ def test_errors_in_manifest_and_index_name_folders_by_role(
     monkeypatch.setenv(project.PROJECT_ENV, str(handed_out.settings.root))
     monkeypatch.delenv("DWP_DATA_DIR", raising=False)
     out = tmp_path / "out"
-    summary = reports.generate_reports(handed_out.engine, ReportOptions("data-strategy-2026", out, units=["woerden"], bundle=True), settings=project.current())  # fmt: skip
+    summary = reports.generate_reports(
+        handed_out.engine,
+        ReportOptions("data-strategy-2026", out, units=["woerden"], bundle=True),
+        settings=project.current(),
+    )
     assert summary.failed == 1 and summary.bundles.withheld == {"woerden": ["woerden"]}
     error = json.loads((out / "data-strategy-2026" / "manifest.json").read_text())["woerden"][
         "error"
@@ -245,19 +300,30 @@ def test_errors_in_manifest_and_index_name_folders_by_role(
 def test_without_paths_replaces_the_longest_folder_first(tmp_path):
     data, reports_root = tmp_path / "project" / "data", tmp_path / "project"
     text = f"cannot read {data}/analysis/x and {reports_root}/reports/r/a.html"
-    cleaned = round_manifest.without_paths(text, {"<data>": data, "<project>": reports_root, "<tmp>": tmp_path})  # fmt: skip
+    cleaned = round_manifest.without_paths(
+        text, {"<data>": data, "<project>": reports_root, "<tmp>": tmp_path}
+    )
     assert cleaned == "cannot read <data>/analysis/x and <project>/reports/r/a.html"
 
 
 def test_readme_says_what_is_handed_out_and_what_stays():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Privacy: what is handed out", 1)[1].split("\n## ", 1)[0]
-    for words in ("bundles/<org>.zip", "`data/`", "analysis cache", "executed notebooks",
-                  "quarantined rows", "index.html", "not for distribution"):  # fmt: skip
+    for words in (
+        "bundles/<org>.zip",
+        "`data/`",
+        "analysis cache",
+        "executed notebooks",
+        "quarantined rows",
+        "index.html",
+        "not for distribution",
+    ):
         assert words in section, words
 
 
-def test_bundle_from_the_command_line_waits_for_every_report_of_the_organisation(handed_out, tmp_path, monkeypatch):  # fmt: skip
+def test_bundle_from_the_command_line_waits_for_every_report_of_the_organisation(
+    handed_out, tmp_path, monkeypatch
+):
     from typer.testing import CliRunner
 
     from dwp_assess.cli import app
@@ -265,7 +331,16 @@ def test_bundle_from_the_command_line_waits_for_every_report_of_the_organisation
     monkeypatch.setenv(project.PROJECT_ENV, str(handed_out.settings.root))
     monkeypatch.delenv("DWP_DATA_DIR", raising=False)
     out, round_id = tmp_path / "out", "competences-2026"
-    command = ["--db", str(handed_out.engine.url), "report", "--round", round_id, "--out", str(out), "--bundle"]  # fmt: skip
+    command = [
+        "--db",
+        str(handed_out.engine.url),
+        "report",
+        "--round",
+        round_id,
+        "--out",
+        str(out),
+        "--bundle",
+    ]
     first = CliRunner().invoke(app, [*command, "--team", "gouda-team-financien"])
     assert first.exit_code == 0, first.output
     assert (
@@ -276,5 +351,8 @@ def test_bundle_from_the_command_line_waits_for_every_report_of_the_organisation
     assert second.exit_code == 0, second.output
     assert "1 bundle(s) ready to send" in second.output
     with zipfile.ZipFile(out / round_id / "bundles" / "gouda.zip") as archive:
-        assert sorted(archive.namelist()) == ["gouda/README.txt", "gouda/gouda-programma-energietransitie.html",
-                                              "gouda/gouda-team-financien.html"]  # fmt: skip
+        assert sorted(archive.namelist()) == [
+            "gouda/README.txt",
+            "gouda/gouda-programma-energietransitie.html",
+            "gouda/gouda-team-financien.html",
+        ]

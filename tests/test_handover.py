@@ -32,8 +32,13 @@ MEMBERS = ("emmen", "hoorn", "waalre", "brielle")
 NOTE = "Eerst het convenant tekenen."
 # planted: a fact question and a status point the parties see differently, in two themes; a
 # point every party finds not applicable; two representatives of Hoorn writing the same note
-PLANTED = {("emmen", 1): {"LG2_basis": "1", "GV2": "3"}, ("hoorn", 1): {"LG2_basis": "3", "GV2": "1"},
-           ("hoorn", 2): {"LG2_basis": "3", "GV2": "1"}, ("waalre", 1): {}, ("brielle", 1): {}}  # fmt: skip
+PLANTED = {
+    ("emmen", 1): {"LG2_basis": "1", "GV2": "3"},
+    ("hoorn", 1): {"LG2_basis": "3", "GV2": "1"},
+    ("hoorn", 2): {"LG2_basis": "3", "GV2": "1"},
+    ("waalre", 1): {},
+    ("brielle", 1): {},
+}
 NOT_APPLICABLE = "DA6"
 SEED = 20261206  # generated rounds with another seed than the sample's
 
@@ -49,19 +54,45 @@ def _analysis():
             cell = overrides.get(item.id, str(INSTRUMENT.scale_of(item.id).settled or 1))
             cell = "not_applicable" if item.id == NOT_APPLICABLE else cell
             number = cell not in ("dont_know", "not_applicable")
-            rows.append({"response_id": response, "organisation_id": org, "item_id": item.id, "text": None,
-                         "value": float(cell) if number else None, "code": None if number else cell})  # fmt: skip
+            rows.append(
+                {
+                    "response_id": response,
+                    "organisation_id": org,
+                    "item_id": item.id,
+                    "text": None,
+                    "value": float(cell) if number else None,
+                    "code": None if number else cell,
+                }
+            )
         if org == "hoorn":
-            rows.append({"response_id": response, "organisation_id": org, "item_id": "GV2_note", "text": NOTE, "value": None, "code": None})  # fmt: skip
-    collaborations = pd.DataFrame([{"id": "c1", "title": "Samen sterk", "issue": None, "lead_organisation_id": "emmen"}])  # fmt: skip
+            rows.append(
+                {
+                    "response_id": response,
+                    "organisation_id": org,
+                    "item_id": "GV2_note",
+                    "text": NOTE,
+                    "value": None,
+                    "code": None,
+                }
+            )
+    collaborations = pd.DataFrame(
+        [{"id": "c1", "title": "Samen sterk", "issue": None, "lead_organisation_id": "emmen"}]
+    )
     membership = pd.DataFrame({"collaboration_id": "c1", "organisation_id": list(MEMBERS)})
     meta = {
         "instrument_id": INSTRUMENT.id,
         "instrument_version": INSTRUMENT.version,
         "period": "2026",
     }
-    return analyse_answers(pd.DataFrame(rows), pd.DataFrame(responses), INSTRUMENT, collaborations, membership,
-                           {o: o.title() for o in MEMBERS}, meta)  # fmt: skip
+    return analyse_answers(
+        pd.DataFrame(rows),
+        pd.DataFrame(responses),
+        INSTRUMENT,
+        collaborations,
+        membership,
+        {o: o.title() for o in MEMBERS},
+        meta,
+    )
 
 
 @pytest.fixture(scope="module", params=["nl", "en"])
@@ -88,7 +119,12 @@ def test_the_word_plan_is_a4_with_the_plans_proofing_language(plan):
         ) < Mm(0.5)
     wanted = {"nl": "nl-NL", "en": "en-GB"}[lang]
     styles = document.styles.element
-    default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))  # fmt: skip
+    default = (
+        styles.find(qn("w:docDefaults"))
+        .find(qn("w:rPrDefault"))
+        .find(qn("w:rPr"))
+        .find(qn("w:lang"))
+    )
     assert default.get(qn("w:val")) == wanted
     languages = {
         e.get(qn("w:val")) for root in (styles, document.element) for e in root.iter(qn("w:lang"))
@@ -129,8 +165,12 @@ def test_tasks_are_statements_never_questions(plan):
     lang, view, document = plan
     tasks = [p for th in view.themes for p in th.tasks]
     assert "LG2_basis" in {p.id for p in tasks}  # the planted fact question became a task
-    task_table = [tb for tb in document.tables if tb.rows[0].cells[0].text == t("project_plan.point", lang)
-                  and tb.rows[0].cells[1].text == t("project_plan.owner", lang)]  # fmt: skip
+    task_table = [
+        tb
+        for tb in document.tables
+        if tb.rows[0].cells[0].text == t("project_plan.point", lang)
+        and tb.rows[0].cells[1].text == t("project_plan.owner", lang)
+    ]
     cells = [row.cells[0].text for tb in task_table for row in tb.rows[1:]]
     assert cells and not [c for c in cells if c.rstrip().endswith("?")]
     assert any(INSTRUMENT.item_by_id["LG2_basis"].task.get(lang) in c for c in cells)
@@ -186,9 +226,16 @@ def team_round():
         ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
     ]
     answers = chosen.answers.merge(people, on="response_id")
-    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
-    meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
-            "instrument_id": chosen.instrument.id, "instrument_version": chosen.instrument.version}  # fmt: skip
+    registry = orgs.rename(columns={"id": "organisation_id"})[
+        ["organisation_id", "name", "kind", "size_class", "invited"]
+    ]
+    meta = {
+        "round_id": chosen.round_id,
+        "period": chosen.period,
+        "snapshot_hash": "x",
+        "instrument_id": chosen.instrument.id,
+        "instrument_version": chosen.instrument.version,
+    }
     return analyse_answers_of_teams(
         answers, chosen.instrument, registry, meta, teams=teams, min_group=3
     )
@@ -196,7 +243,10 @@ def team_round():
 
 def _cells(html: str) -> list[list[str]]:
     body = html[html.index("<tbody>") : html.index("</tbody>")]
-    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>", body)]  # fmt: skip
+    return [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
 
 
 def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_round):
@@ -245,9 +295,16 @@ def gdb_round():
         ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
     ]
     answers = chosen.answers.merge(people, on="response_id")
-    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
-    meta = {"round_id": chosen.round_id, "period": chosen.period, "snapshot_hash": "x",
-            "instrument_id": chosen.instrument.id, "instrument_version": chosen.instrument.version}  # fmt: skip
+    registry = orgs.rename(columns={"id": "organisation_id"})[
+        ["organisation_id", "name", "kind", "size_class", "invited"]
+    ]
+    meta = {
+        "round_id": chosen.round_id,
+        "period": chosen.period,
+        "snapshot_hash": "x",
+        "instrument_id": chosen.instrument.id,
+        "instrument_version": chosen.instrument.version,
+    }
     return analyse_agreements(answers, chosen.instrument, registry, teams, meta)
 
 

@@ -24,15 +24,23 @@ TITLES = [["Enquête datastrategie 2027 — export van 3 maart"], ["Aangemaakt d
 
 def responses(count: int) -> pd.DataFrame:
     items = [i.id for i in get_instrument("data-strategy").items]
-    rows = [{"response_id": f"x{k}", "organisation_id": ORGANISATIONS[k % 2]["id"], "role": "beleid"}
-            | {item: str(1 + (k + n) % 5) for n, item in enumerate(items)} for k in range(count)]  # fmt: skip
+    rows = [
+        {"response_id": f"x{k}", "organisation_id": ORGANISATIONS[k % 2]["id"], "role": "beleid"}
+        | {item: str(1 + (k + n) % 5) for n, item in enumerate(items)}
+        for k in range(count)
+    ]
     rows[1]["organisation_id"] = "nergens"  # one bad row: quarantined with its own row number
     return pd.DataFrame(rows)
 
 
 def write(frame: pd.DataFrame, path, titles: list[list[str]], blank_between: bool = False) -> None:
     """``frame`` below ``titles`` (and a blank row), as CSV or XLSX by the suffix."""
-    rows = [*titles, *([[]] if blank_between else []), list(frame.columns), *frame.astype(str).values.tolist()]  # fmt: skip
+    rows = [
+        *titles,
+        *([[]] if blank_between else []),
+        list(frame.columns),
+        *frame.astype(str).values.tolist(),
+    ]
     if path.suffix == ".xlsx":
         book = Workbook()
         for row in rows:
@@ -62,7 +70,10 @@ def test_an_export_with_title_rows_is_read_from_its_header(engine, tmp_path, suf
     summary = import_file(engine, path, "ds-2027", quarantine_dir=tmp_path / "q")
     assert summary.format == "template"
     assert (summary.stored, summary.quarantined) == (5, 1)
-    assert summary.warnings[0] == f"the header is on row {header_row}; the {header_row - 1} row(s) above it were not read"  # fmt: skip
+    assert (
+        summary.warnings[0]
+        == f"the header is on row {header_row}; the {header_row - 1} row(s) above it were not read"
+    )
     quarantined = pd.read_csv(summary.quarantine_csv, dtype=str, encoding="utf-8-sig")
     assert quarantined["row_number"].tolist() == [str(header_row + 2)]  # the second data row
     assert len(store.load_responses(engine, "ds-2027")) == 5
@@ -78,14 +89,20 @@ def test_a_file_without_a_title_still_reads_its_first_row_as_header(engine, tmp_
 
 def test_an_unknown_layout_says_how_far_the_header_was_looked_for(engine, tmp_path):
     path = tmp_path / "other.xlsx"
-    write(responses(3).rename(columns={"response_id": "nummer", "organisation_id": "wie"}), path, TITLES)  # fmt: skip
+    write(
+        responses(3).rename(columns={"response_id": "nummer", "organisation_id": "wie"}),
+        path,
+        TITLES,
+    )
     with pytest.raises(FileProblem, match="format not recognised.*first 10 rows"):
         import_file(engine, path, "ds-2027")
 
 
 def test_a_registry_file_with_a_title_row_is_read_with_the_files_row_numbers(tmp_path):
     path = tmp_path / "organisations.xlsx"
-    frame = pd.DataFrame(ORGANISATIONS + [{"id": "x", "name": "X", "kind": "waterschap", "cbs_code": ""}])  # fmt: skip
+    frame = pd.DataFrame(
+        ORGANISATIONS + [{"id": "x", "name": "X", "kind": "waterschap", "cbs_code": ""}]
+    )
     write(frame, path, [["Deelnemers 2027"]])
     with pytest.raises(ValueError, match="row 5: kind 'waterschap'"):
         parse_organisations(path)

@@ -52,7 +52,9 @@ def cli(project_dir, db: str, *args: str) -> subprocess.CompletedProcess:
     """``python -m dwp_assess --project P --db URL ARGS`` from inside the test project."""
     env = {k: v for k, v in os.environ.items() if k != "DWP_DATABASE_URL"}
     command = [sys.executable, "-m", "dwp_assess", "--project", str(project_dir), "--db", db]
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=project_dir)  # fmt: skip
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=env, cwd=project_dir
+    )
 
 
 def write_csv(path, header: str, rows: list[str]):
@@ -99,7 +101,10 @@ def test_output_path_refuses_every_hostile_part(tmp_path, name):
 def test_output_path_appends_the_suffix_and_stays_inside(tmp_path):
     path = ids.output_path(tmp_path, "round-1", "gm-alfadorp", suffix=".html")
     assert path == (tmp_path / "round-1" / "gm-alfadorp.html").resolve()
-    names = {ids.output_path(tmp_path, unit, suffix=".html").name for unit in ("gm-alfadorp", "gm-bravodorp", "gm")}  # fmt: skip
+    names = {
+        ids.output_path(tmp_path, unit, suffix=".html").name
+        for unit in ("gm-alfadorp", "gm-bravodorp", "gm")
+    }
     assert len(names) == 3  # appended, never substituted: no two ids share a file
     assert ids.output_path(tmp_path, "r", suffix="-long.csv").name == "r-long.csv"
 
@@ -120,7 +125,10 @@ def test_output_path_refuses_a_folder_that_links_outside(tmp_path):
 
 
 def test_normalise_gives_the_id_form():
-    assert ids.normalise("data-strategy-2026-najaar-gemeenten-ZH") == "data-strategy-2026-najaar-gemeenten-zh"  # fmt: skip
+    assert (
+        ids.normalise("data-strategy-2026-najaar-gemeenten-ZH")
+        == "data-strategy-2026-najaar-gemeenten-zh"
+    )
     assert ids.normalise(" Súdwest Fryslân / 2026 ") == "sudwest-fryslan-2026"
 
 
@@ -133,9 +141,14 @@ def db(tmp_path):
 
 
 def test_registry_import_names_every_hostile_row_in_one_error(project_dir, db, tmp_path):
-    rows = [f"{value.strip(chr(10))},Org {n},gemeente,GM{n:04d}" for n, value in enumerate(HOSTILE.values(), start=1)]  # fmt: skip
+    rows = [
+        f"{value.strip(chr(10))},Org {n},gemeente,GM{n:04d}"
+        for n, value in enumerate(HOSTILE.values(), start=1)
+    ]
     rows.append(",Leeg,gemeente,GM0999")
-    orgs = write_csv(tmp_path / "orgs.csv", "id,name,kind,cbs_code", ["gouda,Gouda,gemeente,GM0513", *rows])  # fmt: skip
+    orgs = write_csv(
+        tmp_path / "orgs.csv", "id,name,kind,cbs_code", ["gouda,Gouda,gemeente,GM0513", *rows]
+    )
     result = cli(project_dir, db, "registry", "import", str(orgs))
     assert result.returncode == 2, result.stderr
     error = " ".join(result.stderr.split())
@@ -155,8 +168,11 @@ def test_registry_import_names_every_hostile_row_in_one_error(project_dir, db, t
 
 
 def test_two_organisations_with_dots_no_longer_share_a_report_file(project_dir, db, tmp_path):
-    orgs = write_csv(tmp_path / "orgs.csv", "id,name,kind,cbs_code",
-                     ["gm.alfadorp,Alfadorp,gemeente,GM0001", "gm.bravodorp,Bravodorp,gemeente,GM0002"])  # fmt: skip
+    orgs = write_csv(
+        tmp_path / "orgs.csv",
+        "id,name,kind,cbs_code",
+        ["gm.alfadorp,Alfadorp,gemeente,GM0001", "gm.bravodorp,Bravodorp,gemeente,GM0002"],
+    )
     result = cli(project_dir, db, "registry", "import", str(orgs))
     assert result.returncode == 2
     assert "row 2: id 'gm.alfadorp' has '.' (for example 'gm-alfadorp')" in result.stderr
@@ -170,8 +186,12 @@ def test_path_traversal_id_is_refused(project_dir, db, tmp_path):
     assert "row 2: id '../../escape' has '.', '/'" in result.stderr
 
 
-def test_ids_differing_only_in_case_are_refused_in_the_file_and_against_the_store(project_dir, db, tmp_path):  # fmt: skip
-    orgs = write_csv(tmp_path / "orgs.csv", "id,name,kind", ["Almere,Almere,gemeente", "almere,Almere,gemeente"])  # fmt: skip
+def test_ids_differing_only_in_case_are_refused_in_the_file_and_against_the_store(
+    project_dir, db, tmp_path
+):
+    orgs = write_csv(
+        tmp_path / "orgs.csv", "id,name,kind", ["Almere,Almere,gemeente", "almere,Almere,gemeente"]
+    )
     result = cli(project_dir, db, "registry", "import", str(orgs))
     assert result.returncode == 2
     assert "row 2: id 'Almere' has capitals" in result.stderr
@@ -185,10 +205,17 @@ def test_ids_differing_only_in_case_are_refused_in_the_file_and_against_the_stor
     assert list(store.organisations(engine)["id"]) == ["Gouda"]
 
 
-def test_team_ids_are_checked_and_nothing_is_stored_when_teams_are_refused(project_dir, db, tmp_path):  # fmt: skip
-    orgs = write_csv(tmp_path / "orgs.csv", "id,name,kind,cbs_code", ["gouda,Gouda,gemeente,GM0513"])  # fmt: skip
-    teams = write_csv(tmp_path / "teams.csv", "id,organisation_id,name",
-                      ["team.one,gouda,Team 1", "team.two,gouda,Team 2", "ok-team,gouda,", "t,../gouda,T"])  # fmt: skip
+def test_team_ids_are_checked_and_nothing_is_stored_when_teams_are_refused(
+    project_dir, db, tmp_path
+):
+    orgs = write_csv(
+        tmp_path / "orgs.csv", "id,name,kind,cbs_code", ["gouda,Gouda,gemeente,GM0513"]
+    )
+    teams = write_csv(
+        tmp_path / "teams.csv",
+        "id,organisation_id,name",
+        ["team.one,gouda,Team 1", "team.two,gouda,Team 2", "ok-team,gouda,", "t,../gouda,T"],
+    )
     result = cli(project_dir, db, "registry", "import", str(orgs), str(teams))
     assert result.returncode == 2
     error = " ".join(result.stderr.split())
@@ -199,9 +226,18 @@ def test_team_ids_are_checked_and_nothing_is_stored_when_teams_are_refused(proje
 
 
 def test_cbs_codes_fit_the_kind(project_dir, db, tmp_path):
-    rows = ["gouda,Gouda,gemeente,GM0513", "zh,Zuid-Holland,provincie,PV28", "hhnk,HHNK,other,WS0155",
-            "ggd,GGD,other,", "almere,Almere,gemeente,gm0034", "a,A,gemeente,GM513", "b,B,gemeente,PV26",
-            "c,C,provincie,PV2", "d,D,other,GM0001", "e,E,gemeente,GM\u0660\u0665\u0661\u0663"]  # fmt: skip
+    rows = [
+        "gouda,Gouda,gemeente,GM0513",
+        "zh,Zuid-Holland,provincie,PV28",
+        "hhnk,HHNK,other,WS0155",
+        "ggd,GGD,other,",
+        "almere,Almere,gemeente,gm0034",
+        "a,A,gemeente,GM513",
+        "b,B,gemeente,PV26",
+        "c,C,provincie,PV2",
+        "d,D,other,GM0001",
+        "e,E,gemeente,GM\u0660\u0665\u0661\u0663",
+    ]
     orgs = write_csv(tmp_path / "orgs.csv", "id,name,kind,cbs_code", rows)
     result = cli(project_dir, db, "registry", "import", str(orgs))
     assert result.returncode == 2
@@ -209,14 +245,24 @@ def test_cbs_codes_fit_the_kind(project_dir, db, tmp_path):
     assert "row 7: cbs_code 'GM513' is not valid for kind gemeente: expected GM + 4 digits" in error
     assert "row 8: cbs_code 'PV26' is not valid for kind gemeente" in error
     assert "row 9: cbs_code 'PV2' is not valid for kind provincie: expected PV + 2 digits" in error
-    assert "row 10: cbs_code 'GM0001' is not valid for kind other: expected empty, or WS + 4 digits" in error  # fmt: skip
+    assert (
+        "row 10: cbs_code 'GM0001' is not valid for kind other: expected empty, or WS + 4 digits"
+        in error
+    )
     assert "row 11: cbs_code" in error  # Arabic-Indic digits are not digits here
     assert not any(f"row {n}:" in error for n in range(2, 7))
     good = write_csv(tmp_path / "good.csv", "id,name,kind,cbs_code", rows[:5])
     assert cli(project_dir, db, "registry", "import", str(good)).returncode == 0
     codes = dict(store.organisations(store.connect(db))[["id", "cbs_code"]].values)
     assert codes["almere"] == "GM0034" and not isinstance(codes["ggd"], str)
-    sample = cli(project_dir, f"{db}-sample", "registry", "import", str(SAMPLE_DIR / "organisations.csv"), str(SAMPLE_DIR / "teams.csv"))  # fmt: skip
+    sample = cli(
+        project_dir,
+        f"{db}-sample",
+        "registry",
+        "import",
+        str(SAMPLE_DIR / "organisations.csv"),
+        str(SAMPLE_DIR / "teams.csv"),
+    )
     assert sample.returncode == 0, sample.stderr  # the sample's ids and codes fit the rules
     assert "organisations changed: 22, teams changed: 44" in sample.stdout
 
@@ -234,14 +280,34 @@ def test_registry_import_help_states_the_id_pattern_and_cbs_codes(project_dir, d
     "value", [v for v in HOSTILE.values() if "\x00" not in v] + [""]
 )  # no NUL in argv
 def test_round_create_refuses_a_hostile_id(project_dir, db, value):
-    result = cli(project_dir, db, "round", "create", "--instrument", "data-strategy", "--period", "2026", "--id", value)  # fmt: skip
+    result = cli(
+        project_dir,
+        db,
+        "round",
+        "create",
+        "--instrument",
+        "data-strategy",
+        "--period",
+        "2026",
+        "--id",
+        value,
+    )
     assert result.returncode == 2, (value, result.stdout, result.stderr)
     assert "round id" in result.stderr and "lowercase letters a-z" in result.stderr
     assert store.list_rounds(store.connect(db)) == []
 
 
 def test_round_create_derives_an_id_in_id_form_from_the_period(project_dir, db):
-    result = cli(project_dir, db, "round", "create", "--instrument", "data-strategy", "--period", "2026-najaar-ZH")  # fmt: skip
+    result = cli(
+        project_dir,
+        db,
+        "round",
+        "create",
+        "--instrument",
+        "data-strategy",
+        "--period",
+        "2026-najaar-ZH",
+    )
     assert result.returncode == 0, result.stderr
     assert "round data-strategy-2026-najaar-zh:" in result.stdout
     [info] = store.list_rounds(store.connect(db))
@@ -249,18 +315,35 @@ def test_round_create_derives_an_id_in_id_form_from_the_period(project_dir, db):
 
 
 def test_round_create_says_to_pass_an_id_when_the_period_makes_none(project_dir, db):
-    result = cli(project_dir, db, "round", "create", "--instrument", "data-strategy", "--period", "x" * 60)  # fmt: skip
+    result = cli(
+        project_dir, db, "round", "create", "--instrument", "data-strategy", "--period", "x" * 60
+    )
     assert result.returncode == 2
     assert "the round id made from instrument and period" in result.stderr
     assert "more than 64" in result.stderr and "--id" in result.stderr
 
 
 def test_import_refuses_to_create_a_round_with_a_hostile_id(project_dir, db, tmp_path):
-    assert cli(project_dir, db, "registry", "import", str(SAMPLE_DIR / "organisations.csv")).returncode == 0  # fmt: skip
+    assert (
+        cli(project_dir, db, "registry", "import", str(SAMPLE_DIR / "organisations.csv")).returncode
+        == 0
+    )
     source = SAMPLE_DIR / "data-strategy-2025" / "template.csv"
     quarantine = tmp_path / "q" / "quarantine"
-    result = cli(project_dir, db, "import", str(source), "--round", "../../escape", "--instrument",
-                 "data-strategy", "--period", "2025", "--quarantine-dir", str(quarantine))  # fmt: skip
+    result = cli(
+        project_dir,
+        db,
+        "import",
+        str(source),
+        "--round",
+        "../../escape",
+        "--instrument",
+        "data-strategy",
+        "--period",
+        "2025",
+        "--quarantine-dir",
+        str(quarantine),
+    )
     assert result.returncode == 2
     assert "round id '../../escape'" in result.stderr
     assert store.list_rounds(store.connect(db)) == []
@@ -269,26 +352,54 @@ def test_import_refuses_to_create_a_round_with_a_hostile_id(project_dir, db, tmp
 
 def legacy_store(engine, data_strategy, org_ids: list[str], round_id: str = "data-strategy-2026"):
     """A store written before ids were checked: rows inserted past the registry's checks."""
-    store.upsert_organisations(engine, [{"id": o, "name": o.upper(), "kind": "gemeente"} for o in org_ids])  # fmt: skip
+    store.upsert_organisations(
+        engine, [{"id": o, "name": o.upper(), "kind": "gemeente"} for o in org_ids]
+    )
     with engine.begin() as conn:
-        conn.execute(insert(store.round_).values(
-            id=round_id, instrument_id=data_strategy.id, instrument_version=data_strategy.version,
-            instrument_hash=data_strategy.content_hash, period="2026", opened_at=datetime.now(UTC)))  # fmt: skip
+        conn.execute(
+            insert(store.round_).values(
+                id=round_id,
+                instrument_id=data_strategy.id,
+                instrument_version=data_strategy.version,
+                instrument_hash=data_strategy.content_hash,
+                period="2026",
+                opened_at=datetime.now(UTC),
+            )
+        )
     answers = tuple(store.AnswerRecord(item.id, 3.0) for item in data_strategy.items)
     for org in org_ids:
-        record = store.ResponseRecord(f"legacy:{round_id}:{org}", round_id, f"p:{org}", org, None, None,
-                                      "test", datetime(2026, 3, 1, tzinfo=UTC), answers)  # fmt: skip
+        record = store.ResponseRecord(
+            f"legacy:{round_id}:{org}",
+            round_id,
+            f"p:{org}",
+            org,
+            None,
+            None,
+            "test",
+            datetime(2026, 3, 1, tzinfo=UTC),
+            answers,
+        )
         assert store.store_response(engine, record) == store.STORED
 
 
-def test_a_legacy_round_with_a_hostile_id_gets_no_quarantine_folder_and_no_rows(engine, data_strategy, tmp_path):  # fmt: skip
+def test_a_legacy_round_with_a_hostile_id_gets_no_quarantine_folder_and_no_rows(
+    engine, data_strategy, tmp_path
+):
     legacy_store(engine, data_strategy, ["gouda"], round_id="../escape")
     source = tmp_path / "in" / "export.csv"
     source.parent.mkdir()
     items = [i.id for i in data_strategy.items]
-    source.write_text("response_id,organisation_id," + ",".join(items) + "\n"
-                      + "r1,gouda," + ",".join(["3"] * len(items)) + "\n"
-                      + "r2,../../escape," + ",".join(["3"] * len(items)) + "\n")  # fmt: skip
+    source.write_text(
+        "response_id,organisation_id,"
+        + ",".join(items)
+        + "\n"
+        + "r1,gouda,"
+        + ",".join(["3"] * len(items))
+        + "\n"
+        + "r2,../../escape,"
+        + ",".join(["3"] * len(items))
+        + "\n"
+    )
     with pytest.raises(ids.IdError, match="'../escape'"):
         import_file(engine, source, "../escape")
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("dwp.sqlite")) == [
@@ -329,10 +440,20 @@ def test_the_index_links_only_files_named_after_valid_ids(tmp_path):
     (tmp_path / "gouda.html").write_text("x")
     (tmp_path / "gm.html").write_text("x")
     manifest = {
-        "gouda": {"status": "ok", "title": "Gouda", "html": "gouda.html", "notebook": "gouda.ipynb"},
-        "gm.alfadorp": {"status": "ok", "title": "Alfadorp", "html": "gm.html", "notebook": "gm.ipynb"},
+        "gouda": {
+            "status": "ok",
+            "title": "Gouda",
+            "html": "gouda.html",
+            "notebook": "gouda.ipynb",
+        },
+        "gm.alfadorp": {
+            "status": "ok",
+            "title": "Alfadorp",
+            "html": "gm.html",
+            "notebook": "gm.ipynb",
+        },
         "almere": {"status": "ok", "title": "Almere", "html": "../gouda.html", "notebook": None},
-    }  # fmt: skip
+    }
     page = round_index.write_index(
         tmp_path, "r", manifest, set(), "nl", "Datastrategie"
     ).read_text()
@@ -347,12 +468,27 @@ def report_store(tmp_path_factory, project_dir):
     folder = tmp_path_factory.mktemp("units")
     db = f"sqlite:///{folder / 'dwp.sqlite'}"
     steps = [
-        ("registry", "import", str(SAMPLE_DIR / "organisations.csv"), str(SAMPLE_DIR / "teams.csv")),
-        ("import", str(SAMPLE_DIR / "data-strategy-2026" / "template.csv"), "--round", "data-strategy-2026",
-         "--instrument", "data-strategy", "--period", "2026", "--quarantine-dir", str(folder / "q")),
+        (
+            "registry",
+            "import",
+            str(SAMPLE_DIR / "organisations.csv"),
+            str(SAMPLE_DIR / "teams.csv"),
+        ),
+        (
+            "import",
+            str(SAMPLE_DIR / "data-strategy-2026" / "template.csv"),
+            "--round",
+            "data-strategy-2026",
+            "--instrument",
+            "data-strategy",
+            "--period",
+            "2026",
+            "--quarantine-dir",
+            str(folder / "q"),
+        ),
         ("round", "create", "--instrument", "data-strategy", "--period", "2027"),
         ("round", "create", "--instrument", "competences", "--period", "2025"),
-    ]  # fmt: skip
+    ]
     for step in steps:
         result = cli(project_dir, db, *step)
         assert result.returncode == 0, result.stderr
@@ -362,15 +498,35 @@ def report_store(tmp_path_factory, project_dir):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("--round", "data-strategy-2026", "--org", "goudaa"), "unknown organisation id(s) 'goudaa' (did you mean 'gouda'?)"),
-        (("--round", "data-strategy-2026", "--org", "gouda", "--org", "../x"), "unknown organisation id(s) '../x'"),
-        (("--round", "competences-2025", "--team", "gouda-team-financien", "--team", "nope"), "unknown team id(s) 'nope'"),
-        (("--round", "competences-2025", "--org", "gouda"), "has a report per team: name teams with --team, not --org (e.g. --team gouda-programma-energietransitie, --team gouda-team-financien)"),
-        (("--round", "data-strategy-2026", "--team", "gouda-team-financien"), "has a report per organisation: name organisations with --org, not --team (e.g. --org gouda)"),
-        (("--round", "data-strategy-2027", "--org", "gouda"), "no answers in round 'data-strategy-2027' from organisation(s) gouda"),
+        (
+            ("--round", "data-strategy-2026", "--org", "goudaa"),
+            "unknown organisation id(s) 'goudaa' (did you mean 'gouda'?)",
+        ),
+        (
+            ("--round", "data-strategy-2026", "--org", "gouda", "--org", "../x"),
+            "unknown organisation id(s) '../x'",
+        ),
+        (
+            ("--round", "competences-2025", "--team", "gouda-team-financien", "--team", "nope"),
+            "unknown team id(s) 'nope'",
+        ),
+        (
+            ("--round", "competences-2025", "--org", "gouda"),
+            "has a report per team: name teams with --team, not --org (e.g. --team gouda-programma-energietransitie, --team gouda-team-financien)",
+        ),
+        (
+            ("--round", "data-strategy-2026", "--team", "gouda-team-financien"),
+            "has a report per organisation: name organisations with --org, not --team (e.g. --org gouda)",
+        ),
+        (
+            ("--round", "data-strategy-2027", "--org", "gouda"),
+            "no answers in round 'data-strategy-2027' from organisation(s) gouda",
+        ),
     ],
-)  # fmt: skip
-def test_report_names_unknown_or_misplaced_units_and_makes_nothing(project_dir, report_store, args, expected):  # fmt: skip
+)
+def test_report_names_unknown_or_misplaced_units_and_makes_nothing(
+    project_dir, report_store, args, expected
+):
     db, folder = report_store
     out = folder / "reports"
     result = cli(project_dir, db, "report", *args, "--out", str(out))
@@ -383,7 +539,9 @@ def test_report_names_unknown_or_misplaced_units_and_makes_nothing(project_dir, 
 # -- form links and drafts -------------------------------------------------------------------
 
 
-def test_form_links_with_invalid_ids_are_refused_even_when_the_store_holds_them(engine, data_strategy):  # fmt: skip
+def test_form_links_with_invalid_ids_are_refused_even_when_the_store_holds_them(
+    engine, data_strategy
+):
     legacy_store(engine, data_strategy, ["gm.alfadorp"], round_id="Data-Strategy-2026")
     with pytest.raises(forms.FormError) as raised:
         forms.resolve_context(engine, "Data-Strategy-2026", "gm.alfadorp")

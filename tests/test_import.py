@@ -126,7 +126,9 @@ def test_row_problems_are_quarantined_with_reasons(loaded, data_strategy, tmp_pa
     assert written["reason"].tolist() == quarantine.tolist()
 
 
-def test_quarantine_csv_goes_beside_the_store_never_into_the_project(loaded, data_strategy, tmp_path):  # fmt: skip
+def test_quarantine_csv_goes_beside_the_store_never_into_the_project(
+    loaded, data_strategy, tmp_path
+):
     records = rows(data_strategy, n=2)
     records[1]["organisation_id"] = "Gemeente Goudaa"
     (tmp_path / "in").mkdir()
@@ -168,7 +170,10 @@ def test_reimport_stores_nothing_and_a_changed_file_is_quarantined_naming_round_
     summary = import_file(loaded, changed, ROUND)
     assert summary.quarantined == 3 and summary.all_refused
     reason = store.load_quarantine(loaded, ROUND)["reason"][0]
-    assert f"already stored with other answers in round '{ROUND}' from 'template:x.csv' (batch {first.batch_id})" in reason  # fmt: skip
+    assert (
+        f"already stored with other answers in round '{ROUND}' from 'template:x.csv' (batch {first.batch_id})"
+        in reason
+    )
     assert f"dwp-assess import --undo {first.batch_id}" in reason
     assert (stored(loaded)["value"] == 4).all()
 
@@ -177,7 +182,9 @@ def test_the_same_ids_in_another_file_of_the_organisation_are_other_responses(
     loaded, data_strategy, tmp_path
 ):
     first = import_file(loaded, write_csv(tmp_path / "x.csv", rows(data_strategy)), ROUND)
-    other = import_file(loaded, write_csv(tmp_path / "y.csv", rows(data_strategy, answer="1")), ROUND)  # fmt: skip
+    other = import_file(
+        loaded, write_csv(tmp_path / "y.csv", rows(data_strategy, answer="1")), ROUND
+    )
     assert (other.stored, other.quarantined) == (3, 0)
     assert any(f"from 'template:x.csv' (batch {first.batch_id}" in w for w in other.warnings)
     assert sorted(stored(loaded).groupby("response_id")["value"].first()) == [1, 1, 1, 4, 4, 4]
@@ -330,7 +337,10 @@ def test_mapped_file(loaded, data_strategy, tmp_path):
 
 
 def test_mapping_naming_a_missing_column_is_a_file_problem(loaded, data_strategy, tmp_path):
-    mapping = {"columns": {"response_id": "Nr", "organisation_id": "Gemeente"}, "items": {"VS1": "Vraag 1"}}  # fmt: skip
+    mapping = {
+        "columns": {"response_id": "Nr", "organisation_id": "Gemeente"},
+        "items": {"VS1": "Vraag 1"},
+    }
     map_path = tmp_path / "m.yaml"
     map_path.write_text(json.dumps(mapping), encoding="utf-8")
     path = write_csv(tmp_path / "x.csv", [{"Nr": "1", "Gemeente": "Gouda"}])
@@ -346,7 +356,18 @@ def test_msforms_workbook(loaded, data_strategy, tmp_path):
     header = ["Id", "Start time", "Completion time", "Email", "Name", "Organisatie", "Rol"]
     header += [f"{n}. {i.text.nl}" for n, i in enumerate(data_strategy.items, start=1)]
     sheet.append(header)
-    sheet.append([7, "3/1/26 10:00:00", "3/1/26 10:14:00", "a.jansen@gouda.nl", "A. Jansen", "Gouda", "Beleid"] + ["Mee eens"] * len(data_strategy.items))  # fmt: skip
+    sheet.append(
+        [
+            7,
+            "3/1/26 10:00:00",
+            "3/1/26 10:14:00",
+            "a.jansen@gouda.nl",
+            "A. Jansen",
+            "Gouda",
+            "Beleid",
+        ]
+        + ["Mee eens"] * len(data_strategy.items)
+    )
     wb.save(tmp_path / "forms.xlsx")
     summary = import_file(loaded, tmp_path / "forms.xlsx", ROUND)
     assert (summary.format, summary.stored) == ("msforms", 1)
@@ -361,9 +382,19 @@ def test_unknown_round_explains_how_to_create_it(loaded, tmp_path):
         import_file(loaded, path, "data-strategy-2030")
     result = CliRunner().invoke(
         app,
-        ["--db", str(loaded.url), "import", str(path), "--round", "ds-2030",
-         "--instrument", "data-strategy", "--period", "2030"],
-    )  # fmt: skip
+        [
+            "--db",
+            str(loaded.url),
+            "import",
+            str(path),
+            "--round",
+            "ds-2030",
+            "--instrument",
+            "data-strategy",
+            "--period",
+            "2030",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "created round ds-2030" in result.output
 
@@ -467,7 +498,10 @@ def test_msforms_workbook_in_dutch_with_date_cells(loaded, data_strategy, tmp_pa
     header += [f"{n}. {i.text.nl}" for n, i in enumerate(data_strategy.items, start=1)]
     sheet.append(header)
     done = datetime(2026, 11, 5, 9, 14, 3)
-    sheet.append([3, datetime(2026, 11, 5, 9, 2), done, "anoniem", "", done, "Gouda", "Beleid"] + ["Mee eens"] * len(data_strategy.items))  # fmt: skip
+    sheet.append(
+        [3, datetime(2026, 11, 5, 9, 2), done, "anoniem", "", done, "Gouda", "Beleid"]
+        + ["Mee eens"] * len(data_strategy.items)
+    )
     wb.save(tmp_path / "forms.xlsx")
     summary = import_file(loaded, tmp_path / "forms.xlsx", ROUND)
     assert (summary.format, summary.stored) == ("msforms", 1)
@@ -619,7 +653,7 @@ def test_a_file_of_only_blank_rows_is_a_file_error(loaded, data_strategy, tmp_pa
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64),
             r"an old Excel 97-2003 workbook \(.xls\)",
-        ),  # fmt: skip
+        ),
         (bytes(range(256)) * 4, "binary data"),
     ],
 )
@@ -642,9 +676,14 @@ def test_a_workbook_renamed_csv_is_read_as_a_workbook(loaded, data_strategy, tmp
 
 @pytest.mark.parametrize(
     ("encoding", "bom"),
-    [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""),
-     ("utf-8", b"\xef\xbb\xbf"), ("cp1252", b"")],
-)  # fmt: skip
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-16-le", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("cp1252", b""),
+    ],
+)
 def test_excel_unicode_text_and_other_encodings_are_read(
     loaded, data_strategy, tmp_path, encoding, bom
 ):
@@ -653,7 +692,10 @@ def test_excel_unicode_text_and_other_encodings_are_read(
     records[0]["next_step"] = "Één datateam voor Zuidplas, Noordoostpolder en Súdwest-Fryslân"
     if encoding == "cp1252":
         records[0]["next_step"] = "Één datateam: coördinatie, ideeën"
-    text = "\r\n".join("\t".join(r.get(c, "") for c in records[0]) for r in [dict(zip(records[0], records[0], strict=True)), *records])  # fmt: skip
+    text = "\r\n".join(
+        "\t".join(r.get(c, "") for c in records[0])
+        for r in [dict(zip(records[0], records[0], strict=True)), *records]
+    )
     path = tmp_path / "export.txt"
     path.write_bytes(bom + text.encode(encoding) + "\r\n".encode(encoding))
     summary = import_file(loaded, path, ROUND)
@@ -666,7 +708,10 @@ def test_excel_unicode_text_and_other_encodings_are_read(
 
 def _round_invited(engine, round_id) -> dict:
     orgs = store.load_round_organisations(engine, round_id)
-    return {k: (None if pd.isna(v) else int(v)) for k, v in zip(orgs["organisation_id"], orgs["invited"], strict=True)}  # fmt: skip
+    return {
+        k: (None if pd.isna(v) else int(v))
+        for k, v in zip(orgs["organisation_id"], orgs["invited"], strict=True)
+    }
 
 
 def test_organisations_take_the_number_invited_into_the_rounds_they_answer_in(

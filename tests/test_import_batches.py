@@ -30,9 +30,15 @@ pytest_plugins = ["tests.pg_server"]
 LAST_YEAR, THIS_YEAR = "data-strategy-2025", "data-strategy-2026"
 N_ORGS = 20
 # the columns schema 7 added: a store made before it has none of them
-SCHEMA_7 = {("response", "source_response_id"), ("response", "batch_id"), ("quarantine", "batch_id"),
-            ("round_organisation", "batch_id"), ("import_log", "quarantine_csv"),
-            ("import_log", "undone_at"), ("import_log", "allowed_closed")}  # fmt: skip
+SCHEMA_7 = {
+    ("response", "source_response_id"),
+    ("response", "batch_id"),
+    ("quarantine", "batch_id"),
+    ("round_organisation", "batch_id"),
+    ("import_log", "quarantine_csv"),
+    ("import_log", "undone_at"),
+    ("import_log", "allowed_closed"),
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -56,16 +62,28 @@ def answers(instrument, n: int, rng: np.random.Generator) -> pd.DataFrame:
     for k in range(n):
         for item in instrument.items:
             dont_know = rng.random() < 0.05
-            rows.append({"respondent": k, "item_id": item.id, "value": None if dont_know else float(rng.integers(1, 6)),
-                         "code": "dont_know" if dont_know else None, "text": None})  # fmt: skip
+            rows.append(
+                {
+                    "respondent": k,
+                    "item_id": item.id,
+                    "value": None if dont_know else float(rng.integers(1, 6)),
+                    "code": "dont_know" if dont_know else None,
+                    "text": None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def write_template(path, instrument, org: str, n: int, rng, team: str | None = None) -> None:
     """One organisation's (or team's) template CSV, its responses numbered r0001, r0002, …"""
     long = answers(instrument, n, rng)
-    long["cell"] = [template_cell(instrument, i, v, c, t) for i, v, c, t in long[["item_id", "value", "code", "text"]].itertuples(index=False)]  # fmt: skip
-    wide = long.pivot(index="respondent", columns="item_id", values="cell")[[i.id for i in instrument.items]]  # fmt: skip
+    long["cell"] = [
+        template_cell(instrument, i, v, c, t)
+        for i, v, c, t in long[["item_id", "value", "code", "text"]].itertuples(index=False)
+    ]
+    wide = long.pivot(index="respondent", columns="item_id", values="cell")[
+        [i.id for i in instrument.items]
+    ]
     wide.insert(0, "response_id", [f"r{k + 1:04d}" for k in range(n)])
     wide.insert(1, "organisation_id", org)
     wide.insert(2, "role", rng.choice([c.code for c in instrument.respondent_fields[0].choices], n))
@@ -78,16 +96,39 @@ def write_template(path, instrument, org: str, n: int, rng, team: str | None = N
 def write_msforms(path, instrument, org_name: str, n: int, rng) -> None:
     """One organisation's Microsoft Forms export: Ids 1…n, item texts as headers, labels."""
     long = answers(instrument, n, rng)
-    long["cell"] = [msforms_cell(instrument, i, v, c, t) for i, v, c, t in long[["item_id", "value", "code", "text"]].itertuples(index=False)]  # fmt: skip
+    long["cell"] = [
+        msforms_cell(instrument, i, v, c, t)
+        for i, v, c, t in long[["item_id", "value", "code", "text"]].itertuples(index=False)
+    ]
     wide = long.pivot(index="respondent", columns="item_id", values="cell")
     roles = {c.code: c.label.nl for c in instrument.respondent_fields[0].choices}
     wb = Workbook()
     sheet = wb.active
-    sheet.append(["Id", "Start time", "Completion time", "Email", "Name", "Organisatie", "Rol",
-                  *(i.text.nl for i in instrument.items)])  # fmt: skip
+    sheet.append(
+        [
+            "Id",
+            "Start time",
+            "Completion time",
+            "Email",
+            "Name",
+            "Organisatie",
+            "Rol",
+            *(i.text.nl for i in instrument.items),
+        ]
+    )
     for k in range(n):
-        sheet.append([k + 1, "3/14/26 9:40:00", f"3/14/26 10:{k % 60:02d}:00", "anonymous", "", org_name,
-                      roles[rng.choice(["beleid", "ict"])], *(wide.loc[k, i.id] for i in instrument.items)])  # fmt: skip
+        sheet.append(
+            [
+                k + 1,
+                "3/14/26 9:40:00",
+                f"3/14/26 10:{k % 60:02d}:00",
+                "anonymous",
+                "",
+                org_name,
+                roles[rng.choice(["beleid", "ict"])],
+                *(wide.loc[k, i.id] for i in instrument.items),
+            ]
+        )
     wb.save(path)
 
 
@@ -161,13 +202,19 @@ def test_a_round_of_one_export_per_organisation_numbering_from_1_stores_every_re
     item = data_strategy.items[0].id
     assert own["response_id"].nunique() == len(in_file)
     # the id in the file is kept beside the store's key, and the answers are the file's
-    source_ids = store.read_frame(engine, select(store.response.c.response_id, store.response.c.source_response_id)).set_index("response_id")["source_response_id"]  # fmt: skip
+    source_ids = store.read_frame(
+        engine, select(store.response.c.response_id, store.response.c.source_response_id)
+    ).set_index("response_id")["source_response_id"]
     got = own[own["item_id"] == item].set_index("response_id")["value"].rename(index=source_ids)
     expected_values = pd.to_numeric(in_file[item], errors="coerce")  # 'weet ik niet': no value
-    assert got.sort_index().tolist() == pytest.approx(expected_values.sort_index().tolist(), nan_ok=True)  # fmt: skip
+    assert got.sort_index().tolist() == pytest.approx(
+        expected_values.sort_index().tolist(), nan_ok=True
+    )
     # a true re-import of every file stores nothing
     again = [import_file(engine, path, THIS_YEAR) for path in files]
-    assert [(s.stored, s.already_present, s.quarantined) for s in again] == [(0, n, 0) for _, n in files.values()]  # fmt: skip
+    assert [(s.stored, s.already_present, s.quarantined) for s in again] == [
+        (0, n, 0) for _, n in files.values()
+    ]
     assert len(store.load_responses(engine, THIS_YEAR)) == sum(n for _, n in files.values())
     engine.dispose()
 
@@ -191,13 +238,20 @@ def test_next_years_round_numbering_from_1_again_is_stored_whole_and_leaves_last
     engine.dispose()
 
 
-def test_the_same_ids_of_two_organisations_in_one_file_are_two_responses(engine, data_strategy, tmp_path):  # fmt: skip
+def test_the_same_ids_of_two_organisations_in_one_file_are_two_responses(
+    engine, data_strategy, tmp_path
+):
     import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
     store.create_round(engine, data_strategy, "2026", THIS_YEAR)
     rng = np.random.default_rng(4)
     write_template(tmp_path / "gouda.csv", data_strategy, "gouda", 3, rng)
     write_template(tmp_path / "almere.csv", data_strategy, "almere", 3, rng)
-    both = pd.concat([pd.read_csv(tmp_path / "gouda.csv", dtype=str), pd.read_csv(tmp_path / "almere.csv", dtype=str)])  # fmt: skip
+    both = pd.concat(
+        [
+            pd.read_csv(tmp_path / "gouda.csv", dtype=str),
+            pd.read_csv(tmp_path / "almere.csv", dtype=str),
+        ]
+    )
     both.to_csv(tmp_path / "both.csv", index=False)
     summary = import_file(engine, tmp_path / "both.csv", THIS_YEAR)
     assert (summary.stored, summary.quarantined) == (6, 0)
@@ -205,7 +259,9 @@ def test_the_same_ids_of_two_organisations_in_one_file_are_two_responses(engine,
     assert counts == {"almere": 3, "gouda": 3}
 
 
-def test_per_team_files_of_one_organisation_numbering_from_1_are_stored_whole(engine, competences, tmp_path):  # fmt: skip
+def test_per_team_files_of_one_organisation_numbering_from_1_are_stored_whole(
+    engine, competences, tmp_path
+):
     import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
     store.create_round(engine, competences, "2026", "competences-2026")
     teams = store.teams(engine)
@@ -215,7 +271,9 @@ def test_per_team_files_of_one_organisation_numbering_from_1_are_stored_whole(en
     for team in teams:  # every team's form saved as export.csv in a folder of its own
         (tmp_path / team).mkdir()
         write_template(tmp_path / team / "export.csv", competences, "gouda", 4, rng, team=team)
-    summaries = [import_file(engine, tmp_path / team / "export.csv", "competences-2026") for team in teams]  # fmt: skip
+    summaries = [
+        import_file(engine, tmp_path / team / "export.csv", "competences-2026") for team in teams
+    ]
     assert [(s.stored, s.quarantined) for s in summaries] == [(4, 0)] * len(teams)
     per_team = store.load_responses(engine, "competences-2026").groupby("team_id").size()
     assert per_team.to_dict() == dict.fromkeys(teams, 4)
@@ -258,7 +316,9 @@ def test_undo_removes_exactly_one_batch(url, data_strategy, tmp_path):
     engine.dispose()
 
 
-def test_undoing_a_batch_keeps_respondents_and_organisations_others_still_use(url, data_strategy, tmp_path):  # fmt: skip
+def test_undoing_a_batch_keeps_respondents_and_organisations_others_still_use(
+    url, data_strategy, tmp_path
+):
     engine = registered(url, data_strategy)
     rng = np.random.default_rng(7)
     write_template(tmp_path / "a.csv", data_strategy, "gouda", 3, rng)
@@ -324,13 +384,22 @@ def test_closed_rounds_refuse_imports_and_the_form(url, data_strategy, tmp_path)
     engine.dispose()
 
 
-def test_a_file_whose_rows_were_all_refused_fails_the_command(engine, data_strategy, tmp_path, sqlite_url):  # fmt: skip
+def test_a_file_whose_rows_were_all_refused_fails_the_command(
+    engine, data_strategy, tmp_path, sqlite_url
+):
     import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
     store.create_round(engine, data_strategy, "2026", THIS_YEAR)
     rng = np.random.default_rng(10)
     write_template(tmp_path / "good.csv", data_strategy, "gouda", 3, rng)
     write_template(tmp_path / "bad.csv", data_strategy, "Gemeente Nergens", 4, rng)
-    result = cli(sqlite_url, "import", str(tmp_path / "good.csv"), str(tmp_path / "bad.csv"), "--round", THIS_YEAR)  # fmt: skip
+    result = cli(
+        sqlite_url,
+        "import",
+        str(tmp_path / "good.csv"),
+        str(tmp_path / "bad.csv"),
+        "--round",
+        THIS_YEAR,
+    )
     assert result.exit_code == 2
     assert re.search(r"bad\.csv: all 4 row\(s\) quarantined, nothing stored", result.output)
     assert "good.csv" not in result.output.split("refused")[-1]
@@ -340,11 +409,15 @@ def test_a_file_whose_rows_were_all_refused_fails_the_command(engine, data_strat
     assert result.exit_code == 0, result.output
 
 
-def test_status_shows_each_organisations_figures_and_the_batches(engine, data_strategy, tmp_path, sqlite_url):  # fmt: skip
+def test_status_shows_each_organisations_figures_and_the_batches(
+    engine, data_strategy, tmp_path, sqlite_url
+):
     import_registry(engine, SAMPLE_DIR / "organisations.csv", SAMPLE_DIR / "teams.csv")
     store.create_round(engine, data_strategy, "2026", THIS_YEAR)
     invited = store.organisations(engine).set_index("id")["invited"]
-    files = one_export_per_organisation(tmp_path, data_strategy, organisations(engine).head(16), seed=11)  # fmt: skip
+    files = one_export_per_organisation(
+        tmp_path, data_strategy, organisations(engine).head(16), seed=11
+    )
     stray = tmp_path / "stray.csv"
     write_template(stray, data_strategy, "gouda", 2, np.random.default_rng(12))
     rows = pd.read_csv(stray, dtype=str)
@@ -368,7 +441,12 @@ def test_status_shows_each_organisations_figures_and_the_batches(engine, data_st
     for org, n in files.values():
         line = next(line for line in out.splitlines() if line.split()[:1] == [org])
         quarantined = 1 if org == "almere" else 0
-        assert line.split()[1:5] == [str(n), str(invited[org]), f"{n / invited[org]:.0%}", str(quarantined)]  # fmt: skip
+        assert line.split()[1:5] == [
+            str(n),
+            str(invited[org]),
+            f"{n / invited[org]:.0%}",
+            str(quarantined),
+        ]
     unknown = next(line for line in out.splitlines() if line.split()[:1] == [UNRECOGNISED])
     assert unknown.split()[1:5] == ["0", "–", "–", "1"] and "(organisation not" in unknown
     for batch in batches.list_batches(engine).itertuples():
@@ -383,19 +461,32 @@ def old_schema_store(url: str, source) -> None:
     columns schema 7 added), holding ``source``'s rows."""
     old = MetaData()
     for table in store.metadata.sorted_tables:
-        Table(table.name, old, *(c._copy() for c in table.columns if (table.name, c.name) not in SCHEMA_7))  # fmt: skip
+        Table(
+            table.name,
+            old,
+            *(c._copy() for c in table.columns if (table.name, c.name) not in SCHEMA_7),
+        )
     target = create_engine(store.database_url(url))
     old.create_all(target)
     with source.connect() as read, target.begin() as write:
         for table in old.sorted_tables:
-            rows = [dict(r._mapping) for r in read.execute(select(*(store.metadata.tables[table.name].c[c.name] for c in table.columns)))]  # fmt: skip
+            rows = [
+                dict(r._mapping)
+                for r in read.execute(
+                    select(*(store.metadata.tables[table.name].c[c.name] for c in table.columns))
+                )
+            ]
             if table.name == "schema_info":
                 rows = [{"key": "schema_version", "value": "6"}]
             if rows:
                 write.execute(insert(table), rows)
         if target.dialect.name == "postgresql":  # as if the rows had been numbered there
             for name in ("import_log", "quarantine"):
-                write.execute(text(f"select setval(pg_get_serial_sequence('{name}', 'id'), (select max(id) from {name}))"))  # fmt: skip
+                write.execute(
+                    text(
+                        f"select setval(pg_get_serial_sequence('{name}', 'id'), (select max(id) from {name}))"
+                    )
+                )
     target.dispose()
 
 
@@ -407,7 +498,11 @@ def test_a_schema_6_store_is_migrated_and_its_imports_stay_idempotent_and_undoab
     # what a schema 6 store could hold: ids unique in the whole store (the analyst prefixed the
     # template's ids per organisation; one Microsoft Forms export)
     files = one_export_per_organisation(tmp_path / "2025", data_strategy, orgs, seed=13)
-    files = {p: v for p, v in files.items() if p.suffix == ".csv"} | {next(p for p in files if p.suffix == ".xlsx"): next(v for p, v in files.items() if p.suffix == ".xlsx")}  # fmt: skip
+    files = {p: v for p, v in files.items() if p.suffix == ".csv"} | {
+        next(p for p in files if p.suffix == ".xlsx"): next(
+            v for p, v in files.items() if p.suffix == ".xlsx"
+        )
+    }
     for path, (org, _) in files.items():
         if path.suffix == ".csv":
             rows = pd.read_csv(path, dtype=str)
@@ -416,17 +511,24 @@ def test_a_schema_6_store_is_migrated_and_its_imports_stay_idempotent_and_undoab
     old_schema_store(url, made)
     engine = store.connect(url)
     with engine.connect() as conn:
-        assert conn.execute(text("select value from schema_info")).scalar() == str(store.SCHEMA_VERSION)  # fmt: skip
+        assert conn.execute(text("select value from schema_info")).scalar() == str(
+            store.SCHEMA_VERSION
+        )
     responses = store.read_frame(engine, select(store.response))
     assert (responses["source_response_id"] == responses["response_id"]).all()
     # linked to the import that stored them where the file's name tells it: the Microsoft Forms
     # export; not the template files, all named export.csv (schema 6 kept only the name)
     linked = responses["source"].str.startswith("msforms:")
-    assert responses.loc[linked, "batch_id"].notna().all() and responses.loc[~linked, "batch_id"].isna().all()  # fmt: skip
+    assert (
+        responses.loc[linked, "batch_id"].notna().all()
+        and responses.loc[~linked, "batch_id"].isna().all()
+    )
     # the same files again store nothing; next year's, numbered from 1, are stored whole
     assert sum(import_file(engine, path, LAST_YEAR).stored for path in files) == 0
     this_year = one_export_per_organisation(tmp_path / "2026", data_strategy, orgs, seed=14)
-    assert sum(import_file(engine, p, THIS_YEAR).stored for p in this_year) == sum(n for _, n in this_year.values())  # fmt: skip
+    assert sum(import_file(engine, p, THIS_YEAR).stored for p in this_year) == sum(
+        n for _, n in this_year.values()
+    )
     old = batches.list_batches(engine, LAST_YEAR)
     with pytest.raises(store.StoreError, match="cannot be told apart"):
         batches.undo_batch(engine, int(old["id"].iloc[0]))

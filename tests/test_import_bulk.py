@@ -52,9 +52,15 @@ def generated(instrument, seed: int = 7) -> tuple[pd.DataFrame, dict[str, Synthe
     for org, people in rnd.respondents.groupby("organisation_id", sort=True):
         new = {old: f"r{k:04d}" for k, old in enumerate(people["response_id"], start=1)}
         own = rnd.answers[rnd.answers["response_id"].isin(new)]
-        per_org[org] = SyntheticRound(ROUND, instrument, "2026",
-                                      people.assign(response_id=people["response_id"].map(new), respondent_id="").reset_index(drop=True),  # fmt: skip
-                                      own.assign(response_id=own["response_id"].map(new)).reset_index(drop=True))  # fmt: skip
+        per_org[org] = SyntheticRound(
+            ROUND,
+            instrument,
+            "2026",
+            people.assign(response_id=people["response_id"].map(new), respondent_id="").reset_index(
+                drop=True
+            ),
+            own.assign(response_id=own["response_id"].map(new)).reset_index(drop=True),
+        )
     return orgs, per_org
 
 
@@ -87,12 +93,17 @@ def stored_answers(engine) -> pd.DataFrame:
     """What the store holds of the round: per organisation and source id, each item's value
     or code."""
     query = (
-        select(store.respondent.c.organisation_id, store.response.c.source_response_id,
-               store.answer.c.item_id, store.answer.c.value, store.answer.c.code)
+        select(
+            store.respondent.c.organisation_id,
+            store.response.c.source_response_id,
+            store.answer.c.item_id,
+            store.answer.c.value,
+            store.answer.c.code,
+        )
         .join(store.response, store.response.c.response_id == store.answer.c.response_id)
         .join(store.respondent, store.respondent.c.id == store.response.c.respondent_id)
         .where(store.response.c.round_id == ROUND)
-    )  # fmt: skip
+    )
     frame = store.read_frame(engine, query)
     frame = frame[frame["value"].notna() | frame["code"].notna()]  # not the free texts
     frame = frame.assign(code=frame["code"].fillna("").astype(str))
@@ -109,10 +120,21 @@ def generated_answers(per_org: dict[str, SyntheticRound], instrument) -> pd.Data
     items = {i.id for i in instrument.items}
     frames = []
     for k, (org, rnd) in enumerate(per_org.items()):
-        own = rnd.answers[rnd.answers["item_id"].isin(items) & (rnd.answers["value"].notna() | rnd.answers["code"].notna())]  # fmt: skip
-        frames.append(pd.DataFrame({"organisation_id": org, "source_response_id": [source_id(k, r) for r in own["response_id"]],
-                                    "item_id": own["item_id"], "value": own["value"].astype(float),
-                                    "code": own["code"].fillna("").astype(str)}))  # fmt: skip
+        own = rnd.answers[
+            rnd.answers["item_id"].isin(items)
+            & (rnd.answers["value"].notna() | rnd.answers["code"].notna())
+        ]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "organisation_id": org,
+                    "source_response_id": [source_id(k, r) for r in own["response_id"]],
+                    "item_id": own["item_id"],
+                    "value": own["value"].astype(float),
+                    "code": own["code"].fillna("").astype(str),
+                }
+            )
+        )
     frame = pd.concat(frames, ignore_index=True)
     return frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)
 
@@ -121,13 +143,19 @@ def test_one_export_per_organisation_numbering_from_1_is_stored_whole(url, tmp_p
     orgs, per_org = generated(instrument)
     files = write_files(tmp_path, orgs, per_org)
     engine = registered(url, tmp_path, orgs, instrument)
-    summaries = [importers.import_file(engine, path, ROUND, quarantine_dir=tmp_path / "q") for path in files]  # fmt: skip
+    summaries = [
+        importers.import_file(engine, path, ROUND, quarantine_dir=tmp_path / "q") for path in files
+    ]
     responses = sum(len(r.respondents) for r in per_org.values())
     assert sum(s.stored for s in summaries) == responses
     assert [s.quarantined for s in summaries] == [1, 2] * (N_ORGS // 2)
     assert [s.already_present for s in summaries] == [0, 1] * (N_ORGS // 2)
-    pd.testing.assert_frame_equal(stored_answers(engine), generated_answers(per_org, instrument), check_dtype=False)  # fmt: skip
-    keys = pd.DataFrame(written(engine), columns=["key", "respondent", "source_id", "hash", "organisation_id"])  # fmt: skip
+    pd.testing.assert_frame_equal(
+        stored_answers(engine), generated_answers(per_org, instrument), check_dtype=False
+    )
+    keys = pd.DataFrame(
+        written(engine), columns=["key", "respondent", "source_id", "hash", "organisation_id"]
+    )
     assert keys["key"].is_unique and keys["respondent"].is_unique
     # the first file of each format keeps the source's ids as keys; a later one where they are held
     first = keys["organisation_id"].isin(orgs["id"][:2])
@@ -136,18 +164,25 @@ def test_one_export_per_organisation_numbering_from_1_is_stored_whole(url, tmp_p
     held = later["source_id"].isin(keys[first]["source_id"])
     assert (later["key"].str.contains("~") == held).all() and held.sum() > 20
     # importing every file again, and a copy under another name, stores nothing
-    again = [importers.import_file(engine, path, ROUND, quarantine_dir=tmp_path / "q") for path in files]  # fmt: skip
+    again = [
+        importers.import_file(engine, path, ROUND, quarantine_dir=tmp_path / "q") for path in files
+    ]
     copy = tmp_path / "copy" / files[1].name
     copy.parent.mkdir()
     copy.write_bytes(files[1].read_bytes())
     again.append(importers.import_file(engine, copy, ROUND, quarantine_dir=tmp_path / "q"))
     assert sum(s.stored for s in again) == 0
-    assert sum(s.already_present for s in again) == responses + N_ORGS // 2 + len(per_org[orgs["id"][1]].respondents) + 1  # fmt: skip
+    assert (
+        sum(s.already_present for s in again)
+        == responses + N_ORGS // 2 + len(per_org[orgs["id"][1]].respondents) + 1
+    )
     assert len(store.load_responses(engine, ROUND)) == responses
     engine.dispose()
 
 
-def test_a_bad_row_in_the_middle_is_quarantined_and_a_changed_row_is_a_conflict(url, tmp_path, instrument):  # fmt: skip
+def test_a_bad_row_in_the_middle_is_quarantined_and_a_changed_row_is_a_conflict(
+    url, tmp_path, instrument
+):
     orgs, per_org = generated(instrument)
     org = orgs["id"][1]
     path = write_files(tmp_path, orgs, per_org)[1]  # a template CSV
@@ -170,7 +205,10 @@ def test_a_bad_row_in_the_middle_is_quarantined_and_a_changed_row_is_a_conflict(
     again = importers.import_file(engine, path, ROUND, quarantine_dir=tmp_path / "q")
     assert again.stored == 2 and again.quarantined == 3  # the two rows fixed now are stored
     reasons = store.load_quarantine(engine, ROUND).query("batch_id == @again.batch_id")["reason"]
-    assert any(f"response id 'r0001' of organisation '{org}' is already stored with other answers" in r for r in reasons)  # fmt: skip
+    assert any(
+        f"response id 'r0001' of organisation '{org}' is already stored with other answers" in r
+        for r in reasons
+    )
     # undo removes exactly the second batch, and importing it again gives the same store
     before = stored_answers(engine)
     batches.undo_batch(engine, again.batch_id)
@@ -198,32 +236,59 @@ def records(per_org: dict[str, SyntheticRound], source: str) -> list[store.Respo
     for org, rnd in per_org.items():
         by_response = dict(tuple(rnd.answers.groupby("response_id")))
         for person in rnd.respondents.itertuples(index=False):
-            answers = tuple(store.AnswerRecord(a.item_id, None if pd.isna(a.value) else float(a.value),
-                                               None if pd.isna(a.code) else a.code)
-                            for a in by_response[person.response_id].itertuples(index=False) if pd.isna(a.text))  # fmt: skip
-            found.append(store.ResponseRecord(person.response_id, ROUND, "p-1", org, None, person.role, source,
-                                              pd.Timestamp("2026-03-14", tz="UTC").to_pydatetime(), answers))  # fmt: skip
+            answers = tuple(
+                store.AnswerRecord(
+                    a.item_id,
+                    None if pd.isna(a.value) else float(a.value),
+                    None if pd.isna(a.code) else a.code,
+                )
+                for a in by_response[person.response_id].itertuples(index=False)
+                if pd.isna(a.text)
+            )
+            found.append(
+                store.ResponseRecord(
+                    person.response_id,
+                    ROUND,
+                    "p-1",
+                    org,
+                    None,
+                    person.role,
+                    source,
+                    pd.Timestamp("2026-03-14", tz="UTC").to_pydatetime(),
+                    answers,
+                )
+            )
     return found
 
 
 def written(engine) -> list[tuple]:
     query = (
-        select(store.response.c.response_id, store.response.c.respondent_id, store.response.c.source_response_id,
-               store.response.c.content_hash, store.respondent.c.organisation_id)
+        select(
+            store.response.c.response_id,
+            store.response.c.respondent_id,
+            store.response.c.source_response_id,
+            store.response.c.content_hash,
+            store.respondent.c.organisation_id,
+        )
         .join(store.respondent, store.respondent.c.id == store.response.c.respondent_id)
         .order_by(store.response.c.response_id)
-    )  # fmt: skip
+    )
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(query)]
 
 
-def test_writing_a_files_records_at_once_is_writing_them_one_by_one(url, tmp_path, instrument, sqlite_url):  # fmt: skip
+def test_writing_a_files_records_at_once_is_writing_them_one_by_one(
+    url, tmp_path, instrument, sqlite_url
+):
     """Keys and respondents taken by earlier records of the same batch, records already
     stored (present), one changed (conflict) and two records of one unit and id in one batch:
     the same outcomes, keys and respondents as one write after another."""
     orgs, per_org = generated(instrument)
     first = records(per_org, "template:a.csv")
-    later = [dataclasses.replace(r, answers=r.answers[:-1]) for r in records(per_org, "template:b.csv")[:40]]  # fmt: skip
+    later = [
+        dataclasses.replace(r, answers=r.answers[:-1])
+        for r in records(per_org, "template:b.csv")[:40]
+    ]
     changed = dataclasses.replace(first[3], answers=first[3].answers[1:])
     twice = [
         *later[:5],
@@ -244,7 +309,9 @@ def test_writing_a_files_records_at_once_is_writing_them_one_by_one(url, tmp_pat
                 found = store.holders_of_file(conn, ROUND, twice)
                 outcomes[way] = store.write_responses(conn, twice, None, found)
             else:
-                outcomes[way] = [store.write_response(conn, rec, None, store.holders(conn, rec)) for rec in twice]  # fmt: skip
+                outcomes[way] = [
+                    store.write_response(conn, rec, None, store.holders(conn, rec)) for rec in twice
+                ]
         outcomes[way + " rows"] = written(engine)
         engine.dispose()
     assert outcomes["bulk"] == outcomes["one by one"]
@@ -256,9 +323,24 @@ def test_writing_a_files_records_at_once_is_writing_them_one_by_one(url, tmp_pat
 
 
 def test_dates_of_a_file_parsed_at_once_are_those_parsed_one_by_one():
-    texts = ["2026-03-14", "2026-03-14 10:22", "2026-03-14T10:22:33.123456", "2026-03-14T10:22:33Z",
-             "2026-03-14T10:22:33+02:00", "2026-03-14T10:22:33-0500", "2026-13-45", "2026-02-30 10:00",
-             "14-03-2026", "3/14/26 10:05:00", "14 maart 2026", " 2026-03-14 ", "gisteren", "", "  ",
-             "0001-01-01", "9999-12-31T23:59:59"]  # fmt: skip
+    texts = [
+        "2026-03-14",
+        "2026-03-14 10:22",
+        "2026-03-14T10:22:33.123456",
+        "2026-03-14T10:22:33Z",
+        "2026-03-14T10:22:33+02:00",
+        "2026-03-14T10:22:33-0500",
+        "2026-13-45",
+        "2026-02-30 10:00",
+        "14-03-2026",
+        "3/14/26 10:05:00",
+        "14 maart 2026",
+        " 2026-03-14 ",
+        "gisteren",
+        "",
+        "  ",
+        "0001-01-01",
+        "9999-12-31T23:59:59",
+    ]
     at_once = importers.parse_dates(pd.Series(texts))
     assert at_once == {t: importers.parse_date(t) for t in texts if t.strip()}

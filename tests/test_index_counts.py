@@ -30,5 +30,13 @@ def test_english_counts_and_reports_made_earlier_that_are_current(tmp_path):
         "gouda": entry("Gouda", "k") | {"lang": "en"},
         "ede": entry("Ede", "k") | {"lang": "en"},
     }
-    page = write_index(tmp_path, "ds-2031", manifest, {"ede"}, "en", "Data strategy", current={"gouda": "k", "ede": "k"})  # fmt: skip
+    page = write_index(
+        tmp_path,
+        "ds-2031",
+        manifest,
+        {"ede"},
+        "en",
+        "Data strategy",
+        current={"gouda": "k", "ede": "k"},
+    )
     assert "1 done, 1 up to date" in page.read_text(encoding="utf-8")

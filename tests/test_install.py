@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIP_ANYWHERE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*cache")  # fmt: skip
+SKIP_ANYWHERE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*cache"
+)
 SKIP_AT_TOP = {"reports", "data", "dwp-demo", "exports"}  # generated output of the checkout
 
 
@@ -46,15 +48,49 @@ def installed(tmp_path_factory):
     base = tmp_path_factory.mktemp("install")
     source = base / "source"
     shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DWP_", "PYTHON", "VIRTUAL_ENV"))}  # fmt: skip
-    sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(base / "dist"), str(source), cwd=base, env=env)  # fmt: skip
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DWP_", "PYTHON", "VIRTUAL_ENV"))
+    }
+    sh(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "-q",
+        "-w",
+        str(base / "dist"),
+        str(source),
+        cwd=base,
+        env=env,
+    )
     wheel = next((base / "dist").glob("dwp_assess-*.whl"))
     venv = base / "venv"
     sh(sys.executable, "-m", "venv", "--without-pip", str(venv), cwd=base, env=env)
     python = venv / "bin" / "python"
-    sh(sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel), cwd=base, env=env)  # fmt: skip
-    site = sh(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=base, env=env)  # fmt: skip
-    Path(site.stdout.strip(), "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # fmt: skip
+    sh(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        str(python),
+        "install",
+        "-q",
+        "--no-deps",
+        str(wheel),
+        cwd=base,
+        env=env,
+    )
+    site = sh(
+        str(python),
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        cwd=base,
+        env=env,
+    )
+    Path(site.stdout.strip(), "_test_dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n"
+    )
     env = {**env, "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}", "HOME": str(base / "home")}
     (base / "home").mkdir()
     return venv / "bin", env, wheel
@@ -83,10 +119,18 @@ def test_the_wheel_holds_the_package_data(installed):
         assert expected in names
 
 
-def test_the_analyst_tour_runs_outside_the_checkout_and_writes_only_in_the_project(installed, tmp_path):  # fmt: skip
+def test_the_analyst_tour_runs_outside_the_checkout_and_writes_only_in_the_project(
+    installed, tmp_path
+):
     bin_dir, env, _ = installed
     tool = str(bin_dir / "dwp-assess")
-    where = sh(str(bin_dir / "python"), "-c", "import dwp_assess; print(dwp_assess.__file__)", cwd=tmp_path, env=env)  # fmt: skip
+    where = sh(
+        str(bin_dir / "python"),
+        "-c",
+        "import dwp_assess; print(dwp_assess.__file__)",
+        cwd=tmp_path,
+        env=env,
+    )
     assert where.stdout.startswith(str(bin_dir.parent)), where.stdout  # the wheel, not the checkout
 
     sh(tool, "init", "proj", "--owner", "Gemeente Testdorp", cwd=tmp_path, env=env)
@@ -100,8 +144,26 @@ def test_the_analyst_tour_runs_outside_the_checkout_and_writes_only_in_the_proje
     work.mkdir(parents=True)
 
     sh(tool, "registry", "import", "../../registry/organisations.csv", cwd=work, env=env)
-    sh(tool, "round", "create", "--instrument", "data-strategy", "--period", "2026", cwd=work, env=env)  # fmt: skip
-    imported = sh(tool, "import", "../../imports/template.csv", "--round", "data-strategy-2026", cwd=work, env=env)  # fmt: skip
+    sh(
+        tool,
+        "round",
+        "create",
+        "--instrument",
+        "data-strategy",
+        "--period",
+        "2026",
+        cwd=work,
+        env=env,
+    )
+    imported = sh(
+        tool,
+        "import",
+        "../../imports/template.csv",
+        "--round",
+        "data-strategy-2026",
+        cwd=work,
+        env=env,
+    )
     assert "template.csv" in imported.stdout
     report = sh(tool, "report", "--round", "data-strategy-2026", "--jobs", "2", cwd=work, env=env)
     assert " 0 failed" in report.stdout
@@ -149,7 +211,12 @@ def test_an_own_instrument_and_rules_reach_every_report_from_the_wheel(installed
     ) as source:
         rows = list(csv.reader(source))  # v2's items, the own instrument's; five organisations
     with (proj / "imports" / "template.csv").open("w", encoding="utf-8", newline="") as target:
-        csv.writer(target).writerows([rows[0], *(r for r in rows[1:] if r[2] in {"gouda", "woerden", "almere", "emmen", "eersel"})])  # fmt: skip
+        csv.writer(target).writerows(
+            [
+                rows[0],
+                *(r for r in rows[1:] if r[2] in {"gouda", "woerden", "almere", "emmen", "eersel"}),
+            ]
+        )
     raw = _own_instrument()
     _write_yaml(proj / "questionnaires" / f"{OWN}-v1.yaml", raw)
     _write_yaml(proj / "questionnaires" / "recommendations.yaml", _own_rules(raw))
@@ -162,10 +229,29 @@ def test_an_own_instrument_and_rules_reach_every_report_from_the_wheel(installed
     sh(tool, "round", "create", "--instrument", OWN, "--period", "2027", cwd=proj, env=env)
     round_id = f"{OWN}-2027"
     sh(tool, "import", "imports/template.csv", "--round", round_id, cwd=proj, env=env)
-    report = sh(tool, "report", "--round", round_id, "--jobs", "2", "--org", "gouda", "--org", "woerden", cwd=proj, env=env)  # fmt: skip
+    report = sh(
+        tool,
+        "report",
+        "--round",
+        round_id,
+        "--jobs",
+        "2",
+        "--org",
+        "gouda",
+        "--org",
+        "woerden",
+        cwd=proj,
+        env=env,
+    )
     assert "2 made" in report.stdout and " 0 failed" in report.stdout
     for org in ("gouda", "woerden"):
         folder = proj / "reports" / round_id
-        full = _advice((folder / f"{org}.html").read_text(encoding="utf-8"), "recommendations", "dwp-advice")  # fmt: skip
-        summary = _advice((folder / f"{org}.samenvatting.html").read_text(encoding="utf-8"), "priorities", "dwp-actions")  # fmt: skip
+        full = _advice(
+            (folder / f"{org}.html").read_text(encoding="utf-8"), "recommendations", "dwp-advice"
+        )
+        summary = _advice(
+            (folder / f"{org}.samenvatting.html").read_text(encoding="utf-8"),
+            "priorities",
+            "dwp-actions",
+        )
         assert full and all(MARK in a for a in full) and summary and summary == full[: len(summary)]

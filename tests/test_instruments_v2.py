@@ -39,7 +39,9 @@ V1_HASHES = {  # the hash of the v1 files before the item fields of version 2 ex
 
 def answers_of(rows: list[tuple[str, str, str, float | None, str | None]]) -> pd.DataFrame:
     """Long answers from (response, organisation, item, value, code) tuples."""
-    frame = pd.DataFrame(rows, columns=["response_id", "organisation_id", "item_id", "value", "code"])  # fmt: skip
+    frame = pd.DataFrame(
+        rows, columns=["response_id", "organisation_id", "item_id", "value", "code"]
+    )
     return frame.assign(respondent_id=frame["response_id"], team_id=None, role=None, text=None)
 
 
@@ -47,8 +49,12 @@ def answers_of(rows: list[tuple[str, str, str, float | None, str | None]]) -> pd
 
 
 def test_validate_passes_both_v2_instruments_and_the_mappings():
-    names = ["data-strategy-v2.yaml", "competences-v2.yaml", "data-strategy-v1-to-v2.yaml",
-             "competences-v1-to-v2.yaml"]  # fmt: skip
+    names = [
+        "data-strategy-v2.yaml",
+        "competences-v2.yaml",
+        "data-strategy-v1-to-v2.yaml",
+        "competences-v1-to-v2.yaml",
+    ]
     result = CliRunner().invoke(app, ["validate", *(str(QUESTIONNAIRE_DIR / n) for n in names)])
     assert result.exit_code == 0, result.output
     assert "4 instrument and mapping file(s) valid" in result.output
@@ -75,8 +81,11 @@ def test_v2_scales_fit_the_items(data_strategy_v2):
     )
     attitudes = [i.id for i in competences.items if i.scale == "agree5"]
     assert "COL10" in attitudes and "INNO2" in attitudes and "ANA2" not in attitudes
-    assert all(i.text.nl.startswith("Ik kan") or i.text.nl.startswith("Ik ken")
-               for i in competences.items if i.scale == "competence5")  # fmt: skip
+    assert all(
+        i.text.nl.startswith("Ik kan") or i.text.nl.startswith("Ik ken")
+        for i in competences.items
+        if i.scale == "competence5"
+    )
 
 
 def test_each_dimension_has_one_level_question_whose_options_are_its_descriptors(data_strategy_v2):
@@ -140,8 +149,18 @@ def test_reverse_keyed_items_are_scored_reversed_hand_computed(data_strategy_v2)
     """Vision and strategy, one respondent: VS5 (reverse, agreement) answered 2 counts as
     6 − 2 = 4; VS_LEVEL (level choice) is not in the mean:
     (4 + 5 + 3 + 3 + 2 + 2 + 4 + 3) / 8 = 3.25."""
-    given = {"VS1": 4, "VS2": 5, "VS7": 3, "VS8": 3, "VS9": 2, "VS10": 2, "VS5": 2, "VS6": 3,
-             "VS_LEVEL": 5, "PC6": 5}  # fmt: skip
+    given = {
+        "VS1": 4,
+        "VS2": 5,
+        "VS7": 3,
+        "VS8": 3,
+        "VS9": 2,
+        "VS10": 2,
+        "VS5": 2,
+        "VS6": 3,
+        "VS_LEVEL": 5,
+        "PC6": 5,
+    }
     answers = answers_of([("r1", "gouda", item, value, None) for item, value in given.items()])
     scores = score_round(answers, data_strategy_v2).set_index("dimension_id")
     assert scores.loc["vision_strategy", "score"] == pytest.approx(3.25)
@@ -159,7 +178,7 @@ def test_median_interval_from_order_statistics():
     """n = 8: P(B ≤ 0) = 1/256 ≤ .025 < P(B ≤ 1) = 9/256, so j = 1: [x(1), x(8)], coverage
     1 − 2/256. n = 20: P(B ≤ 5) = .0207 ≤ .025 < P(B ≤ 6) = .0577, so [x(6), x(15)] (Conover
     1999, Table A3). n = 5 has no 95% interval."""
-    assert median_interval(np.array([1, 2, 2, 3, 3, 3, 4, 5])) == pytest.approx((1, 5, 1 - 2 / 256))  # fmt: skip
+    assert median_interval(np.array([1, 2, 2, 3, 3, 3, 4, 5])) == pytest.approx((1, 5, 1 - 2 / 256))
     low, high, coverage = median_interval(np.arange(1, 21))
     assert (low, high) == (6, 15) and coverage == pytest.approx(0.9586, abs=1e-4)
     assert all(np.isnan(median_interval(np.arange(5))))
@@ -182,8 +201,16 @@ def test_level_choice_end_to_end_template_import_store_statistics(
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         for n, level in enumerate(chosen):
-            writer.writerow({c: "" for c in columns} | {"response_id": f"t{n}", "organisation_id": "gouda",
-                            "role": "beleid", "VS_LEVEL": level, "VS1": "4"})  # fmt: skip
+            writer.writerow(
+                {c: "" for c in columns}
+                | {
+                    "response_id": f"t{n}",
+                    "organisation_id": "gouda",
+                    "role": "beleid",
+                    "VS_LEVEL": level,
+                    "VS1": "4",
+                }
+            )
     summary = import_file(engine, path, "ds-v2-test")
     assert (summary.stored, summary.quarantined) == (9, 0)
     answers = store.load_answers(engine, "ds-v2-test")
@@ -215,11 +242,20 @@ def test_v1_levels_are_an_estimate_with_an_interval(data_strategy):
     the level of 3.0 is 3 (Verbreden) but the interval reaches from level 1 to level 5."""
     rows = [(f"r{n}", "gouda", "VS1", v, None) for n, v in enumerate([2.0, 3.0, 4.0])]
     rows += [(f"r{n}", "gouda", "VS2", v, None) for n, v in enumerate([2.0, 3.0, 4.0])]
-    rows += [(f"r{n}", "gouda", i, v, None) for n, v in enumerate([2.0, 3.0, 4.0]) for i in ("VS3", "VS4")]  # fmt: skip
+    rows += [
+        (f"r{n}", "gouda", i, v, None)
+        for n, v in enumerate([2.0, 3.0, 4.0])
+        for i in ("VS3", "VS4")
+    ]
     answers = answers_of(rows)
     levels, _ = level_statistics(answers, score_round(answers, data_strategy), data_strategy)
     row = levels.set_index("dimension_id").loc["vision_strategy"]
-    assert (row["level_basis"], row["level"], row["level_low"], row["level_high"]) == ("estimate", 3, 1, 5)  # fmt: skip
+    assert (row["level_basis"], row["level"], row["level_low"], row["level_high"]) == (
+        "estimate",
+        3,
+        1,
+        5,
+    )
     assert row["mean_low"] == pytest.approx(3 - 4.302653 / np.sqrt(3), abs=1e-5)
 
 
@@ -244,7 +280,9 @@ def test_mapping_accounts_for_every_item_of_both_versions(tmp_path):
     assert "not accounted for (a split target or under new): PG10" in message
     message = _mapping_problems(tmp_path, lambda raw: raw["items"]["VS6"].update(status="kept"))
     assert "items.VS6.status: 'kept' does not fit the files" in message
-    message = _mapping_problems(tmp_path, lambda raw: raw["items"]["VS3"].update(into=["VS7", "XX9"]))  # fmt: skip
+    message = _mapping_problems(
+        tmp_path, lambda raw: raw["items"]["VS3"].update(into=["VS7", "XX9"])
+    )
     assert "items.VS3: XX9 not an item of data-strategy-v2" in message
 
 
@@ -260,16 +298,26 @@ def test_comparable_items_between_v1_and_v2(data_strategy, data_strategy_v2):
     assert set(used["item_before"]) == set(used["item_after"])
     assert not {"VS6", "PC6", "RU5", "TE4"} & set(used["item_before"])
     assert len(used) == 26  # the kept items
-    competences = comparable_items(get_instrument("competences", 1), get_instrument("competences"),
-                                   get_mapping("competences", 1, 2)).set_index("item_before")  # fmt: skip
+    competences = comparable_items(
+        get_instrument("competences", 1),
+        get_instrument("competences"),
+        get_mapping("competences", 1, 2),
+    ).set_index("item_before")
     assert competences.loc["LIT2", "comparable"] and not competences.loc["INNO2", "comparable"]
 
 
 def test_change_between_versions_uses_comparable_items_only(data_strategy, data_strategy_v2):
     """Vision and strategy shares VS1, VS2 and VS5; VS6 changed scale. Before: 2, 2, 4 → VS5
     keyed 2 → mean 2; after: 4, 4, 2 (VS5 keyed 4) → 4, whatever VS6 and the new items say."""
-    before = answers_of([("a", "gouda", i, v, None) for i, v in {"VS1": 2, "VS2": 2, "VS5": 4, "VS6": 5}.items()])  # fmt: skip
-    after = answers_of([("b", "gouda", i, v, None) for i, v in {"VS1": 4, "VS2": 4, "VS5": 2, "VS6": 1, "VS7": 1}.items()])  # fmt: skip
+    before = answers_of(
+        [("a", "gouda", i, v, None) for i, v in {"VS1": 2, "VS2": 2, "VS5": 4, "VS6": 5}.items()]
+    )
+    after = answers_of(
+        [
+            ("b", "gouda", i, v, None)
+            for i, v in {"VS1": 4, "VS2": 4, "VS5": 2, "VS6": 1, "VS7": 1}.items()
+        ]
+    )
     scores_before, scores_after, items = change_scores(
         before, data_strategy, after, data_strategy_v2
     )

@@ -76,7 +76,11 @@ def violations(files: list[Path], package: Path = PACKAGE) -> list[str]:
 
 def test_every_module_belongs_to_a_layer():
     top = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()}
-    python = {name for name in top if (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()}  # fmt: skip
+    python = {
+        name
+        for name in top
+        if (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
+    }
     assert python - {"__init__"} <= set(LAYERS), python - set(LAYERS)
 
 

@@ -24,8 +24,15 @@ CHOSEN = [2, 2, 3, 3, 3, 4, None]
 
 
 def organisations() -> pd.DataFrame:
-    return pd.DataFrame({"organisation_id": ["gouda"], "name": ["Gouda"], "kind": "gemeente",
-                         "size_class": "50.000-100.000", "invited": 10})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "organisation_id": ["gouda"],
+            "name": ["Gouda"],
+            "kind": "gemeente",
+            "size_class": "50.000-100.000",
+            "invited": 10,
+        }
+    )
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -39,8 +46,14 @@ def v2_view(data_strategy_v2, chosen=CHOSEN):
         rid = f"r{n}"
         common = {"response_id": rid, "respondent_id": rid, "organisation_id": "gouda"}
         for item in data_strategy_v2.level_items:
-            rows.append(common | {"item_id": item.id, "value": None if level is None else float(level),
-                                  "code": "dont_know" if level is None else None})  # fmt: skip
+            rows.append(
+                common
+                | {
+                    "item_id": item.id,
+                    "value": None if level is None else float(level),
+                    "code": "dont_know" if level is None else None,
+                }
+            )
         for item in data_strategy_v2.rated_items:
             rows.append(common | {"item_id": item.id, "value": 3.0})
     meta = META | {
@@ -58,8 +71,15 @@ def v1_view(data_strategy, values=(2.0, 3.0, 4.0)):
     for n, value in enumerate(values):
         rid = f"r{n}"
         for item in data_strategy.rated_items:
-            rows.append({"response_id": rid, "respondent_id": rid, "organisation_id": "gouda",
-                         "item_id": item.id, "value": value})  # fmt: skip
+            rows.append(
+                {
+                    "response_id": rid,
+                    "respondent_id": rid,
+                    "organisation_id": "gouda",
+                    "item_id": item.id,
+                    "value": value,
+                }
+            )
     meta = META | {
         "instrument_id": data_strategy.id,
         "instrument_version": 1,
@@ -70,18 +90,24 @@ def v1_view(data_strategy, values=(2.0, 3.0, 4.0)):
 
 
 def text_of(html: str) -> str:
-    without_figures = re.sub(r'<script type="application/json"[^>]*>.*?</script>', " ", html, flags=re.S)  # fmt: skip
+    without_figures = re.sub(
+        r'<script type="application/json"[^>]*>.*?</script>', " ", html, flags=re.S
+    )
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", without_figures))
 
 
 def figures_of(html: str) -> list[dict]:
-    found = re.findall(r'<script type="application/json" class="dwp-figure-data">(.*?)</script>', html, flags=re.S)  # fmt: skip
+    found = re.findall(
+        r'<script type="application/json" class="dwp-figure-data">(.*?)</script>', html, flags=re.S
+    )
     return [json.loads(f.replace("<\\/", "</")) for f in found]
 
 
 def ladder_of(view, instrument, dimension_id: str) -> dict:
     level = view.levels[view.levels["dimension_id"] == dimension_id].iloc[0]
-    return json.loads(charts.level_ladder(view.level_distribution, level, instrument, dimension_id).to_json())  # fmt: skip
+    return json.loads(
+        charts.level_ladder(view.level_distribution, level, instrument, dimension_id).to_json()
+    )
 
 
 def test_v2_summary_shows_the_chosen_level_with_its_middle_half(data_strategy_v2):
@@ -119,7 +145,10 @@ def test_per_dimension_shows_the_ladder_and_the_next_level_as_the_target(data_st
     html = sections.per_dimension(view, data_strategy_v2, "nl")
     text = text_of(html)
     for dim in data_strategy_v2.dimensions:
-        assert f"Volgende stap, niveau 4 · {data_strategy_v2.scoring.levels[3].label.nl}: {dim.level_descriptors[4].nl}" in text  # fmt: skip
+        assert (
+            f"Volgende stap, niveau 4 · {data_strategy_v2.scoring.levels[3].label.nl}: {dim.level_descriptors[4].nl}"
+            in text
+        )
     ladders = [f for f in figures_of(html) if any(tr["type"] == "scatter" for tr in f["data"])]
     assert len(ladders) == len(data_strategy_v2.dimensions)
 

@@ -81,10 +81,13 @@ def answers_of(n: int) -> tuple[store.AnswerRecord, ...]:
 def fill(engine, data_strategy, competences) -> None:
     """Three rounds: one with teams and roles for some respondents, one with none (and one
     response without answers that has a team), one of another instrument; and an empty round."""
-    store.upsert_organisations(engine, [
-        {"id": "gouda", "name": "Gouda", "kind": "gemeente", "cbs_code": "GM0513"},
-        {"id": "zeeland", "name": "Zeeland", "kind": "provincie"},
-    ])  # fmt: skip
+    store.upsert_organisations(
+        engine,
+        [
+            {"id": "gouda", "name": "Gouda", "kind": "gemeente", "cbs_code": "GM0513"},
+            {"id": "zeeland", "name": "Zeeland", "kind": "provincie"},
+        ],
+    )
     store.upsert_teams(engine, [{"id": "gouda-data", "organisation_id": "gouda", "name": "Data"}])
     first = store.create_round(engine, data_strategy, "2025")
     second = store.create_round(engine, data_strategy, "2026")
@@ -96,20 +99,33 @@ def fill(engine, data_strategy, competences) -> None:
     with engine.begin() as conn:
         for n, rid in enumerate(ids):
             for info, teamed in ((first, n % 2 == 0), (second, False), (other, True)):
-                store.write_response(conn, store.ResponseRecord(
-                    response_id=f"{info.id}:{rid}", round_id=info.id,
-                    respondent_id=f"p-{info.id}-{rid}",
-                    organisation_id="gouda" if n % 3 else "zeeland",
-                    team_id="gouda-data" if teamed and n % 3 else None,
-                    role=("beleid" if n % 4 else "ict") if teamed else None,
-                    source="test", submitted_at=start + timedelta(minutes=n),
-                    answers=answers_of(n),
-                ))  # fmt: skip
-        store.write_response(conn, store.ResponseRecord(
-            response_id=f"{second.id}:no-answers", round_id=second.id, respondent_id="p-silent",
-            organisation_id="gouda", team_id="gouda-data", role="beleid", source="test",
-            submitted_at=start,
-        ))  # fmt: skip
+                store.write_response(
+                    conn,
+                    store.ResponseRecord(
+                        response_id=f"{info.id}:{rid}",
+                        round_id=info.id,
+                        respondent_id=f"p-{info.id}-{rid}",
+                        organisation_id="gouda" if n % 3 else "zeeland",
+                        team_id="gouda-data" if teamed and n % 3 else None,
+                        role=("beleid" if n % 4 else "ict") if teamed else None,
+                        source="test",
+                        submitted_at=start + timedelta(minutes=n),
+                        answers=answers_of(n),
+                    ),
+                )
+        store.write_response(
+            conn,
+            store.ResponseRecord(
+                response_id=f"{second.id}:no-answers",
+                round_id=second.id,
+                respondent_id="p-silent",
+                organisation_id="gouda",
+                team_id="gouda-data",
+                role="beleid",
+                source="test",
+                submitted_at=start,
+            ),
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -36,11 +36,20 @@ MINUS = "\u2212"
 
 @pytest.mark.parametrize(
     ("value", "decimals", "nl", "en"),
-    [(3.66, 1, "3,7", "3.7"), (2.0, 2, "2,00", "2.00"), (-0.35, 2, "−0,35", "−0.35"), (7, 0, "7", "7"),
-     (1234.5, 1, "1.234,5", "1,234.5"), (1234567.891, 2, "1.234.567,89", "1,234,567.89"),
-     (-9876543.21, 0, "−9.876.543", "−9,876,543"), (10**18 + 1, 0, "1.000.000.000.000.000.001", "1,000,000,000,000,000,001"),
-     (np.float64(4.25), 1, "4,3", "4.3"), (np.int64(12345), 0, "12.345", "12,345"), (Decimal("0.5"), 0, "1", "1")],
-)  # fmt: skip
+    [
+        (3.66, 1, "3,7", "3.7"),
+        (2.0, 2, "2,00", "2.00"),
+        (-0.35, 2, "−0,35", "−0.35"),
+        (7, 0, "7", "7"),
+        (1234.5, 1, "1.234,5", "1,234.5"),
+        (1234567.891, 2, "1.234.567,89", "1,234,567.89"),
+        (-9876543.21, 0, "−9.876.543", "−9,876,543"),
+        (10**18 + 1, 0, "1.000.000.000.000.000.001", "1,000,000,000,000,000,001"),
+        (np.float64(4.25), 1, "4,3", "4.3"),
+        (np.int64(12345), 0, "12.345", "12,345"),
+        (Decimal("0.5"), 0, "1", "1"),
+    ],
+)
 def test_a_number_reads_in_the_format_of_its_language(value, decimals, nl, en):
     assert locale.number(value, decimals, "nl") == nl and locale.number(value, decimals, "en") == en
 
@@ -69,10 +78,21 @@ def test_signed_numbers_carry_plus_and_minus():
 
 @pytest.mark.parametrize(
     ("value", "decimals", "expected"),
-    [(2.25, 1, "2,3"), (2.35, 1, "2,4"), (2.45, 1, "2,5"), (-2.25, 1, "−2,3"), (2.675, 2, "2,68"),
-     (0.125, 2, "0,13"), (1.005, 2, "1,01"), (0.5, 0, "1"), (1.5, 0, "2"), (2.5, 0, "3"), (-0.5, 0, "−1"),
-     (2.2499, 1, "2,2")],
-)  # fmt: skip
+    [
+        (2.25, 1, "2,3"),
+        (2.35, 1, "2,4"),
+        (2.45, 1, "2,5"),
+        (-2.25, 1, "−2,3"),
+        (2.675, 2, "2,68"),
+        (0.125, 2, "0,13"),
+        (1.005, 2, "1,01"),
+        (0.5, 0, "1"),
+        (1.5, 0, "2"),
+        (2.5, 0, "3"),
+        (-0.5, 0, "−1"),
+        (2.2499, 1, "2,2"),
+    ],
+)
 def test_half_way_rounds_away_from_zero_on_the_number_as_written(value, decimals, expected):
     """A reader who checks 2,25 by hand writes 2,3: not Python's 2,2 (half to even) nor 2,67
     for 2,675 (whose binary float lies just below)."""
@@ -87,7 +107,10 @@ def test_a_missing_value_is_one_mark_everywhere(missing):
         assert locale.number(missing, 1, lang, signed=True) == "–"
         assert locale.percent(missing, lang) == "–"
         assert locale.bound(missing, 2, lang) == "–"
-        assert locale.interval(missing, 1.0, 2, lang) == "–" and locale.interval(1.0, missing, 2, lang) == "–"  # fmt: skip
+        assert (
+            locale.interval(missing, 1.0, 2, lang) == "–"
+            and locale.interval(1.0, missing, 2, lang) == "–"
+        )
     assert not any(locale.is_missing(v) for v in (0, 0.0, -1, "tekst", np.float64(2)))
 
 
@@ -98,9 +121,17 @@ def test_infinity_reads_as_infinity():
 
 @pytest.mark.parametrize(
     ("share", "nl", "en"),
-    [(0.45, "45%", "45%"), (0.285, "29%", "29%"), (0.005, "1%", "1%"), (1.0, "100%", "100%"), (0.0, "0%", "0%"),
-     (12.5, "1.250%", "1,250%"), (-0.015, "−2%", "−2%"), (1 / 3, "33%", "33%")],
-)  # fmt: skip
+    [
+        (0.45, "45%", "45%"),
+        (0.285, "29%", "29%"),
+        (0.005, "1%", "1%"),
+        (1.0, "100%", "100%"),
+        (0.0, "0%", "0%"),
+        (12.5, "1.250%", "1,250%"),
+        (-0.015, "−2%", "−2%"),
+        (1 / 3, "33%", "33%"),
+    ],
+)
 def test_percentages(share, nl, en):
     assert locale.percent(share, "nl") == nl and locale.percent(share, "en") == en
     assert locale.percent(0.4567, "nl", decimals=1) == "45,7%"
@@ -111,21 +142,34 @@ def test_percentages(share, nl, en):
 
 @pytest.mark.parametrize(
     ("value", "nl", "en"),
-    [(0.003, "> 0", "> 0"), (-0.004, "< 0", "< 0"), (0.0, "0,00", "0.00"), (0.126, "0,13", "0.13"),
-     (-0.8049, "−0,80", "−0.80"), (-0.005, "−0,01", "−0.01"), (None, "–", "–")],
-)  # fmt: skip
+    [
+        (0.003, "> 0", "> 0"),
+        (-0.004, "< 0", "< 0"),
+        (0.0, "0,00", "0.00"),
+        (0.126, "0,13", "0.13"),
+        (-0.8049, "−0,80", "−0.80"),
+        (-0.005, "−0,01", "−0.01"),
+        (None, "–", "–"),
+    ],
+)
 def test_an_interval_bound_never_hides_its_sign(value, nl, en):
     assert locale.bound(value, 2, "nl") == nl and locale.bound(value, 2, "en") == en
 
 
 @pytest.mark.parametrize(
     ("low", "high", "decimals", "nl", "en"),
-    [(2.1, 3.4, 1, "2,1–3,4", "2.1–3.4"), (0.0, 0.8, 2, "0,00–0,80", "0.00–0.80"),
-     (1200.5, 3400.25, 1, "1.200,5–3.400,3", "1,200.5–3,400.3"),
-     (-0.25, -0.1, 2, "−0,25 – −0,10", "−0.25 – −0.10"), (-1.5, 2.25, 2, "−1,50 – 2,25", "−1.50 – 2.25"),
-     (-0.004, 0.8, 2, "< 0 – 0,80", "< 0 – 0.80"), (-0.3, -0.001, 2, "−0,30 – < 0", "−0.30 – < 0"),
-     (0.001, 0.3, 2, "> 0 – 0,30", "> 0 – 0.30"), (-0.001, 0.3, 1, "< 0 – 0,3", "< 0 – 0.3")],
-)  # fmt: skip
+    [
+        (2.1, 3.4, 1, "2,1–3,4", "2.1–3.4"),
+        (0.0, 0.8, 2, "0,00–0,80", "0.00–0.80"),
+        (1200.5, 3400.25, 1, "1.200,5–3.400,3", "1,200.5–3,400.3"),
+        (-0.25, -0.1, 2, "−0,25 – −0,10", "−0.25 – −0.10"),
+        (-1.5, 2.25, 2, "−1,50 – 2,25", "−1.50 – 2.25"),
+        (-0.004, 0.8, 2, "< 0 – 0,80", "< 0 – 0.80"),
+        (-0.3, -0.001, 2, "−0,30 – < 0", "−0.30 – < 0"),
+        (0.001, 0.3, 2, "> 0 – 0,30", "> 0 – 0.30"),
+        (-0.001, 0.3, 1, "< 0 – 0,3", "< 0 – 0.3"),
+    ],
+)
 def test_intervals_with_plain_and_negative_bounds(low, high, decimals, nl, en):
     """Closed en dash between plain numbers, spaced when a bound has a sign or a "<"/">", so
     that "−0,25 – −0,10" is not read as a subtraction."""
@@ -168,13 +212,16 @@ PRINTF_NUMBER = re.compile(r"%[-+ 0#]*\d*(\.\d+)?[eEfF]")
 
 def _sources() -> list[tuple[str, str]]:
     """Every Python module of the package (but ``locale.py``) and every notebook's code."""
-    found = [(str(p.relative_to(PACKAGE)), p.read_text(encoding="utf-8"))
-             for p in sorted(PACKAGE.rglob("*.py")) if p.name != "locale.py" or p.parent != PACKAGE]  # fmt: skip
+    found = [
+        (str(p.relative_to(PACKAGE)), p.read_text(encoding="utf-8"))
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if p.name != "locale.py" or p.parent != PACKAGE
+    ]
     for path in sorted(PACKAGE.rglob("*.ipynb")):
         for n, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
             if cell["cell_type"] == "code":
                 lines = "".join(cell["source"]).splitlines()
-                code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))  # fmt: skip
+                code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
                 found.append((f"{path.relative_to(PACKAGE)} cell {n}", code))
     return found
 
@@ -199,7 +246,9 @@ def number_formatters(source: str) -> list[tuple[int, str]]:
             args = [_literal(a) for a in node.args]
             if node.func.attr == "replace" and args[:2] == [".", ","]:
                 found.append((node.lineno, 'replace(".", ",")'))
-            elif node.func.attr == "format" and re.search(r"\{[^{}]*:[^{}]*([eEfF%]|,)[^{}]*\}", _literal(node.func.value)):  # fmt: skip
+            elif node.func.attr == "format" and re.search(
+                r"\{[^{}]*:[^{}]*([eEfF%]|,)[^{}]*\}", _literal(node.func.value)
+            ):
                 found.append((node.lineno, "str.format with a number format"))
         elif (
             isinstance(node, ast.Call)
@@ -208,7 +257,11 @@ def number_formatters(source: str) -> list[tuple[int, str]]:
         ):
             if len(node.args) > 1 and NUMBER_SPEC.search(_literal(node.args[1])):
                 found.append((node.lineno, "format() with a number format"))
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and PRINTF_NUMBER.search(_literal(node.left)):  # fmt: skip
+        elif (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and PRINTF_NUMBER.search(_literal(node.left))
+        ):
             found.append((node.lineno, "%-formatting of a number"))
     return found
 
@@ -216,7 +269,11 @@ def number_formatters(source: str) -> list[tuple[int, str]]:
 def test_no_module_or_notebook_formats_numbers_itself():
     """Reports, summary, advice, forms, charts' tables, the command line and the notebooks all
     format their figures with ``dwp_assess.locale``: a fifth formatter cannot appear."""
-    problems = [f"{where}:{line}: {what}" for where, source in _sources() for line, what in number_formatters(source)]  # fmt: skip
+    problems = [
+        f"{where}:{line}: {what}"
+        for where, source in _sources()
+        for line, what in number_formatters(source)
+    ]
     assert problems == [], "format numbers with dwp_assess.locale:\n" + "\n".join(problems)
 
 
@@ -234,26 +291,49 @@ def test_no_module_or_notebook_lists_the_languages_itself():
 
 @pytest.mark.parametrize(
     "source",
-    ['x = f"{mean:.1f}"', 'x = f"{share:.0%}"', 'x = f"{n:,}"', 'x = str(v).replace(".", ",")',
-     'x = format(v, ".2f")', 'x = f"{v:.3g}"', 'x = "{:.2f}".format(v)', 'x = "%.1f" % v', 'x = f"{v:+.2f} punten"'],
-)  # fmt: skip
+    [
+        'x = f"{mean:.1f}"',
+        'x = f"{share:.0%}"',
+        'x = f"{n:,}"',
+        'x = str(v).replace(".", ",")',
+        'x = format(v, ".2f")',
+        'x = f"{v:.3g}"',
+        'x = "{:.2f}".format(v)',
+        'x = "%.1f" % v',
+        'x = f"{v:+.2f} punten"',
+    ],
+)
 def test_the_scan_finds_a_formatter_of_each_kind(source):
     assert number_formatters(source), source
 
 
 @pytest.mark.parametrize(
     "source",
-    ['x = f"{when:%Y-%m-%d %H:%M}"', 'x = f"{c:02X}"', 'x = f"{name:>12}"', 'x = "%{y:.1f}%"',
-     'x = f"%{{x:.1f}}% {label}"', 'x = text.replace(",", ".")', 'x = f"{spread:g}"'],
-)  # fmt: skip
+    [
+        'x = f"{when:%Y-%m-%d %H:%M}"',
+        'x = f"{c:02X}"',
+        'x = f"{name:>12}"',
+        'x = "%{y:.1f}%"',
+        'x = f"%{{x:.1f}}% {label}"',
+        'x = text.replace(",", ".")',
+        'x = f"{spread:g}"',
+    ],
+)
 def test_the_scan_leaves_dates_hex_padding_and_plotly_templates_alone(source):
     assert number_formatters(source) == [], source
 
 
 # -- the scored range ---------------------------------------------------------------------------
 
-SEVEN = [("Helemaal oneens", "Strongly disagree"), ("Oneens", "Disagree"), ("Een beetje oneens", "Somewhat disagree"),
-         ("Neutraal", "Neutral"), ("Een beetje eens", "Somewhat agree"), ("Eens", "Agree"), ("Helemaal eens", "Strongly agree")]  # fmt: skip
+SEVEN = [
+    ("Helemaal oneens", "Strongly disagree"),
+    ("Oneens", "Disagree"),
+    ("Een beetje oneens", "Somewhat disagree"),
+    ("Neutraal", "Neutral"),
+    ("Een beetje eens", "Somewhat agree"),
+    ("Eens", "Agree"),
+    ("Helemaal eens", "Strongly agree"),
+]
 
 
 def _scale(scale_id: str, labels: list[tuple[str, str]], special: list) -> dict:
@@ -313,7 +393,11 @@ def test_a_five_point_instrument_keeps_its_axes(data_strategy):
     """The packaged instruments' charts are as before: the axis 0,8–5,2, the title "(1–5)"."""
     dims = [d.id for d in data_strategy.dimensions]
     means = pd.DataFrame({"dimension_id": dims, "mean": 3.0})
-    assert tuple(charts.distribution(means.rename(columns={"mean": "score"}), data_strategy).layout.yaxis.range) == (0.8, 5.2)  # fmt: skip
+    assert tuple(
+        charts.distribution(
+            means.rename(columns={"mean": "score"}), data_strategy
+        ).layout.yaxis.range
+    ) == (0.8, 5.2)
     radar = charts.radar(means, data_strategy, lang="en")
     assert radar.layout.meta["title"] == "Mean score per dimension (1–5)"
 
@@ -324,7 +408,10 @@ def test_the_forms_result_follows_the_instruments_range(seven_point):
     scores = pd.DataFrame({"label": ["Visie", "Data", "Mensen"], "score": [4.0, 7.0, float("nan")]})
     svg = rendering.result_chart_svg(scores, seven_point, "nl")
     bar = rendering.CHART_PX - rendering.CHART_SCORE_ROOM
-    widths = [int(w) for w in re.findall(r'<rect x="0" y="\d+" width="(\d+)" height="18" fill="#0072B2"/>', svg)]  # fmt: skip
+    widths = [
+        int(w)
+        for w in re.findall(r'<rect x="0" y="\d+" width="(\d+)" height="18" fill="#0072B2"/>', svg)
+    ]
     assert widths == [round(bar / 2), bar]
     assert ">4,0<" in svg and ">7,0<" in svg and ">–<" in svg
     assert "1–7" in questionnaire.result_intro(seven_point, "nl")
@@ -332,7 +419,9 @@ def test_the_forms_result_follows_the_instruments_range(seven_point):
 
 
 def test_an_instrument_whose_scored_scales_differ_in_range_is_refused(tmp_path):
-    path = _project_instrument(tmp_path / "gemengd", "gemengd", lambda n: "agree5" if n % 2 else "agree7")  # fmt: skip
+    path = _project_instrument(
+        tmp_path / "gemengd", "gemengd", lambda n: "agree5" if n % 2 else "agree7"
+    )
     with pytest.raises(InstrumentError) as caught:
         get_instrument("gemengd")
     (problem,) = [p for p in caught.value.problems if "one range" in p]

@@ -25,8 +25,15 @@ CLASSES = {"10.000-20.000": 2, "20.000-50.000": 2, "50.000-100.000": 3, "100.000
 
 
 def registry() -> pd.DataFrame:
-    rows = [(f"{size.split('-')[0]}-{n}", "gemeente", size) for size, k in CLASSES.items() for n in range(k)]  # fmt: skip
-    rows += [("zuid-holland", "provincie", "provincie"), ("utrecht-provincie", "provincie", "provincie")]  # fmt: skip
+    rows = [
+        (f"{size.split('-')[0]}-{n}", "gemeente", size)
+        for size, k in CLASSES.items()
+        for n in range(k)
+    ]
+    rows += [
+        ("zuid-holland", "provincie", "provincie"),
+        ("utrecht-provincie", "provincie", "provincie"),
+    ]
     return pd.DataFrame(rows, columns=["organisation_id", "kind", "size_class"])
 
 
@@ -39,7 +46,11 @@ def test_size_classes_are_ordered_by_their_lower_bound():
 def test_peer_groups_widen_to_adjacent_classes_then_to_the_kind():
     groups = assign_peer_groups(registry(), min_orgs=5).set_index("organisation_id")
     own = groups.loc["100.000-0"]  # six in its own class
-    assert (own["step"], own["classes"], own["n_organisations"]) == ("size_class", ["100.000-150.000"], 6)  # fmt: skip
+    assert (own["step"], own["classes"], own["n_organisations"]) == (
+        "size_class",
+        ["100.000-150.000"],
+        6,
+    )
     middle = groups.loc["20.000-0"]  # 2 + the classes below (2) and above (3) = 7
     assert middle["step"] == "adjacent" and middle["n_organisations"] == 7
     assert middle["classes"] == ["10.000-20.000", "20.000-50.000", "50.000-100.000"]
@@ -51,8 +62,13 @@ def test_peer_groups_widen_to_adjacent_classes_then_to_the_kind():
 
 def test_a_peer_mean_is_the_mean_of_its_members_means(data_strategy):
     orgs = registry()
-    dims = pd.DataFrame({"organisation_id": orgs["organisation_id"], "dimension_id": "data",
-                         "mean": np.linspace(1.5, 4.5, len(orgs))})  # fmt: skip
+    dims = pd.DataFrame(
+        {
+            "organisation_id": orgs["organisation_id"],
+            "dimension_id": "data",
+            "mean": np.linspace(1.5, 4.5, len(orgs)),
+        }
+    )
     peers, assignment = peer_groups(dims, orgs, 5, data_strategy)
     key = assignment.set_index("organisation_id").loc["20.000-0", "peer_group"]
     assert key == "gemeente · 10.000-20.000 + 20.000-50.000 + 50.000-100.000"
@@ -63,14 +79,23 @@ def test_a_peer_mean_is_the_mean_of_its_members_means(data_strategy):
 
 @pytest.mark.parametrize(
     ("step", "words"),
-    [("size_class", ["6 gemeenten", "100.000-150.000"]),
-     ("adjacent", ["aangrenzende grootteklassen", "7 gemeenten"]),
-     ("kind", ["alle 13 gemeenten"]), (None, ["geen vergelijking", "(2)", "5 organisaties"])],
-)  # fmt: skip
+    [
+        ("size_class", ["6 gemeenten", "100.000-150.000"]),
+        ("adjacent", ["aangrenzende grootteklassen", "7 gemeenten"]),
+        ("kind", ["alle 13 gemeenten"]),
+        (None, ["geen vergelijking", "(2)", "5 organisaties"]),
+    ],
+)
 def test_the_report_names_the_peer_group_used(step, words):
     kind = "provincie" if step is None else "gemeente"
     n = {"size_class": 6, "adjacent": 7, "kind": 13, None: 2}[step]
-    meta = {"peer_kind": kind, "peer_step": step, "peer_classes": "100.000-150.000", "peer_n": n, "min_group_size": 5}  # fmt: skip
+    meta = {
+        "peer_kind": kind,
+        "peer_step": step,
+        "peer_classes": "100.000-150.000",
+        "peer_n": n,
+        "min_group_size": 5,
+    }
     text = sections.peer_note(meta, "nl")
     for word in words:
         assert word in text
@@ -88,14 +113,23 @@ def test_a_pool_below_the_minimum_takes_the_smallest_role_along():
 
 
 def scores_of(roles: list[str | None], org: str, values: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"response_id": [f"{org}-{n}" for n in range(len(roles))], "organisation_id": org,
-                         "role": roles, "dimension_id": "data", "score": values})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "response_id": [f"{org}-{n}" for n in range(len(roles))],
+            "organisation_id": org,
+            "role": roles,
+            "dimension_id": "data",
+            "score": values,
+        }
+    )
 
 
 def test_role_breakdown_shows_only_groups_of_the_minimum_size():
     split = scores_of(["beleid"] * 5 + ["ict"] * 5 + ["ict"], "a", [2.0] * 5 + [4.0] * 6)
     single = scores_of(["beleid"] * 7, "b", [3.0] * 7)
-    short = scores_of(["beleid"] * 5 + ["ict"] * 4, "c", [1.0] * 9)  # ict (4) pools alone: one group  # fmt: skip
+    short = scores_of(
+        ["beleid"] * 5 + ["ict"] * 4, "c", [1.0] * 9
+    )  # ict (4) pools alone: one group
     out = role_breakdown(pd.concat([split, single, short]), 5)
     assert set(out["organisation_id"]) == {"a"}
     means = out.set_index("role_group")["mean"]
@@ -126,9 +160,25 @@ def test_stage_coverage_comes_from_the_items_that_serve_each_stage():
     for n in range(3):
         for item in instrument.items:
             value = 4.0 if item.id in data_only else 2.0 if item.id in decision_only else 3.0
-            rows.append({"response_id": f"r{n}", "respondent_id": f"p{n}", "organisation_id": "gouda", "team_id": "t1",
-                         "role": None, "item_id": item.id, "value": value, "code": None, "text": None})  # fmt: skip
-    analysis = analyse_answers(pd.DataFrame(rows), instrument, organisations("gouda"), META | {"instrument_id": instrument.id, "instrument_version": 2})  # fmt: skip
+            rows.append(
+                {
+                    "response_id": f"r{n}",
+                    "respondent_id": f"p{n}",
+                    "organisation_id": "gouda",
+                    "team_id": "t1",
+                    "role": None,
+                    "item_id": item.id,
+                    "value": value,
+                    "code": None,
+                    "text": None,
+                }
+            )
+    analysis = analyse_answers(
+        pd.DataFrame(rows),
+        instrument,
+        organisations("gouda"),
+        META | {"instrument_id": instrument.id, "instrument_version": 2},
+    )
     coverage = analysis.team_coverage.set_index(["dimension_id", "dikw_stage"])
     assert coverage.loc[("data_literacy", "decision"), "met"] == False  # noqa: E712
     stages = analysis.team_stages.set_index(["member", "dimension_id", "dikw_stage"])["score"]
@@ -152,15 +202,27 @@ def test_version_1_says_its_stages_repeat_the_competence(competences):
 # -- change -----------------------------------------------------------------------------------
 
 
-def change_frames(shifts: dict[str, float], n: int = 30, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def change_frames(
+    shifts: dict[str, float], n: int = 30, seed: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     frames = []
     for label, shift in (("before", 0.0), ("after", 1.0)):
         for dim, size in shifts.items():
-            frames.append(pd.DataFrame({"organisation_id": "gouda", "response_id": [f"{label}{k}" for k in range(n)],
-                                        "dimension_id": dim, "score": 3 + shift * size + rng.normal(0, 0.8, n)}))  # fmt: skip
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "organisation_id": "gouda",
+                        "response_id": [f"{label}{k}" for k in range(n)],
+                        "dimension_id": dim,
+                        "score": 3 + shift * size + rng.normal(0, 0.8, n),
+                    }
+                )
+            )
     both = pd.concat(frames)
-    return both[both["response_id"].str.startswith("before")], both[both["response_id"].str.startswith("after")]  # fmt: skip
+    return both[both["response_id"].str.startswith("before")], both[
+        both["response_id"].str.startswith("after")
+    ]
 
 
 def test_change_is_corrected_with_benjamini_hochberg_per_organisation():
@@ -185,8 +247,16 @@ def test_a_change_that_does_not_survive_the_correction_says_so(data_strategy):
 
 def test_a_reverse_keyed_statement_is_coloured_by_meaning(data_strategy_v2):
     reverse = next(i for i in data_strategy_v2.rated_items if i.reverse and i.scale == "agree5")
-    normal = next(i for i in data_strategy_v2.rated_items_of(reverse.dimension) if not i.reverse and i.scale == "agree5")  # fmt: skip
-    counts = {f"n_{v}": [1, 1] for v in (1, 2, 3, 4)} | {"n_5": [6, 6], "n_dont_know": [0, 0], "n_not_applicable": [0, 0]}  # fmt: skip
+    normal = next(
+        i
+        for i in data_strategy_v2.rated_items_of(reverse.dimension)
+        if not i.reverse and i.scale == "agree5"
+    )
+    counts = {f"n_{v}": [1, 1] for v in (1, 2, 3, 4)} | {
+        "n_5": [6, 6],
+        "n_dont_know": [0, 0],
+        "n_not_applicable": [0, 0],
+    }
     items = pd.DataFrame(
         {"item_id": [normal.id, reverse.id], "dimension_id": reverse.dimension} | counts
     )
@@ -196,7 +266,10 @@ def test_a_reverse_keyed_statement_is_coloured_by_meaning(data_strategy_v2):
     for trace in fig.data:
         if trace.name.startswith(strongly_agree):
             for label in trace.y:
-                colour[reverse.id if "omgekeerd" in label else normal.id] = (trace.marker.color, trace.name)  # fmt: skip
+                colour[reverse.id if "omgekeerd" in label else normal.id] = (
+                    trace.marker.color,
+                    trace.name,
+                )
     assert colour[normal.id] == (charts.LIKERT_COLOURS[4], strongly_agree)
     assert colour[reverse.id][0] == charts.LIKERT_COLOURS[0]  # agreeing is unfavourable here
     assert t("chart.reverse_legend", "nl") in colour[reverse.id][1]
@@ -227,13 +300,23 @@ def test_every_colour_drawn_has_a_legend_entry_that_says_what_it_means(
     reverse-keyed statements, such as a frequency question, has its legend too."""
     reverse = [i for i in data_strategy_v2.rated_items if i.reverse and i.scale == scale]
     normal = [i for i in data_strategy_v2.rated_items if not i.reverse and i.scale == scale]
-    counts = {f"n_{v}": [2, 2] for v in (1, 2, 3, 4, 5)} | {"n_dont_know": [1, 1], "n_not_applicable": [0, 0]}  # fmt: skip
+    counts = {f"n_{v}": [2, 2] for v in (1, 2, 3, 4, 5)} | {
+        "n_dont_know": [1, 1],
+        "n_not_applicable": [0, 0],
+    }
     for ids in ([reverse[0].id], [normal[0].id, reverse[0].id]):
-        items = pd.DataFrame({"item_id": ids, "dimension_id": reverse[0].dimension} | {k: v[: len(ids)] for k, v in counts.items()})  # fmt: skip
+        items = pd.DataFrame(
+            {"item_id": ids, "dimension_id": reverse[0].dimension}
+            | {k: v[: len(ids)] for k, v in counts.items()}
+        )
         fig = charts.diverging_likert(items, data_strategy_v2, lang)
         legend = legend_of(fig)
         for answer, colour in bars_by_colour(fig):
-            assert any(name.startswith(answer) and c == colour for name, c in legend.items()), (answer, colour, legend)  # fmt: skip
+            assert any(name.startswith(answer) and c == colour for name, c in legend.items()), (
+                answer,
+                colour,
+                legend,
+            )
         marked = [name for name in legend if t("chart.reverse_legend", lang) in name]
         points = data_strategy_v2.scale_by_id[scale].points
         agree = next(name for name in marked if name.startswith(points[-1].label.get(lang)))
@@ -259,22 +342,38 @@ def test_an_answer_chart_in_a_report_writes_its_legend_as_text(data_strategy_v2)
 
 
 def test_the_ladder_axis_shows_percentages_up_to_100(data_strategy_v2):
-    distribution = pd.DataFrame({"dimension_id": "data", "level": [1, 2, 3], "n": [1, 8, 1], "level_basis": "chosen"})  # fmt: skip
+    distribution = pd.DataFrame(
+        {"dimension_id": "data", "level": [1, 2, 3], "n": [1, 8, 1], "level_basis": "chosen"}
+    )
     fig = charts.level_ladder(distribution, None, data_strategy_v2, "data")
     assert max(fig.layout.yaxis.tickvals) == 100 and fig.layout.separators == ",."
     assert list(fig.data[0].y) == [10.0, 80.0, 10.0, 0.0, 0.0]
 
 
 def test_the_trend_colours_a_reliable_decline_as_unfavourable(data_strategy):
-    change = pd.DataFrame({"dimension_id": ["data", "infrastructure", "technology"], "difference": [0.5, -0.6, 0.1],
-                           "ci_low": [0.2, -0.9, -0.1], "ci_high": [0.8, -0.3, 0.3], "reliable": [True, True, False]})  # fmt: skip
+    change = pd.DataFrame(
+        {
+            "dimension_id": ["data", "infrastructure", "technology"],
+            "difference": [0.5, -0.6, 0.1],
+            "ci_low": [0.2, -0.9, -0.1],
+            "ci_high": [0.8, -0.3, 0.3],
+            "reliable": [True, True, False],
+        }
+    )
     colours = list(charts.trend(change, data_strategy).data[0].marker.color)
     assert colours == [charts.LIKERT_COLOURS[4], charts.LIKERT_COLOURS[0], charts.OKABE_ITO["grey"]]
 
 
 def test_a_charts_figures_table_never_prints_minus_zero(data_strategy):
     """A difference that rounds to zero reads "0,00" in the chart's table, never "-0,00"."""
-    change = pd.DataFrame({"dimension_id": ["data"], "difference": [-0.001], "ci_low": [-0.004],
-                           "ci_high": [0.3], "reliable": [False]})  # fmt: skip
+    change = pd.DataFrame(
+        {
+            "dimension_id": ["data"],
+            "difference": [-0.001],
+            "ci_low": [-0.004],
+            "ci_high": [0.3],
+            "reliable": [False],
+        }
+    )
     rows = charts.trend(change, data_strategy, "nl").layout.meta["rows"]
     assert rows[0][1:] == ["0,00", "< 0 – 0,30"]  # and the low bound keeps its side of zero

@@ -22,16 +22,22 @@ def test_table_names_its_source_and_every_successor_is_in_it():
 
 @pytest.mark.parametrize(
     ("code", "year", "expected"),
-    [("GM0398", 2021, "GM0398"), ("GM0398", 2022, "GM1980"), ("GM0501", 2022, "GM0501"),
-     ("GM0501", 2026, "GM1992"), ("GM0513", 2026, "GM0513")],
-)  # fmt: skip
+    [
+        ("GM0398", 2021, "GM0398"),
+        ("GM0398", 2022, "GM1980"),
+        ("GM0501", 2022, "GM0501"),
+        ("GM0501", 2026, "GM1992"),
+        ("GM0513", 2026, "GM0513"),
+    ],
+)
 def test_code_in_a_year_follows_mergers(code, year, expected):
     assert municipal_codes.code_in(code, year) == expected
 
 
 def test_problems_name_the_code_the_year_and_the_successor():
-    orgs = pd.DataFrame({"organisation_id": ["a", "b", "c", "d"],
-                         "cbs_code": ["GM0398", "GM1992", "GM0513", None]})  # fmt: skip
+    orgs = pd.DataFrame(
+        {"organisation_id": ["a", "b", "c", "d"], "cbs_code": ["GM0398", "GM1992", "GM0513", None]}
+    )
     found = municipal_codes.check_round_codes(orgs, "2026-voorjaar")
     assert [p.organisation_id for p in found] == ["a"]
     assert "GM0398 (Heerhugowaard) no longer exists in 2026" in found[0].message()
@@ -53,11 +59,15 @@ def _answers_file(tmp_path, instrument):
     items = [i.id for i in instrument.items]
     row = ["r1", "hhw"] + ["3"] * len(items)
     path = tmp_path / "answers.csv"
-    path.write_text(",".join(["response_id", "organisation_id", *items]) + "\n" + ",".join(row) + "\n", "utf-8")  # fmt: skip
+    path.write_text(
+        ",".join(["response_id", "organisation_id", *items]) + "\n" + ",".join(row) + "\n", "utf-8"
+    )
     return path
 
 
-def test_import_warns_when_a_code_does_not_exist_in_the_rounds_period(engine, tmp_path, data_strategy):  # fmt: skip
+def test_import_warns_when_a_code_does_not_exist_in_the_rounds_period(
+    engine, tmp_path, data_strategy
+):
     registry.import_registry(engine, _registry(tmp_path, "GM0398"))
     store.create_round(engine, data_strategy, "2026", "ds-2026")
     with pytest.warns(municipal_codes.MunicipalCodeWarning, match="GM0398"):
@@ -92,12 +102,33 @@ def test_the_command_line_says_the_warning_once_in_one_plain_line(tmp_path, data
     import sys
 
     project = tmp_path / "project"
-    run = lambda *args: subprocess.run([sys.executable, "-m", "dwp_assess", "--project", str(project), *args],  # noqa: E731
-                                       capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "dwp_assess", "--project", str(project), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     assert run("init", str(project)).returncode == 0
     assert run("registry", "import", str(_registry(tmp_path, "GM0398"))).returncode == 0
     version = str(data_strategy.version)
-    assert run("round", "create", "--instrument", "data-strategy", "--version", version, "--period", "2026", "--id", "ds-2026").returncode == 0  # fmt: skip
+    assert (
+        run(
+            "round",
+            "create",
+            "--instrument",
+            "data-strategy",
+            "--version",
+            version,
+            "--period",
+            "2026",
+            "--id",
+            "ds-2026",
+        ).returncode
+        == 0
+    )
     result = run("import", str(_answers_file(tmp_path, data_strategy)), "--round", "ds-2026")
     assert result.returncode == 0, result.stderr
     output = result.stdout + result.stderr

@@ -56,8 +56,13 @@ def _own_rules(instrument: dict) -> dict:
     actions = []
     for action in packaged["organisation"]["actions"]:
         text = {lang: MARK + value for lang, value in action["action"].items()}
-        actions.append(action | {"action": text, "indicator": [i for i in action["indicator"] if i in asked]})  # fmt: skip
-    return {"selection": {"limit": 4, "priorities": 2}, "organisation": [{"instrument": OWN, "actions": actions}]}  # fmt: skip
+        actions.append(
+            action | {"action": text, "indicator": [i for i in action["indicator"] if i in asked]}
+        )
+    return {
+        "selection": {"limit": 4, "priorities": 2},
+        "organisation": [{"instrument": OWN, "actions": actions}],
+    }
 
 
 def _write_yaml(path: Path, raw: dict) -> None:
@@ -67,7 +72,10 @@ def _write_yaml(path: Path, raw: dict) -> None:
 def _registry(settings: project.Settings, organisations) -> Path:
     path = settings.folders["registry"] / "organisations.csv"
     lines = ["id,name,kind,cbs_code,size_class,urbanisation,province,invited"]
-    lines += [f'{i},"{name}",gemeente,,50.000-100.000,sterk stedelijk,Noord-Holland,{invited}' for i, name, invited in organisations]  # fmt: skip
+    lines += [
+        f'{i},"{name}",gemeente,,50.000-100.000,sterk stedelijk,Noord-Holland,{invited}'
+        for i, name, invited in organisations
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -79,9 +87,21 @@ def _answers(engine, round_id: str, organisation: str, n: int, seed: int, first:
     level = rng.uniform(1.8, 4.2)
     for r in range(first, first + n):
         values = np.clip(np.rint(rng.normal(level, 0.8, len(instrument.items))), 1, 5)
-        answers = tuple(store.AnswerRecord(item.id, float(v)) for item, v in zip(instrument.items, values, strict=True))  # fmt: skip
-        record = store.ResponseRecord(f"{round_id}-{organisation}-{r:03d}", round_id, f"p-{round_id}-{organisation}-{r:03d}", organisation,
-                                      None, None, "test", datetime(2027, 3, 1 + r % 20, tzinfo=UTC), answers)  # fmt: skip
+        answers = tuple(
+            store.AnswerRecord(item.id, float(v))
+            for item, v in zip(instrument.items, values, strict=True)
+        )
+        record = store.ResponseRecord(
+            f"{round_id}-{organisation}-{r:03d}",
+            round_id,
+            f"p-{round_id}-{organisation}-{r:03d}",
+            organisation,
+            None,
+            None,
+            "test",
+            datetime(2027, 3, 1 + r % 20, tzinfo=UTC),
+            answers,
+        )
         assert store.store_response(engine, record) == store.STORED
 
 
@@ -128,7 +148,9 @@ def _without_project_variables() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("DWP_")}
 
 
-def test_the_own_instrument_and_rules_reach_report_and_summary_without_dwp_project(tmp_path, monkeypatch):  # fmt: skip
+def test_the_own_instrument_and_rules_reach_report_and_summary_without_dwp_project(
+    tmp_path, monkeypatch
+):
     """The commands run inside the project folder, with no DWP_PROJECT: `validate` sees the
     own instrument and rules, and `report` makes every report in a kernel started in the
     package's folder; the full report and the summary give each organisation the same advice,
@@ -138,14 +160,26 @@ def test_the_own_instrument_and_rules_reach_report_and_summary_without_dwp_proje
     engine.dispose()
     monkeypatch.delenv(project.PROJECT_ENV)
     for command in (["validate"], ["report", "--round", round_id]):
-        result = subprocess.run([sys.executable, "-m", "dwp_assess", *command], cwd=settings.root,
-                                env=_without_project_variables(), capture_output=True, text=True, timeout=900)  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "dwp_assess", *command],
+            cwd=settings.root,
+            env=_without_project_variables(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     assert "0 failed" in result.stdout and f"{len(ORGANISATIONS)} made" in result.stdout
     out = settings.reports_dir / round_id
     for org, _, _ in ORGANISATIONS:
-        report = _advice((out / f"{org}.html").read_text(encoding="utf-8"), "recommendations", "dwp-advice")  # fmt: skip
-        summary = _advice((out / f"{org}.samenvatting.html").read_text(encoding="utf-8"), "priorities", "dwp-actions")  # fmt: skip
+        report = _advice(
+            (out / f"{org}.html").read_text(encoding="utf-8"), "recommendations", "dwp-advice"
+        )
+        summary = _advice(
+            (out / f"{org}.samenvatting.html").read_text(encoding="utf-8"),
+            "priorities",
+            "dwp-actions",
+        )
         assert report and all(MARK in a for a in report), report
         assert summary == report[: len(summary)] and len(summary) == min(
             2, len(report)
@@ -159,8 +193,14 @@ def test_validate_names_a_scored_instrument_without_rules(tmp_path, monkeypatch)
     settings = project.create(tmp_path / "p")
     _write_yaml(settings.questionnaires_dir / f"{OWN}-v1.yaml", _own_instrument())
     monkeypatch.delenv(project.PROJECT_ENV)
-    result = subprocess.run([sys.executable, "-m", "dwp_assess", "validate"], cwd=settings.root,
-                            env=_without_project_variables(), capture_output=True, text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "dwp_assess", "validate"],
+        cwd=settings.root,
+        env=_without_project_variables(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{OWN}-v1: no recommendation rules" in result.stdout
     assert (
@@ -169,8 +209,13 @@ def test_validate_names_a_scored_instrument_without_rules(tmp_path, monkeypatch)
 
 
 def test_a_rules_or_instrument_change_remakes_exactly_the_reports_it_changes(tmp_path):
-    settings, engine = _project(tmp_path / "p", {"eigen-2027": (OWN, 1), "ds-2027": ("data-strategy", 2)})  # fmt: skip
-    make = lambda round_id: reports.generate_reports(engine, ReportOptions(round_id), settings=settings)  # noqa: E731  # fmt: skip
+    settings, engine = _project(
+        tmp_path / "p", {"eigen-2027": (OWN, 1), "ds-2027": ("data-strategy", 2)}
+    )
+
+    def make(round_id):
+        return reports.generate_reports(engine, ReportOptions(round_id), settings=settings)
+
     n = len(ORGANISATIONS)
     assert [(s.ok, s.skipped) for s in map(make, ("eigen-2027", "ds-2027"))] == [(n, 0), (n, 0)]
     assert [(s.ok, s.skipped) for s in map(make, ("eigen-2027", "ds-2027"))] == [(0, n), (0, n)]
@@ -179,8 +224,13 @@ def test_a_rules_or_instrument_change_remakes_exactly_the_reports_it_changes(tmp
     rules["organisation"][0]["actions"][0]["action"]["nl"] += " (herzien)"
     _write_yaml(rules_path, rules)  # the own instrument's rules only
     assert [(s.ok, s.skipped) for s in map(make, ("eigen-2027", "ds-2027"))] == [(n, 0), (0, n)]
-    rules["tools"] = {"deda": {"kind": "datawerkplaats", "name": {"nl": "DEDA (eigen)", "en": "DEDA (own)"},
-                               "description": {"nl": "Eigen omschrijving.", "en": "Own description."}}}  # fmt: skip
+    rules["tools"] = {
+        "deda": {
+            "kind": "datawerkplaats",
+            "name": {"nl": "DEDA (eigen)", "en": "DEDA (own)"},
+            "description": {"nl": "Eigen omschrijving.", "en": "Own description."},
+        }
+    }
     _write_yaml(rules_path, rules)  # a tool both instruments' actions name
     assert [(s.ok, s.skipped) for s in map(make, ("eigen-2027", "ds-2027"))] == [(n, 0), (n, 0)]
     instrument_path = settings.questionnaires_dir / f"{OWN}-v1.yaml"
@@ -188,13 +238,17 @@ def test_a_rules_or_instrument_change_remakes_exactly_the_reports_it_changes(tmp
     raw["dimensions"][0]["label"]["nl"] += " (eigen)"
     _write_yaml(instrument_path, raw)  # the own instrument's file, same version
     assert [(s.ok, s.skipped) for s in map(make, ("eigen-2027", "ds-2027"))] == [(n, 0), (0, n)]
-    assert "(eigen)" in (settings.reports_dir / "eigen-2027" / "heerhugowaard.html").read_text(encoding="utf-8")  # fmt: skip
+    assert "(eigen)" in (settings.reports_dir / "eigen-2027" / "heerhugowaard.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def _bundle_names(path: Path) -> tuple[set[str], str]:
     with zipfile.ZipFile(path) as archive:
         readme = next(n for n in archive.namelist() if n.endswith("README.txt"))
-        return {Path(n).name for n in archive.namelist()} - {"README.txt"}, archive.read(readme).decode()  # fmt: skip
+        return {Path(n).name for n in archive.namelist()} - {"README.txt"}, archive.read(
+            readme
+        ).decode()
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Chromium")
@@ -202,7 +256,10 @@ def test_a_report_made_again_leaves_nothing_older_beside_it(tmp_path):
     round_id = "ds-2027"
     settings, engine = _project(tmp_path / "p", {round_id: ("data-strategy", 2)})
     out = settings.reports_dir / round_id
-    make = lambda **kw: reports.generate_reports(engine, ReportOptions(round_id, **kw), settings=settings)  # noqa: E731  # fmt: skip
+
+    def make(**kw):
+        return reports.generate_reports(engine, ReportOptions(round_id, **kw), settings=settings)
+
     n = len(ORGANISATIONS)
     first = make(bundle=True)
     made = {p: p.stat().st_mtime_ns for p in out.glob("*.html") if not p.name.startswith("index")}
@@ -212,10 +269,23 @@ def test_a_report_made_again_leaves_nothing_older_beside_it(tmp_path):
         n,
         n,
     )  # English made, Dutch only printed
-    assert all(p.stat().st_mtime_ns == t for p, t in made.items() if p.is_file()), "a current report was made again"  # fmt: skip
+    assert all(p.stat().st_mtime_ns == t for p, t in made.items() if p.is_file()), (
+        "a current report was made again"
+    )
     names, text = _bundle_names(out / "bundles" / "heerhugowaard.zip")
-    assert names == {f"heerhugowaard{s}" for s in (".html", ".en.html", ".pdf", ".en.pdf", ".samenvatting.html",
-                     ".samenvatting.en.html", ".samenvatting.pdf", ".samenvatting.en.pdf")}  # fmt: skip
+    assert names == {
+        f"heerhugowaard{s}"
+        for s in (
+            ".html",
+            ".en.html",
+            ".pdf",
+            ".en.pdf",
+            ".samenvatting.html",
+            ".samenvatting.en.html",
+            ".samenvatting.pdf",
+            ".samenvatting.en.pdf",
+        )
+    }
     assert ".pdf-bestand" in text and out / "bundles" / "heerhugowaard.zip" in printed.replaced
     assert (
         first.bundles.written and make(lang="nl,en", pdf=True).printed == 0
@@ -225,9 +295,16 @@ def test_a_report_made_again_leaves_nothing_older_beside_it(tmp_path):
     again = make()  # Dutch HTML only, no --pdf
     assert again.ok == n
     left = {p.name for p in out.iterdir() if p.is_file()}
-    assert not [name for name in left if name.endswith(".pdf") or ".en." in name or name == "index.en.html"], left  # fmt: skip
+    assert not [
+        name for name in left if name.endswith(".pdf") or ".en." in name or name == "index.en.html"
+    ], left
     removed = {p.name for p in again.removed}
-    assert {"heerhugowaard.en.html", "heerhugowaard.pdf", "heerhugowaard.samenvatting.en.pdf", "index.en.html"} <= removed  # fmt: skip
+    assert {
+        "heerhugowaard.en.html",
+        "heerhugowaard.pdf",
+        "heerhugowaard.samenvatting.en.pdf",
+        "index.en.html",
+    } <= removed
     names, text = _bundle_names(out / "bundles" / "heerhugowaard.zip")
     assert names == {"heerhugowaard.html", "heerhugowaard.samenvatting.html"} and ".pdf" not in text
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -237,8 +314,12 @@ def test_a_report_made_again_leaves_nothing_older_beside_it(tmp_path):
     merged = [*ORGANISATIONS[:2], ("dijk-en-waard", "Dijk en Waard", 14)]
     registry.import_registry(engine, _registry(settings, merged))
     with engine.begin() as conn:
-        respondents = select(store.respondent.c.id).where(store.respondent.c.organisation_id == "heerhugowaard")  # fmt: skip
-        gone = select(store.response.c.response_id).where(store.response.c.respondent_id.in_(respondents))  # fmt: skip
+        respondents = select(store.respondent.c.id).where(
+            store.respondent.c.organisation_id == "heerhugowaard"
+        )
+        gone = select(store.response.c.response_id).where(
+            store.response.c.respondent_id.in_(respondents)
+        )
         conn.execute(delete(store.answer).where(store.answer.c.response_id.in_(gone)))
         conn.execute(delete(store.response).where(store.response.c.respondent_id.in_(respondents)))
     _answers(engine, round_id, "dijk-en-waard", 8, seed=11)

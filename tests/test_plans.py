@@ -33,14 +33,30 @@ def drafted(tmp_path_factory, sample_store):
     folder = tmp_path_factory.mktemp("plans")
     url = sample_store.copy_to(folder / "dwp.sqlite")
     engine = store.connect(url)
-    result = CliRunner().invoke(app, ["--db", url, "plan", "draft", "--round", BEFORE, "--org", "gouda", "--out", str(folder / "drafts")])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            url,
+            "plan",
+            "draft",
+            "--round",
+            BEFORE,
+            "--org",
+            "gouda",
+            "--out",
+            str(folder / "drafts"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     yield engine, url, folder
     engine.dispose()
 
 
 def _import(url, path, org="gouda", round_id=BEFORE):
-    return CliRunner().invoke(app, ["--db", url, "plan", "import", str(path), "--round", round_id, "--org", org])  # fmt: skip
+    return CliRunner().invoke(
+        app, ["--db", url, "plan", "import", str(path), "--round", round_id, "--org", org]
+    )
 
 
 def _main(capsys, monkeypatch, *args: str) -> tuple[int, str]:
@@ -75,7 +91,10 @@ def test_round_trip_from_draft_to_the_next_rounds_follow_up(drafted):
     book = load_workbook(path)
     sheet = book["Verbeterplan"]
     head = [c.value for c in sheet[1]]
-    col = {name: head.index(name) + 1 for name in ("overnemen (ja/nee)", "naam eigenaar", "streefdatum (JJJJ-MM-DD)", "status")}  # fmt: skip
+    col = {
+        name: head.index(name) + 1
+        for name in ("overnemen (ja/nee)", "naam eigenaar", "streefdatum (JJJJ-MM-DD)", "status")
+    }
     adopted = [sheet.cell(row=r, column=3).value for r in (2, 3)]
     for row, status in ((2, "bezig"), (3, "afgerond")):
         sheet.cell(row=row, column=col["overnemen (ja/nee)"], value="ja")
@@ -92,7 +111,9 @@ def test_round_trip_from_draft_to_the_next_rounds_follow_up(drafted):
     stored = plan_files.adopted_actions(engine, BEFORE)
     assert list(stored["action_id"]) == sorted(adopted) and set(stored["owner_name"]) == {OWNER}
     assert set(stored["due_date"]) == {date(2026, 6, 30)}
-    shown = CliRunner().invoke(app, ["--db", url, "plan", "show", "--round", BEFORE, "--org", "gouda"])  # fmt: skip
+    shown = CliRunner().invoke(
+        app, ["--db", url, "plan", "show", "--round", BEFORE, "--org", "gouda"]
+    )
     assert shown.exit_code == 0 and "plan version 1 of 1" in shown.output, shown.output
     assert (
         "bezig" in shown.output and "afgerond" in shown.output and "in_progress" not in shown.output
@@ -100,7 +121,9 @@ def test_round_trip_from_draft_to_the_next_rounds_follow_up(drafted):
     assert "dimensie" in shown.output and "purpose_governance" not in shown.output
 
     out = folder / "reports"
-    summary = reports.generate_reports(engine, ReportOptions(AFTER, out, units=["gouda", "almere"], previous_round_id=BEFORE))  # fmt: skip
+    summary = reports.generate_reports(
+        engine, ReportOptions(AFTER, out, units=["gouda", "almere"], previous_round_id=BEFORE)
+    )
     assert summary.failed == 0
     gouda = (out / AFTER / "gouda.html").read_text(encoding="utf-8")
     assert "Opvolging verbeterplan" in gouda and OWNER in gouda and "bezig" in gouda
@@ -123,7 +146,9 @@ def test_a_changed_file_is_a_new_version(drafted, tmp_path):
     assert result.exit_code == 0, result.output
     versions = plan_files.plan_versions(engine, BEFORE, "gouda")
     assert len(versions) == len(before) + 1
-    assert list(plan_files.load_plans(engine, BEFORE, "gouda", adopted_only=True)["owner_name"]) == ["Piet"]  # fmt: skip
+    assert list(
+        plan_files.load_plans(engine, BEFORE, "gouda", adopted_only=True)["owner_name"]
+    ) == ["Piet"]
 
 
 def _bad(rows, column, value, row=1):
@@ -135,18 +160,35 @@ def _bad(rows, column, value, row=1):
     [
         (lambda r: _bad(r, 0, "almere"), "row 2: organisatie: 'almere' is not 'gouda'"),
         (lambda r: _bad(r, 1, AFTER), f"row 2: ronde: '{AFTER}' is not '{BEFORE}'"),
-        (lambda r: _bad(r, 2, "do-something-else"), "row 2: actie-id: unknown action 'do-something-else'"),
+        (
+            lambda r: _bad(r, 2, "do-something-else"),
+            "row 2: actie-id: unknown action 'do-something-else'",
+        ),
         (lambda r: _bad(r, 2, r[1][2], row=2), "row 3: actie-id: action"),
-        (lambda r: _bad(r, 11, "misschien"), "row 2: overnemen (ja/nee): 'misschien' is not ja/nee"),
-        (lambda r: _bad(r, 13, "31-02-2026"), "row 2: streefdatum (JJJJ-MM-DD): '31-02-2026' is not a date"),
-        (lambda r: _bad(r, 14, "half klaar"), "row 2: status: 'half klaar' is not one of niet gestart, bezig"),
+        (
+            lambda r: _bad(r, 11, "misschien"),
+            "row 2: overnemen (ja/nee): 'misschien' is not ja/nee",
+        ),
+        (
+            lambda r: _bad(r, 13, "31-02-2026"),
+            "row 2: streefdatum (JJJJ-MM-DD): '31-02-2026' is not a date",
+        ),
+        (
+            lambda r: _bad(r, 14, "half klaar"),
+            "row 2: status: 'half klaar' is not one of niet gestart, bezig",
+        ),
         (lambda r: _bad(r, 12, "x" * 201), "row 2: naam eigenaar"),
-        (lambda r: r[0].__setitem__(11, "adopted?"), "row 1: missing column(s) 'overnemen (ja/nee)'"),
+        (
+            lambda r: r[0].__setitem__(11, "adopted?"),
+            "row 1: missing column(s) 'overnemen (ja/nee)'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_file_is_refused_with_row_and_column(drafted, tmp_path, edit, expected):
     engine, url, folder = drafted
-    rows = list(csv.reader((folder / "drafts" / "gouda-verbeterplan.csv").open(encoding="utf-8-sig")))  # fmt: skip
+    rows = list(
+        csv.reader((folder / "drafts" / "gouda-verbeterplan.csv").open(encoding="utf-8-sig"))
+    )
     rows[1][11] = "ja"
     edit(rows)
     path = tmp_path / "plan.csv"
@@ -168,14 +210,32 @@ def test_a_bad_file_is_refused_with_row_and_column(drafted, tmp_path, edit, expe
         (["--file", "missing.csv"], "missing.csv: file not found"),
     ],
 )
-def test_import_refuses_wrong_organisation_round_or_file(drafted, tmp_path, capsys, monkeypatch, args, expected):  # fmt: skip
+def test_import_refuses_wrong_organisation_round_or_file(
+    drafted, tmp_path, capsys, monkeypatch, args, expected
+):
     _, url, folder = drafted
-    options = {"--org": "gouda", "--round": BEFORE, "--file": str(folder / "drafts" / "gouda-verbeterplan.csv")}  # fmt: skip
+    options = {
+        "--org": "gouda",
+        "--round": BEFORE,
+        "--file": str(folder / "drafts" / "gouda-verbeterplan.csv"),
+    }
     options.update(dict(zip(args[::2], args[1::2], strict=True)))
     if options["--file"] == "plan.txt":
         (tmp_path / "plan.txt").write_text("x", encoding="utf-8")
     file = options["--file"] if "/" in options["--file"] else str(tmp_path / options["--file"])
-    code, output = _main(capsys, monkeypatch, "--db", url, "plan", "import", file, "--round", options["--round"], "--org", options["--org"])  # fmt: skip
+    code, output = _main(
+        capsys,
+        monkeypatch,
+        "--db",
+        url,
+        "plan",
+        "import",
+        file,
+        "--round",
+        options["--round"],
+        "--org",
+        options["--org"],
+    )
     assert code == 2 and expected in output and "Traceback" not in output, output
 
 
@@ -189,16 +249,31 @@ def test_plans_are_versioned_on_postgresql(postgres_url, tmp_path, monkeypatch):
     instrument = get_instrument("data-strategy", 1)
     store.upsert_organisations(pg, [{"id": "gouda", "name": "Gouda", "kind": "gemeente"}])
     store.create_round(pg, instrument, "2025", BEFORE)
-    record = store.ResponseRecord("r1", BEFORE, "p1", "gouda", None, None, "test", datetime(2025, 3, 1, tzinfo=UTC),
-                                  (store.AnswerRecord("VS1", 3.0),))  # fmt: skip
+    record = store.ResponseRecord(
+        "r1",
+        BEFORE,
+        "p1",
+        "gouda",
+        None,
+        None,
+        "test",
+        datetime(2025, 3, 1, tzinfo=UTC),
+        (store.AnswerRecord("VS1", 3.0),),
+    )
     store.store_response(pg, record)
     known = known_actions(instrument)
     plan_files.record_draft(pg, BEFORE, "gouda", ["vision-adopt"])  # what `plan draft` records
     header = [plan_files.header(c, "nl") for c in plan_files.COLUMNS]
     path = tmp_path / "plan.csv"
     for version, status in ((1, "bezig"), (2, "afgerond")):
-        row = dict.fromkeys(plan_files.COLUMNS, "") | {"organisation_id": "gouda", "round_id": BEFORE, "action_id": "vision-adopt",
-                                                  "adopted": "ja", "due_date": "2026-01-31", "status": status}  # fmt: skip
+        row = dict.fromkeys(plan_files.COLUMNS, "") | {
+            "organisation_id": "gouda",
+            "round_id": BEFORE,
+            "action_id": "vision-adopt",
+            "adopted": "ja",
+            "due_date": "2026-01-31",
+            "status": status,
+        }
         with path.open("w", encoding="utf-8", newline="") as fh:
             csv.writer(fh).writerows([header, [row[c] for c in plan_files.COLUMNS]])
         assert plan_files.import_plan(pg, path, BEFORE, "gouda", known).version == version

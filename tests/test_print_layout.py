@@ -57,9 +57,15 @@ def outputs(tmp_path_factory, sample_store):
     engine = store.connect(sample_store.copy_to(folder / "dwp.sqlite"))
     pages = []
     for round_id, units in UNITS.items():
-        summary = reports.generate_reports(engine, ReportOptions(round_id, folder / "reports", units=units, lang="nl,en", jobs=2))  # fmt: skip
+        summary = reports.generate_reports(
+            engine, ReportOptions(round_id, folder / "reports", units=units, lang="nl,en", jobs=2)
+        )
         assert summary.failed == 0
-        pages += [p for p in (folder / "reports" / round_id).glob("*.html") if not p.name.startswith("index")]  # fmt: skip
+        pages += [
+            p
+            for p in (folder / "reports" / round_id).glob("*.html")
+            if not p.name.startswith("index")
+        ]
     return pages
 
 
@@ -86,8 +92,10 @@ def test_a_printed_project_plan_shows_the_checklist_tips(outputs, tmp_path):
         )
     finally:
         printing.discard_printer()
-    plan_text, report_text = (" ".join(" ".join(page.extract_text().split()) for page in PdfReader(tmp_path / name).pages)
-                              for name in ("plan.pdf", "gouda.pdf"))  # fmt: skip
+    plan_text, report_text = (
+        " ".join(" ".join(page.extract_text().split()) for page in PdfReader(tmp_path / name).pages)
+        for name in ("plan.pdf", "gouda.pdf")
+    )
     tips = [i.tip.get("nl") for i in get_instrument("data-sharing", 1).items if i.tip]
     assert len(tips) >= 10 and all(squeezed(tip)[:40] in squeezed(plan_text) for tip in tips)
     assert t("report.provenance_details", "nl") not in report_text
@@ -98,8 +106,14 @@ def test_a_printed_project_plan_shows_the_checklist_tips(outputs, tmp_path):
 
 WORD = re.compile(r"[^\W\d_]+")
 NARROW_SCREEN_PX = 400
-PRINTED = ["gouda.html", "gouda.en.html", "gouda.samenvatting.html", "gouda.samenvatting.en.html",
-           "almere-datateam-sociaal-domein.html", "almere-datateam-sociaal-domein.en.html"]  # fmt: skip
+PRINTED = [
+    "gouda.html",
+    "gouda.en.html",
+    "gouda.samenvatting.html",
+    "gouda.samenvatting.en.html",
+    "almere-datateam-sociaal-domein.html",
+    "almere-datateam-sociaal-domein.en.html",
+]
 
 
 def words_of(page: Path, lang: str) -> set[str]:
@@ -125,7 +139,9 @@ def words_split_without_a_hyphen(pdf: Path, words: set[str]) -> list[tuple[int, 
     problems = []
     for number, page in enumerate(PdfReader(pdf).pages, 1):
         carry = False
-        text = re.sub(r"([^\W\d_])(?=[A-Z][a-z])", r"\1 ", unicodedata.normalize("NFKC", page.extract_text()))  # fmt: skip
+        text = re.sub(
+            r"([^\W\d_])(?=[A-Z][a-z])", r"\1 ", unicodedata.normalize("NFKC", page.extract_text())
+        )
         for line in text.split("\n"):
             parts = re.split(r"(?<=[^\W\d_])\s*[\u2010\u00ad]", line)
             for n, part in enumerate(parts):
@@ -168,7 +184,10 @@ def printed(outputs, tmp_path_factory):
     """The PDFs of Gouda's report and summary and of a team profile, in Dutch and English."""
     folder = tmp_path_factory.mktemp("pdf")
     pages = {p.name: p for p in outputs}
-    files = [(pages[name], folder / name.replace(".html", ".pdf"), "en" if ".en." in name else "nl") for name in PRINTED]  # fmt: skip
+    files = [
+        (pages[name], folder / name.replace(".html", ".pdf"), "en" if ".en." in name else "nl")
+        for name in PRINTED
+    ]
     try:
         printing.print_pdfs(files)
     finally:

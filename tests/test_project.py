@@ -40,7 +40,9 @@ def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedP
 
 
 def test_init_writes_settings_folders_and_a_dutch_readme(tmp_path, no_project):
-    result = run("init", "gouda-2027", "--owner", "Gemeente Gouda", "--min-group-size", "6", cwd=tmp_path)  # fmt: skip
+    result = run(
+        "init", "gouda-2027", "--owner", "Gemeente Gouda", "--min-group-size", "6", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     root = tmp_path / "gouda-2027"
     settings = project.load(root)
@@ -104,7 +106,12 @@ def test_a_bad_dwp_toml_is_one_clear_error(tmp_path, no_project, text, message):
 
 
 def test_outside_a_project_commands_say_how_to_make_one(tmp_path, no_project):
-    for args in (["status"], ["round", "list"], ["report", "--round", "x"], ["--db", "sqlite:///x.sqlite", "status"]):  # fmt: skip
+    for args in (
+        ["status"],
+        ["round", "list"],
+        ["report", "--round", "x"],
+        ["--db", "sqlite:///x.sqlite", "status"],
+    ):
         result = run(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         lines = [line for line in result.stderr.splitlines() if line.strip()]

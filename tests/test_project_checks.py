@@ -27,8 +27,11 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DWP_")}
     return subprocess.run(
         [sys.executable, "-m", "dwp_assess", *args],
-        capture_output=True, text=True, cwd=cwd, env={**env, "COLUMNS": "250"},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**env, "COLUMNS": "250"},
+    )
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -50,7 +53,9 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
         ("[project]\nowner = 'x'\n[store]\nurll = 'sqlite:///x.sqlite'\n", "urll", "url"),
     ],
 )
-def test_an_unknown_key_in_dwp_toml_is_named_with_what_was_meant(tmp_path, no_project, text, named, meant):  # fmt: skip
+def test_an_unknown_key_in_dwp_toml_is_named_with_what_was_meant(
+    tmp_path, no_project, text, named, meant
+):
     (tmp_path / project.PROJECT_FILE).write_text(text, encoding="utf-8")
     with pytest.raises(project.ProjectError) as caught:
         project.load(tmp_path)
@@ -65,27 +70,39 @@ def test_an_unknown_key_in_dwp_toml_is_named_with_what_was_meant(tmp_path, no_pr
 def test_a_misspelt_minimum_group_size_never_leaves_the_default(tmp_path, no_project):
     root = project.create(tmp_path / "p").root
     toml = root / project.PROJECT_FILE
-    toml.write_text(toml.read_text(encoding="utf-8").replace("min_group_size = 5", "min_group_sise = 10"), encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("min_group_size = 5", "min_group_sise = 10"),
+        encoding="utf-8",
+    )
     with pytest.raises(project.ProjectError, match="min_group_sise.*did you mean 'min_group_size'"):
         project.load(root)
 
 
-def test_a_store_or_folder_in_a_folder_that_does_not_exist_is_an_error_and_nothing_is_made(tmp_path, no_project):  # fmt: skip
+def test_a_store_or_folder_in_a_folder_that_does_not_exist_is_an_error_and_nothing_is_made(
+    tmp_path, no_project
+):
     root = project.create(tmp_path / "p").root
     toml = root / project.PROJECT_FILE
     original = toml.read_text(encoding="utf-8")
-    toml.write_text(original.replace('url = "sqlite:///data/dwp.sqlite"', 'url = "sqlite:///dta/dwp.sqlite"'), encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        original.replace('url = "sqlite:///data/dwp.sqlite"', 'url = "sqlite:///dta/dwp.sqlite"'),
+        encoding="utf-8",
+    )
     line = one_error_line(run("status", cwd=root))
     assert "store.url" in line and str(root / "dta") in line
     line = one_error_line(run("round", "list", cwd=root))
     assert not (root / "dta").exists() and not (root / "data" / "dwp.sqlite").exists()
-    toml.write_text(original.replace('reports = "reports"', 'reports = "/nowhere/at/all"'), encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        original.replace('reports = "reports"', 'reports = "/nowhere/at/all"'), encoding="utf-8"
+    )
     line = one_error_line(run("status", cwd=root))
     assert "folders.reports" in line and "/nowhere/at/all" in line
 
 
 def test_init_refuses_a_store_in_a_folder_that_does_not_exist(tmp_path, no_project):
-    line = one_error_line(run("init", "p", "--store", f"sqlite:///{tmp_path}/missing/x.sqlite", cwd=tmp_path))  # fmt: skip
+    line = one_error_line(
+        run("init", "p", "--store", f"sqlite:///{tmp_path}/missing/x.sqlite", cwd=tmp_path)
+    )
     assert "--store" in line and "missing" in line
     assert not (tmp_path / "p").exists()
 
@@ -132,16 +149,27 @@ def test_init_writes_example_registry_files_that_import_as_they_are(tmp_path, no
         assert len(pd.read_csv(registry / name)) >= 1
         for column in columns:  # every column explained
             assert f"| `{column}` |" in readme, (name, column)
-    result = run("registry", "import", "registry/organisations.csv", "registry/teams.csv",
-                 "--collaborations", "registry/collaborations.csv", cwd=root)  # fmt: skip
+    result = run(
+        "registry",
+        "import",
+        "registry/organisations.csv",
+        "registry/teams.csv",
+        "--collaborations",
+        "registry/collaborations.csv",
+        cwd=root,
+    )
     assert result.returncode == 0, result.stderr
     assert "organisations changed: 4, teams changed: 3, collaborations changed: 1" in result.stdout
 
 
 def test_init_puts_every_notebook_the_docs_name_into_the_project(tmp_path, no_project):
     docs = Path(__file__).parents[1] / "docs"
-    named = {word.strip("`").removeprefix("notebooks/") for text in (p.read_text(encoding="utf-8") for p in docs.glob("*.md"))
-             for word in text.split() if word.strip("`").startswith("notebooks/") and word.strip("`").endswith(".ipynb")}  # fmt: skip
+    named = {
+        word.strip("`").removeprefix("notebooks/")
+        for text in (p.read_text(encoding="utf-8") for p in docs.glob("*.md"))
+        for word in text.split()
+        if word.strip("`").startswith("notebooks/") and word.strip("`").endswith(".ipynb")
+    }
     assert {"analyse_round.ipynb", "typology.ipynb"} <= named
     root = project.create(tmp_path / "p").root
     for name in named:
@@ -153,11 +181,16 @@ def test_template_writes_into_the_projects_imports_folder(tmp_path, no_project):
     (root / "data").mkdir(exist_ok=True)
     result = run("template", "--instrument", "data-strategy", cwd=root / "data")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (root / "imports").iterdir()) == ["data-strategy-v2-template.csv", "data-strategy-v2-template.xlsx"]  # fmt: skip
+    assert sorted(p.name for p in (root / "imports").iterdir()) == [
+        "data-strategy-v2-template.csv",
+        "data-strategy-v2-template.xlsx",
+    ]
     assert not list(root.glob("*template*")) and not list((root / "data").glob("*template*"))
 
 
-def test_the_notebooks_default_to_the_projects_newest_round_or_name_the_parameter(sqlite_url, tmp_path, no_project):  # fmt: skip
+def test_the_notebooks_default_to_the_projects_newest_round_or_name_the_parameter(
+    sqlite_url, tmp_path, no_project
+):
     import json
 
     from dwp_assess.analysis import round_lookup
@@ -167,7 +200,11 @@ def test_the_notebooks_default_to_the_projects_newest_round_or_name_the_paramete
     root = project.create(tmp_path / "p").root
     for name in ("analyse_round.ipynb", "typology.ipynb"):
         cells = json.loads((root / "notebooks" / name).read_text(encoding="utf-8"))["cells"]
-        parameters = next("".join(c["source"]) for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))  # fmt: skip
+        parameters = next(
+            "".join(c["source"])
+            for c in cells
+            if "parameters" in c.get("metadata", {}).get("tags", [])
+        )
         assert (
             "round_id = None" in parameters and "data-strategy-20" not in parameters.split("#")[0]
         )

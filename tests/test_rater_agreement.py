@@ -37,9 +37,22 @@ SHROUT_FLEISS = np.array(
 # Benjamini & Hochberg (1995), worked example: the 15 p-values of the myocardial infarction
 # trial of Neuhaus et al. (1992).
 BH_1995 = [
-    0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
-    0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000,
-]  # fmt: skip
+    0.0001,
+    0.0004,
+    0.0019,
+    0.0095,
+    0.0201,
+    0.0278,
+    0.0298,
+    0.0344,
+    0.0459,
+    0.3240,
+    0.4262,
+    0.5719,
+    0.6528,
+    0.7590,
+    1.000,
+]
 
 
 def shrout_fleiss_long() -> pd.DataFrame:
@@ -113,8 +126,13 @@ def test_rwg_single_item_hand_worked_example():
     assert rwg(answers, 7)["rwg"].iloc[0] == pytest.approx(0.75)
     assert rwg_j(pd.DataFrame({"i3": answers}), 5)["rwg_j"].iloc[0] == pytest.approx(0.5)
     assert list(rwg(answers, 5).columns) == [
-        "group", "rwg", "n_raters", "variance", "null_variance", "note",
-    ]  # fmt: skip
+        "group",
+        "rwg",
+        "n_raters",
+        "variance",
+        "null_variance",
+        "note",
+    ]
 
 
 def test_rwg_j_per_group():
@@ -252,8 +270,19 @@ def test_icc_per_dimension_in_one_call():
     assert result.loc["D1", "icc1"] == pytest.approx(icc1_icc2(sf, "org", "score")["icc1"][0])
     assert result.loc["D2", "icc2"] == pytest.approx(40 / 49)
     assert list(result.columns) == [
-        "icc1", "icc2", "groups", "n", "k", "F", "df1", "df2", "p", "msb", "msw", "note",
-    ]  # fmt: skip
+        "icc1",
+        "icc2",
+        "groups",
+        "n",
+        "k",
+        "F",
+        "df1",
+        "df2",
+        "p",
+        "msb",
+        "msw",
+        "note",
+    ]
 
 
 def test_icc_leaves_missing_answers_out():
@@ -325,8 +354,11 @@ def test_words_follow_lebreton_senter_table_3(value, band, word):
 def test_words_in_english_and_for_missing_values():
     result = words_for_agreement(pd.Series([0.95, 0.6, 0.2, np.nan], index=list("abcd")), "en")
     assert result["word"].to_dict() == {
-        "a": "in agreement", "b": "mixed", "c": "divided", "d": "cannot be determined",
-    }  # fmt: skip
+        "a": "in agreement",
+        "b": "mixed",
+        "c": "divided",
+        "d": "cannot be determined",
+    }
     assert result.loc["a", "band_label"] == "very strong agreement"
     assert pd.isna(result.loc["d", "band"])
 
@@ -353,9 +385,22 @@ def test_benjamini_hochberg_1995_example():
     result = benjamini_hochberg(BH_1995, q=0.05)
     assert result["reject"].tolist() == [True] * 4 + [False] * 11
     published = [
-        0.0015, 0.003, 0.0095, 0.035625, 0.0603, 0.06385714, 0.06385714, 0.0645,
-        0.0765, 0.486, 0.58118182, 0.714875, 0.75323077, 0.81321429, 1.0,
-    ]  # fmt: skip
+        0.0015,
+        0.003,
+        0.0095,
+        0.035625,
+        0.0603,
+        0.06385714,
+        0.06385714,
+        0.0645,
+        0.0765,
+        0.486,
+        0.58118182,
+        0.714875,
+        0.75323077,
+        0.81321429,
+        1.0,
+    ]
     assert result["p_adjusted"].to_numpy() == pytest.approx(published, abs=5e-9)
     assert result["p"].tolist() == BH_1995
 

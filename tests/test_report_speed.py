@@ -43,7 +43,9 @@ class _Tables(ParquetTables):
 
 
 def test_a_saved_folder_is_read_once_and_no_caller_can_change_it_for_another(tmp_path, monkeypatch):
-    folder = _Tables({"round": "r1", "nested": {"n": 1}}, pd.DataFrame({"v": [1.0, 2.0]})).save(tmp_path / "t")  # fmt: skip
+    folder = _Tables({"round": "r1", "nested": {"n": 1}}, pd.DataFrame({"v": [1.0, 2.0]})).save(
+        tmp_path / "t"
+    )
     reads = []
     real = pd.read_parquet
     monkeypatch.setattr(
@@ -76,8 +78,9 @@ def test_the_kernel_reset_forgets_the_report_and_freezes_what_survives(tmp_path)
         outputs = []
         session.kc.execute_interactive(
             "print('secret' in globals(), __import__('gc').get_freeze_count() > 0)",
-            timeout=60, output_hook=lambda m: outputs.append(m["content"].get("text", "")),
-        )  # fmt: skip
+            timeout=60,
+            output_hook=lambda m: outputs.append(m["content"].get("text", "")),
+        )
         assert "".join(outputs).split() == ["False", "True"]
     finally:
         session.close()
@@ -96,7 +99,9 @@ def _report_page(tmp_path: Path, name: str, text: str, fig: go.Figure | None = N
     blocks = [f"<h1>{text}</h1>"] + (
         [str(macro("figure")(chart(fig, "nl")))] if fig is not None else []
     )
-    cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": b}) for b in blocks])  # fmt: skip
+    cell = nbformat.v4.new_code_cell(
+        outputs=[nbformat.v4.new_output("display_data", data={"text/html": b}) for b in blocks]
+    )
     path = tmp_path / f"{name}.html"
     path.write_text(
         notebook_to_html(nbformat.v4.new_notebook(cells=[cell]), text), encoding="utf-8"
@@ -106,11 +111,13 @@ def _report_page(tmp_path: Path, name: str, text: str, fig: go.Figure | None = N
 
 def _trend(instrument) -> go.Figure:
     dims = [d.id for d in instrument.dimensions]
-    change = pd.DataFrame({"dimension_id": dims, "difference": 0.2, "ci_low": 0.1, "ci_high": 0.3, "reliable": True})  # fmt: skip
+    change = pd.DataFrame(
+        {"dimension_id": dims, "difference": 0.2, "ci_low": 0.1, "ci_high": 0.3, "reliable": True}
+    )
     return charts.trend(change, instrument)
 
 
-def test_the_printer_draws_a_report_static_with_plotly_loaded_once(tmp_path, page, data_strategy):  # fmt: skip
+def test_the_printer_draws_a_report_static_with_plotly_loaded_once(tmp_path, page, data_strategy):
     """The printer's page loads plotly.js once and takes reports without their own packed copy;
     their charts are drawn static and laid out with plotly's styles, as in the file itself."""
     report = _report_page(tmp_path, "gouda", "Gouda", _trend(data_strategy))
@@ -138,7 +145,10 @@ def test_the_printer_draws_a_report_static_with_plotly_loaded_once(tmp_path, pag
 
 def test_pages_printed_at_once_each_land_in_their_own_pdf(tmp_path, data_strategy):
     names = ["gouda", "hoorn", "zwolle", "utrecht", "delft"]
-    pages = [_report_page(tmp_path, n, n.title(), _trend(data_strategy) if k % 2 else None) for k, n in enumerate(names)]  # fmt: skip
+    pages = [
+        _report_page(tmp_path, n, n.title(), _trend(data_strategy) if k % 2 else None)
+        for k, n in enumerate(names)
+    ]
     try:
         printing.print_pdfs([(p, p.with_suffix(".pdf"), "nl") for p in pages])
         for name, p in zip(names, pages, strict=True):
@@ -154,8 +164,12 @@ def test_a_failed_print_is_raised_and_the_next_print_starts_afresh(tmp_path):
     good = _report_page(tmp_path, "gouda", "Gouda")
     try:
         with pytest.raises(FileNotFoundError, match="missing.html"):
-            printing.print_pdfs([(tmp_path / "missing.html", tmp_path / "missing.pdf", "nl"),
-                                 (good, good.with_suffix(".pdf"), "nl")])  # fmt: skip
+            printing.print_pdfs(
+                [
+                    (tmp_path / "missing.html", tmp_path / "missing.pdf", "nl"),
+                    (good, good.with_suffix(".pdf"), "nl"),
+                ]
+            )
         assert not (tmp_path / "missing.pdf").exists()
         printing.print_pdf(good, tmp_path / "again.pdf")
         assert (tmp_path / "again.pdf").read_bytes().startswith(b"%PDF")
@@ -163,7 +177,9 @@ def test_a_failed_print_is_raised_and_the_next_print_starts_afresh(tmp_path):
         printing.discard_printer()
 
 
-def test_a_printer_keeps_at_most_its_pages_open_and_replaces_a_worn_page(tmp_path, data_strategy, monkeypatch):  # fmt: skip
+def test_a_printer_keeps_at_most_its_pages_open_and_replaces_a_worn_page(
+    tmp_path, data_strategy, monkeypatch
+):
     """Memory stays bounded over a round: never more than ``PAGES`` pages, each replaced by a
     fresh one (plotly.js loaded, charts static) after ``PAGE_PRINTS`` reports; every report
     still lands in its own PDF with its charts."""

@@ -48,10 +48,21 @@ def reports_store(tmp_path_factory, sample_store):
     store.upsert_organisations(engine, [{**gouda, "name": HOSTILE_NAME}])
     instrument = get_instrument("data-strategy")
     answers = [store.AnswerRecord(item.id, 4.0) for item in instrument.items]
-    answers += [store.AnswerRecord("next_step", text=HOSTILE_TEXT),
-                store.AnswerRecord("remarks", text=SECRET_REMARK)]  # fmt: skip
-    record = store.ResponseRecord("test:hostile-1", ROUND, "test-respondent-hostile", "gouda", None,
-                                  None, "test", datetime(2026, 3, 1, tzinfo=UTC), tuple(answers))  # fmt: skip
+    answers += [
+        store.AnswerRecord("next_step", text=HOSTILE_TEXT),
+        store.AnswerRecord("remarks", text=SECRET_REMARK),
+    ]
+    record = store.ResponseRecord(
+        "test:hostile-1",
+        ROUND,
+        "test-respondent-hostile",
+        "gouda",
+        None,
+        None,
+        "test",
+        datetime(2026, 3, 1, tzinfo=UTC),
+        tuple(answers),
+    )
     assert store.store_response(engine, record) == store.STORED
     yield engine, folder
     engine.dispose()
@@ -106,7 +117,10 @@ def test_provenance_names_instrument_snapshot_version_and_parameters(made):
     assert "organisation_id = woerden" in provenance
     # one readable sentence first; hashes and parameters folded away in <details>
     sentence = provenance[: provenance.index("<details")]
-    assert f"versie {info.instrument_version} van de vragenlijst" in sentence and info.instrument_hash not in sentence  # fmt: skip
+    assert (
+        f"versie {info.instrument_version} van de vragenlijst" in sentence
+        and info.instrument_hash not in sentence
+    )
 
 
 def test_rerun_skips_reports_that_are_up_to_date(made):
@@ -117,14 +131,20 @@ def test_rerun_skips_reports_that_are_up_to_date(made):
     )
     assert (again.ok, again.skipped) == (0, 3)
     assert {u: (out / f"{u}.html").stat().st_mtime_ns for u in UNITS} == before
-    forced = reports.generate_reports(engine, ReportOptions(ROUND, out.parent, units=["almere"], synthetic=True, force=True))  # fmt: skip
+    forced = reports.generate_reports(
+        engine, ReportOptions(ROUND, out.parent, units=["almere"], synthetic=True, force=True)
+    )
     assert (forced.ok, forced.skipped) == (1, 0)
     assert (out / "almere.html").stat().st_mtime_ns > before["almere"]
 
 
 def _rename(engine, organisation_id: str, name: str) -> None:
     with engine.begin() as conn:
-        conn.execute(update(store.organisation).where(store.organisation.c.id == organisation_id).values(name=name))  # fmt: skip
+        conn.execute(
+            update(store.organisation)
+            .where(store.organisation.c.id == organisation_id)
+            .values(name=name)
+        )
 
 
 def test_renaming_an_organisation_in_the_registry_makes_its_report_again(made):
@@ -188,28 +208,53 @@ def _template_with_cell(tmp_path: Path, source: str, position: int) -> Path:
     return path
 
 
-def test_a_failing_report_is_listed_and_does_not_stop_the_others(use_template, reports_store, tmp_path, monkeypatch):  # fmt: skip
+def test_a_failing_report_is_listed_and_does_not_stop_the_others(
+    use_template, reports_store, tmp_path, monkeypatch
+):
     engine, _ = reports_store
     original = OUTPUTS["maturity-report"].template
     breaking = "if organisation_id == 'almere':\n    raise RuntimeError('kapotte sectie')"
     use_template(_template_with_cell(tmp_path, breaking, 2))
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["--db", str(engine.url), "report", "--round", ROUND,
-                                      "--org", "gouda", "--org", "almere", "--org", "woerden",
-                                      "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            str(engine.url),
+            "report",
+            "--round",
+            ROUND,
+            "--org",
+            "gouda",
+            "--org",
+            "almere",
+            "--org",
+            "woerden",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 1
     assert "1 report(s) failed" in result.output
     folder = out / ROUND
     assert (folder / "gouda.html").is_file() and (folder / "woerden.html").is_file()
     assert not (folder / "almere.html").exists()
-    failed_notebook = nbformat.read(files.work_folder(files.NOTEBOOK_FOLDER, ROUND) / "almere.ipynb", as_version=4)  # fmt: skip
-    assert any(o.get("ename") == "RuntimeError" for c in failed_notebook.cells for o in c.get("outputs", []))  # fmt: skip
+    failed_notebook = nbformat.read(
+        files.work_folder(files.NOTEBOOK_FOLDER, ROUND) / "almere.ipynb", as_version=4
+    )
+    assert any(
+        o.get("ename") == "RuntimeError"
+        for c in failed_notebook.cells
+        for o in c.get("outputs", [])
+    )
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert "RuntimeError: kapotte sectie" in index
     assert "mislukt" in index
 
     use_template(original)
-    retried = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["gouda", "almere", "woerden"], retry_failed=True))  # fmt: skip
+    retried = reports.generate_reports(
+        engine, ReportOptions(ROUND, out, units=["gouda", "almere", "woerden"], retry_failed=True)
+    )
     assert (retried.ok, retried.failed, retried.skipped) == (1, 0, 2)
     assert (folder / "almere.html").is_file()
     assert "kapotte sectie" not in (folder / "index.html").read_text(encoding="utf-8")
@@ -218,7 +263,9 @@ def test_a_failing_report_is_listed_and_does_not_stop_the_others(use_template, r
 HANG_TIMEOUT = 3
 
 
-def test_a_report_that_hangs_times_out_and_the_next_gets_a_fresh_kernel(use_template, reports_store, tmp_path, monkeypatch):  # fmt: skip
+def test_a_report_that_hangs_times_out_and_the_next_gets_a_fresh_kernel(
+    use_template, reports_store, tmp_path, monkeypatch
+):
     """The hanging cell blocks for ever and is the first cell of its report, so the short
     timeout races with nothing: no healthy cell runs under it (a healthy cell of a report
     under a 15 s, later 45 s, timeout timed out on a loaded machine). The next report runs
@@ -246,7 +293,7 @@ def test_no_variable_of_one_report_survives_into_the_next(
     use_template, reports_store, tmp_path, monkeypatch
 ):
     engine, _ = reports_store
-    leak_check = "leaked = [n for n in ('view', 'analysis', 'parameters', 'organisation_id') if n in globals()]\nassert not leaked, leaked"  # fmt: skip
+    leak_check = "leaked = [n for n in ('view', 'analysis', 'parameters', 'organisation_id') if n in globals()]\nassert not leaked, leaked"
     use_template(_template_with_cell(tmp_path, leak_check, 0))
     summary = reports.generate_reports(
         engine, ReportOptions(ROUND, tmp_path / "out", units=["almere", "woerden"])
@@ -261,7 +308,9 @@ def test_team_profiles_cover_competences_per_stage_with_pseudonyms(reports_store
         engine, ReportOptions(TEAM_ROUND, folder / "team-reports", units=teams)
     )
     assert (summary.ok, summary.failed) == (2, 0)
-    page = (folder / "team-reports" / TEAM_ROUND / "gouda-team-financien.html").read_text(encoding="utf-8")  # fmt: skip
+    page = (folder / "team-reports" / TEAM_ROUND / "gouda-team-financien.html").read_text(
+        encoding="utf-8"
+    )
     assert "Teamprofiel: Team Financiën" in page
     for stage in ("Data", "Informatie", "Kennis", "Besluit"):
         assert stage in page
@@ -309,8 +358,19 @@ def test_reports_run_on_a_dask_cluster(reports_store):
 
     engine, folder = reports_store
     out = folder / "dask"
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:  # fmt: skip
-        summary = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["almere", "woerden"], executor="dask", scheduler=cluster.scheduler_address))  # fmt: skip
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        summary = reports.generate_reports(
+            engine,
+            ReportOptions(
+                ROUND,
+                out,
+                units=["almere", "woerden"],
+                executor="dask",
+                scheduler=cluster.scheduler_address,
+            ),
+        )
     assert (summary.ok, summary.failed) == (2, 0)
     assert (out / ROUND / "almere.html").is_file() and (
         summary.notebooks / "woerden.ipynb"
@@ -346,7 +406,14 @@ def test_report_renders_every_chart_offline_without_requests_or_errors(made, pag
     _, out, _ = made
     report = out / "gouda.html"
     requests, errors, dialogs = [], [], []
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else (requests.append(route.request.url), route.abort()))  # fmt: skip
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file:")
+            else (requests.append(route.request.url), route.abort())
+        ),
+    )
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -368,7 +435,9 @@ def test_synthetic_data_is_marked_on_every_output_whatever_command_made_it(repor
     engine, folder = reports_store
     assert store.get_round(engine, ROUND).synthetic
     out = folder / "synthetic"
-    summary = reports.generate_reports(engine, ReportOptions(ROUND, out, units=["woerden"], lang="nl,en", pdf=True, bundle=True))  # fmt: skip
+    summary = reports.generate_reports(
+        engine, ReportOptions(ROUND, out, units=["woerden"], lang="nl,en", pdf=True, bundle=True)
+    )
     assert summary.ok == 2
     for lang, mark in (("nl", ""), ("en", ".en")):
         page = (out / ROUND / f"woerden{mark}.html").read_text(encoding="utf-8")
@@ -377,10 +446,20 @@ def test_synthetic_data_is_marked_on_every_output_whatever_command_made_it(repor
             p.extract_text() for p in PdfReader(out / ROUND / f"woerden{mark}.pdf").pages
         )
         assert t("report.synthetic_warning", lang).split(":")[0] in text
-        assert t("report.synthetic_index", lang) in html.unescape(summary.indexes[lang].read_text(encoding="utf-8"))  # fmt: skip
+        assert t("report.synthetic_index", lang) in html.unescape(
+            summary.indexes[lang].read_text(encoding="utf-8")
+        )
     with zipfile.ZipFile(summary.bundles.written["woerden"]) as archive:
         readme = archive.read("woerden/README.txt").decode("utf-8")
         names = sorted(n.rsplit("/", 1)[1] for n in archive.namelist())
-        reports_ = [f"woerden{part}{mark}.{ext}" for part in ("", ".samenvatting") for mark in ("", ".en") for ext in ("html", "pdf")]  # fmt: skip
+        reports_ = [
+            f"woerden{part}{mark}.{ext}"
+            for part in ("", ".samenvatting")
+            for mark in ("", ".en")
+            for ext in ("html", "pdf")
+        ]
         assert names == sorted(["README.txt", *reports_])
-    assert t("report.synthetic_warning", "nl") in readme and t("report.synthetic_warning", "en") in readme  # fmt: skip
+    assert (
+        t("report.synthetic_warning", "nl") in readme
+        and t("report.synthetic_warning", "en") in readme
+    )

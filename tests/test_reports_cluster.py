@@ -71,11 +71,21 @@ def test_reports_on_workers_without_a_shared_folder_equal_the_local_ones(analyst
     engine, settings, folder = analyst
     project.activate(settings)
     workers = tmp_path / "workers"
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
-                      local_directory=str(workers)) as cluster, Client(cluster) as client:  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            local_directory=str(workers),
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         folders = client.run(_worker_folder, str(workers))
         assert len(folders) == 2
-        options = ReportOptions(ROUND, folder / "cluster", executor="dask", scheduler=cluster.scheduler_address)  # fmt: skip
+        options = ReportOptions(
+            ROUND, folder / "cluster", executor="dask", scheduler=cluster.scheduler_address
+        )
         shutil.rmtree(settings.data_dir / "notebooks" / ROUND)  # the audit trail of this run only
         made = reports.generate_reports(engine, options, settings)
         _assert_worked_from_the_kit(made.notebooks, settings, workers)  # while the workers are up
@@ -83,11 +93,15 @@ def test_reports_on_workers_without_a_shared_folder_equal_the_local_ones(analyst
     local, remote = folder / "local" / ROUND, folder / "cluster" / ROUND
     names = sorted(p.name for p in local.glob("*.html") if not p.name.startswith("index"))
     assert len(names) == 2 * ORGS  # a report and a management summary per organisation
-    assert names == sorted(p.name for p in remote.glob("*.html") if not p.name.startswith("index"))  # fmt: skip
+    assert names == sorted(p.name for p in remote.glob("*.html") if not p.name.startswith("index"))
     for name in names:
-        assert MADE_AT.sub(b"", (local / name).read_bytes()) == MADE_AT.sub(b"", (remote / name).read_bytes()), name  # fmt: skip
+        assert MADE_AT.sub(b"", (local / name).read_bytes()) == MADE_AT.sub(
+            b"", (remote / name).read_bytes()
+        ), name
     manifest = json.loads((remote / "manifest.json").read_text(encoding="utf-8"))
-    assert json.loads((local / "manifest.json").read_text(encoding="utf-8")).keys() == manifest.keys()  # fmt: skip
+    assert (
+        json.loads((local / "manifest.json").read_text(encoding="utf-8")).keys() == manifest.keys()
+    )
     assert all(OWN_RULES in (remote / name).read_text(encoding="utf-8") for name in names)
 
 

@@ -24,15 +24,19 @@ pytestmark = pytest.mark.slow
 
 def cli(*args: str, db: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DWP_DATABASE_URL": db}
-    return subprocess.run([sys.executable, "-m", "dwp_assess", *args], capture_output=True, text=True, env=env)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "dwp_assess", *args], capture_output=True, text=True, env=env
+    )
 
 
 def load_round(folder: Path, db: str, round_id: str, **shape) -> object:
     """Registry, round and one export per organisation, through the commands an analyst runs."""
     generated = population_round(folder / "imports", get_instrument("data-strategy", 2), **shape)
-    for args in (["registry", "import", str(generated.registry)],
-                 ["round", "create", "--instrument", "data-strategy", "--period", "2027", "--id", round_id],
-                 ["import", *map(str, generated.exports), "--round", round_id]):  # fmt: skip
+    for args in (
+        ["registry", "import", str(generated.registry)],
+        ["round", "create", "--instrument", "data-strategy", "--period", "2027", "--id", round_id],
+        ["import", *map(str, generated.exports), "--round", round_id],
+    ):
         result = cli(*args, db=db)
         assert result.returncode == 0, (args, result.stdout, result.stderr)
     return generated
@@ -74,8 +78,12 @@ def test_no_report_tells_an_organisation_its_type_and_says_why_in_words(twenty, 
 def test_the_typology_notebook_runs_and_shows_the_one_population(twenty, tmp_path):
     db, _, _, _ = twenty
     out = tmp_path / "typology.ipynb"
-    pm.execute_notebook(str(resources.NOTEBOOKS / "typology.ipynb"), str(out), kernel_name="python3",
-                        parameters={"round_id": "ds-2027", "database_url": db, "save_dir": str(tmp_path / "saved")})  # fmt: skip
+    pm.execute_notebook(
+        str(resources.NOTEBOOKS / "typology.ipynb"),
+        str(out),
+        kernel_name="python3",
+        parameters={"round_id": "ds-2027", "database_url": db, "save_dir": str(tmp_path / "saved")},
+    )
     text = out.read_text("utf-8")
     assert "één populatie" in text or "niet elke controle slaagt" in text
     assert "one_factor" in text and "full" in text  # every candidate model's figures are shown
@@ -88,7 +96,16 @@ def test_a_report_never_fails_because_an_optional_section_is_empty(tmp_path):
     out; the report is made."""
     db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
     load_round(tmp_path, db, "tiny-2027", n_orgs=3, rho=0.5, free_text=False, one_role=True)
-    result = cli("report", "--round", "tiny-2027", "--out", str(tmp_path / "reports"), "--lang", "nl,en", db=db)  # fmt: skip
+    result = cli(
+        "report",
+        "--round",
+        "tiny-2027",
+        "--out",
+        str(tmp_path / "reports"),
+        "--lang",
+        "nl,en",
+        db=db,
+    )
     assert result.returncode == 0 and "6 made" in result.stdout, result.stdout + result.stderr
     for lang, suffix in (("nl", ".html"), ("en", ".en.html")):
         text = visible(tmp_path / "reports" / "tiny-2027" / f"gm-00{suffix}")

@@ -39,9 +39,12 @@ def test_size_of_the_sample(generated):
     assert orgs["size_class"].nunique() >= 5
     assert sum(len(r.respondents) for r in rounds) >= 1000
     assert sorted(r.round_id for r in rounds) == [
-        "competences-2025", "competences-2026", "data-strategy-2025", "data-strategy-2026",
+        "competences-2025",
+        "competences-2026",
+        "data-strategy-2025",
+        "data-strategy-2026",
         "digital-governance-2026",
-    ]  # fmt: skip
+    ]
 
 
 def alpha(matrix: np.ndarray) -> float:

@@ -37,11 +37,29 @@ pytestmark = pytest.mark.browser
 
 def record(instrument, team: str, org: str, n: int, privacy: int) -> store.ResponseRecord:
     """A response of member ``n``: privacy relevant 5 and safeguarded ``privacy``; the rest 3."""
-    answers = [store.AnswerRecord(i.id, float(privacy if (i.public_value, i.aspect) == ("privacy", "safeguarding") else (5 if i.public_value == "privacy" else 3)))
-               for i in instrument.items]  # fmt: skip
+    answers = [
+        store.AnswerRecord(
+            i.id,
+            float(
+                privacy
+                if (i.public_value, i.aspect) == ("privacy", "safeguarding")
+                else (5 if i.public_value == "privacy" else 3)
+            ),
+        )
+        for i in instrument.items
+    ]
     answers.append(store.AnswerRecord("agree_human_rights", text="Een DPIA vóór de start"))
-    return store.ResponseRecord(f"{team}-r{n}", ROUND, f"{SECRET}-{team}-{n}", org, team, None, "test",
-                                datetime(2026, 3, 1, tzinfo=UTC), tuple(answers))  # fmt: skip
+    return store.ResponseRecord(
+        f"{team}-r{n}",
+        ROUND,
+        f"{SECRET}-{team}-{n}",
+        org,
+        team,
+        None,
+        "test",
+        datetime(2026, 3, 1, tzinfo=UTC),
+        tuple(answers),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +89,12 @@ def served(tmp_path_factory):
 
 
 def open_session(page, base: str, team: str):
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort())  # fmt: skip
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
+        ),
+    )
     page.goto(session.session_url(base, team, TOKEN), wait_until="commit")
     page.wait_for_selector(".dwp-session", timeout=LOAD_TIMEOUT)
     return page
@@ -116,7 +139,9 @@ def test_a_new_answer_appears_without_reloading(served, page):
 def test_the_command_refuses_a_round_without_an_agreements_list(served, tmp_path):
     _base, engine, _instrument, _minimum = served
     store.create_round(engine, get_instrument("competences", 1), "2026")
-    result = CliRunner().invoke(app, ["--db", str(engine.url), "session", "--round", "competences-2026", "--team", BIG])  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["--db", str(engine.url), "session", "--round", "competences-2026", "--team", BIG]
+    )
     assert result.exit_code != 0
     assert "agreements" in str(result.exception) or "agreements" in result.output
 
@@ -129,7 +154,12 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_the_session_view_opens_only_with_the_facilitators_token(served):
     base, _engine, _instrument, _minimum = served
     opener = urllib.request.build_opener(NoRedirect)
-    for query in ({"team": BIG}, {"team": SMALL}, {"team": BIG, "token": "x" * 32}, {"team": BIG, "token": ""}):  # fmt: skip
+    for query in (
+        {"team": BIG},
+        {"team": SMALL},
+        {"team": BIG, "token": "x" * 32},
+        {"team": BIG, "token": ""},
+    ):
         with pytest.raises(urllib.error.HTTPError) as refused:
             opener.open(base + "?" + urlencode(query), timeout=60)
         assert refused.value.code in (302, 401, 403), query

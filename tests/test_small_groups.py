@@ -32,26 +32,51 @@ from dwp_assess.reports.options import ReportOptions
 META = {"round_id": "r-test", "period": "2026", "instrument_version": 1, "snapshot_hash": "x"}
 
 
-def team_answers(instrument, roles: list[str | None], team="t1", org="gouda", seed=0) -> pd.DataFrame:  # fmt: skip
+def team_answers(
+    instrument, roles: list[str | None], team="t1", org="gouda", seed=0
+) -> pd.DataFrame:
     """One team whose members have ``roles``; answers vary so that some competences are gaps."""
     rng = np.random.default_rng(seed)
     rows = []
     for n, role in enumerate(roles):
         for item in instrument.items:
-            rows.append({"response_id": f"{team}-r{n}", "respondent_id": f"{team}-p{n}", "organisation_id": org,
-                         "team_id": team, "role": role, "item_id": item.id,
-                         "value": float(rng.integers(1, 5)), "code": None, "text": None})  # fmt: skip
+            rows.append(
+                {
+                    "response_id": f"{team}-r{n}",
+                    "respondent_id": f"{team}-p{n}",
+                    "organisation_id": org,
+                    "team_id": team,
+                    "role": role,
+                    "item_id": item.id,
+                    "value": float(rng.integers(1, 5)),
+                    "code": None,
+                    "text": None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def organisations(*ids: str) -> pd.DataFrame:
-    return pd.DataFrame({"organisation_id": list(ids), "name": [i.title() for i in ids], "kind": "gemeente",
-                         "size_class": "20.000-50.000", "invited": 10})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "organisation_id": list(ids),
+            "name": [i.title() for i in ids],
+            "kind": "gemeente",
+            "size_class": "20.000-50.000",
+            "invited": 10,
+        }
+    )
 
 
 def team_analysis(instrument, roles, min_group=None):
     answers = team_answers(instrument, roles)
-    return analyse_answers(answers, instrument, organisations("gouda"), META | {"instrument_id": instrument.id}, min_group=min_group)  # fmt: skip
+    return analyse_answers(
+        answers,
+        instrument,
+        organisations("gouda"),
+        META | {"instrument_id": instrument.id},
+        min_group=min_group,
+    )
 
 
 def visible_text(html: str) -> str:
@@ -61,7 +86,9 @@ def visible_text(html: str) -> str:
 # -- the rule ----------------------------------------------------------------------------------
 
 
-def test_the_minimum_group_size_is_the_larger_of_instrument_and_project(competences, data_strategy, tmp_path):  # fmt: skip
+def test_the_minimum_group_size_is_the_larger_of_instrument_and_project(
+    competences, data_strategy, tmp_path
+):
     strict = project.create(tmp_path / "strict", min_group_size=8)
     lenient = project.create(tmp_path / "lenient", min_group_size=2)
     assert competences.scoring.min_group_size == 3 and data_strategy.scoring.min_group_size == 5
@@ -78,7 +105,9 @@ def test_outside_a_project_the_instrument_decides(competences, monkeypatch, tmp_
     assert min_group_size(competences) == competences.scoring.min_group_size
 
 
-def test_the_project_minimum_reaches_the_analysis_and_its_peer_groups(data_strategy, monkeypatch, tmp_path, sample_store):  # fmt: skip
+def test_the_project_minimum_reaches_the_analysis_and_its_peer_groups(
+    data_strategy, monkeypatch, tmp_path, sample_store
+):
     engine = store.connect(sample_store.copy_to(tmp_path / "dwp.sqlite"))
     monkeypatch.setenv("DWP_MIN_GROUP_SIZE", "7")
     project.activate(project.current())  # the settings as the command line resolves them
@@ -93,7 +122,13 @@ def test_the_project_minimum_reaches_the_analysis_and_its_peer_groups(data_strat
 def test_rare_categories_are_pooled():
     roles = pd.Series(["jurist", "analist", "analist", None, "analist"])
     assert pool_small_categories(roles, 3).tolist() == [None, "analist", "analist", None, "analist"]
-    assert pool_small_categories(roles, 1).tolist() == ["jurist", "analist", "analist", None, "analist"]  # fmt: skip
+    assert pool_small_categories(roles, 1).tolist() == [
+        "jurist",
+        "analist",
+        "analist",
+        None,
+        "analist",
+    ]
 
 
 # -- team profiles -----------------------------------------------------------------------------
@@ -122,13 +157,22 @@ def test_when_every_role_is_rare_the_grid_has_no_role_column(competences):
         competences, ["data_scientist", "lawyer", "domain_expert", "other", None]
     )
     grid = sections.members(team_view(analysis, "t1"), competences, "nl")
-    for label in ("Data scientist", "Jurist", "Domeinexpert", "Anders", "overige rollen", t("report.role", "nl")):  # fmt: skip
+    for label in (
+        "Data scientist",
+        "Jurist",
+        "Domeinexpert",
+        "Anders",
+        "overige rollen",
+        t("report.role", "nl"),
+    ):
         assert f">{label}<" not in grid
     assert len(re.findall(r"<td>lid \d+</td>", grid)) == 5
 
 
 def test_a_team_below_the_minimum_has_coverage_but_no_member_grid(competences):
-    analysis = team_analysis(competences, ["data_scientist", "data_scientist", "lawyer", "domain_expert"])  # fmt: skip
+    analysis = team_analysis(
+        competences, ["data_scientist", "data_scientist", "lawyer", "domain_expert"]
+    )
     view = team_view(analysis, "t1")
     assert not view.shows_members and view.members.empty
     assert (view.coverage["not_covering"] == "").all() and len(view.coverage)
@@ -154,20 +198,46 @@ def test_the_project_minimum_also_governs_team_profiles(competences):
 
 def two_organisation_store(engine, instrument, round_id="data-strategy-2027") -> None:
     """A round of two organisations with six respondents each: too few for an alpha of their own."""
-    store.upsert_organisations(engine, [{"id": o, "name": o.title(), "kind": "gemeente", "cbs_code": None,
-                                         "size_class": "20.000-50.000", "urbanisation": None} for o in ("alfadorp", "bravodorp")])  # fmt: skip
+    store.upsert_organisations(
+        engine,
+        [
+            {
+                "id": o,
+                "name": o.title(),
+                "kind": "gemeente",
+                "cbs_code": None,
+                "size_class": "20.000-50.000",
+                "urbanisation": None,
+            }
+            for o in ("alfadorp", "bravodorp")
+        ],
+    )
     store.create_round(engine, instrument, "2027", round_id)
     rng = np.random.default_rng(3)
     for org in ("alfadorp", "bravodorp"):
         for n in range(6):
             base = rng.integers(1, 6)
-            answers = tuple(store.AnswerRecord(i.id, float(np.clip(base + rng.integers(-1, 2), 1, 5))) for i in instrument.items)  # fmt: skip
-            record = store.ResponseRecord(f"{org}-r{n}", round_id, f"{org}-p{n}", org, None, None, "test",
-                                          datetime(2027, 3, 1, tzinfo=UTC), answers)  # fmt: skip
+            answers = tuple(
+                store.AnswerRecord(i.id, float(np.clip(base + rng.integers(-1, 2), 1, 5)))
+                for i in instrument.items
+            )
+            record = store.ResponseRecord(
+                f"{org}-r{n}",
+                round_id,
+                f"{org}-p{n}",
+                org,
+                None,
+                None,
+                "test",
+                datetime(2027, 3, 1, tzinfo=UTC),
+                answers,
+            )
             assert store.store_response(engine, record) == store.STORED
 
 
-def test_a_round_of_two_organisations_shows_no_round_figures_and_never_alpha(data_strategy, engine, tmp_path):  # fmt: skip
+def test_a_round_of_two_organisations_shows_no_round_figures_and_never_alpha(
+    data_strategy, engine, tmp_path
+):
     """The round's ICCs mix every organisation: with two of them (under the minimum of five)
     they stay out of both reports; Cronbach's alpha is for researchers and never printed."""
     two_organisation_store(engine, data_strategy)
@@ -183,7 +253,9 @@ def test_a_round_of_two_organisations_shows_no_round_figures_and_never_alpha(dat
     )
     assert (summary.ok, summary.failed) == (2, 0)
     for org in ("alfadorp", "bravodorp"):
-        page = (tmp_path / "reports" / "data-strategy-2027" / f"{org}.html").read_text(encoding="utf-8")  # fmt: skip
+        page = (tmp_path / "reports" / "data-strategy-2027" / f"{org}.html").read_text(
+            encoding="utf-8"
+        )
         assert "ICC(1)" not in page and "<th>rwg(J)</th>" in page
         assert t("report.synthetic_warning", "nl") not in page  # a round of real data
         assert "cronbach" not in page.lower() and "alfa (" not in page.lower()
@@ -197,7 +269,9 @@ def test_the_round_figures_are_shown_once_enough_organisations_count(data_strate
     two_organisation_store(engine, data_strategy)
     answers = store.load_answers(engine, "data-strategy-2027")
     orgs = store.load_round_organisations(engine, "data-strategy-2027")
-    analysis = analyse_answers(answers, data_strategy, orgs, META | {"instrument_id": data_strategy.id}, min_group=2)  # fmt: skip
+    analysis = analyse_answers(
+        answers, data_strategy, orgs, META | {"instrument_id": data_strategy.id}, min_group=2
+    )
     view = organisation_view(analysis, "alfadorp")
     assert len(view.mean_reliability) == len(data_strategy.dimensions)
     html = sections.methods(data_strategy, "nl", view.agreement, view.mean_reliability)
@@ -205,7 +279,9 @@ def test_the_round_figures_are_shown_once_enough_organisations_count(data_strate
 
 
 @pytest.mark.parametrize("parameter", ["organisation_id", "team_id"])
-def test_a_view_without_its_unit_says_which_parameter_is_missing(competences, data_strategy, parameter):  # fmt: skip
+def test_a_view_without_its_unit_says_which_parameter_is_missing(
+    competences, data_strategy, parameter
+):
     analysis = team_analysis(competences, ["data_scientist"] * 3)
     select = organisation_view if parameter == "organisation_id" else team_view
     with pytest.raises(ValueError, match=f"{parameter} is not set"):

@@ -45,7 +45,9 @@ def record(round_id: str, response_id: str, value: float) -> store.ResponseRecor
 
 @pytest.fixture
 def round_engine(engine, data_strategy):
-    store.upsert_organisations(engine, [{"id": "gouda", "name": "Gouda", "kind": "gemeente", "cbs_code": "GM0513"}])  # fmt: skip
+    store.upsert_organisations(
+        engine, [{"id": "gouda", "name": "Gouda", "kind": "gemeente", "cbs_code": "GM0513"}]
+    )
     store.create_round(engine, data_strategy, "2026")
     return engine
 
@@ -108,7 +110,12 @@ def test_export_tables_and_spss_labels(sample_sqlite, tmp_path):
     long = pd.read_parquet(tmp_path / "data-strategy-2026-long.parquet")
     wide = pd.read_csv(tmp_path / "data-strategy-2026-wide.csv")
     manifest = json.loads((SAMPLE_DIR / "manifest.json").read_text(encoding="utf-8"))
-    stored = sum(f["expected_stored"] for r in manifest["rounds"] if r["round_id"] == "data-strategy-2026" for f in r["files"])  # fmt: skip
+    stored = sum(
+        f["expected_stored"]
+        for r in manifest["rounds"]
+        if r["round_id"] == "data-strategy-2026"
+        for f in r["files"]
+    )
     assert len(wide) == long["response_id"].nunique() == stored
     assert set(long["cbs_code"]) >= {"GM0513", "PV28"}
     dk = long[long["code"] == "dont_know"].iloc[0]
@@ -139,7 +146,10 @@ def test_a_data_sharing_export_names_the_collaboration_of_every_answer(sample_sq
     pairs = set(zip(members["collaboration_id"], members["organisation_id"], strict=True))
     assert long["collaboration_id"].notna().all()
     assert set(zip(long["collaboration_id"], long["organisation_id"], strict=True)) <= pairs
-    assert set(long.loc[long["organisation_id"] == "woerden", "collaboration_id"]) == {"armoede-midden-holland", "jeugd-utrecht"}  # fmt: skip
+    assert set(long.loc[long["organisation_id"] == "woerden", "collaboration_id"]) == {
+        "armoede-midden-holland",
+        "jeugd-utrecht",
+    }
     by_response = long.drop_duplicates("response_id").set_index("response_id")["collaboration_id"]
     assert wide.set_index("response_id")["collaboration_id"].equals(by_response.sort_index())
     assert list(spss["collaboration_id"]) == list(wide["collaboration_id"])
@@ -193,12 +203,16 @@ def _url(engine) -> str:
 @pytest.mark.parametrize(
     ("period", "round_id", "error", "message"),
     [
-        ("2026-najaar-gemeenten-ZH", None, store.StoreError,
-         "period '2026-najaar-gemeenten-ZH' is 24 characters long; at most 20 fit"),
+        (
+            "2026-najaar-gemeenten-ZH",
+            None,
+            store.StoreError,
+            "period '2026-najaar-gemeenten-ZH' is 24 characters long; at most 20 fit",
+        ),
         ("2026", "r" * 101, IdError, "is 101 characters long, more than 64"),
         ("2026\x00H2", None, store.StoreError, "period '2026?H2' contains control characters"),
     ],
-)  # fmt: skip
+)
 def test_round_values_that_do_not_fit_are_refused_before_writing(
     any_store, data_strategy, period, round_id, error, message
 ):
@@ -210,8 +224,19 @@ def test_round_values_that_do_not_fit_are_refused_before_writing(
 
 
 def test_round_create_command_gives_the_same_clear_error_on_every_store(any_store):
-    args = [sys.executable, "-m", "dwp_assess", "--db", _url(any_store), "round", "create",
-            "--instrument", "data-strategy", "--period", "2026-najaar-gemeenten-ZH"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "dwp_assess",
+        "--db",
+        _url(any_store),
+        "round",
+        "create",
+        "--instrument",
+        "data-strategy",
+        "--period",
+        "2026-najaar-gemeenten-ZH",
+    ]
     result = subprocess.run(args, capture_output=True, text=True)
     assert result.returncode == 2, result.stderr
     assert "at most 20 fit" in result.stderr and "internal error" not in result.stderr

@@ -23,7 +23,18 @@ COLOPHON = {"sender": "Gemeente Testdorp, team Data", "contact": "data@testdorp.
 def printed(tmp_path_factory, sample_store):
     folder = tmp_path_factory.mktemp("summary")
     engine = store.connect(sample_store.copy_to(folder / "dwp.sqlite"))
-    summary = reports.generate_reports(engine, ReportOptions(ROUND, folder / "reports", units=["gouda", "zuid-holland"], lang="nl,en", pdf=True, jobs=2, colophon=COLOPHON))  # fmt: skip
+    summary = reports.generate_reports(
+        engine,
+        ReportOptions(
+            ROUND,
+            folder / "reports",
+            units=["gouda", "zuid-holland"],
+            lang="nl,en",
+            pdf=True,
+            jobs=2,
+            colophon=COLOPHON,
+        ),
+    )
     assert (summary.ok, summary.failed) == (4, 0)
     return engine, folder / "reports" / ROUND
 
@@ -83,7 +94,9 @@ def test_a_printed_report_hides_the_chart_toolbar(printed, page):
     page.wait_for_function("document.body.dataset.chartsReady === 'true'", timeout=60_000)
     assert page.locator(".modebar").count() > 0
     page.emulate_media(media="print")
-    shown = page.evaluate("[...document.querySelectorAll('.modebar')].filter(e => getComputedStyle(e).display !== 'none').length")  # fmt: skip
+    shown = page.evaluate(
+        "[...document.querySelectorAll('.modebar')].filter(e => getComputedStyle(e).display !== 'none').length"
+    )
     assert shown == 0
     pages, text = pdf_text(out / "gouda.pdf")
     assert t("report.page_of", "nl").format(page=pages, total=pages) in text
@@ -106,7 +119,9 @@ def test_a_printed_dimension_heading_stays_with_its_chart(printed, lang):
     assert headings == 9  # every dimension of data-strategy v2
 
 
-@pytest.mark.parametrize("name", ["gouda.html", "gouda.en.html", "gouda.samenvatting.html", "gouda.samenvatting.en.html"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["gouda.html", "gouda.en.html", "gouda.samenvatting.html", "gouda.samenvatting.en.html"]
+)
 def test_report_and_summary_end_with_the_projects_colophon(printed, name):
     """The sender and contact of the project's settings (passed as ``generate_reports(colophon=)``)
     reach the colophon of the report (through the notebook's parameters) and of the summary."""

@@ -30,7 +30,9 @@ SKIPPER = "woerden"  # left out of the generated previous round
 
 
 def _answers(generated) -> pd.DataFrame:
-    people = generated.respondents[["response_id", "respondent_id", "organisation_id", "team_id", "role"]]  # fmt: skip
+    people = generated.respondents[
+        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
+    ]
     return generated.answers.merge(people, on="response_id")
 
 
@@ -41,19 +43,36 @@ def rounds():
     orgs, _, generated = generate_rounds(SEED)
     by_id = {g.round_id: g for g in generated}
     before, after = by_id["data-strategy-2025"], by_id["data-strategy-2026"]
-    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
+    registry = orgs.rename(columns={"id": "organisation_id"})[
+        ["organisation_id", "name", "kind", "size_class", "invited"]
+    ]
     previous_answers = _answers(before)
     previous_answers = previous_answers[previous_answers["organisation_id"] != SKIPPER]
     answers = _answers(after)
-    prev_scores, after_scores, items = change_scores(previous_answers, before.instrument, answers, after.instrument)  # fmt: skip
-    meta = {"round_id": after.round_id, "period": "2026", "snapshot_hash": "x", "instrument_id": after.instrument.id,
-            "instrument_version": after.instrument.version, "level_basis": "chosen",
-            "previous_round_id": before.round_id, "previous_period": "2025"}  # fmt: skip
+    prev_scores, after_scores, items = change_scores(
+        previous_answers, before.instrument, answers, after.instrument
+    )
+    meta = {
+        "round_id": after.round_id,
+        "period": "2026",
+        "snapshot_hash": "x",
+        "instrument_id": after.instrument.id,
+        "instrument_version": after.instrument.version,
+        "level_basis": "chosen",
+        "previous_round_id": before.round_id,
+        "previous_period": "2025",
+    }
     later = analyse_answers(
         answers, after.instrument, registry, meta, prev_scores, None, after_scores, items
     )
-    first_meta = {"round_id": before.round_id, "period": "2025", "snapshot_hash": "y", "instrument_id": before.instrument.id,
-                  "instrument_version": before.instrument.version, "level_basis": "estimate"}  # fmt: skip
+    first_meta = {
+        "round_id": before.round_id,
+        "period": "2025",
+        "snapshot_hash": "y",
+        "instrument_id": before.instrument.id,
+        "instrument_version": before.instrument.version,
+        "level_basis": "estimate",
+    }
     earlier = analyse_answers(_answers(before), before.instrument, registry, first_meta)
     return {"2026": later, "2025": earlier}
 
@@ -97,7 +116,9 @@ def test_the_summary_actions_are_the_reports_priorities_in_the_same_order_and_wo
                 "; ".join(r) for r in first["reasons"]
             ]
             advice = str(sections.recommendations(view, instrument, lang))
-            assert [html_lib.unescape(d) for d in re.findall(r"<li><strong>(.*?)</strong>", advice)][: len(expected)] == expected  # fmt: skip
+            assert [
+                html_lib.unescape(d) for d in re.findall(r"<li><strong>(.*?)</strong>", advice)
+            ][: len(expected)] == expected
             why = _text(_section(page, "why"))
             for reasons in first["reasons"]:
                 assert _text("; ".join(reasons)) in why
@@ -118,7 +139,12 @@ def test_the_headline_names_the_level_most_dimensions_are_at_and_what_comes_firs
         assert view.organisation["name"] in headline
         assert f"niveau {sections.level_label(instrument, common, 'nl')}" in headline
         first = first_actions(view, instrument)
-        assert instrument.dimensions[[d.id for d in instrument.dimensions].index(first["dimension_id"].iloc[0])].label.nl in headline  # fmt: skip
+        assert (
+            instrument.dimensions[
+                [d.id for d in instrument.dimensions].index(first["dimension_id"].iloc[0])
+            ].label.nl
+            in headline
+        )
 
 
 def test_an_organisation_that_skipped_the_previous_round_has_nothing_to_compare(rounds):
@@ -133,7 +159,9 @@ def test_an_organisation_that_skipped_the_previous_round_has_nothing_to_compare(
         assert no_change not in page
     other = organisation_view(analysis, "gouda")
     assert not other.change.empty
-    assert t("summary.not_in_previous", "nl", previous="2025") not in _text(summary.summary_html(other, instrument, "nl"))  # fmt: skip
+    assert t("summary.not_in_previous", "nl", previous="2025") not in _text(
+        summary.summary_html(other, instrument, "nl")
+    )
 
 
 def test_a_round_without_a_previous_one_says_so(rounds):
@@ -168,7 +196,10 @@ def test_differences_within_the_intervals_give_no_strengths_or_priorities_but_sa
         r for rs in recommend_organisation(wide, analysis.instrument)["reasons"] for r in rs
     )
     assert "duidelijk lager dan uw andere dimensies" not in reasons
-    narrow = replace(view, dimensions=view.dimensions.assign(mean=np.linspace(2.0, 4.0, len(means)), sd=0.3, n=40))  # fmt: skip
+    narrow = replace(
+        view,
+        dimensions=view.dimensions.assign(mean=np.linspace(2.0, 4.0, len(means)), sd=0.3, n=40),
+    )
     strengths, priorities = narrow.strengths_and_priorities()
     assert len(strengths) == 3 and len(priorities) == 3
 
@@ -181,7 +212,11 @@ def test_ties_in_the_action_order_are_said_to_be_ties(rounds):
         advice = recommend_organisation(view, analysis.instrument)
         items = sections.first_action_items(advice.head(3), analysis.instrument, "nl")
         for row, item in zip(advice.head(3).itertuples(), items, strict=True):
-            overlap = row.rank > 1 and advice.iloc[row.rank - 2]["high"] >= row.low and advice.iloc[row.rank - 2]["low"] <= row.high  # fmt: skip
+            overlap = (
+                row.rank > 1
+                and advice.iloc[row.rank - 2]["high"] >= row.low
+                and advice.iloc[row.rank - 2]["low"] <= row.high
+            )
             if row.tied:
                 seen += 1
                 assert overlap and item["tied"] == t("advice.tied", "nl", previous=row.rank - 1)
@@ -196,10 +231,14 @@ def test_a_peer_gap_counts_only_beyond_the_own_interval(rounds):
     assert not view.peers.empty and not view.peers["suppressed"].any()
     dim = view.dimensions["dimension_id"].iloc[0]
     own = float(view.dimensions["mean"].iloc[0])
-    peers = view.peers.assign(mean=np.where(view.peers["dimension_id"] == dim, own + 0.35, view.peers["mean"]))  # fmt: skip
+    peers = view.peers.assign(
+        mean=np.where(view.peers["dimension_id"] == dim, own + 0.35, view.peers["mean"])
+    )
 
     def peer_reason(sd: float) -> bool:
-        dims = view.dimensions.assign(sd=np.where(view.dimensions["dimension_id"] == dim, sd, view.dimensions["sd"]))  # fmt: skip
+        dims = view.dimensions.assign(
+            sd=np.where(view.dimensions["dimension_id"] == dim, sd, view.dimensions["sd"])
+        )
         changed = replace(view, peers=peers, dimensions=dims)
         advice = recommend_organisation(changed, analysis.instrument)
         row = advice[advice["dimension_id"] == dim]
@@ -220,7 +259,14 @@ def _bimodal(rounds):
     levels = [1] * 4 + [3] * 19 + [5] * 13  # 36 respondents: 11% level 1, 36% level 5
     for n, level in enumerate(levels):
         rid = f"b{n}"
-        common = {"response_id": rid, "respondent_id": rid, "organisation_id": "gouda", "team_id": None, "role": "beleid", "text": None}  # fmt: skip
+        common = {
+            "response_id": rid,
+            "respondent_id": rid,
+            "organisation_id": "gouda",
+            "team_id": None,
+            "role": "beleid",
+            "text": None,
+        }
         rows += [
             common | {"item_id": i.id, "value": float(level), "code": None}
             for i in instrument.level_items
@@ -228,7 +274,15 @@ def _bimodal(rounds):
         rows += [
             common | {"item_id": i.id, "value": 4.0, "code": None} for i in instrument.rated_items
         ]
-    registry = pd.DataFrame({"organisation_id": ["gouda"], "name": ["Gouda"], "kind": "gemeente", "size_class": "50.000-100.000", "invited": 40})  # fmt: skip
+    registry = pd.DataFrame(
+        {
+            "organisation_id": ["gouda"],
+            "name": ["Gouda"],
+            "kind": "gemeente",
+            "size_class": "50.000-100.000",
+            "invited": 40,
+        }
+    )
     meta = analysis.meta | {"previous_round_id": None, "previous_period": None}
     return organisation_view(
         analyse_answers(pd.DataFrame(rows), instrument, registry, meta, min_group=1), "gouda"
@@ -260,10 +314,24 @@ def test_a_dimension_on_the_discussion_agenda_is_never_called_unanimous(rounds):
 def test_the_colophon_names_organisation_round_date_sender_contact_and_versions(rounds):
     analysis = rounds["2026"]
     view = organisation_view(analysis, "gouda")
-    page = _text(summary.summary_html(view, analysis.instrument, "en", colophon={"sender": "Gemeente Testdorp", "contact": "data@testdorp.example"}))  # fmt: skip
+    page = _text(
+        summary.summary_html(
+            view,
+            analysis.instrument,
+            "en",
+            colophon={"sender": "Gemeente Testdorp", "contact": "data@testdorp.example"},
+        )
+    )
     colophon = page[page.index(t("report.colophon", "en")) :]
-    for text in ("Gouda", "2026", pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y"), "Gemeente Testdorp", "data@testdorp.example",
-                 f"version {analysis.instrument.version}", "dwp-assess"):  # fmt: skip
+    for text in (
+        "Gouda",
+        "2026",
+        pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y"),
+        "Gemeente Testdorp",
+        "data@testdorp.example",
+        f"version {analysis.instrument.version}",
+        "dwp-assess",
+    ):
         assert text in colophon
     default = _text(summary.summary_html(view, analysis.instrument, "nl"))
     assert "Datawerkplaats, Universiteit Utrecht" in default[default.index("Colofon") :]
@@ -297,10 +365,16 @@ def test_printed_page_one_holds_headline_every_dimension_actions_and_position(
     for _, pdf, _, view, instrument in jobs:
         first_page = _squeezed(PdfReader(pdf).pages[0].extract_text())
         actions = first_actions(view, instrument, lang=lang)
-        wanted = [summary.headline(view, instrument, sections.first_action_items(actions, instrument, lang), lang),
-                  *(d.label.get(lang) for d in instrument.dimensions), t("summary.priorities", lang),
-                  *actions["owner"], summary.peers_sentence(view, instrument, lang),
-                  summary.change_sentence(view, instrument, lang)]  # fmt: skip
+        wanted = [
+            summary.headline(
+                view, instrument, sections.first_action_items(actions, instrument, lang), lang
+            ),
+            *(d.label.get(lang) for d in instrument.dimensions),
+            t("summary.priorities", lang),
+            *actions["owner"],
+            summary.peers_sentence(view, instrument, lang),
+            summary.change_sentence(view, instrument, lang),
+        ]
         for text in wanted:
             assert _squeezed(text) in first_page, (pdf.name, text)
 
@@ -315,7 +389,13 @@ def test_the_peer_mean_is_said_to_count_the_organisation_itself(rounds, lang):
         "en": "Your organisation counts in that mean",
     }[lang]
     for step in ("size_class", "adjacent", "kind"):
-        meta = {"peer_kind": "gemeente", "peer_step": step, "peer_classes": "50.000-100.000", "peer_n": 7, "min_group_size": 5}  # fmt: skip
+        meta = {
+            "peer_kind": "gemeente",
+            "peer_step": step,
+            "peer_classes": "50.000-100.000",
+            "peer_n": 7,
+            "min_group_size": 5,
+        }
         assert note in sections.peer_note(meta, lang)
 
 

@@ -19,7 +19,9 @@ SECTIONS = Path(sections.__file__).with_name("templates") / "sections"
 
 def test_the_section_code_builds_no_markup_of_its_own():
     source = Path(sections.__file__).read_text(encoding="utf-8")
-    assert not re.findall(r"<(?:p|div|table|tr|td|th|section|h\d|ul|ol|li|span|strong|a|br)\b", source)  # fmt: skip
+    assert not re.findall(
+        r"<(?:p|div|table|tr|td|th|section|h\d|ul|ol|li|span|strong|a|br)\b", source
+    )
 
 
 def test_every_section_the_code_renders_has_its_template():
@@ -73,5 +75,8 @@ def test_no_template_reads_a_value_under_a_name_jinja_keeps_for_a_constant():
     there was nothing to show)."""
     templates = Path(sections.__file__).with_name("templates")
     for path in templates.rglob("*.j2"):
-        printed = re.findall(r"\{\{-?\s*(none|true|false|None|True|False)\s*-?\}\}|\(\s*(none|true|false)\s*\)", path.read_text("utf-8"))  # fmt: skip
+        printed = re.findall(
+            r"\{\{-?\s*(none|true|false|None|True|False)\s*-?\}\}|\(\s*(none|true|false)\s*\)",
+            path.read_text("utf-8"),
+        )
         assert not printed, (path.name, printed)

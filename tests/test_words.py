@@ -34,7 +34,9 @@ pytestmark = [
 
 
 def _answers(generated) -> pd.DataFrame:
-    people = generated.respondents[["response_id", "respondent_id", "organisation_id", "team_id", "role"]]  # fmt: skip
+    people = generated.respondents[
+        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
+    ]
     return generated.answers.merge(people, on="response_id")
 
 
@@ -45,13 +47,26 @@ def views():
     orgs, _, generated = generate_rounds(SEED)
     by_id = {g.round_id: g for g in generated}
     before, after = by_id["data-strategy-2025"], by_id["data-strategy-2026"]
-    registry = orgs.rename(columns={"id": "organisation_id"})[["organisation_id", "name", "kind", "size_class", "invited"]]  # fmt: skip
+    registry = orgs.rename(columns={"id": "organisation_id"})[
+        ["organisation_id", "name", "kind", "size_class", "invited"]
+    ]
     answers = _answers(after)
-    prev_scores, after_scores, items = change_scores(_answers(before), before.instrument, answers, after.instrument)  # fmt: skip
-    meta = {"round_id": after.round_id, "period": "2026", "snapshot_hash": "x", "instrument_id": after.instrument.id,
-            "instrument_version": after.instrument.version, "level_basis": "chosen",
-            "previous_round_id": before.round_id, "previous_period": "2025"}  # fmt: skip
-    analysis = analyse_answers(answers, after.instrument, registry, meta, prev_scores, None, after_scores, items)  # fmt: skip
+    prev_scores, after_scores, items = change_scores(
+        _answers(before), before.instrument, answers, after.instrument
+    )
+    meta = {
+        "round_id": after.round_id,
+        "period": "2026",
+        "snapshot_hash": "x",
+        "instrument_id": after.instrument.id,
+        "instrument_version": after.instrument.version,
+        "level_basis": "chosen",
+        "previous_round_id": before.round_id,
+        "previous_period": "2025",
+    }
+    analysis = analyse_answers(
+        answers, after.instrument, registry, meta, prev_scores, None, after_scores, items
+    )
     chosen = sorted(set(analysis.scores["organisation_id"]))
     return analysis.instrument, [organisation_view(analysis, o) for o in chosen]
 
@@ -93,7 +108,9 @@ def test_what_a_manager_reads_names_no_statistic(views):
                 if hits:
                     jargon[(view.organisation["name"], lang, name)] = sorted(set(hits))
     assert jargon == {}
-    methods = _text(sections.methods(instrument, "nl", found[0].agreement, found[0].mean_reliability))  # fmt: skip
+    methods = _text(
+        sections.methods(instrument, "nl", found[0].agreement, found[0].mean_reliability)
+    )
     assert "rwg(J)" in methods and "Leik" in methods  # kept where they are explained
 
 
@@ -121,7 +138,11 @@ def test_an_agreement_figure_lies_in_the_band_of_its_word(views):
                 hover, word, figure = found_cell.groups()
                 assert hover == figure  # the same number on screen and on paper
                 value = float(figure.replace(",", "."))  # rounded to two digits: either side
-                expected = set(words_for_agreement(pd.Series([value - 0.005, value + 0.005]).clip(0, 1), lang)["word"])  # fmt: skip
+                expected = set(
+                    words_for_agreement(pd.Series([value - 0.005, value + 0.005]).clip(0, 1), lang)[
+                        "word"
+                    ]
+                )
                 capped = t("agreement.word.mixed", lang)
                 dimension = labels.get(html_lib.unescape(label))
                 on_agenda = dimension is not None and bool(bands.loc[dimension, "on_agenda"])
@@ -131,7 +152,7 @@ def test_an_agreement_figure_lies_in_the_band_of_its_word(views):
     assert checked >= 9 * 2 * len(found) * 0.9 and wrong == []
     # the Verantwoording shows both figures the word is made from, the weaker one printed
     view = found[0]
-    methods = str(sections.methods(instrument, "nl", view.agreement_bands(), view.mean_reliability))  # fmt: skip
+    methods = str(sections.methods(instrument, "nl", view.agreement_bands(), view.mean_reliability))
     assert t("report.methods_rwg_levels", "nl") in methods
     bands = view.agreement_bands()
     for row in bands.dropna(subset=["rwg_j", "rwg_levels"]).itertuples():

@@ -49,7 +49,11 @@ def test_every_item_is_a_select_one_inside_its_dimension_group(
             seen[row["name"]] = (group, row["type"], row["required"])
     assert list(seen) == [i.id for i in instrument.items]
     for item in instrument.items:
-        assert seen[item.id] == (xlsform.group_name(item.dimension), f"select_one {item.scale}", "yes")  # fmt: skip
+        assert seen[item.id] == (
+            xlsform.group_name(item.dimension),
+            f"select_one {item.scale}",
+            "yes",
+        )
     names = [r["name"] for r in survey]
     assert {"start", "end", "organisation_id", "role"} <= set(names)
     assert ("team_id" in names) == (instrument.kind == "team")
@@ -59,7 +63,9 @@ def test_every_item_is_a_select_one_inside_its_dimension_group(
 
 
 @pytest.mark.parametrize("instrument_id", ["competences", "data-strategy"])
-def test_pyxform_turns_the_xlsform_into_an_xform_without_warnings(instrument_id, registry_engine, tmp_path):  # fmt: skip
+def test_pyxform_turns_the_xlsform_into_an_xform_without_warnings(
+    instrument_id, registry_engine, tmp_path
+):
     """pyxform is the converter KoboToolbox and ODK use: what it accepts, they accept."""
     from pyxform.xls2xform import convert
 
@@ -100,7 +106,7 @@ def test_team_choices_are_filtered_by_organisation(registry_engine, tmp_path, co
             store.teams(registry_engine)["id"],
             store.teams(registry_engine)["organisation_id"],
             strict=True,
-        )  # fmt: skip
+        )
     )
 
 
@@ -122,8 +128,18 @@ def kobo_export(form: Path, path: Path, rows: list[dict]) -> Path:
             group = None
         elif row["type"] not in ("start", "end", "note"):
             header.append(f"{group}/{row['name']}" if group else row["name"])
-    header += ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
-               "_submitted_by", "__version__", "_tags", "_index"]  # fmt: skip
+    header += [
+        "_id",
+        "_uuid",
+        "_submission_time",
+        "_validation_status",
+        "_notes",
+        "_status",
+        "_submitted_by",
+        "__version__",
+        "_tags",
+        "_index",
+    ]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, delimiter=";")
         writer.writerow(header)
@@ -153,10 +169,16 @@ def test_kobo_export_of_the_xlsform_imports_back(registry_engine, tmp_path, comp
     choices = [str(v) for v in range(1, 6)] + ["dont_know"]
     rows = []
     for n in range(3):
-        answers = {item.id: choices[(k + n) % len(choices)] for k, item in enumerate(competences.items)}  # fmt: skip
-        answers |= {"organisation_id": "gouda", "team_id": "gouda-team-financien",
-                    "role": "domain_expert", "team_expectation": f"doel {n}",
-                    "_uuid": f"8c0f9d1e-0000-4000-8000-00000000000{n}"}  # fmt: skip
+        answers = {
+            item.id: choices[(k + n) % len(choices)] for k, item in enumerate(competences.items)
+        }
+        answers |= {
+            "organisation_id": "gouda",
+            "team_id": "gouda-team-financien",
+            "role": "domain_expert",
+            "team_expectation": f"doel {n}",
+            "_uuid": f"8c0f9d1e-0000-4000-8000-00000000000{n}",
+        }
         rows.append(answers)
     export = kobo_export(form, tmp_path / "kobo-export.csv", rows)
     summary = import_file(registry_engine, export, "competences-2026", quarantine_dir=tmp_path)
@@ -172,14 +194,19 @@ def test_kobo_export_of_the_xlsform_imports_back(registry_engine, tmp_path, comp
         }
         assert got == {i.id: answers[i.id] for i in competences.items}
         assert own["team_id"].unique().tolist() == ["gouda-team-financien"]
-        assert own.loc[own["item_id"] == "team_expectation", "text"].item() == answers["team_expectation"]  # fmt: skip
+        assert (
+            own.loc[own["item_id"] == "team_expectation", "text"].item()
+            == answers["team_expectation"]
+        )
     again = import_file(registry_engine, export, "competences-2026", quarantine_dir=tmp_path)
     assert (again.stored, again.already_present) == (0, 3)
 
 
 def cli(*args: str, db: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DWP_DATABASE_URL": db}
-    return subprocess.run([sys.executable, "-m", "dwp_assess", *args], capture_output=True, text=True, env=env)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "dwp_assess", *args], capture_output=True, text=True, env=env
+    )
 
 
 def test_export_form_command(registry_engine, sqlite_url, tmp_path):

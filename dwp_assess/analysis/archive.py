@@ -42,10 +42,12 @@ from dwp_assess.instruments.model import Instrument
 ORGANISATION_CODED = ("kind", "size_class", "urbanisation", "province")  # data/classes.py
 NOT_MUNICIPAL = -2  # the size class of a province or other body: not applicable, declared missing
 MEASURES = ("nominal", "ordinal", "scale")
-ARCHIVE_TEXTS = {"kind": ("Soort organisatie", "Kind of organisation"),
-                 "size_class": ("Grootteklasse (inwoners, CBS)", "Size class (inhabitants, CBS)"),
-                 "urbanisation": ("Stedelijkheid (CBS)", "Urbanisation (CBS)"),
-                 "province": ("Provincie", "Province")}  # fmt: skip
+ARCHIVE_TEXTS = {
+    "kind": ("Soort organisatie", "Kind of organisation"),
+    "size_class": ("Grootteklasse (inwoners, CBS)", "Size class (inhabitants, CBS)"),
+    "urbanisation": ("Stedelijkheid (CBS)", "Urbanisation (CBS)"),
+    "province": ("Provincie", "Province"),
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ class Variable:
     missing: tuple[int, ...] = ()
 
 
-def _coded(values: pd.Series, labels: dict[str, str] | None = None) -> tuple[pd.Series, dict[int, str]]:  # fmt: skip
+def _coded(
+    values: pd.Series, labels: dict[str, str] | None = None
+) -> tuple[pd.Series, dict[int, str]]:
     """Text categories as codes 1, 2, …: the categories of ``labels`` (category → label) in
     their order first, then any other value found, sorted."""
     found = set(values.dropna().astype(str))
@@ -78,7 +82,9 @@ def _classified(frame: pd.DataFrame, column: str) -> tuple[pd.Series, Variable]:
     class of an organisation that is not a municipality is "not applicable"."""
     classification = CLASSIFICATIONS[column]
     codes = classification.codes(frame[column])
-    coded = frame[column].map(lambda v: codes.get(str(v)) if pd.notna(v) and str(v).strip() else None)  # fmt: skip
+    coded = frame[column].map(
+        lambda v: codes.get(str(v)) if pd.notna(v) and str(v).strip() else None
+    )
     labels = {n: c for n, c in enumerate(classification.categories, start=1)}
     labels |= {n: v for v, n in codes.items() if n >= EXTRA_CODE}
     missing: tuple[int, ...] = ()
@@ -86,7 +92,9 @@ def _classified(frame: pd.DataFrame, column: str) -> tuple[pd.Series, Variable]:
         municipal = frame["kind"] == "gemeente"
         unmatched = coded.isna() | (coded >= EXTRA_CODE)
         coded = coded.where(municipal | ~unmatched | frame[column].isna(), NOT_MUNICIPAL)
-        labels = {NOT_MUNICIPAL: "n.v.t. (geen gemeente)"} | {n: c for n, c in labels.items() if (coded == n).any() or n < EXTRA_CODE}  # fmt: skip
+        labels = {NOT_MUNICIPAL: "n.v.t. (geen gemeente)"} | {
+            n: c for n, c in labels.items() if (coded == n).any() or n < EXTRA_CODE
+        }
         missing = (NOT_MUNICIPAL,)
     texts = ARCHIVE_TEXTS[column]
     measure = "ordinal" if classification.ordinal else "nominal"
@@ -113,25 +121,57 @@ def respondent_table(
     frame = wide.merge(score_wide, on="response_id", how="left")
     frame["role"], role_values = _coded(frame["role"], _role_labels(instrument))
     variables = [
-        Variable("response_id", "Code van de ingevulde vragenlijst", "Response id", "string", "nominal"),
-        Variable("respondent_id", "Pseudoniem van de invuller", "Respondent pseudonym", "string", "nominal"),
-        Variable("organisation_id", "Organisatie (registercode)", "Organisation (registry id)", "string", "nominal"),
+        Variable(
+            "response_id", "Code van de ingevulde vragenlijst", "Response id", "string", "nominal"
+        ),
+        Variable(
+            "respondent_id",
+            "Pseudoniem van de invuller",
+            "Respondent pseudonym",
+            "string",
+            "nominal",
+        ),
+        Variable(
+            "organisation_id",
+            "Organisatie (registercode)",
+            "Organisation (registry id)",
+            "string",
+            "nominal",
+        ),
         Variable("team_id", "Team (registercode)", "Team (registry id)", "string", "nominal"),
-        Variable("role", "Rol van de invuller", "Role of the respondent", "integer", "nominal", role_values),
-    ]  # fmt: skip
+        Variable(
+            "role",
+            "Rol van de invuller",
+            "Role of the respondent",
+            "integer",
+            "nominal",
+            role_values,
+        ),
+    ]
     for item in instrument.items:
         scale = instrument.scale_by_id[item.scale]
         labels = {int(p.value): p.label.nl for p in scale.points}
         labels |= {CODE_VALUES[s.code]: s.label.nl for s in scale.special}
         missing = tuple(CODE_VALUES[s.code] for s in scale.special)
         kind = "integer" if scale.points else "number"
-        variables.append(Variable(item.id, item.text.nl, item.text.get("en"), kind, "ordinal", labels, missing))  # fmt: skip
+        variables.append(
+            Variable(item.id, item.text.nl, item.text.get("en"), kind, "ordinal", labels, missing)
+        )
     for free in instrument.free_text:
         if free.id in shown:
-            variables.append(Variable(free.id, free.text.nl, free.text.get("en"), "string", "nominal"))  # fmt: skip
+            variables.append(
+                Variable(free.id, free.text.nl, free.text.get("en"), "string", "nominal")
+            )
     for dim in instrument.dimensions:
-        variables.append(Variable(f"score_{dim.id}", f"Score {dim.label.nl} (gemiddelde van de items)",
-                                  f"Score {dim.label.get('en')} (mean of the items)", "number", "scale"))  # fmt: skip
+        variables.append(
+            Variable(
+                f"score_{dim.id}",
+                f"Score {dim.label.nl} (gemiddelde van de items)",
+                f"Score {dim.label.get('en')} (mean of the items)",
+                "number",
+                "scale",
+            )
+        )
     for v in variables:
         if v.type == "integer":
             frame[v.name] = pd.to_numeric(frame[v.name]).astype("Int64")
@@ -150,23 +190,46 @@ def organisation_table(
     frame = orgs.set_index("organisation_id").join(counts).join(means).reset_index()
     frame["round_id"], frame["period"] = round_id, info.period
     variables = [
-        Variable("organisation_id", "Organisatie (registercode)", "Organisation (registry id)", "string", "nominal"),
-        Variable("name", "Naam van de organisatie", "Name of the organisation", "string", "nominal"),
-        Variable("cbs_code", "CBS-code in de periode van de ronde", "CBS code in the round's period", "string", "nominal"),
-    ]  # fmt: skip
+        Variable(
+            "organisation_id",
+            "Organisatie (registercode)",
+            "Organisation (registry id)",
+            "string",
+            "nominal",
+        ),
+        Variable(
+            "name", "Naam van de organisatie", "Name of the organisation", "string", "nominal"
+        ),
+        Variable(
+            "cbs_code",
+            "CBS-code in de periode van de ronde",
+            "CBS code in the round's period",
+            "string",
+            "nominal",
+        ),
+    ]
     coded = {column: _classified(frame, column) for column in ORGANISATION_CODED}
     for column, (values, variable) in coded.items():
         frame[column] = values
         variables.append(variable)
     variables += [
         Variable("invited", "Aantal uitgenodigd", "Number invited", "integer", "scale"),
-        Variable("responses", "Aantal ingevulde vragenlijsten", "Number of responses", "integer", "scale"),
+        Variable(
+            "responses", "Aantal ingevulde vragenlijsten", "Number of responses", "integer", "scale"
+        ),
         Variable("round_id", "Ronde", "Round", "string", "nominal"),
         Variable("period", "Periode", "Period", "string", "nominal"),
-    ]  # fmt: skip
+    ]
     for dim in instrument.dimensions:
-        variables.append(Variable(f"score_{dim.id}", f"Gemiddelde score {dim.label.nl}",
-                                  f"Mean score {dim.label.get('en')}", "number", "scale"))  # fmt: skip
+        variables.append(
+            Variable(
+                f"score_{dim.id}",
+                f"Gemiddelde score {dim.label.nl}",
+                f"Mean score {dim.label.get('en')}",
+                "number",
+                "scale",
+            )
+        )
     for column in ("invited", "responses"):
         frame[column] = pd.to_numeric(frame[column]).astype("Int64")
     return frame[[v.name for v in variables]], variables
@@ -193,12 +256,12 @@ def write_sav(frame: pd.DataFrame, variables: list[Variable], path: Path) -> Pat
             v.name: {float(k): s for k, s in v.value_labels.items()}
             for v in variables
             if v.value_labels
-        },  # fmt: skip
+        },
         missing_ranges={
             v.name: [{"lo": float(min(v.missing)), "hi": float(max(v.missing))}]
             for v in variables
             if v.missing
-        },  # fmt: skip
+        },
         variable_measure={v.name: v.measure for v in variables},
     )
     return path
@@ -220,34 +283,63 @@ def codebook(tables: dict[str, list[Variable]]) -> pd.DataFrame:
     """Every column of every table: ``file, variable, label_nl, label_en, type, measure,
     value_labels, missing_values``."""
     rows = [
-        {"file": name, "variable": v.name, "label_nl": v.label_nl, "label_en": v.label_en,
-         "type": v.type, "measure": v.measure,
-         "value_labels": "; ".join(f"{k}={s}" for k, s in v.value_labels.items()),
-         "missing_values": ", ".join(str(m) for m in v.missing)}
-        for name, variables in tables.items() for v in variables
-    ]  # fmt: skip
+        {
+            "file": name,
+            "variable": v.name,
+            "label_nl": v.label_nl,
+            "label_en": v.label_en,
+            "type": v.type,
+            "measure": v.measure,
+            "value_labels": "; ".join(f"{k}={s}" for k, s in v.value_labels.items()),
+            "missing_values": ", ".join(str(m) for m in v.missing),
+        }
+        for name, variables in tables.items()
+        for v in variables
+    ]
     return pd.DataFrame(rows)
 
 
 def _schema(variables: list[Variable]) -> dict:
     fields = []
     for v in variables:
-        entry = {"name": v.name, "type": v.type, "title": v.label_en or v.label_nl, "description": v.label_nl}  # fmt: skip
+        entry = {
+            "name": v.name,
+            "type": v.type,
+            "title": v.label_en or v.label_nl,
+            "description": v.label_nl,
+        }
         if v.value_labels:
-            entry["description"] += " (" + "; ".join(f"{k}={s}" for k, s in v.value_labels.items()) + ")"  # fmt: skip
+            entry["description"] += (
+                " (" + "; ".join(f"{k}={s}" for k, s in v.value_labels.items()) + ")"
+            )
         fields.append(entry)
     return {"fields": fields, "missingValues": [""]}
 
 
-def datapackage(name: str, csv_files: dict[str, Path], tables: dict[str, list[Variable]], meta: dict) -> dict:  # fmt: skip
+def datapackage(
+    name: str, csv_files: dict[str, Path], tables: dict[str, list[Variable]], meta: dict
+) -> dict:
     """A Frictionless Data Package descriptor of the CSV files, paths relative to it."""
     resources = [
-        {"name": table, "path": path.name, "profile": "tabular-data-resource", "format": "csv",
-         "mediatype": "text/csv", "encoding": "utf-8", "schema": _schema(tables[table])}
+        {
+            "name": table,
+            "path": path.name,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": _schema(tables[table]),
+        }
         for table, path in csv_files.items()
-    ]  # fmt: skip
-    return {"profile": "tabular-data-package", "name": name, "title": meta["title"],
-            "description": meta["description"], "version": "1.0.0", "resources": resources}  # fmt: skip
+    ]
+    return {
+        "profile": "tabular-data-package",
+        "name": name,
+        "title": meta["title"],
+        "description": meta["description"],
+        "version": "1.0.0",
+        "resources": resources,
+    }
 
 
 def export_archive(
@@ -258,9 +350,12 @@ def export_archive(
     instrument = get_instrument(info.instrument_id, info.instrument_version)
     folder = ids.output_path(out_dir, round_id)
     folder.mkdir(parents=True, exist_ok=True)
-    respondents, respondent_vars = respondent_table(engine, round_id, instrument, include_free_text)  # fmt: skip
-    organisations, organisation_vars = organisation_table(engine, round_id, instrument, respondents)  # fmt: skip
-    tables = {"respondents": (respondents, respondent_vars), "organisations": (organisations, organisation_vars)}  # fmt: skip
+    respondents, respondent_vars = respondent_table(engine, round_id, instrument, include_free_text)
+    organisations, organisation_vars = organisation_table(engine, round_id, instrument, respondents)
+    tables = {
+        "respondents": (respondents, respondent_vars),
+        "organisations": (organisations, organisation_vars),
+    }
     written, csv_files = [], {}
     for name, (frame, variables) in tables.items():
         csv_path = folder / f"{name}.csv"
@@ -268,18 +363,33 @@ def export_archive(
             csv_path, index=False, lineterminator="\n"
         )  # opens safely in Excel
         csv_files[name] = csv_path
-        written += [csv_path, write_sav(frame, variables, folder / f"{name}.sav"),
-                    write_dta(frame, variables, folder / f"{name}.dta")]  # fmt: skip
+        written += [
+            csv_path,
+            write_sav(frame, variables, folder / f"{name}.sav"),
+            write_dta(frame, variables, folder / f"{name}.dta"),
+        ]
     variables_of = {name: variables for name, (_, variables) in tables.items()}
     codebook_path = folder / "codebook.csv"
     safe_frame(codebook(variables_of)).to_csv(codebook_path, index=False, lineterminator="\n")
-    meta = {"title": f"dwp-assess {round_id} ({instrument.key}, {info.period})",
-            "description": f"Self-assessment round {round_id} of {instrument.title.get('en') or instrument.title.nl}; codebook in codebook.csv."}  # fmt: skip
+    meta = {
+        "title": f"dwp-assess {round_id} ({instrument.key}, {info.period})",
+        "description": f"Self-assessment round {round_id} of {instrument.title.get('en') or instrument.title.nl}; codebook in codebook.csv.",
+    }
     descriptor = datapackage(ids.normalise(round_id), csv_files, variables_of, meta)
-    descriptor["resources"].append({"name": "codebook", "path": codebook_path.name, "format": "csv",
-                                    "mediatype": "text/csv", "encoding": "utf-8",
-                                    "profile": "tabular-data-resource",
-                                    "schema": {"fields": [{"name": c, "type": "string"} for c in codebook(variables_of).columns], "missingValues": [""]}})  # fmt: skip
+    descriptor["resources"].append(
+        {
+            "name": "codebook",
+            "path": codebook_path.name,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "profile": "tabular-data-resource",
+            "schema": {
+                "fields": [{"name": c, "type": "string"} for c in codebook(variables_of).columns],
+                "missingValues": [""],
+            },
+        }
+    )
     package_path = folder / "datapackage.json"
     package_path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return [*written, codebook_path, package_path]

@@ -54,7 +54,9 @@ class CollaborationAnalysis(RoundTables):
     collaborations: pd.DataFrame  # collaboration_id, title, issue, lead_organisation_id
     members: pd.DataFrame  # collaboration_id, organisation_id, respondents, counted, lead
     positions: pd.DataFrame  # collaboration_id, item_id, organisation_id, value, code
-    points: pd.DataFrame  # collaboration_id, dimension_id, item_id, question, state, disagreement, reason, value, code  # fmt: skip
+    points: (
+        pd.DataFrame
+    )  # collaboration_id, dimension_id, item_id, question, state, disagreement, reason, value, code
     tasks: pd.DataFrame  # collaboration_id, dimension_id, item_id, organisation_id, basis
     notes: pd.DataFrame  # collaboration_id, dimension_id, item_id, organisation_id, text
 
@@ -66,8 +68,14 @@ class CollaborationAnalysis(RoundTables):
     def receivers(self) -> dict[str, list[str]]:
         """Collaboration → its member organisations, the lead first: only they receive its plan."""
         result = {}
-        for collab, lead in zip(self.collaborations["collaboration_id"], self.collaborations["lead_organisation_id"], strict=True):  # fmt: skip
-            members = sorted(self.members.loc[self.members["collaboration_id"] == collab, "organisation_id"])  # fmt: skip
+        for collab, lead in zip(
+            self.collaborations["collaboration_id"],
+            self.collaborations["lead_organisation_id"],
+            strict=True,
+        ):
+            members = sorted(
+                self.members.loc[self.members["collaboration_id"] == collab, "organisation_id"]
+            )
             result[collab] = [lead, *(m for m in members if m != lead)]
         return result
 
@@ -79,7 +87,9 @@ def _answer(value, code) -> tuple[float | None, str | None]:
     return (None if pd.isna(value) else float(value)), (None if pd.isna(code) else str(code))
 
 
-def combine_status(answers: list[tuple[float | None, str | None]]) -> tuple[float | None, str | None]:  # fmt: skip
+def combine_status(
+    answers: list[tuple[float | None, str | None]],
+) -> tuple[float | None, str | None]:
     """An organisation's status from its representatives' answers on a status scale: the least
     settled number given (a point is settled for an organisation only when all its
     representatives say so); without a number "weet ik niet" if anyone said so, else "niet van
@@ -90,7 +100,7 @@ def combine_status(answers: list[tuple[float | None, str | None]]) -> tuple[floa
     return _code_of(answers)
 
 
-def combine_fact(answers: list[tuple[float | None, str | None]]) -> tuple[float | None, str | None]:  # fmt: skip
+def combine_fact(answers: list[tuple[float | None, str | None]]) -> tuple[float | None, str | None]:
     """An organisation's answer to a fact: the value its representatives name, ``divided`` when
     they name different values (the organisation has no single answer); without a value as in
     ``combine_status``. A value named by one representative wins over a colleague's "weet ik niet"."""
@@ -122,7 +132,9 @@ class Point:
     code: str | None = None
 
 
-def status_point(positions: list[tuple[float | None, str | None]], members: int, settled: int) -> Point:  # fmt: skip
+def status_point(
+    positions: list[tuple[float | None, str | None]], members: int, settled: int
+) -> Point:
     """A status item's point over the parties' positions (one per answering member):
     settled when every member says ``settled``; not applicable when every member says so;
     else open. Parties disagree when one says settled and another has it open or does not know
@@ -136,7 +148,13 @@ def status_point(positions: list[tuple[float | None, str | None]], members: int,
     elif NOT_APPLICABLE in kinds and kinds & {OPEN, SETTLED}:
         reason = APPLICABILITY
     complete = len(positions) == members
-    state = SETTLED if complete and kinds == {SETTLED} else NOT_APPLICABLE if complete and kinds == {NOT_APPLICABLE} else OPEN  # fmt: skip
+    state = (
+        SETTLED
+        if complete and kinds == {SETTLED}
+        else NOT_APPLICABLE
+        if complete and kinds == {NOT_APPLICABLE}
+        else OPEN
+    )
     return Point(state, reason is not None, reason)
 
 
@@ -160,14 +178,21 @@ def fact_point(positions: list[tuple[float | None, str | None]], members: int) -
     return Point(OPEN, disagreement, DIFFERENT_ANSWERS if disagreement else None)
 
 
-def owners(point: Point, positions: dict[str, tuple[float | None, str | None]], lead: str,
-           scale_min: int, settled: int | None) -> tuple[list[str], str]:  # fmt: skip
+def owners(
+    point: Point,
+    positions: dict[str, tuple[float | None, str | None]],
+    lead: str,
+    scale_min: int,
+    settled: int | None,
+) -> tuple[list[str], str]:
     """Who owns an open point, and why: on a point the parties disagree on, the lead (it
     convenes the discussion); else, on a status item, the parties that are furthest with it
     ("in bespreking": above the scale's lowest point, not settled); when nobody has started
     (or on a fact), the lead."""
     if not point.disagreement and settled is not None:
-        started = {o: v for o, (v, _) in positions.items() if v is not None and scale_min < v < settled}  # fmt: skip
+        started = {
+            o: v for o, (v, _) in positions.items() if v is not None and scale_min < v < settled
+        }
         if started:
             furthest = max(started.values())
             return sorted(o for o, v in started.items() if v == furthest), DISCUSSING
@@ -181,14 +206,22 @@ def counted_respondents(answers: pd.DataFrame, instrument: Instrument) -> set[st
     """Respondents who answered (a value or a code) at least ``scoring.min_answered_share`` of
     the items: the others are left out of their organisation's position."""
     items = {i.id for i in instrument.items}
-    given = answers[answers["item_id"].isin(items) & (answers["value"].notna() | answers["code"].notna())]  # fmt: skip
+    given = answers[
+        answers["item_id"].isin(items) & (answers["value"].notna() | answers["code"].notna())
+    ]
     share = given.groupby("response_id")["item_id"].nunique() / len(items)
     return set(share[share >= instrument.scoring.min_answered_share].index)
 
 
-def analyse_answers(answers: pd.DataFrame, responses: pd.DataFrame, instrument: Instrument,
-                    collaborations: pd.DataFrame, members: pd.DataFrame, names: dict[str, str],
-                    meta: dict) -> CollaborationAnalysis:  # fmt: skip
+def analyse_answers(
+    answers: pd.DataFrame,
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    collaborations: pd.DataFrame,
+    members: pd.DataFrame,
+    names: dict[str, str],
+    meta: dict,
+) -> CollaborationAnalysis:
     """The analysis from frames: ``answers`` (store.load_answers), ``responses`` with
     response_id, organisation_id, collaboration_id (store.load_responses), the registry's
     ``collaborations`` (id, title, issue, lead_organisation_id) and ``members``
@@ -206,33 +239,69 @@ def analyse_answers(answers: pd.DataFrame, responses: pd.DataFrame, instrument: 
         own = own[own["response_id"].isin(counted)]
         for item in instrument.items:
             scale = instrument.scale_of(item.id)
-            positions = _positions(own[own["item_id"] == item.id], parties, scale.settled is not None)  # fmt: skip
-            position_rows += [{"collaboration_id": collab.id, "item_id": item.id, "organisation_id": o, "value": v, "code": c}
-                              for o, (v, c) in positions.items()]  # fmt: skip
+            positions = _positions(
+                own[own["item_id"] == item.id], parties, scale.settled is not None
+            )
+            position_rows += [
+                {
+                    "collaboration_id": collab.id,
+                    "item_id": item.id,
+                    "organisation_id": o,
+                    "value": v,
+                    "code": c,
+                }
+                for o, (v, c) in positions.items()
+            ]
             listed = list(positions.values())
-            point = status_point(listed, len(parties), scale.settled) if scale.settled is not None else fact_point(listed, len(parties))  # fmt: skip
-            point_rows.append({"collaboration_id": collab.id, "dimension_id": item.dimension, "item_id": item.id,
-                               "question": "status" if scale.settled is not None else "fact", "state": point.state,
-                               "disagreement": point.disagreement, "reason": point.reason, "value": point.value, "code": point.code})  # fmt: skip
+            point = (
+                status_point(listed, len(parties), scale.settled)
+                if scale.settled is not None
+                else fact_point(listed, len(parties))
+            )
+            point_rows.append(
+                {
+                    "collaboration_id": collab.id,
+                    "dimension_id": item.dimension,
+                    "item_id": item.id,
+                    "question": "status" if scale.settled is not None else "fact",
+                    "state": point.state,
+                    "disagreement": point.disagreement,
+                    "reason": point.reason,
+                    "value": point.value,
+                    "code": point.code,
+                }
+            )
             if point.state == OPEN:
-                chosen, basis = owners(point, positions, collab.lead_organisation_id, scale.min, scale.settled)  # fmt: skip
-                task_rows += [{"collaboration_id": collab.id, "dimension_id": item.dimension, "item_id": item.id,
-                               "organisation_id": o, "basis": basis} for o in chosen]  # fmt: skip
-    involved = sorted(set(members.loc[members["collaboration_id"].isin(answered["id"]), "organisation_id"]))  # fmt: skip
+                chosen, basis = owners(
+                    point, positions, collab.lead_organisation_id, scale.min, scale.settled
+                )
+                task_rows += [
+                    {
+                        "collaboration_id": collab.id,
+                        "dimension_id": item.dimension,
+                        "item_id": item.id,
+                        "organisation_id": o,
+                        "basis": basis,
+                    }
+                    for o in chosen
+                ]
+    involved = sorted(
+        set(members.loc[members["collaboration_id"].isin(answered["id"]), "organisation_id"])
+    )
     return CollaborationAnalysis(
         meta=meta,
         organisations=pd.DataFrame(
             {"organisation_id": involved, "name": [str(names.get(o, o)) for o in involved]}
-        ),  # fmt: skip
+        ),
         collaborations=answered.rename(columns={"id": "collaboration_id"})[
             ["collaboration_id", "title", "issue", "lead_organisation_id"]
-        ].reset_index(drop=True),  # fmt: skip
+        ].reset_index(drop=True),
         members=_frame(
             member_rows, ["collaboration_id", "organisation_id", "respondents", "counted", "lead"]
-        ),  # fmt: skip
+        ),
         positions=_frame(
             position_rows, ["collaboration_id", "item_id", "organisation_id", "value", "code"]
-        ),  # fmt: skip
+        ),
         points=_frame(
             point_rows,
             [
@@ -246,20 +315,28 @@ def analyse_answers(answers: pd.DataFrame, responses: pd.DataFrame, instrument: 
                 "value",
                 "code",
             ],
-        ),  # fmt: skip
+        ),
         tasks=_frame(
             task_rows, ["collaboration_id", "dimension_id", "item_id", "organisation_id", "basis"]
-        ),  # fmt: skip
+        ),
         notes=_notes(by_response, responses, instrument),
     )
 
 
-def _member_rows(collab, parties: list[str], responses: pd.DataFrame, counted: set[str]) -> list[dict]:  # fmt: skip
+def _member_rows(
+    collab, parties: list[str], responses: pd.DataFrame, counted: set[str]
+) -> list[dict]:
     own = responses[responses["collaboration_id"] == collab.id]
-    return [{"collaboration_id": collab.id, "organisation_id": o,
-             "respondents": int((own["organisation_id"] == o).sum()),
-             "counted": int(own.loc[own["organisation_id"] == o, "response_id"].isin(counted).sum()),
-             "lead": o == collab.lead_organisation_id} for o in parties]  # fmt: skip
+    return [
+        {
+            "collaboration_id": collab.id,
+            "organisation_id": o,
+            "respondents": int((own["organisation_id"] == o).sum()),
+            "counted": int(own.loc[own["organisation_id"] == o, "response_id"].isin(counted).sum()),
+            "lead": o == collab.lead_organisation_id,
+        }
+        for o in parties
+    ]
 
 
 def _positions(rows: pd.DataFrame, parties: list[str], status: bool) -> dict[str, tuple]:
@@ -283,10 +360,19 @@ def _notes(answers: pd.DataFrame, responses: pd.DataFrame, instrument: Instrumen
             continue
         dimension = instrument.item_by_id[free.item].dimension if free.item else free.dimension
         given = answers[(answers["item_id"] == free.id) & answers["text"].notna()]
-        for collab, org, text in zip(given["collaboration_id"], given["organisation_id"], given["text"], strict=True):  # fmt: skip
+        for collab, org, text in zip(
+            given["collaboration_id"], given["organisation_id"], given["text"], strict=True
+        ):
             if str(text).strip():
-                rows.append({"collaboration_id": collab, "dimension_id": dimension, "item_id": free.item,
-                             "organisation_id": org, "text": str(text).strip()})  # fmt: skip
+                rows.append(
+                    {
+                        "collaboration_id": collab,
+                        "dimension_id": dimension,
+                        "item_id": free.item,
+                        "organisation_id": org,
+                        "text": str(text).strip(),
+                    }
+                )
     return _frame(rows, ["collaboration_id", "dimension_id", "item_id", "organisation_id", "text"])
 
 
@@ -294,8 +380,12 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def analyse_collaboration_round(engine: Engine, round_id: str, previous_round_id: str | None = None,
-                                min_group: int | None = None) -> CollaborationAnalysis:  # fmt: skip
+def analyse_collaboration_round(
+    engine: Engine,
+    round_id: str,
+    previous_round_id: str | None = None,
+    min_group: int | None = None,
+) -> CollaborationAnalysis:
     """Load a collaboration round from the store and analyse it (see the module docstring).
     The previous round is not compared (a project plan is about one moment);
     ``min_group`` is recorded: the plan shows parties by name, by design, and no aggregate over
@@ -304,5 +394,12 @@ def analyse_collaboration_round(engine: Engine, round_id: str, previous_round_id
     instrument = get_instrument(info.instrument_id, info.instrument_version)
     names = store.organisations(engine).set_index("id")["name"].to_dict()
     meta = round_meta(engine, info, instrument, previous_round_id=None, min_group_size=min_group)
-    return analyse_answers(store.load_answers(engine, round_id), store.load_responses(engine, round_id), instrument,
-                           store.collaborations(engine), store.collaboration_members(engine), names, meta)  # fmt: skip
+    return analyse_answers(
+        store.load_answers(engine, round_id),
+        store.load_responses(engine, round_id),
+        instrument,
+        store.collaborations(engine),
+        store.collaboration_members(engine),
+        names,
+        meta,
+    )

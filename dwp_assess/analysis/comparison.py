@@ -25,8 +25,19 @@ from dwp_assess.instruments.model import Instrument
 from dwp_assess.instruments.versions import comparable_items, dimension_items
 
 FALSE_DISCOVERY_RATE = 0.05
-CHANGE_COLUMNS = ["organisation_id", "dimension_id", "difference", "ci_low", "ci_high", "p_value",
-                  "p_adjusted", "n_before", "n_after", "interval_excludes_zero", "reliable"]  # fmt: skip
+CHANGE_COLUMNS = [
+    "organisation_id",
+    "dimension_id",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "n_before",
+    "n_after",
+    "interval_excludes_zero",
+    "reliable",
+]
 
 
 def restricted(instrument: Instrument, item_ids: Iterable[str]) -> Instrument:
@@ -40,7 +51,10 @@ def restricted(instrument: Instrument, item_ids: Iterable[str]) -> Instrument:
         served.setdefault(item["dimension"], set()).update(item["dikw_stages"])
     raw["dimensions"] = [d for d in raw["dimensions"] if d["id"] in served]
     if any(served.values()):
-        raw["dimensions"] = [d | {"dikw_stages": [s for s in d["dikw_stages"] if s in served[d["id"]]]} for d in raw["dimensions"]]  # fmt: skip
+        raw["dimensions"] = [
+            d | {"dikw_stages": [s for s in d["dikw_stages"] if s in served[d["id"]]]}
+            for d in raw["dimensions"]
+        ]
     return Instrument.model_validate(raw)
 
 
@@ -82,12 +96,19 @@ def change_since(previous: pd.DataFrame, current: pd.DataFrame, seed: int = 2026
     survive the correction.
     """
     dims = sorted(set(current["dimension_id"]))
-    wide = lambda scores: scores.pivot_table(index=["organisation_id", "response_id"], columns="dimension_id", values="score").reindex(columns=dims)  # noqa: E731  # fmt: skip
+
+    def wide(scores):
+        return scores.pivot_table(
+            index=["organisation_id", "response_id"], columns="dimension_id", values="score"
+        ).reindex(columns=dims)
+
     before, after = wide(previous), wide(current)
     rows = []
     common = sorted(set(before.index.get_level_values(0)) & set(after.index.get_level_values(0)))
     for org in common:
-        boot = bootstrap_mean_difference(before.loc[org].to_numpy(), after.loc[org].to_numpy(), seed=seed)  # fmt: skip
+        boot = bootstrap_mean_difference(
+            before.loc[org].to_numpy(), after.loc[org].to_numpy(), seed=seed
+        )
         boot["p_adjusted"] = benjamini_hochberg(boot["p_value"])["p_adjusted"]
         rows.append(boot.assign(organisation_id=org, dimension_id=dims))
     if not rows:

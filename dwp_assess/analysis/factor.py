@@ -154,7 +154,9 @@ class _Layout:
     def unpack(self, x: np.ndarray, group: int) -> tuple[np.ndarray, ...]:
         """Λ, Φ, Θ (diagonal as vector), ν, κ of ``group``."""
         lam = self.marker.astype(float)
-        lam[self.free_loadings] = self._block(x, "lambda", group, int(self.free_loadings.sum()), self.shared_loadings)  # fmt: skip
+        lam[self.free_loadings] = self._block(
+            x, "lambda", group, int(self.free_loadings.sum()), self.shared_loadings
+        )
         phi = np.zeros((self.m, self.m))
         phi[self.tril] = self._block(x, "phi", group, len(self.tril[0]), False)
         phi = phi + np.tril(phi, -1).T
@@ -171,7 +173,9 @@ class _Layout:
             if name == "kappa" and not (self.free_means and group > 0):
                 continue
             block = grad[self.slices[name]]
-            shared = (name == "lambda" and self.shared_loadings) or (name == "nu" and self.shared_intercepts)  # fmt: skip
+            shared = (name == "lambda" and self.shared_loadings) or (
+                name == "nu" and self.shared_intercepts
+            )
             offset = 0 if shared else (group - (name == "kappa")) * len(values)
             block[offset : offset + len(values)] += values
 
@@ -194,8 +198,13 @@ def _group_terms(layout: _Layout, x: np.ndarray, group: int, cov: np.ndarray, me
     g_lam = 2 * g_sigma @ lam @ phi + np.outer(g_mu, kappa)
     g_phi = lam.T @ g_sigma @ lam
     g_phi = (2 * g_phi - np.diag(np.diag(g_phi)))[layout.tril]
-    parts = {"lambda": g_lam[layout.free_loadings], "phi": g_phi, "theta": np.diag(g_sigma),
-             "nu": g_mu, "kappa": lam.T @ g_mu}  # fmt: skip
+    parts = {
+        "lambda": g_lam[layout.free_loadings],
+        "phi": g_phi,
+        "theta": np.diag(g_sigma),
+        "nu": g_mu,
+        "kappa": lam.T @ g_mu,
+    }
     return f, parts
 
 
@@ -234,31 +243,53 @@ def fit_multigroup(groups: list[pd.DataFrame], factors: dict[str, list[str]], le
             layout.add_gradient(grad, g, {k: ns[g] * v for k, v in parts.items()})
         return total / ns.sum(), grad / ns.sum()
 
-    result = optimize.minimize(objective, _start(layout, covs, means), jac=True, method="L-BFGS-B",
-                               options={"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-8})  # fmt: skip
+    result = optimize.minimize(
+        objective,
+        _start(layout, covs, means),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-8},
+    )
     chi2 = float(result.fun * ns.sum())
     n_moments = len(groups) * layout.p * (layout.p + 3) // 2
     implied = []
     for g in range(len(data)):
         lam, phi, theta, _, _ = layout.unpack(result.x, g)
         implied.append(lam @ phi @ lam.T + np.diag(theta))
-    return {"chi2": chi2, "df": n_moments - layout.size, "n": int(ns.sum()), "groups": len(groups),
-            "covs": covs, "implied": implied, "ns": ns, "converged": bool(result.success)}  # fmt: skip
+    return {
+        "chi2": chi2,
+        "df": n_moments - layout.size,
+        "n": int(ns.sum()),
+        "groups": len(groups),
+        "covs": covs,
+        "implied": implied,
+        "ns": ns,
+        "converged": bool(result.success),
+    }
 
 
 def _fit_indices(fit: dict) -> dict:
     """CFI, TLI, RMSEA (multi-group: × √G, Steiger 1998, as lavaan) and SRMR (n-weighted mean
     over groups) against the independence model (free variances and means per group)."""
     chi2, df, n, g = fit["chi2"], fit["df"], fit["n"], fit["groups"]
-    base_chi2 = float(sum(ns * (np.sum(np.log(np.diag(c))) - np.linalg.slogdet(c)[1])
-                          for ns, c in zip(fit["ns"], fit["covs"], strict=True)))  # fmt: skip
+    base_chi2 = float(
+        sum(
+            ns * (np.sum(np.log(np.diag(c))) - np.linalg.slogdet(c)[1])
+            for ns, c in zip(fit["ns"], fit["covs"], strict=True)
+        )
+    )
     p = fit["covs"][0].shape[0]
     base_df = g * p * (p - 1) // 2
     excess, base_excess = max(chi2 - df, 0.0), max(base_chi2 - base_df, 0.0)
     cfi = 1 - excess / max(base_excess, excess) if max(base_excess, excess) > 0 else 1.0
     tli = ((base_chi2 / base_df) - (chi2 / df)) / ((base_chi2 / base_df) - 1) if df > 0 else 1.0
     rmsea = np.sqrt(excess / (df * n)) * np.sqrt(g) if df > 0 else 0.0
-    srmr_value = sum(ns * srmr(c, s) for ns, c, s in zip(fit["ns"], fit["covs"], fit["implied"], strict=True)) / n  # fmt: skip
+    srmr_value = (
+        sum(
+            ns * srmr(c, s) for ns, c, s in zip(fit["ns"], fit["covs"], fit["implied"], strict=True)
+        )
+        / n
+    )
     return {"cfi": cfi, "tli": tli, "rmsea": float(rmsea), "srmr": float(srmr_value)}
 
 
@@ -275,9 +306,17 @@ def invariance(groups: dict[str, pd.DataFrame], factors: dict[str, list[str]]) -
     rows = []
     for level in LEVELS:
         fit = fit_multigroup(frames, factors, level)
-        rows.append({"level": level, "n": fit["n"], "chi2": fit["chi2"], "df": fit["df"],
-                     "p": float(sps.chi2.sf(fit["chi2"], fit["df"])), **_fit_indices(fit),
-                     "converged": fit["converged"]})  # fmt: skip
+        rows.append(
+            {
+                "level": level,
+                "n": fit["n"],
+                "chi2": fit["chi2"],
+                "df": fit["df"],
+                "p": float(sps.chi2.sf(fit["chi2"], fit["df"])),
+                **_fit_indices(fit),
+                "converged": fit["converged"],
+            }
+        )
     out = pd.DataFrame(rows)
     out["delta_chi2"] = out["chi2"].diff()
     out["delta_df"] = out["df"].diff()

@@ -35,8 +35,14 @@ def readable(
     ``suppressed`` is true the figures replaced by the catalogue's "onderdrukt"."""
     out = frame.copy()
     floats = [c for c in out.columns if pd.api.types.is_float_dtype(out[c])]
-    withheld = out[suppressed].fillna(False).astype(bool) if suppressed else pd.Series(False, index=out.index)  # fmt: skip
-    empty = out[floats].isna().all(axis=1) & ~withheld if floats else pd.Series(False, index=out.index)  # fmt: skip
+    withheld = (
+        out[suppressed].fillna(False).astype(bool)
+        if suppressed
+        else pd.Series(False, index=out.index)
+    )
+    empty = (
+        out[floats].isna().all(axis=1) & ~withheld if floats else pd.Series(False, index=out.index)
+    )
     out = out[~empty]
     withheld = withheld[~empty]
     for column in floats:

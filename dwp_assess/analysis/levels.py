@@ -46,10 +46,23 @@ from dwp_assess.instruments.model import Instrument
 CONFIDENCE = 0.95
 KEYS = ["organisation_id", "dimension_id"]
 SUMMARY_COLUMNS = [
-    *KEYS, "level_basis", "n", "n_dont_know", "level", "level_low", "level_high",
-    "interval_method", "interval_coverage", "median", "q1", "q3", "iqr",
-    "mean_score", "mean_low", "mean_high",
-]  # fmt: skip
+    *KEYS,
+    "level_basis",
+    "n",
+    "n_dont_know",
+    "level",
+    "level_low",
+    "level_high",
+    "interval_method",
+    "interval_coverage",
+    "median",
+    "q1",
+    "q3",
+    "iqr",
+    "mean_score",
+    "mean_low",
+    "mean_high",
+]
 DISTRIBUTION_COLUMNS = [*KEYS, "level_basis", "level", "n", "share"]
 
 
@@ -64,10 +77,14 @@ def chosen_levels(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
     dims = {i.id: i.dimension for i in instrument.level_items}
     frame = answers[answers["item_id"].isin(dims)]
     frame = frame.assign(dimension_id=frame["item_id"].map(dims), level=frame["value"])
-    return frame[["response_id", "organisation_id", "dimension_id", "level", "code"]].reset_index(drop=True)  # fmt: skip
+    return frame[["response_id", "organisation_id", "dimension_id", "level", "code"]].reset_index(
+        drop=True
+    )
 
 
-def median_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:  # fmt: skip
+def median_interval(
+    values: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
     """(low, high, coverage) of the order-statistic confidence interval of the median;
     missing values when n is too small for ``confidence`` (see the module docstring)."""
     x = np.sort(np.asarray(values, dtype=float))
@@ -85,10 +102,19 @@ def _order_statistics(values: pd.Series) -> pd.Series:
     x = np.sort(values.to_numpy(dtype=float))
     low, high, coverage = median_interval(x)
     q1, median, q3 = np.quantile(x, [0.25, 0.5, 0.75])
-    return pd.Series({
-        "n": len(x), "level": x[(len(x) + 1) // 2 - 1], "level_low": low, "level_high": high,
-        "interval_coverage": coverage, "median": median, "q1": q1, "q3": q3, "iqr": q3 - q1,
-    })  # fmt: skip
+    return pd.Series(
+        {
+            "n": len(x),
+            "level": x[(len(x) + 1) // 2 - 1],
+            "level_low": low,
+            "level_high": high,
+            "interval_coverage": coverage,
+            "median": median,
+            "q1": q1,
+            "q3": q3,
+            "iqr": q3 - q1,
+        }
+    )
 
 
 def level_distribution(levels: pd.DataFrame, instrument: Instrument, basis: str) -> pd.DataFrame:
@@ -113,8 +139,13 @@ def chosen_level_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.Da
     out = valid.groupby(KEYS)["level"].apply(_order_statistics).unstack().reset_index()
     dont_know = chosen[chosen["code"].eq("dont_know")].groupby(KEYS).size().rename("n_dont_know")
     out = out.merge(dont_know.reset_index(), on=KEYS, how="outer")
-    out = out.assign(level_basis="chosen", interval_method="order statistics of the median",
-                     mean_score=np.nan, mean_low=np.nan, mean_high=np.nan)  # fmt: skip
+    out = out.assign(
+        level_basis="chosen",
+        interval_method="order statistics of the median",
+        mean_score=np.nan,
+        mean_low=np.nan,
+        mean_high=np.nan,
+    )
     return _finish(out)
 
 
@@ -132,8 +163,13 @@ def estimated_level_summary(scores: pd.DataFrame, instrument: Instrument) -> pd.
     spread = own.groupby(KEYS)["level"].quantile([0.25, 0.5, 0.75]).unstack()
     spread.columns = ["q1", "median", "q3"]
     out = out.merge(spread.reset_index(), on=KEYS)
-    out = out.assign(iqr=out["q3"] - out["q1"], n_dont_know=0, level_basis="estimate",
-                     interval_method="t interval of the mean score", interval_coverage=CONFIDENCE)  # fmt: skip
+    out = out.assign(
+        iqr=out["q3"] - out["q1"],
+        n_dont_know=0,
+        level_basis="estimate",
+        interval_method="t interval of the mean score",
+        interval_coverage=CONFIDENCE,
+    )
     return _finish(out)
 
 

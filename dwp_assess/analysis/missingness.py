@@ -20,7 +20,9 @@ def _cells(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     responses = answers[["response_id", "organisation_id"]].drop_duplicates("response_id")
     items = pd.DataFrame({"item_id": [i.id for i in instrument.rated_items]})
     grid = responses.merge(items, how="cross")
-    given = answers[answers["item_id"].isin(items["item_id"])][["response_id", "item_id", "value", "code"]]  # fmt: skip
+    given = answers[answers["item_id"].isin(items["item_id"])][
+        ["response_id", "item_id", "value", "code"]
+    ]
     grid = grid.merge(given, on=["response_id", "item_id"], how="left")
     grid["answered"] = grid["value"].notna()
     grid["dont_know"] = grid["code"].eq("dont_know")

@@ -61,17 +61,28 @@ def assign_peer_groups(scored: pd.DataFrame, min_orgs: int) -> pd.DataFrame:
         chosen = None
         for step in STEPS:
             classes = candidates[step]
-            members = same_kind if step == "kind" else same_kind[same_kind["size_class"].isin(classes)]  # fmt: skip
+            members = (
+                same_kind if step == "kind" else same_kind[same_kind["size_class"].isin(classes)]
+            )
             if step == "adjacent" and len(classes) < 2:
                 continue  # no neighbour to widen with
             if len(members) >= min_orgs:
                 chosen = (step, classes, members)
                 break
         step, classes, members = chosen or (None, [], same_kind)
-        rows.append({"organisation_id": org.organisation_id, "kind": org.kind, "step": step,
-                     "classes": list(classes), "members": sorted(members["organisation_id"]),
-                     "n_organisations": len(members)})  # fmt: skip
-    return pd.DataFrame(rows, columns=["organisation_id", "kind", "step", "classes", "members", "n_organisations"])  # fmt: skip
+        rows.append(
+            {
+                "organisation_id": org.organisation_id,
+                "kind": org.kind,
+                "step": step,
+                "classes": list(classes),
+                "members": sorted(members["organisation_id"]),
+                "n_organisations": len(members),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["organisation_id", "kind", "step", "classes", "members", "n_organisations"]
+    )
 
 
 def group_key(kind: str, step: str | None, classes: list[str]) -> str | None:
@@ -89,7 +100,9 @@ def peer_groups(
     a score on that dimension; and per organisation the group it is compared with
     (``assign_peer_groups`` plus ``peer_group``, the group's key)."""
     scored_ids = dimensions.dropna(subset=["mean"])["organisation_id"].unique()
-    scored = orgs[orgs["organisation_id"].isin(scored_ids)][["organisation_id", "kind", "size_class"]]  # fmt: skip
+    scored = orgs[orgs["organisation_id"].isin(scored_ids)][
+        ["organisation_id", "kind", "size_class"]
+    ]
     assignment = assign_peer_groups(scored, min_orgs)
     assignment["peer_group"] = [
         group_key(r.kind, r.step, r.classes) for r in assignment.itertuples()

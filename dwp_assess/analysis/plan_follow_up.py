@@ -22,8 +22,20 @@ from dwp_assess.data.plan_files import KnownAction
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
-FOLLOW_UP_COLUMNS = ["organisation_id", "plan_version", "action_id", "dimension_id", "action", "status",
-                     "owner_name", "due_date", "item_before", "item_after", "mean_before", "mean_after"]  # fmt: skip
+FOLLOW_UP_COLUMNS = [
+    "organisation_id",
+    "plan_version",
+    "action_id",
+    "dimension_id",
+    "action",
+    "status",
+    "owner_name",
+    "due_date",
+    "item_before",
+    "item_after",
+    "mean_before",
+    "mean_after",
+]
 
 
 def known_actions(instrument: Instrument, rules: RuleSet | None = None) -> dict[str, KnownAction]:
@@ -31,8 +43,11 @@ def known_actions(instrument: Instrument, rules: RuleSet | None = None) -> dict[
     indicator items this version asks: what a plan file may name."""
     own = rules_for(instrument, rules)
     dims = {d.id for d in instrument.dimensions}
-    return {a.id: KnownAction(a.dimension, tuple(indicator_items(a, instrument)))
-            for a in (own.actions if own else ()) if a.dimension in dims}  # fmt: skip
+    return {
+        a.id: KnownAction(a.dimension, tuple(indicator_items(a, instrument)))
+        for a in (own.actions if own else ())
+        if a.dimension in dims
+    }
 
 
 def draft_rows(view, instrument: Instrument, lang: str = "nl") -> pd.DataFrame:
@@ -40,14 +55,21 @@ def draft_rows(view, instrument: Instrument, lang: str = "nl") -> pd.DataFrame:
     ``data.plans.COLUMNS`` up to ``tool``, in the advice's order."""
     advice = recommend_organisation(view, instrument, lang=lang)
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    return pd.DataFrame({
-        "organisation_id": view.meta["organisation_id"], "round_id": view.meta["round_id"],
-        "action_id": advice["action_id"], "dimension": advice["dimension_id"].map(labels),
-        "action": advice["action"], "reasons": advice["reasons"].map("; ".join),
-        "owner_role": advice["owner"], "horizon": advice["horizon"].map(lambda h: t(f"advice.horizon.{h}", lang)),
-        "target": advice["target"], "indicator": advice["indicator"].map(", ".join),
-        "tool": advice["tool"] + advice["tool_url"].map(lambda u: f" ({u})" if u else ""),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "organisation_id": view.meta["organisation_id"],
+            "round_id": view.meta["round_id"],
+            "action_id": advice["action_id"],
+            "dimension": advice["dimension_id"].map(labels),
+            "action": advice["action"],
+            "reasons": advice["reasons"].map("; ".join),
+            "owner_role": advice["owner"],
+            "horizon": advice["horizon"].map(lambda h: t(f"advice.horizon.{h}", lang)),
+            "target": advice["target"],
+            "indicator": advice["indicator"].map(", ".join),
+            "tool": advice["tool"] + advice["tool_url"].map(lambda u: f" ({u})" if u else ""),
+        }
+    )
 
 
 def follow_up(
@@ -63,9 +85,17 @@ def follow_up(
     if plans.empty:
         return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
     long = plans.explode("indicator").rename(columns={"indicator": "item_before"})
-    long = long.merge(pairs[["item_before", "item_after"]].drop_duplicates("item_before"), on="item_before", how="left")  # fmt: skip
-    before = items_before[["organisation_id", "item_id", "mean"]].rename(columns={"item_id": "item_before", "mean": "mean_before"})  # fmt: skip
-    after = items_after[["organisation_id", "item_id", "mean"]].rename(columns={"item_id": "item_after", "mean": "mean_after"})  # fmt: skip
+    long = long.merge(
+        pairs[["item_before", "item_after"]].drop_duplicates("item_before"),
+        on="item_before",
+        how="left",
+    )
+    before = items_before[["organisation_id", "item_id", "mean"]].rename(
+        columns={"item_id": "item_before", "mean": "mean_before"}
+    )
+    after = items_after[["organisation_id", "item_id", "mean"]].rename(
+        columns={"item_id": "item_after", "mean": "mean_after"}
+    )
     long = long.merge(before, on=["organisation_id", "item_before"], how="left")
     long = long.merge(after, on=["organisation_id", "item_after"], how="left")
     long["due_date"] = long["due_date"].astype(str).where(long["due_date"].notna(), None)

@@ -114,7 +114,7 @@ def _per_response(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
     rows = np.flatnonzero(positions(answers["item_id"], list(instrument.item_by_id)) >= 0)
     response, ids = answers["response_id"].take(rows).factorize(sort=True)
     value = pd.Series(answers["value"].to_numpy(dtype=float)[rows])
-    count = lambda weights: np.bincount(response, weights, minlength=len(ids)).astype(int)  # noqa: E731  # fmt: skip
+    count = lambda weights: np.bincount(response, weights, minlength=len(ids)).astype(int)  # noqa: E731
     answered = count(value.notna().to_numpy())
     spread = value.groupby(response).agg(["min", "max"]).reindex(range(len(ids)))
     one_value = spread["min"].eq(spread["max"]).to_numpy()
@@ -219,10 +219,24 @@ def team_members(scores: pd.DataFrame, instrument: Instrument, round_id: str) ->
         lambda ids: member_pseudonyms(ids, round_id)
     )
     members["covers"] = members["score"] >= threshold
-    return members[["team_id", "organisation_id", "response_id", "member", "role", "dimension_id", "score", "level", "covers"]]  # fmt: skip
+    return members[
+        [
+            "team_id",
+            "organisation_id",
+            "response_id",
+            "member",
+            "role",
+            "dimension_id",
+            "score",
+            "level",
+            "covers",
+        ]
+    ]
 
 
-def stage_scores(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:  # fmt: skip
+def stage_scores(
+    answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument
+) -> pd.DataFrame:
     """Response × competence × DIKW stage: the score on the items that serve the stage.
 
     Version 2 items name the stages they serve, so each stage is scored on its own
@@ -231,8 +245,10 @@ def stage_scores(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instru
     ``from_items`` is False so that a report can say the stages repeat the competence.
     """
     if not any(i.dikw_stages for i in instrument.rated_items):
-        stages = pd.DataFrame([(d.id, s) for d in instrument.dimensions for s in d.dikw_stages],
-                              columns=["dimension_id", "dikw_stage"])  # fmt: skip
+        stages = pd.DataFrame(
+            [(d.id, s) for d in instrument.dimensions for s in d.dikw_stages],
+            columns=["dimension_id", "dikw_stage"],
+        )
         out = scores[["response_id", "dimension_id", "score"]].merge(stages, on="dimension_id")
         return out.assign(from_items=False)
     frames = []
@@ -253,7 +269,9 @@ def team_stages(members: pd.DataFrame, stages: pd.DataFrame, threshold: float) -
     return out[["team_id", "member", "dimension_id", "dikw_stage", "score", "covers", "from_items"]]
 
 
-def team_coverage(members: pd.DataFrame, stages: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:  # fmt: skip
+def team_coverage(
+    members: pd.DataFrame, stages: pd.DataFrame, instrument: Instrument
+) -> pd.DataFrame:
     """Team × competence × DIKW stage: whether the group rule is met at that stage, and
     who does not cover it.
 
@@ -347,16 +365,24 @@ def analyse_answers(
         plan_follow_up=plan_follow_up if plan_follow_up is not None else no_plans,
         teams=teams
         if teams is not None
-        else pd.DataFrame(columns=["id", "organisation_id", "name", "invited"]),  # fmt: skip
+        else pd.DataFrame(columns=["id", "organisation_id", "name", "invited"]),
     )
 
 
-def _team_tables(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, round_id: str) -> dict:  # fmt: skip
+def _team_tables(
+    answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, round_id: str
+) -> dict:
     """``team_members``, ``team_stages`` and ``team_coverage`` (empty for organisation rounds)."""
     if instrument.kind != "team":
-        return {"team_members": pd.DataFrame(), "team_stages": pd.DataFrame(), "team_coverage": pd.DataFrame()}  # fmt: skip
+        return {
+            "team_members": pd.DataFrame(),
+            "team_stages": pd.DataFrame(),
+            "team_coverage": pd.DataFrame(),
+        }
     members = team_members(scores, instrument, round_id)
-    stages = team_stages(members, stage_scores(answers, scores, instrument), instrument.scoring.coverage_threshold)  # fmt: skip
+    stages = team_stages(
+        members, stage_scores(answers, scores, instrument), instrument.scoring.coverage_threshold
+    )
     coverage = team_coverage(members, stages, instrument) if len(members) else pd.DataFrame()
     return {"team_members": members, "team_stages": stages, "team_coverage": coverage}
 
@@ -397,18 +423,34 @@ def analyse_round(
         prev_info = store.get_round(engine, previous_round_id)
         prev_instrument = get_instrument(prev_info.instrument_id, prev_info.instrument_version)
         prev_answers = store.load_answers(engine, previous_round_id)
-        previous, after, change_items = change_scores(prev_answers, prev_instrument, answers, instrument)  # fmt: skip
-        follow = follow_up_of_plans(engine, previous_round_id, prev_answers, prev_instrument, answers, instrument, change_items)  # fmt: skip
+        previous, after, change_items = change_scores(
+            prev_answers, prev_instrument, answers, instrument
+        )
+        follow = follow_up_of_plans(
+            engine,
+            previous_round_id,
+            prev_answers,
+            prev_instrument,
+            answers,
+            instrument,
+            change_items,
+        )
     meta = round_meta(
-        engine, info, instrument,
+        engine,
+        info,
+        instrument,
         previous_round_id=previous_round_id,
         previous_instrument_version=prev_info.instrument_version if previous_round_id else None,
         previous_period=prev_info.period if previous_round_id else None,
         level_basis="chosen" if instrument.level_items else "estimate",
-        plans_hash=plan_files.plans_digest(engine, previous_round_id) if previous_round_id else None,
-    )  # fmt: skip
+        plans_hash=plan_files.plans_digest(engine, previous_round_id)
+        if previous_round_id
+        else None,
+    )
     teams = store.teams(engine) if instrument.kind == "team" else None
-    return analyse_answers(answers, instrument, orgs, meta, previous, min_group, after, change_items, follow, teams)  # fmt: skip
+    return analyse_answers(
+        answers, instrument, orgs, meta, previous, min_group, after, change_items, follow, teams
+    )
 
 
 # -- views for one organisation or team -------------------------------------------------------
@@ -440,7 +482,11 @@ class OrganisationView:
         (``mean ± t(0.975; n − 1) · sd / √n``, docs/scoring.md), ``iqr`` and ``n``."""
         dims = self.dimensions.dropna(subset=["mean"])
         half = sps.t.ppf(0.975, dims["n"] - 1) * dims["sd"] / np.sqrt(dims["n"])
-        return dims[["dimension_id", "n", "mean", "iqr"]].assign(low=dims["mean"] - half, high=dims["mean"] + half).reset_index(drop=True)  # fmt: skip
+        return (
+            dims[["dimension_id", "n", "mean", "iqr"]]
+            .assign(low=dims["mean"] - half, high=dims["mean"] + half)
+            .reset_index(drop=True)
+        )
 
     def strengths_and_priorities(self, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Up to ``n`` strengths and priorities, only where the difference is beyond the noise
@@ -451,8 +497,16 @@ class OrganisationView:
         that of the entry before it (their order is not certain)."""
         ranked = self.mean_intervals()
         centre = ranked["mean"].mean()
-        strengths = ranked[ranked["low"] > centre].sort_values(["mean", "iqr"], ascending=[False, True]).head(n)  # fmt: skip
-        priorities = ranked[ranked["high"] < centre].sort_values(["mean", "iqr"], ascending=[True, True]).head(n)  # fmt: skip
+        strengths = (
+            ranked[ranked["low"] > centre]
+            .sort_values(["mean", "iqr"], ascending=[False, True])
+            .head(n)
+        )
+        priorities = (
+            ranked[ranked["high"] < centre]
+            .sort_values(["mean", "iqr"], ascending=[True, True])
+            .head(n)
+        )
         return _with_ties(strengths, centre), _with_ties(priorities, centre)
 
     def agreement_bands(self) -> pd.DataFrame:
@@ -467,11 +521,17 @@ class OrganisationView:
         out = self.agreement[["dimension_id", "rwg_j"]].reset_index(drop=True)
         dist = self.level_distribution
         if len(dist):
-            counts = dist.pivot_table(index="dimension_id", columns="level", values="n", aggfunc="sum").sort_index(axis=1)  # fmt: skip
+            counts = dist.pivot_table(
+                index="dimension_id", columns="level", values="n", aggfunc="sum"
+            ).sort_index(axis=1)
             out["rwg_levels"] = out["dimension_id"].map(rwg_of_counts(counts))
         else:
             out["rwg_levels"] = np.nan
-        out["on_agenda"] = out["dimension_id"].isin(set(self.agenda()["dimension_id"])) if len(self.items) else False  # fmt: skip
+        out["on_agenda"] = (
+            out["dimension_id"].isin(set(self.agenda()["dimension_id"]))
+            if len(self.items)
+            else False
+        )
         bands = [words_for_agreement(out[c].clip(0, 1))["band"] for c in ("rwg_j", "rwg_levels")]
         out["band"] = weakest_band(*bands, cap=out["on_agenda"])
         return out[columns]
@@ -507,11 +567,21 @@ def _peer_meta(analysis: RoundAnalysis, organisation_id: str, own: pd.Series) ->
     and number of organisations; a step of ``None`` means no group is large enough."""
     assignment = analysis.peer_assignment.set_index("organisation_id")
     if organisation_id not in assignment.index:
-        return {"peer_group": None, "peer_step": None, "peer_kind": own["kind"], "peer_classes": "", "peer_n": 0}  # fmt: skip
+        return {
+            "peer_group": None,
+            "peer_step": None,
+            "peer_kind": own["kind"],
+            "peer_classes": "",
+            "peer_n": 0,
+        }
     row = assignment.loc[organisation_id]
-    return {"peer_group": row["peer_group"] if pd.notna(row["peer_group"]) else None,
-            "peer_step": row["step"] if pd.notna(row["step"]) else None, "peer_kind": row["kind"],
-            "peer_classes": row["classes"], "peer_n": int(row["n_organisations"])}  # fmt: skip
+    return {
+        "peer_group": row["peer_group"] if pd.notna(row["peer_group"]) else None,
+        "peer_step": row["step"] if pd.notna(row["step"]) else None,
+        "peer_kind": row["kind"],
+        "peer_classes": row["classes"],
+        "peer_n": int(row["n_organisations"]),
+    }
 
 
 def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> OrganisationView:
@@ -521,7 +591,9 @@ def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> Organisa
     _require(organisation_id, "organisation_id")
     orgs = analysis.organisations.set_index("organisation_id")
     if organisation_id not in orgs.index:
-        raise KeyError(f"organisation '{organisation_id}' has no data in round {analysis.meta['round_id']}")  # fmt: skip
+        raise KeyError(
+            f"organisation '{organisation_id}' has no data in round {analysis.meta['round_id']}"
+        )
     own = orgs.loc[organisation_id]
     peer = _peer_meta(analysis, organisation_id, own)
     pick = lambda df: df[df["organisation_id"] == organisation_id].reset_index(drop=True)  # noqa: E731
@@ -537,7 +609,7 @@ def organisation_view(analysis: RoundAnalysis, organisation_id: str) -> Organisa
         items=pick(analysis.items),
         peers=analysis.peers[analysis.peers["peer_group"] == peer["peer_group"]].reset_index(
             drop=True
-        ),  # fmt: skip
+        ),
         change=pick(analysis.change),
         free_text=pick(analysis.free_text),
         levels=pick(analysis.levels),
@@ -593,7 +665,11 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
     organisation_id = members["organisation_id"].iloc[0]
     roles = members.drop_duplicates("member").set_index("member")["role"]
     roles = pool_small_categories(roles, minimum)
-    members = members.assign(role=members["member"].map(roles)).drop(columns="response_id").reset_index(drop=True)  # fmt: skip
+    members = (
+        members.assign(role=members["member"].map(roles))
+        .drop(columns="response_id")
+        .reset_index(drop=True)
+    )
     coverage = analysis.team_coverage[analysis.team_coverage["team_id"] == team_id]
     coverage = coverage.reset_index(drop=True)
     if len(roles) < minimum:
@@ -601,9 +677,13 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
         coverage = coverage.assign(not_covering="")
     registered = analysis.teams.set_index("id") if len(analysis.teams) else pd.DataFrame()
     invited = registered["invited"].get(team_id) if "invited" in registered else None
-    own = {"team_id": team_id, "organisation_id": organisation_id, "n_members": len(roles),
-           "n_invited": int(invited) if invited is not None and pd.notna(invited) else None,
-           "team_name": registered["name"].get(team_id, team_id) if "name" in registered else team_id}  # fmt: skip
+    own = {
+        "team_id": team_id,
+        "organisation_id": organisation_id,
+        "n_members": len(roles),
+        "n_invited": int(invited) if invited is not None and pd.notna(invited) else None,
+        "team_name": registered["name"].get(team_id, team_id) if "name" in registered else team_id,
+    }
     return TeamView(
         meta=analysis.meta | own | {"min_group_size": minimum},
         members=members,
@@ -614,7 +694,7 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
         roles=roles.reset_index(drop=True),
         agreement=analysis.agreement[analysis.agreement["unit_id"] == team_id].reset_index(
             drop=True
-        ),  # fmt: skip
+        ),
     )
 
 

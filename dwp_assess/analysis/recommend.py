@@ -41,10 +41,27 @@ from dwp_assess.locale import number
 
 ACTION_ID = r"^[a-z0-9][a-z0-9_-]*$"
 COLUMNS = [
-    "rank", "action_id", "dimension_id", "purpose", "level", "target_level", "target", "action",
-    "owner", "horizon", "tool", "tool_description", "tool_url", "tool_kind", "indicator", "reasons",
-    "mean", "low", "high", "tied",
-]  # fmt: skip
+    "rank",
+    "action_id",
+    "dimension_id",
+    "purpose",
+    "level",
+    "target_level",
+    "target",
+    "action",
+    "owner",
+    "horizon",
+    "tool",
+    "tool_description",
+    "tool_url",
+    "tool_kind",
+    "indicator",
+    "reasons",
+    "mean",
+    "low",
+    "high",
+    "tied",
+]
 
 
 class _Model(BaseModel):
@@ -133,7 +150,9 @@ class RulesFile(_Model):
         if isinstance(value, list) and any(
             isinstance(v, dict) and "competence" in v for v in value
         ):
-            raise ValueError("name the instrument of the team rules: team: [{instrument: competences, rules: [...]}]")  # fmt: skip
+            raise ValueError(
+                "name the instrument of the team rules: team: [{instrument: competences, rules: [...]}]"
+            )
         return [value] if isinstance(value, dict) else value
 
 
@@ -161,11 +180,17 @@ class InstrumentRules:
         up-to-date key, so that a rules change remakes exactly the reports it changes."""
         named = {a.tool for a in self.actions} | {r.tool for r in self.team}
         owners = {a.owner for a in self.actions}
-        text = json.dumps([self.selection.model_dump(), [a.model_dump() for a in self.actions],
-                           [r.model_dump() for r in self.team],
-                           {k: v.model_dump() for k, v in sorted(self.owners.items()) if k in owners},
-                           {k: v.model_dump() for k, v in sorted(self.tools.items()) if k in named}],
-                          sort_keys=True, ensure_ascii=False)  # fmt: skip
+        text = json.dumps(
+            [
+                self.selection.model_dump(),
+                [a.model_dump() for a in self.actions],
+                [r.model_dump() for r in self.team],
+                {k: v.model_dump() for k, v in sorted(self.owners.items()) if k in owners},
+                {k: v.model_dump() for k, v in sorted(self.tools.items()) if k in named},
+            ],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -181,7 +206,9 @@ class RuleSet:
         return self.by_version.get((instrument.id, instrument.version))
 
 
-def instrument_problems(rules: OrganisationRules, versions: list[Instrument], tools: dict, owners: dict) -> list[str]:  # fmt: skip
+def instrument_problems(
+    rules: OrganisationRules, versions: list[Instrument], tools: dict, owners: dict
+) -> list[str]:
     """What does not fit the instrument versions one block of organisation rules serves:
     unknown tools, owners, dimensions or items, a develop action at the top level (it has
     no next level), a version in which an action has no indicator item of its dimension,
@@ -190,15 +217,19 @@ def instrument_problems(rules: OrganisationRules, versions: list[Instrument], to
     dimensions = {d.id for v in versions for d in v.dimensions}
     items = {i.id for v in versions for i in v.items}
     ids = [r.id for r in rules.actions]
-    problems += [f"actions: id '{i}' is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]  # fmt: skip
+    problems += [
+        f"actions: id '{i}' is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
     for n, rule in enumerate(rules.actions):
         where = f"actions.{n} ({rule.id})"
         if rule.tool not in tools:
             problems.append(f"{where}: tool: unknown tool '{rule.tool}'; define it under tools")
         if rule.owner not in owners:
-            problems.append(f"{where}: owner: unknown owner '{rule.owner}'; define it under owners")  # fmt: skip
+            problems.append(f"{where}: owner: unknown owner '{rule.owner}'; define it under owners")
         if rule.dimension not in dimensions:
-            problems.append(f"{where}: dimension: unknown dimension '{rule.dimension}' of {rules.instrument}")  # fmt: skip
+            problems.append(
+                f"{where}: dimension: unknown dimension '{rule.dimension}' of {rules.instrument}"
+            )
             continue
         unknown = [i for i in rule.indicator if i not in items]
         if unknown:
@@ -211,17 +242,25 @@ def instrument_problems(rules: OrganisationRules, versions: list[Instrument], to
             if bad:
                 problems.append(f"{where}: levels: {bad} outside 1–{top} of {version.key}")
             if rule.purpose == "develop" and top in rule.levels:
-                problems.append(f"{where}: levels: a develop action cannot fit the top level {top} (no next level); use purpose consolidate")  # fmt: skip
+                problems.append(
+                    f"{where}: levels: a develop action cannot fit the top level {top} (no next level); use purpose consolidate"
+                )
             if not indicator_items(rule, version):
-                problems.append(f"{where}: indicator: no item of dimension {rule.dimension} in {version.key}")  # fmt: skip
+                problems.append(
+                    f"{where}: indicator: no item of dimension {rule.dimension} in {version.key}"
+                )
     for version in versions:
         for dim in version.dimensions:
             for level in (lv.level for lv in version.scoring.levels):
                 if not fitting_actions(rules, dim.id, level):
-                    problems.append(f"actions: no action for {dim.id} at level {level} ({version.key})")  # fmt: skip
+                    problems.append(
+                        f"actions: no action for {dim.id} at level {level} ({version.key})"
+                    )
             top = max(lv.level for lv in version.scoring.levels)
             if not any(a.purpose == "consolidate" for a in fitting_actions(rules, dim.id, top)):
-                problems.append(f"actions: no consolidate action for {dim.id} at the top level {top} ({version.key})")  # fmt: skip
+                problems.append(
+                    f"actions: no consolidate action for {dim.id} at the top level {top} ({version.key})"
+                )
     return problems
 
 
@@ -231,9 +270,13 @@ def team_problems(rules: TeamRules, versions: list[Instrument], tools: dict) -> 
     problems = []
     for n, rule in enumerate(rules.rules):
         if rule.tool not in tools:
-            problems.append(f"rules.{n} ({rule.competence}): tool: unknown tool '{rule.tool}'; define it under tools")  # fmt: skip
+            problems.append(
+                f"rules.{n} ({rule.competence}): tool: unknown tool '{rule.tool}'; define it under tools"
+            )
         if rule.competence not in competences:
-            problems.append(f"rules.{n}: competence: unknown competence '{rule.competence}' of {rules.instrument}")  # fmt: skip
+            problems.append(
+                f"rules.{n}: competence: unknown competence '{rule.competence}' of {rules.instrument}"
+            )
     return problems
 
 
@@ -246,7 +289,9 @@ def load_rules(path: Path | None = None) -> RuleSet:
     the rule and the field."""
     paths = [Path(path)] if path else rules_files()
     instruments = available_instruments()
-    stamp = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else (p, 0, 0) for p in paths)  # fmt: skip
+    stamp = tuple(
+        (p, p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else (p, 0, 0) for p in paths
+    )
     return _load_rules(stamp, tuple(sorted((k, i.content_hash) for k, i in instruments.items())))
 
 
@@ -269,23 +314,33 @@ def _load_rules(stamp: tuple, _instruments: tuple) -> RuleSet:
                 problems.append(f"{where}: {found}")
                 continue
             if part == "organisation":
-                problems += [f"{where}: {p}" for p in instrument_problems(block, versions, tools, owners)]  # fmt: skip
+                problems += [
+                    f"{where}: {p}" for p in instrument_problems(block, versions, tools, owners)
+                ]
             else:
                 problems += [f"{where}: {p}" for p in team_problems(block, versions, tools)]
             for version in versions:
                 key = (version.id, version.version)
                 if key in seen:
-                    problems.append(f"{where}: {version.key} has rules twice in this file (also in {seen[key]})")  # fmt: skip
+                    problems.append(
+                        f"{where}: {version.key} has rules twice in this file (also in {seen[key]})"
+                    )
                 seen[key] = f"{part}.{n}"
                 before = merged.get(key)
                 merged[key] = InstrumentRules(
-                    version.id, version.version,
-                    block.selection or rules_file_.selection if part == "organisation" else rules_file_.selection,
-                    owners, tools,
-                    actions=tuple(block.actions) if part == "organisation" else (before.actions if before else ()),
+                    version.id,
+                    version.version,
+                    block.selection or rules_file_.selection
+                    if part == "organisation"
+                    else rules_file_.selection,
+                    owners,
+                    tools,
+                    actions=tuple(block.actions)
+                    if part == "organisation"
+                    else (before.actions if before else ()),
                     team=tuple(block.rules) if part == "team" else (before.team if before else ()),
                     source=path,
-                )  # fmt: skip
+                )
     if problems:
         raise InstrumentError(problems)
     return RuleSet(merged)
@@ -299,7 +354,11 @@ def _read_rules_file(path: Path) -> RulesFile:
         problems = []
         for e in exc.errors():
             loc = ".".join(map(str, e["loc"])) or "(top level)"
-            msg = "required field is missing" if e["type"] == "missing" else e["msg"].removeprefix("Value error, ")  # fmt: skip
+            msg = (
+                "required field is missing"
+                if e["type"] == "missing"
+                else e["msg"].removeprefix("Value error, ")
+            )
             problems.append(f"{path}: {loc}: {msg}")
         raise InstrumentError(problems) from None
 
@@ -335,7 +394,9 @@ def missing_rules(rules: RuleSet, instruments: list[Instrument]) -> list[str]:
             own.actions if instrument.output == "maturity-report" else own.team
         )
         if needs and not has:
-            missing.append(f"{instrument.key}: no recommendation rules ({needs}) in {', '.join(str(p) for p in rules_files())}; its reports leave the advice out")  # fmt: skip
+            missing.append(
+                f"{instrument.key}: no recommendation rules ({needs}) in {', '.join(str(p) for p in rules_files())}; its reports leave the advice out"
+            )
     return missing
 
 
@@ -354,7 +415,11 @@ def indicator_items(rule: OrganisationAction, instrument: Instrument) -> list[st
 
 
 def _level_of(view, dimension_id: str) -> pd.Series | None:
-    rows = view.levels[view.levels["dimension_id"] == dimension_id] if len(view.levels) else view.levels  # fmt: skip
+    rows = (
+        view.levels[view.levels["dimension_id"] == dimension_id]
+        if len(view.levels)
+        else view.levels
+    )
     return rows.iloc[0] if len(rows) and pd.notna(rows.iloc[0]["level"]) else None
 
 
@@ -387,10 +452,24 @@ def dimension_gaps(
     rank = {d: n + 1 for n, d in enumerate(priorities["dimension_id"])}
     intervals = view.mean_intervals().set_index("dimension_id")
     means = intervals["mean"]
-    change = view.change[view.change["reliable"].astype(bool) & (view.change["difference"] < 0)] if len(view.change) else view.change  # fmt: skip
-    declines = dict(zip(change["dimension_id"], change["difference"], strict=True)) if len(change) else {}  # fmt: skip
-    peers = view.peers[~view.peers["suppressed"].astype(bool)].set_index("dimension_id")["mean"] if len(view.peers) else pd.Series(dtype=float)  # fmt: skip
-    agenda = view.agenda().drop_duplicates("dimension_id").set_index("dimension_id")["item_id"] if len(view.items) else pd.Series(dtype=str)  # fmt: skip
+    change = (
+        view.change[view.change["reliable"].astype(bool) & (view.change["difference"] < 0)]
+        if len(view.change)
+        else view.change
+    )
+    declines = (
+        dict(zip(change["dimension_id"], change["difference"], strict=True)) if len(change) else {}
+    )
+    peers = (
+        view.peers[~view.peers["suppressed"].astype(bool)].set_index("dimension_id")["mean"]
+        if len(view.peers)
+        else pd.Series(dtype=float)
+    )
+    agenda = (
+        view.agenda().drop_duplicates("dimension_id").set_index("dimension_id")["item_id"]
+        if len(view.items)
+        else pd.Series(dtype=str)
+    )
     rows = []
     for order, dim in enumerate(instrument.dimensions):
         row = _level_of(view, dim.id)
@@ -398,60 +477,141 @@ def dimension_gaps(
             continue
         reasons = []
         if dim.id in rank:
-            reasons.append(t("advice.reason.priority", lang, mean=number(means[dim.id], 1, lang), centre=number(priorities["centre"].iloc[0], 1, lang)))  # fmt: skip
+            reasons.append(
+                t(
+                    "advice.reason.priority",
+                    lang,
+                    mean=number(means[dim.id], 1, lang),
+                    centre=number(priorities["centre"].iloc[0], 1, lang),
+                )
+            )
         if dim.id in declines:
-            reasons.append(t("advice.reason.decline", lang, difference=number(declines[dim.id], 2, lang, signed=True)))  # fmt: skip
+            reasons.append(
+                t(
+                    "advice.reason.decline",
+                    lang,
+                    difference=number(declines[dim.id], 2, lang, signed=True),
+                )
+            )
         first = len(reasons) > 0
         gap = means.get(dim.id, math.nan) - peers.get(dim.id, math.nan)
         if gap <= -selection.peer_gap and intervals["high"].get(dim.id, math.nan) < peers.get(
             dim.id, math.nan
         ):
-            reasons.append(t("advice.reason.peers", lang, own=number(means[dim.id], 1, lang), peers=number(peers[dim.id], 1, lang)))  # fmt: skip
+            reasons.append(
+                t(
+                    "advice.reason.peers",
+                    lang,
+                    own=number(means[dim.id], 1, lang),
+                    peers=number(peers[dim.id], 1, lang),
+                )
+            )
         if dim.id in agenda.index:
-            reasons.append(t("advice.reason.agenda", lang, statement=instrument.item_by_id[agenda[dim.id]].text.get(lang)))  # fmt: skip
+            reasons.append(
+                t(
+                    "advice.reason.agenda",
+                    lang,
+                    statement=instrument.item_by_id[agenda[dim.id]].text.get(lang),
+                )
+            )
         group = 0 if first else 1 if reasons else 2
-        rows.append({"dimension_id": dim.id, "order": order, "level": int(row["level"]),
-                     "distance": distance_to_next(row, instrument), "priority": rank.get(dim.id, math.inf),
-                     "mean": means.get(dim.id, math.nan), "low": intervals["low"].get(dim.id, math.nan),
-                     "high": intervals["high"].get(dim.id, math.nan), "group": group, "reasons": reasons})  # fmt: skip
-    gaps = pd.DataFrame(rows, columns=["dimension_id", "order", "level", "distance", "priority", "mean", "low", "high", "group", "reasons"])  # fmt: skip
+        rows.append(
+            {
+                "dimension_id": dim.id,
+                "order": order,
+                "level": int(row["level"]),
+                "distance": distance_to_next(row, instrument),
+                "priority": rank.get(dim.id, math.inf),
+                "mean": means.get(dim.id, math.nan),
+                "low": intervals["low"].get(dim.id, math.nan),
+                "high": intervals["high"].get(dim.id, math.nan),
+                "group": group,
+                "reasons": reasons,
+            }
+        )
+    gaps = pd.DataFrame(
+        rows,
+        columns=[
+            "dimension_id",
+            "order",
+            "level",
+            "distance",
+            "priority",
+            "mean",
+            "low",
+            "high",
+            "group",
+            "reasons",
+        ],
+    )
     gaps["n_reasons"] = gaps["reasons"].map(len)
     keys = ["group", "n_reasons", "priority", "level", "distance", "order"]
-    return gaps.sort_values(keys, ascending=[True, False, True, True, False, True], ignore_index=True)  # fmt: skip
+    return gaps.sort_values(
+        keys, ascending=[True, False, True, True, False, True], ignore_index=True
+    )
 
 
-def _choose(rules: InstrumentRules, dimension_id: str, level: int, purpose: str | None = None) -> OrganisationAction:  # fmt: skip
+def _choose(
+    rules: InstrumentRules, dimension_id: str, level: int, purpose: str | None = None
+) -> OrganisationAction:
     """The first action that fits (a develop action below the top, else consolidate)."""
     fitting = fitting_actions(rules, dimension_id, level)
-    wanted = purpose or ("develop" if any(a.purpose == "develop" for a in fitting) else "consolidate")  # fmt: skip
+    wanted = purpose or (
+        "develop" if any(a.purpose == "develop" for a in fitting) else "consolidate"
+    )
     return next(a for a in fitting if a.purpose == wanted)
 
 
-def _action_row(rule: OrganisationAction, level: int, reasons: list[str], rules: InstrumentRules,
-                instrument: Instrument, lang: str) -> dict:  # fmt: skip
+def _action_row(
+    rule: OrganisationAction,
+    level: int,
+    reasons: list[str],
+    rules: InstrumentRules,
+    instrument: Instrument,
+    lang: str,
+) -> dict:
     dim = next(d for d in instrument.dimensions if d.id == rule.dimension)
     target_level = level + 1 if rule.purpose == "develop" else level
     descriptor = dim.level_descriptors.get(target_level)
     tool = rules.tools[rule.tool]
-    return {"action_id": rule.id, "dimension_id": rule.dimension, "purpose": rule.purpose,
-            "level": level, "target_level": target_level,
-            "target": descriptor.get(lang) if descriptor else "", "action": rule.action.get(lang),
-            "owner": rules.owners[rule.owner].get(lang), "horizon": rule.horizon,
-            "tool": tool.name.get(lang), "tool_description": tool.description.get(lang),
-            "tool_url": tool.url or "", "tool_kind": tool.kind,
-            "indicator": indicator_items(rule, instrument), "reasons": reasons}  # fmt: skip
+    return {
+        "action_id": rule.id,
+        "dimension_id": rule.dimension,
+        "purpose": rule.purpose,
+        "level": level,
+        "target_level": target_level,
+        "target": descriptor.get(lang) if descriptor else "",
+        "action": rule.action.get(lang),
+        "owner": rules.owners[rule.owner].get(lang),
+        "horizon": rule.horizon,
+        "tool": tool.name.get(lang),
+        "tool_description": tool.description.get(lang),
+        "tool_url": tool.url or "",
+        "tool_kind": tool.kind,
+        "indicator": indicator_items(rule, instrument),
+        "reasons": reasons,
+    }
 
 
-def _share_strongest(gaps: pd.DataFrame, rules: InstrumentRules, instrument: Instrument, lang: str,
-                     chosen: set[str]) -> list[dict]:  # fmt: skip
+def _share_strongest(
+    gaps: pd.DataFrame, rules: InstrumentRules, instrument: Instrument, lang: str, chosen: set[str]
+) -> list[dict]:
     """For an organisation at the top levels: the consolidate action of its strongest
     dimension (to hold it and share how), unless it is already in the list."""
     strongest = gaps.sort_values(["level", "mean"], ascending=False).iloc[0]
     level = int(strongest["level"])
-    fitting = [a for a in fitting_actions(rules, strongest["dimension_id"], level) if a.purpose == "consolidate"]  # fmt: skip
+    fitting = [
+        a
+        for a in fitting_actions(rules, strongest["dimension_id"], level)
+        if a.purpose == "consolidate"
+    ]
     if not fitting or fitting[0].id in chosen:
         return []
-    return [_action_row(fitting[0], level, [t("advice.reason.strongest", lang)], rules, instrument, lang)]  # fmt: skip
+    return [
+        _action_row(
+            fitting[0], level, [t("advice.reason.strongest", lang)], rules, instrument, lang
+        )
+    ]
 
 
 def recommend_organisation(
@@ -463,7 +623,11 @@ def recommend_organisation(
     (``rules_for``) is an ``InstrumentError``: reports ask first and leave the advice out."""
     own = rules_for(instrument, rules)
     if own is None or not own.actions:
-        raise InstrumentError([f"no recommendation rules for {instrument.key} in {', '.join(str(p) for p in rules_files())}"])  # fmt: skip
+        raise InstrumentError(
+            [
+                f"no recommendation rules for {instrument.key} in {', '.join(str(p) for p in rules_files())}"
+            ]
+        )
     gaps = dimension_gaps(view, instrument, own, lang)
     limit = own.selection.limit
     chosen = gaps[(gaps["group"] == 0) | (gaps.index < limit)]
@@ -472,9 +636,19 @@ def recommend_organisation(
     previous = None
     for gap in chosen.itertuples():
         rule = _choose(own, gap.dimension_id, gap.level)
-        reasons = gap.reasons or [t("advice.reason.top" if rule.purpose == "consolidate" else "advice.reason.next_level", lang, level=gap.level + 1)]  # fmt: skip
-        rows.append(_action_row(rule, gap.level, reasons, own, instrument, lang)
-                    | {"mean": gap.mean, "low": gap.low, "high": gap.high, "tied": _tied(previous, gap)})  # fmt: skip
+        reasons = gap.reasons or [
+            t(
+                "advice.reason.top"
+                if rule.purpose == "consolidate"
+                else "advice.reason.next_level",
+                lang,
+                level=gap.level + 1,
+            )
+        ]
+        rows.append(
+            _action_row(rule, gap.level, reasons, own, instrument, lang)
+            | {"mean": gap.mean, "low": gap.low, "high": gap.high, "tied": _tied(previous, gap)}
+        )
         previous = gap
     if len(gaps) and gaps["level"].min() >= top - 1:
         rows += _share_strongest(gaps, own, instrument, lang, {r["action_id"] for r in rows})
@@ -497,7 +671,9 @@ def _tied(previous, gap) -> bool:
     return bool(same and gap.low <= previous.high and gap.high >= previous.low)
 
 
-def first_actions(view, instrument: Instrument, rules: RuleSet | None = None, lang: str = "nl") -> pd.DataFrame:  # fmt: skip
+def first_actions(
+    view, instrument: Instrument, rules: RuleSet | None = None, lang: str = "nl"
+) -> pd.DataFrame:
     """The organisation's first ``selection.priorities`` actions, in the order of
     ``recommend_organisation``: the one list of priorities that the report's summary, its
     advice and the management summary all show, in the same order and words."""
@@ -507,8 +683,9 @@ def first_actions(view, instrument: Instrument, rules: RuleSet | None = None, la
     return recommend_organisation(view, instrument, rules, lang).head(own.selection.priorities)
 
 
-def recommend_team(gaps: pd.DataFrame, instrument: Instrument, rules: RuleSet | None = None,
-                   lang: str = "nl") -> pd.DataFrame:  # fmt: skip
+def recommend_team(
+    gaps: pd.DataFrame, instrument: Instrument, rules: RuleSet | None = None, lang: str = "nl"
+) -> pd.DataFrame:
     """Next steps for a team of ``instrument`` from its unmet competences (``competence_id``/
     ``dimension_id``, ``dikw_stage``): one row per competence with the stages where the gap
     bites; every rule names a tool, so ``tool`` is never empty. No rows when the instrument
@@ -521,7 +698,15 @@ def recommend_team(gaps: pd.DataFrame, instrument: Instrument, rules: RuleSet | 
         rule = by_competence.get(competence)
         if rule:
             tool = own.tools[rule.tool]
-            rows.append({"competence_id": competence, "dikw_stages": list(dict.fromkeys(group["dikw_stage"])),
-                         "action": rule.action.get(lang), "tool": tool.name.get(lang),
-                         "tool_description": tool.description.get(lang)})  # fmt: skip
-    return pd.DataFrame(rows, columns=["competence_id", "dikw_stages", "action", "tool", "tool_description"])  # fmt: skip
+            rows.append(
+                {
+                    "competence_id": competence,
+                    "dikw_stages": list(dict.fromkeys(group["dikw_stage"])),
+                    "action": rule.action.get(lang),
+                    "tool": tool.name.get(lang),
+                    "tool_description": tool.description.get(lang),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["competence_id", "dikw_stages", "action", "tool", "tool_description"]
+    )

@@ -34,7 +34,9 @@ def _options_of(instrument: Instrument, item_ids: list[str]) -> dict[int, list[s
     return groups
 
 
-def agreement_by_unit(answers: pd.DataFrame, instrument: Instrument, unit: str, matrix: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def agreement_by_unit(
+    answers: pd.DataFrame, instrument: Instrument, unit: str, matrix: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Unit (``organisation_id`` or ``team_id``) × dimension: rwg(J) on the dimension's
     rating items after reverse keying, "weet ik niet" and "n.v.t." left out.
 
@@ -67,7 +69,9 @@ def mean_reliability(scores: pd.DataFrame) -> pd.DataFrame:
     organisation as group (``agreement.icc1_icc2``), and the number of organisations."""
     valid = scores.dropna(subset=["score", "organisation_id"])
     if valid.empty:
-        return pd.DataFrame(columns=["dimension_id", "icc1", "icc2", "groups", "k", "F", "p", "note"])  # fmt: skip
+        return pd.DataFrame(
+            columns=["dimension_id", "icc1", "icc2", "groups", "k", "F", "p", "note"]
+        )
     out = icc1_icc2(valid, group="organisation_id", value="score", by="dimension_id")
     return out[["dimension_id", "icc1", "icc2", "groups", "k", "F", "p", "note"]]
 
@@ -86,7 +90,9 @@ def _alpha_by_group(matrix: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"alpha": alpha, "n": n, "k": k})
 
 
-def alpha_reliability(answers: pd.DataFrame, instrument: Instrument, matrix: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def alpha_reliability(
+    answers: pd.DataFrame, instrument: Instrument, matrix: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Cronbach's alpha per dimension for the whole round (``organisation_id`` empty, with
     Feldt intervals) and per organisation with at least ``ORG_ALPHA_MIN_N`` complete
     responses; for researchers (``analyse_round.ipynb``), never in a municipality's report.
@@ -101,8 +107,14 @@ def alpha_reliability(answers: pd.DataFrame, instrument: Instrument, matrix: pd.
         matrix = everything[[i.id for i in instrument.rated_items_of(dim.id)]]
         overall = cronbach_alpha(matrix)
         contributing = org_of.reindex(matrix.dropna().index).nunique()
-        rows.append({"organisation_id": None, "dimension_id": dim.id, **overall.to_dict(),
-                     "n_organisations": contributing})  # fmt: skip
+        rows.append(
+            {
+                "organisation_id": None,
+                "dimension_id": dim.id,
+                **overall.to_dict(),
+                "n_organisations": contributing,
+            }
+        )
         per_org = _alpha_by_group(matrix, org_of).reset_index(names="organisation_id")
         per_org = per_org[per_org["n"] >= ORG_ALPHA_MIN_N]
         rows.extend(per_org.assign(dimension_id=dim.id, n_organisations=1).to_dict("records"))

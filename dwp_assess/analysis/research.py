@@ -42,7 +42,9 @@ def within_alpha(items: pd.DataFrame, groups: pd.Series, ci: float = 0.95) -> pd
     centred = complete - complete.groupby(keys).transform("mean")
     n, k, g = len(complete), complete.shape[1], keys.nunique()
     if k < 2 or n - g < 2:
-        return pd.Series({"alpha": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": n, "k": k, "groups": g})  # fmt: skip
+        return pd.Series(
+            {"alpha": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": n, "k": k, "groups": g}
+        )
     cov = centred.T @ centred / (n - g)
     alpha = k / (k - 1) * (1 - np.trace(cov) / cov.to_numpy().sum())
     df1, df2 = n - g, (n - g) * (k - 1)
@@ -61,10 +63,20 @@ def reliability_table(answers: pd.DataFrame, instrument: Instrument) -> pd.DataF
         matrix = everything[[i.id for i in instrument.rated_items_of(dim.id)]]
         pooled = cronbach_alpha(matrix)
         within = within_alpha(matrix, org_of)
-        rows.append({"dimension_id": dim.id, "alpha": pooled["alpha"], "ci_low": pooled["ci_low"],
-                     "ci_high": pooled["ci_high"], "n": pooled["n"], "k": pooled["k"],
-                     "alpha_within": within["alpha"], "within_ci_low": within["ci_low"],
-                     "within_ci_high": within["ci_high"], "organisations": within["groups"]})  # fmt: skip
+        rows.append(
+            {
+                "dimension_id": dim.id,
+                "alpha": pooled["alpha"],
+                "ci_low": pooled["ci_low"],
+                "ci_high": pooled["ci_high"],
+                "n": pooled["n"],
+                "k": pooled["k"],
+                "alpha_within": within["alpha"],
+                "within_ci_low": within["ci_low"],
+                "within_ci_high": within["ci_high"],
+                "organisations": within["groups"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -84,6 +96,9 @@ def change_summary(tests: pd.DataFrame, alpha: float = 0.05) -> dict:
     """How many of the round's change tests are significant unadjusted and after
     Benjamini–Hochberg, against the number expected by chance alone (``m · α``)."""
     m = int(tests["p"].notna().sum())
-    return {"tests": m, "significant": int((tests["p"] < alpha).sum()),
-            "expected_by_chance": expected_by_chance(m, alpha),
-            "significant_bh": int(tests["significant_bh"].sum())}  # fmt: skip
+    return {
+        "tests": m,
+        "significant": int((tests["p"] < alpha).sum()),
+        "expected_by_chance": expected_by_chance(m, alpha),
+        "significant_bh": int(tests["significant_bh"].sum()),
+    }

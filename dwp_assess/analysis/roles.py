@@ -42,10 +42,15 @@ def role_breakdown(scores: pd.DataFrame, min_size: int) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     valid = scores.dropna(subset=["score"])[["response_id", "dimension_id", "score"]]
     merged = valid.merge(groups, on="response_id")
-    out = merged.groupby(["organisation_id", "role_group", "dimension_id"])["score"].agg(n="count", mean="mean")  # fmt: skip
+    out = merged.groupby(["organisation_id", "role_group", "dimension_id"])["score"].agg(
+        n="count", mean="mean"
+    )
     out = out.reset_index()
     n_groups = groups.groupby("organisation_id")["role_group"].nunique()
     cells = out.groupby(["organisation_id", "dimension_id"])["n"].agg(["min", "size"])
-    complete = cells[(cells["min"] >= min_size) & (cells["size"] == cells.index.get_level_values(0).map(n_groups))]  # fmt: skip
+    complete = cells[
+        (cells["min"] >= min_size)
+        & (cells["size"] == cells.index.get_level_values(0).map(n_groups))
+    ]
     keep = out.set_index(["organisation_id", "dimension_id"]).index.isin(complete.index)
     return out[keep][COLUMNS].reset_index(drop=True)

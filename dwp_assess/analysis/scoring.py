@@ -54,7 +54,9 @@ def positions(values: pd.Series, wanted: Sequence) -> np.ndarray:
     return np.append(found, -1)[codes]
 
 
-def keyed_values(answers: pd.DataFrame, instrument: Instrument) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def keyed_values(
+    answers: pd.DataFrame, instrument: Instrument
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For the answers to rating items: their rows in ``answers``, their item's row in
     ``item_table``, and their value after reverse-keying (``NaN`` for codes and blanks).
 
@@ -121,7 +123,9 @@ def score_round(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     code = answers["code"].take(rows)
     answered = ~np.isnan(keyed)
     scores = responses.take(np.repeat(np.arange(len(responses)), len(dims))).reset_index(drop=True)
-    scores["dimension_id"] = pd.Series(np.tile(np.array(dims, dtype=object), len(responses)), dtype="str")  # fmt: skip
+    scores["dimension_id"] = pd.Series(
+        np.tile(np.array(dims, dtype=object), len(responses)), dtype="str"
+    )
     total = count(np.where(answered, keyed, 0.0))
     n_items = np.tile([len(instrument.rated_items_of(d)) for d in dims], len(responses))
     n_answered = count(answered).astype(int)
@@ -130,7 +134,7 @@ def score_round(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     applicable = pd.Series(n_items - n_not_applicable)
     share = n_answered / applicable.where(applicable > 0)
     enough = share >= instrument.scoring.min_answered_share
-    scores["score"] = (pd.Series(total) / pd.Series(n_answered).where(n_answered > 0)).where(enough)  # fmt: skip
+    scores["score"] = (pd.Series(total) / pd.Series(n_answered).where(n_answered > 0)).where(enough)
     scores["level"] = levels_for(scores["score"], instrument)
     scores["n_items"] = n_items
     scores["n_answered"] = n_answered

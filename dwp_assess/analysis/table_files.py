@@ -67,7 +67,11 @@ def _state(cls: type, folder: Path) -> str:
 @lru_cache(maxsize=KEPT_FOLDERS)
 def _read(cls: type, folder: Path, state: str) -> dict:
     """Every table and the meta of a saved folder (``state`` is only the cache's key)."""
-    tables = {f.name: pd.read_parquet(folder / f"{f.name}.parquet") for f in fields(cls) if f.name != "meta"}  # fmt: skip
+    tables = {
+        f.name: pd.read_parquet(folder / f"{f.name}.parquet")
+        for f in fields(cls)
+        if f.name != "meta"
+    }
     return {"meta": json.loads((folder / META).read_text("utf-8")), **tables}
 
 

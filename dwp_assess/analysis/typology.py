@@ -131,9 +131,13 @@ def min_type_size(n_organisations: int) -> int:
 
 def _mixture(k: int, covariance: str, seed: int, n_init: int = N_INIT) -> GaussianMixture:
     return GaussianMixture(
-        n_components=k, covariance_type=covariance, n_init=n_init, random_state=seed,
-        reg_covar=1e-4, max_iter=500,
-    )  # fmt: skip
+        n_components=k,
+        covariance_type=covariance,
+        n_init=n_init,
+        random_state=seed,
+        reg_covar=1e-4,
+        max_iter=500,
+    )
 
 
 def n_parameters(k: int, covariance: str, d: int) -> int:
@@ -163,8 +167,14 @@ def _candidate(matrix: np.ndarray, k: int, covariance: str, seed: int) -> dict:
     parameters = n_parameters(k, covariance, d)
     row = {"k": k, "covariance": covariance, "parameters": parameters, "estimable": parameters < n}
     if not row["estimable"]:  # more parameters than organisations: not fitted
-        return row | {"log_likelihood": np.nan, "bic": np.nan, "entropy": np.nan,
-                      "smallest_type": np.nan, "converged": False, "admissible": False}  # fmt: skip
+        return row | {
+            "log_likelihood": np.nan,
+            "bic": np.nan,
+            "entropy": np.nan,
+            "smallest_type": np.nan,
+            "converged": False,
+            "admissible": False,
+        }
     if covariance == GENERAL_LEVEL:
         model = FactorAnalysis(n_components=1, random_state=seed).fit(matrix)
         loglik, sizes, converged, entropy = model.score(matrix) * n, np.array([n]), True, np.nan
@@ -175,9 +185,14 @@ def _candidate(matrix: np.ndarray, k: int, covariance: str, seed: int) -> dict:
         loglik, converged = model.score(matrix) * n, bool(model.converged_)
         entropy = relative_entropy(posterior)
     smallest = int(sizes.min())
-    return row | {"log_likelihood": float(loglik), "bic": float(-2 * loglik + parameters * np.log(n)),
-                  "entropy": entropy, "smallest_type": smallest, "converged": converged,
-                  "admissible": converged and (k == 1 or smallest >= min_type_size(n))}  # fmt: skip
+    return row | {
+        "log_likelihood": float(loglik),
+        "bic": float(-2 * loglik + parameters * np.log(n)),
+        "entropy": entropy,
+        "smallest_type": smallest,
+        "converged": converged,
+        "admissible": converged and (k == 1 or smallest >= min_type_size(n)),
+    }
 
 
 def select_model(matrix: np.ndarray, k_max: int, seed: int) -> pd.DataFrame:
@@ -188,7 +203,9 @@ def select_model(matrix: np.ndarray, k_max: int, seed: int) -> pd.DataFrame:
     first."""
     forms = [(1, GENERAL_LEVEL)] + [(k, c) for k in range(1, k_max + 1) for c in COVARIANCE_FORMS]
     frame = pd.DataFrame([_candidate(matrix, k, c, seed) for k, c in forms])
-    return frame.sort_values(["admissible", "bic", "k"], ascending=[False, True, True], ignore_index=True)  # fmt: skip
+    return frame.sort_values(
+        ["admissible", "bic", "k"], ascending=[False, True, True], ignore_index=True
+    )
 
 
 def _ordered_labels(model: GaussianMixture, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,9 +220,14 @@ def _ordered_labels(model: GaussianMixture, matrix: np.ndarray) -> tuple[np.ndar
 
 
 def stability(
-    matrix: np.ndarray, se: np.ndarray, labels: np.ndarray, k: int, covariance: str, seed: int,
+    matrix: np.ndarray,
+    se: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    covariance: str,
+    seed: int,
     n_boot: int = N_BOOT,
-) -> pd.Series:  # fmt: skip
+) -> pd.Series:
     """Adjusted Rand index between ``labels`` and the types of refits on profiles redrawn
     within their standard errors: ``mean``, ``p05`` (5th percentile) and ``n_boot``."""
     rng = np.random.default_rng(seed)
@@ -219,8 +241,13 @@ def stability(
 
 
 def resampling_stability(
-    matrix: np.ndarray, labels: np.ndarray, k: int, covariance: str, seed: int, n_boot: int = N_BOOT,
-) -> pd.Series:  # fmt: skip
+    matrix: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    covariance: str,
+    seed: int,
+    n_boot: int = N_BOOT,
+) -> pd.Series:
     """Adjusted Rand index between ``labels`` and the types that a model refitted on a
     bootstrap sample of the organisations (drawn with replacement) gives every organisation
     (Hennig, 2007): do the types come back when other organisations had taken part?
@@ -236,7 +263,9 @@ def resampling_stability(
     return pd.Series({"mean": values.mean(), "p05": np.quantile(values, 0.05), "n_boot": n_boot})
 
 
-def bootstrap_lrt(matrix: np.ndarray, k: int, covariance: str, seed: int, n_boot: int = N_BLRT) -> pd.Series:  # fmt: skip
+def bootstrap_lrt(
+    matrix: np.ndarray, k: int, covariance: str, seed: int, n_boot: int = N_BLRT
+) -> pd.Series:
     """The bootstrap likelihood-ratio test of k against k − 1 types with the same covariance
     form (McLachlan, 1987; Nylund, Asparouhov & Muthén, 2007): samples of the organisations'
     size are drawn from the fitted k − 1 model, both models are fitted to each, and
@@ -255,9 +284,15 @@ def bootstrap_lrt(matrix: np.ndarray, k: int, covariance: str, seed: int, n_boot
 
 
 def evidence(
-    matrix: np.ndarray, se: np.ndarray, model: GaussianMixture, labels: np.ndarray, k: int,
-    covariance: str, seed: int, n_boot: int = N_BOOT,
-) -> dict:  # fmt: skip
+    matrix: np.ndarray,
+    se: np.ndarray,
+    model: GaussianMixture,
+    labels: np.ndarray,
+    k: int,
+    covariance: str,
+    seed: int,
+    n_boot: int = N_BOOT,
+) -> dict:
     """The checks a k-type solution must pass before organisations are told their type, each
     with its figure and threshold (``docs/scoring.md``): the BLRT rejects k − 1 types at
     ``ALPHA``, relative entropy ≥ ``MIN_ENTROPY``, mean ARI over resampled organisations ≥
@@ -267,13 +302,24 @@ def evidence(
     entropy = relative_entropy(model.predict_proba(matrix))
     resampled = resampling_stability(matrix, labels, k, covariance, seed, n_boot)
     redrawn = stability(matrix, se, labels, k, covariance, seed, n_boot)
-    checks = {"blrt": bool(blrt["p"] < ALPHA), "entropy": bool(entropy >= MIN_ENTROPY),
-              "stability": bool(resampled["mean"] >= MIN_STABILITY)}  # fmt: skip
-    return {"blrt_lr": float(blrt["lr"]), "blrt_p": float(blrt["p"]), "n_blrt": int(blrt["n_boot"]),
-            "entropy": entropy, "resampling_ari_mean": float(resampled["mean"]),
-            "resampling_ari_p05": float(resampled["p05"]), "stability_ari_mean": float(redrawn["mean"]),
-            "stability_ari_p05": float(redrawn["p05"]), "n_boot": int(n_boot),
-            "checks": checks, "holds": all(checks.values())}  # fmt: skip
+    checks = {
+        "blrt": bool(blrt["p"] < ALPHA),
+        "entropy": bool(entropy >= MIN_ENTROPY),
+        "stability": bool(resampled["mean"] >= MIN_STABILITY),
+    }
+    return {
+        "blrt_lr": float(blrt["lr"]),
+        "blrt_p": float(blrt["p"]),
+        "n_blrt": int(blrt["n_boot"]),
+        "entropy": entropy,
+        "resampling_ari_mean": float(resampled["mean"]),
+        "resampling_ari_p05": float(resampled["p05"]),
+        "stability_ari_mean": float(redrawn["mean"]),
+        "stability_ari_p05": float(redrawn["p05"]),
+        "n_boot": int(n_boot),
+        "checks": checks,
+        "holds": all(checks.values()),
+    }
 
 
 def distinguishing_dimensions(wide: pd.DataFrame, types: pd.Series) -> pd.DataFrame:
@@ -303,15 +349,31 @@ def crosstab_tests(types: pd.Series, attributes: pd.DataFrame) -> tuple[pd.DataF
         if table.shape[0] > 1 and table.shape[1] > 1:
             chi2, p, df, expected = sps.chi2_contingency(table, correction=False)
             v = np.sqrt(chi2 / (table.to_numpy().sum() * (min(table.shape) - 1)))
-            tests.append({"attribute": attribute, "chi2": chi2, "df": int(df), "p": p,
-                          "cramers_v": v, "sparse": bool((expected < 5).mean() > 0.2)})  # fmt: skip
+            tests.append(
+                {
+                    "attribute": attribute,
+                    "chi2": chi2,
+                    "df": int(df),
+                    "p": p,
+                    "cramers_v": v,
+                    "sparse": bool((expected < 5).mean() > 0.2),
+                }
+            )
         long = table.stack().rename("organisations").reset_index()
         long.columns = ["type", "category", "organisations"]
-        long["share"] = long["organisations"] / long.groupby("type")["organisations"].transform("sum")  # fmt: skip
+        long["share"] = long["organisations"] / long.groupby("type")["organisations"].transform(
+            "sum"
+        )
         parts.append(long.assign(attribute=attribute))
-    composition = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["type", "attribute", "category", "organisations", "share"])  # fmt: skip
+    composition = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["type", "attribute", "category", "organisations", "share"])
+    )
     columns = ["attribute", "chi2", "df", "p", "cramers_v", "sparse"]
-    return pd.DataFrame(tests, columns=columns), composition[["type", "attribute", "category", "organisations", "share"]]  # fmt: skip
+    return pd.DataFrame(tests, columns=columns), composition[
+        ["type", "attribute", "category", "organisations", "share"]
+    ]
 
 
 def _category_text(attribute: str, category: str, lang: str) -> str:
@@ -338,9 +400,13 @@ def _join(parts: list[str], lang: str) -> str:
 
 
 def describe_type(
-    number: int, centres: pd.DataFrame, wide: pd.DataFrame, composition: pd.DataFrame,
-    labels: dict[str, dict[str, str]], lang: str,
-) -> str:  # fmt: skip
+    number: int,
+    centres: pd.DataFrame,
+    wide: pd.DataFrame,
+    composition: pd.DataFrame,
+    labels: dict[str, dict[str, str]],
+    lang: str,
+) -> str:
     """A plain-language description of type ``number`` from the data: the attributes at
     least half its organisations share (more often than in the whole round), and the
     dimensions where its mean lies ``STRONG_EFFECT`` SD of organisation means or more above
@@ -355,7 +421,14 @@ def describe_type(
             continue
         top = rows.iloc[0]
         if top["share"] >= DOMINANT_SHARE and top["share"] > overall[(attribute, top["category"])]:
-            who.append(t("typology.share", lang, what=_category_text(attribute, top["category"], lang), share=percent(top["share"], lang)))  # fmt: skip
+            who.append(
+                t(
+                    "typology.share",
+                    lang,
+                    what=_category_text(attribute, top["category"], lang),
+                    share=percent(top["share"], lang),
+                )
+            )
     z = (centres.loc[number] - wide.mean()) / wide.std(ddof=1).replace(0, np.nan)
     name = lambda d: labels[d].get(lang) or labels[d]["nl"]  # noqa: E731
     strong = [name(d) for d in z[z >= STRONG_EFFECT].sort_values(ascending=False).index]
@@ -374,11 +447,23 @@ def describe_type(
 def _not_run(reason: dict[str, str], profiles: pd.DataFrame, meta: dict) -> Typology:
     empty = pd.DataFrame()
     return Typology(
-        meta=meta | {"ran": False, "shown": False, "status": "too_few", "reason_nl": reason["nl"], "reason_en": reason["en"]},
-        profiles=profiles, assignment=empty, selection=empty, centres=empty,
-        distinguishing=pd.DataFrame(columns=DISTINGUISHING_COLUMNS), crosstabs=empty,
-        composition=empty, descriptions=empty,
-    )  # fmt: skip
+        meta=meta
+        | {
+            "ran": False,
+            "shown": False,
+            "status": "too_few",
+            "reason_nl": reason["nl"],
+            "reason_en": reason["en"],
+        },
+        profiles=profiles,
+        assignment=empty,
+        selection=empty,
+        centres=empty,
+        distinguishing=pd.DataFrame(columns=DISTINGUISHING_COLUMNS),
+        crosstabs=empty,
+        composition=empty,
+        descriptions=empty,
+    )
 
 
 def _status(k: int, checks: dict | None) -> str:
@@ -412,22 +497,37 @@ def fit_typology(
     present = set(profiles["dimension_id"])
     dims = [d.id for d in instrument.dimensions if d.id in present]
     n = profiles["organisation_id"].nunique()
-    meta = {"n_organisations": n, "orgs_per_type": ORGS_PER_TYPE, "seed": seed,
-            "dimensions": dims, "instrument": instrument.key}  # fmt: skip
+    meta = {
+        "n_organisations": n,
+        "orgs_per_type": ORGS_PER_TYPE,
+        "seed": seed,
+        "dimensions": dims,
+        "instrument": instrument.key,
+    }
     k_max = max_types(n)
     if k_max < 2:
-        reason = {lang: t("typology.too_few", lang, n=n, needed=2 * ORGS_PER_TYPE) for lang in LANGUAGES}  # fmt: skip
+        reason = {
+            lang: t("typology.too_few", lang, n=n, needed=2 * ORGS_PER_TYPE) for lang in LANGUAGES
+        }
         return _not_run(reason, profiles, meta)
     with threadpool_limits(limits=1):  # small matrices: BLAS/OpenMP threads only cost (20×)
         return _fitted(profiles, attributes, instrument, meta, k_max, seed, n_boot)
 
 
 def _fitted(
-    profiles: pd.DataFrame, attributes: pd.DataFrame, instrument: Instrument, meta: dict,
-    k_max: int, seed: int, n_boot: int,
-) -> Typology:  # fmt: skip
+    profiles: pd.DataFrame,
+    attributes: pd.DataFrame,
+    instrument: Instrument,
+    meta: dict,
+    k_max: int,
+    seed: int,
+    n_boot: int,
+) -> Typology:
     """``fit_typology`` for a round with enough organisations: select, check, describe."""
-    wide, se = _wide(profiles, "mean", meta["dimensions"]), _wide(profiles, "se", meta["dimensions"]).fillna(0.0)  # fmt: skip
+    wide, se = (
+        _wide(profiles, "mean", meta["dimensions"]),
+        _wide(profiles, "se", meta["dimensions"]).fillna(0.0),
+    )
     n, matrix = len(wide), wide.to_numpy()
     selection = select_model(matrix, k_max, seed)
     best = selection.iloc[0]
@@ -437,24 +537,48 @@ def _fitted(
     else:
         model = _mixture(k, covariance, seed).fit(matrix)
         labels, probability = _ordered_labels(model, matrix)
-    checks = evidence(matrix, se.to_numpy(), model, labels, k, covariance, seed, n_boot) if k > 1 else None  # fmt: skip
+    checks = (
+        evidence(matrix, se.to_numpy(), model, labels, k, covariance, seed, n_boot)
+        if k > 1
+        else None
+    )
     types = pd.Series(labels, index=wide.index, name="type")
-    assignment = pd.DataFrame({"organisation_id": wide.index, "type": labels, "probability": probability})  # fmt: skip
+    assignment = pd.DataFrame(
+        {"organisation_id": wide.index, "type": labels, "probability": probability}
+    )
     centres = wide.groupby(types).mean()
     attrs = attributes.set_index("organisation_id")
     crosstabs, composition = crosstab_tests(types, attrs)
     labels_of = {d.id: d.label.model_dump() for d in instrument.dimensions}
     descriptions = pd.DataFrame(
-        [{"type": number, "organisations": int((types == number).sum()),
-          "description_nl": describe_type(number, centres, wide, composition, labels_of, "nl"),
-          "description_en": describe_type(number, centres, wide, composition, labels_of, "en")}
-         for number in sorted(types.unique())]
-    )  # fmt: skip
+        [
+            {
+                "type": number,
+                "organisations": int((types == number).sum()),
+                "description_nl": describe_type(
+                    number, centres, wide, composition, labels_of, "nl"
+                ),
+                "description_en": describe_type(
+                    number, centres, wide, composition, labels_of, "en"
+                ),
+            }
+            for number in sorted(types.unique())
+        ]
+    )
     status = _status(k, checks)
-    meta |= {"ran": True, "shown": status == "types", "status": status, "k": k,
-             "covariance": covariance, "k_max": k_max, "bic": float(best["bic"]),
-             "compared": len(selection), "admissible": int(selection["admissible"].sum()),
-             "min_type_size": min_type_size(n), "evidence": checks}  # fmt: skip
+    meta |= {
+        "ran": True,
+        "shown": status == "types",
+        "status": status,
+        "k": k,
+        "covariance": covariance,
+        "k_max": k_max,
+        "bic": float(best["bic"]),
+        "compared": len(selection),
+        "admissible": int(selection["admissible"].sum()),
+        "min_type_size": min_type_size(n),
+        "evidence": checks,
+    }
     return Typology(
         meta=meta,
         profiles=profiles,
@@ -478,9 +602,14 @@ def evidence_table(typology: Typology) -> pd.DataFrame:
     rows = [
         ("blrt_p", found["blrt_p"], f"< {ALPHA}", found["checks"]["blrt"]),
         ("entropy", found["entropy"], f">= {MIN_ENTROPY}", found["checks"]["entropy"]),
-        ("resampling_ari_mean", found["resampling_ari_mean"], f">= {MIN_STABILITY}", found["checks"]["stability"]),
+        (
+            "resampling_ari_mean",
+            found["resampling_ari_mean"],
+            f">= {MIN_STABILITY}",
+            found["checks"]["stability"],
+        ),
         ("stability_ari_mean", found["stability_ari_mean"], "", None),
-    ]  # fmt: skip
+    ]
     return pd.DataFrame(rows, columns=["check", "figure", "threshold", "holds"])
 
 
@@ -490,15 +619,24 @@ def verdict(typology: Typology, lang: str = "nl") -> str:
     meta = typology.meta
     if not typology.ran:
         return meta[f"reason_{lang}"]
-    return t(f"typology.verdict.{typology.status}", lang, k=meta["k"], compared=meta["compared"],
-             admissible=meta["admissible"], covariance=meta["covariance"], n=meta["n_organisations"])  # fmt: skip
+    return t(
+        f"typology.verdict.{typology.status}",
+        lang,
+        k=meta["k"],
+        compared=meta["compared"],
+        admissible=meta["admissible"],
+        covariance=meta["covariance"],
+        n=meta["n_organisations"],
+    )
 
 
 def round_typology(analysis, min_respondents: int | None = None, n_boot: int = N_BOOT) -> Typology:
     """The typology of a ``profiles.RoundAnalysis``: profiles from its scores (organisations
     with at least the round's minimum group size of respondents), attributes from its
     organisations."""
-    minimum = min_respondents or int(analysis.meta.get("min_group_size") or analysis.instrument.scoring.min_group_size)  # fmt: skip
+    minimum = min_respondents or int(
+        analysis.meta.get("min_group_size") or analysis.instrument.scoring.min_group_size
+    )
     profiles = organisation_profiles(analysis.scores, minimum)
     return fit_typology(profiles, analysis.organisations, analysis.instrument, n_boot=n_boot)
 
@@ -506,9 +644,15 @@ def round_typology(analysis, min_respondents: int | None = None, n_boot: int = N
 def _in_place(items: pd.DataFrame, organisations: list[str], item_ids: list[str]) -> pd.Series:
     """Share of answers ``AGREE_FROM`` or higher per item, pooled over ``organisations``."""
     rows = items[items["organisation_id"].isin(organisations) & items["item_id"].isin(item_ids)]
-    agree = [c for c in rows.columns if c.startswith("n_") and c[2:].replace(".", "").isdigit() and float(c[2:]) >= AGREE_FROM]  # fmt: skip
+    agree = [
+        c
+        for c in rows.columns
+        if c.startswith("n_") and c[2:].replace(".", "").isdigit() and float(c[2:]) >= AGREE_FROM
+    ]
     answered = rows["n"].groupby(rows["item_id"]).sum()
-    return (rows[agree].sum(axis=1).groupby(rows["item_id"]).sum() / answered.where(answered > 0)).dropna()  # fmt: skip
+    return (
+        rows[agree].sum(axis=1).groupby(rows["item_id"]).sum() / answered.where(answered > 0)
+    ).dropna()
 
 
 def saved_typology(analysis_dir: str | Path | None) -> Typology | None:
@@ -526,9 +670,16 @@ def certainty(probability: float) -> str:
 
 
 def _practices(
-    wide: pd.DataFrame, members: list[str], items: pd.DataFrame, organisation_id: str,
-    instrument: Instrument, min_group: int, lang: str, n_dimensions: int, n_items: int,
-) -> list[dict]:  # fmt: skip
+    wide: pd.DataFrame,
+    members: list[str],
+    items: pd.DataFrame,
+    organisation_id: str,
+    instrument: Instrument,
+    min_group: int,
+    lang: str,
+    n_dimensions: int,
+    n_items: int,
+) -> list[dict]:
     """For the organisation's ``n_dimensions`` dimensions furthest below the mean of
     ``members``, the items that the members scoring higher on that dimension most often agree
     with, next to the organisation's own share; only where they number at least
@@ -542,13 +693,23 @@ def _practices(
         item_ids = [i.id for i in instrument.rated_items_of(dim) if not i.reverse]
         shares = _in_place(items, higher, item_ids).sort_values(ascending=False).head(n_items)
         mine = _in_place(items, [organisation_id], list(shares.index))
-        practices.append({
-            "dimension_id": dim, "label": instrument.dimension_by_id[dim].label.get(lang),
-            "own_mean": float(own[dim]), "organisations_higher": len(higher),
-            "items": [{"item_id": i, "text": instrument.item_by_id[i].text.get(lang),
-                       "share_higher": float(s), "share_own": float(mine.get(i, np.nan))}
-                      for i, s in shares.items()],
-        })  # fmt: skip
+        practices.append(
+            {
+                "dimension_id": dim,
+                "label": instrument.dimension_by_id[dim].label.get(lang),
+                "own_mean": float(own[dim]),
+                "organisations_higher": len(higher),
+                "items": [
+                    {
+                        "item_id": i,
+                        "text": instrument.item_by_id[i].text.get(lang),
+                        "share_higher": float(s),
+                        "share_own": float(mine.get(i, np.nan)),
+                    }
+                    for i, s in shares.items()
+                ],
+            }
+        )
     return practices
 
 
@@ -582,12 +743,30 @@ def similar_profile(
     Names of other organisations never appear; every figure of others pools at least
     ``min_group`` organisations.
     """
-    base = {"status": typology.status, "n_organisations": int(typology.meta.get("n_organisations", 0)),
-            "practices": [], "distinguishing": [], "scope": "round"}  # fmt: skip
+    base = {
+        "status": typology.status,
+        "n_organisations": int(typology.meta.get("n_organisations", 0)),
+        "practices": [],
+        "distinguishing": [],
+        "scope": "round",
+    }
     wide = typology.profiles.pivot(index="organisation_id", columns="dimension_id", values="mean")
     if organisation_id not in wide.index:
         return base | {"status": "no_profile"}
-    practices = lambda members: _practices(wide, members, items, organisation_id, instrument, min_group, lang, n_dimensions, n_items)  # noqa: E731  # fmt: skip
+
+    def practices(members):
+        return _practices(
+            wide,
+            members,
+            items,
+            organisation_id,
+            instrument,
+            min_group,
+            lang,
+            n_dimensions,
+            n_items,
+        )
+
     if not typology.shown:
         return base | {"practices": practices(wide.index.tolist())}
     assignment = typology.assignment.set_index("organisation_id")
@@ -597,14 +776,23 @@ def similar_profile(
         return base | {"status": "small_type"}
     centre = wide.loc[members].mean()
     distinguishing = [
-        {"dimension_id": d, "label": instrument.dimension_by_id[d].label.get(lang),
-         "type_mean": float(centre[d]), "round_mean": float(wide[d].mean())}
+        {
+            "dimension_id": d,
+            "label": instrument.dimension_by_id[d].label.get(lang),
+            "type_mean": float(centre[d]),
+            "round_mean": float(wide[d].mean()),
+        }
         for d in typology.distinguishing["dimension_id"].head(n_dimensions)
-    ]  # fmt: skip
+    ]
     probability = float(assignment.at[organisation_id, "probability"])
     description = typology.descriptions.set_index("type").at[number, f"description_{lang}"]
     return base | {
-        "type": number, "probability": probability, "certainty": certainty(probability),
-        "organisations": len(members), "description": description,
-        "distinguishing": distinguishing, "practices": practices(members), "scope": "type",
-    }  # fmt: skip
+        "type": number,
+        "probability": probability,
+        "certainty": certainty(probability),
+        "organisations": len(members),
+        "description": description,
+        "distinguishing": distinguishing,
+        "practices": practices(members),
+        "scope": "type",
+    }

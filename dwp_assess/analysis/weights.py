@@ -27,7 +27,9 @@ def nonresponse_weights(
     """
     frame = respondents[["response_id", "organisation_id", "role"]].drop_duplicates("response_id")
     per_role = set(by_role["organisation_id"]) if by_role is not None else set()
-    frame = frame.assign(cell_role=np.where(frame["organisation_id"].isin(per_role), frame["role"], None))  # fmt: skip
+    frame = frame.assign(
+        cell_role=np.where(frame["organisation_id"].isin(per_role), frame["role"], None)
+    )
     sizes = invited.set_index("organisation_id")["invited"].rename("invited").to_frame()
     sizes["cell_role"] = None
     if by_role is not None:
@@ -38,7 +40,9 @@ def nonresponse_weights(
     frame = frame.merge(sizes, on=keys, how="left")
     frame["responded"] = frame.groupby(keys, dropna=False)["response_id"].transform("size")
     frame["weight"] = frame["invited"] / frame["responded"]
-    frame["cell"] = frame["organisation_id"] + np.where(frame["cell_role"].notna(), " · " + frame["cell_role"].astype(str), "")  # fmt: skip
+    frame["cell"] = frame["organisation_id"] + np.where(
+        frame["cell_role"].notna(), " · " + frame["cell_role"].astype(str), ""
+    )
     return frame[["response_id", "organisation_id", "cell", "invited", "responded", "weight"]]
 
 
@@ -46,15 +50,24 @@ def weighted_summary(scores: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFram
     """Per dimension the unweighted and the weighted mean of respondents' scores side by
     side: ``dimension_id, n, mean_unweighted, mean_weighted, n_weighted`` (respondents with
     a weight), ``effective_n`` (Kish, 1965: ``(Σw)² / Σw²``) and ``difference``."""
-    frame = scores.dropna(subset=["score"]).merge(weights[["response_id", "weight"]], on="response_id", how="left")  # fmt: skip
+    frame = scores.dropna(subset=["score"]).merge(
+        weights[["response_id", "weight"]], on="response_id", how="left"
+    )
     rows = []
     for dim, group in frame.groupby("dimension_id", sort=False):
         weighted = group.dropna(subset=["weight"])
         w = weighted["weight"].to_numpy()
         mean_w = float(np.average(weighted["score"], weights=w)) if w.sum() > 0 else np.nan
-        rows.append({"dimension_id": dim, "n": len(group), "mean_unweighted": group["score"].mean(),
-                     "mean_weighted": mean_w, "n_weighted": len(weighted),
-                     "effective_n": w.sum() ** 2 / (w**2).sum() if len(w) else np.nan})  # fmt: skip
+        rows.append(
+            {
+                "dimension_id": dim,
+                "n": len(group),
+                "mean_unweighted": group["score"].mean(),
+                "mean_weighted": mean_w,
+                "n_weighted": len(weighted),
+                "effective_n": w.sum() ** 2 / (w**2).sum() if len(w) else np.nan,
+            }
+        )
     out = pd.DataFrame(rows)
     out["difference"] = out["mean_weighted"] - out["mean_unweighted"]
     return out

@@ -44,10 +44,17 @@ PRIORITY_MIN_GAP = 1.0  # scale points safeguarding must lag relevance for a pri
 DONT_KNOW = "dont_know"
 
 VALUE_COLUMNS = [
-    "team_id", "value_id", "dimension_id", "position",
+    "team_id",
+    "value_id",
+    "dimension_id",
+    "position",
     *(f"{k}_{a}" for a in ASPECTS for k in ("n", "dont_know", "median", "mean", "rwg", "spread")),
-    "gap", "relevant", "priority", "disagreement", "suppressed",
-]  # fmt: skip
+    "gap",
+    "relevant",
+    "priority",
+    "disagreement",
+    "suppressed",
+]
 COUNTS = [f"{k}_{a}" for a in ASPECTS for k in ("n", "dont_know")]
 FIGURES = [f"{k}_{a}" for a in ASPECTS for k in ("median", "mean", "rwg", "spread")] + ["gap"]
 DISTRIBUTION_COLUMNS = ["team_id", "value_id", "aspect", "answer", "n"]
@@ -75,7 +82,10 @@ class AgreementsAnalysis(RoundTables):
 
     def receivers(self) -> dict[str, list[str]]:
         """A team's report goes to its own organisation only."""
-        return {t: [o] for t, o in zip(self.teams["team_id"], self.teams["organisation_id"], strict=True)}  # fmt: skip
+        return {
+            t: [o]
+            for t, o in zip(self.teams["team_id"], self.teams["organisation_id"], strict=True)
+        }
 
     def team(self, team_id: str) -> TeamAgreements:
         """One team's part of the analysis (a clear error for a team without answers)."""
@@ -127,7 +137,9 @@ def team_sizes(answers: pd.DataFrame, min_group: int) -> pd.DataFrame:
     """Per team: respondents (anyone with a stored answer) and whether the team is under
     the minimum group size."""
     teams = answers[answers["team_id"].notna()]
-    sizes = teams.groupby("team_id")["respondent_id"].nunique().rename("n_respondents").reset_index()  # fmt: skip
+    sizes = (
+        teams.groupby("team_id")["respondent_id"].nunique().rename("n_respondents").reset_index()
+    )
     sizes["suppressed"] = sizes["n_respondents"] < min_group
     return sizes
 
@@ -136,7 +148,9 @@ def _aspect_stats(rated: pd.DataFrame, aspect: str, n_options: int) -> pd.DataFr
     """Per team and value, one aspect: answered n, "weet ik niet", median, mean, rwg, spread."""
     own = rated[rated["aspect"] == aspect]
     if own.empty:
-        return pd.DataFrame(columns=[f"{c}_{aspect}" for c in ("n", "median", "mean", "dont_know", "spread", "rwg")])  # fmt: skip
+        return pd.DataFrame(
+            columns=[f"{c}_{aspect}" for c in ("n", "median", "mean", "dont_know", "spread", "rwg")]
+        )
     grouped = own.groupby(["team_id", "value_id"])
     stats = grouped["value"].agg(n="count", median="median", mean="mean", low="min", high="max")
     stats["dont_know"] = grouped["code"].apply(lambda c: int(c.eq(DONT_KNOW).sum()))
@@ -144,7 +158,9 @@ def _aspect_stats(rated: pd.DataFrame, aspect: str, n_options: int) -> pd.DataFr
     keys = own["team_id"] + "\x00" + own["value_id"]
     agreement = rwg(own["value"].reset_index(drop=True), n_options, keys.reset_index(drop=True))
     split = agreement["group"].str.split("\x00", expand=True)
-    agreement = agreement.assign(team_id=split[0], value_id=split[1]).set_index(["team_id", "value_id"])  # fmt: skip
+    agreement = agreement.assign(team_id=split[0], value_id=split[1]).set_index(
+        ["team_id", "value_id"]
+    )
     stats["rwg"] = agreement["rwg"]
     return stats.add_suffix(f"_{aspect}")
 
@@ -157,7 +173,9 @@ def value_table(answers: pd.DataFrame, instrument: Instrument, min_group: int) -
     n_options = len(scale.points)
     sizes = team_sizes(answers, min_group)
     order = {v.id: n for n, v in enumerate(instrument.public_values)}
-    grid = pd.MultiIndex.from_product([sizes["team_id"], list(order)], names=["team_id", "value_id"])  # fmt: skip
+    grid = pd.MultiIndex.from_product(
+        [sizes["team_id"], list(order)], names=["team_id", "value_id"]
+    )
     table = pd.DataFrame(index=grid)
     for aspect in ASPECTS:
         table = table.join(_aspect_stats(rated, aspect, n_options))
@@ -170,7 +188,9 @@ def value_table(answers: pd.DataFrame, instrument: Instrument, min_group: int) -
     table["gap"] = table["mean_relevance"] - table["mean_safeguarding"]
     table["relevant"] = table["mean_relevance"] > midpoint
     table["priority"] = table["relevant"] & (table["gap"] >= PRIORITY_MIN_GAP)
-    table["disagreement"] = pd.concat([is_divided(table[f"rwg_{a}"]) for a in ASPECTS], axis=1).any(axis=1)  # fmt: skip
+    table["disagreement"] = pd.concat([is_divided(table[f"rwg_{a}"]) for a in ASPECTS], axis=1).any(
+        axis=1
+    )
     table = table.merge(sizes[["team_id", "suppressed"]], on="team_id")
     return _suppress(table)[VALUE_COLUMNS]
 
@@ -194,22 +214,32 @@ def _suppress(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def distribution_table(answers: pd.DataFrame, instrument: Instrument, sizes: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+def distribution_table(
+    answers: pd.DataFrame, instrument: Instrument, sizes: pd.DataFrame
+) -> pd.DataFrame:
     """Team × value × aspect × answer: how many gave it (answer: the point value as text, or
     ``dont_know``); teams under the minimum group size have no rows."""
     rated = _value_answers(answers, instrument)
     rated = rated[rated["team_id"].isin(sizes.loc[~sizes["suppressed"], "team_id"])]
     answer = rated["value"].map(lambda v: str(int(v)), na_action="ignore").fillna(DONT_KNOW)
-    counts = rated.assign(answer=answer).groupby(["team_id", "value_id", "aspect", "answer"]).size()  # fmt: skip
+    counts = rated.assign(answer=answer).groupby(["team_id", "value_id", "aspect", "answer"]).size()
     return counts.rename("n").reset_index()[DISTRIBUTION_COLUMNS]
 
 
-def proposal_table(answers: pd.DataFrame, instrument: Instrument, sizes: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+def proposal_table(
+    answers: pd.DataFrame, instrument: Instrument, sizes: pd.DataFrame
+) -> pd.DataFrame:
     """Team × principle: the answers to the principle's open question (``FreeText.dimension``,
     shown in reports), identical ones once with their count; none for teams under the minimum."""
-    questions = {f.id: f.dimension for f in instrument.free_text if f.dimension and f.show_in_reports}  # fmt: skip
+    questions = {
+        f.id: f.dimension for f in instrument.free_text if f.dimension and f.show_in_reports
+    }
     shown = sizes.loc[~sizes["suppressed"], "team_id"]
-    texts = answers[answers["item_id"].isin(questions) & answers["text"].notna() & answers["team_id"].isin(shown)]  # fmt: skip
+    texts = answers[
+        answers["item_id"].isin(questions)
+        & answers["text"].notna()
+        & answers["team_id"].isin(shown)
+    ]
     rows = [
         (team_id, questions[item_id], text, n)
         for (team_id, item_id), group in texts.groupby(["team_id", "item_id"], sort=True)
@@ -224,7 +254,9 @@ def agreements_list(values: pd.DataFrame) -> pd.DataFrame:
     that are no priority (lowest rwg of their two questions first, then the instrument's
     order). ``reason`` says which: ``priority`` or ``disagreement``."""
     priorities = values[values["priority"]].assign(reason="priority")
-    priorities = priorities.sort_values(["gap", "mean_relevance", "position"], ascending=[False, False, True])  # fmt: skip
+    priorities = priorities.sort_values(
+        ["gap", "mean_relevance", "position"], ascending=[False, False, True]
+    )
     divided = values[values["disagreement"] & ~values["priority"]].assign(reason="disagreement")
     divided = divided.assign(lowest_rwg=divided[["rwg_relevance", "rwg_safeguarding"]].min(axis=1))
     divided = divided.sort_values(["lowest_rwg", "position"]).drop(columns="lowest_rwg")
@@ -234,14 +266,26 @@ def agreements_list(values: pd.DataFrame) -> pd.DataFrame:
 # -- the round ---------------------------------------------------------------------------
 
 
-def analyse_answers(answers: pd.DataFrame, instrument: Instrument, orgs: pd.DataFrame, teams: pd.DataFrame,
-                    meta: dict, min_group: int | None = None) -> AgreementsAnalysis:  # fmt: skip
+def analyse_answers(
+    answers: pd.DataFrame,
+    instrument: Instrument,
+    orgs: pd.DataFrame,
+    teams: pd.DataFrame,
+    meta: dict,
+    min_group: int | None = None,
+) -> AgreementsAnalysis:
     """``analyse_round`` on frames already loaded (for tests): every team of the round at once."""
     minimum = min_group if min_group is not None else min_group_size(instrument)
     sizes = team_sizes(answers, minimum)
-    registry = teams.rename(columns={"id": "team_id"})[["team_id", "organisation_id", "name", "invited"]]  # fmt: skip
+    registry = teams.rename(columns={"id": "team_id"})[
+        ["team_id", "organisation_id", "name", "invited"]
+    ]
     found = sizes.merge(registry, on="team_id", how="left")
-    owner = answers.dropna(subset=["team_id"]).drop_duplicates("team_id").set_index("team_id")["organisation_id"]  # fmt: skip
+    owner = (
+        answers.dropna(subset=["team_id"])
+        .drop_duplicates("team_id")
+        .set_index("team_id")["organisation_id"]
+    )
     found["organisation_id"] = found["organisation_id"].fillna(found["team_id"].map(owner))
     found["name"] = found["name"].fillna(found["team_id"])
     return AgreementsAnalysis(
@@ -254,8 +298,12 @@ def analyse_answers(answers: pd.DataFrame, instrument: Instrument, orgs: pd.Data
     )
 
 
-def analyse_round(engine: Engine, round_id: str, previous_round_id: str | None = None,
-                  min_group: int | None = None) -> AgreementsAnalysis:  # fmt: skip
+def analyse_round(
+    engine: Engine,
+    round_id: str,
+    previous_round_id: str | None = None,
+    min_group: int | None = None,
+) -> AgreementsAnalysis:
     """Load a round from the store and analyse every team, with the registry's organisations
     of the teams that answered (no comparison between rounds:
     ``previous_round_id`` is accepted as every output's analysis takes it, and recorded)."""
@@ -270,7 +318,9 @@ def analyse_round(engine: Engine, round_id: str, previous_round_id: str | None =
     return analyse_answers(answers, instrument, orgs, store.teams(engine), meta, min_group)
 
 
-def load_analysis(analysis_dir: str | Path | None, database_url: str | None, round_id: str) -> AgreementsAnalysis:  # fmt: skip
+def load_analysis(
+    analysis_dir: str | Path | None, database_url: str | None, round_id: str
+) -> AgreementsAnalysis:
     """The saved analysis (as ``dwp-assess report`` makes it), or a fresh one from the store."""
     if analysis_dir:
         return AgreementsAnalysis.load(Path(analysis_dir))
@@ -300,17 +350,28 @@ class SessionSummary:
         return self.n_respondents >= self.min_group_size
 
 
-def session_summary(answers: pd.DataFrame, instrument: Instrument, team_id: str, min_group: int) -> SessionSummary:  # fmt: skip
+def session_summary(
+    answers: pd.DataFrame, instrument: Instrument, team_id: str, min_group: int
+) -> SessionSummary:
     """The facilitator's view of one team from the answers stored so far (see ``SessionSummary``)."""
     own = answers[answers["team_id"] == team_id]
     sizes = team_sizes(own, min_group)
     n = int(sizes["n_respondents"].iloc[0]) if len(sizes) else 0
     if n < min_group:
         empty = lambda columns: pd.DataFrame(columns=columns)  # noqa: E731
-        return SessionSummary(team_id, n, min_group, empty(DISTRIBUTION_COLUMNS), empty(VALUE_COLUMNS), empty(PROPOSAL_COLUMNS))  # fmt: skip
+        return SessionSummary(
+            team_id,
+            n,
+            min_group,
+            empty(DISTRIBUTION_COLUMNS),
+            empty(VALUE_COLUMNS),
+            empty(PROPOSAL_COLUMNS),
+        )
     return SessionSummary(
-        team_id, n, min_group,
+        team_id,
+        n,
+        min_group,
         counts=distribution_table(own, instrument, sizes),
         values=value_table(own, instrument, min_group),
         proposals=proposal_table(own, instrument, sizes),
-    )  # fmt: skip
+    )

@@ -39,7 +39,12 @@ def members(engine: Engine, collaboration_id: str) -> list[tuple[str, str]]:
     return list(zip(chosen["id"], chosen["name"], strict=True))
 
 
-def check(engine: Engine, instrument: Instrument, collaboration_id: str | None, organisation_id: str | None) -> str | None:  # fmt: skip
+def check(
+    engine: Engine,
+    instrument: Instrument,
+    collaboration_id: str | None,
+    organisation_id: str | None,
+) -> str | None:
     """The link's collaboration, checked: required for a collaboration instrument, known, and
     with ``organisation_id`` among its members (``ChooseMember`` when the link names no
     organisation); refused for other instruments. Raises ``FormError``."""
@@ -57,7 +62,9 @@ def check(engine: Engine, instrument: Instrument, collaboration_id: str | None, 
     if not organisation_id:
         raise ChooseMember(collaboration_id, title, member_list)
     if organisation_id not in dict(member_list):
-        raise FormError("form.collaboration.not_a_member", organisation=organisation_id, collaboration=title)  # fmt: skip
+        raise FormError(
+            "form.collaboration.not_a_member", organisation=organisation_id, collaboration=title
+        )
     return collaboration_id
 
 
@@ -70,6 +77,10 @@ def member_links(choice: ChooseMember, query: dict[str, str]) -> list[tuple[str,
 def link_query(params: dict) -> dict[str, str]:
     """The query a member's link keeps from the link opened: round, collaboration, language
     and the invitation token of the web form."""
-    query = {"round": params.get("round_id"), "collaboration": params.get("collaboration_id"), "lang": params.get("lang"),
-             "token": params.get("token")}  # fmt: skip
+    query = {
+        "round": params.get("round_id"),
+        "collaboration": params.get("collaboration_id"),
+        "lang": params.get("lang"),
+        "token": params.get("token"),
+    }
     return {k: str(v) for k, v in query.items() if v}

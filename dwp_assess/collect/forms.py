@@ -64,12 +64,30 @@ from dwp_assess.instruments.messages import t
 from dwp_assess.locale import LANGUAGES, known_language
 
 __all__ = [
-    "COUNT_REFRESH_SECONDS", "QUERY_NAMES", "ROUND_ENV", "SOURCE", "FormContext", "FormError",
-    "QuestionnaireForm", "ResponseCounter", "app", "build_record", "count_table",
-    "error_widget", "item_numbers", "missing_items", "missing_message", "new_response_id",
-    "option_pairs", "own_scores", "parameters_from_query", "receipt_code", "resolve_context",
-    "result_chart_svg", "result_html",
-]  # fmt: skip
+    "COUNT_REFRESH_SECONDS",
+    "QUERY_NAMES",
+    "ROUND_ENV",
+    "SOURCE",
+    "FormContext",
+    "FormError",
+    "QuestionnaireForm",
+    "ResponseCounter",
+    "app",
+    "build_record",
+    "count_table",
+    "error_widget",
+    "item_numbers",
+    "missing_items",
+    "missing_message",
+    "new_response_id",
+    "option_pairs",
+    "own_scores",
+    "parameters_from_query",
+    "receipt_code",
+    "resolve_context",
+    "result_chart_svg",
+    "result_html",
+]
 
 
 def _piece(name: str, *args) -> str:
@@ -157,7 +175,9 @@ class QuestionnaireForm:
         self.message.add_class("dwp-message")
         self.previous = self._button("form.previous", "dwp-previous", self._on_previous)
         self.next = self._button("form.next", "dwp-next", self._on_next, style="primary")
-        self.submit_button = self._button("form.submit", "dwp-submit", self._on_submit, style="success")  # fmt: skip
+        self.submit_button = self._button(
+            "form.submit", "dwp-submit", self._on_submit, style="success"
+        )
         self.body = W.VBox()
         self.nav = W.HBox([self.previous, self.next, self.submit_button])
         self.script = W.Output()  # the page's scripts (browser key, address): shown by app()
@@ -169,7 +189,7 @@ class QuestionnaireForm:
                 self.body,
                 self.message,
                 self.nav,
-            ]  # fmt: skip
+            ]
         )
         self.widget.add_class("dwp-form")
         self.show_page(0)
@@ -209,7 +229,9 @@ class QuestionnaireForm:
 
     def _dimension_page(self, dim) -> W.VBox:
         ins, lang = self.ctx.instrument, self.ctx.lang
-        children = [_html(dim.label.get(lang), tag="h3")] + [_html(text) for text in dimension_texts(ins, dim, lang)]  # fmt: skip
+        children = [_html(dim.label.get(lang), tag="h3")] + [
+            _html(text) for text in dimension_texts(ins, dim, lang)
+        ]
         for entry in part_entries(ins, dim, lang):
             if entry.heading:
                 children.append(_html(entry.label, "dwp-value", tag="h4"))
@@ -227,8 +249,10 @@ class QuestionnaireForm:
 
     def _closing_page(self) -> W.VBox:
         lang = self.ctx.lang
-        children = [_html(t("form.closing_heading", lang), tag="h3"),
-                    _html(t("form.closing_intro", lang))]  # fmt: skip
+        children = [
+            _html(t("form.closing_heading", lang), tag="h3"),
+            _html(t("form.closing_intro", lang)),
+        ]
         for field in closing_questions(self.ctx.instrument):
             children += [_html(field.text.get(lang), "dwp-item-text"), self.texts[field.id]]
         return W.VBox(children)
@@ -302,7 +326,10 @@ class QuestionnaireForm:
             sent = store.load_response(self.engine, self.response_id)
         except SQLAlchemyError:
             sent = None
-        mine = sent is not None and (sent.round_id, sent.organisation_id) == (self.ctx.round_id, self.ctx.organisation_id)  # fmt: skip
+        mine = sent is not None and (sent.round_id, sent.organisation_id) == (
+            self.ctx.round_id,
+            self.ctx.organisation_id,
+        )
         if mine:
             self.saved, self.record = True, sent
             self._show_result(sent, t("form.already_sent", self.ctx.lang))
@@ -357,7 +384,9 @@ class QuestionnaireForm:
         self.message.value = _piece("text", t("form.saving", lang))
         texts = {k: w.value for k, w in self.texts.items()}
         role = self.role.value if self.role is not None else None
-        record = build_record(self.ctx, self.response_id, self.answers(), role, self.team_id(), texts)  # fmt: skip
+        record = build_record(
+            self.ctx, self.response_id, self.answers(), role, self.team_id(), texts
+        )
         try:
             outcome = self.writer(self.engine, record)
         except Exception as exc:  # noqa: BLE001 - any failed write is shown, answers stay
@@ -413,7 +442,12 @@ class ResponseCounter:
     and on request. It never shows answers."""
 
     def __init__(self, engine: Engine, round_id: str, organisation_id: str | None, lang: str):
-        self.engine, self.round_id, self.organisation_id, self.lang = engine, round_id, organisation_id, lang  # fmt: skip
+        self.engine, self.round_id, self.organisation_id, self.lang = (
+            engine,
+            round_id,
+            organisation_id,
+            lang,
+        )
         self.table = W.HTML()
         self.table.add_class("dwp-count-table")
         self.updated = W.HTML()
@@ -428,7 +462,7 @@ class ResponseCounter:
                         count_heading(engine, round_id, organisation_id, lang),
                         t("collect.count_note", lang),
                     )
-                ),  # fmt: skip
+                ),
                 self.table,
                 self.updated,
                 refresh,
@@ -488,9 +522,17 @@ def app(
     """
     project.from_environment()  # the project `dwp-assess collect` handed this page (its own instruments)
     round_id = os.environ.get(ROUND_ENV) or round_id
-    defaults = dict(round_id=round_id, organisation_id=organisation_id, team_id=team_id, lang=lang, view=view,
-                    collaboration_id=collaboration_id)  # fmt: skip
-    p = parameters_from_query(query if query is not None else os.environ.get("QUERY_STRING"), defaults)  # fmt: skip
+    defaults = dict(
+        round_id=round_id,
+        organisation_id=organisation_id,
+        team_id=team_id,
+        lang=lang,
+        view=view,
+        collaboration_id=collaboration_id,
+    )
+    p = parameters_from_query(
+        query if query is not None else os.environ.get("QUERY_STRING"), defaults
+    )
     try:
         engine = store.connect(database_url)
     except store.StoreError:
@@ -509,7 +551,14 @@ def app(
             counter = ResponseCounter(engine, p["round_id"], p["organisation_id"], p["lang"])
             counter.start()
             return counter.widget
-        ctx = resolve_context(engine, p["round_id"], p["organisation_id"], p["team_id"], p["lang"], p["collaboration_id"])  # fmt: skip
+        ctx = resolve_context(
+            engine,
+            p["round_id"],
+            p["organisation_id"],
+            p["team_id"],
+            p["lang"],
+            p["collaboration_id"],
+        )
     except (
         collaboration_member.ChooseMember
     ) as choice:  # a collaboration's link: choose your organisation

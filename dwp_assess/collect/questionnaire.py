@@ -41,9 +41,17 @@ if TYPE_CHECKING:
 SOURCE = "form"
 ROUND_ENV = "DWP_COLLECT_ROUND"  # set by ``dwp-assess collect``: the round a bare link opens
 COUNT_REFRESH_SECONDS = 10
-QUERY_NAMES = {"round": "round_id", "organisation": "organisation_id", "org": "organisation_id",
-               "team": "team_id", "lang": "lang", "view": "view", "draft": "draft_id",
-               "collaboration": "collaboration_id", "samenwerking": "collaboration_id"}  # fmt: skip
+QUERY_NAMES = {
+    "round": "round_id",
+    "organisation": "organisation_id",
+    "org": "organisation_id",
+    "team": "team_id",
+    "lang": "lang",
+    "view": "view",
+    "draft": "draft_id",
+    "collaboration": "collaboration_id",
+    "samenwerking": "collaboration_id",
+}
 
 
 @dataclass(frozen=True)
@@ -146,7 +154,9 @@ def resolve_context(
         raise FormError("form.error.unknown_team", team=team_id, organisation=name)
     if instrument.kind == "team" and not teams:
         raise FormError("form.error.no_teams", organisation=name)
-    return FormContext(instrument, round_id, organisation_id, name, team_id or None, teams, lang, collaboration_id)  # fmt: skip
+    return FormContext(
+        instrument, round_id, organisation_id, name, team_id or None, teams, lang, collaboration_id
+    )
 
 
 # -- answers, validation and the stored record ----------------------------------------
@@ -180,8 +190,10 @@ def dimension_texts(instrument: Instrument, dim, lang: str) -> list[str]:
 def item_labels(instrument: Instrument, dim, lang: str) -> list[tuple]:
     """(item, "12. statement") for the statements of a part, numbered across the form."""
     numbers = item_numbers(instrument)
-    return [(item, f"{t('form.item_number', lang, n=numbers[item.id])}. {item.text.get(lang)}")
-            for item in instrument.items_of(dim.id)]  # fmt: skip
+    return [
+        (item, f"{t('form.item_number', lang, n=numbers[item.id])}. {item.text.get(lang)}")
+        for item in instrument.items_of(dim.id)
+    ]
 
 
 @dataclass(frozen=True)
@@ -210,8 +222,12 @@ def part_entries(instrument: Instrument, dim, lang: str) -> list[PartEntry]:
             entries.append(PartEntry(values[item.public_value].label.get(lang), heading=True))
         current = item.public_value
         entries.append(PartEntry(label, item=item, tip=item.tip.get(lang) if item.tip else None))
-        entries += [PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.item == item.id]  # fmt: skip
-    entries += [PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.dimension == dim.id]  # fmt: skip
+        entries += [
+            PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.item == item.id
+        ]
+    entries += [
+        PartEntry(f.text.get(lang), text=f) for f in instrument.free_text if f.dimension == dim.id
+    ]
     return entries
 
 
@@ -256,7 +272,7 @@ def missing_message(
                         lang,
                         part=dim.label.get(lang),
                         numbers=_numbers(instrument, ids),
-                    )  # fmt: skip
+                    )
                 )
     elif missing:
         parts.append(t("form.missing_items", lang, numbers=_numbers(instrument, missing)))
@@ -322,13 +338,17 @@ def part_problems(ctx: FormContext, state: dict, part: int) -> str:
 def form_problems(ctx: FormContext, state: dict) -> str:
     """Everything missing in the whole form, grouped per part (empty when complete)."""
     missing = missing_items(ctx.instrument, state["answers"])
-    return missing_message(ctx, missing, _role_missing(ctx, state), _team_missing(ctx, state), per_part=True)  # fmt: skip
+    return missing_message(
+        ctx, missing, _role_missing(ctx, state), _team_missing(ctx, state), per_part=True
+    )
 
 
 def record_of_state(ctx: FormContext, response_id: str, state: dict) -> store.ResponseRecord:
     """The record of a complete (cleaned) state."""
     team_id = ctx.team_id or state.get("team")
-    return build_record(ctx, response_id, state["answers"], state.get("role"), team_id, state["texts"])  # fmt: skip
+    return build_record(
+        ctx, response_id, state["answers"], state.get("role"), team_id, state["texts"]
+    )
 
 
 def new_response_id() -> str:
@@ -401,7 +421,7 @@ def own_scores(ctx: FormContext, record: store.ResponseRecord) -> pd.DataFrame:
                 "item_id": a.item_id,
                 "value": a.value,
                 "code": a.code,
-            }  # fmt: skip
+            }
             for a in record.answers
             if a.text is None
         ],
@@ -412,7 +432,9 @@ def own_scores(ctx: FormContext, record: store.ResponseRecord) -> pd.DataFrame:
     labels = {d.id: d.label.get(ctx.lang) for d in ctx.instrument.dimensions}
     level_labels = {lv.level: lv.label.get(ctx.lang) for lv in ctx.instrument.scoring.levels}
     scores.insert(1, "label", scores["dimension_id"].map(labels))
-    scores["level_label"] = scores["level"].map(lambda v: level_labels.get(v) if present(v) else None)  # fmt: skip
+    scores["level_label"] = scores["level"].map(
+        lambda v: level_labels.get(v) if present(v) else None
+    )
     return scores.reset_index(drop=True)
 
 
@@ -466,8 +488,10 @@ def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> li
     if organisation_id is not None:
         orgs = orgs[orgs["id"] == organisation_id]
     counts = store.response_counts_by_team(engine, round_id, organisation_id)
-    counted = {(r.organisation_id, r.team_id if isinstance(r.team_id, str) else None): int(r.responses)
-               for r in counts.itertuples()}  # fmt: skip
+    counted = {
+        (r.organisation_id, r.team_id if isinstance(r.team_id, str) else None): int(r.responses)
+        for r in counts.itertuples()
+    }
     teams = store.teams(engine)
     rows = []
     for org in orgs.itertuples():
@@ -477,8 +501,12 @@ def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> li
             continue
         for team in teams[teams["organisation_id"] == org.id].itertuples():
             invited = int(team.invited) if present(team.invited) else None
-            rows.append(CountRow(org.name, team.id, team.name, counted.pop((org.id, team.id), 0), invited))  # fmt: skip
-        rows += [CountRow(org.name, tid, None, n, None) for (o, tid), n in counted.items() if o == org.id]  # fmt: skip
+            rows.append(
+                CountRow(org.name, team.id, team.name, counted.pop((org.id, team.id), 0), invited)
+            )
+        rows += [
+            CountRow(org.name, tid, None, n, None) for (o, tid), n in counted.items() if o == org.id
+        ]
     return rows
 
 

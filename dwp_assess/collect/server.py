@@ -101,14 +101,34 @@ def server_env(
     for folder in folders.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
     settings = project.active()
-    handed = replace(settings, database_url=store.database_url(database_url), folders=settings.folders | {"data": data_dir}) if settings else None  # fmt: skip
-    where = {"DWP_DATA_DIR": str(data_dir)} | ({project.SETTINGS_ENV: handed.to_json()} if handed else {})  # fmt: skip
-    return {**os.environ, **folders, **where, "JUPYTER_PLATFORM_DIRS": "1",
-            "DWP_DATABASE_URL": store.database_url(database_url), ROUND_ENV: round_id}  # fmt: skip
+    handed = (
+        replace(
+            settings,
+            database_url=store.database_url(database_url),
+            folders=settings.folders | {"data": data_dir},
+        )
+        if settings
+        else None
+    )
+    where = {"DWP_DATA_DIR": str(data_dir)} | (
+        {project.SETTINGS_ENV: handed.to_json()} if handed else {}
+    )
+    return {
+        **os.environ,
+        **folders,
+        **where,
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "DWP_DATABASE_URL": store.database_url(database_url),
+        ROUND_ENV: round_id,
+    }
 
 
-def server_command(port: int, host: str = LOCALHOST, allow_hosts: tuple[str, ...] = (),
-                   parent_pid: int | None = None) -> list[str]:  # fmt: skip
+def server_command(
+    port: int,
+    host: str = LOCALHOST,
+    allow_hosts: tuple[str, ...] = (),
+    parent_pid: int | None = None,
+) -> list[str]:
     """The form server's command line: localhost unless ``host`` says otherwise; the Host
     names it answers besides the loopback ones; the process it ends with."""
     command = [sys.executable, "-m", "dwp_assess.collect.web", f"--port={port}", f"--host={host}"]
@@ -139,14 +159,25 @@ def targets(engine: Engine, round_id: str) -> list[Target]:
     orgs = store.organisations(engine)
     names = dict(zip(orgs["id"], orgs["name"], strict=True))
     if instrument.kind == "collaboration":
-        return [Target(invitations.Unit(org_id, collaboration_id=collab.id), name, collaboration_title=collab.title)
-                for collab in store.collaborations(engine).itertuples()
-                for org_id, name in collaboration_member.members(engine, collab.id)]  # fmt: skip
+        return [
+            Target(
+                invitations.Unit(org_id, collaboration_id=collab.id),
+                name,
+                collaboration_title=collab.title,
+            )
+            for collab in store.collaborations(engine).itertuples()
+            for org_id, name in collaboration_member.members(engine, collab.id)
+        ]
     if instrument.kind != "team":
         return [Target(invitations.Unit(org.id), org.name) for org in orgs.itertuples()]
     teams = store.teams(engine)
-    return [Target(invitations.Unit(team.organisation_id, team.id), names[team.organisation_id], team.name)
-            for org in orgs.itertuples() for team in teams[teams["organisation_id"] == org.id].itertuples()]  # fmt: skip
+    return [
+        Target(
+            invitations.Unit(team.organisation_id, team.id), names[team.organisation_id], team.name
+        )
+        for org in orgs.itertuples()
+        for team in teams[teams["organisation_id"] == org.id].itertuples()
+    ]
 
 
 def form_url(url: str, round_id: str, found: invitations.Invitation) -> str:
@@ -172,9 +203,19 @@ def links(engine: Engine, round_id: str, url: str) -> list[Link]:
         if org not in counts:
             counts[org] = invitations.shared(engine, round_id, invitations.Unit(org), "facilitator")
         invite = invitations.shared(engine, round_id, target.unit, "group")
-        found.append(Link(org, target.organisation_name, target.unit.team_id, target.team_name,
-                          form_url(url, round_id, invite), count_url(url, counts[org]),
-                          target.collaboration_title, "group", invite.token))  # fmt: skip
+        found.append(
+            Link(
+                org,
+                target.organisation_name,
+                target.unit.team_id,
+                target.team_name,
+                form_url(url, round_id, invite),
+                count_url(url, counts[org]),
+                target.collaboration_title,
+                "group",
+                invite.token,
+            )
+        )
     return found
 
 
@@ -183,14 +224,32 @@ def personal_links(engine: Engine, round_id: str, url: str, per_person: int) -> 
     found = []
     for target in targets(engine, round_id):
         for invite in invitations.issue(engine, round_id, target.unit, "person", per_person):
-            found.append(Link(target.unit.organisation_id, target.organisation_name, target.unit.team_id,
-                              target.team_name, form_url(url, round_id, invite), "",
-                              target.collaboration_title, "person", invite.token))  # fmt: skip
+            found.append(
+                Link(
+                    target.unit.organisation_id,
+                    target.organisation_name,
+                    target.unit.team_id,
+                    target.team_name,
+                    form_url(url, round_id, invite),
+                    "",
+                    target.collaboration_title,
+                    "person",
+                    invite.token,
+                )
+            )
     return found
 
 
-CSV_COLUMNS = ["organisation_id", "organisation_name", "team_id", "team_name", "collaboration",
-               "kind", "token", "link"]  # fmt: skip
+CSV_COLUMNS = [
+    "organisation_id",
+    "organisation_name",
+    "team_id",
+    "team_name",
+    "collaboration",
+    "kind",
+    "token",
+    "link",
+]
 
 
 def write_links_csv(path: Path, found: list[Link]) -> Path:
@@ -202,8 +261,18 @@ def write_links_csv(path: Path, found: list[Link]) -> Path:
         writer = csv.writer(file)
         writer.writerow(CSV_COLUMNS)
         for link in found:
-            writer.writerow([link.organisation_id, link.organisation_name, link.team_id or "", link.team_name or "",
-                             link.collaboration_title or "", link.kind, link.token, link.form_url])  # fmt: skip
+            writer.writerow(
+                [
+                    link.organisation_id,
+                    link.organisation_name,
+                    link.team_id or "",
+                    link.team_name or "",
+                    link.collaboration_title or "",
+                    link.kind,
+                    link.token,
+                    link.form_url,
+                ]
+            )
     return path
 
 
@@ -358,8 +427,15 @@ def serve(
         return _serve(engine, info, port, database_url, echo, host, url)
 
 
-def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str | None, echo,
-           host: str, url: str | None) -> int:  # fmt: skip
+def _serve(
+    engine: Engine,
+    info: store.RoundInfo,
+    port: int,
+    database_url: str | None,
+    echo,
+    host: str,
+    url: str | None,
+) -> int:
     round_id = info.id
     process = start(round_id, port, database_url, quiet=False, host=host, url=url)
     try:
@@ -371,7 +447,9 @@ def _serve(engine: Engine, info: store.RoundInfo, port: int, database_url: str |
         for link in links(engine, round_id, shown):
             if link.organisation_id not in counted:  # one count page per organisation
                 counted.add(link.organisation_id)
-                echo(f"  {link.organisation_name}: {t('collect.link_count', 'en')} {link.count_url}")  # fmt: skip
+                echo(
+                    f"  {link.organisation_name}: {t('collect.link_count', 'en')} {link.count_url}"
+                )
             unit = link.team_name or link.collaboration_title
             who = link.organisation_name + (f" / {unit}" if unit else "")
             echo(f"  {who}: {t('collect.link_form', 'en')} {link.form_url}")

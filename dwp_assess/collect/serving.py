@@ -104,7 +104,9 @@ class GuardedServer(HTTPServer):
                     continue
                 except OSError as exc:
                     if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                        log.warning("out of open files (%s): accepting paused", errno.errorcode[exc.errno])  # fmt: skip
+                        log.warning(
+                            "out of open files (%s): accepting paused", errno.errorcode[exc.errno]
+                        )
                         return pause(PAUSE_SECONDS)
                     raise
                 self._handle_connection(connection, address)

@@ -70,7 +70,9 @@ def check_session(engine: Engine, round_id: str, team_id: str) -> tuple[Instrume
     return instrument, str(names[team_id])
 
 
-def _distribution(summary: SessionSummary, instrument: Instrument, value_id: str, aspect: str) -> list[dict]:  # fmt: skip
+def _distribution(
+    summary: SessionSummary, instrument: Instrument, value_id: str, aspect: str
+) -> list[dict]:
     """One question's answer options with how many members chose each ("weet ik niet" last)."""
     counts = summary.counts
     own = counts[(counts["value_id"] == value_id) & (counts["aspect"] == aspect)]
@@ -78,11 +80,19 @@ def _distribution(summary: SessionSummary, instrument: Instrument, value_id: str
     scale = instrument.scale_of(instrument.value_item(value_id, aspect).id)
     options = [(str(p.value), str(p.value)) for p in scale.points] + [(DONT_KNOW, "?")]
     total = max(sum(given.values()), 1)
-    return [{"label": label, "n": int(given.get(code, 0)), "share": 100 * given.get(code, 0) / total} for code, label in options]  # fmt: skip
+    return [
+        {"label": label, "n": int(given.get(code, 0)), "share": 100 * given.get(code, 0) / total}
+        for code, label in options
+    ]
 
 
-def session_html(summary: SessionSummary, instrument: Instrument, team_name: str, lang: str = "nl",
-                 refresh: int = REFRESH_SECONDS) -> str:  # fmt: skip
+def session_html(
+    summary: SessionSummary,
+    instrument: Instrument,
+    team_name: str,
+    lang: str = "nl",
+    refresh: int = REFRESH_SECONDS,
+) -> str:
     """The view of ``summary`` as HTML (autoescaped template ``templates/session.html.j2``)."""
     values = summary.values.set_index("value_id") if summary.shown else None
     principles = []
@@ -92,14 +102,31 @@ def session_html(summary: SessionSummary, instrument: Instrument, team_name: str
             if values is None:
                 break
             row = values.loc[value.id]
-            rows.append({"id": value.id, "label": value.label.get(lang), "priority": bool(row["priority"]),
-                         "divided": bool(row["disagreement"]),
-                         "aspects": [_distribution(summary, instrument, value.id, a) for a in ASPECTS]})  # fmt: skip
+            rows.append(
+                {
+                    "id": value.id,
+                    "label": value.label.get(lang),
+                    "priority": bool(row["priority"]),
+                    "divided": bool(row["disagreement"]),
+                    "aspects": [_distribution(summary, instrument, value.id, a) for a in ASPECTS],
+                }
+            )
         texts = summary.proposals[summary.proposals["dimension_id"] == dim.id]
-        principles.append({"label": dim.label.get(lang), "values": rows,
-                           "proposals": list(zip(texts["text"], texts["n"], strict=True))})  # fmt: skip
-    labels = {k: t(f"agreements.{k}", lang) for k in ("value", "relevance", "safeguarding", "proposals", "agreement")}  # fmt: skip
-    labels |= {"priority": t("agreements.reason.priority", lang), "divided": t("agreements.reason.disagreement", lang)}  # fmt: skip
+        principles.append(
+            {
+                "label": dim.label.get(lang),
+                "values": rows,
+                "proposals": list(zip(texts["text"], texts["n"], strict=True)),
+            }
+        )
+    labels = {
+        k: t(f"agreements.{k}", lang)
+        for k in ("value", "relevance", "safeguarding", "proposals", "agreement")
+    }
+    labels |= {
+        "priority": t("agreements.reason.priority", lang),
+        "divided": t("agreements.reason.disagreement", lang),
+    }
     return render(
         "session.html.j2",
         title=t("session.title", lang, team=team_name),
@@ -141,7 +168,9 @@ class SessionPage:
         return session_summary(answers, self.instrument, self.team_id, self.minimum)
 
     def update(self) -> None:
-        self.html.value = session_html(self.summary(), self.instrument, self.team_name, self.lang, self.refresh)  # fmt: skip
+        self.html.value = session_html(
+            self.summary(), self.instrument, self.team_name, self.lang, self.refresh
+        )
 
     async def _tick(self) -> None:
         while True:
@@ -178,17 +207,33 @@ def voila_command(port: int, data_dir: Path, token: str) -> list[str]:
     """Voilà on the session notebook, localhost only, behind ``token``, no code or
     tracebacks on the page."""
     return [
-        sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--Voila.token={token}",
-        "--Voila.ip=127.0.0.1", f"--Voila.port={port}", "--Voila.port_retries=0",
-        "--MappingKernelManager.cull_idle_timeout=3600", "--MappingKernelManager.cull_interval=60",
-        "--VoilaConfiguration.show_tracebacks=False", "--strip_sources=True",
+        sys.executable,
+        "-m",
+        "voila",
+        str(NOTEBOOK),
+        "--no-browser",
+        f"--Voila.token={token}",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--MappingKernelManager.cull_idle_timeout=3600",
+        "--MappingKernelManager.cull_interval=60",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--strip_sources=True",
         f"--Voila.connection_dir_root={project.jupyter_dirs(data_dir)['JUPYTER_RUNTIME_DIR']}",
-    ]  # fmt: skip
+    ]
 
 
-def start(round_id: str, team_id: str, port: int, database_url: str | None = None,
-          data_dir: Path | None = None, refresh: int = REFRESH_SECONDS, quiet: bool = True,
-          token: str = "") -> subprocess.Popen:  # fmt: skip
+def start(
+    round_id: str,
+    team_id: str,
+    port: int,
+    database_url: str | None = None,
+    data_dir: Path | None = None,
+    refresh: int = REFRESH_SECONDS,
+    quiet: bool = True,
+    token: str = "",
+) -> subprocess.Popen:
     """Start the session server in the background (own process group; ``server.stop`` ends it,
     and it ends with this process), opened only with ``token`` (``new_token``)."""
     if not token:
@@ -196,10 +241,20 @@ def start(round_id: str, team_id: str, port: int, database_url: str | None = Non
     if not server.port_free(port):
         raise server.CollectError(t("collect.port_in_use", "en", port=port))
     data_dir = Path(data_dir or store.data_dir())
-    env = server.server_env(round_id, database_url, data_dir) | {SESSION_TEAM_ENV: team_id, REFRESH_ENV: str(int(refresh))}  # fmt: skip
+    env = server.server_env(round_id, database_url, data_dir) | {
+        SESSION_TEAM_ENV: team_id,
+        REFRESH_ENV: str(int(refresh)),
+    }
     output = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen(voila_command(port, data_dir, token), env=env, cwd=data_dir, stdout=output,
-                            stderr=output, start_new_session=True, preexec_fn=server.end_with_parent)  # fmt: skip
+    return subprocess.Popen(
+        voila_command(port, data_dir, token),
+        env=env,
+        cwd=data_dir,
+        stdout=output,
+        stderr=output,
+        start_new_session=True,
+        preexec_fn=server.end_with_parent,
+    )
 
 
 def wait_until_ready(url: str, process: subprocess.Popen) -> None:
@@ -212,13 +267,22 @@ def session_url(base: str, team_id: str, token: str, lang: str = "nl") -> str:
     return base + "?" + urlencode({"team": team_id, "lang": lang, "token": token})
 
 
-def serve(engine: Engine, round_id: str, team_id: str, port: int, database_url: str | None = None,
-          refresh: int = REFRESH_SECONDS, echo=print) -> int:  # fmt: skip
+def serve(
+    engine: Engine,
+    round_id: str,
+    team_id: str,
+    port: int,
+    database_url: str | None = None,
+    refresh: int = REFRESH_SECONDS,
+    echo=print,
+) -> int:
     """Run the session server until Ctrl+C, SIGTERM or SIGHUP, printing the facilitator's link."""
     check_session(engine, round_id, team_id)
     with server.stop_on_signals():
         token = new_token()
-        process = start(round_id, team_id, port, database_url, refresh=refresh, quiet=False, token=token)  # fmt: skip
+        process = start(
+            round_id, team_id, port, database_url, refresh=refresh, quiet=False, token=token
+        )
         try:
             base = server.base_url(port)
             wait_until_ready(base, process)

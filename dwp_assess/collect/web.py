@@ -69,10 +69,16 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CONTEXT_SECONDS = 5.0  # a link's checked context is reused this long (pages, checks, drafts)
 PRUNE_SECONDS = 3600
 WORKERS = 4
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")  # fmt: skip
-INVITATION_ERRORS = {"form.error.no_invitation", "form.error.invitation_revoked",
-                     "form.error.invitation_used", "form.error.round_not_served"}  # fmt: skip
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+INVITATION_ERRORS = {
+    "form.error.no_invitation",
+    "form.error.invitation_revoked",
+    "form.error.invitation_used",
+    "form.error.round_not_served",
+}
 
 
 @dataclass
@@ -92,7 +98,10 @@ class Served:
     def link_context(self, params: dict) -> q.FormContext:
         """The checked context of a link's (token-bound) parameters; reused for
         ``CONTEXT_SECONDS`` (a send reads the round again, ``SubmitApi``)."""
-        key = tuple(params[k] for k in ("round_id", "organisation_id", "team_id", "lang", "collaboration_id"))  # fmt: skip
+        key = tuple(
+            params[k]
+            for k in ("round_id", "organisation_id", "team_id", "lang", "collaboration_id")
+        )
         kept = self.contexts.get(key)
         if kept and time.monotonic() - kept[0] < CONTEXT_SECONDS:
             return kept[1]
@@ -112,14 +121,22 @@ def served_rounds() -> frozenset[str]:
 
 def link_parameters(query: str) -> dict:
     """The link's parameters and its invitation token (``token``)."""
-    defaults = {"round_id": None, "organisation_id": None, "team_id": None, "lang": "nl",
-                "view": "form", "collaboration_id": None}  # fmt: skip
+    defaults = {
+        "round_id": None,
+        "organisation_id": None,
+        "team_id": None,
+        "lang": "nl",
+        "view": "form",
+        "collaboration_id": None,
+    }
     params = q.parameters_from_query(query, defaults)
     params["token"] = (parse_qs(query or "").get("token") or [None])[0]
     return params
 
 
-def invited(served: Served, params: dict, kinds: tuple[str, ...] = ("group", "person")) -> tuple[dict, invitations.Invitation]:  # fmt: skip
+def invited(
+    served: Served, params: dict, kinds: tuple[str, ...] = ("group", "person")
+) -> tuple[dict, invitations.Invitation]:
     """The link's parameters bound to its invitation: round, organisation, team and
     collaboration come from the token (a link naming others is refused); ``FormError``
     for a missing, unknown, revoked or other kind of token and for a round not served."""
@@ -181,19 +198,31 @@ class Handler(tornado.web.RequestHandler):
 
     def run(self, function, *args):
         """``function(*args)`` in the thread pool: store and draft files off the event loop."""
-        return tornado.ioloop.IOLoop.current().run_in_executor(self.served.executor, function, *args)  # fmt: skip
+        return tornado.ioloop.IOLoop.current().run_in_executor(
+            self.served.executor, function, *args
+        )
 
     def browser_key(self) -> str | None:
         return browser.key_from_cookies(self.request.headers.get("Cookie"))
 
     def https(self) -> bool:
-        return self.request.protocol == "https" or self.request.headers.get("X-Forwarded-Proto", "").lower() == "https"  # fmt: skip
+        return (
+            self.request.protocol == "https"
+            or self.request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+        )
 
     def give_key(self, key: str) -> None:
         """Store ``key`` in the browser: HttpOnly (no script reads it), 30 days, ``Secure``
         behind HTTPS (``X-Forwarded-Proto: https`` from the reverse proxy)."""
-        self.set_cookie(browser.COOKIE, key, path="/", max_age=browser.COOKIE_MAX_AGE_SECONDS,
-                        samesite="Lax", secure=self.https(), httponly=True)  # fmt: skip
+        self.set_cookie(
+            browser.COOKIE,
+            key,
+            path="/",
+            max_age=browser.COOKIE_MAX_AGE_SECONDS,
+            samesite="Lax",
+            secure=self.https(),
+            httponly=True,
+        )
 
     def page(self, status: int, html: str) -> None:
         self.set_status(status)
@@ -224,7 +253,10 @@ class FormPage(Handler):
         try:
             status, body = await self.run(self.build, params, key)
         except collaboration_member.ChooseMember as choice:
-            status, body = 200, page.member_choice_page(choice, collaboration_member.link_query(params), lang)  # fmt: skip
+            status, body = (
+                200,
+                page.member_choice_page(choice, collaboration_member.link_query(params), lang),
+            )
         except q.FormError as exc:
             status, body = error_status(exc), page.error_page(exc, lang)
         except SQLAlchemyError:
@@ -247,14 +279,19 @@ class FormPage(Handler):
             raise q.FormError("form.error.invitation_used")
         if draft is not None:
             sent = store.load_response(self.served.engine, response_id)
-            if sent is not None and (sent.round_id, sent.organisation_id) == (ctx.round_id, ctx.organisation_id):  # fmt: skip
+            if sent is not None and (sent.round_id, sent.organisation_id) == (
+                ctx.round_id,
+                ctx.organisation_id,
+            ):
                 return 200, page.sent_page(ctx, draft_id, rendering.result_html(ctx, sent), query)
         return 200, page.form_page(ctx, draft_id, (draft or {}).get("state", {}), query)
 
 
 def link_query(query: str) -> str:
     """The link's query without ``draft=`` (what the page sends back, and "Nieuwe invuller" opens)."""
-    return urlencode([(k, v) for k, values in parse_qs(query).items() for v in values[:1] if k != "draft"])  # fmt: skip
+    return urlencode(
+        [(k, v) for k, values in parse_qs(query).items() for v in values[:1] if k != "draft"]
+    )
 
 
 class CountPage(Handler):
@@ -275,13 +312,26 @@ class CountPage(Handler):
         self.page(status, body)
 
     def build(self, params: dict, lang: str) -> str:
-        _, found = invited(self.served, {**params, "round_id": None, "organisation_id": None,
-                                         "team_id": None, "collaboration_id": None}, ("facilitator",))  # fmt: skip
+        _, found = invited(
+            self.served,
+            {
+                **params,
+                "round_id": None,
+                "organisation_id": None,
+                "team_id": None,
+                "collaboration_id": None,
+            },
+            ("facilitator",),
+        )
         engine, round_id, org = self.served.engine, found.round_id, found.organisation_id
         now = datetime.now().strftime("%H:%M:%S")
         updated = t("collect.count_updated", lang, time=now, seconds=q.COUNT_REFRESH_SECONDS)
-        return page.count_page(q.count_heading(engine, round_id, org, lang),
-                               rendering.count_table(engine, round_id, org, lang), lang, updated)  # fmt: skip
+        return page.count_page(
+            q.count_heading(engine, round_id, org, lang),
+            rendering.count_table(engine, round_id, org, lang),
+            lang,
+            updated,
+        )
 
 
 class BadRequest(ValueError):
@@ -385,7 +435,10 @@ class CheckApi(Api):
         if not 0 <= part < page.part_count(ctx):
             raise q.FormError("form.error.bad_request")
         state = cleaned(ctx, body)
-        return {"problem": q.part_problems(ctx, state, part), "kept": self.keep(ctx, body, key, state)}  # fmt: skip
+        return {
+            "problem": q.part_problems(ctx, state, part),
+            "kept": self.keep(ctx, body, key, state),
+        }
 
 
 class SubmitApi(Api):
@@ -452,7 +505,9 @@ class Application(tornado.web.Application):
     def find_handler(self, request, **kwargs):
         name = split_host_and_port(request.host.lower())[0].strip("[]")
         if name not in self.settings["served"].hosts:
-            return self.get_handler_delegate(request, HostRefused, {"served": self.settings["served"]})  # fmt: skip
+            return self.get_handler_delegate(
+                request, HostRefused, {"served": self.settings["served"]}
+            )
         return super().find_handler(request, **kwargs)
 
 
@@ -514,7 +569,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The dwp-assess questionnaire form server.")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--allow-host", action="append", default=[], help="a Host name besides the loopback ones")  # fmt: skip
+    parser.add_argument(
+        "--allow-host", action="append", default=[], help="a Host name besides the loopback ones"
+    )
     parser.add_argument("--parent-pid", type=int, help="stop when this process ends")
     args = parser.parse_args(argv)
     serving.configure_logging()
@@ -532,7 +589,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.parent_pid:
         serving.die_with_parent(args.parent_pid, served.drain)
     loop = tornado.ioloop.IOLoop.current()
-    tornado.ioloop.PeriodicCallback(lambda: loop.run_in_executor(served.executor, prune_drafts, served), PRUNE_SECONDS * 1000).start()  # fmt: skip
+    tornado.ioloop.PeriodicCallback(
+        lambda: loop.run_in_executor(served.executor, prune_drafts, served), PRUNE_SECONDS * 1000
+    ).start()
     loop.start()
     served.executor.shutdown(wait=True)
     return 0

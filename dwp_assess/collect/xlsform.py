@@ -42,7 +42,12 @@ def _labels(instrument: Instrument, text_of, column: str = "label") -> dict[str,
 
 
 def _open_question(instrument: Instrument, field) -> dict:
-    return {"type": "text", "name": field.id, "appearance": "multiline", **_labels(instrument, field.text.get)}  # fmt: skip
+    return {
+        "type": "text",
+        "name": field.id,
+        "appearance": "multiline",
+        **_labels(instrument, field.text.get),
+    }
 
 
 def group_name(dimension_id: str) -> str:
@@ -63,11 +68,17 @@ def collaboration_row(instrument: Instrument, collaborations=()) -> dict:
     """The collaboration question: a choice among the registry's collaborations, or a text
     question for the registry id without them."""
     kind = "select_one collaboration" if len(collaborations) else "text"
-    return {"type": kind, "name": "collaboration_id", "required": "yes",
-            **_labels(instrument, lambda lang: t("form.collaboration_question", lang))}  # fmt: skip
+    return {
+        "type": kind,
+        "name": "collaboration_id",
+        "required": "yes",
+        **_labels(instrument, lambda lang: t("form.collaboration_question", lang)),
+    }
 
 
-def survey_rows(instrument: Instrument, organisations=(), teams=(), collaborations=()) -> list[dict]:  # fmt: skip
+def survey_rows(
+    instrument: Instrument, organisations=(), teams=(), collaborations=()
+) -> list[dict]:
     """The rows of the ``survey`` sheet, in order.
 
     ``organisations``, ``teams`` and ``collaborations`` (registry rows) turn the organisation,
@@ -75,66 +86,132 @@ def survey_rows(instrument: Instrument, organisations=(), teams=(), collaboratio
     for the registry id.
     """
     rows: list[dict] = [{"type": "start", "name": "start"}, {"type": "end", "name": "end"}]
-    rows.append({"type": "note", "name": "introduction", **_labels(instrument, instrument.introduction.get)})  # fmt: skip
+    rows.append(
+        {"type": "note", "name": "introduction", **_labels(instrument, instrument.introduction.get)}
+    )
     rows.append({"type": "note", "name": "privacy", **_labels(instrument, instrument.privacy.get)})
     if instrument.kind == "collaboration":
         rows.append(collaboration_row(instrument, collaborations))
     org_type = "select_one organisation" if len(organisations) else "text"
-    org_row = {"type": org_type, "name": "organisation_id", "required": "yes",
-               **_labels(instrument, lambda lang: t("form.organisation_question", lang))}  # fmt: skip
+    org_row = {
+        "type": org_type,
+        "name": "organisation_id",
+        "required": "yes",
+        **_labels(instrument, lambda lang: t("form.organisation_question", lang)),
+    }
     if instrument.kind == "collaboration" and len(organisations) and len(collaborations):
         org_row["choice_filter"] = MEMBER_FILTER
     rows.append(org_row)
     if instrument.kind == "team":
-        team_row = {"type": "select_one team" if len(teams) else "text", "name": "team_id", "required": "yes",
-                    **_labels(instrument, lambda lang: t("form.team_label", lang))}  # fmt: skip
+        team_row = {
+            "type": "select_one team" if len(teams) else "text",
+            "name": "team_id",
+            "required": "yes",
+            **_labels(instrument, lambda lang: t("form.team_label", lang)),
+        }
         if len(teams):
             team_row["choice_filter"] = "organisation=${organisation_id}"
         rows.append(team_row)
     for field in instrument.respondent_fields:
         kind = f"select_one {field.id}" if field.choices else "text"
-        rows.append({"type": kind, "name": field.id, "required": "yes" if field.required else "",
-                     **_labels(instrument, field.label.get)})  # fmt: skip
+        rows.append(
+            {
+                "type": kind,
+                "name": field.id,
+                "required": "yes" if field.required else "",
+                **_labels(instrument, field.label.get),
+            }
+        )
     number = 0
     for dim in instrument.dimensions:
-        rows.append({"type": "begin_group", "name": group_name(dim.id), **_labels(instrument, dim.label.get)})  # fmt: skip
+        rows.append(
+            {
+                "type": "begin_group",
+                "name": group_name(dim.id),
+                **_labels(instrument, dim.label.get),
+            }
+        )
         for item in instrument.items_of(dim.id):
             number += 1
-            row = {"type": f"select_one {item.scale}", "name": item.id, "required": "yes",
-                   **_labels(instrument, lambda lang, i=item, n=number: f"{n}. {i.text.get(lang)}")}  # fmt: skip
+            row = {
+                "type": f"select_one {item.scale}",
+                "name": item.id,
+                "required": "yes",
+                **_labels(instrument, lambda lang, i=item, n=number: f"{n}. {i.text.get(lang)}"),
+            }
             rows.append(row | (_labels(instrument, item.tip.get, "hint") if item.tip else {}))
-            rows += [_open_question(instrument, f) for f in instrument.free_text if f.item == item.id]  # fmt: skip
-        rows += [_open_question(instrument, f) for f in instrument.free_text if f.dimension == dim.id]  # fmt: skip
+            rows += [
+                _open_question(instrument, f) for f in instrument.free_text if f.item == item.id
+            ]
+        rows += [
+            _open_question(instrument, f) for f in instrument.free_text if f.dimension == dim.id
+        ]
         rows.append({"type": "end_group", "name": ""})
     rows += [_open_question(instrument, f) for f in closing_questions(instrument)]
     return rows
 
 
-def choice_rows(instrument: Instrument, organisations=(), teams=(), collaborations=()) -> list[dict]:  # fmt: skip
+def choice_rows(
+    instrument: Instrument, organisations=(), teams=(), collaborations=()
+) -> list[dict]:
     """The rows of the ``choices`` sheet: scales (values and special codes), respondent
     fields, and the registry's organisations and teams (and, for a collaboration instrument,
     its collaborations: (id, title, member ids), the organisations marked with theirs)."""
     rows: list[dict] = []
     for scale in instrument.scales:
         for point in scale.points:
-            rows.append({"list_name": scale.id, "name": str(point.value), **_labels(instrument, point.label.get)})  # fmt: skip
+            rows.append(
+                {
+                    "list_name": scale.id,
+                    "name": str(point.value),
+                    **_labels(instrument, point.label.get),
+                }
+            )
         for option in scale.special:
-            rows.append({"list_name": scale.id, "name": option.code, **_labels(instrument, option.label.get)})  # fmt: skip
+            rows.append(
+                {
+                    "list_name": scale.id,
+                    "name": option.code,
+                    **_labels(instrument, option.label.get),
+                }
+            )
     for field in instrument.respondent_fields:
         for choice in field.choices:
-            rows.append({"list_name": field.id, "name": choice.code, **_labels(instrument, choice.label.get)})  # fmt: skip
+            rows.append(
+                {
+                    "list_name": field.id,
+                    "name": choice.code,
+                    **_labels(instrument, choice.label.get),
+                }
+            )
     joined = {o: [c for c, _, members in collaborations if o in members] for o, _ in organisations}
     for org_id, name in organisations:
-        row = {"list_name": "organisation", "name": org_id, **_labels(instrument, lambda _l, n=name: n)}  # fmt: skip
+        row = {
+            "list_name": "organisation",
+            "name": org_id,
+            **_labels(instrument, lambda _l, n=name: n),
+        }
         if instrument.kind == "collaboration":
             row["collaborations"] = f" {' '.join(joined[org_id])} "
         rows.append(row)
     if instrument.kind == "collaboration":
         for collab_id, title, _ in collaborations:
-            rows.append({"list_name": "collaboration", "name": collab_id, **_labels(instrument, lambda _l, n=title: n)})  # fmt: skip
+            rows.append(
+                {
+                    "list_name": "collaboration",
+                    "name": collab_id,
+                    **_labels(instrument, lambda _l, n=title: n),
+                }
+            )
     for team_id, org_id, name in teams:
-        rows.append({"list_name": "team", "name": team_id, "organisation": org_id,
-                     **_labels(instrument, lambda _l, n=name: n)})  # fmt: skip
+        rows.append(
+            {
+                "list_name": "team",
+                "name": team_id,
+                "organisation": org_id,
+                **_labels(instrument, lambda _l, n=name: n),
+            }
+        )
     return rows
 
 
@@ -169,7 +246,10 @@ def collaboration_choices(engine: Engine | None) -> list[tuple[str, str, set[str
     members = store.collaboration_members(engine).groupby("collaboration_id")["organisation_id"]
     by_id = {c: set(orgs) for c, orgs in members}
     collabs = store.collaborations(engine)
-    return [(c, title, by_id.get(c, set())) for c, title in zip(collabs["id"], collabs["title"], strict=True)]  # fmt: skip
+    return [
+        (c, title, by_id.get(c, set()))
+        for c, title in zip(collabs["id"], collabs["title"], strict=True)
+    ]
 
 
 def write_xlsform(
@@ -184,8 +264,18 @@ def write_xlsform(
     collaborations = collaboration_choices(engine)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    _sheet(workbook, "survey", survey_rows(instrument, organisations, teams, collaborations), SURVEY_COLUMNS)  # fmt: skip
-    _sheet(workbook, "choices", choice_rows(instrument, organisations, teams, collaborations), ["list_name", "name"])  # fmt: skip
+    _sheet(
+        workbook,
+        "survey",
+        survey_rows(instrument, organisations, teams, collaborations),
+        SURVEY_COLUMNS,
+    )
+    _sheet(
+        workbook,
+        "choices",
+        choice_rows(instrument, organisations, teams, collaborations),
+        ["list_name", "name"],
+    )
     settings = {
         "form_title": instrument.title.nl,
         "form_id": form_id(instrument),

@@ -42,8 +42,14 @@ class Undone:
     quarantine_csv: Path | None
 
 
-def open_batch(conn: Connection, round_id: str, source_file: str, file_sha256: str, fmt: str,
-               allowed_closed: bool = False) -> int:  # fmt: skip
+def open_batch(
+    conn: Connection,
+    round_id: str,
+    source_file: str,
+    file_sha256: str,
+    fmt: str,
+    allowed_closed: bool = False,
+) -> int:
     """Record a new batch (its counts still 0) inside the import's transaction; its id."""
     result = conn.execute(
         insert(import_log).values(
@@ -62,18 +68,40 @@ def open_batch(conn: Connection, round_id: str, source_file: str, file_sha256: s
     return int(result.inserted_primary_key[0])
 
 
-def close_batch(conn: Connection, batch_id: int, counts: dict, quarantine_csv: Path | None = None) -> None:  # fmt: skip
+def close_batch(
+    conn: Connection, batch_id: int, counts: dict, quarantine_csv: Path | None = None
+) -> None:
     """Record what the import did: ``counts`` holds rows_read, stored, already_present and
     quarantined."""
-    csv = None if quarantine_csv is None else store.fit(str(quarantine_csv), import_log.c.quarantine_csv)  # fmt: skip
-    conn.execute(update(import_log).where(import_log.c.id == batch_id).values(**counts, quarantine_csv=csv))  # fmt: skip
+    csv = (
+        None
+        if quarantine_csv is None
+        else store.fit(str(quarantine_csv), import_log.c.quarantine_csv)
+    )
+    conn.execute(
+        update(import_log).where(import_log.c.id == batch_id).values(**counts, quarantine_csv=csv)
+    )
 
 
 def list_batches(engine: Engine, round_id: str | None = None) -> pd.DataFrame:
     """The batches (newest last): id, round_id, source_file, format, rows_read, stored,
     already_present, quarantined, imported_at, undone_at, allowed_closed."""
-    columns = [import_log.c[name] for name in ("id", "round_id", "source_file", "format", "rows_read", "stored",
-               "already_present", "quarantined", "imported_at", "undone_at", "allowed_closed")]  # fmt: skip
+    columns = [
+        import_log.c[name]
+        for name in (
+            "id",
+            "round_id",
+            "source_file",
+            "format",
+            "rows_read",
+            "stored",
+            "already_present",
+            "quarantined",
+            "imported_at",
+            "undone_at",
+            "allowed_closed",
+        )
+    ]
     query = select(*columns).order_by(import_log.c.id)
     if round_id is not None:
         query = query.where(import_log.c.round_id == round_id)
@@ -85,9 +113,13 @@ def _batch(conn: Connection, batch_id: int):
     if found is None:
         last = conn.execute(select(func.max(import_log.c.id))).scalar()
         known = f"batches are numbered 1 to {last}" if last else "no import has been made yet"
-        raise store.StoreError(f"unknown import batch {batch_id} ({known}; `dwp-assess status` lists them)")  # fmt: skip
+        raise store.StoreError(
+            f"unknown import batch {batch_id} ({known}; `dwp-assess status` lists them)"
+        )
     if found["undone_at"] is not None:
-        raise store.StoreError(f"import batch {batch_id} ({found['source_file']}) was undone on {found['undone_at']:%Y-%m-%d %H:%M}")  # fmt: skip
+        raise store.StoreError(
+            f"import batch {batch_id} ({found['source_file']}) was undone on {found['undone_at']:%Y-%m-%d %H:%M}"
+        )
     return found
 
 
@@ -118,27 +150,48 @@ def undo_batch(engine: Engine, batch_id: int, allow_closed: bool = False) -> Und
             )
         answers = 0
         for part in _chunks(keys):
-            answers += conn.execute(delete(store.answer).where(store.answer.c.response_id.in_(part))).rowcount  # fmt: skip
+            answers += conn.execute(
+                delete(store.answer).where(store.answer.c.response_id.in_(part))
+            ).rowcount
             conn.execute(delete(response).where(response.c.response_id.in_(part)))
         respondents = _remove_orphans(conn, {r.respondent_id for r in rows})
         organisations = _remove_organisations(conn, batch["round_id"], batch_id)
-        quarantined = conn.execute(delete(quarantine).where(quarantine.c.batch_id == batch_id)).rowcount  # fmt: skip
-        conn.execute(update(import_log).where(import_log.c.id == batch_id).values(undone_at=datetime.now(UTC)))  # fmt: skip
+        quarantined = conn.execute(
+            delete(quarantine).where(quarantine.c.batch_id == batch_id)
+        ).rowcount
+        conn.execute(
+            update(import_log)
+            .where(import_log.c.id == batch_id)
+            .values(undone_at=datetime.now(UTC))
+        )
         csv = _quarantine_csv_to_remove(conn, batch)
     if csv is not None:
         csv.unlink(missing_ok=True)
-    return Undone(batch_id, batch["round_id"], batch["source_file"], len(keys), answers,
-                  respondents, quarantined, organisations, csv)  # fmt: skip
+    return Undone(
+        batch_id,
+        batch["round_id"],
+        batch["source_file"],
+        len(keys),
+        answers,
+        respondents,
+        quarantined,
+        organisations,
+        csv,
+    )
 
 
 def _remove_orphans(conn: Connection, respondent_ids: set[str]) -> int:
     """Delete those of ``respondent_ids`` that no response names any more; how many."""
     removed = 0
     for part in _chunks(sorted(respondent_ids)):
-        named = set(conn.execute(select(response.c.respondent_id).where(response.c.respondent_id.in_(part))).scalars())  # fmt: skip
+        named = set(
+            conn.execute(
+                select(response.c.respondent_id).where(response.c.respondent_id.in_(part))
+            ).scalars()
+        )
         orphans = [r for r in part if r not in named]
         if orphans:
-            removed += conn.execute(delete(respondent).where(respondent.c.id.in_(orphans))).rowcount  # fmt: skip
+            removed += conn.execute(delete(respondent).where(respondent.c.id.in_(orphans))).rowcount
     return removed
 
 
@@ -146,7 +199,11 @@ def _remove_organisations(conn: Connection, round_id: str, batch_id: int) -> int
     """Remove the round's record of the organisations the batch brought into it that have no
     response left there (the rest stay, no longer tied to the batch); how many."""
     ro = store.round_organisation
-    brought = set(conn.execute(select(ro.c.organisation_id).where(ro.c.round_id == round_id, ro.c.batch_id == batch_id)).scalars())  # fmt: skip
+    brought = set(
+        conn.execute(
+            select(ro.c.organisation_id).where(ro.c.round_id == round_id, ro.c.batch_id == batch_id)
+        ).scalars()
+    )
     answering = set(
         conn.execute(
             select(respondent.c.organisation_id)
@@ -158,7 +215,9 @@ def _remove_organisations(conn: Connection, round_id: str, batch_id: int) -> int
     gone = sorted(brought - answering)
     for part in _chunks(gone):
         conn.execute(delete(ro).where(ro.c.round_id == round_id, ro.c.organisation_id.in_(part)))
-    conn.execute(update(ro).where(ro.c.round_id == round_id, ro.c.batch_id == batch_id).values(batch_id=None))  # fmt: skip
+    conn.execute(
+        update(ro).where(ro.c.round_id == round_id, ro.c.batch_id == batch_id).values(batch_id=None)
+    )
     return len(gone)
 
 
@@ -183,17 +242,32 @@ def same_ids_elsewhere(conn: Connection, batch_id: int) -> pd.DataFrame:
     source_response_id, organisation_id, other_source, other_batch_id."""
     other, other_respondent = aliased(response), aliased(respondent)
     query = (
-        select(response.c.source_response_id, respondent.c.organisation_id,
-               other.c.source.label("other_source"), other.c.batch_id.label("other_batch_id"))
+        select(
+            response.c.source_response_id,
+            respondent.c.organisation_id,
+            other.c.source.label("other_source"),
+            other.c.batch_id.label("other_batch_id"),
+        )
         .join(respondent, respondent.c.id == response.c.respondent_id)
-        .join(other, (other.c.round_id == response.c.round_id)
-              & (other.c.source_response_id == response.c.source_response_id)
-              & (other.c.source != response.c.source))
-        .join(other_respondent, (other_respondent.c.id == other.c.respondent_id)
-              & (other_respondent.c.organisation_id == respondent.c.organisation_id)
-              & other_respondent.c.team_id.is_not_distinct_from(respondent.c.team_id)
-              & other_respondent.c.collaboration_id.is_not_distinct_from(respondent.c.collaboration_id))
+        .join(
+            other,
+            (other.c.round_id == response.c.round_id)
+            & (other.c.source_response_id == response.c.source_response_id)
+            & (other.c.source != response.c.source),
+        )
+        .join(
+            other_respondent,
+            (other_respondent.c.id == other.c.respondent_id)
+            & (other_respondent.c.organisation_id == respondent.c.organisation_id)
+            & other_respondent.c.team_id.is_not_distinct_from(respondent.c.team_id)
+            & other_respondent.c.collaboration_id.is_not_distinct_from(
+                respondent.c.collaboration_id
+            ),
+        )
         .where(response.c.batch_id == batch_id)
         .order_by(response.c.source_response_id)
-    )  # fmt: skip
-    return pd.DataFrame(conn.execute(query).all(), columns=["source_response_id", "organisation_id", "other_source", "other_batch_id"])  # fmt: skip
+    )
+    return pd.DataFrame(
+        conn.execute(query).all(),
+        columns=["source_response_id", "organisation_id", "other_source", "other_batch_id"],
+    )

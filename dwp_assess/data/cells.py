@@ -33,7 +33,9 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell made safe (numeric columns unchanged)."""
     out = frame.copy()
     for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_datetime64_any_dtype(out[column]):  # fmt: skip
+        if not pd.api.types.is_numeric_dtype(
+            out[column]
+        ) and not pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].map(safe_text)
     return out
 

@@ -35,9 +35,27 @@ SIZE_CLASSES = (
     ("150.000-250.000", 150_000, 250_000),
     ("250.000 en meer", 250_000, None),
 )
-URBANISATION = ("zeer sterk stedelijk", "sterk stedelijk", "matig stedelijk", "weinig stedelijk", "niet stedelijk")  # fmt: skip
-PROVINCES = ("Groningen", "Fryslân", "Drenthe", "Overijssel", "Flevoland", "Gelderland", "Utrecht",
-             "Noord-Holland", "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg")  # fmt: skip
+URBANISATION = (
+    "zeer sterk stedelijk",
+    "sterk stedelijk",
+    "matig stedelijk",
+    "weinig stedelijk",
+    "niet stedelijk",
+)
+PROVINCES = (
+    "Groningen",
+    "Fryslân",
+    "Drenthe",
+    "Overijssel",
+    "Flevoland",
+    "Gelderland",
+    "Utrecht",
+    "Noord-Holland",
+    "Zuid-Holland",
+    "Zeeland",
+    "Noord-Brabant",
+    "Limburg",
+)
 KINDS = ("gemeente", "provincie", "other")
 _BELOW = re.compile(r"<|minder|kleiner|onder|less|under|below|\btot\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d{1,3}(?:[.\s]\d{3})+|\d+")
@@ -65,12 +83,16 @@ def size_class(text: str) -> str | None:
             return label
         if len(numbers) == 1:
             below = bool(_BELOW.search(str(text)))
-            if (below and numbers[0] == high) or (not below and numbers[0] == low and (high is None or low == 0)):  # fmt: skip
+            if (below and numbers[0] == high) or (
+                not below and numbers[0] == low and (high is None or low == 0)
+            ):
                 return label
     return None
 
 
-def _named(categories: tuple[str, ...], aliases: dict[str, str] | None = None) -> Callable[[str], str | None]:  # fmt: skip
+def _named(
+    categories: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> Callable[[str], str | None]:
     """A matcher by name (case and spacing aside), by alias, or by the category's number (1, 2, …)."""
     lookup = {_key(c): c for c in categories} | {_key(a): c for a, c in (aliases or {}).items()}
     lookup |= {str(n): c for n, c in enumerate(categories, start=1)}
@@ -101,9 +123,9 @@ CLASSIFICATIONS = {
     "kind": Classification("kind", KINDS, False, _named(KINDS)),
     "size_class": Classification(
         "size_class", tuple(label for label, _, _ in SIZE_CLASSES), True, size_class
-    ),  # fmt: skip
+    ),
     "urbanisation": Classification("urbanisation", URBANISATION, True, _named(URBANISATION)),
     "province": Classification(
         "province", PROVINCES, False, _named(PROVINCES, {"Friesland": "Fryslân"})
-    ),  # fmt: skip
+    ),
 }

@@ -25,7 +25,14 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
 CODE_VALUES = {"dont_know": -1, "not_applicable": -2}
-RESPONSE_COLUMNS = ["response_id", "respondent_id", "organisation_id", "team_id", "role", "submitted_at"]  # fmt: skip
+RESPONSE_COLUMNS = [
+    "response_id",
+    "respondent_id",
+    "organisation_id",
+    "team_id",
+    "role",
+    "submitted_at",
+]
 FORMATS = ("csv", "parquet", "sav")
 
 
@@ -54,8 +61,22 @@ def long_table(engine: Engine, round_id: str) -> pd.DataFrame:
     frame["round_id"] = round_id
     frame["dimension_id"] = frame["item_id"].map(dims)
     frame["submitted_at"] = _utc_text(frame["submitted_at"])
-    columns = ["round_id", *unit, "organisation_id", "cbs_code", "team_id", "role", "submitted_at",
-               "respondent_id", "response_id", "item_id", "dimension_id", "value", "code", "text"]  # fmt: skip
+    columns = [
+        "round_id",
+        *unit,
+        "organisation_id",
+        "cbs_code",
+        "team_id",
+        "role",
+        "submitted_at",
+        "respondent_id",
+        "response_id",
+        "item_id",
+        "dimension_id",
+        "value",
+        "code",
+        "text",
+    ]
     return frame[columns].sort_values(["response_id", "item_id"], ignore_index=True)
 
 
@@ -66,7 +87,9 @@ def wide_table(long: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     items = cells[cells["item_id"].isin(instrument.item_by_id)]
     wide = items.pivot(index="response_id", columns="item_id", values="cell")
     free_ids = [f.id for f in instrument.free_text]
-    texts = long[long["item_id"].isin(free_ids)].pivot(index="response_id", columns="item_id", values="text")  # fmt: skip
+    texts = long[long["item_id"].isin(free_ids)].pivot(
+        index="response_id", columns="item_id", values="text"
+    )
     fields = ["respondent_id", *unit_columns(instrument), *RESPONSE_COLUMNS[2:]]
     meta = long.drop_duplicates("response_id").set_index("response_id")[fields]
     item_ids = [i.id for i in instrument.items]
@@ -94,9 +117,18 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
             }
         )
     for free in instrument.free_text:
-        rows.append({"variable": free.id, "text_nl": free.text.nl, "text_en": free.text.en,
-                     "dimension_id": None, "scale": "text", "reverse": False,
-                     "value_labels": "", "missing_values": ""})  # fmt: skip
+        rows.append(
+            {
+                "variable": free.id,
+                "text_nl": free.text.nl,
+                "text_en": free.text.en,
+                "dimension_id": None,
+                "scale": "text",
+                "reverse": False,
+                "value_labels": "",
+                "missing_values": "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -133,7 +165,9 @@ def export_round(
     """Write the long and wide tables and the codebook of a round in the requested formats."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ValueError(f"unknown export format(s) {', '.join(sorted(unknown))}; use {', '.join(FORMATS)}")  # fmt: skip
+        raise ValueError(
+            f"unknown export format(s) {', '.join(sorted(unknown))}; use {', '.join(FORMATS)}"
+        )
     info = store.get_round(engine, round_id)
     instrument = get_instrument(info.instrument_id, info.instrument_version)
     out_dir.mkdir(parents=True, exist_ok=True)

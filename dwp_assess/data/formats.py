@@ -32,7 +32,15 @@ FIELD_COLUMNS = (  # the response fields of every format, in the template's colu
     "submitted_at",
 )
 
-FIELDS = ("response_id", "respondent_id", "organisation", "team", "collaboration", "role", "submitted_at")  # fmt: skip
+FIELDS = (
+    "response_id",
+    "respondent_id",
+    "organisation",
+    "team",
+    "collaboration",
+    "role",
+    "submitted_at",
+)
 # The field naming a response's unit beside its organisation, per instrument kind: a file for an
 # instrument of that kind must have its column (every response needs its team or collaboration).
 UNIT_FIELDS = {"team": "team", "collaboration": "collaboration"}
@@ -134,7 +142,9 @@ def _require(table: TableFile, wanted: dict[str, str | None], what: str) -> None
         raise FileProblem(f"{table.path}: missing {what}: {', '.join(missing)}")
 
 
-def _require_unit(table: TableFile, instrument: Instrument, columns: dict[str, tuple[str | None, str]]):  # fmt: skip
+def _require_unit(
+    table: TableFile, instrument: Instrument, columns: dict[str, tuple[str | None, str]]
+):
     """A team (or collaboration) questionnaire needs the team (collaboration) of every response:
     without its column the file is refused as a whole (not every row quarantined).
     ``columns``: unit field → (the file's column or None, the column's name in this format)."""
@@ -179,7 +189,14 @@ def template(table: TableFile, instrument: Instrument, round_id: str) -> Normali
     cols = _lookup(table)
     wanted = {f: cols.get(f) for f in ("response_id", "organisation_id")}
     _require(table, wanted, "required column(s)")
-    _require_unit(table, instrument, {"team": (cols.get("team_id"), "team_id"), "collaboration": (cols.get("collaboration_id"), "collaboration_id")})  # fmt: skip
+    _require_unit(
+        table,
+        instrument,
+        {
+            "team": (cols.get("team_id"), "team_id"),
+            "collaboration": (cols.get("collaboration_id"), "collaboration_id"),
+        },
+    )
     items, missing = _item_columns(table, instrument, lambda c: c.strip())
     if missing:
         raise _missing_items_problem(table, missing)
@@ -242,9 +259,13 @@ def numeric_date_as_iso(text: str, dayfirst: bool) -> str:
         hour = hour % 12 + (12 if half.lower() == "pm" else 0)
     try:
         parsed = datetime(
-            int(year) + (2000 if len(year) == 2 else 0), int(month), int(day),
-            hour, int(minute or 0), int(second or 0),
-        )  # fmt: skip
+            int(year) + (2000 if len(year) == 2 else 0),
+            int(month),
+            int(day),
+            hour,
+            int(minute or 0),
+            int(second or 0),
+        )
     except ValueError:
         return text
     return parsed.isoformat()
@@ -261,7 +282,14 @@ def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalis
         raise _missing_items_problem(table, missing)
     wanted = {"Organisatie": cols.get("organisatie")}
     _require(table, wanted, "question(s)")
-    _require_unit(table, instrument, {"team": (cols.get("team"), "Team (question)"), "collaboration": (cols.get("samenwerking"), "Samenwerking (question)")})  # fmt: skip
+    _require_unit(
+        table,
+        instrument,
+        {
+            "team": (cols.get("team"), "Team (question)"),
+            "collaboration": (cols.get("samenwerking"), "Samenwerking (question)"),
+        },
+    )
     columns = {
         "organisation": cols["organisatie"],
         "team": cols.get("team"),
@@ -297,7 +325,11 @@ def limesurvey(table: TableFile, instrument: Instrument, round_id: str) -> Norma
     cols = _lookup(table)
     wanted = {"id": cols.get("id"), "ORG": cols.get("org")}
     _require(table, wanted, "LimeSurvey column(s)")
-    _require_unit(table, instrument, {"team": (cols.get("team"), "TEAM"), "collaboration": (cols.get("collab"), "COLLAB")})  # fmt: skip
+    _require_unit(
+        table,
+        instrument,
+        {"team": (cols.get("team"), "TEAM"), "collaboration": (cols.get("collab"), "COLLAB")},
+    )
     items, missing = _item_columns(table, instrument, _limesurvey_key)
     if missing:
         raise _missing_items_problem(table, missing)
@@ -322,7 +354,14 @@ def kobo(table: TableFile, instrument: Instrument, round_id: str) -> Normalised:
     by_name = {c.rsplit("/", 1)[-1].strip().casefold(): c for c in table.frame.columns}
     wanted = {"_uuid": by_name.get("_uuid"), "organisation_id": by_name.get("organisation_id")}
     _require(table, wanted, "required column(s)")
-    _require_unit(table, instrument, {"team": (by_name.get("team_id"), "team_id"), "collaboration": (by_name.get("collaboration_id"), "collaboration_id")})  # fmt: skip
+    _require_unit(
+        table,
+        instrument,
+        {
+            "team": (by_name.get("team_id"), "team_id"),
+            "collaboration": (by_name.get("collaboration_id"), "collaboration_id"),
+        },
+    )
     items, missing = _item_columns(table, instrument, lambda c: c.rsplit("/", 1)[-1].strip())
     if missing:
         raise _missing_items_problem(table, missing)
@@ -379,7 +418,7 @@ def mapped(table: TableFile, instrument: Instrument, round_id: str, mapping: dic
     unit_column = {"team": "team_id", "collaboration": "collaboration_id"}.get(instrument.kind)
     if unit_column is not None and unit_column not in header:
         raise FileProblem(
-            f"mapping: columns must name {unit_column}: {instrument.key} is a {instrument.kind} questionnaire"  # fmt: skip
+            f"mapping: columns must name {unit_column}: {instrument.key} is a {instrument.kind} questionnaire"
         )
     columns = {
         "response_id": header["response_id"],

@@ -140,8 +140,13 @@ def parse_dates(texts) -> dict[str, datetime | None]:
     if iso:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            values = pd.to_datetime(pd.Series([t.strip() for t in iso]), format="ISO8601", errors="coerce", utc=True)  # fmt: skip
-            parsed |= {t: None if pd.isna(v) else v.to_pydatetime() for t, v in zip(iso, values, strict=True)}  # fmt: skip
+            values = pd.to_datetime(
+                pd.Series([t.strip() for t in iso]), format="ISO8601", errors="coerce", utc=True
+            )
+            parsed |= {
+                t: None if pd.isna(v) else v.to_pydatetime()
+                for t, v in zip(iso, values, strict=True)
+            }
     return parsed
 
 
@@ -244,8 +249,13 @@ def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
     if not row["response_id"].strip():
         problems.append("response id is missing")
     problems += _fits(row)
-    fields = {"organisation_id": org, "team_id": team, "role": role, "submitted_at": submitted,
-              "collaboration_id": collaboration}  # fmt: skip
+    fields = {
+        "organisation_id": org,
+        "team_id": team,
+        "role": role,
+        "submitted_at": submitted,
+        "collaboration_id": collaboration,
+    }
     return fields, problems
 
 
@@ -264,7 +274,9 @@ def _check_collaboration(row: dict, org: str | None, ctx: _Context) -> tuple[str
         return None, [f"unknown collaboration '{given[:60]}'"]
     collaboration, members = found
     if org and org not in members:
-        return collaboration, [f"organisation '{org}' is not a member of collaboration '{collaboration}'"]  # fmt: skip
+        return collaboration, [
+            f"organisation '{org}' is not a member of collaboration '{collaboration}'"
+        ]
     return collaboration, []
 
 
@@ -476,10 +488,17 @@ def import_file(
     built = _dedupe_in_file(list(_build(rows, ctx, f"{fmt}:{path.name}")))
     folder = Path(quarantine_dir) if quarantine_dir else default_quarantine_dir(engine, info.id)
     csv_path = folder / quarantine_csv_name(path, table.sha256)
-    quarantined = _write(engine, summary, table.sha256, built, strict, instrument.kind, csv_path, allow_closed)  # fmt: skip
-    summary.warnings += _code_warnings(engine, info, {rec.organisation_id for _, _, rec, _ in built if rec})  # fmt: skip
+    quarantined = _write(
+        engine, summary, table.sha256, built, strict, instrument.kind, csv_path, allow_closed
+    )
+    summary.warnings += _code_warnings(
+        engine, info, {rec.organisation_id for _, _, rec, _ in built if rec}
+    )
     if table.header_row > 1:
-        summary.warnings.insert(0, f"the header is on row {table.header_row}; the {table.header_row - 1} row(s) above it were not read")  # fmt: skip
+        summary.warnings.insert(
+            0,
+            f"the header is on row {table.header_row}; the {table.header_row - 1} row(s) above it were not read",
+        )
     if quarantined:
         summary.quarantine_csv = write_quarantine_csv(csv_path, quarantined)
     return summary
@@ -492,7 +511,9 @@ def _code_warnings(engine: Engine, info: store.RoundInfo, organisation_ids: set[
         return []
     recorded = store.load_round_organisations(engine, info.id)
     recorded = recorded[recorded["organisation_id"].isin(organisation_ids)]
-    return municipal_codes.warn_about(municipal_codes.check_round_codes(recorded, info.period), info.id)  # fmt: skip
+    return municipal_codes.warn_about(
+        municipal_codes.check_round_codes(recorded, info.period), info.id
+    )
 
 
 _UNSAFE_IN_NAME = re.compile(r"[^\w-]+")
@@ -524,15 +545,23 @@ def default_quarantine_dir(engine: Engine, round_id: str) -> Path:
 
 
 def _write(
-    engine: Engine, summary: ImportSummary, sha: str, built: list, strict: bool, unit: str,
-    csv_path: Path, allowed_closed: bool = False,
-) -> list:  # fmt: skip
+    engine: Engine,
+    summary: ImportSummary,
+    sha: str,
+    built: list,
+    strict: bool,
+    unit: str,
+    csv_path: Path,
+    allowed_closed: bool = False,
+) -> list:
     """Store good rows and record quarantined ones as one batch in one transaction; return
     the latter."""
     quarantined = []
     with engine.begin() as conn:
         store.claim_round(conn, summary.round_id)  # one writer of the round's responses at a time
-        batch_id = batches.open_batch(conn, summary.round_id, str(summary.file), sha, summary.format, allowed_closed)  # fmt: skip
+        batch_id = batches.open_batch(
+            conn, summary.round_id, str(summary.file), sha, summary.format, allowed_closed
+        )
         records = [rec for _, _, rec, _ in built if rec is not None]
         stored_before = store.holders_of_file(conn, summary.round_id, records)
         outcomes = iter(store.write_responses(conn, records, batch_id, stored_before))
@@ -550,7 +579,9 @@ def _write(
             if problems[0].startswith("duplicate of row"):
                 summary.already_present += 1
                 continue
-            quarantined.append(_quarantine_row(summary, sha, line, row, problems) | {"batch_id": batch_id})  # fmt: skip
+            quarantined.append(
+                _quarantine_row(summary, sha, line, row, problems) | {"batch_id": batch_id}
+            )
         summary.quarantined = len(quarantined)
         if strict and quarantined:
             first = "; ".join(f"row {q['row_number']}: {q['reason']}" for q in quarantined[:3])
@@ -562,7 +593,10 @@ def _write(
         store.ensure_round_organisations(conn, summary.round_id, unit, stored_orgs, batch_id)
         known = store.quarantined_rows(conn, sha, summary.round_id)
         store.record_quarantine(conn, [q for q in quarantined if q["row_number"] not in known])
-        counts = {name: getattr(summary, name) for name in ("rows_read", "stored", "already_present", "quarantined")}  # fmt: skip
+        counts = {
+            name: getattr(summary, name)
+            for name in ("rows_read", "stored", "already_present", "quarantined")
+        }
         batches.close_batch(conn, batch_id, counts, csv_path if quarantined else None)
         summary.warnings += _same_ids_warnings(conn, batch_id, summary.round_id)
     summary.batch_id = batch_id
@@ -592,9 +626,15 @@ def _same_ids_warnings(conn, batch_id: int, round_id: str) -> list[str]:
     form that numbers from 1 too), unless this file corrects that one."""
     shared = batches.same_ids_elsewhere(conn, batch_id)
     warnings_ = []
-    for (source, other_batch), rows in shared.groupby(["other_source", "other_batch_id"], dropna=False, sort=True):  # fmt: skip
+    for (source, other_batch), rows in shared.groupby(
+        ["other_source", "other_batch_id"], dropna=False, sort=True
+    ):
         example = rows.iloc[0]
-        undo = "" if pd.isna(other_batch) else f" (batch {int(other_batch)}; if this file corrects it, `dwp-assess import --undo {int(other_batch)}` and import this file again)"  # fmt: skip
+        undo = (
+            ""
+            if pd.isna(other_batch)
+            else f" (batch {int(other_batch)}; if this file corrects it, `dwp-assess import --undo {int(other_batch)}` and import this file again)"
+        )
         warnings_.append(
             f"{rows['source_response_id'].nunique()} response id(s) of this file, e.g. "
             f"'{example['source_response_id']}' of '{example['organisation_id']}', are also ids of "

@@ -122,10 +122,13 @@ def _unit_filter(round_id: str, unit: Unit, kind: str):
     def same(column, value):
         return column.is_(None) if value is None else column == value
 
-    return and_(invitation.c.round_id == round_id, invitation.c.kind == kind,
-                same(invitation.c.organisation_id, unit.organisation_id),
-                same(invitation.c.team_id, unit.team_id),
-                same(invitation.c.collaboration_id, unit.collaboration_id))  # fmt: skip
+    return and_(
+        invitation.c.round_id == round_id,
+        invitation.c.kind == kind,
+        same(invitation.c.organisation_id, unit.organisation_id),
+        same(invitation.c.team_id, unit.team_id),
+        same(invitation.c.collaboration_id, unit.collaboration_id),
+    )
 
 
 def issue(engine: Engine, round_id: str, unit: Unit, kind: str, count: int = 1) -> list[Invitation]:
@@ -134,9 +137,18 @@ def issue(engine: Engine, round_id: str, unit: Unit, kind: str, count: int = 1) 
         raise ValueError(f"unknown invitation kind {kind!r}; expected one of {', '.join(KINDS)}")
     ensure_table(engine)
     now = datetime.now(UTC)
-    rows = [{"token": new_token(), "round_id": round_id, "organisation_id": unit.organisation_id,
-             "team_id": unit.team_id, "collaboration_id": unit.collaboration_id, "kind": kind,
-             "created_at": now} for _ in range(count)]  # fmt: skip
+    rows = [
+        {
+            "token": new_token(),
+            "round_id": round_id,
+            "organisation_id": unit.organisation_id,
+            "team_id": unit.team_id,
+            "collaboration_id": unit.collaboration_id,
+            "kind": kind,
+            "created_at": now,
+        }
+        for _ in range(count)
+    ]
     if rows:
         with engine.begin() as conn:
             conn.execute(insert(invitation), rows)
@@ -147,7 +159,9 @@ def shared(engine: Engine, round_id: str, unit: Unit, kind: str) -> Invitation:
     """The unit's valid ``group`` or ``facilitator`` token, made when it has none (or only
     revoked ones), so ``collect`` prints the same links every time it starts."""
     ensure_table(engine)
-    query = select(invitation).where(_unit_filter(round_id, unit, kind), invitation.c.revoked_at.is_(None))  # fmt: skip
+    query = select(invitation).where(
+        _unit_filter(round_id, unit, kind), invitation.c.revoked_at.is_(None)
+    )
     with engine.connect() as conn:
         found = conn.execute(query.order_by(invitation.c.created_at)).mappings().first()
     return _invitation(found) if found else issue(engine, round_id, unit, kind)[0]
@@ -160,7 +174,9 @@ def find(engine: Engine, token: object) -> Invitation | None:
         return None
     ensure_table(engine)
     with engine.connect() as conn:
-        found = conn.execute(select(invitation).where(invitation.c.token == token)).mappings().first()  # fmt: skip
+        found = (
+            conn.execute(select(invitation).where(invitation.c.token == token)).mappings().first()
+        )
     return _invitation(found) if found else None
 
 
@@ -179,11 +195,17 @@ def revoke(engine: Engine, token: str) -> bool:
     """Revoke ``token``: its link opens nothing from now on. False when it is unknown."""
     ensure_table(engine)
     with engine.begin() as conn:
-        done = conn.execute(update(invitation).where(invitation.c.token == token, invitation.c.revoked_at.is_(None))
-                            .values(revoked_at=datetime.now(UTC)))  # fmt: skip
+        done = conn.execute(
+            update(invitation)
+            .where(invitation.c.token == token, invitation.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
         if done.rowcount:
             return True
-        return conn.execute(select(invitation.c.token).where(invitation.c.token == token)).first() is not None  # fmt: skip
+        return (
+            conn.execute(select(invitation.c.token).where(invitation.c.token == token)).first()
+            is not None
+        )
 
 
 def claim(engine: Engine, token: str, response_id: str) -> bool:
@@ -192,6 +214,9 @@ def claim(engine: Engine, token: str, response_id: str) -> bool:
     ensure_table(engine)
     free = or_(invitation.c.response_id.is_(None), invitation.c.response_id == response_id)
     with engine.begin() as conn:
-        done = conn.execute(update(invitation).where(invitation.c.token == token, invitation.c.kind == "person", free)
-                            .values(response_id=response_id))  # fmt: skip
+        done = conn.execute(
+            update(invitation)
+            .where(invitation.c.token == token, invitation.c.kind == "person", free)
+            .values(response_id=response_id)
+        )
     return bool(done.rowcount)

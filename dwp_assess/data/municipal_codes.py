@@ -46,7 +46,11 @@ class CodeProblem:
                 f"organisation '{self.organisation_id}': CBS code {self.code} ({self.name}) does "
                 f"not exist yet in {self.year}; it starts on {self.changed_on.isoformat()}"
             )
-        successor = f"; use {self.successor_code} ({name_of(self.successor_code)})" if self.successor_code else ""  # fmt: skip
+        successor = (
+            f"; use {self.successor_code} ({name_of(self.successor_code)})"
+            if self.successor_code
+            else ""
+        )
         return (
             f"organisation '{self.organisation_id}': CBS code {self.code} ({self.name}) no longer "
             f"exists in {self.year}: it ended on {self.changed_on.isoformat()}{successor}"
@@ -98,7 +102,9 @@ def problem(organisation_id: str, code: str | None, year: int) -> CodeProblem | 
     row = table.loc[code]
     start, end = row["valid_from"], row["valid_until"]
     if pd.notna(end) and end < date(year, 1, 1):
-        return CodeProblem(organisation_id, code, row["name"], year, "ended", code_in(code, year), end)  # fmt: skip
+        return CodeProblem(
+            organisation_id, code, row["name"], year, "ended", code_in(code, year), end
+        )
     if pd.notna(start) and start > date(year, 12, 31):
         return CodeProblem(organisation_id, code, row["name"], year, "not_yet", None, start)
     return None

@@ -36,8 +36,24 @@ from dwp_assess.data.tables import ZIP_MAGIC
 from dwp_assess.instruments.messages import t
 from dwp_assess.locale import LANGUAGES
 
-COLUMNS = ["organisation_id", "round_id", "action_id", "dimension", "action", "reasons", "owner_role",
-           "horizon", "target", "indicator", "tool", "adopted", "owner_name", "due_date", "status", "note"]  # fmt: skip
+COLUMNS = [
+    "organisation_id",
+    "round_id",
+    "action_id",
+    "dimension",
+    "action",
+    "reasons",
+    "owner_role",
+    "horizon",
+    "target",
+    "indicator",
+    "tool",
+    "adopted",
+    "owner_name",
+    "due_date",
+    "status",
+    "note",
+]
 FILLED_IN = ("adopted", "owner_name", "due_date", "status", "note")
 STATUSES = ("not_started", "in_progress", "done", "stopped")
 DRAFT_SUFFIX = "-verbeterplan.xlsx"
@@ -75,7 +91,9 @@ def header(key: str, lang: str) -> str:
 # -- writing the draft ---------------------------------------------------------------------------
 
 
-def write_draft(rows: pd.DataFrame, organisation: Mapping, period: str, out_dir: Path, lang: str = "nl") -> tuple[Path, Path]:  # fmt: skip
+def write_draft(
+    rows: pd.DataFrame, organisation: Mapping, period: str, out_dir: Path, lang: str = "nl"
+) -> tuple[Path, Path]:
     """Write ``rows`` (one per proposed action with the ``COLUMNS`` up to ``tool``) as
     ``<org>-verbeterplan.xlsx`` and ``.csv`` in ``out_dir`` (a folder per round); the columns
     to fill in start empty. ``organisation`` has ``id`` and ``name``."""
@@ -87,7 +105,9 @@ def write_draft(rows: pd.DataFrame, organisation: Mapping, period: str, out_dir:
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([header(c, lang) for c in COLUMNS])
-        writer.writerows([[safe_text(v) for v in row] for row in frame.astype(str).to_numpy().tolist()])  # fmt: skip
+        writer.writerows(
+            [[safe_text(v) for v in row] for row in frame.astype(str).to_numpy().tolist()]
+        )
     return xlsx, csv_path
 
 
@@ -111,15 +131,28 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, name: str, period: str, lang: s
     column = {
         key: sheet.cell(row=1, column=n).column_letter for n, key in enumerate(COLUMNS, start=1)
     }
-    choices = {"adopted": [t("common.yes", lang), t("common.no", lang)],
-               "status": [t(f"plan.status.{s}", lang) for s in STATUSES]}  # fmt: skip
+    choices = {
+        "adopted": [t("common.yes", lang), t("common.no", lang)],
+        "status": [t(f"plan.status.{s}", lang) for s in STATUSES],
+    }
     for key, values in choices.items():
-        rule = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                              showErrorMessage=True, error=", ".join(values))  # fmt: skip
+        rule = DataValidation(
+            type="list",
+            formula1='"' + ",".join(values) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            error=", ".join(values),
+        )
         rule.add(f"{column[key]}2:{column[key]}{max(last, 2)}")
         sheet.add_data_validation(rule)
-    dates = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
-                           showErrorMessage=True, error=header("due_date", lang))  # fmt: skip
+    dates = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2000,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        error=header("due_date", lang),
+    )
     dates.add(f"{column['due_date']}2:{column['due_date']}{max(last, 2)}")
     sheet.add_data_validation(dates)
     for row in range(2, last + 1):
@@ -151,7 +184,9 @@ def _xlsx_table(path: Path) -> tuple[list[list], list[str]]:
         row = []
         for cell in cells:
             if getattr(cell, "data_type", None) == "f":
-                formulas.append(f"{path.name}: row {number}: column {cell.column_letter}: holds a formula ({str(cell.value)[:40]}); type the value itself")  # fmt: skip
+                formulas.append(
+                    f"{path.name}: row {number}: column {cell.column_letter}: holds a formula ({str(cell.value)[:40]}); type the value itself"
+                )
             row.append(getattr(cell, "value", None))
         table.append(row)
     return table, formulas
@@ -182,14 +217,20 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     suffix = path.suffix.lower()
     kind = {".xlsx": "an Excel workbook (.xlsx)", ".csv": "a CSV file"}.get(suffix)
     if kind is None:
-        raise PlanError([f"{path}: expected an .xlsx or .csv file made by `dwp-assess plan draft`"])  # fmt: skip
+        raise PlanError([f"{path}: expected an .xlsx or .csv file made by `dwp-assess plan draft`"])
     formulas: list[str] = []
     try:
         if path.stat().st_size == 0:
-            raise PlanError([f"{path}: the file is empty; expected {kind} made by `dwp-assess plan draft`"])  # fmt: skip
+            raise PlanError(
+                [f"{path}: the file is empty; expected {kind} made by `dwp-assess plan draft`"]
+            )
         if suffix == ".xlsx" and path.read_bytes()[:4] != ZIP_MAGIC:
             looks = "text (a CSV file?)" if _is_text(path) else "something else"
-            raise PlanError([f"{path}: is not an Excel workbook, it holds {looks}; save the plan as .xlsx from the spreadsheet, or give a CSV file the name .csv"])  # fmt: skip
+            raise PlanError(
+                [
+                    f"{path}: is not an Excel workbook, it holds {looks}; save the plan as .xlsx from the spreadsheet, or give a CSV file the name .csv"
+                ]
+            )
         if suffix == ".xlsx":
             table, formulas = _xlsx_table(path)
         else:
@@ -197,14 +238,22 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     except PlanError:
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and csv raise many types for a broken file
-        raise PlanError([f"{path}: cannot be read as {kind} ({type(exc).__name__}: {str(exc)[:80]}); save the plan again as {kind}"]) from None  # fmt: skip
+        raise PlanError(
+            [
+                f"{path}: cannot be read as {kind} ({type(exc).__name__}: {str(exc)[:80]}); save the plan again as {kind}"
+            ]
+        ) from None
     if formulas:
         raise PlanError(formulas)
     if not table:
         raise PlanError([f"{path}: the file is empty"])
     known = _header_keys()
     keys = [known.get(str(h or "").strip().lower()) for h in table[0]]
-    missing = [header(c, "nl") for c in ("organisation_id", "round_id", "action_id", *FILLED_IN[:-1]) if c not in keys]  # fmt: skip
+    missing = [
+        header(c, "nl")
+        for c in ("organisation_id", "round_id", "action_id", *FILLED_IN[:-1])
+        if c not in keys
+    ]
     if missing:
         raise PlanError([f"{path}: row 1: missing column(s) {', '.join(repr(m) for m in missing)}"])
     rows = []
@@ -240,36 +289,57 @@ def _due_date(value) -> date | None:
     raise ValueError(text)
 
 
-def check_rows(rows: list[tuple[int, dict]], organisation_id: str, round_id: str,
-               known: Mapping[str, KnownAction], source: str,
-               proposed: set[str] | None = None) -> tuple[list[dict], list[str]]:  # fmt: skip
+def check_rows(
+    rows: list[tuple[int, dict]],
+    organisation_id: str,
+    round_id: str,
+    known: Mapping[str, KnownAction],
+    source: str,
+    proposed: set[str] | None = None,
+) -> tuple[list[dict], list[str]]:
     """The rows as plan actions, and every problem (``source``: row N: column: what is wrong).
     ``proposed``: the action ids the organisation's draft for the round proposed; another
     known action (another organisation's, or a row added by hand) is refused."""
-    yes_no = {t(k, lang).lower(): v for k, v in (("common.yes", True), ("common.no", False)) for lang in LANGUAGES}  # fmt: skip
+    yes_no = {
+        t(k, lang).lower(): v
+        for k, v in (("common.yes", True), ("common.no", False))
+        for lang in LANGUAGES
+    }
     yes_no[""] = False
-    statuses = {t(f"plan.status.{s}", lang).lower(): s for s in STATUSES for lang in LANGUAGES} | {s: s for s in STATUSES}  # fmt: skip
+    statuses = {t(f"plan.status.{s}", lang).lower(): s for s in STATUSES for lang in LANGUAGES} | {
+        s: s for s in STATUSES
+    }
     col = lambda key: header(key, "nl")  # noqa: E731
     actions, problems, seen = [], [], set()
     for number, row in rows:
         where = f"{source}: row {number}"
         for key, expected in (("organisation_id", organisation_id), ("round_id", round_id)):
             if _text(row.get(key)) != expected:
-                problems.append(f"{where}: {col(key)}: '{_text(row.get(key))}' is not '{expected}' (a plan of another organisation or round?)")  # fmt: skip
+                problems.append(
+                    f"{where}: {col(key)}: '{_text(row.get(key))}' is not '{expected}' (a plan of another organisation or round?)"
+                )
         action_id = _text(row.get("action_id"))
         if action_id not in known:
-            problems.append(f"{where}: {col('action_id')}: unknown action '{action_id}' (rows and ids come from the draft)")  # fmt: skip
+            problems.append(
+                f"{where}: {col('action_id')}: unknown action '{action_id}' (rows and ids come from the draft)"
+            )
         elif proposed is not None and action_id not in proposed:
-            problems.append(f"{where}: {col('action_id')}: action '{action_id}' was not proposed in the draft of {organisation_id} for round {round_id} (rows and ids come from the draft)")  # fmt: skip
+            problems.append(
+                f"{where}: {col('action_id')}: action '{action_id}' was not proposed in the draft of {organisation_id} for round {round_id} (rows and ids come from the draft)"
+            )
         elif action_id in seen:
             problems.append(f"{where}: {col('action_id')}: action '{action_id}' appears twice")
         seen.add(action_id)
         adopted = yes_no.get(_text(row.get("adopted")).lower())
         if adopted is None:
-            problems.append(f"{where}: {col('adopted')}: '{_text(row.get('adopted'))}' is not ja/nee (yes/no)")  # fmt: skip
+            problems.append(
+                f"{where}: {col('adopted')}: '{_text(row.get('adopted'))}' is not ja/nee (yes/no)"
+            )
         status = _choice(row.get("status"), statuses) if _text(row.get("status")) else "not_started"
         if status is None:
-            problems.append(f"{where}: {col('status')}: '{_text(row.get('status'))}' is not one of {', '.join(t(f'plan.status.{s}') for s in STATUSES)}")  # fmt: skip
+            problems.append(
+                f"{where}: {col('status')}: '{_text(row.get('status'))}' is not one of {', '.join(t(f'plan.status.{s}') for s in STATUSES)}"
+            )
         try:
             due = _due_date(row.get("due_date"))
         except ValueError as exc:
@@ -278,51 +348,90 @@ def check_rows(rows: list[tuple[int, dict]], organisation_id: str, round_id: str
             )
             due = None
         owner = _text(row.get("owner_name"))
-        problems += [f"{where}: {p}" for p in store.row_problems(store.plan_action, {"owner_name": owner}, {"owner_name": col("owner_name")})]  # fmt: skip
+        problems += [
+            f"{where}: {p}"
+            for p in store.row_problems(
+                store.plan_action, {"owner_name": owner}, {"owner_name": col("owner_name")}
+            )
+        ]
         if action_id in known and (proposed is None or action_id in proposed):
-            actions.append({"action_id": action_id, "dimension_id": known[action_id].dimension_id,
-                            "action": _text(row.get("action")), "indicator": json.dumps(list(known[action_id].indicator)),
-                            "adopted": bool(adopted), "owner_name": owner or None, "due_date": due,
-                            "status": status or "not_started", "note": _text(row.get("note")) or None})  # fmt: skip
+            actions.append(
+                {
+                    "action_id": action_id,
+                    "dimension_id": known[action_id].dimension_id,
+                    "action": _text(row.get("action")),
+                    "indicator": json.dumps(list(known[action_id].indicator)),
+                    "adopted": bool(adopted),
+                    "owner_name": owner or None,
+                    "due_date": due,
+                    "status": status or "not_started",
+                    "note": _text(row.get("note")) or None,
+                }
+            )
     if not rows:
         problems.append(f"{source}: no action rows")
     return actions, problems
 
 
 def _content_hash(actions: list[dict]) -> str:
-    canonical = sorted(({k: str(v) for k, v in a.items()} for a in actions), key=lambda a: a["action_id"])  # fmt: skip
+    canonical = sorted(
+        ({k: str(v) for k, v in a.items()} for a in actions), key=lambda a: a["action_id"]
+    )
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-def import_plan(engine: Engine, path: Path, round_id: str, organisation_id: str,
-                known: Mapping[str, KnownAction]) -> ImportResult:  # fmt: skip
+def import_plan(
+    engine: Engine,
+    path: Path,
+    round_id: str,
+    organisation_id: str,
+    known: Mapping[str, KnownAction],
+) -> ImportResult:
     """Check a filled-in plan file and store it as the organisation's next plan version for
     ``round_id`` (see the module docstring); ``PlanError`` lists every problem, and nothing is
     stored then. A file equal to the latest version is not stored again."""
     store.get_round(engine, round_id)
-    if organisation_id not in set(store.load_round_organisations(engine, round_id)["organisation_id"]):  # fmt: skip
+    if organisation_id not in set(
+        store.load_round_organisations(engine, round_id)["organisation_id"]
+    ):
         raise PlanError([f"organisation '{organisation_id}' has no answers in round '{round_id}'"])
     path = Path(path)
     proposed = drafted_actions(engine, round_id, organisation_id)
     if not proposed:
-        raise PlanError([f"no draft plan of {organisation_id} for round {round_id} was made with this store; make it with `dwp-assess plan draft --round {round_id} --org {organisation_id}`"])  # fmt: skip
-    actions, problems = check_rows(read_rows(path), organisation_id, round_id, known, path.name, proposed)  # fmt: skip
+        raise PlanError(
+            [
+                f"no draft plan of {organisation_id} for round {round_id} was made with this store; make it with `dwp-assess plan draft --round {round_id} --org {organisation_id}`"
+            ]
+        )
+    actions, problems = check_rows(
+        read_rows(path), organisation_id, round_id, known, path.name, proposed
+    )
     if problems:
         raise PlanError(problems)
     digest = _content_hash(actions)
     with engine.begin() as conn:
         where = (store.plan.c.organisation_id == organisation_id, store.plan.c.round_id == round_id)
-        latest = conn.execute(select(store.plan.c.version, store.plan.c.content_hash).where(*where)
-                              .order_by(store.plan.c.version.desc()).limit(1)).first()  # fmt: skip
+        latest = conn.execute(
+            select(store.plan.c.version, store.plan.c.content_hash)
+            .where(*where)
+            .order_by(store.plan.c.version.desc())
+            .limit(1)
+        ).first()
         adopted = sum(a["adopted"] for a in actions)
         if latest is not None and latest.content_hash == digest:
             return ImportResult(latest.version, adopted, len(actions), unchanged=True)
         version = (latest.version if latest else 0) + 1
-        plan_id = conn.execute(insert(store.plan).values(
-            organisation_id=organisation_id, round_id=round_id, version=version,
-            source_file=store.fit(path.name, store.plan.c.source_file),
-            file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), content_hash=digest,
-            imported_at=datetime.now(UTC))).inserted_primary_key[0]  # fmt: skip
+        plan_id = conn.execute(
+            insert(store.plan).values(
+                organisation_id=organisation_id,
+                round_id=round_id,
+                version=version,
+                source_file=store.fit(path.name, store.plan.c.source_file),
+                file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                content_hash=digest,
+                imported_at=datetime.now(UTC),
+            )
+        ).inserted_primary_key[0]
         conn.execute(insert(store.plan_action), [{**a, "plan_id": plan_id} for a in actions])
     return ImportResult(version, adopted, len(actions), unchanged=False)
 
@@ -331,8 +440,16 @@ def record_draft(engine: Engine, round_id: str, organisation_id: str, action_ids
     """Remember the actions a draft proposed to an organisation for a round (every draft made
     counts, so a plan filled in on an earlier draft stays importable)."""
     drafted = drafted_actions(engine, round_id, organisation_id)
-    new = [{"round_id": round_id, "organisation_id": organisation_id, "action_id": a,
-            "drafted_at": datetime.now(UTC)} for a in dict.fromkeys(action_ids) if a not in drafted]  # fmt: skip
+    new = [
+        {
+            "round_id": round_id,
+            "organisation_id": organisation_id,
+            "action_id": a,
+            "drafted_at": datetime.now(UTC),
+        }
+        for a in dict.fromkeys(action_ids)
+        if a not in drafted
+    ]
     if new:
         with engine.begin() as conn:
             conn.execute(insert(store.plan_draft), new)
@@ -342,7 +459,11 @@ def drafted_actions(engine: Engine, round_id: str, organisation_id: str) -> set[
     """The action ids the drafts of ``organisation_id`` for ``round_id`` proposed."""
     table = store.plan_draft
     with engine.connect() as conn:
-        rows = conn.execute(select(table.c.action_id).where(table.c.round_id == round_id, table.c.organisation_id == organisation_id))  # fmt: skip
+        rows = conn.execute(
+            select(table.c.action_id).where(
+                table.c.round_id == round_id, table.c.organisation_id == organisation_id
+            )
+        )
         return {r.action_id for r in rows}
 
 
@@ -351,28 +472,51 @@ def drafted_actions(engine: Engine, round_id: str, organisation_id: str) -> set[
 
 def _latest_plans(round_id: str, organisation_id: str | None = None):
     """The id and version of each organisation's latest plan for ``round_id``."""
-    newest = select(store.plan.c.organisation_id, func.max(store.plan.c.version).label("version")).where(
-        store.plan.c.round_id == round_id).group_by(store.plan.c.organisation_id)  # fmt: skip
+    newest = (
+        select(store.plan.c.organisation_id, func.max(store.plan.c.version).label("version"))
+        .where(store.plan.c.round_id == round_id)
+        .group_by(store.plan.c.organisation_id)
+    )
     if organisation_id is not None:
         newest = newest.where(store.plan.c.organisation_id == organisation_id)
     newest = newest.subquery()
-    return select(store.plan.c.id, store.plan.c.organisation_id, store.plan.c.version).join(
-        newest, (store.plan.c.organisation_id == newest.c.organisation_id) & (store.plan.c.version == newest.c.version)
-    ).where(store.plan.c.round_id == round_id)  # fmt: skip
+    return (
+        select(store.plan.c.id, store.plan.c.organisation_id, store.plan.c.version)
+        .join(
+            newest,
+            (store.plan.c.organisation_id == newest.c.organisation_id)
+            & (store.plan.c.version == newest.c.version),
+        )
+        .where(store.plan.c.round_id == round_id)
+    )
 
 
-PLAN_COLUMNS = ["organisation_id", "plan_version", "action_id", "dimension_id", "action", "indicator",
-                "adopted", "owner_name", "due_date", "status", "note"]  # fmt: skip
+PLAN_COLUMNS = [
+    "organisation_id",
+    "plan_version",
+    "action_id",
+    "dimension_id",
+    "action",
+    "indicator",
+    "adopted",
+    "owner_name",
+    "due_date",
+    "status",
+    "note",
+]
 
 
-def load_plans(engine: Engine, round_id: str, organisation_id: str | None = None,
-               adopted_only: bool = False) -> pd.DataFrame:  # fmt: skip
+def load_plans(
+    engine: Engine, round_id: str, organisation_id: str | None = None, adopted_only: bool = False
+) -> pd.DataFrame:
     """The actions of the latest plan of each organisation (or of one) for ``round_id``, with
     ``indicator`` as a list of item ids; ``adopted_only`` keeps the adopted actions."""
     latest = _latest_plans(round_id, organisation_id).subquery()
-    query = select(latest.c.organisation_id, latest.c.version.label("plan_version"), store.plan_action).join(
-        store.plan_action, store.plan_action.c.plan_id == latest.c.id
-    ).order_by(latest.c.organisation_id, store.plan_action.c.action_id)  # fmt: skip
+    query = (
+        select(latest.c.organisation_id, latest.c.version.label("plan_version"), store.plan_action)
+        .join(store.plan_action, store.plan_action.c.plan_id == latest.c.id)
+        .order_by(latest.c.organisation_id, store.plan_action.c.action_id)
+    )
     if adopted_only:
         query = query.where(store.plan_action.c.adopted.is_(True))
     frame = store.read_frame(engine, query)
@@ -388,16 +532,21 @@ def adopted_actions(engine: Engine, round_id: str) -> pd.DataFrame:
 
 def plan_versions(engine: Engine, round_id: str, organisation_id: str) -> pd.DataFrame:
     """Every stored version of an organisation's plan for a round: version, file, imported at."""
-    query = select(store.plan.c.version, store.plan.c.source_file, store.plan.c.imported_at).where(
-        store.plan.c.round_id == round_id, store.plan.c.organisation_id == organisation_id
-    ).order_by(store.plan.c.version)  # fmt: skip
+    query = (
+        select(store.plan.c.version, store.plan.c.source_file, store.plan.c.imported_at)
+        .where(store.plan.c.round_id == round_id, store.plan.c.organisation_id == organisation_id)
+        .order_by(store.plan.c.version)
+    )
     return store.read_frame(engine, query)
 
 
 def plans_digest(engine: Engine, round_id: str) -> str:
-    """A hash of which plan versions exist for a round: caches of the next round's analysis key on it."""  # fmt: skip
-    query = select(store.plan.c.organisation_id, store.plan.c.version, store.plan.c.content_hash).where(
-        store.plan.c.round_id == round_id).order_by(store.plan.c.organisation_id, store.plan.c.version)  # fmt: skip
+    """A hash of which plan versions exist for a round: caches of the next round's analysis key on it."""
+    query = (
+        select(store.plan.c.organisation_id, store.plan.c.version, store.plan.c.content_hash)
+        .where(store.plan.c.round_id == round_id)
+        .order_by(store.plan.c.organisation_id, store.plan.c.version)
+    )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()

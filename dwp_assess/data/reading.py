@@ -26,14 +26,29 @@ from dwp_assess.data.schema import (
     team,
 )
 
-ANSWER_COLUMNS = ["response_id", "respondent_id", "organisation_id", "team_id", "role", "submitted_at",
-                  "item_id", "value", "code", "text"]  # fmt: skip
+ANSWER_COLUMNS = [
+    "response_id",
+    "respondent_id",
+    "organisation_id",
+    "team_id",
+    "role",
+    "submitted_at",
+    "item_id",
+    "value",
+    "code",
+    "text",
+]
 RESPONSE_FIELDS = ["respondent_id", "organisation_id", "team_id", "role", "submitted_at"]
 
 
 # The answer table's columns as loaded, with the Arrow type each is read into.
-ANSWER_TYPES = {"response_id": pa.string(), "item_id": pa.string(), "value": pa.float64(),
-                "code": pa.string(), "text": pa.string()}  # fmt: skip
+ANSWER_TYPES = {
+    "response_id": pa.string(),
+    "item_id": pa.string(),
+    "value": pa.float64(),
+    "code": pa.string(),
+    "text": pa.string(),
+}
 
 
 def _answers_sql(engine: Engine, round_id: str) -> str:
@@ -66,8 +81,10 @@ def _fetched_columns(engine: Engine, sql: str, batch: int = 50_000) -> dict[str,
                     parts[name].append(pa.array(list(map(itemgetter(n), rows)), type=kind))
         finally:
             cursor.close()
-    return {name: pa.concat_arrays(arrays) if arrays else pa.array([], type=ANSWER_TYPES[name])
-            for name, arrays in parts.items()}  # fmt: skip
+    return {
+        name: pa.concat_arrays(arrays) if arrays else pa.array([], type=ANSWER_TYPES[name])
+        for name, arrays in parts.items()
+    }
 
 
 def _copied_columns(engine: Engine, sql: str) -> dict[str, pa.Array]:
@@ -227,10 +244,16 @@ def _round_registry(conn: Connection, round_id: str) -> list:
     """The registry rows of a round's organisations and their teams that its reports and
     analysis read (names, kind, urbanisation and province; the round keeps its own copy of the
     rest), so that renaming one in the registry makes its reports again."""
-    taking_part = select(round_organisation.c.organisation_id).where(round_organisation.c.round_id == round_id)  # fmt: skip
+    taking_part = select(round_organisation.c.organisation_id).where(
+        round_organisation.c.round_id == round_id
+    )
     columns = [organisation.c[name] for name in ("id", "name", "kind", "urbanisation", "province")]
-    orgs = conn.execute(select(*columns).where(organisation.c.id.in_(taking_part)).order_by(organisation.c.id)).all()  # fmt: skip
-    teams = conn.execute(select(team).where(team.c.organisation_id.in_(taking_part)).order_by(team.c.id)).all()  # fmt: skip
+    orgs = conn.execute(
+        select(*columns).where(organisation.c.id.in_(taking_part)).order_by(organisation.c.id)
+    ).all()
+    teams = conn.execute(
+        select(team).where(team.c.organisation_id.in_(taking_part)).order_by(team.c.id)
+    ).all()
     return [*orgs, *teams]
 
 
@@ -243,7 +266,9 @@ def _round_collaborations(conn: Connection, round_id: str) -> list:
         .join(response, response.c.respondent_id == respondent.c.id)
         .where(response.c.round_id == round_id, respondent.c.collaboration_id.is_not(None))
     )
-    heads = conn.execute(select(collaboration).where(collaboration.c.id.in_(answered)).order_by(collaboration.c.id)).all()  # fmt: skip
+    heads = conn.execute(
+        select(collaboration).where(collaboration.c.id.in_(answered)).order_by(collaboration.c.id)
+    ).all()
     members = conn.execute(
         select(collaboration_member)
         .where(collaboration_member.c.collaboration_id.in_(answered))

@@ -126,7 +126,9 @@ def check_ids(rows: list[tuple[int, str | None]], stored: Iterable[str]) -> list
         first[value] = line
         other, where = by_case.setdefault(ids.case_key(value), (value, f"in row {line}"))
         if other != value:
-            problems.append(f"row {line}: id '{value}' differs only in case from '{other}' ({where})")  # fmt: skip
+            problems.append(
+                f"row {line}: id '{value}' differs only in case from '{other}' ({where})"
+            )
     return problems
 
 
@@ -135,7 +137,11 @@ def _cbs_problem(code: str | None, kind: str) -> str | None:
     if not code or kind not in CBS_CODES:
         return None
     pattern, expected = CBS_CODES[kind]
-    return None if pattern.fullmatch(code) else f"cbs_code '{code}' is not valid for kind {kind}: expected {expected}"  # fmt: skip
+    return (
+        None
+        if pattern.fullmatch(code)
+        else f"cbs_code '{code}' is not valid for kind {kind}: expected {expected}"
+    )
 
 
 def _read_registry_file(path: Path, columns, stored: Iterable[str]) -> tuple[list, list, list[str]]:
@@ -206,16 +212,22 @@ def parse_teams(path: Path, organisation_ids: set[str], stored: Iterable[str] = 
 def _members(cell, line: int, organisation_ids: set[str], problems: list[str]) -> list[str]:
     """The organisation ids of a ``members`` cell (``;``-separated, blanks and repeats
     ignored), each checked against the registry."""
-    members = list(dict.fromkeys(m.strip() for m in (_text(cell) or "").split(MEMBER_SEPARATOR) if m.strip()))  # fmt: skip
+    members = list(
+        dict.fromkeys(m.strip() for m in (_text(cell) or "").split(MEMBER_SEPARATOR) if m.strip())
+    )
     for member in members:
         if member not in organisation_ids:
             problems.append(f"row {line}: members: unknown organisation '{member[:64]}'")
     if len(members) < MIN_MEMBERS:
-        problems.append(f"row {line}: members: {len(members)} organisation(s) given; a collaboration needs at least {MIN_MEMBERS}, separated by '{MEMBER_SEPARATOR}'")  # fmt: skip
+        problems.append(
+            f"row {line}: members: {len(members)} organisation(s) given; a collaboration needs at least {MIN_MEMBERS}, separated by '{MEMBER_SEPARATOR}'"
+        )
     return members
 
 
-def parse_collaborations(path: Path, organisation_ids: set[str], stored: Iterable[str] = ()) -> list[dict]:  # fmt: skip
+def parse_collaborations(
+    path: Path, organisation_ids: set[str], stored: Iterable[str] = ()
+) -> list[dict]:
     """Read and check a collaborations CSV against the known organisations and the stored
     collaboration ids: valid and unique ids, a title, members that are registered
     organisations (at least two), a lead that is one of them, text that fits the store."""
@@ -232,8 +244,12 @@ def parse_collaborations(path: Path, organisation_ids: set[str], stored: Iterabl
             problems.append(f"row {line}: lead_organisation_id: unknown organisation '{lead[:64]}'")
         elif lead not in members:
             problems.append(f"row {line}: lead_organisation_id '{lead}' is not one of the members")
-        head = {"id": _text(rec["id"]), "title": _text(rec["title"]), "issue": _text(rec["issue"]),
-                "lead_organisation_id": lead}  # fmt: skip
+        head = {
+            "id": _text(rec["id"]),
+            "title": _text(rec["title"]),
+            "issue": _text(rec["issue"]),
+            "lead_organisation_id": lead,
+        }
         _fits(store.collaboration, line, head, problems)
         rows.append({**head, "members": members})
     _raise(path, problems, row_ids)
@@ -269,8 +285,14 @@ def import_registry(
     if collaborations_csv is not None:
         known = stored_orgs | {o["id"] for o in orgs}
         stored_collaborations = set(store.collaborations(engine)["id"])
-        collaborations = parse_collaborations(Path(collaborations_csv), known, stored_collaborations)  # fmt: skip
-    changed = {"organisations": store.upsert_organisations(engine, orgs), "teams": 0, "collaborations": 0}  # fmt: skip
+        collaborations = parse_collaborations(
+            Path(collaborations_csv), known, stored_collaborations
+        )
+    changed = {
+        "organisations": store.upsert_organisations(engine, orgs),
+        "teams": 0,
+        "collaborations": 0,
+    }
     if teams:
         changed["teams"] = store.upsert_teams(engine, teams)
     if collaborations:
@@ -281,5 +303,7 @@ def import_registry(
         )
         recorded = store.load_round_organisations(engine, info.id)
         recorded = recorded[recorded["organisation_id"].isin({o["id"] for o in orgs})]
-        municipal_codes.warn_about(municipal_codes.check_round_codes(recorded, info.period), info.id)  # fmt: skip
+        municipal_codes.warn_about(
+            municipal_codes.check_round_codes(recorded, info.period), info.id
+        )
     return changed

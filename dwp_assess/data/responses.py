@@ -89,7 +89,12 @@ def holders(conn: Connection, rec: ResponseRecord, imported: bool = True) -> lis
     form per organisation or team, so the same id in another round or unit is another response. A record sent through the form (``imported`` False): the one stored
     under its id, which the form makes unique in the whole store (``form:<random>``), whatever
     a second send of it names."""
-    columns = (response.c.response_id, response.c.source, response.c.batch_id, response.c.content_hash)  # fmt: skip
+    columns = (
+        response.c.response_id,
+        response.c.source,
+        response.c.batch_id,
+        response.c.content_hash,
+    )
     if not imported:
         query = select(*columns).where(response.c.response_id == rec.response_id)
         return [Holder(*row) for row in conn.execute(query)]
@@ -113,20 +118,32 @@ def unit_key(rec: ResponseRecord) -> tuple:
     return rec.organisation_id, rec.team_id, rec.collaboration_id, rec.response_id
 
 
-def holders_of_file(conn: Connection, round_id: str, records: Sequence[ResponseRecord]) -> dict[tuple, list[Holder]]:  # fmt: skip
+def holders_of_file(
+    conn: Connection, round_id: str, records: Sequence[ResponseRecord]
+) -> dict[tuple, list[Holder]]:
     """``holders`` of many imported records of one round at once (a file's), by ``unit_key``:
     one query per 500 ids instead of one per record."""
     ids_ = sorted({rec.response_id for rec in records})
     found: dict[tuple, list[Holder]] = {}
     for start in range(0, len(ids_), 500):
         query = (
-            select(respondent.c.organisation_id, respondent.c.team_id, respondent.c.collaboration_id,
-                   response.c.source_response_id, response.c.response_id, response.c.source,
-                   response.c.batch_id, response.c.content_hash)
+            select(
+                respondent.c.organisation_id,
+                respondent.c.team_id,
+                respondent.c.collaboration_id,
+                response.c.source_response_id,
+                response.c.response_id,
+                response.c.source,
+                response.c.batch_id,
+                response.c.content_hash,
+            )
             .join(respondent, respondent.c.id == response.c.respondent_id)
-            .where(response.c.round_id == round_id, response.c.source_response_id.in_(ids_[start : start + 500]))
+            .where(
+                response.c.round_id == round_id,
+                response.c.source_response_id.in_(ids_[start : start + 500]),
+            )
             .order_by(response.c.response_id)
-        )  # fmt: skip
+        )
         for row in conn.execute(query):
             found.setdefault(tuple(row[:4]), []).append(Holder(*row[4:]))
     return found
@@ -189,18 +206,44 @@ def write_responses(
         outcomes.append(outcome or STORED)
     if not new:
         return outcomes
-    keys = _free_keys(conn, response.c.response_id, [(rec.response_id, _key_alternative(rec)) for rec in new])  # fmt: skip
+    keys = _free_keys(
+        conn, response.c.response_id, [(rec.response_id, _key_alternative(rec)) for rec in new]
+    )
     people = _respondent_ids(conn, new, keys)
-    conn.execute(insert(respondent), [
-        {"id": person, "organisation_id": rec.organisation_id, "team_id": rec.team_id,
-         "role": rec.role, "collaboration_id": rec.collaboration_id}
-        for rec, person in zip(new, people, strict=True)])  # fmt: skip
-    conn.execute(insert(response), [
-        {"response_id": key, "round_id": rec.round_id, "respondent_id": person, "source": rec.source,
-         "submitted_at": rec.submitted_at, "content_hash": digest,
-         "source_response_id": rec.response_id, "batch_id": batch_id}
-        for rec, key, person, digest in zip(new, keys, people, digests, strict=True)])  # fmt: skip
-    answers = [(key, a.item_id, a.value, a.code, a.text) for rec, key in zip(new, keys, strict=True) for a in rec.answers]  # fmt: skip
+    conn.execute(
+        insert(respondent),
+        [
+            {
+                "id": person,
+                "organisation_id": rec.organisation_id,
+                "team_id": rec.team_id,
+                "role": rec.role,
+                "collaboration_id": rec.collaboration_id,
+            }
+            for rec, person in zip(new, people, strict=True)
+        ],
+    )
+    conn.execute(
+        insert(response),
+        [
+            {
+                "response_id": key,
+                "round_id": rec.round_id,
+                "respondent_id": person,
+                "source": rec.source,
+                "submitted_at": rec.submitted_at,
+                "content_hash": digest,
+                "source_response_id": rec.response_id,
+                "batch_id": batch_id,
+            }
+            for rec, key, person, digest in zip(new, keys, people, digests, strict=True)
+        ],
+    )
+    answers = [
+        (key, a.item_id, a.value, a.code, a.text)
+        for rec, key in zip(new, keys, strict=True)
+        for a in rec.answers
+    ]
     if answers:
         _insert_answers(conn, answers)
     return outcomes
@@ -238,7 +281,9 @@ def _key_alternative(rec: ResponseRecord) -> Callable[[int], str]:
     return lambda n: f"{rec.response_id[: limit - 9 - len(str(n))]}~{tag[:8]}{n or ''}"
 
 
-def _respondent_ids(conn: Connection, records: Sequence[ResponseRecord], keys: Sequence[str]) -> list[str]:  # fmt: skip
+def _respondent_ids(
+    conn: Connection, records: Sequence[ResponseRecord], keys: Sequence[str]
+) -> list[str]:
     """The respondents of new responses: ``rec.respondent_id`` when it is new; else a
     pseudonym of its own for the response (by its key), so that a stored respondent (and the
     responses that name it) never changes: files derive respondents from response ids, which
@@ -247,11 +292,15 @@ def _respondent_ids(conn: Connection, records: Sequence[ResponseRecord], keys: S
     def pseudonym(rec: ResponseRecord, key: str) -> Callable[[int], str]:
         return lambda n: "p-" + _short_hash(rec.respondent_id, key, str(n))
 
-    wanted = [(rec.respondent_id, pseudonym(rec, key)) for rec, key in zip(records, keys, strict=True)]  # fmt: skip
+    wanted = [
+        (rec.respondent_id, pseudonym(rec, key)) for rec, key in zip(records, keys, strict=True)
+    ]
     return _free_keys(conn, respondent.c.id, wanted)
 
 
-def _free_keys(conn: Connection, column: Column, wanted: Sequence[tuple[str, Callable[[int], str]]]) -> list[str]:  # fmt: skip
+def _free_keys(
+    conn: Connection, column: Column, wanted: Sequence[tuple[str, Callable[[int], str]]]
+) -> list[str]:
     """For every (first, alternative) in order: ``first`` when neither ``column`` nor an
     earlier one of ``wanted`` holds it, else the first free of ``alternative(0)``,
     ``alternative(1)``, … The firsts and the first alternatives are looked up in the column
@@ -279,7 +328,9 @@ def _held(conn: Connection, column: Column, values: set[str]) -> set[str]:
     ordered = sorted(values)
     held: set[str] = set()
     for start in range(0, len(ordered), 500):
-        held.update(conn.execute(select(column).where(column.in_(ordered[start : start + 500]))).scalars())  # fmt: skip
+        held.update(
+            conn.execute(select(column).where(column.in_(ordered[start : start + 500]))).scalars()
+        )
     return held
 
 

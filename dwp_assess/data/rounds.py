@@ -61,7 +61,11 @@ def create_round(
     ``round_id`` must be a valid id (``ids``); without one it is ``default_round_id``. Values
     that do not fit the store's columns are refused before anything is written.
     """
-    round_id = ids.check(round_id, "round id") if round_id is not None else default_round_id(instrument, period)  # fmt: skip
+    round_id = (
+        ids.check(round_id, "round id")
+        if round_id is not None
+        else default_round_id(instrument, period)
+    )
     problems = row_problems(round_, {"id": round_id, "period": period}, {"id": "round id"})
     if problems:
         raise StoreError(f"cannot create the round: {'; '.join(problems)}")
@@ -176,10 +180,14 @@ def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[st
         sums = {org: int(total) for org, total, known, teams in per_team if known == teams}
         invited = {o.id: sums.get(o.id) for o in orgs}
     return [
-        {"organisation_id": o.id, "cbs_code": o.cbs_code, "size_class": o.size_class,
-         "invited": invited[o.id]}
+        {
+            "organisation_id": o.id,
+            "cbs_code": o.cbs_code,
+            "size_class": o.size_class,
+            "invited": invited[o.id],
+        }
         for o in orgs
-    ]  # fmt: skip
+    ]
 
 
 def refresh_round_organisations(
@@ -220,7 +228,10 @@ def ensure_round_organisations(
     missing = organisation_ids - present
     if missing:
         rows = registry_snapshot(conn, unit, missing)
-        conn.execute(insert(round_organisation), [{**r, "round_id": round_id, "batch_id": batch_id} for r in rows])  # fmt: skip
+        conn.execute(
+            insert(round_organisation),
+            [{**r, "round_id": round_id, "batch_id": batch_id} for r in rows],
+        )
 
 
 def load_round_organisations(engine: Engine, round_id: str) -> pd.DataFrame:

@@ -44,29 +44,227 @@ VERSIONS = {"2025": 1, "2026": 2}  # instrument version per period
 # inhabitants (approx.), province. A code that ended in a merger is replaced per period by its
 # successor (``municipal_codes``): the organisation id stays, the code and name change.
 ORGANISATIONS = [
-    ("gouda", "Gouda", "gemeente", "GM0513", "50.000-100.000", "sterk stedelijk", 75_000, "Zuid-Holland"),
-    ("almere", "Almere", "gemeente", "GM0034", "150.000-250.000", "sterk stedelijk", 218_000, "Flevoland"),
-    ("woerden", "Woerden", "gemeente", "GM0632", "50.000-100.000", "matig stedelijk", 53_000, "Utrecht"),
-    ("amersfoort", "Amersfoort", "gemeente", "GM0307", "150.000-250.000", "sterk stedelijk", 160_000, "Utrecht"),
-    ("zuidplas", "Zuidplas", "gemeente", "GM1892", "20.000-50.000", "matig stedelijk", 46_000, "Zuid-Holland"),
-    ("zuid-holland", "Provincie Zuid-Holland", "provincie", "PV28", "provincie", None, 3_800_000, "Zuid-Holland"),
-    ("utrecht-provincie", "Provincie Utrecht", "provincie", "PV26", "provincie", None, 1_380_000, "Utrecht"),
-    ("den-haag", "Den Haag", "gemeente", "GM0518", "250.000 en meer", "zeer sterk stedelijk", 560_000, "Zuid-Holland"),
-    ("s-hertogenbosch", "'s-Hertogenbosch", "gemeente", "GM0796", "150.000-250.000", "sterk stedelijk", 160_000, "Noord-Brabant"),
-    ("emmen", "Emmen", "gemeente", "GM0114", "100.000-150.000", "weinig stedelijk", 108_000, "Drenthe"),
-    ("eersel", "Eersel", "gemeente", "GM0770", "20.000-50.000", "weinig stedelijk", 20_000, "Noord-Brabant"),
-    ("hendrik-ido-ambacht", "Hendrik-Ido-Ambacht", "gemeente", "GM0531", "20.000-50.000", "sterk stedelijk", 31_000, "Zuid-Holland"),
-    ("brunssum", "Brunssum", "gemeente", "GM0899", "20.000-50.000", "sterk stedelijk", 27_000, "Limburg"),
-    ("maastricht", "Maastricht", "gemeente", "GM0935", "100.000-150.000", "zeer sterk stedelijk", 121_000, "Limburg"),
-    ("hoorn", "Hoorn", "gemeente", "GM0405", "50.000-100.000", "sterk stedelijk", 74_000, "Noord-Holland"),
-    ("bernheze", "Bernheze", "gemeente", "GM1721", "20.000-50.000", "weinig stedelijk", 32_000, "Noord-Brabant"),
-    ("haarlemmermeer", "Haarlemmermeer", "gemeente", "GM0394", "150.000-250.000", "matig stedelijk", 160_000, "Noord-Holland"),
-    ("waalre", "Waalre", "gemeente", "GM0866", "10.000-20.000", "matig stedelijk", 17_000, "Noord-Brabant"),
-    ("oude-ijsselstreek", "Oude IJsselstreek", "gemeente", "GM1509", "20.000-50.000", "weinig stedelijk", 40_000, "Gelderland"),
-    ("den-helder", "Den Helder", "gemeente", "GM0400", "50.000-100.000", "sterk stedelijk", 56_000, "Noord-Holland"),
-    ("brielle", "Brielle", "gemeente", "GM0501", "10.000-20.000", "matig stedelijk", 17_000, "Zuid-Holland"),
-    ("heerhugowaard", "Heerhugowaard", "gemeente", "GM0398", "50.000-100.000", "sterk stedelijk", 58_000, "Noord-Holland"),
-]  # fmt: skip
+    (
+        "gouda",
+        "Gouda",
+        "gemeente",
+        "GM0513",
+        "50.000-100.000",
+        "sterk stedelijk",
+        75_000,
+        "Zuid-Holland",
+    ),
+    (
+        "almere",
+        "Almere",
+        "gemeente",
+        "GM0034",
+        "150.000-250.000",
+        "sterk stedelijk",
+        218_000,
+        "Flevoland",
+    ),
+    (
+        "woerden",
+        "Woerden",
+        "gemeente",
+        "GM0632",
+        "50.000-100.000",
+        "matig stedelijk",
+        53_000,
+        "Utrecht",
+    ),
+    (
+        "amersfoort",
+        "Amersfoort",
+        "gemeente",
+        "GM0307",
+        "150.000-250.000",
+        "sterk stedelijk",
+        160_000,
+        "Utrecht",
+    ),
+    (
+        "zuidplas",
+        "Zuidplas",
+        "gemeente",
+        "GM1892",
+        "20.000-50.000",
+        "matig stedelijk",
+        46_000,
+        "Zuid-Holland",
+    ),
+    (
+        "zuid-holland",
+        "Provincie Zuid-Holland",
+        "provincie",
+        "PV28",
+        "provincie",
+        None,
+        3_800_000,
+        "Zuid-Holland",
+    ),
+    (
+        "utrecht-provincie",
+        "Provincie Utrecht",
+        "provincie",
+        "PV26",
+        "provincie",
+        None,
+        1_380_000,
+        "Utrecht",
+    ),
+    (
+        "den-haag",
+        "Den Haag",
+        "gemeente",
+        "GM0518",
+        "250.000 en meer",
+        "zeer sterk stedelijk",
+        560_000,
+        "Zuid-Holland",
+    ),
+    (
+        "s-hertogenbosch",
+        "'s-Hertogenbosch",
+        "gemeente",
+        "GM0796",
+        "150.000-250.000",
+        "sterk stedelijk",
+        160_000,
+        "Noord-Brabant",
+    ),
+    (
+        "emmen",
+        "Emmen",
+        "gemeente",
+        "GM0114",
+        "100.000-150.000",
+        "weinig stedelijk",
+        108_000,
+        "Drenthe",
+    ),
+    (
+        "eersel",
+        "Eersel",
+        "gemeente",
+        "GM0770",
+        "20.000-50.000",
+        "weinig stedelijk",
+        20_000,
+        "Noord-Brabant",
+    ),
+    (
+        "hendrik-ido-ambacht",
+        "Hendrik-Ido-Ambacht",
+        "gemeente",
+        "GM0531",
+        "20.000-50.000",
+        "sterk stedelijk",
+        31_000,
+        "Zuid-Holland",
+    ),
+    (
+        "brunssum",
+        "Brunssum",
+        "gemeente",
+        "GM0899",
+        "20.000-50.000",
+        "sterk stedelijk",
+        27_000,
+        "Limburg",
+    ),
+    (
+        "maastricht",
+        "Maastricht",
+        "gemeente",
+        "GM0935",
+        "100.000-150.000",
+        "zeer sterk stedelijk",
+        121_000,
+        "Limburg",
+    ),
+    (
+        "hoorn",
+        "Hoorn",
+        "gemeente",
+        "GM0405",
+        "50.000-100.000",
+        "sterk stedelijk",
+        74_000,
+        "Noord-Holland",
+    ),
+    (
+        "bernheze",
+        "Bernheze",
+        "gemeente",
+        "GM1721",
+        "20.000-50.000",
+        "weinig stedelijk",
+        32_000,
+        "Noord-Brabant",
+    ),
+    (
+        "haarlemmermeer",
+        "Haarlemmermeer",
+        "gemeente",
+        "GM0394",
+        "150.000-250.000",
+        "matig stedelijk",
+        160_000,
+        "Noord-Holland",
+    ),
+    (
+        "waalre",
+        "Waalre",
+        "gemeente",
+        "GM0866",
+        "10.000-20.000",
+        "matig stedelijk",
+        17_000,
+        "Noord-Brabant",
+    ),
+    (
+        "oude-ijsselstreek",
+        "Oude IJsselstreek",
+        "gemeente",
+        "GM1509",
+        "20.000-50.000",
+        "weinig stedelijk",
+        40_000,
+        "Gelderland",
+    ),
+    (
+        "den-helder",
+        "Den Helder",
+        "gemeente",
+        "GM0400",
+        "50.000-100.000",
+        "sterk stedelijk",
+        56_000,
+        "Noord-Holland",
+    ),
+    (
+        "brielle",
+        "Brielle",
+        "gemeente",
+        "GM0501",
+        "10.000-20.000",
+        "matig stedelijk",
+        17_000,
+        "Zuid-Holland",
+    ),
+    (
+        "heerhugowaard",
+        "Heerhugowaard",
+        "gemeente",
+        "GM0398",
+        "50.000-100.000",
+        "sterk stedelijk",
+        58_000,
+        "Noord-Holland",
+    ),
+]
 # What a merged municipality is in the sample's periods: size class and inhabitants (approx.).
 AFTER_MERGER = {
     "GM1980": ("50.000-100.000", 90_000),  # Dijk en Waard (Heerhugowaard + Langedijk), 2022
@@ -78,36 +276,89 @@ AFTER_MERGER = {
 # and data; small communities strong on culture and openness but weak on infrastructure;
 # governance-led organisations strong on vision, structure and governance but weak on data.
 TYPE_PROFILES = {
-    "front_runner": {"infrastructure": 0.9, "technology": 0.9, "data": 0.8, "people_culture": -0.6,
-                     "responsible_use": -0.3, "openness_participation": -0.5},
-    "community": {"vision_strategy": -0.3, "organisation_structure": -0.3, "infrastructure": -0.9,
-                  "people_culture": 0.9, "technology": -0.8, "data": -0.6, "responsible_use": 0.5,
-                  "openness_participation": 0.7},
-    "governance_led": {"vision_strategy": 0.8, "organisation_structure": 0.7, "infrastructure": -0.2,
-                       "people_culture": -0.2, "technology": -0.4, "data": -0.5,
-                       "purpose_governance": 0.9, "responsible_use": 0.2, "openness_participation": -0.2},
-}  # fmt: skip
+    "front_runner": {
+        "infrastructure": 0.9,
+        "technology": 0.9,
+        "data": 0.8,
+        "people_culture": -0.6,
+        "responsible_use": -0.3,
+        "openness_participation": -0.5,
+    },
+    "community": {
+        "vision_strategy": -0.3,
+        "organisation_structure": -0.3,
+        "infrastructure": -0.9,
+        "people_culture": 0.9,
+        "technology": -0.8,
+        "data": -0.6,
+        "responsible_use": 0.5,
+        "openness_participation": 0.7,
+    },
+    "governance_led": {
+        "vision_strategy": 0.8,
+        "organisation_structure": 0.7,
+        "infrastructure": -0.2,
+        "people_culture": -0.2,
+        "technology": -0.4,
+        "data": -0.5,
+        "purpose_governance": 0.9,
+        "responsible_use": 0.2,
+        "openness_participation": -0.2,
+    },
+}
 TEAM_NAMES = [
-    "Datateam Sociaal Domein", "Team Openbare Ruimte", "Programma Wonen", "Team Veiligheid",
-    "Team Dienstverlening", "Programma Energietransitie", "Team Mobiliteit", "Team Financiën",
-]  # fmt: skip
-DS_ROLES = ("bestuur_management", "beleid", "uitvoering", "informatie_data", "ict", "juridisch_privacy", "other")  # fmt: skip
+    "Datateam Sociaal Domein",
+    "Team Openbare Ruimte",
+    "Programma Wonen",
+    "Team Veiligheid",
+    "Team Dienstverlening",
+    "Programma Energietransitie",
+    "Team Mobiliteit",
+    "Team Financiën",
+]
+DS_ROLES = (
+    "bestuur_management",
+    "beleid",
+    "uitvoering",
+    "informatie_data",
+    "ict",
+    "juridisch_privacy",
+    "other",
+)
 DS_ROLE_SHARES = (0.10, 0.25, 0.25, 0.15, 0.12, 0.05, 0.08)
 TEAM_ROLES = ("domain_expert", "data_scientist", "business_analyst", "lawyer", "other")
 TEAM_ROLE_SHARES = (0.42, 0.16, 0.2, 0.07, 0.15)
 # Strength of each role per competence (latent units), on top of a base per competence.
 COMPETENCE_BASE = {
-    "data_literacy": 0.6, "critical_thinking": 0.5, "collaboration": 0.9, "domain_expertise": 0.1,
-    "involving_stakeholders": -0.1, "data_analytic_skills": -0.9, "innovativeness": -0.3,
+    "data_literacy": 0.6,
+    "critical_thinking": 0.5,
+    "collaboration": 0.9,
+    "domain_expertise": 0.1,
+    "involving_stakeholders": -0.1,
+    "data_analytic_skills": -0.9,
+    "innovativeness": -0.3,
     "political_savvy": -1.0,
-}  # fmt: skip
+}
 ROLE_STRENGTH = {
-    "domain_expert": {"domain_expertise": 1.6, "involving_stakeholders": 0.8, "data_analytic_skills": -0.8},
-    "data_scientist": {"data_analytic_skills": 2.4, "innovativeness": 0.9, "political_savvy": -0.6, "domain_expertise": -0.6},
-    "business_analyst": {"data_analytic_skills": 1.2, "involving_stakeholders": 0.7, "collaboration": 0.3},
+    "domain_expert": {
+        "domain_expertise": 1.6,
+        "involving_stakeholders": 0.8,
+        "data_analytic_skills": -0.8,
+    },
+    "data_scientist": {
+        "data_analytic_skills": 2.4,
+        "innovativeness": 0.9,
+        "political_savvy": -0.6,
+        "domain_expertise": -0.6,
+    },
+    "business_analyst": {
+        "data_analytic_skills": 1.2,
+        "involving_stakeholders": 0.7,
+        "collaboration": 0.3,
+    },
     "lawyer": {"critical_thinking": 1.1, "political_savvy": 0.9, "data_analytic_skills": -1.0},
     "other": {"political_savvy": 0.4},
-}  # fmt: skip
+}
 TECHNICAL_DIMENSIONS = {"infrastructure", "technology", "data", "data_analytic_skills"}
 CUTS = np.array([-2.6, -0.9, 0.9, 2.6])  # graded-response thresholds on the logistic scale
 FREE_TEXTS = [
@@ -153,7 +404,16 @@ def organisations_frame(rng: np.random.Generator) -> pd.DataFrame:
     a municipality that merged before it appears as the municipality it merged into, under
     the same organisation id, with that municipality's name and size.
     """
-    cols = ["id", "name", "kind", "cbs_code", "size_class", "urbanisation", "inhabitants", "province"]  # fmt: skip
+    cols = [
+        "id",
+        "name",
+        "kind",
+        "cbs_code",
+        "size_class",
+        "urbanisation",
+        "inhabitants",
+        "province",
+    ]
     orgs = pd.DataFrame(ORGANISATIONS, columns=cols)
     year = max(int(p) for p in PERIODS)
     current = orgs["cbs_code"].map(lambda code: municipal_codes.code_in(code, year))
@@ -210,7 +470,7 @@ def _survey_reality(
     allows = {
         code: np.array(
             [code in instrument.scale_of(i.id).special_codes() for i in instrument.items]
-        )  # fmt: skip
+        )
         for code in ("dont_know", "not_applicable")
     }
     dont_know = rng.random((n, k)) < np.where(technical, 0.09, 0.025)[None, :]
@@ -247,7 +507,7 @@ def _long_answers(
                 "value": np.nan,
                 "code": None,
                 "text": texts,
-            }  # fmt: skip
+            }
         )
         frame = pd.concat([frame, free[free["text"].notna()]], ignore_index=True)
     return frame.reset_index(drop=True)
@@ -314,7 +574,9 @@ def maturity_by_round(dimensions: list[str], orgs: pd.DataFrame, rng) -> dict[st
     n_dims = len(dimensions)
     size = (np.log10(orgs["inhabitants"].to_numpy(dtype=float)) - 4.8) * 0.35
     general = rng.normal(0, 0.35, len(orgs)) + size
-    profile = np.array([[TYPE_PROFILES[t].get(d, 0.0) for d in dimensions] for t in planted_types(orgs)])  # fmt: skip
+    profile = np.array(
+        [[TYPE_PROFILES[t].get(d, 0.0) for d in dimensions] for t in planted_types(orgs)]
+    )
     first = general[:, None] + profile + rng.normal(0, 0.25, (len(orgs), n_dims)) - 0.2
     change = rng.normal(0.12, 0.12, (len(orgs), 1)) + rng.normal(0, 0.1, (len(orgs), n_dims))
     change[rng.choice(len(orgs), 4, replace=False)] += 0.6  # a few clear improvers
@@ -356,7 +618,9 @@ def competences_round(
             "submitted_at": _timestamps(period, len(team_pos), rng),
         }
     )
-    answers = _long_answers(respondents, instrument, values, codes, _team_expectations(round_id, len(team_pos)))  # fmt: skip
+    answers = _long_answers(
+        respondents, instrument, values, codes, _team_expectations(round_id, len(team_pos))
+    )
     return SyntheticRound(round_id, instrument, period, respondents, answers)
 
 
@@ -398,11 +662,11 @@ GDB_PROPOSALS = {  # a few proposals per principle; members pick from them, so s
     "participation": [
         "Een inwonerspanel meelaten kijken bij de start",
         "Toegankelijkheid laten toetsen door ervaringsdeskundigen",
-    ],  # fmt: skip
+    ],
     "societal_value": [
         "Het publieke doel vooraf op één A4 zetten",
         "Bij elke fase de menselijke maat bespreken",
-    ],  # fmt: skip
+    ],
     "human_rights": [
         "Een DPIA doen voordat we starten",
         "Een bias-toets op het model, elk kwartaal",
@@ -410,11 +674,11 @@ GDB_PROPOSALS = {  # a few proposals per principle; members pick from them, so s
     "procedural_justice": [
         "Het algoritme in het algoritmeregister zetten",
         "Een uitleg in gewone taal bij elke uitkomst",
-    ],  # fmt: skip
+    ],
     "quality_of_governance": [
         "De CISO vroeg betrekken",
         "Datakwaliteit meten voordat we het model gebruiken",
-    ],  # fmt: skip
+    ],
     "responsibility": [
         "Eén eigenaar van het project aanwijzen",
         "Elk half jaar evalueren met de leiding",
@@ -423,7 +687,9 @@ GDB_PROPOSALS = {  # a few proposals per principle; members pick from them, so s
 GDB_PROPOSAL_SHARE = 0.35
 
 
-def digital_governance_round(instrument: Instrument, teams: pd.DataFrame, period: str) -> SyntheticRound:  # fmt: skip
+def digital_governance_round(
+    instrument: Instrument, teams: pd.DataFrame, period: str
+) -> SyntheticRound:
     """Answers of ``GDB_TEAMS`` teams (the first team of as many organisations) to the Goed
     Digitaal Bestuur questionnaire, from a generator of their own (seeded by the round id), so
     that adding this round left every other round of the sample as it was.
@@ -453,7 +719,9 @@ def digital_governance_round(instrument: Instrument, teams: pd.DataFrame, period
             if item.public_value in divided and item.aspect == (
                 "relevance" if team % 2 else "safeguarding"
             ):
-                answers = np.where(np.arange(len(members)) % 2 == 0, 1.3, 4.7) + rng.normal(0, 0.3, len(members))  # fmt: skip
+                answers = np.where(np.arange(len(members)) % 2 == 0, 1.3, 4.7) + rng.normal(
+                    0, 0.3, len(members)
+                )
             rows[members, column] = np.clip(np.rint(answers), 1, 5)
     codes = np.full(rows.shape, None, dtype=object)
     dont_know = rng.random(rows.shape) < 0.05
@@ -471,7 +739,13 @@ def digital_governance_round(instrument: Instrument, teams: pd.DataFrame, period
         }
     )
     answers = _long_answers(respondents, instrument, rows, codes, None)
-    return SyntheticRound(round_id, instrument, period, respondents, pd.concat([answers, _gdb_proposals(respondents, instrument, rng)], ignore_index=True))  # fmt: skip
+    return SyntheticRound(
+        round_id,
+        instrument,
+        period,
+        respondents,
+        pd.concat([answers, _gdb_proposals(respondents, instrument, rng)], ignore_index=True),
+    )
 
 
 def _gdb_proposals(respondents: pd.DataFrame, instrument: Instrument, rng) -> pd.DataFrame:
@@ -480,7 +754,16 @@ def _gdb_proposals(respondents: pd.DataFrame, instrument: Instrument, rng) -> pd
     rows = []
     for question in instrument.free_text:
         options = GDB_PROPOSALS[question.dimension]
-        for response_id in respondents["response_id"][rng.random(len(respondents)) < GDB_PROPOSAL_SHARE]:  # fmt: skip
-            rows.append({"response_id": response_id, "item_id": question.id, "value": np.nan,
-                         "code": None, "text": options[rng.integers(len(options))]})  # fmt: skip
+        for response_id in respondents["response_id"][
+            rng.random(len(respondents)) < GDB_PROPOSAL_SHARE
+        ]:
+            rows.append(
+                {
+                    "response_id": response_id,
+                    "item_id": question.id,
+                    "value": np.nan,
+                    "code": None,
+                    "text": options[rng.integers(len(options))],
+                }
+            )
     return pd.DataFrame(rows, columns=["response_id", "item_id", "value", "code", "text"])

@@ -41,18 +41,35 @@ class SampleCollaboration:
 
 
 COLLABORATIONS = (
-    SampleCollaboration("armoede-midden-holland", "Samen tegen armoede in Midden-Holland",
-                        "Huishoudens met geldzorgen eerder in beeld en beter geholpen",
-                        "gouda", ("gouda", "zuidplas", "zuid-holland", "woerden")),
-    SampleCollaboration("jeugd-utrecht", "Jeugdhulp in beeld", "Wachttijden en doorstroom in de jeugdhulp",
-                        "woerden", ("woerden", "utrecht-provincie", "amersfoort")),
-    SampleCollaboration("energiearmoede-noord", "Energiearmoede Noord-Holland",
-                        "Welke huishoudens lopen risico op energiearmoede",
-                        "hoorn", ("hoorn", "heerhugowaard", "den-helder", "almere", "haarlemmermeer")),
-    SampleCollaboration("ondermijning-brabant", "Ondermijning samen aanpakken",
-                        "Signalen van ondermijning in buitengebieden delen",
-                        "s-hertogenbosch", ("s-hertogenbosch", "eersel", "bernheze", "waalre")),
-)  # fmt: skip
+    SampleCollaboration(
+        "armoede-midden-holland",
+        "Samen tegen armoede in Midden-Holland",
+        "Huishoudens met geldzorgen eerder in beeld en beter geholpen",
+        "gouda",
+        ("gouda", "zuidplas", "zuid-holland", "woerden"),
+    ),
+    SampleCollaboration(
+        "jeugd-utrecht",
+        "Jeugdhulp in beeld",
+        "Wachttijden en doorstroom in de jeugdhulp",
+        "woerden",
+        ("woerden", "utrecht-provincie", "amersfoort"),
+    ),
+    SampleCollaboration(
+        "energiearmoede-noord",
+        "Energiearmoede Noord-Holland",
+        "Welke huishoudens lopen risico op energiearmoede",
+        "hoorn",
+        ("hoorn", "heerhugowaard", "den-helder", "almere", "haarlemmermeer"),
+    ),
+    SampleCollaboration(
+        "ondermijning-brabant",
+        "Ondermijning samen aanpakken",
+        "Signalen van ondermijning in buitengebieden delen",
+        "s-hertogenbosch",
+        ("s-hertogenbosch", "eersel", "bernheze", "waalre"),
+    ),
+)
 
 # Organisations with two representatives (the others have one).
 TWO_REPRESENTATIVES = {"gouda", "woerden", "hoorn", "s-hertogenbosch"}
@@ -80,7 +97,17 @@ PLANTED: dict[tuple[str, str, str], float | str] = {
 }
 # The collaborations' shared state of the points above (so that the planted answer differs).
 # 0: open (every representative answers "in bespreking" or "nog niet besproken").
-SHARED = {"LG2_basis": 1, "DA2_match": 2, "GV4": 3, "LG3_roles": 2, "LG3": 3, "DA6": 3, "LG4_needed": 2, "GV6": 3, "DA3": 0}  # fmt: skip
+SHARED = {
+    "LG2_basis": 1,
+    "DA2_match": 2,
+    "GV4": 3,
+    "LG3_roles": 2,
+    "LG3": 3,
+    "DA6": 3,
+    "LG4_needed": 2,
+    "GV6": 3,
+    "DA3": 0,
+}
 # A difference between two representatives of one organisation (the second one's answer): the
 # organisation's status is the least settled of its representatives' (docs/scoring.md), the same
 # as the other parties' here, so this is no disagreement between parties.
@@ -129,7 +156,9 @@ def _answers(instrument: Instrument, collab: str, org: str, rep: int, state: dic
             answer = WITHIN_ORGANISATION.get((collab, org, item.id), answer)
         if answer == 0:  # an open point: each party somewhere in the discussion
             answer = int(rng.integers(1, 3))
-        row[item.id] = {"dont_know": "weet ik niet", "not_applicable": "n.v.t."}.get(answer, str(answer))  # fmt: skip
+        row[item.id] = {"dont_know": "weet ik niet", "not_applicable": "n.v.t."}.get(
+            answer, str(answer)
+        )
     for free in instrument.free_text:
         row[free.id] = NOTES[int(rng.integers(len(NOTES)))] if rng.random() < NOTE_SHARE else ""
     return row
@@ -148,9 +177,17 @@ def data_sharing_rows(seed: int) -> pd.DataFrame:
             for rep in (1, 2) if org in TWO_REPRESENTATIVES else (1,):
                 n = len(rows) + 1
                 answers = _answers(instrument, collab.id, org, rep, state, rng)
-                rows.append({"response_id": f"ds26-{n:03d}", "respondent_id": "", "organisation_id": org,
-                             "collaboration_id": collab.id, "role": roles[n % len(roles)],
-                             "submitted_at": f"2026-04-{1 + n % 28:02d}T10:{n % 60:02d}", **answers})  # fmt: skip
+                rows.append(
+                    {
+                        "response_id": f"ds26-{n:03d}",
+                        "respondent_id": "",
+                        "organisation_id": org,
+                        "collaboration_id": collab.id,
+                        "role": roles[n % len(roles)],
+                        "submitted_at": f"2026-04-{1 + n % 28:02d}T10:{n % 60:02d}",
+                        **answers,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -179,10 +216,18 @@ def write_data_sharing(out_dir: Path, seed: int) -> tuple[pd.DataFrame, dict]:
         "respondents": good,
         "answers": int(answered),
         "files": [
-            {"path": f"{ROUND_ID}/template.csv", "format": "template", "rows": len(frame),
-             "expected_stored": good, "expected_already_present": 0, "expected_quarantined": 2,
-             "imperfections": ["row of an organisation that is not a member of its collaboration (emmen)",
-                               "row with an unknown collaboration 'armoede-midden-hollnd'"]},
+            {
+                "path": f"{ROUND_ID}/template.csv",
+                "format": "template",
+                "rows": len(frame),
+                "expected_stored": good,
+                "expected_already_present": 0,
+                "expected_quarantined": 2,
+                "imperfections": [
+                    "row of an organisation that is not a member of its collaboration (emmen)",
+                    "row with an unknown collaboration 'armoede-midden-hollnd'",
+                ],
+            },
         ],
-    }  # fmt: skip
+    }
     return collaborations, entry

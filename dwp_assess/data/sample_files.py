@@ -44,7 +44,10 @@ def _wide(rnd: SyntheticRound, cell) -> pd.DataFrame:
     """One row per respondent, one column per item/free text, cells rendered by ``cell``."""
     ins = rnd.instrument
     answers = rnd.answers.copy()
-    answers["cell"] = [cell(ins, i, v, c, t) for i, v, c, t in answers[["item_id", "value", "code", "text"]].itertuples(index=False)]  # fmt: skip
+    answers["cell"] = [
+        cell(ins, i, v, c, t)
+        for i, v, c, t in answers[["item_id", "value", "code", "text"]].itertuples(index=False)
+    ]
     wide = answers.pivot(index="response_id", columns="item_id", values="cell")
     ids = [i.id for i in ins.items] + [f.id for f in ins.free_text]
     wide = wide.reindex(index=rnd.respondents["response_id"], columns=ids).astype(object)
@@ -100,19 +103,31 @@ def write_template(rnd: SyntheticRound, orgs: list[str], path: Path) -> FileEntr
     wide = _wide(rnd, template_cell)
     wide = wide[wide["organisation_id"].isin(orgs)].reset_index(drop=True)
     good = len(wide)
-    unknown = wide.iloc[[0]].assign(response_id=lambda d: d["response_id"] + "-x1", organisation_id="Gemeente Goudaa")  # fmt: skip
+    unknown = wide.iloc[[0]].assign(
+        response_id=lambda d: d["response_id"] + "-x1", organisation_id="Gemeente Goudaa"
+    )
     first_item = rnd.instrument.items[0].id
-    out_of_range = wide.iloc[[1]].assign(response_id=lambda d: d["response_id"] + "-x2", **{first_item: "7"})  # fmt: skip
+    out_of_range = wide.iloc[[1]].assign(
+        response_id=lambda d: d["response_id"] + "-x2", **{first_item: "7"}
+    )
     duplicate = wide.iloc[[2]]
     frame = pd.concat([wide, unknown, out_of_range, duplicate], ignore_index=True)
     if rnd.instrument.kind == "organisation":
         frame = frame.drop(columns=["team_id"])
     frame.to_csv(path, index=False, lineterminator="\n")
     return FileEntry(
-        path.name, "template", len(frame), good, 1, 2,
-        ["row with unknown organisation 'Gemeente Goudaa'", f"row with {first_item} = 7 (out of range)",
-         "exact duplicate of an earlier row (skipped as already present)"],
-    )  # fmt: skip
+        path.name,
+        "template",
+        len(frame),
+        good,
+        1,
+        2,
+        [
+            "row with unknown organisation 'Gemeente Goudaa'",
+            f"row with {first_item} = 7 (out of range)",
+            "exact duplicate of an earlier row (skipped as already present)",
+        ],
+    )
 
 
 def _msforms_frame(
@@ -158,9 +173,14 @@ def write_msforms(rnd: SyntheticRound, orgs: list[str], names, teams, path: Path
     wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.save(path)
     return FileEntry(
-        path.name, "msforms", len(frame), len(wide), 0, 1,
+        path.name,
+        "msforms",
+        len(frame),
+        len(wide),
+        0,
+        1,
         [f"row with the answer 'Misschien' for {rnd.instrument.items[2].id}"],
-    )  # fmt: skip
+    )
 
 
 def write_limesurvey(rnd: SyntheticRound, orgs: list[str], names, path: Path) -> FileEntry:
@@ -190,14 +210,24 @@ def write_limesurvey(rnd: SyntheticRound, orgs: list[str], names, path: Path) ->
     incomplete.iloc[:, 12:] = ""
     frame = pd.concat([frame, incomplete], ignore_index=True)
     frame.to_csv(path, index=False, sep=";", encoding="cp1252", lineterminator="\r\n")
-    return FileEntry(path.name, "limesurvey", len(frame), len(wide), 0, 3, ["3 incomplete responses (empty submitdate)"])  # fmt: skip
+    return FileEntry(
+        path.name,
+        "limesurvey",
+        len(frame),
+        len(wide),
+        0,
+        3,
+        ["3 incomplete responses (empty submitdate)"],
+    )
 
 
 def write_sample(out_dir: Path, seed: int = SEED) -> dict:
     """Generate the registry and every round's files in ``out_dir``; return the manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     orgs, teams, rounds = generate_rounds(seed)
-    orgs.drop(columns=["inhabitants"]).to_csv(out_dir / "organisations.csv", index=False, lineterminator="\n")  # fmt: skip
+    orgs.drop(columns=["inhabitants"]).to_csv(
+        out_dir / "organisations.csv", index=False, lineterminator="\n"
+    )
     teams.to_csv(out_dir / "teams.csv", index=False, lineterminator="\n")
     names = dict(zip(orgs["id"], orgs["name"], strict=True))
     team_names = dict(zip(teams["id"], teams["name"], strict=True))
@@ -227,5 +257,7 @@ def write_sample(out_dir: Path, seed: int = SEED) -> dict:
         )
     # the data-sharing round: collaborations with planted disagreements (sample_collaborations)
     manifest["rounds"].append(write_data_sharing(out_dir, seed)[1])
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")  # fmt: skip
+    (out_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
     return manifest

@@ -302,12 +302,18 @@ ADDED = {
     "organisation": ADDED_COLUMNS,
     "respondent": ADDED_RESPONDENT_COLUMNS,
     "round": {"synthetic": "BOOLEAN NOT NULL DEFAULT FALSE"},
-    "response": {"source_response_id": "VARCHAR(100)", "batch_id": "INTEGER REFERENCES import_log (id)"},  # fmt: skip
+    "response": {
+        "source_response_id": "VARCHAR(100)",
+        "batch_id": "INTEGER REFERENCES import_log (id)",
+    },
     "quarantine": {"batch_id": "INTEGER"},
     "round_organisation": {"batch_id": "INTEGER"},
-    "import_log": {"quarantine_csv": "VARCHAR(500)", "undone_at": "TIMESTAMP",
-                   "allowed_closed": "BOOLEAN NOT NULL DEFAULT FALSE"},
-}  # fmt: skip
+    "import_log": {
+        "quarantine_csv": "VARCHAR(500)",
+        "undone_at": "TIMESTAMP",
+        "allowed_closed": "BOOLEAN NOT NULL DEFAULT FALSE",
+    },
+}
 # PostgreSQL's name for a time with its zone (SQLite takes any type name)
 _SQL_TYPES = {"postgresql": {"TIMESTAMP": "TIMESTAMP WITH TIME ZONE"}}
 
@@ -372,18 +378,24 @@ def _migrate_data(conn: Connection, found: int) -> None:
         source = fit(f"{batch['format']}:{PurePath(batch['source_file']).name}", response.c.source)
         conn.execute(
             update(quarantine)
-            .where(quarantine.c.batch_id.is_(None), quarantine.c.round_id == batch["round_id"],
-                   quarantine.c.file_sha256 == batch["file_sha256"])
+            .where(
+                quarantine.c.batch_id.is_(None),
+                quarantine.c.round_id == batch["round_id"],
+                quarantine.c.file_sha256 == batch["file_sha256"],
+            )
             .values(batch_id=batch["id"])
-        )  # fmt: skip
+        )
         if len(labels[(batch["round_id"], source)]) > 1:
             continue  # files of one name with other contents: their responses cannot be told apart
         conn.execute(
             update(response)
-            .where(response.c.batch_id.is_(None), response.c.round_id == batch["round_id"],
-                   response.c.source == source)
+            .where(
+                response.c.batch_id.is_(None),
+                response.c.round_id == batch["round_id"],
+                response.c.source == source,
+            )
             .values(batch_id=batch["id"])
-        )  # fmt: skip
+        )
 
 
 # -- statements every part of the store uses -----------------------------------

@@ -25,7 +25,9 @@ COLUMNS = ["organisation_id", "name", "responses", "invited", "response_rate", "
 
 def quarantined_by_organisation(engine: Engine, round_id: str) -> pd.Series:
     """Quarantined rows of a round per organisation id (``UNRECOGNISED`` for the rest)."""
-    raw = store.read_frame(engine, select(store.quarantine.c.raw).where(store.quarantine.c.round_id == round_id))  # fmt: skip
+    raw = store.read_frame(
+        engine, select(store.quarantine.c.raw).where(store.quarantine.c.round_id == round_id)
+    )
     lookup = organisation_lookup(engine)
     named = [json.loads(r).get("organisation", "") for r in raw["raw"]]
     found = pd.Series([lookup.get(norm_text(n), UNRECOGNISED) for n in named], dtype=object)
@@ -43,7 +45,9 @@ def organisation_status(engine: Engine, round_id: str) -> pd.DataFrame:
         .where(store.response.c.round_id == round_id)
         .group_by(store.respondent.c.organisation_id),
     ).set_index("organisation_id")["responses"]
-    recorded = store.load_round_organisations(engine, round_id).set_index("organisation_id")["invited"]  # fmt: skip
+    recorded = store.load_round_organisations(engine, round_id).set_index("organisation_id")[
+        "invited"
+    ]
     quarantined = quarantined_by_organisation(engine, round_id)
     index = sorted(
         set(counts.index) | set(recorded.index) | set(quarantined.index) - {UNRECOGNISED}
@@ -57,7 +61,14 @@ def organisation_status(engine: Engine, round_id: str) -> pd.DataFrame:
     frame["response_rate"] = frame["responses"] / invited.where(invited > 0)
     frame["quarantined"] = quarantined.reindex(frame.index).fillna(0).astype(int)
     if UNRECOGNISED in quarantined.index:
-        extra = {"name": None, "responses": 0, "invited": pd.NA, "response_rate": float("nan"),
-                 "quarantined": int(quarantined[UNRECOGNISED])}  # fmt: skip
-        frame = pd.concat([frame, pd.DataFrame([extra], index=pd.Index([UNRECOGNISED], name="organisation_id"))])  # fmt: skip
+        extra = {
+            "name": None,
+            "responses": 0,
+            "invited": pd.NA,
+            "response_rate": float("nan"),
+            "quarantined": int(quarantined[UNRECOGNISED]),
+        }
+        frame = pd.concat(
+            [frame, pd.DataFrame([extra], index=pd.Index([UNRECOGNISED], name="organisation_id"))]
+        )
     return frame.reset_index()[COLUMNS]

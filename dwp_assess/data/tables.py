@@ -76,7 +76,9 @@ class TableFile:
         """True for rows whose cells are all empty or whitespace: those whose cells joined are
         (one string operation per row instead of one per cell)."""
         rows = self.frame.to_numpy(dtype=object)
-        return pd.Series([not "".join(map(str, row)).strip() for row in rows], index=self.frame.index, dtype=bool)  # fmt: skip
+        return pd.Series(
+            [not "".join(map(str, row)).strip() for row in rows], index=self.frame.index, dtype=bool
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -151,7 +153,9 @@ def _csv_header_line(text: str, is_header: IsHeader | None) -> int:
         return 0
     for number, line in enumerate(text.splitlines()[:HEADER_SEARCH_ROWS]):
         for delimiter in DELIMITERS:
-            if is_header([clean_cell(c) for c in next(csv.reader([line], delimiter=delimiter), [])]):  # fmt: skip
+            if is_header(
+                [clean_cell(c) for c in next(csv.reader([line], delimiter=delimiter), [])]
+            ):
                 return number
     return 0
 
@@ -213,7 +217,9 @@ def _read_excel(path: Path, raw: bytes, is_header: IsHeader | None = None) -> Ta
             raise _not_a_table(path, "a ZIP archive") from None
         raise FileProblem(f"{path}: not a readable Excel workbook ({exc})") from None
     frame = frame.map(_excel_text)
-    return TableFile(path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), None, None, skip + 1)  # fmt: skip
+    return TableFile(
+        path, _clean_header(frame), hashlib.sha256(raw).hexdigest(), None, None, skip + 1
+    )
 
 
 def _not_a_table(path: Path, looks: str) -> FileProblem:

@@ -44,11 +44,16 @@ def upsert_collaborations(engine: Engine, rows: Sequence[dict]) -> int:
         for row in rows:
             head = {k: v for k, v in row.items() if k != "members"}
             where = collaboration_member.c.collaboration_id == row["id"]
-            before = set(conn.execute(select(collaboration_member.c.organisation_id).where(where)).scalars())  # fmt: skip
+            before = set(
+                conn.execute(select(collaboration_member.c.organisation_id).where(where)).scalars()
+            )
             changed = upsert(conn, collaboration, [head])
             if before != set(row["members"]):
                 conn.execute(collaboration_member.delete().where(where))
-                conn.execute(insert(collaboration_member), [{"collaboration_id": row["id"], "organisation_id": m} for m in row["members"]])  # fmt: skip
+                conn.execute(
+                    insert(collaboration_member),
+                    [{"collaboration_id": row["id"], "organisation_id": m} for m in row["members"]],
+                )
                 changed = 1
             touched += changed
     return touched
@@ -61,7 +66,9 @@ def collaborations(engine: Engine) -> pd.DataFrame:
 
 def collaboration_members(engine: Engine) -> pd.DataFrame:
     """Every collaboration's members: collaboration_id, organisation_id."""
-    query = select(collaboration_member).order_by(collaboration_member.c.collaboration_id, collaboration_member.c.organisation_id)  # fmt: skip
+    query = select(collaboration_member).order_by(
+        collaboration_member.c.collaboration_id, collaboration_member.c.organisation_id
+    )
     return read_frame(engine, query)
 
 

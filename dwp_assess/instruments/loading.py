@@ -134,7 +134,9 @@ def mapping_files(directory: Path | None = None) -> list[Path]:
     """Version mapping files (``<id>-v<a>-to-v<b>.yaml``) in ``directory``, else in every
     lookup folder."""
     folders = [directory] if directory else instrument_dirs()
-    return [p for f in folders for p in sorted(f.glob("*-to-v*.yaml")) if MAPPING_NAME.match(p.name)]  # fmt: skip
+    return [
+        p for f in folders for p in sorted(f.glob("*-to-v*.yaml")) if MAPPING_NAME.match(p.name)
+    ]
 
 
 def get_mapping(instrument_id: str, from_version: int, to_version: int) -> VersionMapping:
@@ -143,7 +145,9 @@ def get_mapping(instrument_id: str, from_version: int, to_version: int) -> Versi
     name = f"{instrument_id}-v{from_version}-to-v{to_version}.yaml"
     found = [folder / name for folder in instrument_dirs() if (folder / name).is_file()]
     if not found:
-        raise InstrumentError([f"no version mapping {name} in {', '.join(str(d) for d in instrument_dirs())}"])  # fmt: skip
+        raise InstrumentError(
+            [f"no version mapping {name} in {', '.join(str(d) for d in instrument_dirs())}"]
+        )
     return load_mapping(found[-1])
 
 
@@ -153,10 +157,12 @@ def available_instruments(directory: Path | None = None) -> dict[str, Instrument
     for path in instrument_files(directory):
         instrument = load_instrument(path)
         if instrument.key in found:
-            raise InstrumentError([
-                f"{instrument.id} v{instrument.version} is defined twice: {found[instrument.key][1]} "
-                f"and {path}; give the project's own file a higher version"
-            ])  # fmt: skip
+            raise InstrumentError(
+                [
+                    f"{instrument.id} v{instrument.version} is defined twice: {found[instrument.key][1]} "
+                    f"and {path}; give the project's own file a higher version"
+                ]
+            )
         found[instrument.key] = (instrument, path)
     return {key: instrument for key, (instrument, _) in found.items()}
 
@@ -182,7 +188,9 @@ def rules_files() -> list[Path]:
     """The recommendation rules files, merged in this order (``analysis.recommend``): the
     packaged rules, then the project's ``questionnaires/recommendations.yaml`` if it has one
     (its rules for an instrument version replace the packaged ones for that version)."""
-    own = [folder / RULES_NAME for folder in instrument_dirs()[1:] if (folder / RULES_NAME).is_file()]  # fmt: skip
+    own = [
+        folder / RULES_NAME for folder in instrument_dirs()[1:] if (folder / RULES_NAME).is_file()
+    ]
     return [QUESTIONNAIRE_DIR / RULES_NAME, *own]
 
 

@@ -379,7 +379,9 @@ class Instrument(_Model):
             if question.item is not None and question.item not in self.item_by_id:
                 problems.append(f"free_text.{n}.item: unknown item '{question.item}'")
             if question.dimension is not None and question.dimension not in dim_ids:
-                problems.append(f"free_text.{n}.dimension: unknown dimension '{question.dimension}'")  # fmt: skip
+                problems.append(
+                    f"free_text.{n}.dimension: unknown dimension '{question.dimension}'"
+                )
             if question.item is not None and question.dimension is not None:
                 problems.append(f"free_text.{n}: give item or dimension, not both")
         problems += self._item_type_problems() + self._dikw_problems() + self._output_problems()
@@ -402,11 +404,13 @@ class Instrument(_Model):
             if dim.id not in used:
                 problems.append(f"dimensions.{n}: dimension '{dim.id}' has no rating items")
             if self.output == "team-profile" and (dim.group_rule is None or not dim.dikw_stages):
-                problems.append(f"dimensions.{n}: a team profile needs group_rule and dikw_stages")  # fmt: skip
+                problems.append(f"dimensions.{n}: a team profile needs group_rule and dikw_stages")
             if self.output == "maturity-report":
                 missing = {lv.level for lv in self.scoring.levels} - set(dim.level_descriptors)
                 if missing:
-                    problems.append(f"dimensions.{n}.level_descriptors: missing level(s) {sorted(missing)}")  # fmt: skip
+                    problems.append(
+                        f"dimensions.{n}.level_descriptors: missing level(s) {sorted(missing)}"
+                    )
         if self.output == "team-profile" and self.scoring.coverage_threshold is None:
             problems.append("scoring.coverage_threshold: required for a team profile")
         return problems
@@ -415,12 +419,20 @@ class Instrument(_Model):
         """A project plan assigns its points as tasks: a fact question (its scale has no
         ``settled`` point) needs its ``task`` wording, so that no question becomes a task."""
         if self.output != "project-plan":
-            return [f"items.{n}.task: only instruments with output project-plan word tasks"
-                    for n, item in enumerate(self.items) if item.task is not None]  # fmt: skip
-        scales = {s.id: s for s in self.scales}
-        return [f"items.{n}.task: required for fact question '{item.id}' (its text is a question; give the task as a statement)"
+            return [
+                f"items.{n}.task: only instruments with output project-plan word tasks"
                 for n, item in enumerate(self.items)
-                if item.type == "rating" and item.scale in scales and scales[item.scale].settled is None and item.task is None]  # fmt: skip
+                if item.task is not None
+            ]
+        scales = {s.id: s for s in self.scales}
+        return [
+            f"items.{n}.task: required for fact question '{item.id}' (its text is a question; give the task as a statement)"
+            for n, item in enumerate(self.items)
+            if item.type == "rating"
+            and item.scale in scales
+            and scales[item.scale].settled is None
+            and item.task is None
+        ]
 
     def _agreements_problems(self) -> list[str]:
         """Foundations, public values and aspects: only for an agreements output, which needs
@@ -428,37 +440,55 @@ class Instrument(_Model):
         item asking the relevance or the safeguarding of a value of its own principle, each value
         asked exactly once per aspect (both aspects on one range of answer values, so that
         relevance minus safeguarding is a difference on one scale: ``_range_problems``)."""
-        declared = self.foundations or self.public_values or any(d.foundation for d in self.dimensions)  # fmt: skip
+        declared = (
+            self.foundations or self.public_values or any(d.foundation for d in self.dimensions)
+        )
         asked = [i for i in self.items if i.public_value is not None or i.aspect is not None]
         if self.output != "agreements":
-            return ["foundations, public_values, aspect: are for instruments with output agreements"] if declared or asked else []  # fmt: skip
+            return (
+                ["foundations, public_values, aspect: are for instruments with output agreements"]
+                if declared or asked
+                else []
+            )
         problems = _duplicates("foundations", [f.id for f in self.foundations])
         problems += _duplicates("public_values", [v.id for v in self.public_values])
         foundations = {f.id for f in self.foundations}
         for n, dim in enumerate(self.dimensions):
             if dim.foundation not in foundations:
-                problems.append(f"dimensions.{n}.foundation: needs one of the foundations {sorted(foundations)}, got {dim.foundation!r}")  # fmt: skip
+                problems.append(
+                    f"dimensions.{n}.foundation: needs one of the foundations {sorted(foundations)}, got {dim.foundation!r}"
+                )
         values = {v.id: v for v in self.public_values}
         if not values:
             problems.append("public_values: an agreements instrument needs at least one value")
         for n, value in enumerate(self.public_values):
             if value.dimension not in self.dimension_by_id:
-                problems.append(f"public_values.{n}.dimension: unknown dimension '{value.dimension}'")  # fmt: skip
+                problems.append(
+                    f"public_values.{n}.dimension: unknown dimension '{value.dimension}'"
+                )
         seen: dict[tuple[str, str], int] = {}
         for n, item in enumerate(self.items):
             value = values.get(item.public_value)
             if value is None or item.aspect is None:
-                problems.append(f"items.{n}: needs public_value (one of public_values) and aspect ({' or '.join(ASPECTS)})")  # fmt: skip
+                problems.append(
+                    f"items.{n}: needs public_value (one of public_values) and aspect ({' or '.join(ASPECTS)})"
+                )
                 continue
             if value.dimension != item.dimension:
-                problems.append(f"items.{n}.dimension: value '{value.id}' belongs to '{value.dimension}', not '{item.dimension}'")  # fmt: skip
+                problems.append(
+                    f"items.{n}.dimension: value '{value.id}' belongs to '{value.dimension}', not '{item.dimension}'"
+                )
             if (value.id, item.aspect) in seen:
-                problems.append(f"items.{n}: value '{value.id}' has a second {item.aspect} item ({self.items[seen[value.id, item.aspect]].id})")  # fmt: skip
+                problems.append(
+                    f"items.{n}: value '{value.id}' has a second {item.aspect} item ({self.items[seen[value.id, item.aspect]].id})"
+                )
             seen.setdefault((value.id, item.aspect), n)
         for n, value in enumerate(self.public_values):
             missing = [a for a in ASPECTS if (value.id, a) not in seen]
             if missing:
-                problems.append(f"public_values.{n}: value '{value.id}' has no {' and no '.join(missing)} item")  # fmt: skip
+                problems.append(
+                    f"public_values.{n}: value '{value.id}' has no {' and no '.join(missing)} item"
+                )
         return problems
 
     def _range_problems(self) -> list[str]:
@@ -470,8 +500,12 @@ class Instrument(_Model):
             ranges.setdefault((scale.min, scale.max), []).append(scale.id)
         if len(ranges) < 2:
             return []
-        each = "; ".join(f"{', '.join(ids)} from {low} to {high}" for (low, high), ids in sorted(ranges.items()))  # fmt: skip
-        return [f"scales: the scored scales of one instrument must share one range of values, got {each}"]  # fmt: skip
+        each = "; ".join(
+            f"{', '.join(ids)} from {low} to {high}" for (low, high), ids in sorted(ranges.items())
+        )
+        return [
+            f"scales: the scored scales of one instrument must share one range of values, got {each}"
+        ]
 
     def _item_type_problems(self) -> list[str]:
         """Level-choice items: organisation instruments only, one per dimension, on a scale
@@ -481,19 +515,29 @@ class Instrument(_Model):
         levels = [lv.level for lv in self.scoring.levels]
         for n, scale in enumerate(self.scales):
             if scale.level_choice and [p.value for p in scale.points] != levels:
-                problems.append(f"scales.{n}.points: a level_choice scale needs the values {levels}")  # fmt: skip
+                problems.append(
+                    f"scales.{n}.points: a level_choice scale needs the values {levels}"
+                )
         seen: set[str] = set()
         for n, item in enumerate(self.items):
             if item.scale in templates:
-                problems.append(f"items.{n}.scale: scale '{item.scale}' is for items with type: level_choice")  # fmt: skip
+                problems.append(
+                    f"items.{n}.scale: scale '{item.scale}' is for items with type: level_choice"
+                )
             if item.type != "level_choice":
                 continue
             if self.output != "maturity-report":
-                problems.append(f"items.{n}.type: level_choice needs an instrument with output maturity-report")  # fmt: skip
+                problems.append(
+                    f"items.{n}.type: level_choice needs an instrument with output maturity-report"
+                )
             if not any(item.scale == level_scale_id(t, item.dimension) for t in templates):
-                problems.append(f"items.{n}.scale: a level_choice item needs a scale with level_choice: true")  # fmt: skip
+                problems.append(
+                    f"items.{n}.scale: a level_choice item needs a scale with level_choice: true"
+                )
             if item.dimension in seen:
-                problems.append(f"items.{n}: dimension '{item.dimension}' has a second level_choice item")  # fmt: skip
+                problems.append(
+                    f"items.{n}: dimension '{item.dimension}' has a second level_choice item"
+                )
             seen.add(item.dimension)
         return problems
 
@@ -556,7 +600,9 @@ class Instrument(_Model):
 
     def value_item(self, value_id: str, aspect: str) -> Item | None:
         """The item that asks ``aspect`` (relevance, safeguarding) of a public value."""
-        return next((i for i in self.items if i.public_value == value_id and i.aspect == aspect), None)  # fmt: skip
+        return next(
+            (i for i in self.items if i.public_value == value_id and i.aspect == aspect), None
+        )
 
     @property
     def scored_scales(self) -> list[Scale]:
@@ -573,7 +619,9 @@ class Instrument(_Model):
         loading): the range of every score and mean of this instrument, so the axes of its
         charts, the radar's title and the bars of the form's result follow it."""
         if not self.scored_scales:
-            raise ValueError(f"{self.key}: output {self.output} averages no answers, so it has no scored range")  # fmt: skip
+            raise ValueError(
+                f"{self.key}: output {self.output} averages no answers, so it has no scored range"
+            )
         first = self.scored_scales[0]
         return first.min, first.max
 
@@ -595,7 +643,10 @@ class Instrument(_Model):
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 of the canonical content; stored with every round so changes are visible."""
-        dump = self.model_dump(mode="json", exclude={"items": {i: set(_REPORT_ONLY_FIELDS) for i in range(len(self.items))}})  # fmt: skip
+        dump = self.model_dump(
+            mode="json",
+            exclude={"items": {i: set(_REPORT_ONLY_FIELDS) for i in range(len(self.items))}},
+        )
         canonical = json.dumps(_without_later_defaults(dump), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

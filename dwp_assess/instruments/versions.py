@@ -29,7 +29,16 @@ if TYPE_CHECKING:  # pandas is imported where a table is made: `validate` needs 
     import pandas as pd
 
 ONE_TO_ONE = ("kept", "reworded", "rescaled", "moved")
-COMPARABLE_COLUMNS = ["item_before", "item_after", "status", "dimension_before", "dimension_after", "same_scale", "comparable", "same_dimension"]  # fmt: skip
+COMPARABLE_COLUMNS = [
+    "item_before",
+    "item_after",
+    "status",
+    "dimension_before",
+    "dimension_after",
+    "same_scale",
+    "comparable",
+    "same_dimension",
+]
 
 
 class _Model(BaseModel):
@@ -70,7 +79,7 @@ def _scale_key(instrument: Instrument, item: Item) -> list[tuple[int, str]]:
     return [(p.value, p.label.nl) for p in instrument.scale_by_id[item.scale].points]
 
 
-def _status_problems(item_id: str, status: str, before: Instrument, after: Instrument) -> list[str]:  # fmt: skip
+def _status_problems(item_id: str, status: str, before: Instrument, after: Instrument) -> list[str]:
     """Whether a one-to-one status agrees with the two instrument files."""
     old, new = before.item_by_id[item_id], after.item_by_id[item_id]
     same_text = old.text.nl == new.text.nl
@@ -84,7 +93,9 @@ def _status_problems(item_id: str, status: str, before: Instrument, after: Instr
     }[status]
     if expected:
         return []
-    return [f"items.{item_id}.status: '{status}' does not fit the files (text same: {same_text}, scale same: {same_scale}, dimension {old.dimension} → {new.dimension})"]  # fmt: skip
+    return [
+        f"items.{item_id}.status: '{status}' does not fit the files (text same: {same_text}, scale same: {same_scale}, dimension {old.dimension} → {new.dimension})"
+    ]
 
 
 def mapping_problems(mapping: VersionMapping, before: Instrument, after: Instrument) -> list[str]:
@@ -119,7 +130,9 @@ def mapping_problems(mapping: VersionMapping, before: Instrument, after: Instrum
         problems.append(f"{after.key} item(s) accounted for more than once: {', '.join(twice)}")
     unaccounted = [i for i in new_ids if i not in claimed]
     if unaccounted:
-        problems.append(f"{after.key} item(s) not accounted for (a split target or under new): {', '.join(unaccounted)}")  # fmt: skip
+        problems.append(
+            f"{after.key} item(s) not accounted for (a split target or under new): {', '.join(unaccounted)}"
+        )
     return problems
 
 
@@ -141,12 +154,24 @@ def comparable_items(
         old, new = before.item_by_id[old_id], after.item_by_id[new_id]
         same_scale = _scale_key(before, old) == _scale_key(after, new)
         comparable = same_scale and status != "rescaled" and "rating" == old.type == new.type
-        rows.append((old_id, new_id, status, old.dimension, new.dimension, same_scale, comparable,
-                     old.dimension == new.dimension))  # fmt: skip
+        rows.append(
+            (
+                old_id,
+                new_id,
+                status,
+                old.dimension,
+                new.dimension,
+                same_scale,
+                comparable,
+                old.dimension == new.dimension,
+            )
+        )
     return pd.DataFrame(rows, columns=COMPARABLE_COLUMNS)
 
 
 def dimension_items(pairs: pd.DataFrame) -> pd.DataFrame:
     """The comparable pairs that count in a dimension's change (same dimension in both)."""
     usable = pairs[pairs["comparable"] & pairs["same_dimension"]]
-    return usable.rename(columns={"dimension_after": "dimension_id"})[["dimension_id", "item_before", "item_after", "status"]].reset_index(drop=True)  # fmt: skip
+    return usable.rename(columns={"dimension_after": "dimension_id"})[
+        ["dimension_id", "item_before", "item_after", "status"]
+    ].reset_index(drop=True)

@@ -34,27 +34,72 @@ OWN_ROWS = 3  # empty rows under the draft list for agreements the team adds its
 
 def _labels(instrument: Instrument, lang: str) -> dict[str, str]:
     """The report's headings and notes; the notes name the instrument's scale ("1–5")."""
-    keys = ["agenda", "foundation", "principle", "value", "values_of", "relevance", "safeguarding", "answered",
-            "dont_know", "median", "mean", "gap", "agreement", "reflection", "reflection_note", "priorities",
-            "no_priorities", "disagreement", "no_disagreement", "proposals", "no_proposals", "list", "list_note",
-            "what", "who", "when", "why", "starting_points", "empty_row", "methods"]  # fmt: skip
+    keys = [
+        "agenda",
+        "foundation",
+        "principle",
+        "value",
+        "values_of",
+        "relevance",
+        "safeguarding",
+        "answered",
+        "dont_know",
+        "median",
+        "mean",
+        "gap",
+        "agreement",
+        "reflection",
+        "reflection_note",
+        "priorities",
+        "no_priorities",
+        "disagreement",
+        "no_disagreement",
+        "proposals",
+        "no_proposals",
+        "list",
+        "list_note",
+        "what",
+        "who",
+        "when",
+        "why",
+        "starting_points",
+        "empty_row",
+        "methods",
+    ]
     scale = interval(*instrument.scored_range, 0, lang)
     return {k: t(f"agreements.{k}", lang, range=scale) for k in keys}
 
 
 def _steps(lang: str) -> list[dict]:
-    return [{"n": n, "label": t("agreements.step", lang, n=n), "title": t(f"agreements.step.{n}", lang),
-             "text": t(f"agreements.step.{n}.text", lang)} for n in range(1, STEPS + 1)]  # fmt: skip
+    return [
+        {
+            "n": n,
+            "label": t("agreements.step", lang, n=n),
+            "title": t(f"agreements.step.{n}", lang),
+            "text": t(f"agreements.step.{n}.text", lang),
+        }
+        for n in range(1, STEPS + 1)
+    ]
 
 
 def _foundations(instrument: Instrument, lang: str) -> list[dict]:
     """Foundation → its principles → their values, in the instrument's order (step 1)."""
     return [
-        {"label": f.label.get(lang), "principles": [
-            {"label": d.label.get(lang), "values": [v.label.get(lang) for v in instrument.public_values if v.dimension == d.id]}
-            for d in instrument.dimensions if d.foundation == f.id]}
+        {
+            "label": f.label.get(lang),
+            "principles": [
+                {
+                    "label": d.label.get(lang),
+                    "values": [
+                        v.label.get(lang) for v in instrument.public_values if v.dimension == d.id
+                    ],
+                }
+                for d in instrument.dimensions
+                if d.foundation == f.id
+            ],
+        }
         for f in instrument.foundations
-    ]  # fmt: skip
+    ]
 
 
 def _agreement_word(rwg, lang: str) -> str:
@@ -72,23 +117,45 @@ def _reflection_rows(team: TeamAgreements, instrument: Instrument, lang: str) ->
     """One row per value: both aspects' answered n, "weet ik niet", median, mean, agreement; the gap."""
     rows = []
     for r in team.values.sort_values("position").itertuples():
-        aspects = [{"n": _count(getattr(r, f"n_{a}")), "dont_know": _count(getattr(r, f"dont_know_{a}")),
-                    "median": number(getattr(r, f"median_{a}"), 1, lang), "mean": number(getattr(r, f"mean_{a}"), 1, lang),
-                    "agreement": _agreement_word(getattr(r, f"rwg_{a}"), lang)} for a in ASPECTS]  # fmt: skip
-        rows.append({"value": instrument.value_by_id[r.value_id].label.get(lang),
-                     "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
-                     "aspects": aspects, "gap": number(r.gap, 1, lang, signed=True),
-                     "priority": bool(r.priority), "disagreement": bool(r.disagreement)})  # fmt: skip
+        aspects = [
+            {
+                "n": _count(getattr(r, f"n_{a}")),
+                "dont_know": _count(getattr(r, f"dont_know_{a}")),
+                "median": number(getattr(r, f"median_{a}"), 1, lang),
+                "mean": number(getattr(r, f"mean_{a}"), 1, lang),
+                "agreement": _agreement_word(getattr(r, f"rwg_{a}"), lang),
+            }
+            for a in ASPECTS
+        ]
+        rows.append(
+            {
+                "value": instrument.value_by_id[r.value_id].label.get(lang),
+                "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
+                "aspects": aspects,
+                "gap": number(r.gap, 1, lang, signed=True),
+                "priority": bool(r.priority),
+                "disagreement": bool(r.disagreement),
+            }
+        )
     return rows
 
 
 def _priority_rows(team: TeamAgreements, instrument: Instrument, lang: str) -> list[dict]:
     listed = team.agreements[team.agreements["reason"] == "priority"]
-    return [{"value": instrument.value_by_id[r.value_id].label.get(lang),
-             "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
-             "line": t("agreements.priority_line", lang, relevance=number(r.mean_relevance, 1, lang),
-                       safeguarding=number(r.mean_safeguarding, 1, lang), gap=number(r.gap, 1, lang))}
-            for r in listed.itertuples()]  # fmt: skip
+    return [
+        {
+            "value": instrument.value_by_id[r.value_id].label.get(lang),
+            "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
+            "line": t(
+                "agreements.priority_line",
+                lang,
+                relevance=number(r.mean_relevance, 1, lang),
+                safeguarding=number(r.mean_safeguarding, 1, lang),
+                gap=number(r.gap, 1, lang),
+            ),
+        }
+        for r in listed.itertuples()
+    ]
 
 
 def _disagreement_rows(team: TeamAgreements, instrument: Instrument, lang: str) -> list[dict]:
@@ -101,16 +168,30 @@ def _disagreement_rows(team: TeamAgreements, instrument: Instrument, lang: str) 
             rwg = getattr(r, f"rwg_{aspect}")
             if is_divided(pd.Series([rwg])).iloc[0]:
                 low, high = _answer_range(team, r.value_id, aspect, instrument, lang)
-                lines.append(t("agreements.disagreement_line", lang, aspect=t(f"agreements.{aspect}", lang),
-                               low=low, high=high, rwg=number(rwg, 2, lang)))  # fmt: skip
+                lines.append(
+                    t(
+                        "agreements.disagreement_line",
+                        lang,
+                        aspect=t(f"agreements.{aspect}", lang),
+                        low=low,
+                        high=high,
+                        rwg=number(rwg, 2, lang),
+                    )
+                )
         rows.append({"value": instrument.value_by_id[r.value_id].label.get(lang), "lines": lines})
     return rows
 
 
-def _answer_range(team: TeamAgreements, value_id: str, aspect: str, instrument: Instrument, lang: str) -> tuple[str, str]:  # fmt: skip
+def _answer_range(
+    team: TeamAgreements, value_id: str, aspect: str, instrument: Instrument, lang: str
+) -> tuple[str, str]:
     """The lowest and the highest answer given, as the scale's labels."""
     counts = team.distribution
-    given = counts[(counts["value_id"] == value_id) & (counts["aspect"] == aspect) & (counts["answer"] != DONT_KNOW)]  # fmt: skip
+    given = counts[
+        (counts["value_id"] == value_id)
+        & (counts["aspect"] == aspect)
+        & (counts["answer"] != DONT_KNOW)
+    ]
     scale = instrument.scale_of(instrument.value_item(value_id, aspect).id)
     labels = {str(p.value): p.label.get(lang) for p in scale.points}
     points = sorted(given["answer"].astype(int))
@@ -119,7 +200,10 @@ def _answer_range(team: TeamAgreements, value_id: str, aspect: str, instrument: 
 
 def _proposals(team: TeamAgreements, instrument: Instrument) -> dict[str, list[tuple[str, int]]]:
     """Principle id → its grouped proposals (text, how often)."""
-    return {d: list(zip(g["text"], g["n"], strict=True)) for d, g in team.proposals.groupby("dimension_id")}  # fmt: skip
+    return {
+        d: list(zip(g["text"], g["n"], strict=True))
+        for d, g in team.proposals.groupby("dimension_id")
+    }
 
 
 def _list_rows(team: TeamAgreements, instrument: Instrument, lang: str) -> list[dict]:
@@ -133,25 +217,44 @@ def _list_rows(team: TeamAgreements, instrument: Instrument, lang: str) -> list[
     for r in team.agreements.itertuples():
         value = instrument.value_by_id[r.value_id]
         label = value.label.get(lang)
-        points = [t("agreements.value_goal", lang, text=value.description.get(lang))] if value.description else []  # fmt: skip
+        points = (
+            [t("agreements.value_goal", lang, text=value.description.get(lang))]
+            if value.description
+            else []
+        )
         texts = [text for text, _ in proposals.get(r.dimension_id, [])]
         if texts and r.dimension_id in first_of:
             points.append(t("agreements.proposals_at", lang, value=first_of[r.dimension_id]))
         elif texts:
             first_of[r.dimension_id] = label
             points += texts
-        rows.append({"value": label, "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
-                     "why": t(f"agreements.reason.{r.reason}", lang), "starting_points": points})  # fmt: skip
+        rows.append(
+            {
+                "value": label,
+                "principle": instrument.dimension_by_id[r.dimension_id].label.get(lang),
+                "why": t(f"agreements.reason.{r.reason}", lang),
+                "starting_points": points,
+            }
+        )
     return rows
 
 
-def report(team: TeamAgreements, instrument: Instrument, lang: str, organisation: str,
-           synthetic: bool = False, name: str | None = None) -> Html:  # fmt: skip
+def report(
+    team: TeamAgreements,
+    instrument: Instrument,
+    lang: str,
+    organisation: str,
+    synthetic: bool = False,
+    name: str | None = None,
+) -> Html:
     """The whole report of one team but its charts and provenance: header, agenda, the six
     steps with what the answers say, the draft agreements list and how it was made."""
     invited, n = team.team["invited"], int(team.team["n_respondents"])
-    response = (t("agreements.response", lang, n=n, invited=int(invited)) if pd.notna(invited) and invited
-                else t("agreements.response_no_invited", lang, n=n))  # fmt: skip
+    response = (
+        t("agreements.response", lang, n=n, invited=int(invited))
+        if pd.notna(invited) and invited
+        else t("agreements.response_no_invited", lang, n=n)
+    )
     minimum = int(team.meta["min_group_size"])
     proposals = _proposals(team, instrument)
     html = render(
@@ -174,7 +277,7 @@ def report(team: TeamAgreements, instrument: Instrument, lang: str, organisation
         proposals=[
             {"principle": d.label.get(lang), "texts": proposals.get(d.id, [])}
             for d in instrument.dimensions
-        ],  # fmt: skip
+        ],
         agreements=_list_rows(team, instrument, lang),
         own_rows=range(OWN_ROWS),
         methods=t(
@@ -189,7 +292,9 @@ def report(team: TeamAgreements, instrument: Instrument, lang: str, organisation
     return Html(html)
 
 
-def _chart(team: TeamAgreements, instrument: Instrument, aspect: str, lang: str) -> jinja2.utils.markupsafe.Markup:  # fmt: skip
+def _chart(
+    team: TeamAgreements, instrument: Instrument, aspect: str, lang: str
+) -> jinja2.utils.markupsafe.Markup:
     """One aspect's distribution per value as an embedded figure; nothing for a small team."""
     if team.suppressed or team.distribution.empty:
         return jinja2.utils.markupsafe.Markup("")

@@ -45,14 +45,18 @@ class BundleSummary:
     removed: list[Path] = field(default_factory=list)
 
 
-def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tuple[Path, str]], list[str]]:  # fmt: skip
+def bundle_files(
+    out: Path, manifest: dict, units: list[str]
+) -> tuple[list[tuple[Path, str]], list[str]]:
     """The files of the reports of ``units`` (one organisation's, as the round's analysis
     lists them) as (path, title), and the units whose report is not ready: never made,
     failed, or its HTML missing."""
     files, not_ready = [], []
     for unit in sorted(units):
         entries = [e for key, e in sorted(manifest.items()) if e.get("unit", key) == unit]
-        if not entries or any(e.get("status") != "ok" or not (out / e.get("html", "")).is_file() for e in entries):  # fmt: skip
+        if not entries or any(
+            e.get("status") != "ok" or not (out / e.get("html", "")).is_file() for e in entries
+        ):
             not_ready.append(unit)
             continue
         for entry in entries:  # every language the report was made in, with its summary
@@ -63,21 +67,35 @@ def bundle_files(out: Path, manifest: dict, units: list[str]) -> tuple[list[tupl
     return files, not_ready
 
 
-def readme(organisation: str, round_id: str, instrument_title, files: list[tuple[Path, str]], min_group: int,
-           synthetic: bool = False) -> str:  # fmt: skip
+def readme(
+    organisation: str,
+    round_id: str,
+    instrument_title,
+    files: list[tuple[Path, str]],
+    min_group: int,
+    synthetic: bool = False,
+) -> str:
     """The bundle's README: what is in it and how to open it, Dutch first, English second
     (``instrument_title`` is the instrument's title in both languages); for synthetic data it
     opens with a line saying so."""
     listing = "\n".join(f"- {path.name}: {title}" for path, title in files)
-    values = dict(organisation=organisation, round=round_id, files=listing, min=min_group,
-                  version=__version__, date=datetime.now(UTC).date().isoformat())  # fmt: skip
+    values = dict(
+        organisation=organisation,
+        round=round_id,
+        files=listing,
+        min=min_group,
+        version=__version__,
+        date=datetime.now(UTC).date().isoformat(),
+    )
     printed = any(
         path.suffix == ".pdf" for path, _ in files
     )  # it speaks of PDFs only when it holds them
     parts = []
     for lang in LANGUAGES:
         pdf = t("bundle.readme_pdf", lang) if printed else ""
-        heading, body = t("bundle.readme", lang, instrument=instrument_title.get(lang), pdf=pdf, **values).split("\n\n", 1)  # fmt: skip
+        heading, body = t(
+            "bundle.readme", lang, instrument=instrument_title.get(lang), pdf=pdf, **values
+        ).split("\n\n", 1)
         warning = t("report.synthetic_warning", lang) + "\n\n" if synthetic else ""
         parts.append(f"{heading}\n\n{warning}{body}")
     return "\n\n".join(parts) + "\n"
@@ -100,9 +118,15 @@ def write_bundle(target: Path, folder_name: str, text: str, files: list[tuple[Pa
     return target
 
 
-def write_bundles(out: Path, round_id: str, instrument_title, manifest: dict,
-                  organisations: dict[str, tuple[str, list[str]]], min_group: int,
-                  synthetic: bool = False) -> BundleSummary:  # fmt: skip
+def write_bundles(
+    out: Path,
+    round_id: str,
+    instrument_title,
+    manifest: dict,
+    organisations: dict[str, tuple[str, list[str]]],
+    min_group: int,
+    synthetic: bool = False,
+) -> BundleSummary:
     """A bundle for each of ``organisations`` (id → name and its report units) whose reports in
     ``out`` are all made; ``instrument_title`` in both languages, ``min_group`` the round's
     minimum group size."""
@@ -141,8 +165,15 @@ def is_current(target: Path, folder_name: str, files: list[tuple[Path, str]]) ->
     return names == wanted and all(path.stat().st_mtime_ns <= made for path, _ in files)
 
 
-def refresh_bundles(out: Path, round_id: str, instrument_title, manifest: dict, analysis: ReportAnalysis,
-                    chosen_units: set[str], synthetic: bool) -> BundleSummary | None:  # fmt: skip
+def refresh_bundles(
+    out: Path,
+    round_id: str,
+    instrument_title,
+    manifest: dict,
+    analysis: ReportAnalysis,
+    chosen_units: set[str],
+    synthetic: bool,
+) -> BundleSummary | None:
     """Bundles, made last from what is current (``manifest`` marks older reports
     ``outdated``: an organisation with one gets no bundle): for the organisations that
     receive a report of ``chosen_units`` (``--bundle``) and for every organisation that has
@@ -159,7 +190,18 @@ def refresh_bundles(out: Path, round_id: str, instrument_title, manifest: dict, 
     wanted |= {org for org in existing if org in receiving}
     if not wanted:
         return BundleSummary(removed=gone) if gone else None
-    chosen = {org: (org_names.get(org, org), [u for u, orgs in receivers.items() if org in orgs]) for org in wanted}  # fmt: skip
-    summary = write_bundles(out, round_id, instrument_title, manifest, chosen, analysis.meta["min_group_size"], synthetic)  # fmt: skip
+    chosen = {
+        org: (org_names.get(org, org), [u for u, orgs in receivers.items() if org in orgs])
+        for org in wanted
+    }
+    summary = write_bundles(
+        out,
+        round_id,
+        instrument_title,
+        manifest,
+        chosen,
+        analysis.meta["min_group_size"],
+        synthetic,
+    )
     summary.removed += gone
     return summary

@@ -21,8 +21,13 @@ from dwp_assess.reports.files import ANALYSIS_FOLDER, work_folder
 from dwp_assess.reports.outputs import OutputKind, ReportAnalysis, output_kind
 
 
-def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_group: int,
-                    data_dir: Path | None = None) -> tuple[ReportAnalysis, Path]:  # fmt: skip
+def cached_analysis(
+    engine: Engine,
+    round_id: str,
+    previous: str | None,
+    min_group: int,
+    data_dir: Path | None = None,
+) -> tuple[ReportAnalysis, Path]:
     """The round's analysis for its instrument's output (``reports.outputs``), computed once
     per data snapshot (with the plans adopted after the previous round), instrument files,
     minimum group size, package version and analysis format, and kept in the data folder
@@ -40,7 +45,9 @@ def cached_analysis(engine: Engine, round_id: str, previous: str | None, min_gro
     return analysis, analysis.save(target)
 
 
-def analysis_key(engine: Engine, round_id: str, previous: str | None, min_group: int, kind: OutputKind) -> str:  # fmt: skip
+def analysis_key(
+    engine: Engine, round_id: str, previous: str | None, min_group: int, kind: OutputKind
+) -> str:
     """The cache key: the round's data snapshot, the previous round's and the plans adopted
     after it, and a digest of the minimum group size, package version, analysis format and
     the instruments' files."""
@@ -48,6 +55,10 @@ def analysis_key(engine: Engine, round_id: str, previous: str | None, min_group:
     if previous:  # the previous round's answers and the plans adopted after it
         key += "-" + store.snapshot_hash(engine, previous)[:8] + plans_digest(engine, previous)[:6]
     info = store.get_round(engine, round_id)
-    instruments = {info.instrument_id} | ({store.get_round(engine, previous).instrument_id} if previous else set())  # fmt: skip
-    version = f"{min_group}:{__version__}:{kind.tables.FORMAT}:" + ":".join(instrument_digest(i) for i in sorted(instruments))  # fmt: skip
+    instruments = {info.instrument_id} | (
+        {store.get_round(engine, previous).instrument_id} if previous else set()
+    )
+    version = f"{min_group}:{__version__}:{kind.tables.FORMAT}:" + ":".join(
+        instrument_digest(i) for i in sorted(instruments)
+    )
     return key + "-" + hashlib.sha256(version.encode()).hexdigest()[:6]

@@ -78,8 +78,13 @@ def _layout(title: str, lang: str, height: int = 460, **extra) -> dict:
     """Shared look for every figure: font, the language's number format (a decimal comma in
     Dutch) and an explicit height, because report pages size figures by it; ``extra`` adds to
     (or replaces) these layout properties."""
-    return {"margin": dict(l=40, r=30, t=60, b=40), "title": {"text": title}, "font": dict(FONT), "height": height,
-            "separators": plotly_separators(lang)} | extra  # fmt: skip
+    return {
+        "margin": dict(l=40, r=30, t=60, b=40),
+        "title": {"text": title},
+        "font": dict(FONT),
+        "height": height,
+        "separators": plotly_separators(lang),
+    } | extra
 
 
 def _figure(data: list[dict], layout: dict) -> go.Figure:
@@ -102,7 +107,9 @@ def _figure(data: list[dict], layout: dict) -> go.Figure:
     return fig
 
 
-def describe(fig: go.Figure, title: str, description: str, header: list[str], rows: list[list]) -> go.Figure:  # fmt: skip
+def describe(
+    fig: go.Figure, title: str, description: str, header: list[str], rows: list[list]
+) -> go.Figure:
     """Give ``fig`` its text alternative, in ``layout.meta`` where the report finds it: a title
     (shown above the chart as text, which wraps at any width), a short description of what it
     shows, and its figures as a table (``header`` and ``rows`` of text) that a screen reader
@@ -126,7 +133,11 @@ def _template_data() -> dict:
 @cache
 def _font_widths() -> tuple[int, dict[str, int], int]:
     """Advance widths of DejaVu Sans (font units per em, width per character, the widest)."""
-    font = json.loads(resources.files("dwp_assess.reports").joinpath("fonts/dejavu-sans-widths.json").read_text("utf-8"))  # fmt: skip
+    font = json.loads(
+        resources.files("dwp_assess.reports")
+        .joinpath("fonts/dejavu-sans-widths.json")
+        .read_text("utf-8")
+    )
     return font["units_per_em"], font["widths"], max(font["widths"].values())
 
 
@@ -178,13 +189,31 @@ def radar(
     order = [d.id for d in instrument.dimensions]
     own = dimensions.set_index("dimension_id").reindex(order)
     theta = [labels[d] for d in order]
-    data = [dict(type="scatterpolar", r=own["mean"].round(2).tolist(), theta=theta, fill="toself",
-                 name=t("chart.own_organisation", lang), line=dict(color=OKABE_ITO["blue"]))]  # fmt: skip
-    header, rows = [t("report.dimension", lang), t("chart.own_organisation", lang)], [[theta[n], number(v, 1, lang)] for n, v in enumerate(own["mean"])]  # fmt: skip
+    data = [
+        dict(
+            type="scatterpolar",
+            r=own["mean"].round(2).tolist(),
+            theta=theta,
+            fill="toself",
+            name=t("chart.own_organisation", lang),
+            line=dict(color=OKABE_ITO["blue"]),
+        )
+    ]
+    header, rows = (
+        [t("report.dimension", lang), t("chart.own_organisation", lang)],
+        [[theta[n], number(v, 1, lang)] for n, v in enumerate(own["mean"])],
+    )
     if peers is not None and len(peers) and not peers["suppressed"].all():
         peer = peers.set_index("dimension_id").reindex(order)
-        data.append(dict(type="scatterpolar", r=peer["mean"].round(2).tolist(), theta=theta,
-                         name=t("chart.peer_group", lang), line=dict(color=OKABE_ITO["orange"], dash="dash")))  # fmt: skip
+        data.append(
+            dict(
+                type="scatterpolar",
+                r=peer["mean"].round(2).tolist(),
+                theta=theta,
+                name=t("chart.peer_group", lang),
+                line=dict(color=OKABE_ITO["orange"], dash="dash"),
+            )
+        )
         header.append(t("chart.peer_group", lang))
         rows = [[*row, number(v, 1, lang)] for row, v in zip(rows, peer["mean"], strict=True)]
     low, high = instrument.scored_range
@@ -193,13 +222,30 @@ def radar(
     lines = max(label.count("<br>") + 1 for label in wrapped)
     above = lines * RADAR_LINE_PX + AXIS_PAD
     legend = _legend_px([trace["name"] for trace in data], PRINT_CHART_PX - 2 * side)
-    fig = _figure(data, _layout(
-        "", lang, height=380 + 2 * above + legend, showlegend=True,
-        margin=dict(l=side, r=side, t=above, b=above + legend),
-        polar=dict(radialaxis=dict(range=[low, high], dtick=1),
-                   angularaxis=dict(tickmode="array", tickvals=theta, ticktext=wrapped)),
-        legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
-                    xanchor="left", yanchor="bottom", font=dict(size=LEGEND_SIZE))))  # fmt: skip
+    fig = _figure(
+        data,
+        _layout(
+            "",
+            lang,
+            height=380 + 2 * above + legend,
+            showlegend=True,
+            margin=dict(l=side, r=side, t=above, b=above + legend),
+            polar=dict(
+                radialaxis=dict(range=[low, high], dtick=1),
+                angularaxis=dict(tickmode="array", tickvals=theta, ticktext=wrapped),
+            ),
+            legend=dict(
+                orientation="h",
+                xref="container",
+                yref="container",
+                x=0.01,
+                y=0.005,
+                xanchor="left",
+                yanchor="bottom",
+                font=dict(size=LEGEND_SIZE),
+            ),
+        ),
+    )
     title = t("chart.radar_title", lang, range=interval(low, high, 0, lang))
     return describe(fig, title, title, header, rows)
 
@@ -254,7 +300,9 @@ def _scale_groups(item_ids: list[str], by_id: dict, instrument: Instrument) -> l
 
 
 @registered
-def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "nl", legend: bool = True) -> go.Figure:  # fmt: skip
+def diverging_likert(
+    items: pd.DataFrame, instrument: Instrument, lang: str = "nl", legend: bool = True
+) -> go.Figure:
     """Answer distribution per statement as diverging stacked bars (shares of all answers).
 
     Each scale's lower half extends left of zero and its upper half right, from the
@@ -290,7 +338,9 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     for row in records:
         item = by_id[row["item_id"]]
         scale = instrument.scale_by_id[item.scale]
-        total = sum(count(row, f"n_{p.value}") for p in scale.points) + sum(count(row, f"n_{c}") for c in specials)  # fmt: skip
+        total = sum(count(row, f"n_{p.value}") for p in scale.points) + sum(
+            count(row, f"n_{c}") for c in specials
+        )
         note = t("chart.n_answers", lang, n=int(total))
         if item.reverse:
             note += " · " + t("chart.reverse_keyed", lang)
@@ -305,7 +355,11 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     data: list[dict] = []
     in_legend: set[tuple[str, str]] = set()
     for scale, reverse in _scale_groups([r["item_id"] for r in records], by_id, instrument):
-        rows = [r for r in records if (by_id[r["item_id"]].scale, by_id[r["item_id"]].reverse) == (scale.id, reverse)]  # fmt: skip
+        rows = [
+            r
+            for r in records
+            if (by_id[r["item_id"]].scale, by_id[r["item_id"]].reverse) == (scale.id, reverse)
+        ]
         y = [labels[r["item_id"]] for r in rows]
         k = len(scale.points)
         shares = {p.value: [share(r, f"n_{p.value}") for r in rows] for p in scale.points}
@@ -333,20 +387,44 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
             listed = (point.label.get(lang), colour) not in in_legend
             in_legend.add((point.label.get(lang), colour))
             for x, base, first in parts:
-                data.append(dict(type="bar", y=y, x=[round(v, 2) for v in x], base=[round(b, 2) for b in base],
-                                 orientation="h", name=point.label.get(lang) + suffix,
-                                 marker=dict(color=colour), showlegend=first and listed,
-                                 customdata=[list(pair) for pair in zip(mine, counts[point.value], strict=True)],
-                                 hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>"))  # fmt: skip
+                data.append(
+                    dict(
+                        type="bar",
+                        y=y,
+                        x=[round(v, 2) for v in x],
+                        base=[round(b, 2) for b in base],
+                        orientation="h",
+                        name=point.label.get(lang) + suffix,
+                        marker=dict(color=colour),
+                        showlegend=first and listed,
+                        customdata=[
+                            list(pair) for pair in zip(mine, counts[point.value], strict=True)
+                        ],
+                        hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>",
+                    )
+                )
     base = [0.0] * len(records)
     scales = [instrument.scale_by_id[by_id[r["item_id"]].scale] for r in records]
     for code in specials:
-        label = next((o.label.get(lang) for s in scales for o in s.special if o.code == code), t(f"chart.{code}", lang))  # fmt: skip
+        label = next(
+            (o.label.get(lang) for s in scales for o in s.special if o.code == code),
+            t(f"chart.{code}", lang),
+        )
         x = [share(r, f"n_{code}") for r in records]
-        data.append(dict(type="bar", y=[labels[r["item_id"]] for r in records], x=x, base=base, orientation="h",
-                         name=label, marker=dict(color=SPECIAL_COLOURS[code]), xaxis="x2",
-                         customdata=[int(count(r, f"n_{code}")) for r in records],
-                         hovertemplate=f"{label}: %{{x:.1f}}% (%{{customdata}})<extra></extra>"))  # fmt: skip
+        data.append(
+            dict(
+                type="bar",
+                y=[labels[r["item_id"]] for r in records],
+                x=x,
+                base=base,
+                orientation="h",
+                name=label,
+                marker=dict(color=SPECIAL_COLOURS[code]),
+                xaxis="x2",
+                customdata=[int(count(r, f"n_{code}")) for r in records],
+                hovertemplate=f"{label}: %{{x:.1f}}% (%{{customdata}})<extra></extra>",
+            )
+        )
         base = [b + v for b, v in zip(base, x, strict=True)]
     no_opinion = _axis_top(max(base, default=0.0))
     left = margin_for(list(labels.values()), LABEL_SIZE)
@@ -355,20 +433,53 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
     rows_px = len(records) * (
         LINE_PX * lines + 14
     )  # a category axis gives every row the same height
-    fig = _figure(data, _layout(
-        "", lang, height=rows_px + 110 + legend_px, margin=dict(l=left, r=RIGHT_PX, t=20, b=70 + legend_px),
-        barmode="overlay",
-        xaxis=dict(title=dict(text=t("chart.share_of_answers", lang), font=dict(size=12)), range=[-100, 100], domain=[0, 0.8],
-                   zeroline=True, zerolinecolor="#333333", tickvals=[-100, -50, 0, 50, 100],
-                   ticktext=["100", "50", "0", "50", "100"]),
-        xaxis2=dict(title=dict(text=t("chart.no_opinion", lang), font=dict(size=12)), range=[0, no_opinion], domain=[0.86, 1],
-                    anchor="y", tickvals=[0, no_opinion]),
-        yaxis=dict(categoryorder="array", categoryarray=[labels[r["item_id"]] for r in records],
-                   autorange="reversed", automargin=True, tickfont=dict(size=LABEL_SIZE)),
-        legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
-                    xanchor="left", yanchor="bottom", traceorder="normal", font=dict(size=LEGEND_SIZE),
-                    itemclick=False, itemdoubleclick=False),  # a neutral bar is two traces
-        showlegend=legend))  # fmt: skip
+    fig = _figure(
+        data,
+        _layout(
+            "",
+            lang,
+            height=rows_px + 110 + legend_px,
+            margin=dict(l=left, r=RIGHT_PX, t=20, b=70 + legend_px),
+            barmode="overlay",
+            xaxis=dict(
+                title=dict(text=t("chart.share_of_answers", lang), font=dict(size=12)),
+                range=[-100, 100],
+                domain=[0, 0.8],
+                zeroline=True,
+                zerolinecolor="#333333",
+                tickvals=[-100, -50, 0, 50, 100],
+                ticktext=["100", "50", "0", "50", "100"],
+            ),
+            xaxis2=dict(
+                title=dict(text=t("chart.no_opinion", lang), font=dict(size=12)),
+                range=[0, no_opinion],
+                domain=[0.86, 1],
+                anchor="y",
+                tickvals=[0, no_opinion],
+            ),
+            yaxis=dict(
+                categoryorder="array",
+                categoryarray=[labels[r["item_id"]] for r in records],
+                autorange="reversed",
+                automargin=True,
+                tickfont=dict(size=LABEL_SIZE),
+            ),
+            legend=dict(
+                orientation="h",
+                xref="container",
+                yref="container",
+                x=0.01,
+                y=0.005,
+                xanchor="left",
+                yanchor="bottom",
+                traceorder="normal",
+                font=dict(size=LEGEND_SIZE),
+                itemclick=False,
+                itemdoubleclick=False,
+            ),  # a neutral bar is two traces
+            showlegend=legend,
+        ),
+    )
     rows = []
     for row in records:
         item = by_id[row["item_id"]]
@@ -376,7 +487,10 @@ def diverging_likert(items: pd.DataFrame, instrument: Instrument, lang: str = "n
         answers = [(p.label.get(lang), f"n_{p.value}") for p in scale.points]
         answers += [(o.label.get(lang), f"n_{o.code}") for o in scale.special if o.code in specials]
         total = totals[row["item_id"]]
-        shares = " · ".join(f"{label}: {percent(count(row, column) / total if total else 0.0, lang)} ({int(count(row, column))})" for label, column in answers)  # fmt: skip
+        shares = " · ".join(
+            f"{label}: {percent(count(row, column) / total if total else 0.0, lang)} ({int(count(row, column))})"
+            for label, column in answers
+        )
         note = f" ({t('chart.reverse_keyed', lang)})" if item.reverse else ""
         rows.append([item.text.get(lang) + note, f"{shares} · n = {int(totals[item.id])}"])
     title = t("chart.likert_title", lang)
@@ -414,9 +528,24 @@ def distribution(scores: pd.DataFrame, instrument: Instrument, lang: str = "nl")
     for n, dim in enumerate(instrument.dimensions):
         values = scores.loc[scores["dimension_id"] == dim.id, "score"].dropna()
         colour = list(OKABE_ITO.values())[n % len(OKABE_ITO)]
-        data.append(dict(type="box", y=values.round(2).tolist(), name=labels[dim.id], marker=dict(color=colour), boxmean=True))  # fmt: skip
-    return _figure(data, _layout(t("chart.distribution_title", lang), lang,
-                                 yaxis=dict(title=dict(text=t("chart.score", lang)), range=score_axis(instrument)), showlegend=False))  # fmt: skip
+        data.append(
+            dict(
+                type="box",
+                y=values.round(2).tolist(),
+                name=labels[dim.id],
+                marker=dict(color=colour),
+                boxmean=True,
+            )
+        )
+    return _figure(
+        data,
+        _layout(
+            t("chart.distribution_title", lang),
+            lang,
+            yaxis=dict(title=dict(text=t("chart.score", lang)), range=score_axis(instrument)),
+            showlegend=False,
+        ),
+    )
 
 
 @registered
@@ -426,8 +555,18 @@ def heatmap(
     """A rows × columns heatmap of scores of ``instrument``, e.g. items × organisations (means) or
     anonymised respondents; its colours span the instrument's scored range."""
     zmin, zmax = instrument.scored_range
-    data = [dict(type="heatmap", z=matrix.to_numpy(), x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
-                 zmin=zmin, zmax=zmax, colorscale=plotly.colors.get_colorscale("Cividis"), colorbar=dict(title=dict(text=t("chart.score", lang))))]  # fmt: skip
+    data = [
+        dict(
+            type="heatmap",
+            z=matrix.to_numpy(),
+            x=[str(c) for c in matrix.columns],
+            y=[str(i) for i in matrix.index],
+            zmin=zmin,
+            zmax=zmax,
+            colorscale=plotly.colors.get_colorscale("Cividis"),
+            colorbar=dict(title=dict(text=t("chart.score", lang))),
+        )
+    ]
     return _figure(data, _layout(title, lang, height=180 + 20 * len(matrix)))
 
 
@@ -445,22 +584,47 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
         (LIKERT_COLOURS[4] if d > 0 else LIKERT_COLOURS[0]) if r else OKABE_ITO["grey"]
         for r, d in zip(frame["reliable"], frame["difference"], strict=True)
     ]
-    data = [dict(type="bar", x=frame["difference"].round(2).tolist(), y=frame["label"].tolist(), orientation="h",
-                 marker=dict(color=colours),
-                 error_x=dict(type="data", symmetric=False,
-                              array=(frame["ci_high"] - frame["difference"]).round(2).tolist(),
-                              arrayminus=(frame["difference"] - frame["ci_low"]).round(2).tolist()))]  # fmt: skip
+    data = [
+        dict(
+            type="bar",
+            x=frame["difference"].round(2).tolist(),
+            y=frame["label"].tolist(),
+            orientation="h",
+            marker=dict(color=colours),
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=(frame["ci_high"] - frame["difference"]).round(2).tolist(),
+                arrayminus=(frame["difference"] - frame["ci_low"]).round(2).tolist(),
+            ),
+        )
+    ]
     left = margin_for(wrapped, FONT["size"])
     lines = max((label.count("<br>") + 1 for label in wrapped), default=1)
     zero = dict(
         type="line", x0=0, x1=0, xref="x", y0=0, y1=1, yref="y domain", line=dict(color="#333333")
     )
-    fig = _figure(data, _layout(
-        "", lang, height=100 + (20 + 16 * lines) * len(frame), margin=dict(l=left, r=30, t=20, b=60),
-        shapes=[zero], xaxis=dict(title=dict(text=t("chart.change_axis", lang))),
-        yaxis=dict(autorange="reversed", tickmode="array", tickvals=frame["label"].tolist(), ticktext=wrapped)))  # rows in the table's order  # fmt: skip
-    rows = [[label, number(r.difference, 2, lang, signed=True), interval(r.ci_low, r.ci_high, 2, lang)]
-            for label, r in zip(frame["label"], frame.itertuples(), strict=True)]  # fmt: skip
+    fig = _figure(
+        data,
+        _layout(
+            "",
+            lang,
+            height=100 + (20 + 16 * lines) * len(frame),
+            margin=dict(l=left, r=30, t=20, b=60),
+            shapes=[zero],
+            xaxis=dict(title=dict(text=t("chart.change_axis", lang))),
+            yaxis=dict(
+                autorange="reversed",
+                tickmode="array",
+                tickvals=frame["label"].tolist(),
+                ticktext=wrapped,
+            ),
+        ),
+    )  # rows in the table's order
+    rows = [
+        [label, number(r.difference, 2, lang, signed=True), interval(r.ci_low, r.ci_high, 2, lang)]
+        for label, r in zip(frame["label"], frame.itertuples(), strict=True)
+    ]
     header = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang)]
     title = t("chart.trend_title", lang)
     return describe(fig, title, title, header, rows)
@@ -497,13 +661,24 @@ def level_ladder(
     ]  # two lines: five fit side by side
     dist = distribution[distribution["dimension_id"] == dimension_id].set_index("level")
     basis = (
-        level["level_basis"] if level is not None else (dist["level_basis"].iloc[0] if len(dist) else "estimate")
-    )  # fmt: skip
+        level["level_basis"]
+        if level is not None
+        else (dist["level_basis"].iloc[0] if len(dist) else "estimate")
+    )
     counts = [int(dist["n"].get(n, 0)) if len(dist) else 0 for n in numbers]
     total = sum(counts)
     shares = [round(100 * c / total, 1) if total else 0.0 for c in counts]
-    data = [dict(type="bar", x=numbers, y=shares, name=t(f"chart.ladder_{basis}", lang), customdata=counts,
-                 marker=dict(color=OKABE_ITO["sky_blue"]), hovertemplate="%{y:.1f}% (%{customdata})<extra></extra>")]  # fmt: skip
+    data = [
+        dict(
+            type="bar",
+            x=numbers,
+            y=shares,
+            name=t(f"chart.ladder_{basis}", lang),
+            customdata=counts,
+            marker=dict(color=OKABE_ITO["sky_blue"]),
+            hovertemplate="%{y:.1f}% (%{customdata})<extra></extra>",
+        )
+    ]
     if level is not None and pd.notna(level["level"]):
         at = int(level["level"])
         if basis == "chosen":
@@ -511,33 +686,72 @@ def level_ladder(
         else:
             low, high = level["level_low"], level["level_high"]
         error = (
-            {"error_x": dict(type="data", symmetric=False, array=[float(high) - at], arrayminus=[at - float(low)])}
+            {
+                "error_x": dict(
+                    type="data",
+                    symmetric=False,
+                    array=[float(high) - at],
+                    arrayminus=[at - float(low)],
+                )
+            }
             if pd.notna(low) and pd.notna(high)
             else {}
-        )  # fmt: skip
+        )
         top = max([*shares, 0.0]) + 12
-        data.append(dict(type="scatter", x=[at], y=[top], mode="markers", name=t(f"chart.ladder_position_{basis}", lang),
-                         marker=dict(symbol="triangle-down", size=16, color=OKABE_ITO["vermillion"]),
-                         hovertemplate=f"{names[at - 1]}<extra></extra>", **error))  # fmt: skip
+        data.append(
+            dict(
+                type="scatter",
+                x=[at],
+                y=[top],
+                mode="markers",
+                name=t(f"chart.ladder_position_{basis}", lang),
+                marker=dict(symbol="triangle-down", size=16, color=OKABE_ITO["vermillion"]),
+                hovertemplate=f"{names[at - 1]}<extra></extra>",
+                **error,
+            )
+        )
     left = margin_for(PERCENT_TICKS, FONT["size"], extra=TITLE_SPACE * FONT["size"])
     legend = _legend_px(
         [trace["name"] for trace in data], PRINT_CHART_PX - left - 30
     )  # above the plot
-    fig = _figure(data, _layout(
-        "", lang, height=336, margin=dict(l=left, r=30, t=legend + 16, b=66),
-        xaxis=dict(tickmode="array", tickvals=numbers, ticktext=ticks, range=[0.5, len(numbers) + 0.5]),
-        yaxis=dict(title=dict(text=t("chart.ladder_axis", lang)), range=[0, 120], tickvals=[0, 25, 50, 75, 100],
-                   ticktext=PERCENT_TICKS),  # room above 100% for the mark
-        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=LEGEND_SIZE)), bargap=0.35))  # fmt: skip
+    fig = _figure(
+        data,
+        _layout(
+            "",
+            lang,
+            height=336,
+            margin=dict(l=left, r=30, t=legend + 16, b=66),
+            xaxis=dict(
+                tickmode="array", tickvals=numbers, ticktext=ticks, range=[0.5, len(numbers) + 0.5]
+            ),
+            yaxis=dict(
+                title=dict(text=t("chart.ladder_axis", lang)),
+                range=[0, 120],
+                tickvals=[0, 25, 50, 75, 100],
+                ticktext=PERCENT_TICKS,
+            ),  # room above 100% for the mark
+            legend=dict(
+                orientation="h", x=0, y=1.02, yanchor="bottom", font=dict(size=LEGEND_SIZE)
+            ),
+            bargap=0.35,
+        ),
+    )
     description = t(f"chart.ladder_{basis}", lang)
     if len(fig.data) > 1:
         description += f"; {fig.data[1].name}: {names[int(level['level']) - 1]}"
-    rows = [[name, percent(c / total if total else 0.0, lang), str(c)] for name, c in zip(names, counts, strict=True)]  # fmt: skip
-    return describe(fig, "", description, [t("report.level", lang), t(f"chart.ladder_{basis}", lang), "n"], rows)  # fmt: skip
+    rows = [
+        [name, percent(c / total if total else 0.0, lang), str(c)]
+        for name, c in zip(names, counts, strict=True)
+    ]
+    return describe(
+        fig, "", description, [t("report.level", lang), t(f"chart.ladder_{basis}", lang), "n"], rows
+    )
 
 
 @registered
-def agreement_distribution(distribution: pd.DataFrame, instrument: Instrument, aspect: str, lang: str = "nl") -> go.Figure:  # fmt: skip
+def agreement_distribution(
+    distribution: pd.DataFrame, instrument: Instrument, aspect: str, lang: str = "nl"
+) -> go.Figure:
     """Stacked horizontal bars of one aspect of an agreements instrument (relevance or
     safeguarding): per public value how many members gave each answer, "weet ik niet" apart in
     grey; colours from the report palette, from unfavourable to favourable. ``distribution``
@@ -550,24 +764,52 @@ def agreement_distribution(distribution: pd.DataFrame, instrument: Instrument, a
     )
     labels = [v.label.get(lang) for v in reversed(values)]
     fig = go.Figure()
-    answers = [(str(p.value), p.label.get(lang), scale_colour(n, len(scale.points))) for n, p in enumerate(scale.points)]  # fmt: skip
+    answers = [
+        (str(p.value), p.label.get(lang), scale_colour(n, len(scale.points)))
+        for n, p in enumerate(scale.points)
+    ]
     answers.append(("dont_know", t("chart.dont_know", lang), SPECIAL_COLOURS["dont_know"]))
     for code, label, colour in answers:
         column = table[code] if code in table else pd.Series(dtype=int)
-        fig.add_bar(y=labels, x=[int(column.get(v.id, 0)) for v in reversed(values)], name=label,
-                    orientation="h", marker_color=colour)  # fmt: skip
+        fig.add_bar(
+            y=labels,
+            x=[int(column.get(v.id, 0)) for v in reversed(values)],
+            name=label,
+            orientation="h",
+            marker_color=colour,
+        )
     left = margin_for(labels, FONT["size"])
     # the legend sits at the foot of the drawing, below the axis title, with the room it needs
     legend_px = _legend_px([label for _, label, _ in answers], PRINT_CHART_PX - left - 20)
-    fig.update_layout(barmode="stack", font=FONT,
-                      template="plotly_white", height=100 + 26 * len(values) + legend_px,
-                      separators=plotly_separators(lang),
-                      legend=dict(orientation="h", xref="container", yref="container", x=0.01, y=0.005,
-                                  xanchor="left", yanchor="bottom", font=dict(size=LEGEND_SIZE)),
-                      margin=dict(l=left, r=20, t=20, b=60 + legend_px),
-                      xaxis=dict(title=t("agreements.n_members", lang), dtick=1))  # fmt: skip
-    rows = [[v.label.get(lang), " · ".join(f"{label}: {int(table[code].get(v.id, 0)) if code in table else 0}" for code, label, _ in answers)]
-            for v in values]  # fmt: skip
+    fig.update_layout(
+        barmode="stack",
+        font=FONT,
+        template="plotly_white",
+        height=100 + 26 * len(values) + legend_px,
+        separators=plotly_separators(lang),
+        legend=dict(
+            orientation="h",
+            xref="container",
+            yref="container",
+            x=0.01,
+            y=0.005,
+            xanchor="left",
+            yanchor="bottom",
+            font=dict(size=LEGEND_SIZE),
+        ),
+        margin=dict(l=left, r=20, t=20, b=60 + legend_px),
+        xaxis=dict(title=t("agreements.n_members", lang), dtick=1),
+    )
+    rows = [
+        [
+            v.label.get(lang),
+            " · ".join(
+                f"{label}: {int(table[code].get(v.id, 0)) if code in table else 0}"
+                for code, label, _ in answers
+            ),
+        ]
+        for v in values
+    ]
     title = t(f"agreements.chart_{aspect}", lang)
     return describe(
         fig, title, title, [t("agreements.value", lang), t("agreements.n_members", lang)], rows

@@ -150,7 +150,9 @@ def run_job(job: Job) -> JobResult:
     if job.print_only:
         return _print(job, start)
     job.notebook_path.parent.mkdir(parents=True, exist_ok=True)
-    parameters = job.parameters | ({"project_settings": job.settings.to_json()} if job.settings else {})  # fmt: skip
+    parameters = job.parameters | (
+        {"project_settings": job.settings.to_json()} if job.settings else {}
+    )
     notebook = parameterize_notebook(load_notebook_node(str(job.template)), parameters)
     status, error = "ok", ""
     try:

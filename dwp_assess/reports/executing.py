@@ -67,7 +67,9 @@ class DaskCluster:
     def __init__(self, scheduler: str | None, workers: int, kit: remote.Kit):
         from dask.distributed import Client
 
-        self.client = Client(scheduler) if scheduler else Client(n_workers=workers, threads_per_worker=1)  # fmt: skip
+        self.client = (
+            Client(scheduler) if scheduler else Client(n_workers=workers, threads_per_worker=1)
+        )
         self.kit = self.client.scatter(kit, broadcast=True)
 
     def submit(self, job: Job):
@@ -89,16 +91,29 @@ def runner(options: ReportOptions, analysis_dir: Path, settings: project.Setting
     """Where ``options`` asks the jobs to run: a dask cluster, local processes (``jobs`` > 1)
     or this process."""
     if options.distributed:
-        return DaskCluster(options.scheduler, options.jobs, remote.pack(analysis_dir, template, settings))  # fmt: skip
+        return DaskCluster(
+            options.scheduler, options.jobs, remote.pack(analysis_dir, template, settings)
+        )
     return LocalProcesses(options.jobs) if options.jobs > 1 else InProcess()
 
 
-def execute(to_run: list[Planned], options: ReportOptions, analysis_dir: Path, settings: project.Settings,
-            console=None) -> list[tuple[JobResult, Planned]]:  # fmt: skip
+def execute(
+    to_run: list[Planned],
+    options: ReportOptions,
+    analysis_dir: Path,
+    settings: project.Settings,
+    console=None,
+) -> list[tuple[JobResult, Planned]]:
     """Run the jobs where ``options`` says, with a progress bar on ``console``; each result
     with its job and key."""
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} done, {task.fields[failed]} failed"),
-                        TimeRemainingColumn(), console=console, disable=console is None)  # fmt: skip
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} done, {task.fields[failed]} failed"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=console is None,
+    )
     with progress:
         chosen = (
             runner(options, analysis_dir, settings, to_run[0][0].template)

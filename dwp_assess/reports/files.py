@@ -54,7 +54,12 @@ def unit_files(out: Path, unit: str, lang: str) -> list[Path]:
     """Every file one report may have in the round's folder, by its unit and language (HTML,
     PDF, summary and its PDF, an editable document), whether or not it exists."""
     mark = language_mark(lang)
-    suffixes = [f"{mark}.html", f"{mark}.pdf", f"{SUMMARY_MARK}{mark}.html", f"{SUMMARY_MARK}{mark}.pdf"]  # fmt: skip
+    suffixes = [
+        f"{mark}.html",
+        f"{mark}.pdf",
+        f"{SUMMARY_MARK}{mark}.html",
+        f"{SUMMARY_MARK}{mark}.pdf",
+    ]
     suffixes += [f"{mark}{suffix}" for suffix in sorted(document_suffixes())]
     return [unit_file(out, unit, suffix) for suffix in dict.fromkeys(suffixes)]
 

@@ -63,7 +63,7 @@ def _error_block(output: dict, lang: str) -> str:
     trace = _ANSI.sub("", "\n".join(output.get("traceback", [])))
     title = html.escape(t("report.error", lang))
     detail = html.escape(f"{output.get('ename', '')}: {output.get('evalue', '')}")
-    return f'<div class="dwp-error"><strong>{title}</strong>: {detail}<details><pre>{html.escape(trace)}</pre></details></div>'  # fmt: skip
+    return f'<div class="dwp-error"><strong>{title}</strong>: {detail}<details><pre>{html.escape(trace)}</pre></details></div>'
 
 
 def output_blocks(notebook: nbformat.NotebookNode, lang: str) -> list[str]:
@@ -132,8 +132,14 @@ def macro(name: str):
     return getattr(_environment().get_template("sections/_macros.html.j2").module, name)
 
 
-def index_html(title: str, summary: str, jobs: list[dict], generated_at: str, lang: str = "nl",
-               synthetic: bool = False) -> str:  # fmt: skip
+def index_html(
+    title: str,
+    summary: str,
+    jobs: list[dict],
+    generated_at: str,
+    lang: str = "nl",
+    synthetic: bool = False,
+) -> str:
     """The round's index: every report with its organisation (for team rounds), status, links
     and any error (all escaped), under a note that the page is for the analyst and not for
     distribution, and, for synthetic data, a note saying so."""
@@ -144,8 +150,20 @@ def index_html(title: str, summary: str, jobs: list[dict], generated_at: str, la
     by_organisation = any(
         job["organisation"] and job["organisation"] != job["title"] for job in jobs
     )
-    return _environment().get_template("index.html.j2").render(
-        lang=lang, title=title, summary=summary, jobs=jobs, labels=labels, css=stylesheet(),
-        version=__version__, generated_at=generated_at, private_note=t("report.index_private", lang),
-        synthetic_note=t("report.synthetic_index", lang) if synthetic else "", by_organisation=by_organisation,
-    )  # fmt: skip
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            lang=lang,
+            title=title,
+            summary=summary,
+            jobs=jobs,
+            labels=labels,
+            css=stylesheet(),
+            version=__version__,
+            generated_at=generated_at,
+            private_note=t("report.index_private", lang),
+            synthetic_note=t("report.synthetic_index", lang) if synthetic else "",
+            by_organisation=by_organisation,
+        )
+    )

@@ -15,7 +15,7 @@ from dwp_assess import ids
 from dwp_assess.instruments.messages import t
 from dwp_assess.locale import LANGUAGES, PRIMARY_LANGUAGE
 from dwp_assess.reports.bundle import BUNDLE_FOLDER
-from dwp_assess.reports.files import (  # fmt: skip
+from dwp_assess.reports.files import (
     SUMMARY_MARK,
     document_suffixes,
     language_mark,
@@ -31,12 +31,27 @@ def index_path(out: Path, lang: str) -> Path:
     return out / f"index{language_mark(lang)}.html"
 
 
-def write_indexes(out: Path, round_id: str, manifest: dict, skipped: set[str], langs: list[str],
-                  subtitles: dict[str, str], synthetic: bool, current: dict[str, str]) -> tuple[dict[str, Path], list[Path]]:  # fmt: skip
+def write_indexes(
+    out: Path,
+    round_id: str,
+    manifest: dict,
+    skipped: set[str],
+    langs: list[str],
+    subtitles: dict[str, str],
+    synthetic: bool,
+    current: dict[str, str],
+) -> tuple[dict[str, Path], list[Path]]:
     """An index for each language made now or listed in the manifest (``subtitles``: per
     language), and the index pages of other languages removed; (language → index, removed)."""
-    listed = [x for x in LANGUAGES if x in langs or any(e.get("lang") == x for e in manifest.values())]  # fmt: skip
-    indexes = {lang: write_index(out, round_id, manifest, skipped, lang, subtitles[lang], synthetic, current) for lang in listed}  # fmt: skip
+    listed = [
+        x for x in LANGUAGES if x in langs or any(e.get("lang") == x for e in manifest.values())
+    ]
+    indexes = {
+        lang: write_index(
+            out, round_id, manifest, skipped, lang, subtitles[lang], synthetic, current
+        )
+        for lang in listed
+    }
     removed = remove_files([index_path(out, x) for x in LANGUAGES if x not in listed])
     return indexes, removed
 
@@ -51,34 +66,61 @@ def status_counts(statuses: list[str], lang: str) -> str:
     return ", ".join(t(f"report.index_count.{s}", lang, n=n) for s, n in counts.items())
 
 
-def write_index(out: Path, round_id: str, manifest: dict, skipped: set[str], lang: str, subtitle: str,
-                synthetic: bool = False, current: dict[str, str] | None = None) -> Path:  # fmt: skip
+def write_index(
+    out: Path,
+    round_id: str,
+    manifest: dict,
+    skipped: set[str],
+    lang: str,
+    subtitle: str,
+    synthetic: bool = False,
+    current: dict[str, str] | None = None,
+) -> Path:
     """``index.html`` (``index.en.html`` in English) of the round, for the analyst: every report
     in that language grouped by organisation, its status (done, up to date, failed, or
     outdated: its key is not the ``current`` one, when given), links to its HTML, PDF and its
     organisation's bundle (none for an outdated report), and a note that the page is not
     for distribution (and, for synthetic data, that it is synthetic)."""
     own = {k: e for k, e in manifest.items() if e.get("lang", PRIMARY_LANGUAGE) == lang}
-    rows = sorted((_row(out, key, entry, skipped, lang, current) for key, entry in own.items()),
-                  key=lambda r: (r["organisation"], r["title"]))  # fmt: skip
+    rows = sorted(
+        (_row(out, key, entry, skipped, lang, current) for key, entry in own.items()),
+        key=lambda r: (r["organisation"], r["title"]),
+    )
     summary = " · ".join([subtitle, status_counts([r["status"] for r in rows], lang)])
-    html = index_html(t("report.index_title", lang, round=round_id), summary, rows,
-                      datetime.now(UTC).isoformat(timespec="seconds"), lang, synthetic)  # fmt: skip
+    html = index_html(
+        t("report.index_title", lang, round=round_id),
+        summary,
+        rows,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        lang,
+        synthetic,
+    )
     path = index_path(out, lang)
     path.write_text(html, encoding="utf-8")
     return path
 
 
-def _row(out: Path, key: str, entry: dict, skipped: set[str], lang: str, current: dict[str, str] | None) -> dict:  # fmt: skip
+def _row(
+    out: Path, key: str, entry: dict, skipped: set[str], lang: str, current: dict[str, str] | None
+) -> dict:
     """One report's row of the index."""
     unit = entry.get("unit", key)
     status = "skipped" if key in skipped and entry["status"] == "ok" else entry["status"]
-    outdated = current is not None and entry["status"] == "ok" and entry.get("key") != current.get(key)  # fmt: skip
+    outdated = (
+        current is not None and entry["status"] == "ok" and entry.get("key") != current.get(key)
+    )
     status = "outdated" if outdated else status
     links = NO_LINKS if outdated else _links(out, unit, entry)
-    return {"title": entry.get("title", unit), "status": status, "status_label": t(f"report.status.{status}", lang),
-            "organisation": entry.get("organisation_name") or "", "failed": entry["status"] != "ok",
-            "error": entry.get("error"), **links, "bundle": None if outdated else _bundle_link(out, entry)}  # fmt: skip
+    return {
+        "title": entry.get("title", unit),
+        "status": status,
+        "status_label": t(f"report.status.{status}", lang),
+        "organisation": entry.get("organisation_name") or "",
+        "failed": entry["status"] != "ok",
+        "error": entry.get("error"),
+        **links,
+        "bundle": None if outdated else _bundle_link(out, entry),
+    }
 
 
 def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
@@ -86,12 +128,20 @@ def _links(out: Path, unit: str, entry: dict) -> dict[str, str | None]:
     if not ids.is_valid(unit) or entry.get("lang", PRIMARY_LANGUAGE) not in LANGUAGES:
         return dict(NO_LINKS)
     mark = language_mark(entry.get("lang", PRIMARY_LANGUAGE))
-    files = {"html": f"{mark}.html", "pdf": f"{mark}.pdf", "summary": f"{SUMMARY_MARK}{mark}.html",
-             "summary_pdf": f"{SUMMARY_MARK}{mark}.pdf"}  # fmt: skip
+    files = {
+        "html": f"{mark}.html",
+        "pdf": f"{mark}.pdf",
+        "summary": f"{SUMMARY_MARK}{mark}.html",
+        "summary_pdf": f"{SUMMARY_MARK}{mark}.pdf",
+    }
     if document := _document_suffix(entry):
         files["document"] = f"{mark}{document}"
-    links = {key: path.name if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file() else None
-             for key, suffix in files.items()}  # fmt: skip
+    links = {
+        key: path.name
+        if entry.get(key) and (path := unit_file(out, unit, suffix)).is_file()
+        else None
+        for key, suffix in files.items()
+    }
     return {"document": None} | links
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from dwp_assess import ids, project
 from dwp_assess.locale import LANGUAGES, PRIMARY_LANGUAGE
 from dwp_assess.reports.execute import Job, JobResult
-from dwp_assess.reports.files import (  # fmt: skip
+from dwp_assess.reports.files import (
     printed_files,
     remove_files,
     unit_files,
@@ -45,22 +45,36 @@ def record(manifest: dict, results: list[tuple[JobResult, tuple[Job, str]]], fol
     for result, (job, key) in results:
         ok = result.status == "ok"
         if job.print_only and ok:
-            manifest[job.unit] |= {"pdf": job.pdf_path.name, "pdf_key": key,
-                                   "summary_pdf": job.summary_pdf_path.name if job.summary_pdf_path else None}  # fmt: skip
+            manifest[job.unit] |= {
+                "pdf": job.pdf_path.name,
+                "pdf_key": key,
+                "summary_pdf": job.summary_pdf_path.name if job.summary_pdf_path else None,
+            }
             continue
-        manifest[job.unit] = {"key": key, "status": result.status,
-                              "error": without_paths(result.error, folders),
-                              "title": job.title, "unit": job_unit(job), "lang": job.lang,
-                              "seconds": round(result.seconds, 2), "html": job.html_path.name,
-                              "pdf": job.pdf_path.name if job.pdf_path and ok else None,
-                              "pdf_key": key if job.pdf_path and ok else None,
-                              "summary": job.summary_path.name if job.summary_path and ok else None,
-                              "summary_pdf": job.summary_pdf_path.name if job.summary_pdf_path and ok else None,
-                              "document": job.document_path.name if job.document_path and ok else None}  # fmt: skip
+        manifest[job.unit] = {
+            "key": key,
+            "status": result.status,
+            "error": without_paths(result.error, folders),
+            "title": job.title,
+            "unit": job_unit(job),
+            "lang": job.lang,
+            "seconds": round(result.seconds, 2),
+            "html": job.html_path.name,
+            "pdf": job.pdf_path.name if job.pdf_path and ok else None,
+            "pdf_key": key if job.pdf_path and ok else None,
+            "summary": job.summary_path.name if job.summary_path and ok else None,
+            "summary_pdf": job.summary_pdf_path.name if job.summary_pdf_path and ok else None,
+            "document": job.document_path.name if job.document_path and ok else None,
+        }
 
 
-def tidy(out: Path, manifest: dict, current: dict[str, str], units: list[str] | None,
-         keep_older: bool = False) -> list[Path]:  # fmt: skip
+def tidy(
+    out: Path,
+    manifest: dict,
+    current: dict[str, str],
+    units: list[str] | None,
+    keep_older: bool = False,
+) -> list[Path]:
     """Remove what no longer matches the data, and say what (the files removed): every file
     of a unit no longer in the round (a merged or renamed municipality: its files under
     the old id), every file of a chosen unit's report whose key is older (a language not
@@ -73,7 +87,11 @@ def tidy(out: Path, manifest: dict, current: dict[str, str], units: list[str] | 
         if not ids.is_valid(unit) or lang not in LANGUAGES:
             continue
         gone = unit not in known
-        older = not keep_older and (units is None or unit in units) and entry.get("key") != current.get(key)  # fmt: skip
+        older = (
+            not keep_older
+            and (units is None or unit in units)
+            and entry.get("key") != current.get(key)
+        )
         if gone or (older and entry.get("status") == "ok"):
             removed += remove_files(unit_files(out, unit, lang))
             del manifest[key]
@@ -97,18 +115,28 @@ def name_owners(manifest: dict, analysis: ReportAnalysis) -> None:
         entry.setdefault("unit", key)
         entry.setdefault("lang", PRIMARY_LANGUAGE)
         entry["organisation"] = owner.get(entry["unit"], entry.get("organisation"))
-        entry["organisation_name"] = org_names.get(entry["organisation"], entry.get("organisation_name"))  # fmt: skip
+        entry["organisation_name"] = org_names.get(
+            entry["organisation"], entry.get("organisation_name")
+        )
 
 
 def marked_outdated(manifest: dict, current: dict[str, str]) -> dict:
     """The manifest with every report whose key is not the ``current`` one as ``outdated``."""
-    return {k: e if e.get("key") == current.get(k) else e | {"status": "outdated"} for k, e in manifest.items()}  # fmt: skip
+    return {
+        k: e if e.get("key") == current.get(k) else e | {"status": "outdated"}
+        for k, e in manifest.items()
+    }
 
 
 def error_folders(reports_root: Path, settings: project.Settings) -> dict[str, Path | None]:
     """The analyst's folders by role, for ``without_paths``."""
-    return {"<reports>": reports_root, "<data>": settings.data_dir, "~": Path.home(),
-            "<project>": settings.root, "<tmp>": Path(tempfile.gettempdir())}  # fmt: skip
+    return {
+        "<reports>": reports_root,
+        "<data>": settings.data_dir,
+        "~": Path.home(),
+        "<project>": settings.root,
+        "<tmp>": Path(tempfile.gettempdir()),
+    }
 
 
 def without_paths(text: str, folders: dict[str, Path | None]) -> str:

@@ -52,7 +52,9 @@ class ReportOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "languages", parse_languages(self.lang))
         if self.executor not in EXECUTORS:
-            raise ValueError(f"unknown executor '{self.executor}': choose from {', '.join(EXECUTORS)}")  # fmt: skip
+            raise ValueError(
+                f"unknown executor '{self.executor}': choose from {', '.join(EXECUTORS)}"
+            )
 
     @property
     def distributed(self) -> bool:
@@ -63,8 +65,14 @@ class ReportOptions:
 def parse_languages(lang: str | list[str] | tuple[str, ...]) -> list[str]:
     """``"nl,en"`` or ``["nl", "en"]`` as a list without repeats; an unknown language is an
     error naming the ones there are."""
-    langs = list(dict.fromkeys(x.strip() for x in (lang.split(",") if isinstance(lang, str) else lang) if x.strip()))  # fmt: skip
+    langs = list(
+        dict.fromkeys(
+            x.strip() for x in (lang.split(",") if isinstance(lang, str) else lang) if x.strip()
+        )
+    )
     unknown = [x for x in langs if x not in LANGUAGES]
     if unknown or not langs:
-        raise ValueError(f"unknown language(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(LANGUAGES)}, e.g. --lang nl,en")  # fmt: skip
+        raise ValueError(
+            f"unknown language(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(LANGUAGES)}, e.g. --lang nl,en"
+        )
     return langs

@@ -79,21 +79,36 @@ def _typology(analysis: RoundAnalysis, folder: Path) -> None:
     round_typology(analysis).save(folder / TYPOLOGY_FOLDER)
 
 
-def _analyse_scored(engine: Engine, round_id: str, previous: str | None, min_group: int) -> RoundAnalysis:  # fmt: skip
+def _analyse_scored(
+    engine: Engine, round_id: str, previous: str | None, min_group: int
+) -> RoundAnalysis:
     return analyse_round(engine, round_id, previous, min_group=min_group)
 
 
 def _management_summary(parameters: dict, path: Path) -> None:
     """The management summary (``reports.summary``) of one organisation and language."""
     colophon = {"sender": parameters.get("sender", ""), "contact": parameters.get("contact", "")}
-    write_summary(parameters["analysis_dir"], parameters["organisation_id"], parameters["lang"],
-                  parameters["synthetic"], path, colophon)  # fmt: skip
+    write_summary(
+        parameters["analysis_dir"],
+        parameters["organisation_id"],
+        parameters["lang"],
+        parameters["synthetic"],
+        path,
+        colophon,
+    )
 
 
 def _plan_document(parameters: dict, path: Path) -> Path:
     """The project plan's Word file (``reports.plan_docx``) for one collaboration and language."""
-    return write_document(parameters["analysis_dir"], parameters["collaboration_id"], parameters["lang"], parameters["synthetic"], path,
-                          parameters.get("sender"), parameters.get("contact", ""))  # fmt: skip
+    return write_document(
+        parameters["analysis_dir"],
+        parameters["collaboration_id"],
+        parameters["lang"],
+        parameters["synthetic"],
+        path,
+        parameters.get("sender"),
+        parameters.get("contact", ""),
+    )
 
 
 OUTPUTS: dict[str, OutputKind] = {
@@ -160,13 +175,17 @@ def _organisations_teams(engine: Engine, organisation_ids: list[str]) -> list[st
 def _collaborations_members(engine: Engine, collaboration_ids: list[str]) -> list[str]:
     """The member organisations of the collaborations ``collaboration_ids``."""
     members = store.collaboration_members(engine)
-    return _unique(members.loc[members["collaboration_id"].isin(collaboration_ids), "organisation_id"])  # fmt: skip
+    return _unique(
+        members.loc[members["collaboration_id"].isin(collaboration_ids), "organisation_id"]
+    )
 
 
 def _members_collaborations(engine: Engine, organisation_ids: list[str]) -> list[str]:
     """The collaborations the organisations ``organisation_ids`` are members of, sorted."""
     members = store.collaboration_members(engine)
-    return sorted(set(members.loc[members["organisation_id"].isin(organisation_ids), "collaboration_id"]))  # fmt: skip
+    return sorted(
+        set(members.loc[members["organisation_id"].isin(organisation_ids), "collaboration_id"])
+    )
 
 
 UNIT_KINDS: dict[str, UnitKind] = {
@@ -206,4 +225,6 @@ def output_kind(output: str) -> OutputKind:
     try:
         return OUTPUTS[output]
     except KeyError:
-        raise ValueError(f"no report is built for output '{output}' (known: {', '.join(OUTPUTS)})") from None  # fmt: skip
+        raise ValueError(
+            f"no report is built for output '{output}' (known: {', '.join(OUTPUTS)})"
+        ) from None

@@ -35,7 +35,9 @@ A4 = (Mm(210), Mm(297))
 MARGIN = Mm(20)
 
 
-def plan_document(view: PlanView, provenance: str, colophon: list[tuple[str, str]] | None = None) -> DocumentType:  # fmt: skip
+def plan_document(
+    view: PlanView, provenance: str, colophon: list[tuple[str, str]] | None = None
+) -> DocumentType:
     """The Word document of a plan; ``provenance`` is the sentence saying how it was made,
     ``colophon`` the (label, value) rows of ``sections.colophon_rows``."""
     lang = view.lang
@@ -120,8 +122,26 @@ def _table(doc: DocumentType, header: list[str] | None, rows: list[list[str]]):
 def _overview(doc: DocumentType, view: PlanView, lang: str) -> None:
     """Per theme how many points are settled, open, to discuss and not applicable."""
     doc.add_heading(t("project_plan.overview", lang), level=2)
-    header = [t(f"project_plan.{key}", lang) for key in ("theme", "count_settled", "count_open", "count_disagreements", "count_not_applicable")]  # fmt: skip
-    rows = [[f"{th.number}. {th.label}", len(th.settled), len(th.open), len(th.disagreements), len(th.not_applicable)] for th in view.themes]  # fmt: skip
+    header = [
+        t(f"project_plan.{key}", lang)
+        for key in (
+            "theme",
+            "count_settled",
+            "count_open",
+            "count_disagreements",
+            "count_not_applicable",
+        )
+    ]
+    rows = [
+        [
+            f"{th.number}. {th.label}",
+            len(th.settled),
+            len(th.open),
+            len(th.disagreements),
+            len(th.not_applicable),
+        ]
+        for th in view.themes
+    ]
     _table(doc, header, rows)
 
 
@@ -146,15 +166,23 @@ def _theme(doc: DocumentType, theme: ThemeView, parties: list[str], lang: str) -
             doc.add_paragraph(f"{answer}: {', '.join(sides)}", style="List Bullet 2")
     if not theme.disagreements:
         doc.add_paragraph(t("project_plan.disagreements_none", lang))
-    agreed = lambda p: p.text + (f" ({t('project_plan.agreed_answer', lang, answer=p.answer)})" if p.answer else "")  # noqa: E731  # fmt: skip
+
+    def agreed(p):
+        return p.text + (
+            f" ({t('project_plan.agreed_answer', lang, answer=p.answer)})" if p.answer else ""
+        )
+
     _points(doc, theme.settled, "project_plan.settled", "project_plan.settled_none", lang, agreed)
     _points(doc, theme.open, "project_plan.open", "project_plan.open_none", lang)
     if theme.not_applicable:
         _points(doc, theme.not_applicable, "project_plan.not_applicable", "", lang)
     _tasks(doc, theme, lang)
     doc.add_heading(t("project_plan.positions", lang), level=2)
-    _table(doc, [t("project_plan.point", lang), *parties],
-           [[f"{p.number} {p.text}", *(answer for _, answer in p.answers)] for p in theme.points])  # fmt: skip
+    _table(
+        doc,
+        [t("project_plan.point", lang), *parties],
+        [[f"{p.number} {p.text}", *(answer for _, answer in p.answers)] for p in theme.points],
+    )
     doc.add_heading(t("project_plan.notes", lang), level=2)
     noted = [p for p in theme.points if p.notes]
     for point in noted:
@@ -173,10 +201,16 @@ def _tasks(doc: DocumentType, theme: ThemeView, lang: str) -> None:
         doc.add_paragraph(t("project_plan.tasks_none", lang))
         return
     header = [t(f"project_plan.{key}", lang) for key in ("point", "owner", "owner_basis")]
-    _table(doc, header, [[f"{p.number} {p.task}", ", ".join(p.owners), p.owner_basis] for p in theme.tasks])  # fmt: skip
+    _table(
+        doc,
+        header,
+        [[f"{p.number} {p.task}", ", ".join(p.owners), p.owner_basis] for p in theme.tasks],
+    )
 
 
-def write_plan_document(view: PlanView, provenance: str, path: Path, colophon: list[tuple[str, str]] | None = None) -> Path:  # fmt: skip
+def write_plan_document(
+    view: PlanView, provenance: str, path: Path, colophon: list[tuple[str, str]] | None = None
+) -> Path:
     """Save the plan's Word document at ``path`` (complete or not at all)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
@@ -191,14 +225,29 @@ def write_plan_document(view: PlanView, provenance: str, path: Path, colophon: l
 
 def provenance_sentence(meta: dict, lang: str) -> str:
     """The report's provenance sentence (as ``sections.provenance`` words it) for the document."""
-    computed = pd.Timestamp(meta["computed_at"]) if meta.get("computed_at") else pd.Timestamp.now(tz="UTC")  # fmt: skip
-    return t("report.provenance_sentence", lang, version=meta["instrument_version"], period=meta.get("period", ""),
-             computed=computed.strftime("%d-%m-%Y"), generated=pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y"),
-             package=__version__)  # fmt: skip
+    computed = (
+        pd.Timestamp(meta["computed_at"]) if meta.get("computed_at") else pd.Timestamp.now(tz="UTC")
+    )
+    return t(
+        "report.provenance_sentence",
+        lang,
+        version=meta["instrument_version"],
+        period=meta.get("period", ""),
+        computed=computed.strftime("%d-%m-%Y"),
+        generated=pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y"),
+        package=__version__,
+    )
 
 
-def write_document(analysis_dir: str, collaboration_id: str, lang: str, synthetic: bool, path: Path,
-                   sender: str | None = None, contact: str = "") -> Path:  # fmt: skip
+def write_document(
+    analysis_dir: str,
+    collaboration_id: str,
+    lang: str,
+    synthetic: bool,
+    path: Path,
+    sender: str | None = None,
+    contact: str = "",
+) -> Path:
     """The Word file of one collaboration's plan from the round's saved analysis
     (``reports.outputs``: run beside the HTML by ``execute.run_job``), with the colophon of
     ``sender`` and ``contact`` (``project.Settings``)."""

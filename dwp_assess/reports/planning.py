@@ -49,8 +49,15 @@ class RoundPlan:
     colophon: dict
 
 
-def plan_jobs(analysis: ReportAnalysis, analysis_dir: Path, out: Path, notebooks: Path, options: ReportOptions,
-              synthetic: bool, settings: project.Settings) -> list[Planned]:  # fmt: skip
+def plan_jobs(
+    analysis: ReportAnalysis,
+    analysis_dir: Path,
+    out: Path,
+    notebooks: Path,
+    options: ReportOptions,
+    synthetic: bool,
+    settings: project.Settings,
+) -> list[Planned]:
     """One job per report unit (``analysis.report_units()``) and language of ``LANGUAGES``
     (every report of the round as of now: its key tells what is current), each with its key:
     HTML (and PDF, with ``options.pdf``) in ``out``, the executed notebook in ``notebooks``.
@@ -58,10 +65,21 @@ def plan_jobs(analysis: ReportAnalysis, analysis_dir: Path, out: Path, notebooks
     colophon."""
     template = output_kind(analysis.instrument.output).template
     colophon = options.colophon if options.colophon is not None else settings.colophon
-    plan = RoundPlan(analysis, analysis_dir, out, notebooks, sources_key(analysis, template, settings),
-                     settings, colophon or {})  # fmt: skip
+    plan = RoundPlan(
+        analysis,
+        analysis_dir,
+        out,
+        notebooks,
+        sources_key(analysis, template, settings),
+        settings,
+        colophon or {},
+    )
     names = analysis.report_units()
-    return [_job(plan, unit, names[unit], lang, options.pdf, synthetic) for unit in names for lang in LANGUAGES]  # fmt: skip
+    return [
+        _job(plan, unit, names[unit], lang, options.pdf, synthetic)
+        for unit in names
+        for lang in LANGUAGES
+    ]
 
 
 def _job(plan: RoundPlan, unit: str, title, lang: str, pdf: bool, synthetic: bool) -> Planned:
@@ -71,15 +89,27 @@ def _job(plan: RoundPlan, unit: str, title, lang: str, pdf: bool, synthetic: boo
     mark = language_mark(lang)
     parameters = _parameters(plan, UNIT_KINDS[instrument.kind], unit, title, lang, synthetic)
     summary = unit_file(plan.out, unit, f"{SUMMARY_MARK}{mark}.html") if output.summary else None
-    document = unit_file(plan.out, unit, f"{mark}{output.document_suffix}") if output.document else None  # fmt: skip
+    document = (
+        unit_file(plan.out, unit, f"{mark}{output.document_suffix}") if output.document else None
+    )
     if document:  # the report names the file it is handed out beside
         parameters["document_name"] = document.name
-    job = Job(unit=entry_key(unit, lang), title=str(title), template=output.template, parameters=parameters,
-              notebook_path=unit_file(plan.notebooks, unit, f"{mark}.ipynb"), html_path=unit_file(plan.out, unit, f"{mark}.html"),
-              pdf_path=unit_file(plan.out, unit, f"{mark}.pdf") if pdf else None, lang=lang,
-              summary_path=summary, summary_pdf_path=summary.with_suffix(".pdf") if summary and pdf else None,
-              write_summary=output.summary, document_path=document, write_document=output.document,
-              settings=plan.settings)  # fmt: skip
+    job = Job(
+        unit=entry_key(unit, lang),
+        title=str(title),
+        template=output.template,
+        parameters=parameters,
+        notebook_path=unit_file(plan.notebooks, unit, f"{mark}.ipynb"),
+        html_path=unit_file(plan.out, unit, f"{mark}.html"),
+        pdf_path=unit_file(plan.out, unit, f"{mark}.pdf") if pdf else None,
+        lang=lang,
+        summary_path=summary,
+        summary_pdf_path=summary.with_suffix(".pdf") if summary and pdf else None,
+        write_summary=output.summary,
+        document_path=document,
+        write_document=output.document,
+        settings=plan.settings,
+    )
     return job, job_key(plan.base_key, parameters)
 
 
@@ -88,9 +118,16 @@ def _parameters(
 ) -> dict:
     """The report notebook's parameters for one unit and language."""
     meta = plan.analysis.meta
-    parameters = {"round_id": meta["round_id"], kind.parameter: unit, "lang": lang, "synthetic": synthetic,
-                  "previous_round_id": meta.get("previous_round_id"), "analysis_dir": str(plan.analysis_dir),
-                  "sender": plan.colophon.get("sender") or project.DEFAULT_SENDER, "contact": plan.colophon.get("contact", "")}  # fmt: skip
+    parameters = {
+        "round_id": meta["round_id"],
+        kind.parameter: unit,
+        "lang": lang,
+        "synthetic": synthetic,
+        "previous_round_id": meta.get("previous_round_id"),
+        "analysis_dir": str(plan.analysis_dir),
+        "sender": plan.colophon.get("sender") or project.DEFAULT_SENDER,
+        "contact": plan.colophon.get("contact", ""),
+    }
     if kind.title_parameter:
         parameters[kind.title_parameter] = title
     return parameters
@@ -110,9 +147,17 @@ def sources_key(analysis: ReportAnalysis, template: Path, settings: project.Sett
     instrument's files, its recommendation rules and the project's settings."""
     instrument = analysis.instrument
     rules = rules_for(instrument)
-    return [analysis.meta["snapshot_hash"], analysis.meta.get("plans_hash"), analysis.meta["min_group_size"],
-            _hash_file(template), presentation_digest(), __version__, instrument_digest(instrument.id),
-            rules.digest() if rules else None, settings.digest()]  # fmt: skip
+    return [
+        analysis.meta["snapshot_hash"],
+        analysis.meta.get("plans_hash"),
+        analysis.meta["min_group_size"],
+        _hash_file(template),
+        presentation_digest(),
+        __version__,
+        instrument_digest(instrument.id),
+        rules.digest() if rules else None,
+        settings.digest(),
+    ]
 
 
 def presentation_digest() -> str:
@@ -136,10 +181,16 @@ def job_unit(job: Job) -> str:
 def chosen(every: list[Planned], options: ReportOptions) -> list[Planned]:
     """The jobs of the languages and units ``options`` asks for."""
     wanted = options.units
-    return [(j, k) for j, k in every if j.lang in options.languages and (wanted is None or job_unit(j) in wanted)]  # fmt: skip
+    return [
+        (j, k)
+        for j, k in every
+        if j.lang in options.languages and (wanted is None or job_unit(j) in wanted)
+    ]
 
 
-def select(planned: list[Planned], manifest: dict, options: ReportOptions) -> tuple[list[Planned], list[Planned]]:  # fmt: skip
+def select(
+    planned: list[Planned], manifest: dict, options: ReportOptions
+) -> tuple[list[Planned], list[Planned]]:
     """Split planned jobs into those to run and those already up to date; an up-to-date
     report whose PDFs are wanted but missing or older runs as a print-only job (its HTML
     is printed, not made again). ``retry_failed`` runs only failed or never made reports;
@@ -161,7 +212,9 @@ def select(planned: list[Planned], manifest: dict, options: ReportOptions) -> tu
 def _current(job: Job, entry: dict, key: str) -> bool:
     """The report was made from ``key`` and its files are there."""
     made = [p for p in (job.html_path, job.summary_path, job.document_path) if p]
-    return entry.get("key") == key and entry.get("status") == "ok" and all(p.is_file() for p in made)  # fmt: skip
+    return (
+        entry.get("key") == key and entry.get("status") == "ok" and all(p.is_file() for p in made)
+    )
 
 
 def _printed(job: Job, entry: dict, key: str) -> bool:

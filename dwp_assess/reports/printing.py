@@ -85,18 +85,24 @@ class PrinterError(RuntimeError):
 def check_printer() -> None:
     """Raise ``PrinterError`` with the fix when PDFs cannot be printed on this machine."""
     if not Path(CHROMIUM).is_file():
-        raise PrinterError(f"--pdf prints with Chromium, not found at {CHROMIUM}: install it with `apt-get install chromium`")  # fmt: skip
+        raise PrinterError(
+            f"--pdf prints with Chromium, not found at {CHROMIUM}: install it with `apt-get install chromium`"
+        )
     try:
         import playwright.async_api  # noqa: F401
     except ImportError as exc:
-        raise PrinterError("--pdf drives Chromium with Playwright: install it with `pip install 'dwp-assess[pdf]'`") from exc  # fmt: skip
+        raise PrinterError(
+            "--pdf drives Chromium with Playwright: install it with `pip install 'dwp-assess[pdf]'`"
+        ) from exc
 
 
 def footer(lang: str) -> str:
     """Chromium's footer template: page number of total, in the report's language."""
-    words = html.escape(t("report.page_of", lang)).replace("{page}", '<span class="pageNumber"></span>')  # fmt: skip
+    words = html.escape(t("report.page_of", lang)).replace(
+        "{page}", '<span class="pageNumber"></span>'
+    )
     words = words.replace("{total}", '<span class="totalPages"></span>')
-    return f'<div style="font: 8px DejaVu Sans, Arial, sans-serif; color: #5b6773; width: 100%; text-align: center;">{words}</div>'  # fmt: skip
+    return f'<div style="font: 8px DejaVu Sans, Arial, sans-serif; color: #5b6773; width: 100%; text-align: center;">{words}</div>'
 
 
 class Printer:
@@ -108,7 +114,9 @@ class Printer:
 
     def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="dwp-printer", daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="dwp-printer", daemon=True
+        )
         self._thread.start()
         self._closed = False
         try:
@@ -125,9 +133,12 @@ class Printer:
 
         self._playwright = await async_playwright().start()
         self._browser = await self._playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-        )  # fmt: skip
-        self._context = await self._browser.new_context(viewport={"width": A4_COLUMN_PX, "height": 1000})  # fmt: skip
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        self._context = await self._browser.new_context(
+            viewport={"width": A4_COLUMN_PX, "height": 1000}
+        )
         self._pages: asyncio.Queue = asyncio.Queue()
         self._printed: dict = {}  # page → reports printed in it
         for _ in range(PAGES):
@@ -177,9 +188,17 @@ class Printer:
             await page.evaluate(RELEASE_CHARTS)
             await page.set_content(report, wait_until="load")
             await page.wait_for_function(CHARTS_READY, timeout=CHART_TIMEOUT_MS)
-            await page.pdf(path=str(pdf_path), format="A4", print_background=True, margin=MARGINS,
-                           display_header_footer=True, header_template="<span></span>",
-                           footer_template=footer(lang), tagged=True, outline=True)  # fmt: skip
+            await page.pdf(
+                path=str(pdf_path),
+                format="A4",
+                print_background=True,
+                margin=MARGINS,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=footer(lang),
+                tagged=True,
+                outline=True,
+            )
         finally:
             self._pages.put_nowait(await self._renewed(page))
 

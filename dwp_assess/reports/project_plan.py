@@ -88,30 +88,49 @@ def answer_label(instrument: Instrument, item_id: str, value, code, lang: str) -
 
 def _party_line(name: str, counted: int, lead: bool, lang: str) -> str:
     """One party of the collaboration: how many of its representatives answered, and the lead."""
-    line = (t_count("project_plan.party_response", counted, lang, name=name, n=counted) if counted
-            else t("project_plan.party_silent", lang, name=name))  # fmt: skip
+    line = (
+        t_count("project_plan.party_response", counted, lang, name=name, n=counted)
+        if counted
+        else t("project_plan.party_silent", lang, name=name)
+    )
     return line + (f" ({t('project_plan.lead', lang)})" if lead else "")
 
 
-def plan_view(analysis: CollaborationAnalysis, collaboration_id: str, lang: str, synthetic: bool = False) -> PlanView:  # fmt: skip
+def plan_view(
+    analysis: CollaborationAnalysis, collaboration_id: str, lang: str, synthetic: bool = False
+) -> PlanView:
     """The plan of one collaboration of the round in ``lang`` (see the module docstring)."""
     instrument = analysis.instrument
     head = analysis.collaborations.set_index("collaboration_id").loc[collaboration_id]
     names = analysis.organisations.set_index("organisation_id")["name"].to_dict()
     order = analysis.receivers()[collaboration_id]
-    members = analysis.members[analysis.members["collaboration_id"] == collaboration_id].set_index("organisation_id")  # fmt: skip
+    members = analysis.members[analysis.members["collaboration_id"] == collaboration_id].set_index(
+        "organisation_id"
+    )
     lead = head["lead_organisation_id"]
-    party_lines = [_party_line(names[o], int(members.loc[o, "counted"]), o == lead, lang) for o in order]  # fmt: skip
-    own = {name: frame[frame["collaboration_id"] == collaboration_id] for name, frame in
-           (("points", analysis.points), ("positions", analysis.positions), ("tasks", analysis.tasks), ("notes", analysis.notes))}  # fmt: skip
-    themes = [_theme(instrument, dim, number, own, order, names, lang) for number, dim in enumerate(instrument.dimensions, 1)]  # fmt: skip
+    party_lines = [
+        _party_line(names[o], int(members.loc[o, "counted"]), o == lead, lang) for o in order
+    ]
+    own = {
+        name: frame[frame["collaboration_id"] == collaboration_id]
+        for name, frame in (
+            ("points", analysis.points),
+            ("positions", analysis.positions),
+            ("tasks", analysis.tasks),
+            ("notes", analysis.notes),
+        )
+    }
+    themes = [
+        _theme(instrument, dim, number, own, order, names, lang)
+        for number, dim in enumerate(instrument.dimensions, 1)
+    ]
     return PlanView(
         collaboration_id=collaboration_id,
         title=t("project_plan.title", lang, collaboration=head["title"]),
         subtitle=round_subtitle(analysis.meta, instrument, lang),
         issue=t("project_plan.issue", lang, issue=head["issue"])
         if isinstance(head["issue"], str) and head["issue"]
-        else "",  # fmt: skip
+        else "",
         parties=[names[o] for o in order],
         party_lines=party_lines,
         themes=themes,
@@ -120,7 +139,15 @@ def plan_view(analysis: CollaborationAnalysis, collaboration_id: str, lang: str,
     )
 
 
-def _theme(instrument: Instrument, dim, number: int, own: dict[str, pd.DataFrame], order: list[str], names: dict, lang: str) -> ThemeView:  # fmt: skip
+def _theme(
+    instrument: Instrument,
+    dim,
+    number: int,
+    own: dict[str, pd.DataFrame],
+    order: list[str],
+    names: dict,
+    lang: str,
+) -> ThemeView:
     """One theme with its points numbered within it ("2.1", "2.2", ...), each point under that
     number in every list of the plan."""
     points, by_state = [], {SETTLED: [], OPEN: [], NOT_APPLICABLE: []}
@@ -134,15 +161,40 @@ def _theme(instrument: Instrument, dim, number: int, own: dict[str, pd.DataFrame
             disagreements.append(point)
         if point.owners:
             tasks.append(point)
-    return ThemeView(dim.id, number, dim.label.get(lang), dim.description.get(lang) if dim.description else "",
-                     points, by_state[SETTLED], by_state[OPEN], by_state[NOT_APPLICABLE], disagreements, tasks)  # fmt: skip
+    return ThemeView(
+        dim.id,
+        number,
+        dim.label.get(lang),
+        dim.description.get(lang) if dim.description else "",
+        points,
+        by_state[SETTLED],
+        by_state[OPEN],
+        by_state[NOT_APPLICABLE],
+        disagreements,
+        tasks,
+    )
 
 
-def _point(instrument: Instrument, item, number: str, row: pd.Series, own: dict, order: list[str], names: dict, lang: str) -> PointView:  # fmt: skip
-    positions = own["positions"][own["positions"]["item_id"] == item.id].set_index("organisation_id")  # fmt: skip
+def _point(
+    instrument: Instrument,
+    item,
+    number: str,
+    row: pd.Series,
+    own: dict,
+    order: list[str],
+    names: dict,
+    lang: str,
+) -> PointView:
+    positions = own["positions"][own["positions"]["item_id"] == item.id].set_index(
+        "organisation_id"
+    )
     answers = []
     for organisation in order:
-        value, code = (positions.loc[organisation, "value"], positions.loc[organisation, "code"]) if organisation in positions.index else (None, None)  # fmt: skip
+        value, code = (
+            (positions.loc[organisation, "value"], positions.loc[organisation, "code"])
+            if organisation in positions.index
+            else (None, None)
+        )
         answers.append((names[organisation], answer_label(instrument, item.id, value, code, lang)))
     tasks = own["tasks"][own["tasks"]["item_id"] == item.id]
     notes = own["notes"][own["notes"]["item_id"] == item.id]
@@ -155,7 +207,7 @@ def _point(instrument: Instrument, item, number: str, row: pd.Series, own: dict,
         answers=answers,
         answer=answer_label(instrument, item.id, row["value"], row["code"], lang)
         if row["state"] == SETTLED and row["question"] == "fact"
-        else "",  # fmt: skip
+        else "",
         reason=t(f"project_plan.reason.{row['reason']}", lang) if row["disagreement"] else "",
         sides=_sides(answers) if row["disagreement"] else [],
         owners=[names[o] for o in order if o in set(tasks["organisation_id"])],
@@ -164,7 +216,7 @@ def _point(instrument: Instrument, item, number: str, row: pd.Series, own: dict,
             (names[o], list(dict.fromkeys(notes.loc[notes["organisation_id"] == o, "text"])))
             for o in order
             if (notes["organisation_id"] == o).any()
-        ],  # fmt: skip
+        ],
     )
 
 
@@ -179,5 +231,12 @@ def _sides(answers: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
 def html_sections(view: PlanView, document_name: str | None = None) -> Html:
     """The plan's sections as HTML (``templates/project_plan.html.j2``, every value escaped)."""
     lang = view.lang
-    return Html(render("project_plan.html.j2", view=view, lang=lang, document_name=document_name,
-                       text=lambda key, **values: t(key, lang, **values)))  # fmt: skip
+    return Html(
+        render(
+            "project_plan.html.j2",
+            view=view,
+            lang=lang,
+            document_name=document_name,
+            text=lambda key, **values: t(key, lang, **values),
+        )
+    )

@@ -29,7 +29,14 @@ from pathlib import Path
 from dwp_assess import project
 from dwp_assess.reports.execute import Job, JobResult, run_job
 
-PATHS = ("notebook_path", "html_path", "pdf_path", "summary_path", "summary_pdf_path", "document_path")  # fmt: skip
+PATHS = (
+    "notebook_path",
+    "html_path",
+    "pdf_path",
+    "summary_path",
+    "summary_pdf_path",
+    "document_path",
+)
 PRINTED_FROM = ("html_path", "summary_path")  # what a print-only job prints
 
 
@@ -72,7 +79,9 @@ def pack(analysis_dir: Path, template: Path, settings: project.Settings) -> Kit:
     digest = hashlib.sha256()
     for part in (analysis, template_bytes, questionnaires, text.encode()):
         digest.update(hashlib.sha256(part).digest())
-    return Kit(digest.hexdigest()[:16], analysis, template_bytes, Path(template).name, questionnaires, text)  # fmt: skip
+    return Kit(
+        digest.hexdigest()[:16], analysis, template_bytes, Path(template).name, questionnaires, text
+    )
 
 
 def outgoing(job: Job) -> RemoteJob:

@@ -39,7 +39,7 @@ from dwp_assess.reports.cache import cached_analysis
 from dwp_assess.reports.executing import execute
 from dwp_assess.reports.files import NOTEBOOK_FOLDER, work_folder
 from dwp_assess.reports.index import write_indexes
-from dwp_assess.reports.manifest import (  # fmt: skip
+from dwp_assess.reports.manifest import (
     MANIFEST,
     error_folders,
     load_manifest,
@@ -69,8 +69,9 @@ class RunSummary:
     removed: list[Path] = field(default_factory=list)  # files of older data or gone units
 
 
-def generate_reports(engine: Engine, options: ReportOptions, settings: project.Settings | None = None,
-                     console=None) -> RunSummary:  # fmt: skip
+def generate_reports(
+    engine: Engine, options: ReportOptions, settings: project.Settings | None = None, console=None
+) -> RunSummary:
     """Make every report of a round that ``options`` asks for (see the module docstring);
     return counts and the index. ``settings`` is the project (default: the active one): its
     folders, and what report workers and kernels are handed; ``console`` shows progress."""
@@ -83,7 +84,9 @@ def generate_reports(engine: Engine, options: ReportOptions, settings: project.S
     previous = options.previous_round_id or previous_round(engine, options.round_id)
     reports_root = Path(options.out_dir or settings.reports_dir)
     out, notebooks = _round_folders(reports_root, options.round_id, settings)
-    analysis, analysis_dir = cached_analysis(engine, options.round_id, previous, min_group_size(instrument, settings), settings.data_dir)  # fmt: skip
+    analysis, analysis_dir = cached_analysis(
+        engine, options.round_id, previous, min_group_size(instrument, settings), settings.data_dir
+    )
     every = plan_jobs(analysis, analysis_dir, out, notebooks, options, synthetic, settings)
     current = {job.unit: key for job, key in every}  # every report's key as of now
     planned = chosen(every, options)
@@ -96,21 +99,53 @@ def generate_reports(engine: Engine, options: ReportOptions, settings: project.S
     name_owners(manifest, analysis)
     save_manifest(out, manifest)
     wanted = {job_unit(job) for job, _ in planned} if options.bundle else set()
-    bundles = refresh_bundles(out, options.round_id, instrument.title, marked_outdated(manifest, current), analysis, wanted, synthetic)  # fmt: skip
-    subtitles = {lang: f"{instrument.title.get(lang)} · {analysis.meta.get('period', '')}" for lang in LANGUAGES}  # fmt: skip
-    indexes, unlisted = write_indexes(out, options.round_id, manifest, {j.unit for j, _ in skipped}, options.languages,
-                                      subtitles, synthetic, current)  # fmt: skip
+    bundles = refresh_bundles(
+        out,
+        options.round_id,
+        instrument.title,
+        marked_outdated(manifest, current),
+        analysis,
+        wanted,
+        synthetic,
+    )
+    subtitles = {
+        lang: f"{instrument.title.get(lang)} · {analysis.meta.get('period', '')}"
+        for lang in LANGUAGES
+    }
+    indexes, unlisted = write_indexes(
+        out,
+        options.round_id,
+        manifest,
+        {j.unit for j, _ in skipped},
+        options.languages,
+        subtitles,
+        synthetic,
+        current,
+    )
     made = [r for r, (job, _) in results if not job.print_only]
     printed = [r for r, (job, _) in results if job.print_only]
-    replaced = sorted(p for p, mtime in before.items() if p.is_file() and p.stat().st_mtime_ns != mtime)  # fmt: skip
+    replaced = sorted(
+        p for p, mtime in before.items() if p.is_file() and p.stat().st_mtime_ns != mtime
+    )
     bundled = bundles or BundleSummary()
-    return RunSummary(options.round_id, indexes[options.languages[0]], ok=sum(r.status == "ok" for r in made),
-                      failed=sum(r.status != "ok" for r, _ in results), skipped=len(skipped), notebooks=notebooks,
-                      bundles=bundles, indexes=indexes, printed=sum(r.status == "ok" for r in printed),
-                      replaced=replaced + bundled.replaced, removed=removed + unlisted + bundled.removed)  # fmt: skip
+    return RunSummary(
+        options.round_id,
+        indexes[options.languages[0]],
+        ok=sum(r.status == "ok" for r in made),
+        failed=sum(r.status != "ok" for r, _ in results),
+        skipped=len(skipped),
+        notebooks=notebooks,
+        bundles=bundles,
+        indexes=indexes,
+        printed=sum(r.status == "ok" for r in printed),
+        replaced=replaced + bundled.replaced,
+        removed=removed + unlisted + bundled.removed,
+    )
 
 
-def _round_folders(reports_root: Path, round_id: str, settings: project.Settings) -> tuple[Path, Path]:  # fmt: skip
+def _round_folders(
+    reports_root: Path, round_id: str, settings: project.Settings
+) -> tuple[Path, Path]:
     """The round's reports folder and its executed notebooks' folder (in the data folder),
     made; what earlier versions left in the reports folder moved out of it."""
     keep_apart(settings.data_dir, reports_root)

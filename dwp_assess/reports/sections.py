@@ -77,9 +77,15 @@ def chart(fig: go.Figure, lang: str) -> dict:
             entry = (trace.name, trace.marker.color)
             if trace.showlegend is not False and entry not in legend:
                 legend.append(entry)
-    return {"json": figure_json(fig), "title": meta.get("title", ""), "description": meta.get("description", ""),
-            "header": meta.get("header", []), "rows": meta.get("rows", []), "table_label": t("chart.figures", lang),
-            "legend": legend}  # fmt: skip
+    return {
+        "json": figure_json(fig),
+        "title": meta.get("title", ""),
+        "description": meta.get("description", ""),
+        "header": meta.get("header", []),
+        "rows": meta.get("rows", []),
+        "table_label": t("chart.figures", lang),
+        "legend": legend,
+    }
 
 
 def full_stop(text: str) -> str:
@@ -110,13 +116,17 @@ def chosen_spread(view: OrganisationView | None, dimension_id: str) -> tuple[int
     so a spread is never "1,75–2" for something that only takes whole levels."""
     if view is None or view.level_distribution.empty:
         return None
-    dist = view.level_distribution[view.level_distribution["dimension_id"] == dimension_id].sort_values("level")  # fmt: skip
+    dist = view.level_distribution[
+        view.level_distribution["dimension_id"] == dimension_id
+    ].sort_values("level")
     total = dist["n"].sum()
     if not total:
         return None
     share = dist["n"].cumsum() / total
     levels = dist["level"].to_numpy()
-    return int(levels[(share >= 0.25 - 1e-9).to_numpy().argmax()]), int(levels[(share >= 0.75 - 1e-9).to_numpy().argmax()])  # fmt: skip
+    return int(levels[(share >= 0.25 - 1e-9).to_numpy().argmax()]), int(
+        levels[(share >= 0.75 - 1e-9).to_numpy().argmax()]
+    )
 
 
 def level_band(view: OrganisationView, row: pd.Series | None) -> tuple[int | None, int | None]:
@@ -130,7 +140,9 @@ def level_band(view: OrganisationView, row: pd.Series | None) -> tuple[int | Non
     return (None, None) if pd.isna(low) or pd.isna(high) else (int(low), int(high))
 
 
-def level_text(row: pd.Series | None, instrument: Instrument, lang: str, view: OrganisationView | None = None) -> str:  # fmt: skip
+def level_text(
+    row: pd.Series | None, instrument: Instrument, lang: str, view: OrganisationView | None = None
+) -> str:
     """The level with its basis: chosen levels with the spread of the choices (v2), or an
     estimate with its 95% interval, its uncertainty (v1); never an estimate stated as a fact."""
     if row is None or pd.isna(row["level"]):
@@ -147,8 +159,14 @@ def level_text(row: pd.Series | None, instrument: Instrument, lang: str, view: O
         return t("report.level_estimate_no_interval", lang, level=level, n=n)
     if int(row["level_low"]) == int(row["level_high"]):
         return t("report.level_estimate_one", lang, level=level, n=n, low=int(row["level_low"]))
-    return t("report.level_estimate", lang, level=level, n=n,
-             low=int(row["level_low"]), high=int(row["level_high"]))  # fmt: skip
+    return t(
+        "report.level_estimate",
+        lang,
+        level=level,
+        n=n,
+        low=int(row["level_low"]),
+        high=int(row["level_high"]),
+    )
 
 
 def level_basis_of(view: OrganisationView) -> str:
@@ -169,7 +187,12 @@ def header(title: str, subtitle: str, synthetic: bool, lang: str, response: str 
 
 def round_subtitle(meta: dict, instrument: Instrument, lang: str) -> str:
     """The instrument's title and the round's period; never the round's id."""
-    return t("report.subtitle", lang, period=meta.get("period", ""), instrument=instrument.title.get(lang))  # fmt: skip
+    return t(
+        "report.subtitle",
+        lang,
+        period=meta.get("period", ""),
+        instrument=instrument.title.get(lang),
+    )
 
 
 def organisation_header(
@@ -178,11 +201,22 @@ def organisation_header(
     """Title, subtitle and, for a round the store records as synthetic (or when asked), the
     warning that the report shows synthetic data."""
     title = t("report.org_title", lang, name=view.organisation["name"])
-    return header(title, round_subtitle(view.meta, instrument, lang), synthetic or bool(view.meta.get("synthetic")), lang)  # fmt: skip
+    return header(
+        title,
+        round_subtitle(view.meta, instrument, lang),
+        synthetic or bool(view.meta.get("synthetic")),
+        lang,
+    )
 
 
-def team_header(view: TeamView, instrument: Instrument, organisation: str, lang: str,
-                synthetic: bool = False, name: str | None = None) -> Html:  # fmt: skip
+def team_header(
+    view: TeamView,
+    instrument: Instrument,
+    organisation: str,
+    lang: str,
+    synthetic: bool = False,
+    name: str | None = None,
+) -> Html:
     """The team's name (``name``, else the registry's) and organisation, the instrument and
     period, how many of the invited members answered, and the synthetic-data warning where
     it applies."""
@@ -212,24 +246,55 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
         meaning = ""
         if level is not None and pd.notna(level) and dim.level_descriptors:
             text = dim.level_descriptors.get(int(level)).get(lang)
-            meaning = text if row["level_basis"] == "chosen" else t("report.meaning_estimate", lang, text=text)  # fmt: skip
-        rows.append([dim.label.get(lang), level_text(row, instrument, lang, view),
-                     number(dims["mean"].get(dim.id), 1, lang), meaning])  # fmt: skip
+            meaning = (
+                text
+                if row["level_basis"] == "chosen"
+                else t("report.meaning_estimate", lang, text=text)
+            )
+        rows.append(
+            [
+                dim.label.get(lang),
+                level_text(row, instrument, lang, view),
+                number(dims["mean"].get(dim.id), 1, lang),
+                meaning,
+            ]
+        )
     n = int(view.response.get("responses", 0)) if len(view.response) else 0
     strengths, _ = view.strengths_and_priorities()
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    strength_lines = [t("report.rank_tied" if r.tied else "report.rank_line", lang, dimension=labels[r.dimension_id],
-                        mean=number(r.mean, 1, lang)) for r in strengths.itertuples()]  # fmt: skip
+    strength_lines = [
+        t(
+            "report.rank_tied" if r.tied else "report.rank_line",
+            lang,
+            dimension=labels[r.dimension_id],
+            mean=number(r.mean, 1, lang),
+        )
+        for r in strengths.itertuples()
+    ]
     centre = number(view.mean_intervals()["mean"].mean(), 1, lang)
     actions = first_action_items(first_actions(view, instrument, lang=lang), instrument, lang)
-    header_row = [t("report.dimension", lang), t("report.level", lang), t("report.mean", lang), t("report.meaning", lang)]  # fmt: skip
-    return _section("summary", title=t("report.summary", lang), intro=t("report.summary_intro", lang, n=n),
-                    header=header_row, rows=rows, basis_note=t(f"report.level_{level_basis_of(view)}_note", lang),
-                    strengths_title=t("report.strengths", lang), strengths=strength_lines,
-                    no_strengths=t("report.no_strengths", lang, centre=centre),
-                    strengths_note=t("report.strengths_rule", lang, centre=centre),
-                    priorities_title=t("report.priorities", lang), actions=actions,
-                    order=t("advice.order", lang), nothing=t("advice.none", lang))  # fmt: skip
+    header_row = [
+        t("report.dimension", lang),
+        t("report.level", lang),
+        t("report.mean", lang),
+        t("report.meaning", lang),
+    ]
+    return _section(
+        "summary",
+        title=t("report.summary", lang),
+        intro=t("report.summary_intro", lang, n=n),
+        header=header_row,
+        rows=rows,
+        basis_note=t(f"report.level_{level_basis_of(view)}_note", lang),
+        strengths_title=t("report.strengths", lang),
+        strengths=strength_lines,
+        no_strengths=t("report.no_strengths", lang, centre=centre),
+        strengths_note=t("report.strengths_rule", lang, centre=centre),
+        priorities_title=t("report.priorities", lang),
+        actions=actions,
+        order=t("advice.order", lang),
+        nothing=t("advice.none", lang),
+    )
 
 
 def first_action_items(advice: pd.DataFrame, instrument: Instrument, lang: str) -> list[dict]:
@@ -240,10 +305,19 @@ def first_action_items(advice: pd.DataFrame, instrument: Instrument, lang: str) 
     items = []
     for r in advice.itertuples():
         dimension = labels[r.dimension_id]
-        items.append({"number": int(r.rank), "dimension": dimension, "action": r.action, "owner": r.owner,
-                      "horizon": t(f"advice.horizon.{r.horizon}", lang), "tool": r.tool,
-                      "reasons": "; ".join(r.reasons), "why": full_stop("; ".join(r.reasons)),
-                      "tied": t("advice.tied", lang, previous=int(r.rank) - 1) if r.tied else ""})  # fmt: skip
+        items.append(
+            {
+                "number": int(r.rank),
+                "dimension": dimension,
+                "action": r.action,
+                "owner": r.owner,
+                "horizon": t(f"advice.horizon.{r.horizon}", lang),
+                "tool": r.tool,
+                "reasons": "; ".join(r.reasons),
+                "why": full_stop("; ".join(r.reasons)),
+                "tied": t("advice.tied", lang, previous=int(r.rank) - 1) if r.tied else "",
+            }
+        )
     return items
 
 
@@ -251,7 +325,9 @@ def peer_note(meta: dict, lang: str) -> str:
     """Which organisations the comparison uses, after widening (``analysis/peers.py``),
     or which group was too small even after widening."""
     kind = t(f"report.org_kind.{meta['peer_kind']}", lang)
-    values = dict(kind=kind, classes=meta["peer_classes"], n=meta["peer_n"], min=meta["min_group_size"])  # fmt: skip
+    values = dict(
+        kind=kind, classes=meta["peer_classes"], n=meta["peer_n"], min=meta["min_group_size"]
+    )
     return t(f"report.peer_step.{meta['peer_step'] or 'none'}", lang, **values)
 
 
@@ -278,14 +354,32 @@ def roles(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
         return _section("roles", title=title, rows=[], nothing=none)
     table_ = view.roles.pivot_table(index="dimension_id", columns="role_group", values="mean")
     n = view.roles.groupby("role_group")["n"].max()
-    groups = sorted(table_.columns, key=lambda g: (g == POOLED, _role_label(None if g == POOLED else g, instrument, lang)))  # fmt: skip
-    header_row = [t("report.dimension", lang)] + [f"{_role_label(None if g == POOLED else g, instrument, lang)} (n = {int(n[g])})" for g in groups]  # fmt: skip
-    rows = [[d.label.get(lang)] + [number(table_.loc[d.id, g], 1, lang) for g in groups]
-            for d in instrument.dimensions if d.id in table_.index]  # fmt: skip
-    return _section("roles", title=title, intro=t("report.roles_intro", lang, min=minimum), header=header_row, rows=rows, nothing=none)  # fmt: skip
+    groups = sorted(
+        table_.columns,
+        key=lambda g: (g == POOLED, _role_label(None if g == POOLED else g, instrument, lang)),
+    )
+    header_row = [t("report.dimension", lang)] + [
+        f"{_role_label(None if g == POOLED else g, instrument, lang)} (n = {int(n[g])})"
+        for g in groups
+    ]
+    rows = [
+        [d.label.get(lang)] + [number(table_.loc[d.id, g], 1, lang) for g in groups]
+        for d in instrument.dimensions
+        if d.id in table_.index
+    ]
+    return _section(
+        "roles",
+        title=title,
+        intro=t("report.roles_intro", lang, min=minimum),
+        header=header_row,
+        rows=rows,
+        nothing=none,
+    )
 
 
-def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, analysis_dir, items: pd.DataFrame) -> Html:  # fmt: skip
+def similar_profile(
+    view: OrganisationView, instrument: Instrument, lang: str, analysis_dir, items: pd.DataFrame
+) -> Html:
     """ "Organisaties met een vergelijkbaar profiel": the organisation's type in the round's
     typology (``analysis/typology.py``) with how certain that is and what distinguishes the
     type, or in words why the round shows no types (one population, weak evidence, too few
@@ -295,7 +389,11 @@ def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, a
     minimum = int(view.meta["min_group_size"])
     typology = saved_typology(analysis_dir)
     if typology is None:
-        return _section("similar_profile", title=t("report.profile", lang), intro=t("report.profile_none.missing", lang))  # fmt: skip
+        return _section(
+            "similar_profile",
+            title=t("report.profile", lang),
+            intro=t("report.profile_none.missing", lang),
+        )
     profile = similar_profile_of(
         typology, items, view.meta["organisation_id"], instrument, minimum, lang
     )
@@ -303,25 +401,75 @@ def similar_profile(view: OrganisationView, instrument: Instrument, lang: str, a
         "report.profile_practice" if profile["scope"] == "type" else "report.profile_practice_round"
     )
     practices = [
-        {"heading": t(scope, lang, dimension=p["label"], own=number(p["own_mean"], 1, lang), n=p["organisations_higher"]),
-         "items": [t("report.profile_item", lang, text=i["text"], higher=percent(i["share_higher"], lang),
-                     own=percent(i["share_own"], lang)) for i in p["items"]]}
+        {
+            "heading": t(
+                scope,
+                lang,
+                dimension=p["label"],
+                own=number(p["own_mean"], 1, lang),
+                n=p["organisations_higher"],
+            ),
+            "items": [
+                t(
+                    "report.profile_item",
+                    lang,
+                    text=i["text"],
+                    higher=percent(i["share_higher"], lang),
+                    own=percent(i["share_own"], lang),
+                )
+                for i in p["items"]
+            ],
+        }
         for p in profile["practices"]
-    ]  # fmt: skip
+    ]
     note = t("report.profile_note", lang, min=minimum)
     if profile["status"] != "types":
         needed = 2 * int(typology.meta.get("orgs_per_type", 0))
-        intro = t(f"report.profile_none.{profile['status']}", lang, n=profile["n_organisations"], needed=needed, min=minimum)  # fmt: skip
-        return _section("similar_profile", title=t("report.profile", lang), intro=intro, practices=practices, note=note)  # fmt: skip
+        intro = t(
+            f"report.profile_none.{profile['status']}",
+            lang,
+            n=profile["n_organisations"],
+            needed=needed,
+            min=minimum,
+        )
+        return _section(
+            "similar_profile",
+            title=t("report.profile", lang),
+            intro=intro,
+            practices=practices,
+            note=note,
+        )
     uncertain = profile["certainty"] == "uncertain"
-    intro = t("report.profile_intro_uncertain" if uncertain else "report.profile_intro", lang,
-              type=t("typology.type", lang, number=profile["type"]), n=profile["organisations"],
-              description=profile["description"])  # fmt: skip
-    certainty = [t(f"report.profile_certainty.{profile['certainty']}", lang), t("report.profile_evidence", lang)]  # fmt: skip
-    distinguishing = [t("report.profile_distinguishing", lang, dimension=d["label"], type_mean=number(d["type_mean"], 1, lang),
-                        round_mean=number(d["round_mean"], 1, lang)) for d in profile["distinguishing"]]  # fmt: skip
-    return _section("similar_profile", title=t("report.profile", lang), intro=intro, certainty=certainty,
-                    distinguishing=distinguishing, practices=practices, note=note)  # fmt: skip
+    intro = t(
+        "report.profile_intro_uncertain" if uncertain else "report.profile_intro",
+        lang,
+        type=t("typology.type", lang, number=profile["type"]),
+        n=profile["organisations"],
+        description=profile["description"],
+    )
+    certainty = [
+        t(f"report.profile_certainty.{profile['certainty']}", lang),
+        t("report.profile_evidence", lang),
+    ]
+    distinguishing = [
+        t(
+            "report.profile_distinguishing",
+            lang,
+            dimension=d["label"],
+            type_mean=number(d["type_mean"], 1, lang),
+            round_mean=number(d["round_mean"], 1, lang),
+        )
+        for d in profile["distinguishing"]
+    ]
+    return _section(
+        "similar_profile",
+        title=t("report.profile", lang),
+        intro=intro,
+        certainty=certainty,
+        distinguishing=distinguishing,
+        practices=practices,
+        note=note,
+    )
 
 
 def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -335,13 +483,34 @@ def per_dimension(view: OrganisationView, instrument: Instrument, lang: str) -> 
             continue
         row = dims.loc[dim.id]
         level_row = dimension_level_row(view, dim.id)
-        stats = t("report.dimension_stats", lang, n=int(row["n"]), median=number(row["median"], 1, lang),
-                  q1=number(row["q1"], 1, lang), q3=number(row["q3"], 1, lang),
-                  level=level_text(level_row, instrument, lang, view))  # fmt: skip
+        stats = t(
+            "report.dimension_stats",
+            lang,
+            n=int(row["n"]),
+            median=number(row["median"], 1, lang),
+            q1=number(row["q1"], 1, lang),
+            q3=number(row["q3"], 1, lang),
+            level=level_text(level_row, instrument, lang, view),
+        )
         current, next_ = _current_and_next(level_row, dim, instrument, lang)
-        shown.append({"label": dim.label.get(lang), "stats": stats, "current": current, "next": next_,
-                      "ladder": chart(charts.level_ladder(view.level_distribution, level_row, instrument, dim.id, lang), lang),
-                      "answers": [chart(charts.diverging_likert(part, instrument, lang, legend=False), lang) for part in _parts(items, instrument)]})  # fmt: skip
+        shown.append(
+            {
+                "label": dim.label.get(lang),
+                "stats": stats,
+                "current": current,
+                "next": next_,
+                "ladder": chart(
+                    charts.level_ladder(
+                        view.level_distribution, level_row, instrument, dim.id, lang
+                    ),
+                    lang,
+                ),
+                "answers": [
+                    chart(charts.diverging_likert(part, instrument, lang, legend=False), lang)
+                    for part in _parts(items, instrument)
+                ],
+            }
+        )
     return _section("per_dimension", title=t("report.per_dimension", lang), dimensions=shown)
 
 
@@ -361,37 +530,69 @@ def _parts(items: pd.DataFrame, instrument: Instrument) -> list[pd.DataFrame]:
     return [ordered.iloc[at : at + size] for at in range(0, len(ordered), size)]
 
 
-def _current_and_next(row: pd.Series | None, dim, instrument: Instrument, lang: str) -> tuple[str, str]:  # fmt: skip
+def _current_and_next(
+    row: pd.Series | None, dim, instrument: Instrument, lang: str
+) -> tuple[str, str]:
     """What the current level means (chosen or estimated) and the next level's description
     as the target (at the highest level: that there is no next step); empty without a level."""
     if row is None or pd.isna(row["level"]) or not dim.level_descriptors:
         return "", ""
     level = int(row["level"])
     label = level_label(instrument, level, lang)
-    current = t(f"report.current_level_{row['level_basis']}", lang, level=label,
-                text=dim.level_descriptors[level].get(lang))  # fmt: skip
+    current = t(
+        f"report.current_level_{row['level_basis']}",
+        lang,
+        level=label,
+        text=dim.level_descriptors[level].get(lang),
+    )
     top = max(lv.level for lv in instrument.scoring.levels)
     if level >= top or (level + 1) not in dim.level_descriptors:
         return current, t("report.top_level", lang)
-    return current, t("report.next_step", lang, level=level_label(instrument, level + 1, lang),
-                      text=dim.level_descriptors[level + 1].get(lang))  # fmt: skip
+    return current, t(
+        "report.next_step",
+        lang,
+        level=level_label(instrument, level + 1, lang),
+        text=dim.level_descriptors[level + 1].get(lang),
+    )
 
 
 def agenda(view: OrganisationView, instrument: Instrument, lang: str, n: int = 5) -> Html:
     """The statements with the most disagreement, as the agenda for a discussion."""
     rows = []
     for r in view.agenda(n).itertuples():
-        counts = " · ".join(f"{p.value}: {int(getattr(r, f'n_{p.value}'))}" for p in instrument.scale_of(r.item_id).points)  # fmt: skip
-        rows.append([instrument.item_by_id[r.item_id].text.get(lang), number(r.disagreement, 2, lang),
-                     f"{counts} ({int(r.n)} {t('report.answers', lang)})"])  # fmt: skip
-    header_row = [t("report.statement", lang), t("report.disagreement", lang), t("report.answers", lang)]  # fmt: skip
-    return _section("agenda", title=t("report.agenda", lang), intro=t("report.agenda_intro", lang), header=header_row, rows=rows)  # fmt: skip
+        counts = " · ".join(
+            f"{p.value}: {int(getattr(r, f'n_{p.value}'))}"
+            for p in instrument.scale_of(r.item_id).points
+        )
+        rows.append(
+            [
+                instrument.item_by_id[r.item_id].text.get(lang),
+                number(r.disagreement, 2, lang),
+                f"{counts} ({int(r.n)} {t('report.answers', lang)})",
+            ]
+        )
+    header_row = [
+        t("report.statement", lang),
+        t("report.disagreement", lang),
+        t("report.answers", lang),
+    ]
+    return _section(
+        "agenda",
+        title=t("report.agenda", lang),
+        intro=t("report.agenda_intro", lang),
+        header=header_row,
+        rows=rows,
+    )
 
 
 def _change_verdict(row) -> str:
     if row.reliable:
         return "report.reliable_change"
-    return "report.change_not_after_correction" if row.interval_excludes_zero else "report.no_reliable_change"  # fmt: skip
+    return (
+        "report.change_not_after_correction"
+        if row.interval_excludes_zero
+        else "report.no_reliable_change"
+    )
 
 
 def _comparable_note(view: OrganisationView, instrument: Instrument, lang: str) -> str:
@@ -403,8 +604,14 @@ def _comparable_note(view: OrganisationView, instrument: Instrument, lang: str) 
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     per = view.change_items.groupby("dimension_id").size()
     counts = ", ".join(f"{labels.get(d, d)} {int(k)}" for d, k in per.items())
-    return t("report.change_comparable", lang, before=int(before), after=instrument.version,
-             n=len(view.change_items), counts=counts)  # fmt: skip
+    return t(
+        "report.change_comparable",
+        lang,
+        before=int(before),
+        after=instrument.version,
+        n=len(view.change_items),
+        counts=counts,
+    )
 
 
 def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -419,15 +626,30 @@ def change(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     order = {d.id: n for n, d in enumerate(instrument.dimensions)}
     ordered = view.change.sort_values("dimension_id", key=lambda ids: ids.map(order))
     rows = [
-        [labels[r.dimension_id], number(r.difference, 2, lang, signed=True),
-         interval(r.ci_low, r.ci_high, 2, lang), t(_change_verdict(r), lang)]
+        [
+            labels[r.dimension_id],
+            number(r.difference, 2, lang, signed=True),
+            interval(r.ci_low, r.ci_high, 2, lang),
+            t(_change_verdict(r), lang),
+        ]
         for r in ordered.itertuples()
-    ]  # fmt: skip
-    header_row = [t("report.dimension", lang), t("report.difference", lang), t("report.interval", lang), ""]  # fmt: skip
-    return _section("change", title=title, rows=rows, header=header_row,
-                    intro=t("report.change_intro", lang, previous=view.meta.get("previous_period") or previous),
-                    comparable=_comparable_note(view, instrument, lang), trend=chart(charts.trend(ordered, instrument, lang), lang),
-                    correction=t("report.change_correction", lang, n=len(view.change)))  # fmt: skip
+    ]
+    header_row = [
+        t("report.dimension", lang),
+        t("report.difference", lang),
+        t("report.interval", lang),
+        "",
+    ]
+    return _section(
+        "change",
+        title=title,
+        rows=rows,
+        header=header_row,
+        intro=t("report.change_intro", lang, previous=view.meta.get("previous_period") or previous),
+        comparable=_comparable_note(view, instrument, lang),
+        trend=chart(charts.trend(ordered, instrument, lang), lang),
+        correction=t("report.change_correction", lang, n=len(view.change)),
+    )
 
 
 def agreement_cell(rwg_j, lang: str, band: str | None = None, shown: float | None = None) -> Markup:
@@ -450,7 +672,9 @@ def agreement_cell(rwg_j, lang: str, band: str | None = None, shown: float | Non
 def agreement_note(lang: str) -> Markup:
     """What the agreement words mean, with how to see their figures: by hovering on screen,
     in brackets on paper."""
-    hint = macro("screen_or_paper")(t("report.agreement_hover", lang), t("report.agreement_paper", lang))  # fmt: skip
+    hint = macro("screen_or_paper")(
+        t("report.agreement_hover", lang), t("report.agreement_paper", lang)
+    )
     return Markup("{} {}").format(t("report.agreement_note", lang), hint)
 
 
@@ -458,8 +682,12 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     """n, response rate, completion, and per dimension how far respondents agree, in
     words; caveats for small groups. Cronbach's alpha is for researchers only."""
     r = view.response
-    values = dict(n=int(r.get("responses", 0)), rate=percent(r.get("response_rate"), lang),
-                  complete=percent(r.get("complete_share"), lang), dont_know=percent(r.get("dont_know_rate"), lang))  # fmt: skip
+    values = dict(
+        n=int(r.get("responses", 0)),
+        rate=percent(r.get("response_rate"), lang),
+        complete=percent(r.get("complete_share"), lang),
+        dont_know=percent(r.get("dont_know_rate"), lang),
+    )
     if pd.notna(r.get("invited")):
         line = t("report.response_line", lang, invited=int(r["invited"]), **values)
     else:
@@ -471,14 +699,32 @@ def response_and_reliability(view: OrganisationView, instrument: Instrument, lan
     weaker = agreement[["rwg_j", "rwg_levels"]].astype(float).min(axis=1)
     n = view.dimensions.set_index("dimension_id")["n"]
     rows = [
-        [dim.label.get(lang), agreement_cell(agreement["rwg_j"].get(dim.id), lang, agreement["band"].get(dim.id), weaker.get(dim.id)),
-         str(int(n[dim.id])) if dim.id in n.index else MISSING]
+        [
+            dim.label.get(lang),
+            agreement_cell(
+                agreement["rwg_j"].get(dim.id),
+                lang,
+                agreement["band"].get(dim.id),
+                weaker.get(dim.id),
+            ),
+            str(int(n[dim.id])) if dim.id in n.index else MISSING,
+        ]
         for dim in instrument.dimensions
-    ]  # fmt: skip
-    header_row = [t("report.dimension", lang), t("report.agreement", lang), t("report.respondents", lang)]  # fmt: skip
-    return _section("response", title=t("report.response", lang), line=line, rows=rows, header=header_row,
-                    small_group=t("report.small_group", lang, min=minimum) if small else "",
-                    note=Markup("{} {}").format(agreement_note(lang), t("report.agreement_weaker", lang)))  # fmt: skip
+    ]
+    header_row = [
+        t("report.dimension", lang),
+        t("report.agreement", lang),
+        t("report.respondents", lang),
+    ]
+    return _section(
+        "response",
+        title=t("report.response", lang),
+        line=line,
+        rows=rows,
+        header=header_row,
+        small_group=t("report.small_group", lang, min=minimum) if small else "",
+        note=Markup("{} {}").format(agreement_note(lang), t("report.agreement_weaker", lang)),
+    )
 
 
 def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -488,13 +734,23 @@ def recommendations(view: OrganisationView, instrument: Instrument, lang: str) -
     no actions, and the section says so."""
     own = rules_for(instrument)
     if own is None or not own.actions:
-        return _section("recommendations", title=t("report.recommendations", lang), actions=[],
-                        intro="", nothing=t("advice.no_rules", lang))  # fmt: skip
+        return _section(
+            "recommendations",
+            title=t("report.recommendations", lang),
+            actions=[],
+            intro="",
+            nothing=t("advice.no_rules", lang),
+        )
     advice = recommend_organisation(view, instrument, lang=lang)
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     actions = [_advice_item(r, labels, instrument, lang) for r in advice.itertuples()]
-    return _section("recommendations", title=t("report.recommendations", lang), actions=actions,
-                    intro=t("advice.intro", lang), nothing=t("advice.none", lang))  # fmt: skip
+    return _section(
+        "recommendations",
+        title=t("report.recommendations", lang),
+        actions=actions,
+        intro=t("advice.intro", lang),
+        nothing=t("advice.none", lang),
+    )
 
 
 def _indicator_statement(item, lang: str) -> str:
@@ -511,12 +767,19 @@ def _advice_item(r, labels: dict[str, str], instrument: Instrument, lang: str) -
     statements = " · ".join(
         _indicator_statement(instrument.item_by_id[i], lang) for i in r.indicator
     )
-    owner = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"  # fmt: skip
-    return {"dimension": labels[r.dimension_id], "action": r.action, "owner": owner,
-            "because": full_stop(t("advice.because", lang, reasons="; ".join(r.reasons))),
-            "target": t(target_key, lang, level=level, text=r.target),
-            "indicator": t("advice.indicator", lang, items=statements), "tool_label": t("advice.tool", lang),
-            "tool": r.tool, "tool_description": r.tool_description, "tool_url": r.tool_url}  # fmt: skip
+    owner = f"{t('advice.owner', lang)}: {r.owner} · {t('advice.horizon', lang)}: {t(f'advice.horizon.{r.horizon}', lang)}"
+    return {
+        "dimension": labels[r.dimension_id],
+        "action": r.action,
+        "owner": owner,
+        "because": full_stop(t("advice.because", lang, reasons="; ".join(r.reasons))),
+        "target": t(target_key, lang, level=level, text=r.target),
+        "indicator": t("advice.indicator", lang, items=statements),
+        "tool_label": t("advice.tool", lang),
+        "tool": r.tool,
+        "tool_description": r.tool_description,
+        "tool_url": r.tool_url,
+    }
 
 
 def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -> Html:
@@ -527,8 +790,10 @@ def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -
     questions = []
     for item_id, group in view_free_text.groupby("item_id"):
         question = next(f for f in instrument.free_text if f.id == item_id)
-        quotes = [{"text": text, "times": t("report.times", lang, n=n) if n > 1 else ""}
-                  for text, n in grouped_texts(group["text"])]  # fmt: skip
+        quotes = [
+            {"text": text, "times": t("report.times", lang, n=n) if n > 1 else ""}
+            for text, n in grouped_texts(group["text"])
+        ]
         questions.append({"text": question.text.get(lang), "quotes": quotes})
     return _section("free_text", title=t("report.free_text", lang), questions=questions)
 
@@ -544,18 +809,31 @@ def methods(
     (``OrganisationView.agreement_bands``: the word is the weaker of the two, as the response
     section prints it) and, for organisations, ICC(1) and ICC(2) of the round."""
     share = percent(instrument.scoring.min_answered_share, lang)
-    values = {"title": t("report.methods", lang), "text": t("report.methods_text", lang, share=share), "rows": []}  # fmt: skip
+    values = {
+        "title": t("report.methods", lang),
+        "text": t("report.methods_text", lang, share=share),
+        "rows": [],
+    }
     if agreement is not None and len(agreement):
         own = agreement.set_index("dimension_id")["rwg_j"]
-        levels = agreement.set_index("dimension_id")["rwg_levels"] if "rwg_levels" in agreement else None  # fmt: skip
+        levels = (
+            agreement.set_index("dimension_id")["rwg_levels"] if "rwg_levels" in agreement else None
+        )
         rounds = icc.set_index("dimension_id") if icc is not None and len(icc) else pd.DataFrame()
-        values["header"] = [t("report.dimension", lang), "rwg(J)"] + ([t("report.methods_rwg_levels", lang)] if levels is not None else []) + (["ICC(1)", "ICC(2)"] if len(rounds) else [])  # fmt: skip
+        values["header"] = (
+            [t("report.dimension", lang), "rwg(J)"]
+            + ([t("report.methods_rwg_levels", lang)] if levels is not None else [])
+            + (["ICC(1)", "ICC(2)"] if len(rounds) else [])
+        )
         for dim in instrument.dimensions:
             row = [dim.label.get(lang), number(own.get(dim.id), 2, lang)]
             if levels is not None:
                 row.append(number(levels.get(dim.id), 2, lang))
             if len(rounds):
-                row += [number(rounds["icc1"].get(dim.id), 2, lang), number(rounds["icc2"].get(dim.id), 2, lang)]  # fmt: skip
+                row += [
+                    number(rounds["icc1"].get(dim.id), 2, lang),
+                    number(rounds["icc2"].get(dim.id), 2, lang),
+                ]
             values["rows"].append(row)
         text = t("report.methods_agreement", lang)
         if icc is not None:  # organisation reports word agreement with the level distribution too
@@ -565,9 +843,13 @@ def methods(
         values["agreement_text"] = text
     if icc is not None:  # an organisation report: its agenda and its similar-profile section
         values["text"] += (
-            " " + t("report.methods_dispersion", lang) + " " + t("report.methods_profile", lang)
-            + " " + t("report.methods_change", lang)
-        )  # fmt: skip
+            " "
+            + t("report.methods_dispersion", lang)
+            + " "
+            + t("report.methods_profile", lang)
+            + " "
+            + t("report.methods_change", lang)
+        )
     return _section("methods", **values)
 
 
@@ -576,9 +858,15 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
     with the technical details (hashes, parameters) folded away for whoever checks them."""
     generated = pd.Timestamp.now(tz="UTC")
     computed = pd.Timestamp(meta["computed_at"]) if meta.get("computed_at") else generated
-    sentence = t("report.provenance_sentence", lang, version=meta["instrument_version"],
-                 period=meta.get("period", ""), computed=computed.strftime("%d-%m-%Y"),
-                 generated=generated.strftime("%d-%m-%Y"), package=__version__)  # fmt: skip
+    sentence = t(
+        "report.provenance_sentence",
+        lang,
+        version=meta["instrument_version"],
+        period=meta.get("period", ""),
+        computed=computed.strftime("%d-%m-%Y"),
+        generated=generated.strftime("%d-%m-%Y"),
+        package=__version__,
+    )
     values = {
         "instrument": f"{meta['instrument_id']} v{meta['instrument_version']}",
         "instrument_hash": meta.get("instrument_hash", ""),
@@ -586,32 +874,65 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
         "package": __version__,
         "parameters": ", ".join(
             f"{k} = {v}" for k, v in sorted(parameters.items()) if v is not None
-        ),  # fmt: skip
+        ),
         "computed_at": meta.get("computed_at", ""),
         "generated_at": generated.isoformat(timespec="seconds"),
     }
     rows = [[t(f"report.provenance.{key}", lang), value] for key, value in values.items()]
-    return _section("provenance", title=t("report.provenance", lang), sentence=sentence,
-                    details=t("report.provenance_details", lang), rows=rows)  # fmt: skip
+    return _section(
+        "provenance",
+        title=t("report.provenance", lang),
+        sentence=sentence,
+        details=t("report.provenance_details", lang),
+        rows=rows,
+    )
 
 
-def colophon_rows(meta: dict, name: str, instrument: Instrument, lang: str,
-                  sender: str = project.DEFAULT_SENDER, contact: str = "") -> list[tuple[str, str]]:  # fmt: skip
+def colophon_rows(
+    meta: dict,
+    name: str,
+    instrument: Instrument,
+    lang: str,
+    sender: str = project.DEFAULT_SENDER,
+    contact: str = "",
+) -> list[tuple[str, str]]:
     """(label, value) of a document's colophon: organisation (or team, collaboration), round,
     date made, sender and contact (``dwp.toml``; the Datawerkplaats by default), and the
     versions of the questionnaire and of dwp-assess. A contact left empty is left out."""
-    rows = [("organisation", name), ("round", round_subtitle(meta, instrument, lang)),
-            ("made", pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y")), ("sender", sender or project.DEFAULT_SENDER),
-            ("contact", contact),
-            ("versions", t("report.colophon_versions", lang, instrument=instrument.title.get(lang),
-                           version=meta.get("instrument_version", instrument.version), package=__version__))]  # fmt: skip
+    rows = [
+        ("organisation", name),
+        ("round", round_subtitle(meta, instrument, lang)),
+        ("made", pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y")),
+        ("sender", sender or project.DEFAULT_SENDER),
+        ("contact", contact),
+        (
+            "versions",
+            t(
+                "report.colophon_versions",
+                lang,
+                instrument=instrument.title.get(lang),
+                version=meta.get("instrument_version", instrument.version),
+                package=__version__,
+            ),
+        ),
+    ]
     return [(t(f"report.colophon.{key}", lang), value) for key, value in rows if value]
 
 
-def colophon(meta: dict, name: str, instrument: Instrument, lang: str,
-             sender: str = project.DEFAULT_SENDER, contact: str = "") -> Html:  # fmt: skip
+def colophon(
+    meta: dict,
+    name: str,
+    instrument: Instrument,
+    lang: str,
+    sender: str = project.DEFAULT_SENDER,
+    contact: str = "",
+) -> Html:
     """The colophon that closes every document (``colophon_rows``)."""
-    return _section("colophon", title=t("report.colophon", lang), rows=colophon_rows(meta, name, instrument, lang, sender, contact))  # fmt: skip
+    return _section(
+        "colophon",
+        title=t("report.colophon", lang),
+        rows=colophon_rows(meta, name, instrument, lang, sender, contact),
+    )
 
 
 def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
@@ -622,7 +943,9 @@ def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) ->
     plan = view.plan_follow_up
     if plan is None or plan.empty:
         return Html("")
-    before = get_instrument(instrument.id, int(view.meta.get("previous_instrument_version") or instrument.version))  # fmt: skip
+    before = get_instrument(
+        instrument.id, int(view.meta.get("previous_instrument_version") or instrument.version)
+    )
     rules = rules_for(instrument)
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     change = view.change.set_index("dimension_id") if len(view.change) else pd.DataFrame()
@@ -632,16 +955,45 @@ def plan_follow_up(view: OrganisationView, instrument: Instrument, lang: str) ->
         first = group.iloc[0]
         rule = rules.action(action_id) if rules else None
         text = rule.action.get(lang) if rule else first["action"]
-        owner = t("plan.follow_up_owner", lang, name=first["owner_name"] or MISSING, due=first["due_date"] or MISSING)  # fmt: skip
+        owner = t(
+            "plan.follow_up_owner",
+            lang,
+            name=first["owner_name"] or MISSING,
+            due=first["due_date"] or MISSING,
+        )
         moved = [_dimension_moved(first["dimension_id"], labels, change, lang)]
-        moved += [_item_moved(r, before, instrument, lang) for r in group.itertuples() if pd.notna(r.item_before)]  # fmt: skip
-        rows.append([bold(labels.get(first["dimension_id"], first["dimension_id"])) + Markup(": ") + text,
-                     t(f"plan.status.{first['status']}", lang), owner, lines(moved)])  # fmt: skip
-    intro = t("plan.follow_up_intro", lang, period=view.meta.get("previous_period") or MISSING,
-              version=int(plan["plan_version"].iloc[0]))  # fmt: skip
+        moved += [
+            _item_moved(r, before, instrument, lang)
+            for r in group.itertuples()
+            if pd.notna(r.item_before)
+        ]
+        rows.append(
+            [
+                bold(labels.get(first["dimension_id"], first["dimension_id"]))
+                + Markup(": ")
+                + text,
+                t(f"plan.status.{first['status']}", lang),
+                owner,
+                lines(moved),
+            ]
+        )
+    intro = t(
+        "plan.follow_up_intro",
+        lang,
+        period=view.meta.get("previous_period") or MISSING,
+        version=int(plan["plan_version"].iloc[0]),
+    )
     header_row = [t(f"plan.column_{c}", lang) for c in ("action", "status", "owner", "moved")]
-    return _section("plan_follow_up", title=t("plan.follow_up", lang), intro=intro, header=header_row,
-                    rows=rows, note=t("plan.follow_up_items_note", lang, range=interval(*instrument.scored_range, 0, lang)))  # fmt: skip
+    return _section(
+        "plan_follow_up",
+        title=t("plan.follow_up", lang),
+        intro=intro,
+        header=header_row,
+        rows=rows,
+        note=t(
+            "plan.follow_up_items_note", lang, range=interval(*instrument.scored_range, 0, lang)
+        ),
+    )
 
 
 def _dimension_moved(dimension_id: str, labels: dict, change: pd.DataFrame, lang: str) -> str:
@@ -650,18 +1002,34 @@ def _dimension_moved(dimension_id: str, labels: dict, change: pd.DataFrame, lang
     if dimension_id not in change.index:
         return t("plan.follow_up_no_change", lang, dimension=label)
     r = change.loc[dimension_id]
-    return t("plan.follow_up_dimension", lang, dimension=label, difference=number(r["difference"], 2, lang, signed=True),
-             interval=interval(r["ci_low"], r["ci_high"], 2, lang), verdict=t(_change_verdict(r), lang))  # fmt: skip
+    return t(
+        "plan.follow_up_dimension",
+        lang,
+        dimension=label,
+        difference=number(r["difference"], 2, lang, signed=True),
+        interval=interval(r["ci_low"], r["ci_high"], 2, lang),
+        verdict=t(_change_verdict(r), lang),
+    )
 
 
 def _item_moved(r, before: Instrument, after: Instrument, lang: str) -> str:
     """An indicator statement's mean before → after, or that it is no longer asked alike."""
     if pd.isna(r.item_after):
         statement = before.item_by_id[r.item_before].text.get(lang)
-        return t("plan.follow_up_item_new", lang, statement=statement, before=number(r.mean_before, 1, lang))  # fmt: skip
+        return t(
+            "plan.follow_up_item_new",
+            lang,
+            statement=statement,
+            before=number(r.mean_before, 1, lang),
+        )
     statement = after.item_by_id[r.item_after].text.get(lang)
-    return t("plan.follow_up_item", lang, statement=statement, before=number(r.mean_before, 1, lang),
-             after=number(r.mean_after, 1, lang))  # fmt: skip
+    return t(
+        "plan.follow_up_item",
+        lang,
+        statement=statement,
+        before=number(r.mean_before, 1, lang),
+        after=number(r.mean_after, 1, lang),
+    )
 
 
 # -- team profile ---------------------------------------------------------------------------
@@ -680,24 +1048,47 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
         cells = [dim.label.get(lang), t(f"report.rule.{dim.group_rule}", lang)]
         for stage in DIKW_STAGES:
             met = cov.get((dim.id, stage))
-            key, cls = (("report.not_needed", "na") if met is None else
-                        ("report.covered", "met") if met else ("report.not_covered", "gap"))  # fmt: skip
+            key, cls = (
+                ("report.not_needed", "na")
+                if met is None
+                else ("report.covered", "met")
+                if met
+                else ("report.not_covered", "gap")
+            )
             cells.append(cell(t(key, lang), cls))
         if agreement is not None:
             cells.append(agreement_cell(agreement.get(dim.id), lang))
         rows.append(cells)
-    header_row = [t("report.competence", lang), t("report.rule", lang)] + [t(f"chart.stage.{s}", lang) for s in DIKW_STAGES]  # fmt: skip
+    header_row = [t("report.competence", lang), t("report.rule", lang)] + [
+        t(f"chart.stage.{s}", lang) for s in DIKW_STAGES
+    ]
     if agreement is not None:
         header_row.append(t("report.agreement", lang))
     threshold = number(instrument.scoring.coverage_threshold, 0, lang)
     from_items = bool(view.coverage["from_items"].all()) if len(view.coverage) else False
-    basis = t("report.stages_from_items" if from_items else "report.stages_from_competence", lang)  # fmt: skip
+    basis = t("report.stages_from_items" if from_items else "report.stages_from_competence", lang)
     missing = _not_answered(view)
-    nonresponse = t_count("report.coverage_nonresponse", missing, lang, n=view.meta["n_members"], missing=missing) if missing else ""  # fmt: skip
-    note = (t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"]) if agreement is None
-            else agreement_note(lang))  # fmt: skip
-    return _section("coverage", title=t("report.coverage", lang), header=header_row, rows=rows, note=note,
-                    intro=t("report.coverage_intro", lang, threshold=threshold) + " " + basis, nonresponse=nonresponse)  # fmt: skip
+    nonresponse = (
+        t_count(
+            "report.coverage_nonresponse", missing, lang, n=view.meta["n_members"], missing=missing
+        )
+        if missing
+        else ""
+    )
+    note = (
+        t("report.team_agreement_withheld", lang, min=view.meta["min_group_size"])
+        if agreement is None
+        else agreement_note(lang)
+    )
+    return _section(
+        "coverage",
+        title=t("report.coverage", lang),
+        header=header_row,
+        rows=rows,
+        note=note,
+        intro=t("report.coverage_intro", lang, threshold=threshold) + " " + basis,
+        nonresponse=nonresponse,
+    )
 
 
 def _role_label(role, instrument: Instrument, lang: str) -> str:
@@ -726,24 +1117,43 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
     the minimum group size only a sentence saying why there is no grid."""
     title = t("report.members", lang)
     if not view.shows_members:
-        why = t("report.members_withheld", lang, n=view.meta["n_members"], min=view.meta["min_group_size"])  # fmt: skip
+        why = t(
+            "report.members_withheld",
+            lang,
+            n=view.meta["n_members"],
+            min=view.meta["min_group_size"],
+        )
         return _section("members", title=title, rows=[], withheld=why)
-    scored = view.members.pivot_table(index="member", columns="dimension_id", values="score", aggfunc="first")  # fmt: skip
+    scored = view.members.pivot_table(
+        index="member", columns="dimension_id", values="score", aggfunc="first"
+    )
     role_of = view.members.drop_duplicates("member").set_index("member")["role"]
     with_roles = role_of.notna().any()  # a column of nothing but "overige rollen" says nothing
     needed = view.coverage.groupby("dimension_id", sort=False)["dikw_stage"].apply(list).to_dict()
     missing = member_stages(view)
     rows = []
     for member, row in scored.iterrows():
-        marks = [_member_cell(needed.get(d.id, []), missing.get((member, d.id), []), pd.notna(row.get(d.id)), lang)
-                 for d in instrument.dimensions]  # fmt: skip
+        marks = [
+            _member_cell(
+                needed.get(d.id, []), missing.get((member, d.id), []), pd.notna(row.get(d.id)), lang
+            )
+            for d in instrument.dimensions
+        ]
         role = [_role_label(role_of[member], instrument, lang)] if with_roles else []
         rows.append([members_in(member, lang), *role, *marks])
     role_header = [t("report.role", lang)] if with_roles else []
-    header_row = [t("report.member", lang), *role_header] + [d.label.get(lang) for d in instrument.dimensions]  # fmt: skip
+    header_row = [t("report.member", lang), *role_header] + [
+        d.label.get(lang) for d in instrument.dimensions
+    ]
     table_class = "dwp-table dwp-members" + ("" if with_roles else " dwp-no-roles")
-    return _section("members", title=title, intro=t("report.members_intro", lang), header=header_row,
-                    rows=rows, table_class=table_class)  # fmt: skip
+    return _section(
+        "members",
+        title=title,
+        intro=t("report.members_intro", lang),
+        header=header_row,
+        rows=rows,
+        table_class=table_class,
+    )
 
 
 def _member_cell(needed: list[str], missing: list[str], scored: bool, lang: str) -> str:
@@ -767,14 +1177,40 @@ def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
     lines = []
     for dim_id, per_dim in gaps.groupby("dimension_id", sort=False):
         rule = t(f"report.rule.{per_dim['group_rule'].iloc[0]}", lang)
-        keys = per_dim["not_covering"].astype(str) + "|" + per_dim["n_covering"].astype(str) + "|" + per_dim["n_scored"].astype(str)  # fmt: skip
+        keys = (
+            per_dim["not_covering"].astype(str)
+            + "|"
+            + per_dim["n_covering"].astype(str)
+            + "|"
+            + per_dim["n_scored"].astype(str)
+        )
         for _, group in per_dim.groupby(keys, sort=False):
             where = ", ".join(stages[s] for s in group["dikw_stage"])
-            lines.append(_gap_line(view, group.iloc[0], dict(competence=labels[dim_id], rule=rule, stages=where), lang))  # fmt: skip
-    mix = ", ".join(f"{_role_label(role, instrument, lang)}: {count}" for role, count in view.role_mix().items())  # fmt: skip
-    pooled = t("report.roles_pooled", lang, min=view.meta["min_group_size"]) if view.roles.isna().any() else ""  # fmt: skip
-    return _section("gaps", title=t("report.gaps", lang), lines=lines, no_gaps=t("report.no_gaps", lang),
-                    mix_title=t("report.role_mix", lang), mix=mix, pooled=pooled)  # fmt: skip
+            lines.append(
+                _gap_line(
+                    view,
+                    group.iloc[0],
+                    dict(competence=labels[dim_id], rule=rule, stages=where),
+                    lang,
+                )
+            )
+    mix = ", ".join(
+        f"{_role_label(role, instrument, lang)}: {count}" for role, count in view.role_mix().items()
+    )
+    pooled = (
+        t("report.roles_pooled", lang, min=view.meta["min_group_size"])
+        if view.roles.isna().any()
+        else ""
+    )
+    return _section(
+        "gaps",
+        title=t("report.gaps", lang),
+        lines=lines,
+        no_gaps=t("report.no_gaps", lang),
+        mix_title=t("report.role_mix", lang),
+        mix=mix,
+        pooled=pooled,
+    )
 
 
 def _gap_line(view: TeamView, first: pd.Series, words: dict, lang: str) -> str:
@@ -782,12 +1218,25 @@ def _gap_line(view: TeamView, first: pd.Series, words: dict, lang: str) -> str:
     members do not, or, for a team below the minimum group size, how many do not."""
     missing = _not_answered(view)
     if first["n_covering"] == 0 and missing:
-        return t_count("report.gap_line_nobody_answered", missing, lang, n=view.meta["n_members"], missing=missing, **words)  # fmt: skip
+        return t_count(
+            "report.gap_line_nobody_answered",
+            missing,
+            lang,
+            n=view.meta["n_members"],
+            missing=missing,
+            **words,
+        )
     if first["n_covering"] == 0:
         return t("report.gap_line_nobody", lang, **words)
     if first["not_covering"]:
         return t("report.gap_line", lang, members=members_in(first["not_covering"], lang), **words)
-    return t("report.gap_line_count", lang, n=int(first["n_scored"] - first["n_covering"]), total=int(first["n_scored"]), **words)  # fmt: skip
+    return t(
+        "report.gap_line_count",
+        lang,
+        n=int(first["n_scored"] - first["n_covering"]),
+        total=int(first["n_scored"]),
+        **words,
+    )
 
 
 def members_in(text: str, lang: str) -> str:
@@ -807,7 +1256,10 @@ def session_agenda(view: TeamView, instrument: Instrument, lang: str) -> Html:
     """A suggested agenda for the team's Data Team Start session, from its gaps."""
     advice = recommend_team(view.gaps(), instrument, lang=lang)
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    steps = [f"{labels[r.competence_id]}: {r.action}" + (f" ({r.tool})" if r.tool else "") for r in advice.itertuples()]  # fmt: skip
+    steps = [
+        f"{labels[r.competence_id]}: {r.action}" + (f" ({r.tool})" if r.tool else "")
+        for r in advice.itertuples()
+    ]
     own = rules_for(instrument)
     if (
         own is None or not own.team

@@ -48,15 +48,28 @@ def ladder(view: OrganisationView, instrument: Instrument, lang: str) -> list[Ru
         row = sections.dimension_level_row(view, dim.id)
         at = int(row["level"]) if row is not None and pd.notna(row["level"]) else None
         low, high = sections.level_band(view, row)
-        cells = [{"level": lv.level, "name": lv.label.get(lang), "at": lv.level == at,
-                  "band": low is not None and low <= lv.level <= high} for lv in instrument.scoring.levels]  # fmt: skip
+        cells = [
+            {
+                "level": lv.level,
+                "name": lv.label.get(lang),
+                "at": lv.level == at,
+                "band": low is not None and low <= lv.level <= high,
+            }
+            for lv in instrument.scoring.levels
+        ]
         following = dim.level_descriptors.get(at + 1) if at is not None else None
-        rungs.append(Rung(dim.label.get(lang), sections.level_text(row, instrument, lang, view),
-                          cells, following.get(lang) if following else ""))  # fmt: skip
+        rungs.append(
+            Rung(
+                dim.label.get(lang),
+                sections.level_text(row, instrument, lang, view),
+                cells,
+                following.get(lang) if following else "",
+            )
+        )
     return rungs
 
 
-def headline(view: OrganisationView, instrument: Instrument, actions: list[dict], lang: str) -> str:  # fmt: skip
+def headline(view: OrganisationView, instrument: Instrument, actions: list[dict], lang: str) -> str:
     """One sentence on where the organisation stands: the level most of its dimensions are at
     (the lower one on a tie), the range of its levels, and what to take on first."""
     levels = [int(v) for v in view.levels["level"].dropna()] if len(view.levels) else []
@@ -66,7 +79,9 @@ def headline(view: OrganisationView, instrument: Instrument, actions: list[dict]
     counts = Counter(levels)
     level, count = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     label = sections.level_label(instrument, level, lang)
-    values = dict(name=name, level=label, count=count, total=len(levels), low=min(levels), high=max(levels))  # fmt: skip
+    values = dict(
+        name=name, level=label, count=count, total=len(levels), low=min(levels), high=max(levels)
+    )
     key = "summary.headline_all" if count == len(levels) else "summary.headline"
     text = t(key, lang, **values)
     if actions:
@@ -88,10 +103,18 @@ def peers_sentence(view: OrganisationView, instrument: Instrument, lang: str) ->
     below = [labels[d] for d in compared if own.loc[d, "high"] < group[d]]
     above = [labels[d] for d in compared if own.loc[d, "low"] > group[d]]
     kind = t(f"report.org_kind.{view.meta['peer_kind']}", lang)
-    parts = [t("summary.peers_below", lang, dimensions=", ".join(below)) if below else "",
-             t("summary.peers_above", lang, dimensions=", ".join(above)) if above else "",
-             _within(len(compared) - len(below) - len(above), len(compared), "summary.peers_same", lang)]  # fmt: skip
-    return t("summary.peers", lang, n=view.meta["peer_n"], kind=kind, parts="; ".join(p for p in parts if p))  # fmt: skip
+    parts = [
+        t("summary.peers_below", lang, dimensions=", ".join(below)) if below else "",
+        t("summary.peers_above", lang, dimensions=", ".join(above)) if above else "",
+        _within(len(compared) - len(below) - len(above), len(compared), "summary.peers_same", lang),
+    ]
+    return t(
+        "summary.peers",
+        lang,
+        n=view.meta["peer_n"],
+        kind=kind,
+        parts="; ".join(p for p in parts if p),
+    )
 
 
 def _within(count: int, total: int, key: str, lang: str) -> str:
@@ -115,16 +138,20 @@ def change_sentence(view: OrganisationView, instrument: Instrument, lang: str) -
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
     up = [labels.get(d, d) for d in reliable.loc[reliable["difference"] > 0, "dimension_id"]]
     down = [labels.get(d, d) for d in reliable.loc[reliable["difference"] < 0, "dimension_id"]]
-    parts = [t("summary.changed_up", lang, dimensions=", ".join(up)) if up else "",
-             t("summary.changed_down", lang, dimensions=", ".join(down)) if down else "",
-             _within(len(view.change) - len(reliable), len(view.change), "summary.changed_rest", lang)]  # fmt: skip
+    parts = [
+        t("summary.changed_up", lang, dimensions=", ".join(up)) if up else "",
+        t("summary.changed_down", lang, dimensions=", ".join(down)) if down else "",
+        _within(len(view.change) - len(reliable), len(view.change), "summary.changed_rest", lang),
+    ]
     return t("summary.changed", lang, previous=previous, parts="; ".join(p for p in parts if p))
 
 
 def changes(view: OrganisationView, instrument: Instrument, lang: str) -> list[str]:
     """The reliable changes since the previous round, as sentences (empty: none)."""
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
-    reliable = view.change[view.change["reliable"].astype(bool)] if len(view.change) else view.change  # fmt: skip
+    reliable = (
+        view.change[view.change["reliable"].astype(bool)] if len(view.change) else view.change
+    )
     return [
         t(
             "summary.change_line",
@@ -133,7 +160,7 @@ def changes(view: OrganisationView, instrument: Instrument, lang: str) -> list[s
             direction=t("summary.up" if r.difference > 0 else "summary.down", lang),
             difference=locale.number(r.difference, 2, lang, signed=True),
             interval=locale.interval(r.ci_low, r.ci_high, 2, lang),
-        )  # fmt: skip
+        )
         for r in reliable.itertuples()
     ]
 
@@ -142,36 +169,67 @@ def reliability_paragraph(view: OrganisationView, instrument: Instrument, lang: 
     """Response, and on how many dimensions the respondents agree (the words of
     ``OrganisationView.agreement_bands``, as the report uses them)."""
     r = view.response
-    response = t("summary.response", lang, n=int(r.get("responses", 0)),
-                 invited=int(r["invited"]) if pd.notna(r.get("invited")) else "?",
-                 rate=locale.percent(r.get("response_rate"), lang))  # fmt: skip
+    response = t(
+        "summary.response",
+        lang,
+        n=int(r.get("responses", 0)),
+        invited=int(r["invited"]) if pd.notna(r.get("invited")) else "?",
+        rate=locale.percent(r.get("response_rate"), lang),
+    )
     bands = view.agreement_bands()["band"]
     agreed, total = int(bands.isin(["strong", "very_strong"]).sum()), len(instrument.dimensions)
-    key = "summary.agreement_none" if agreed == 0 else "summary.agreement_all" if agreed == total else "summary.agreement"  # fmt: skip
+    key = (
+        "summary.agreement_none"
+        if agreed == 0
+        else "summary.agreement_all"
+        if agreed == total
+        else "summary.agreement"
+    )
     return response + " " + t(key, lang, agreed=agreed, total=total)
 
 
-def summary_html(view: OrganisationView, instrument: Instrument, lang: str, synthetic: bool = False,
-                 colophon: dict | None = None) -> str:  # fmt: skip
+def summary_html(
+    view: OrganisationView,
+    instrument: Instrument,
+    lang: str,
+    synthetic: bool = False,
+    colophon: dict | None = None,
+) -> str:
     """The management summary of one organisation as one self-contained HTML page;
     ``colophon`` holds the sender and contact (``project.Settings``)."""
-    actions = sections.first_action_items(first_actions(view, instrument, lang=lang), instrument, lang)  # fmt: skip
+    actions = sections.first_action_items(
+        first_actions(view, instrument, lang=lang), instrument, lang
+    )
     own = rules_for(instrument)  # without rules no advice, and the page says so
     nothing = t("advice.none" if own and own.actions else "advice.no_rules", lang)
     basis = sections.level_basis_of(view)
     previous = view.meta.get("previous_period") or view.meta.get("previous_round_id")
-    return render("summary.html.j2", lang=lang, css=stylesheet(), version=__version__,
-                  title=t("summary.title", lang, name=view.organisation["name"]),
-                  subtitle=sections.round_subtitle(view.meta, instrument, lang),
-                  synthetic=t("report.synthetic_warning", lang) if synthetic or view.meta.get("synthetic") else "",
-                  headline=headline(view, instrument, actions, lang), ladder=ladder(view, instrument, lang),
-                  grid_note=t(f"summary.grid_note_{basis}", lang), actions=actions, nothing=nothing,
-                  order=t("advice.order", lang), peers=peers_sentence(view, instrument, lang),
-                  change=change_sentence(view, instrument, lang), changes=changes(view, instrument, lang),
-                  previous=previous if len(view.change) else None,
-                  reliability=reliability_paragraph(view, instrument, lang),
-                  colophon=sections.colophon(view.meta, view.organisation["name"], instrument, lang, **(colophon or {})),
-                  text=lambda key, **values: t(key, lang, **values))  # fmt: skip
+    return render(
+        "summary.html.j2",
+        lang=lang,
+        css=stylesheet(),
+        version=__version__,
+        title=t("summary.title", lang, name=view.organisation["name"]),
+        subtitle=sections.round_subtitle(view.meta, instrument, lang),
+        synthetic=t("report.synthetic_warning", lang)
+        if synthetic or view.meta.get("synthetic")
+        else "",
+        headline=headline(view, instrument, actions, lang),
+        ladder=ladder(view, instrument, lang),
+        grid_note=t(f"summary.grid_note_{basis}", lang),
+        actions=actions,
+        nothing=nothing,
+        order=t("advice.order", lang),
+        peers=peers_sentence(view, instrument, lang),
+        change=change_sentence(view, instrument, lang),
+        changes=changes(view, instrument, lang),
+        previous=previous if len(view.change) else None,
+        reliability=reliability_paragraph(view, instrument, lang),
+        colophon=sections.colophon(
+            view.meta, view.organisation["name"], instrument, lang, **(colophon or {})
+        ),
+        text=lambda key, **values: t(key, lang, **values),
+    )
 
 
 @cache
@@ -181,8 +239,14 @@ def _analysis(folder: str) -> RoundAnalysis:
     return RoundAnalysis.load(Path(folder))
 
 
-def write_summary(analysis_dir: str, organisation_id: str, lang: str, synthetic: bool, path: Path,
-                  colophon: dict | None = None) -> None:  # fmt: skip
+def write_summary(
+    analysis_dir: str,
+    organisation_id: str,
+    lang: str,
+    synthetic: bool,
+    path: Path,
+    colophon: dict | None = None,
+) -> None:
     """Write the summary of ``organisation_id`` from the analysis in ``analysis_dir``."""
     analysis = _analysis(analysis_dir)
     view = organisation_view(analysis, organisation_id)

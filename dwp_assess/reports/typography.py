@@ -110,7 +110,11 @@ def hyphenate_html(markup: str, lang: str) -> str:
     for kind, piece in _pieces(markup):
         if kind == "text":
             if in_body and piece:
-                min_word = (MIN_HEADER_WORD if open_elements[-1] == "th" else MIN_WORD) if open_elements and not literal else None  # fmt: skip
+                min_word = (
+                    (MIN_HEADER_WORD if open_elements[-1] == "th" else MIN_WORD)
+                    if open_elements and not literal
+                    else None
+                )
                 out.append(_set_text(piece, lang, min_word, in_nowrap))
             else:
                 out.append(piece)

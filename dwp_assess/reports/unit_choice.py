@@ -16,8 +16,13 @@ class UnitError(ValueError):
     """``--org`` / ``--team`` / ``--collab`` name units that have no report in the round."""
 
 
-def choose_units(engine: Engine, round_id: str, organisations: list[str] | None = None,
-                 teams: list[str] | None = None, collaborations: list[str] | None = None) -> list[str] | None:  # fmt: skip
+def choose_units(
+    engine: Engine,
+    round_id: str,
+    organisations: list[str] | None = None,
+    teams: list[str] | None = None,
+    collaborations: list[str] | None = None,
+) -> list[str] | None:
     """The organisations, teams or collaborations (by the round's unit) to report on, ``None``
     for all; checked before anything is made: the option must fit the round's unit, and every
     id must be registered and have answers in the round, else ``UnitError`` naming the ids
@@ -44,8 +49,12 @@ def _check_registered(engine: Engine, kind: str, named: list[str]) -> None:
     unknown = [u for u in named if u not in registered]
     if unknown:
         guesses = {u: difflib.get_close_matches(u, registered, n=1) for u in unknown}
-        listed = ", ".join(f"'{u}'" + (f" (did you mean '{g[0]}'?)" if g else "") for u, g in guesses.items())  # fmt: skip
-        raise UnitError(f"unknown {kind} id(s) {listed}; nothing was made (ids as in the registry's {unit.registry_file})")  # fmt: skip
+        listed = ", ".join(
+            f"'{u}'" + (f" (did you mean '{g[0]}'?)" if g else "") for u, g in guesses.items()
+        )
+        raise UnitError(
+            f"unknown {kind} id(s) {listed}; nothing was made (ids as in the registry's {unit.registry_file})"
+        )
 
 
 def _check_answered(engine: Engine, round_id: str, kind: str, named: list[str]) -> None:
@@ -53,16 +62,22 @@ def _check_answered(engine: Engine, round_id: str, kind: str, named: list[str]) 
     answered = set(store.load_responses(engine, round_id)[UNIT_KINDS[kind].parameter].dropna())
     silent = [u for u in named if u not in answered]
     if silent:
-        raise UnitError(f"no answers in round '{round_id}' from {kind}(s) {', '.join(silent)}; nothing was made")  # fmt: skip
+        raise UnitError(
+            f"no answers in round '{round_id}' from {kind}(s) {', '.join(silent)}; nothing was made"
+        )
 
 
-def _wrong_option(engine: Engine, round_id: str, instrument_id: str, kind: str, wrong: dict[str, list[str]]) -> str:  # fmt: skip
+def _wrong_option(
+    engine: Engine, round_id: str, instrument_id: str, kind: str, wrong: dict[str, list[str]]
+) -> str:
     """The error for naming units of another kind than the round's (``--org`` on a team round,
     ``--collab`` on an organisation round, ...), with the right option for the units meant."""
     option = UNIT_KINDS[kind].option
     used = ", ".join(UNIT_KINDS[k].option for k in wrong)
-    message = f"round '{round_id}' ({instrument_id}) has a report per {kind}: name {kind}s with {option}, not {used}"  # fmt: skip
-    meant = list(dict.fromkeys(u for k, ids_ in wrong.items() for u in _units_of(engine, k, ids_, kind)))  # fmt: skip
+    message = f"round '{round_id}' ({instrument_id}) has a report per {kind}: name {kind}s with {option}, not {used}"
+    meant = list(
+        dict.fromkeys(u for k, ids_ in wrong.items() for u in _units_of(engine, k, ids_, kind))
+    )
     hint = ", ".join(f"{option} {u}" for u in meant)
     return message + (f" (e.g. {hint})" if hint else "")
 
