@@ -333,7 +333,7 @@ def test_every_sample_report_compares_with_peers_or_says_which_group_was_too_sma
     traces) or the sentence that even the whole kind is too small (only provinces here)."""
     url, _, reports = demo_db
     kinds = store.organisations(store.connect(url)).set_index("id")["kind"]
-    no_group = t("report.peer_step.none", "nl").split(":")[0]
+    no_group = t("report.peer_step.none", "nl").split(".")[0]  # "Er is geen vergelijking"
     for round_id in ("data-strategy-2025", "data-strategy-2026"):
         pages = [
             p

@@ -83,7 +83,7 @@ def test_a_peer_mean_is_the_mean_of_its_members_means(data_strategy):
         ("size_class", ["6 gemeenten", "100.000-150.000"]),
         ("adjacent", ["aangrenzende grootteklassen", "7 gemeenten"]),
         ("kind", ["alle 13 gemeenten"]),
-        (None, ["geen vergelijking", "(2)", "5 organisaties"]),
+        (None, ["geen vergelijking", "telt 2 provincies", "minstens 5"]),
     ],
 )
 def test_the_report_names_the_peer_group_used(step, words):

@@ -91,7 +91,7 @@ def test_every_report_has_html_notebook_and_an_index_entry(made):
         executed = nbformat.read(summary.notebooks / f"{unit}.ipynb", as_version=4)
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
         assert f'href="{unit}.html"' in index and ".ipynb" not in index
-    assert "3/3" in index
+    assert "3 klaar" in index and "verouderd" not in index  # the count line: three done
 
 
 def test_report_shows_no_code_and_reads_as_a_dutch_report(made):
