@@ -99,3 +99,13 @@ def test_init_needs_no_heavy_library(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "heavy: "
     assert (tmp_path / "p" / "dwp.toml").is_file()
+
+
+def test_a_machine_that_cannot_print_is_told_the_fix_not_an_internal_error():
+    """``report --pdf`` without the pdf extra (README command 1 installs without it) or without
+    Chromium: one line with the fix, exit code 2, as for other errors the user can fix."""
+    from dwp_assess.cli import user_error
+    from dwp_assess.reports.printing import PrinterError
+
+    fix = "--pdf drives Chromium with Playwright: install it with `pip install 'dwp-assess[pdf]'`"
+    assert user_error(PrinterError(fix)) == fix

@@ -78,8 +78,10 @@ def for_printing(page: str, plotly_styles: str, lang: str) -> str:
     return hyphenate_html(page, lang)
 
 
-class PrinterError(RuntimeError):
-    """PDFs cannot be printed here (no Chromium or no Playwright)."""
+class PrinterError(ValueError):
+    """PDFs cannot be printed here (no Chromium or no Playwright): the user's to fix, as the
+    message says, so the command line prints it as one line (a ``ValueError``, as our other
+    user errors), not as an internal error."""
 
 
 def check_printer() -> None:
