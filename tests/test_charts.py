@@ -20,6 +20,8 @@ import pytest
 
 from dwp_assess.analysis.profiles import item_summary
 from dwp_assess.data import store
+from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.locale import plotly_separators
 from dwp_assess.reports import charts
@@ -352,3 +354,25 @@ def test_every_chart_is_the_figure_plotly_makes_with_its_checks(
         template = checked["layout"]["template"]
         template["data"] = {kind: value for kind, value in template["data"].items() if kind in used}
         assert json.loads(fig.to_json()) == checked
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_answer_axis_says_the_statements_own_scale_not_agree_on_a_frequency_question(lang):
+    """The answer chart's axis names the lower and higher answers of the scale its statements
+    use: a frequency question ("zelden · vaak") is not labelled with agreement words."""
+    instrument = get_instrument("data-strategy", 2)
+    first = {}
+    for item in instrument.rated_items:
+        first.setdefault(item.scale, item)
+    for scale_id, item in first.items():
+        points = instrument.scale_by_id[scale_id].points
+        row = {"item_id": item.id} | {f"n_{p.value}": 3 for p in points}
+        fig = charts.diverging_likert(pd.DataFrame([row]), instrument, lang)
+        title = fig.layout.xaxis.title.text
+        low, high = points[1].label.get(lang).lower(), points[-2].label.get(lang).lower()
+        assert f"← {low} · {high} →" in title, (scale_id, title)
+    mixed = pd.DataFrame(
+        [{"item_id": i.id} | {f"n_{v}": 3 for v in range(1, 6)} for i in first.values()]
+    )
+    title = charts.diverging_likert(mixed, instrument, lang).layout.xaxis.title.text
+    assert title == t("chart.share_of_answers_mixed", lang)

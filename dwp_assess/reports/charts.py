@@ -442,7 +442,7 @@ def diverging_likert(
             margin=dict(l=left, r=RIGHT_PX, t=20, b=70 + legend_px),
             barmode="overlay",
             xaxis=dict(
-                title=dict(text=t("chart.share_of_answers", lang), font=dict(size=12)),
+                title=dict(text=_answer_axis_title(records, instrument, lang), font=dict(size=12)),
                 range=[-100, 100],
                 domain=[0, 0.8],
                 zeroline=True,
@@ -497,6 +497,25 @@ def diverging_likert(
     return describe(
         fig, title, title, [t("report.statement", lang), t("chart.answers_column", lang)], rows
     )
+
+
+def _answer_axis_title(records: list[dict], instrument: Instrument, lang: str) -> str:
+    """The answer axis's title in the words of the statements' own scale: left are the lower
+    answers, right the higher, so "← mee oneens · mee eens →" on an agreement scale and
+    "← zelden · vaak →" on a frequency scale (the mildest answer on either side of the middle);
+    statements on different scales get neutral words."""
+    by_id = {i.id: i for i in instrument.rated_items}
+    scales = {by_id[row["item_id"]].scale for row in records}
+    if len(scales) != 1:
+        return t("chart.share_of_answers_mixed", lang)
+    points = instrument.scale_by_id[scales.pop()].points
+    inner = 1 if len(points) > 2 else 0  # a two-point scale has only its ends
+    low, high = points[inner].label.get(lang), points[-1 - inner].label.get(lang)
+    return t("chart.share_of_answers", lang, low=_lower_first(low), high=_lower_first(high))
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]
 
 
 def _axis_top(largest: float) -> int:
