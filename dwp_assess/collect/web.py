@@ -44,6 +44,7 @@ import contextlib
 import json
 import os
 import time
+from abc import ABCMeta, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -363,8 +364,9 @@ def check_shape(body: dict, part: bool = False) -> None:
         raise BadRequest("part")
 
 
-class Api(Handler):
-    """``POST /api/…``: a JSON object in, JSON out; the link's query and the draft id come along."""
+class Api(Handler, metaclass=ABCMeta):
+    """``POST /api/…``: a JSON object in, JSON out; the link's query and the draft id come along.
+    Each endpoint is a subclass that says in ``answer`` what its POST does."""
 
     needs_part = False
 
@@ -397,8 +399,9 @@ class Api(Handler):
             reply = {"problem": t("form.error.store", lang)}
         self.finish(reply)
 
+    @abstractmethod
     def answer(self, body: dict, params: dict, key: str) -> dict:
-        raise NotImplementedError
+        """The endpoint's reply to a checked ``body`` (run off the event loop)."""
 
     def context(self, params: dict) -> tuple[q.FormContext, invitations.Invitation]:
         bound, found = invited(self.served, params)

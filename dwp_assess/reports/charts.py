@@ -234,16 +234,7 @@ def radar(
                 radialaxis=dict(range=[low, high], dtick=1),
                 angularaxis=dict(tickmode="array", tickvals=theta, ticktext=wrapped),
             ),
-            legend=dict(
-                orientation="h",
-                xref="container",
-                yref="container",
-                x=0.01,
-                y=0.005,
-                xanchor="left",
-                yanchor="bottom",
-                font=dict(size=LEGEND_SIZE),
-            ),
+            legend=foot_legend(),
         ),
     )
     title = t("chart.radar_title", lang, range=interval(low, high, 0, lang))
@@ -464,18 +455,8 @@ def diverging_likert(
                 automargin=True,
                 tickfont=dict(size=LABEL_SIZE),
             ),
-            legend=dict(
-                orientation="h",
-                xref="container",
-                yref="container",
-                x=0.01,
-                y=0.005,
-                xanchor="left",
-                yanchor="bottom",
-                traceorder="normal",
-                font=dict(size=LEGEND_SIZE),
-                itemclick=False,
-                itemdoubleclick=False,
+            legend=foot_legend(
+                traceorder="normal", itemclick=False, itemdoubleclick=False
             ),  # a neutral bar is two traces
             showlegend=legend,
         ),
@@ -521,6 +502,22 @@ def _lower_first(label: str) -> str:
 def _axis_top(largest: float) -> int:
     """The end of the "geen oordeel" axis: 25, 50 or 100%, whichever first holds the largest bar."""
     return next(top for top in (25, 50, 100) if largest <= top - 2 or top == 100)
+
+
+def foot_legend(**extra) -> dict:
+    """A horizontal legend at the foot of the whole drawing (container coordinates), under
+    the axis title; the chart's bottom margin holds its ``_legend_px`` rows."""
+    return dict(
+        orientation="h",
+        xref="container",
+        yref="container",
+        x=0.01,
+        y=0.005,
+        xanchor="left",
+        yanchor="bottom",
+        font=dict(size=LEGEND_SIZE),
+        **extra,
+    )
 
 
 def _legend_px(names: list[str], plot_width: float) -> int:
@@ -806,16 +803,7 @@ def agreement_distribution(
         template="plotly_white",
         height=100 + 26 * len(values) + legend_px,
         separators=plotly_separators(lang),
-        legend=dict(
-            orientation="h",
-            xref="container",
-            yref="container",
-            x=0.01,
-            y=0.005,
-            xanchor="left",
-            yanchor="bottom",
-            font=dict(size=LEGEND_SIZE),
-        ),
+        legend=foot_legend(),
         margin=dict(l=left, r=20, t=20, b=60 + legend_px),
         xaxis=dict(title=t("agreements.n_members", lang), dtick=1),
     )
