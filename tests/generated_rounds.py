@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dwp_assess.data.sample import data_strategy_round
+from dwp_assess.analysis.comparison import change_scores
+from dwp_assess.analysis.profiles import RoundAnalysis, analyse_answers
+from dwp_assess.data.sample import data_strategy_round, generate_rounds
 from dwp_assess.data.sample_files import write_template
 from dwp_assess.instruments.model import Instrument
 
@@ -80,3 +82,44 @@ def population_round(
         write_template(rnd, [org], path)
         exports.append(path)
     return GeneratedRound(registry, exports, orgs)
+
+
+def answers_with_respondents(generated) -> pd.DataFrame:
+    """A generated round's answers with who gave them (organisation, team, role)."""
+    people = generated.respondents[
+        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
+    ]
+    return generated.answers.merge(people, on="response_id")
+
+
+def data_strategy_rounds(seed: int):
+    """The generated sample's registry and its data-strategy rounds of 2025 (v1) and 2026 (v2),
+    from another seed than the sample's: other organisations' answers, other orders."""
+    orgs, _, generated = generate_rounds(seed)
+    by_id = {g.round_id: g for g in generated}
+    registry = orgs.rename(columns={"id": "organisation_id"})[
+        ["organisation_id", "name", "kind", "size_class", "invited"]
+    ]
+    return registry, by_id["data-strategy-2025"], by_id["data-strategy-2026"]
+
+
+def analysed_with_previous(registry, before, after, previous_answers) -> RoundAnalysis:
+    """The 2026 round analysed as ``report`` does (levels chosen), compared with
+    ``previous_answers`` of the 2025 round."""
+    answers = answers_with_respondents(after)
+    prev_scores, after_scores, items = change_scores(
+        previous_answers, before.instrument, answers, after.instrument
+    )
+    meta = {
+        "round_id": after.round_id,
+        "period": "2026",
+        "snapshot_hash": "x",
+        "instrument_id": after.instrument.id,
+        "instrument_version": after.instrument.version,
+        "level_basis": "chosen",
+        "previous_round_id": before.round_id,
+        "previous_period": "2025",
+    }
+    return analyse_answers(
+        answers, after.instrument, registry, meta, prev_scores, None, after_scores, items
+    )

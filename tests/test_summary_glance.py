@@ -17,53 +17,29 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from dwp_assess.analysis.comparison import change_scores
 from dwp_assess.analysis.profiles import analyse_answers, organisation_view
 from dwp_assess.analysis.recommend import first_actions, recommend_organisation
-from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import sections, summary
 from dwp_assess.reports.printing import discard_printer, print_pdfs
+from tests.generated_rounds import (
+    analysed_with_previous,
+    answers_with_respondents,
+    data_strategy_rounds,
+)
 
 SEED = 20261206  # not the sample's seed: other organisations' answers, other orders
 SKIPPER = "woerden"  # left out of the generated previous round
-
-
-def _answers(generated) -> pd.DataFrame:
-    people = generated.respondents[
-        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
-    ]
-    return generated.answers.merge(people, on="response_id")
 
 
 @pytest.fixture(scope="module")
 def rounds():
     """Both data-strategy rounds of the generated sample, the later one compared with the
     earlier; ``SKIPPER`` did not take part in the earlier one."""
-    orgs, _, generated = generate_rounds(SEED)
-    by_id = {g.round_id: g for g in generated}
-    before, after = by_id["data-strategy-2025"], by_id["data-strategy-2026"]
-    registry = orgs.rename(columns={"id": "organisation_id"})[
-        ["organisation_id", "name", "kind", "size_class", "invited"]
-    ]
-    previous_answers = _answers(before)
-    previous_answers = previous_answers[previous_answers["organisation_id"] != SKIPPER]
-    answers = _answers(after)
-    prev_scores, after_scores, items = change_scores(
-        previous_answers, before.instrument, answers, after.instrument
-    )
-    meta = {
-        "round_id": after.round_id,
-        "period": "2026",
-        "snapshot_hash": "x",
-        "instrument_id": after.instrument.id,
-        "instrument_version": after.instrument.version,
-        "level_basis": "chosen",
-        "previous_round_id": before.round_id,
-        "previous_period": "2025",
-    }
-    later = analyse_answers(
-        answers, after.instrument, registry, meta, prev_scores, None, after_scores, items
+    registry, before, after = data_strategy_rounds(SEED)
+    previous_answers = answers_with_respondents(before)
+    later = analysed_with_previous(
+        registry, before, after, previous_answers[previous_answers["organisation_id"] != SKIPPER]
     )
     first_meta = {
         "round_id": before.round_id,
@@ -73,7 +49,7 @@ def rounds():
         "instrument_version": before.instrument.version,
         "level_basis": "estimate",
     }
-    earlier = analyse_answers(_answers(before), before.instrument, registry, first_meta)
+    earlier = analyse_answers(previous_answers, before.instrument, registry, first_meta)
     return {"2026": later, "2025": earlier}
 
 

@@ -12,12 +12,15 @@ import re
 import pandas as pd
 import pytest
 
-from dwp_assess.analysis.comparison import change_scores
-from dwp_assess.analysis.profiles import analyse_answers, organisation_view
+from dwp_assess.analysis.profiles import organisation_view
 from dwp_assess.analysis.rater_agreement import words_for_agreement
-from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import sections, summary
+from tests.generated_rounds import (
+    analysed_with_previous,
+    answers_with_respondents,
+    data_strategy_rounds,
+)
 
 SEED = 4711  # neither the sample's seed nor another test's
 # Names of statistics a manager need not know; the Verantwoording names and explains them.
@@ -33,40 +36,12 @@ pytestmark = [
 ]  # the round analysed once, with bootstrap intervals
 
 
-def _answers(generated) -> pd.DataFrame:
-    people = generated.respondents[
-        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
-    ]
-    return generated.answers.merge(people, on="response_id")
-
-
 @pytest.fixture(scope="module")
 def views():
     """Every organisation of a generated 2026 round (version 2, levels chosen), compared
     with the generated 2025 round (version 1)."""
-    orgs, _, generated = generate_rounds(SEED)
-    by_id = {g.round_id: g for g in generated}
-    before, after = by_id["data-strategy-2025"], by_id["data-strategy-2026"]
-    registry = orgs.rename(columns={"id": "organisation_id"})[
-        ["organisation_id", "name", "kind", "size_class", "invited"]
-    ]
-    answers = _answers(after)
-    prev_scores, after_scores, items = change_scores(
-        _answers(before), before.instrument, answers, after.instrument
-    )
-    meta = {
-        "round_id": after.round_id,
-        "period": "2026",
-        "snapshot_hash": "x",
-        "instrument_id": after.instrument.id,
-        "instrument_version": after.instrument.version,
-        "level_basis": "chosen",
-        "previous_round_id": before.round_id,
-        "previous_period": "2025",
-    }
-    analysis = analyse_answers(
-        answers, after.instrument, registry, meta, prev_scores, None, after_scores, items
-    )
+    registry, before, after = data_strategy_rounds(SEED)
+    analysis = analysed_with_previous(registry, before, after, answers_with_respondents(before))
     chosen = sorted(set(analysis.scores["organisation_id"]))
     return analysis.instrument, [organisation_view(analysis, o) for o in chosen]
 
