@@ -26,6 +26,7 @@ from dwp_assess.reports.agreements import report as agreements_report
 from dwp_assess.reports.plan_docx import plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
 from dwp_assess.reports.sections import colophon_rows
+from tests.generated_rounds import answers_with_respondents
 
 INSTRUMENT = get_instrument("data-sharing", 1)
 MEMBERS = ("emmen", "hoorn", "waalre", "brielle")
@@ -222,10 +223,7 @@ def team_round():
     chosen = next(
         g for g in generated if g.instrument.id == "competences" and g.instrument.version == 2
     )
-    people = chosen.respondents[
-        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
-    ]
-    answers = chosen.answers.merge(people, on="response_id")
+    answers = answers_with_respondents(chosen)
     registry = orgs.rename(columns={"id": "organisation_id"})[
         ["organisation_id", "name", "kind", "size_class", "invited"]
     ]
@@ -291,10 +289,7 @@ def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_rou
 def gdb_round():
     orgs, teams, generated = generate_rounds(SEED)
     chosen = next(g for g in generated if g.instrument.output == "agreements")
-    people = chosen.respondents[
-        ["response_id", "respondent_id", "organisation_id", "team_id", "role"]
-    ]
-    answers = chosen.answers.merge(people, on="response_id")
+    answers = answers_with_respondents(chosen)
     registry = orgs.rename(columns={"id": "organisation_id"})[
         ["organisation_id", "name", "kind", "size_class", "invited"]
     ]
