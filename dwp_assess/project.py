@@ -77,7 +77,7 @@ class Settings:
 
     @property
     def colophon(self) -> dict[str, str]:
-        """The sender and contact every document's colophon names (``sections.colophon``)."""
+        """The sender and contact every document's colophon names (``sections.closing.colophon``)."""
         return {"sender": self.sender, "contact": self.contact}
 
     @property

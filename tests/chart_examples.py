@@ -26,7 +26,7 @@ from dwp_assess.analysis.profiles import (
 )
 from dwp_assess.instruments.model import ASPECTS
 from dwp_assess.reports import charts
-from dwp_assess.reports.sections import dimension_level_row
+from dwp_assess.reports.sections.levels import dimension_level_row
 
 ORGANISATION = "gouda"  # in both data-strategy rounds, with peers to compare with
 

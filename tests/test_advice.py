@@ -21,7 +21,7 @@ from dwp_assess.instruments.loading import (
 )
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import InstrumentError
-from dwp_assess.reports import sections
+from dwp_assess.reports.sections import advice as advice_sections
 
 ROUNDS = {"data-strategy-2025": None, "data-strategy-2026": "data-strategy-2025"}
 
@@ -106,14 +106,14 @@ def test_organisations_at_the_top_levels_get_consolidation_actions(analyses, lev
     consolidate = advice[advice["purpose"] == "consolidate"]
     assert len(consolidate) == (len(advice) if level == 5 else 1)
     assert all(r.target_level == level for r in consolidate.itertuples())
-    html = sections.recommendations(view, analysis.instrument, "nl")
+    html = advice_sections.recommendations(view, analysis.instrument, "nl")
     assert "vasthouden" in html and "Geen aanbevelingen" not in html
 
 
 def test_the_section_says_why_who_when_target_indicator_and_tool_in_both_languages(analyses):
     analysis = analyses["data-strategy-2025"]
     view = organisation_view(analysis, "gouda")
-    nl = sections.recommendations(view, analysis.instrument, "nl")
+    nl = advice_sections.recommendations(view, analysis.instrument, "nl")
     for text in (
         "Omdat: duidelijk lager dan uw andere dimensies",
         "Eigenaar:",
@@ -123,7 +123,7 @@ def test_the_section_says_why_who_when_target_indicator_and_tool_in_both_languag
         "Hulpmiddel:",
     ):
         assert text in nl
-    en = sections.recommendations(view, analysis.instrument, "en")
+    en = advice_sections.recommendations(view, analysis.instrument, "en")
     for text in (
         "Because: clearly lower than your other dimensions",
         "Owner:",
@@ -144,7 +144,7 @@ def test_a_reverse_keyed_indicator_statement_is_said_to_go_down(analyses):
         for indicator in advice["indicator"]:
             for item_id in indicator:
                 item = instrument.item_by_id[item_id]
-                text = sections._indicator_statement(item, "nl")
+                text = advice_sections._indicator_statement(item, "nl")
                 assert ("juist omlaag" in text) == item.reverse
                 shown += item.reverse
     assert shown, "the sample's advice names no reverse-keyed indicator: the test checks nothing"
@@ -296,7 +296,7 @@ def test_an_instrument_without_rules_gets_no_advice_and_the_report_says_so(tmp_p
     ]
     view = next(_views(analyses["data-strategy-2026"]))
     for lang in ("nl", "en"):
-        html = str(sections.recommendations(view, own, lang))
+        html = str(advice_sections.recommendations(view, own, lang))
         assert t("advice.no_rules", lang) in html and "dwp-advice" not in html
 
 

@@ -21,11 +21,11 @@ from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import DIKW_STAGES
-from dwp_assess.reports import sections
 from dwp_assess.reports.agreements import report as agreements_report
 from dwp_assess.reports.plan_docx import plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
-from dwp_assess.reports.sections import colophon_rows
+from dwp_assess.reports.sections import team as team_sections
+from dwp_assess.reports.sections.closing import colophon_rows
 from tests.generated_rounds import answers_with_respondents
 
 INSTRUMENT = get_instrument("data-sharing", 1)
@@ -255,13 +255,13 @@ def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_rou
         view = team_view(team_round, team_id)
         if not view.shows_members:
             continue
-        grid = str(sections.members(view, instrument, "nl"))
+        grid = str(team_sections.members(view, instrument, "nl"))
         rows = _cells(grid)
         labels = [d.label.nl for d in instrument.dimensions]
         offset = len(rows[0]) - len(labels)
         cell = {(r[0], label): r[offset + k] for r in rows for k, label in enumerate(labels)}
         for line in re.findall(
-            r"<li>(.*?)</li>", str(sections.gaps_and_roles(view, instrument, "nl"))
+            r"<li>(.*?)</li>", str(team_sections.gaps_and_roles(view, instrument, "nl"))
         ):
             named = re.match(
                 r"(.*) \((.*?)\) bij (.*); niet gedekt door: (.*)$", html_lib.unescape(line)

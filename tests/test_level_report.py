@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from dwp_assess.analysis.profiles import analyse_answers, organisation_view
-from dwp_assess.reports import charts, sections
+from dwp_assess.reports import charts
+from dwp_assess.reports.sections import organisation
 
 META = {"round_id": "r-levels", "period": "2026", "snapshot_hash": "x"}
 # Gouda's chosen levels for every dimension: 2, 2, 3, 3, 3, 4 and one "weet ik niet".
@@ -112,7 +113,7 @@ def ladder_of(view, instrument, dimension_id: str) -> dict:
 
 def test_v2_summary_shows_the_chosen_level_with_its_middle_half(data_strategy_v2):
     view = v2_view(data_strategy_v2)
-    text = text_of(sections.summary(view, data_strategy_v2, "nl"))
+    text = text_of(organisation.summary(view, data_strategy_v2, "nl"))
     label = data_strategy_v2.scoring.levels[2].label.nl
     assert (
         f"niveau 3 · {label} (gekozen; de middelste helft van de invullers koos niveau 2 tot 3; n = 6)"
@@ -142,7 +143,7 @@ def test_v2_ladder_holds_the_chosen_shares_and_the_organisations_level(data_stra
 
 def test_per_dimension_shows_the_ladder_and_the_next_level_as_the_target(data_strategy_v2):
     view = v2_view(data_strategy_v2)
-    html = sections.per_dimension(view, data_strategy_v2, "nl")
+    html = organisation.per_dimension(view, data_strategy_v2, "nl")
     text = text_of(html)
     for dim in data_strategy_v2.dimensions:
         assert (
@@ -155,14 +156,14 @@ def test_per_dimension_shows_the_ladder_and_the_next_level_as_the_target(data_st
 
 def test_no_next_step_at_the_highest_level(data_strategy_v2):
     view = v2_view(data_strategy_v2, [5, 5, 5, 4])
-    text = text_of(sections.per_dimension(view, data_strategy_v2, "nl"))
+    text = text_of(organisation.per_dimension(view, data_strategy_v2, "nl"))
     assert "Volgende stap" not in text
     assert "hoogste niveau" in text
 
 
 def test_v1_summary_calls_the_level_an_estimate_with_its_interval(data_strategy):
     view = v1_view(data_strategy)
-    text = text_of(sections.summary(view, data_strategy, "nl"))
+    text = text_of(organisation.summary(view, data_strategy, "nl"))
     label = data_strategy.scoring.levels[2].label.nl
     assert f"schatting: niveau 3 · {label} (95%-interval: niveau 1 tot 5" in text
     assert "gekozen" not in text
@@ -179,18 +180,18 @@ def test_v1_ladder_marks_the_estimate_with_its_interval(data_strategy):
     assert list(mark["x"]) == [3]
     assert (mark["error_x"]["arrayminus"], mark["error_x"]["array"]) == ([2.0], [2.0])
     assert "schatting" in mark["name"]
-    text = text_of(sections.per_dimension(view, data_strategy, "nl"))
+    text = text_of(organisation.per_dimension(view, data_strategy, "nl"))
     assert "Geschat niveau 3" in text and "Volgende stap, niveau 4" in text
 
 
 def test_english_labels_come_from_the_catalogue(data_strategy_v2):
     view = v2_view(data_strategy_v2)
-    text = text_of(sections.summary(view, data_strategy_v2, "en"))
+    text = text_of(organisation.summary(view, data_strategy_v2, "en"))
     assert "(chosen; the middle half of the respondents chose level 2 to 3; n = 6)" in text
 
 
 def test_v1_interval_within_one_level_is_said_so(data_strategy):
     """Scores 2.9, 3.0, 3.1: mean 3, interval 3 ± 0.25, entirely within level 3 (2.6–3.4)."""
     view = v1_view(data_strategy, (2.9, 3.0, 3.1))
-    text = text_of(sections.summary(view, data_strategy, "nl"))
+    text = text_of(organisation.summary(view, data_strategy, "nl"))
     assert "schatting: niveau 3 · Verbreden (95%-interval binnen niveau 3;" in text

@@ -16,7 +16,10 @@ from dwp_assess.analysis.profiles import analyse_answers, team_view
 from dwp_assess.analysis.roles import POOLED, role_breakdown
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
-from dwp_assess.reports import charts, sections
+from dwp_assess.reports import charts
+from dwp_assess.reports.html import macro
+from dwp_assess.reports.sections import change as change_sections
+from dwp_assess.reports.sections import common, organisation, team
 from tests.test_small_groups import META, organisations, visible_text
 
 # -- peers ------------------------------------------------------------------------------------
@@ -96,10 +99,10 @@ def test_the_report_names_the_peer_group_used(step, words):
         "peer_n": n,
         "min_group_size": 5,
     }
-    text = sections.peer_note(meta, "nl")
+    text = organisation.peer_note(meta, "nl")
     for word in words:
         assert word in text
-    assert sections.peer_note(meta, "en") != text
+    assert organisation.peer_note(meta, "en") != text
 
 
 # -- roles ------------------------------------------------------------------------------------
@@ -187,7 +190,7 @@ def test_stage_coverage_comes_from_the_items_that_serve_each_stage():
     expected = (4 * len(data_only) + 3 * len(shared)) / (len(data_only) + len(shared))
     assert stages.loc[("lid 1", "data_literacy", "data")] == pytest.approx(expected)
     assert coverage.loc[("data_literacy", "data"), "met"] == (expected >= 3)
-    html = visible_text(sections.coverage(team_view(analysis, "t1"), instrument, "nl"))
+    html = visible_text(team.coverage(team_view(analysis, "t1"), instrument, "nl"))
     assert t("report.stages_from_items", "nl") in html
 
 
@@ -195,7 +198,7 @@ def test_version_1_says_its_stages_repeat_the_competence(competences):
     from tests.test_small_groups import team_analysis
 
     analysis = team_analysis(competences, ["data_scientist"] * 3)
-    html = visible_text(sections.coverage(team_view(analysis, "t1"), competences, "nl"))
+    html = visible_text(team.coverage(team_view(analysis, "t1"), competences, "nl"))
     assert t("report.stages_from_competence", "nl") in html
 
 
@@ -238,7 +241,7 @@ def test_change_is_corrected_with_benjamini_hochberg_per_organisation():
 
 def test_a_change_that_does_not_survive_the_correction_says_so(data_strategy):
     row = pd.Series({"reliable": False, "interval_excludes_zero": True})
-    assert sections._change_verdict(row) == "report.change_not_after_correction"
+    assert change_sections._change_verdict(row) == "report.change_not_after_correction"
     assert "correctie" in t("report.change_not_after_correction", "nl")
 
 
@@ -334,10 +337,10 @@ def test_an_answer_chart_in_a_report_writes_its_legend_as_text(data_strategy_v2)
     items = pd.DataFrame({"item_id": [reverse.id], "dimension_id": reverse.dimension} | counts)
     with_legend = charts.diverging_likert(items, data_strategy_v2)
     without = charts.diverging_likert(items, data_strategy_v2, legend=False)
-    shown = sections.chart(without, "nl")
+    shown = common.chart(without, "nl")
     assert without.layout.showlegend is False and without.layout.height < with_legend.layout.height
     assert dict(shown["legend"]) == legend_of(with_legend)
-    html = str(sections.macro("figure")(shown))
+    html = str(macro("figure")(shown))
     assert all(f"background: {colour}" in html and name in html for name, colour in shown["legend"])
 
 

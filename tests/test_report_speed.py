@@ -22,7 +22,7 @@ from dwp_assess.instruments.loading import load_instrument
 from dwp_assess.reports import charts, printing
 from dwp_assess.reports.execute import KernelSession
 from dwp_assess.reports.html import PACKED_PLOTLY_ID, macro, notebook_to_html, plotly_source
-from dwp_assess.reports.sections import chart
+from dwp_assess.reports.sections.common import chart
 
 
 def test_an_instrument_file_is_parsed_once_and_again_when_edited(tmp_path):
@@ -207,7 +207,7 @@ def test_a_section_is_kept_once_in_a_notebook(data_strategy):
     sent with it from the kernel) names it instead of repeating the markup."""
     from IPython.core.formatters import DisplayFormatter
 
-    from dwp_assess.reports.sections import Html
+    from dwp_assess.reports.sections.common import Html
 
     section = Html("<section>" + "<p>Gouda</p>" * 5000 + "</section>")
     formats, _ = DisplayFormatter().format(section)

@@ -26,8 +26,9 @@ from dwp_assess.analysis.profiles import (
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports import run as reports
-from dwp_assess.reports import sections
 from dwp_assess.reports.options import ReportOptions
+from dwp_assess.reports.sections import closing
+from dwp_assess.reports.sections import team as team_sections
 
 META = {"round_id": "r-test", "period": "2026", "instrument_version": 1, "snapshot_hash": "x"}
 
@@ -138,8 +139,8 @@ def test_a_member_with_a_unique_role_shows_no_role(competences):
     analysis = team_analysis(competences, ["data_scientist"] * 5 + ["lawyer"])
     view = team_view(analysis, "t1")
     assert view.shows_members and view.meta["min_group_size"] == 5
-    grid = sections.members(view, competences, "nl")
-    gaps = sections.gaps_and_roles(view, competences, "nl")
+    grid = team_sections.members(view, competences, "nl")
+    gaps = team_sections.gaps_and_roles(view, competences, "nl")
     for html in (grid, gaps):
         assert "Jurist" not in html and "lawyer" not in html
     assert "Data scientist" in grid and "overige rollen" in grid
@@ -156,7 +157,7 @@ def test_when_every_role_is_rare_the_grid_has_no_role_column(competences):
     analysis = team_analysis(
         competences, ["data_scientist", "lawyer", "domain_expert", "other", None]
     )
-    grid = sections.members(team_view(analysis, "t1"), competences, "nl")
+    grid = team_sections.members(team_view(analysis, "t1"), competences, "nl")
     for label in (
         "Data scientist",
         "Jurist",
@@ -177,13 +178,13 @@ def test_a_team_below_the_minimum_has_coverage_but_no_member_grid(competences):
     assert not view.shows_members and view.members.empty
     assert (view.coverage["not_covering"] == "").all() and len(view.coverage)
     for lang in ("nl", "en"):
-        grid = sections.members(view, competences, lang)
+        grid = team_sections.members(view, competences, lang)
         assert t("report.members_withheld", lang, n=4, min=5) in grid
         assert "<table" not in grid and not re.search(r"lid \d", grid)
-        gaps = sections.gaps_and_roles(view, competences, lang)
+        gaps = team_sections.gaps_and_roles(view, competences, lang)
         assert not re.search(r"lid \d", gaps)
         assert "Data scientist" not in gaps and "Jurist" not in gaps and "Lawyer" not in gaps
-        assert "<table" in sections.coverage(view, competences, lang)
+        assert "<table" in team_sections.coverage(view, competences, lang)
     assert not view.gaps().empty  # the answers leave gaps, so the lines above were written
 
 
@@ -274,7 +275,7 @@ def test_the_round_figures_are_shown_once_enough_organisations_count(data_strate
     )
     view = organisation_view(analysis, "alfadorp")
     assert len(view.mean_reliability) == len(data_strategy.dimensions)
-    html = sections.methods(data_strategy, "nl", view.agreement, view.mean_reliability)
+    html = closing.methods(data_strategy, "nl", view.agreement, view.mean_reliability)
     assert "<th>ICC(1)</th>" in html and "<th>ICC(2)</th>" in html
 
 

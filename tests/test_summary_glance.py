@@ -20,8 +20,11 @@ from pypdf import PdfReader
 from dwp_assess.analysis.profiles import analyse_answers, organisation_view
 from dwp_assess.analysis.recommend import first_actions, recommend_organisation
 from dwp_assess.instruments.messages import t
-from dwp_assess.reports import sections, summary
+from dwp_assess.reports import summary
 from dwp_assess.reports.printing import discard_printer, print_pdfs
+from dwp_assess.reports.sections import advice as advice_sections
+from dwp_assess.reports.sections import levels as levels_sections
+from dwp_assess.reports.sections import organisation as organisation_sections
 from tests.generated_rounds import (
     analysed_with_previous,
     answers_with_respondents,
@@ -85,13 +88,13 @@ def test_the_summary_actions_are_the_reports_priorities_in_the_same_order_and_wo
             assert [(int(n), html_lib.unescape(d)) for n, d in on_page_1] == list(
                 enumerate(expected, 1)
             )
-            report = str(sections.summary(view, instrument, lang))
+            report = str(organisation_sections.summary(view, instrument, lang))
             listed = re.findall(r"<li><strong>(.*?)</strong>: (.*?)(?: <em>|</li>)", report)
             assert [html_lib.unescape(d) for d, _ in listed] == expected
             assert [html_lib.unescape(r) for _, r in listed] == [
                 "; ".join(r) for r in first["reasons"]
             ]
-            advice = str(sections.recommendations(view, instrument, lang))
+            advice = str(advice_sections.recommendations(view, instrument, lang))
             assert [
                 html_lib.unescape(d) for d in re.findall(r"<li><strong>(.*?)</strong>", advice)
             ][: len(expected)] == expected
@@ -113,7 +116,7 @@ def test_the_headline_names_the_level_most_dimensions_are_at_and_what_comes_firs
             re.search(r'<p class="dwp-headline" id="headline">(.*?)</p>', page).group(1)
         )
         assert view.organisation["name"] in headline
-        assert f"niveau {sections.level_label(instrument, common, 'nl')}" in headline
+        assert f"niveau {levels_sections.level_label(instrument, common, 'nl')}" in headline
         first = first_actions(view, instrument)
         assert (
             instrument.dimensions[
@@ -166,7 +169,7 @@ def test_differences_within_the_intervals_give_no_strengths_or_priorities_but_sa
     wide = replace(view, dimensions=view.dimensions.assign(mean=means, sd=1.2))
     strengths, priorities = wide.strengths_and_priorities()
     assert strengths.empty and priorities.empty
-    text = _text(sections.summary(wide, analysis.instrument, "nl"))
+    text = _text(organisation_sections.summary(wide, analysis.instrument, "nl"))
     assert t("report.no_strengths", "nl", centre="3,0") in text
     reasons = " ".join(
         r for rs in recommend_organisation(wide, analysis.instrument)["reasons"] for r in rs
@@ -186,7 +189,7 @@ def test_ties_in_the_action_order_are_said_to_be_ties(rounds):
     seen = 0
     for view in _views(analysis):
         advice = recommend_organisation(view, analysis.instrument)
-        items = sections.first_action_items(advice.head(3), analysis.instrument, "nl")
+        items = advice_sections.first_action_items(advice.head(3), analysis.instrument, "nl")
         for row, item in zip(advice.head(3).itertuples(), items, strict=True):
             overlap = (
                 row.rank > 1
@@ -271,7 +274,7 @@ def test_agreement_words_follow_the_shown_distribution(rounds):
     bands = view.agreement_bands()
     assert (bands["rwg_j"] > 0.9).all()  # the statements alone would say "eensgezind"
     assert (bands["band"].isin(["lack", "weak"])).all()
-    section = str(sections.response_and_reliability(view, instrument, "nl"))
+    section = str(organisation_sections.response_and_reliability(view, instrument, "nl"))
     table = _text(section[section.index("<table") : section.index("</table>")])
     assert (
         t("agreement.word.in_agreement", "nl") not in table
@@ -343,7 +346,10 @@ def test_printed_page_one_holds_headline_every_dimension_actions_and_position(
         actions = first_actions(view, instrument, lang=lang)
         wanted = [
             summary.headline(
-                view, instrument, sections.first_action_items(actions, instrument, lang), lang
+                view,
+                instrument,
+                advice_sections.first_action_items(actions, instrument, lang),
+                lang,
             ),
             *(d.label.get(lang) for d in instrument.dimensions),
             t("summary.priorities", lang),
@@ -372,7 +378,7 @@ def test_the_peer_mean_is_said_to_count_the_organisation_itself(rounds, lang):
             "peer_n": 7,
             "min_group_size": 5,
         }
-        assert note in sections.peer_note(meta, lang)
+        assert note in organisation_sections.peer_note(meta, lang)
 
 
 def test_sender_and_contact_come_from_dwp_toml_and_must_be_text(tmp_path):

@@ -13,25 +13,30 @@ import nbformat
 
 from dwp_assess.reports import html as report_html
 from dwp_assess.reports import sections
+from dwp_assess.reports.sections import common
 
-SECTIONS = Path(sections.__file__).with_name("templates") / "sections"
+SECTIONS = Path(report_html.TEMPLATES) / "sections"
+
+
+def _section_code() -> str:
+    """The source of every module of the ``reports/sections`` package."""
+    package = Path(sections.__file__).parent
+    return "".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py")))
 
 
 def test_the_section_code_builds_no_markup_of_its_own():
-    source = Path(sections.__file__).read_text(encoding="utf-8")
     assert not re.findall(
-        r"<(?:p|div|table|tr|td|th|section|h\d|ul|ol|li|span|strong|a|br)\b", source
+        r"<(?:p|div|table|tr|td|th|section|h\d|ul|ol|li|span|strong|a|br)\b", _section_code()
     )
 
 
 def test_every_section_the_code_renders_has_its_template():
-    source = Path(sections.__file__).read_text(encoding="utf-8")
-    names = set(re.findall(r'_section\("(\w+)"', source))
+    names = set(re.findall(r'_section\("(\w+)"', _section_code()))
     assert names and all((SECTIONS / f"{name}.html.j2").is_file() for name in names)
 
 
 def test_values_are_escaped_and_missing_values_print_as_nothing():
-    out = sections.header('<img src=x onerror="alert(1)">', None, True, "nl", float("nan"))
+    out = common.header('<img src=x onerror="alert(1)">', None, True, "nl", float("nan"))
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in out and "<img" not in out
     assert "None" not in out and "nan" not in out
     assert out._repr_html_() == str(out)
@@ -40,7 +45,7 @@ def test_values_are_escaped_and_missing_values_print_as_nothing():
 def test_a_figure_payload_cannot_end_its_script_element():
     import plotly.graph_objects as go
 
-    payload = sections.figure_json(go.Figure(layout={"title": {"text": "</script><b>x"}}))
+    payload = common.figure_json(go.Figure(layout={"title": {"text": "</script><b>x"}}))
     assert "</" not in payload and "script" in payload
 
 
@@ -73,7 +78,7 @@ def test_no_template_reads_a_value_under_a_name_jinja_keeps_for_a_constant():
     """``none``, ``true`` and ``false`` are jinja2's constants: a value passed under such a name
     is never read (the roles and advice sections printed an empty note instead of saying why
     there was nothing to show)."""
-    templates = Path(sections.__file__).with_name("templates")
+    templates = Path(report_html.TEMPLATES)
     for path in templates.rglob("*.j2"):
         printed = re.findall(
             r"\{\{-?\s*(none|true|false|None|True|False)\s*-?\}\}|\(\s*(none|true|false)\s*\)",

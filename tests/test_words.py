@@ -15,7 +15,9 @@ import pytest
 from dwp_assess.analysis.profiles import organisation_view
 from dwp_assess.analysis.rater_agreement import words_for_agreement
 from dwp_assess.instruments.messages import t
-from dwp_assess.reports import sections, summary
+from dwp_assess.locale import number
+from dwp_assess.reports import summary
+from dwp_assess.reports.sections import advice, change, closing, organisation
 from tests.generated_rounds import (
     analysed_with_previous,
     answers_with_respondents,
@@ -54,14 +56,14 @@ def _manager_sections(view, instrument, lang: str) -> dict[str, str]:
     """What a manager reads in the report, as the report notebook puts it together, except
     the Verantwoording (methods) and the technical provenance."""
     return {
-        "summary": sections.summary(view, instrument, lang),
-        "comparison": sections.comparison(view, instrument, lang),
-        "roles": sections.roles(view, instrument, lang),
-        "per_dimension": sections.per_dimension(view, instrument, lang),
-        "agenda": sections.agenda(view, instrument, lang),
-        "change": sections.change(view, instrument, lang),
-        "response": sections.response_and_reliability(view, instrument, lang),
-        "recommendations": sections.recommendations(view, instrument, lang),
+        "summary": organisation.summary(view, instrument, lang),
+        "comparison": organisation.comparison(view, instrument, lang),
+        "roles": organisation.roles(view, instrument, lang),
+        "per_dimension": organisation.per_dimension(view, instrument, lang),
+        "agenda": organisation.agenda(view, instrument, lang),
+        "change": change.change(view, instrument, lang),
+        "response": organisation.response_and_reliability(view, instrument, lang),
+        "recommendations": advice.recommendations(view, instrument, lang),
         "management summary": summary.summary_html(view, instrument, lang),
     }
 
@@ -84,7 +86,7 @@ def test_what_a_manager_reads_names_no_statistic(views):
                     jargon[(view.organisation["name"], lang, name)] = sorted(set(hits))
     assert jargon == {}
     methods = _text(
-        sections.methods(instrument, "nl", found[0].agreement, found[0].mean_reliability)
+        closing.methods(instrument, "nl", found[0].agreement, found[0].mean_reliability)
     )
     assert "rwg(J)" in methods and "Leik" in methods  # kept where they are explained
 
@@ -104,7 +106,7 @@ def test_an_agreement_figure_lies_in_the_band_of_its_word(views):
         bands = view.agreement_bands().set_index("dimension_id")
         for lang in LANGS:
             labels = {d.label.get(lang): d.id for d in instrument.dimensions}
-            section = str(sections.response_and_reliability(view, instrument, lang))
+            section = str(organisation.response_and_reliability(view, instrument, lang))
             rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>", section)
             for label, cell in rows:
                 found_cell = AGREEMENT.search(cell)
@@ -127,12 +129,12 @@ def test_an_agreement_figure_lies_in_the_band_of_its_word(views):
     assert checked >= 9 * 2 * len(found) * 0.9 and wrong == []
     # the Verantwoording shows both figures the word is made from, the weaker one printed
     view = found[0]
-    methods = str(sections.methods(instrument, "nl", view.agreement_bands(), view.mean_reliability))
+    methods = str(closing.methods(instrument, "nl", view.agreement_bands(), view.mean_reliability))
     assert t("report.methods_rwg_levels", "nl") in methods
     bands = view.agreement_bands()
     for row in bands.dropna(subset=["rwg_j", "rwg_levels"]).itertuples():
-        shown = sections.number(min(max(min(row.rwg_j, row.rwg_levels), 0), 1), 2, "nl")
-        assert f"({shown})" in str(sections.response_and_reliability(view, instrument, "nl"))
+        shown = number(min(max(min(row.rwg_j, row.rwg_levels), 0), 1), 2, "nl")
+        assert f"({shown})" in str(organisation.response_and_reliability(view, instrument, "nl"))
 
 
 def _sentences(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The reflection and agreements list of one team (output ``agreements``), as safe HTML.
 
 ``notebooks/agreements_report.ipynb`` calls ``report`` for the team it is run for and
-displays what it returns (charts included; the provenance comes from ``sections``). The markup is in the jinja2 template
+displays what it returns (charts included; the provenance comes from ``sections.closing``). The markup is in the jinja2 template
 ``templates/agreements.html.j2`` (autoescaped: every text a respondent, registry or instrument
 file holds is escaped); this module only turns the team's tables (``analysis.agreements``)
 into rows of already formatted texts: numbers in the language's format, labels from the
@@ -26,7 +26,7 @@ from dwp_assess.instruments.model import ASPECTS, Instrument
 from dwp_assess.locale import MISSING, interval, number
 from dwp_assess.reports import charts
 from dwp_assess.reports.html import macro, render
-from dwp_assess.reports.sections import Html, chart, round_subtitle
+from dwp_assess.reports.sections.common import Html, chart, round_subtitle
 
 STEPS = 6  # the workshop's steps (agreements.step.1 … 6 in the message catalogue)
 OWN_ROWS = 3  # empty rows under the draft list for agreements the team adds itself

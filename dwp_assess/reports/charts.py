@@ -113,7 +113,7 @@ def describe(
     """Give ``fig`` its text alternative, in ``layout.meta`` where the report finds it: a title
     (shown above the chart as text, which wraps at any width), a short description of what it
     shows, and its figures as a table (``header`` and ``rows`` of text) that a screen reader
-    reaches (``sections.chart``)."""
+    reaches (``sections.common.chart``)."""
     fig.layout.meta = {"title": title, "description": description, "header": header, "rows": rows}
     return fig
 
@@ -307,7 +307,7 @@ def diverging_likert(
     stay out of the legend, which lists each answer once, in its ordinary colour.
     Bars are placed with an explicit ``base``, so the traces (and the legend) follow
     the scale order while each bar sits at its place from the middle outward.
-    With ``legend=False`` the chart leaves the legend to the page (``sections.chart`` writes
+    With ``legend=False`` the chart leaves the legend to the page (``sections.common.chart`` writes
     it as text from the traces that would be in it, which wraps at any width).
     """
     by_id = {i.id: i for i in instrument.rated_items}

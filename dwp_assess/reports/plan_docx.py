@@ -28,7 +28,7 @@ from dwp_assess import __version__
 from dwp_assess.analysis.collaboration_positions import CollaborationAnalysis
 from dwp_assess.instruments.messages import t
 from dwp_assess.reports.project_plan import PlanView, ThemeView, plan_view
-from dwp_assess.reports.sections import colophon_rows
+from dwp_assess.reports.sections.closing import colophon_rows
 
 PROOFING = {"nl": "nl-NL", "en": "en-GB"}  # Word's proofing language per report language
 A4 = (Mm(210), Mm(297))
@@ -39,7 +39,7 @@ def plan_document(
     view: PlanView, provenance: str, colophon: list[tuple[str, str]] | None = None
 ) -> DocumentType:
     """The Word document of a plan; ``provenance`` is the sentence saying how it was made,
-    ``colophon`` the (label, value) rows of ``sections.colophon_rows``."""
+    ``colophon`` the (label, value) rows of ``sections.closing.colophon_rows``."""
     lang = view.lang
     doc = Document()
     _a4(doc)
@@ -224,7 +224,7 @@ def write_plan_document(
 
 
 def provenance_sentence(meta: dict, lang: str) -> str:
-    """The report's provenance sentence (as ``sections.provenance`` words it) for the document."""
+    """The report's provenance sentence (as ``sections.closing.provenance`` words it) for the document."""
     computed = (
         pd.Timestamp(meta["computed_at"]) if meta.get("computed_at") else pd.Timestamp.now(tz="UTC")
     )

@@ -25,7 +25,7 @@ from dwp_assess.analysis.collaboration_positions import (
 from dwp_assess.instruments.messages import t, t_count
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.reports.html import render
-from dwp_assess.reports.sections import Html, round_subtitle
+from dwp_assess.reports.sections.common import Html, round_subtitle
 
 
 @dataclass

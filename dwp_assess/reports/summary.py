@@ -26,8 +26,18 @@ from dwp_assess.analysis.profiles import OrganisationView, RoundAnalysis, organi
 from dwp_assess.analysis.recommend import first_actions, rules_for
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
-from dwp_assess.reports import sections
 from dwp_assess.reports.html import render, stylesheet
+from dwp_assess.reports.sections import closing
+from dwp_assess.reports.sections.advice import first_action_items
+from dwp_assess.reports.sections.common import round_subtitle
+from dwp_assess.reports.sections.levels import (
+    dimension_level_row,
+    level_band,
+    level_basis_of,
+    level_label,
+    level_text,
+)
+from dwp_assess.reports.sections.organisation import peer_note
 
 
 @dataclass
@@ -45,9 +55,9 @@ def ladder(view: OrganisationView, instrument: Instrument, lang: str) -> list[Ru
     """Per dimension, in the instrument's order, the levels with the position marked."""
     rungs = []
     for dim in instrument.dimensions:
-        row = sections.dimension_level_row(view, dim.id)
+        row = dimension_level_row(view, dim.id)
         at = int(row["level"]) if row is not None and pd.notna(row["level"]) else None
-        low, high = sections.level_band(view, row)
+        low, high = level_band(view, row)
         cells = [
             {
                 "level": lv.level,
@@ -61,7 +71,7 @@ def ladder(view: OrganisationView, instrument: Instrument, lang: str) -> list[Ru
         rungs.append(
             Rung(
                 dim.label.get(lang),
-                sections.level_text(row, instrument, lang, view),
+                level_text(row, instrument, lang, view),
                 cells,
                 following.get(lang) if following else "",
             )
@@ -78,7 +88,7 @@ def headline(view: OrganisationView, instrument: Instrument, actions: list[dict]
         return t("summary.headline_none", lang, name=name)
     counts = Counter(levels)
     level, count = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    label = sections.level_label(instrument, level, lang)
+    label = level_label(instrument, level, lang)
     values = dict(
         name=name, level=label, count=count, total=len(levels), low=min(levels), high=max(levels)
     )
@@ -95,7 +105,7 @@ def peers_sentence(view: OrganisationView, instrument: Instrument, lang: str) ->
     says that the group's mean counts the organisation itself, or why there is no comparison."""
     peers = view.peers[~view.peers["suppressed"].astype(bool)] if len(view.peers) else view.peers
     if peers.empty:
-        return sections.peer_note(view.meta, lang)
+        return peer_note(view.meta, lang)
     group = peers.set_index("dimension_id")["mean"]
     own = view.mean_intervals().set_index("dimension_id")
     labels = {d.id: d.label.get(lang) for d in instrument.dimensions}
@@ -197,12 +207,10 @@ def summary_html(
 ) -> str:
     """The management summary of one organisation as one self-contained HTML page;
     ``colophon`` holds the sender and contact (``project.Settings``)."""
-    actions = sections.first_action_items(
-        first_actions(view, instrument, lang=lang), instrument, lang
-    )
+    actions = first_action_items(first_actions(view, instrument, lang=lang), instrument, lang)
     own = rules_for(instrument)  # without rules no advice, and the page says so
     nothing = t("advice.none" if own and own.actions else "advice.no_rules", lang)
-    basis = sections.level_basis_of(view)
+    basis = level_basis_of(view)
     previous = view.meta.get("previous_period") or view.meta.get("previous_round_id")
     return render(
         "summary.html.j2",
@@ -210,7 +218,7 @@ def summary_html(
         css=stylesheet(),
         version=__version__,
         title=t("summary.title", lang, name=view.organisation["name"]),
-        subtitle=sections.round_subtitle(view.meta, instrument, lang),
+        subtitle=round_subtitle(view.meta, instrument, lang),
         synthetic=t("report.synthetic_warning", lang)
         if synthetic or view.meta.get("synthetic")
         else "",
@@ -225,7 +233,7 @@ def summary_html(
         changes=changes(view, instrument, lang),
         previous=previous if len(view.change) else None,
         reliability=reliability_paragraph(view, instrument, lang),
-        colophon=sections.colophon(
+        colophon=closing.colophon(
             view.meta, view.organisation["name"], instrument, lang, **(colophon or {})
         ),
         text=lambda key, **values: t(key, lang, **values),
