@@ -78,7 +78,7 @@ def load_sample(engine: Engine, sample_dir: Path = SAMPLE_DIR) -> list[importers
         instrument = get_instrument(sample_round.instrument_id, sample_round.instrument_version)
         store.create_round(engine, instrument, sample_round.period, sample_round.round_id)
         store.mark_synthetic(engine, sample_round.round_id)
-        if instrument.kind == "organisation":
+        if instrument.kind_spec.organisation_is_unit:  # the registry is the round's units
             registry.import_registry(engine, orgs_csv, round_id=sample_round.round_id)
         for path, fmt in sample_round.files:
             summaries.append(importers.import_file(engine, path, sample_round.round_id, fmt=fmt))

@@ -11,7 +11,6 @@ import pytest
 from dwp_assess.data.sample import generate_rounds
 from dwp_assess.data.sample_files import write_sample
 from dwp_assess.demo import SAMPLE_DIR
-from dwp_assess.instruments.model import SCORED_OUTPUTS
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +65,7 @@ def wide(rnd) -> pd.DataFrame:
 
 
 def test_reliability_is_realistic(generated):
-    for rnd in (r for r in generated[2] if r.instrument.output in SCORED_OUTPUTS):
+    for rnd in (r for r in generated[2] if r.instrument.output_rules.scored):
         frame = wide(rnd)
         for dim in rnd.instrument.dimensions:
             ids = [i.id for i in rnd.instrument.rated_items_of(dim.id)]

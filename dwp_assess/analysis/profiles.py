@@ -90,7 +90,7 @@ class RoundAnalysis(RoundTables):
     def report_units(self) -> dict[str, str]:
         """The reports of the round: organisation (or team) id → its name, for every unit with
         scores, in id order (``reports.outputs``)."""
-        if self.instrument.kind == "team":
+        if self.instrument.kind_spec.in_teams:
             names = dict(zip(self.teams["id"], self.teams["name"], strict=True))
             return {t: str(names.get(t, t)) for t in sorted(set(self.team_members["team_id"]))}
         names = self.organisations.set_index("organisation_id")["name"]
@@ -98,7 +98,7 @@ class RoundAnalysis(RoundTables):
 
     def receivers(self) -> dict[str, list[str]]:
         """Report unit → the organisation that may receive it: itself, or the team's."""
-        if self.instrument.kind == "team":
+        if self.instrument.kind_spec.in_teams:
             teams = self.team_members.drop_duplicates("team_id")
             return {t: [o] for t, o in zip(teams["team_id"], teams["organisation_id"], strict=True)}
         return {org: [org] for org in self.scores["organisation_id"].unique()}
@@ -337,7 +337,7 @@ def analyse_answers(
     dims = dimension_summary(scores, instrument)
     peers, peer_assignment = peer_groups(dims, orgs, minimum, instrument)
     team = _team_tables(answers, scores, instrument, meta["round_id"])
-    unit = "team_id" if instrument.kind == "team" else "organisation_id"
+    unit = instrument.kind_spec.unit_column
     no_items = pd.DataFrame(columns=["dimension_id", "item_before", "item_after", "status"])
     no_plans = pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
     matrix = item_matrix(answers, instrument)  # for both reliability tables
@@ -373,7 +373,7 @@ def _team_tables(
     answers: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, round_id: str
 ) -> dict:
     """``team_members``, ``team_stages`` and ``team_coverage`` (empty for organisation rounds)."""
-    if instrument.kind != "team":
+    if not instrument.kind_spec.in_teams:
         return {
             "team_members": pd.DataFrame(),
             "team_stages": pd.DataFrame(),
@@ -447,7 +447,7 @@ def analyse_round(
         if previous_round_id
         else None,
     )
-    teams = store.teams(engine) if instrument.kind == "team" else None
+    teams = store.teams(engine) if instrument.kind_spec.in_teams else None
     return analyse_answers(
         answers, instrument, orgs, meta, previous, min_group, after, change_items, follow, teams
     )

@@ -382,18 +382,22 @@ def rules_for(instrument: Instrument, rules: RuleSet | None = None) -> Instrumen
     return (rules or load_rules()).for_instrument(instrument)
 
 
+# How ``missing_rules`` names each block of rules an output's advice comes from
+# (``OutputRules.advice``: a field of ``InstrumentRules``).
+_RULE_BLOCKS = {"actions": "organisation actions", "team": "team rules"}
+
+
 def missing_rules(rules: RuleSet, instruments: list[Instrument]) -> list[str]:
     """The scored instrument versions without rules: their reports leave the advice out
     (``dwp-assess validate`` lists them)."""
-    wanted = {"maturity-report": "organisation actions", "team-profile": "team rules"}
     missing = []
     for instrument in instruments:
+        block = instrument.output_rules.advice  # the rules its output's advice comes from
+        if block is None:
+            continue
+        needs = _RULE_BLOCKS[block]
         own = rules.for_instrument(instrument)
-        needs = wanted.get(instrument.output)
-        has = own is not None and (
-            own.actions if instrument.output == "maturity-report" else own.team
-        )
-        if needs and not has:
+        if own is None or not getattr(own, block):
             missing.append(
                 f"{instrument.key}: no recommendation rules ({needs}) in {', '.join(str(p) for p in rules_files())}; its reports leave the advice out"
             )

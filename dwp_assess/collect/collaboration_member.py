@@ -48,7 +48,7 @@ def check(
     """The link's collaboration, checked: required for a collaboration instrument, known, and
     with ``organisation_id`` among its members (``ChooseMember`` when the link names no
     organisation); refused for other instruments. Raises ``FormError``."""
-    if instrument.kind != "collaboration":
+    if not instrument.kind_spec.in_collaborations:
         if collaboration_id:
             raise FormError("form.collaboration.not_expected")
         return None

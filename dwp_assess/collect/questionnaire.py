@@ -72,7 +72,7 @@ class FormContext:
     @property
     def needs_team(self) -> bool:
         """Team instruments need a team; when the link names none, the respondent chooses."""
-        return self.instrument.kind == "team"
+        return self.instrument.kind_spec.in_teams
 
     def team_name(self, team_id: str | None) -> str | None:
         return dict(self.teams).get(team_id) if team_id else None
@@ -152,7 +152,7 @@ def resolve_context(
     teams = tuple(zip(own["id"], own["name"], strict=True))
     if team_id and (not ids.is_valid(team_id) or team_id not in dict(teams)):
         raise FormError("form.error.unknown_team", team=team_id, organisation=name)
-    if instrument.kind == "team" and not teams:
+    if instrument.kind_spec.in_teams and not teams:
         raise FormError("form.error.no_teams", organisation=name)
     return FormContext(
         instrument, round_id, organisation_id, name, team_id or None, teams, lang, collaboration_id
@@ -483,7 +483,7 @@ def count_rows(engine: Engine, round_id: str, organisation_id: str | None) -> li
     organisation), 0 for a team without responses yet, so the facilitator sees every team
     from the start. Organisation instruments count per organisation; responses without a
     registered team get a row of their own. Counts only, never answers."""
-    team_instrument = round_instrument(store.get_round(engine, round_id)).kind == "team"
+    team_instrument = round_instrument(store.get_round(engine, round_id)).kind_spec.in_teams
     orgs = store.organisations(engine)
     if organisation_id is not None:
         orgs = orgs[orgs["id"] == organisation_id]

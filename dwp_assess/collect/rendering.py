@@ -35,7 +35,7 @@ from dwp_assess.collect.questionnaire import (
 )
 from dwp_assess.data import store
 from dwp_assess.instruments.messages import t
-from dwp_assess.instruments.model import SCORED_OUTPUTS, Instrument
+from dwp_assess.instruments.model import Instrument
 from dwp_assess.locale import MISSING, number
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def result_html(ctx: FormContext, record: store.ResponseRecord) -> str:
         "thanks": t("form.thanks", lang),
         "receipt": t("form.receipt", lang, code=receipt_code(record.response_id)),
         "receipt_note": t("form.receipt_note", lang),
-        "scored": instrument.output in SCORED_OUTPUTS,
+        "scored": instrument.output_rules.scored,
     }
     if not values["scored"]:
         return render("result.html.j2", combined=t("form.result_combined", lang), **values)

@@ -158,7 +158,7 @@ def targets(engine: Engine, round_id: str) -> list[Target]:
     instrument = round_instrument(store.get_round(engine, round_id))
     orgs = store.organisations(engine)
     names = dict(zip(orgs["id"], orgs["name"], strict=True))
-    if instrument.kind == "collaboration":
+    if instrument.kind_spec.in_collaborations:
         return [
             Target(
                 invitations.Unit(org_id, collaboration_id=collab.id),
@@ -168,7 +168,7 @@ def targets(engine: Engine, round_id: str) -> list[Target]:
             for collab in store.collaborations(engine).itertuples()
             for org_id, name in collaboration_member.members(engine, collab.id)
         ]
-    if instrument.kind != "team":
+    if not instrument.kind_spec.in_teams:
         return [Target(invitations.Unit(org.id), org.name) for org in orgs.itertuples()]
     teams = store.teams(engine)
     return [

@@ -61,7 +61,7 @@ def check_session(engine: Engine, round_id: str, team_id: str) -> tuple[Instrume
     """The round's instrument and the team's name; a clear error for a round without an
     agreements output or a team the registry does not know."""
     instrument = round_instrument(store.get_round(engine, round_id))
-    if instrument.output != "agreements":
+    if not instrument.output_rules.public_values:
         raise SessionError(t("session.not_agreements", "en", round=round_id))
     teams = store.teams(engine)
     names = dict(zip(teams["id"], teams["name"], strict=True))

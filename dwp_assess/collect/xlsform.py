@@ -90,7 +90,8 @@ def survey_rows(
         {"type": "note", "name": "introduction", **_labels(instrument, instrument.introduction.get)}
     )
     rows.append({"type": "note", "name": "privacy", **_labels(instrument, instrument.privacy.get)})
-    if instrument.kind == "collaboration":
+    kind = instrument.kind_spec
+    if kind.in_collaborations:
         rows.append(collaboration_row(instrument, collaborations))
     org_type = "select_one organisation" if len(organisations) else "text"
     org_row = {
@@ -99,10 +100,10 @@ def survey_rows(
         "required": "yes",
         **_labels(instrument, lambda lang: t("form.organisation_question", lang)),
     }
-    if instrument.kind == "collaboration" and len(organisations) and len(collaborations):
+    if kind.in_collaborations and len(organisations) and len(collaborations):
         org_row["choice_filter"] = MEMBER_FILTER
     rows.append(org_row)
-    if instrument.kind == "team":
+    if kind.in_teams:
         team_row = {
             "type": "select_one team" if len(teams) else "text",
             "name": "team_id",
@@ -191,10 +192,10 @@ def choice_rows(
             "name": org_id,
             **_labels(instrument, lambda _l, n=name: n),
         }
-        if instrument.kind == "collaboration":
+        if instrument.kind_spec.in_collaborations:
             row["collaborations"] = f" {' '.join(joined[org_id])} "
         rows.append(row)
-    if instrument.kind == "collaboration":
+    if instrument.kind_spec.in_collaborations:
         for collab_id, title, _ in collaborations:
             rows.append(
                 {

@@ -41,9 +41,11 @@ def _utc_text(values: pd.Series) -> pd.Series:
 
 
 def unit_columns(instrument: Instrument) -> list[str]:
-    """Columns an export adds for the instrument's unit: a collaboration instrument's answers
-    are about one collaboration (an organisation can be in several), so they carry its id."""
-    return ["collaboration_id"] if instrument.kind == "collaboration" else []
+    """Columns an export adds for the instrument's unit: its column (``kinds.KINDS``) when the
+    response columns do not hold it already. A collaboration instrument's answers are about one
+    collaboration (an organisation can be in several), so they carry its id."""
+    column = instrument.kind_spec.unit_column
+    return [] if column in RESPONSE_COLUMNS else [column]
 
 
 def long_table(engine: Engine, round_id: str) -> pd.DataFrame:

@@ -41,9 +41,6 @@ FIELDS = (
     "role",
     "submitted_at",
 )
-# The field naming a response's unit beside its organisation, per instrument kind: a file for an
-# instrument of that kind must have its column (every response needs its team or collaboration).
-UNIT_FIELDS = {"team": "team", "collaboration": "collaboration"}
 FORMATS = ("template", "msforms", "limesurvey", "kobo", "mapped")
 
 
@@ -147,8 +144,9 @@ def _require_unit(
 ):
     """A team (or collaboration) questionnaire needs the team (collaboration) of every response:
     without its column the file is refused as a whole (not every row quarantined).
-    ``columns``: unit field → (the file's column or None, the column's name in this format)."""
-    field = UNIT_FIELDS.get(instrument.kind)
+    ``columns``: unit field (``InstrumentKind.unit_field``) → (the file's column or None, the
+    column's name in this format)."""
+    field = instrument.kind_spec.unit_field
     if field is not None and columns[field][0] is None:
         raise FileProblem(
             f"{table.path}: missing column {columns[field][1]}: {instrument.key} is a "
@@ -415,8 +413,9 @@ def mapped(table: TableFile, instrument: Instrument, round_id: str, mapping: dic
     header = {f: cols[norm_text(h)] for f, h in mapping["columns"].items()}
     if "response_id" not in header or "organisation_id" not in header:
         raise FileProblem("mapping: columns must name response_id and organisation_id")
-    unit_column = {"team": "team_id", "collaboration": "collaboration_id"}.get(instrument.kind)
-    if unit_column is not None and unit_column not in header:
+    kind = instrument.kind_spec
+    unit_column = kind.unit_column
+    if kind.unit_field is not None and unit_column not in header:
         raise FileProblem(
             f"mapping: columns must name {unit_column}: {instrument.key} is a {instrument.kind} questionnaire"
         )

@@ -17,17 +17,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from dwp_assess import ids
 from dwp_assess.data.cells import safe_xlsx_row
 from dwp_assess.data.formats import FIELD_COLUMNS
+from dwp_assess.instruments.kinds import KINDS
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 
-# Fields of the template only for an instrument of one kind (its unit beside the organisation).
-UNIT_COLUMNS = {"team_id": "team", "collaboration_id": "collaboration"}
-
 
 def field_columns(instrument: Instrument) -> list[str]:
-    """The response fields of the template: ``team_id`` only for a team questionnaire,
+    """The response fields of the template: the column of a unit beside the organisation
+    (``kinds.KINDS``) only for its own kind: ``team_id`` only for a team questionnaire,
     ``collaboration_id`` only for a collaboration questionnaire."""
-    return [c for c in FIELD_COLUMNS if UNIT_COLUMNS.get(c, instrument.kind) == instrument.kind]
+    own = instrument.kind_spec.unit_column
+    others = {kind.unit_column for kind in KINDS.values() if kind.unit_field} - {own}
+    return [c for c in FIELD_COLUMNS if c not in others]
 
 
 def template_columns(instrument: Instrument) -> list[str]:

@@ -229,7 +229,7 @@ def _check_fields(row: dict, ctx: _Context) -> tuple[dict, list[str]]:
         team = ctx.teams.get((org, norm_text(row["team"])))
         if team is None:
             problems.append(f"unknown team '{row['team'].strip()[:60]}' in organisation '{org}'")
-    elif ctx.instrument.kind == "team" and org:
+    elif ctx.instrument.kind_spec.in_teams and org:
         problems.append("team is empty (required for a team questionnaire)")
     collaboration, collaboration_problems = _check_collaboration(row, org, ctx)
     problems += collaboration_problems
@@ -264,7 +264,7 @@ def _check_collaboration(row: dict, org: str | None, ctx: _Context) -> tuple[str
     problems: none given, unknown, or the row's organisation is not one of its members (a
     representative answers for their own organisation, which must take part). Rows of other
     questionnaires have none."""
-    if ctx.instrument.kind != "collaboration":
+    if not ctx.instrument.kind_spec.in_collaborations:
         return None, []
     given = row.get("collaboration", "").strip()
     if not given:
@@ -478,7 +478,7 @@ def import_file(
         _team_lookup(engine),
         _role_lookup(instrument),
         datetime.now(UTC),
-        _collaboration_lookup(engine) if instrument.kind == "collaboration" else {},
+        _collaboration_lookup(engine) if instrument.kind_spec.in_collaborations else {},
     )
     blank = table.blank
     summary = ImportSummary(

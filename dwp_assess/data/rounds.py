@@ -23,6 +23,7 @@ from dwp_assess.data.schema import (
     team,
     upsert,
 )
+from dwp_assess.instruments.kinds import KINDS
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.model import Instrument
 
@@ -152,8 +153,8 @@ def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[st
     """What a round records of the registry organisations ``organisation_ids``: CBS
     code, size class and the number invited, for response rates. In a round of an
     organisation questionnaire that is the organisation's own ``invited``; in a round of a
-    team questionnaire (``unit == "team"``) the sum over its teams' ``invited``, known only
-    when every team of the organisation has one."""
+    team questionnaire (``unit``, an instrument kind whose ``in_teams``) the sum over its
+    teams' ``invited``, known only when every team of the organisation has one."""
     wanted = sorted(organisation_ids)
     orgs = conn.execute(
         select(
@@ -166,7 +167,7 @@ def registry_snapshot(conn: Connection, unit: str, organisation_ids: Iterable[st
         .order_by(organisation.c.id)
     ).all()
     invited = {o.id: o.invited for o in orgs}
-    if unit == "team":
+    if KINDS[unit].in_teams:
         per_team = conn.execute(
             select(
                 team.c.organisation_id,
@@ -202,7 +203,7 @@ def refresh_round_organisations(
 
 
 def round_unit(round_info: RoundInfo) -> str:
-    """``organisation`` or ``team``: the unit of the round's instrument."""
+    """The kind of the round's instrument (``kinds.KINDS``: organisation, team, ...)."""
     return get_instrument(round_info.instrument_id, round_info.instrument_version).kind
 
 

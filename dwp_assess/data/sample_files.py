@@ -112,7 +112,7 @@ def write_template(rnd: SyntheticRound, orgs: list[str], path: Path) -> FileEntr
     )
     duplicate = wide.iloc[[2]]
     frame = pd.concat([wide, unknown, out_of_range, duplicate], ignore_index=True)
-    if rnd.instrument.kind == "organisation":
+    if not rnd.instrument.kind_spec.in_teams:
         frame = frame.drop(columns=["team_id"])
     frame.to_csv(path, index=False, lineterminator="\n")
     return FileEntry(
@@ -146,7 +146,7 @@ def _msforms_frame(
             "Organisatie": wide["organisation_id"].map(names),
         }
     )
-    if ins.kind == "team":
+    if ins.kind_spec.in_teams:
         frame["Team"] = wide["team_id"].map(teams)
     frame["Rol"] = wide["role"].map(role_labels)
     for item in ins.items:

@@ -35,18 +35,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dwp_assess.instruments.kinds import KINDS, OUTPUT_RULES, InstrumentKind, OutputRules
 from dwp_assess.locale import Language
 
 SPECIAL_CODES = ("dont_know", "not_applicable")
 DIKW_STAGES = ("data", "information", "knowledge", "decision")
-# The output an instrument's rounds get when its file names none (existing files name theirs).
-DEFAULT_OUTPUT = {"organisation": "maturity-report", "team": "team-profile"}
-# Outputs built on dimension scores: every dimension needs rating items, and the scoring levels.
-SCORED_OUTPUTS = ("maturity-report", "team-profile")
-# Outputs that average the answers of their rating items (dimension scores; an agreements list's
-# mean relevance and safeguarding): those items' scales share one range (``scored_range``). A
-# project plan's items are statuses and facts on scales of their own, never averaged.
-AVERAGED_OUTPUTS = (*SCORED_OUTPUTS, "agreements")
 # What an item of an agreements instrument asks about its public value.
 ASPECTS = ("relevance", "safeguarding")
 
@@ -291,11 +284,11 @@ class Instrument(_Model):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     version: int = Field(ge=1)
-    kind: Literal["organisation", "team", "collaboration"] = Field(
+    kind: Literal[tuple(KINDS)] = Field(
         description="The unit a report is about: an organisation, a team (of one organisation) "
         "or a collaboration (several organisations sharing data)."
     )
-    output: Literal["maturity-report", "team-profile", "project-plan", "agreements"] | None = Field(
+    output: Literal[tuple(OUTPUT_RULES)] | None = Field(
         default=None,
         description="What the round's reports are (reports.outputs): a maturity report per "
         "organisation, a competence profile per team, a project-plan draft per collaboration, "
@@ -350,7 +343,7 @@ class Instrument(_Model):
     def _default_output(self) -> Instrument:
         """An instrument that does not name its output gets its kind's usual one."""
         if self.output is None:
-            object.__setattr__(self, "output", DEFAULT_OUTPUT.get(self.kind))
+            object.__setattr__(self, "output", self.kind_spec.default_output)
         if self.output is None:
             raise ValueError(f"output: required for kind '{self.kind}'")
         return self
@@ -394,7 +387,7 @@ class Instrument(_Model):
         """What the declared output needs: scored outputs a rating item in every dimension and
         the levels; a maturity report level descriptors for every level; a team profile each
         competence's group rule and DIKW stages and the coverage threshold."""
-        if self.output not in SCORED_OUTPUTS:
+        if not self.output_rules.scored:
             return []
         problems = []
         if len(self.scoring.levels) < 2:
@@ -403,22 +396,22 @@ class Instrument(_Model):
         for n, dim in enumerate(self.dimensions):
             if dim.id not in used:
                 problems.append(f"dimensions.{n}: dimension '{dim.id}' has no rating items")
-            if self.output == "team-profile" and (dim.group_rule is None or not dim.dikw_stages):
+            if self.output_rules.competences and (dim.group_rule is None or not dim.dikw_stages):
                 problems.append(f"dimensions.{n}: a team profile needs group_rule and dikw_stages")
-            if self.output == "maturity-report":
+            if self.output_rules.level_descriptors:
                 missing = {lv.level for lv in self.scoring.levels} - set(dim.level_descriptors)
                 if missing:
                     problems.append(
                         f"dimensions.{n}.level_descriptors: missing level(s) {sorted(missing)}"
                     )
-        if self.output == "team-profile" and self.scoring.coverage_threshold is None:
+        if self.output_rules.competences and self.scoring.coverage_threshold is None:
             problems.append("scoring.coverage_threshold: required for a team profile")
         return problems
 
     def _task_problems(self) -> list[str]:
         """A project plan assigns its points as tasks: a fact question (its scale has no
         ``settled`` point) needs its ``task`` wording, so that no question becomes a task."""
-        if self.output != "project-plan":
+        if not self.output_rules.tasks:
             return [
                 f"items.{n}.task: only instruments with output project-plan word tasks"
                 for n, item in enumerate(self.items)
@@ -444,7 +437,7 @@ class Instrument(_Model):
             self.foundations or self.public_values or any(d.foundation for d in self.dimensions)
         )
         asked = [i for i in self.items if i.public_value is not None or i.aspect is not None]
-        if self.output != "agreements":
+        if not self.output_rules.public_values:
             return (
                 ["foundations, public_values, aspect: are for instruments with output agreements"]
                 if declared or asked
@@ -526,7 +519,7 @@ class Instrument(_Model):
                 )
             if item.type != "level_choice":
                 continue
-            if self.output != "maturity-report":
+            if not self.output_rules.level_choices:
                 problems.append(
                     f"items.{n}.type: level_choice needs an instrument with output maturity-report"
                 )
@@ -547,7 +540,7 @@ class Instrument(_Model):
         staged = [i for i in self.items if i.dikw_stages]
         if not staged:
             return []
-        if self.output != "team-profile":
+        if not self.output_rules.competences:
             return ["items: dikw_stages are for instruments with output team-profile"]
         problems = [
             f"items.{n}.dikw_stages: required when other items have them"
@@ -564,6 +557,16 @@ class Instrument(_Model):
         return problems
 
     # -- lookups used everywhere downstream ---------------------------------
+
+    @property
+    def kind_spec(self) -> InstrumentKind:
+        """What the instrument's kind asks of forms, imports and analyses (``kinds.KINDS``)."""
+        return KINDS[self.kind]
+
+    @property
+    def output_rules(self) -> OutputRules:
+        """What the instrument's output asks of its file and answers (``kinds.OUTPUT_RULES``)."""
+        return OUTPUT_RULES[self.output]
 
     @cached_property
     def scale_by_id(self) -> dict[str, Scale]:
@@ -607,8 +610,8 @@ class Instrument(_Model):
     @property
     def scored_scales(self) -> list[Scale]:
         """The scales of the rating items whose answers are averaged into scores (outputs in
-        ``AVERAGED_OUTPUTS``), in the instrument's order; none for a project plan."""
-        if self.output not in AVERAGED_OUTPUTS:
+        ``OutputRules.averaged``), in the instrument's order; none for a project plan."""
+        if not self.output_rules.averaged:
             return []
         used = {i.scale for i in self.rated_items}
         return [s for s in self.scales if s.id in used]
@@ -674,7 +677,7 @@ _LATER_SECTIONS = {"foundations": [], "public_values": []}
 
 def _without_later_defaults(dump: dict) -> dict:
     out = dict(dump)
-    if out.get("output") == DEFAULT_OUTPUT.get(out.get("kind")):
+    if out.get("output") == KINDS[out["kind"]].default_output:
         del out["output"]  # a file that names its kind's usual output keeps its hash
     for section, default in _LATER_SECTIONS.items():
         if out.get(section) == default:

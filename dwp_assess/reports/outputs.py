@@ -14,9 +14,11 @@ the organisations that may receive its report, the first being the one it is lis
 an organisation itself, a team's organisation, a collaboration's lead and then its members).
 
 ``UNIT_KINDS`` does the same for the unit a report is about (organisation, team,
-collaboration): the notebook parameter and command-line option that name it, the registry
-it comes from and how its ids relate to organisations. Code that differs per kind of output
-or unit asks these tables; it does not branch on ``kind ==`` or ``output ==``.
+collaboration): the command-line option that names it, the registry it comes from and how its
+ids relate to organisations. It builds on ``instruments.kinds.KINDS`` (one row per kind, with
+the same keys), where the facts the layers below ask live, such as the unit's column, which is
+also the notebook parameter that names it. Code that differs per kind of output or unit asks
+these tables; it does not branch on ``kind ==`` or ``output ==``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from dwp_assess.analysis.typology import TYPOLOGY_FOLDER, round_typology
 from dwp_assess.analysis.workshop_agreements import AgreementsAnalysis
 from dwp_assess.analysis.workshop_agreements import analyse_round as analyse_agreements
 from dwp_assess.data import store
+from dwp_assess.instruments.kinds import KINDS, InstrumentKind
 from dwp_assess.reports.plan_docx import write_document
 from dwp_assess.reports.summary import write_summary
 
@@ -144,7 +147,7 @@ OUTPUTS: dict[str, OutputKind] = {
 class UnitKind:
     """What a report is about (an instrument's ``kind``): how its units are named and found."""
 
-    parameter: str  # the notebook parameter that names the unit (``organisation_id``, ...)
+    kind: InstrumentKind  # the kind's row of ``instruments.kinds.KINDS``
     option: str  # the command-line option that names units (``--org``, ...)
     registry_file: str  # the registry file its ids come from
     registered: Callable[[Engine], pd.Series]  # its registered ids
@@ -153,6 +156,11 @@ class UnitKind:
     # (engine, organisation ids) → the units of this kind that belong to them
     of_organisations: Callable[[Engine, list[str]], list[str]]
     title_parameter: str | None = None  # a notebook parameter given the unit's title
+
+    @property
+    def parameter(self) -> str:
+        """The notebook parameter that names the unit: its column (``organisation_id``, ...)."""
+        return self.kind.unit_column
 
 
 def _unique(values) -> list[str]:
@@ -190,7 +198,7 @@ def _members_collaborations(engine: Engine, organisation_ids: list[str]) -> list
 
 UNIT_KINDS: dict[str, UnitKind] = {
     "organisation": UnitKind(
-        parameter="organisation_id",
+        kind=KINDS["organisation"],
         option="--org",
         registry_file="organisations.csv",
         registered=lambda engine: store.organisations(engine)["id"],
@@ -198,7 +206,7 @@ UNIT_KINDS: dict[str, UnitKind] = {
         of_organisations=lambda _engine, ids: list(ids),
     ),
     "team": UnitKind(
-        parameter="team_id",
+        kind=KINDS["team"],
         option="--team",
         registry_file="teams.csv",
         registered=lambda engine: store.teams(engine)["id"],
@@ -207,7 +215,7 @@ UNIT_KINDS: dict[str, UnitKind] = {
         title_parameter="team_name",
     ),
     "collaboration": UnitKind(
-        parameter="collaboration_id",
+        kind=KINDS["collaboration"],
         option="--collab",
         registry_file="collaborations.csv",
         registered=lambda engine: store.collaborations(engine)["id"],
