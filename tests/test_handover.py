@@ -212,6 +212,33 @@ def test_the_word_plan_ends_with_the_colophon(plan):
     assert "2026" in rows[t("report.colophon.round", lang)]
 
 
+def test_the_word_plan_reads_on_paper_as_the_printed_plan(plan):
+    """Numbered pages; every table's header row repeats on the pages it runs onto and no row
+    is split; a point's line stays with the explanations or answers it introduces."""
+    lang, view, document = plan
+    footer = document.sections[0].footer._element
+    fields = [f.get(qn("w:instr")).strip() for f in footer.iter(qn("w:fldSimple"))]
+    assert fields == ["PAGE", "NUMPAGES"]
+    words = "".join(e.text for e in footer.iter(qn("w:t")))
+    assert words == t("report.page_of", lang).format(page="1", total="1")
+    for table in document.tables:
+        first = table.rows[0]._tr.trPr
+        header = table.rows[0].cells[0].text != t("report.colophon.organisation", lang)
+        assert (first is not None and first.find(qn("w:tblHeader")) is not None) == header
+        for row in table.rows:
+            assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+    paragraphs = document.paragraphs
+    leads = 0
+    for paragraph, following in zip(paragraphs, paragraphs[1:], strict=False):
+        if following.style.name.startswith("List Bullet") and not paragraph.style.name.startswith(
+            "List Bullet"
+        ):
+            own = paragraph.paragraph_format.keep_with_next
+            assert own or paragraph.style.paragraph_format.keep_with_next, paragraph.text
+            leads += bool(own)
+    assert leads >= 2  # the planted discussion point and the explained point
+
+
 # -- the team profile: its gap list agrees with its grid ----------------------------------------
 
 

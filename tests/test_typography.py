@@ -5,6 +5,7 @@ markup, attributes, scripts, URLs or numbers; names such as "'s-Hertogenbosch" s
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from dwp_assess.reports.typography import SOFT_HYPHEN, hyphenate_html, hyphenate_text
 
@@ -71,6 +72,20 @@ def test_a_name_with_a_short_prefix_stays_on_one_line():
     )
     assert out.count('<span class="dwp-nowrap">&#x27;s-Hertogenbosch</span>') == 2
     assert hyphenate_html(out, "nl") == out
+
+
+def test_a_date_is_never_broken_at_its_hyphens():
+    """Every day of a year, as the reports write it ("07-12-2026", the provenance and the
+    colophon) and as ISO, in running text and in a cell: kept on one line; a range of
+    numbers or an id with a year ("data-sharing-2026") is not a date."""
+    start = date(2026, 1, 1)
+    for n in range(365):
+        day = start + timedelta(days=n)
+        for written in (day.strftime("%d-%m-%Y"), day.isoformat()):
+            out = hyphenate_html(f"<p>Gemaakt op {written}.</p><td>{written}</td>", "nl")
+            assert out.count(f'<span class="dwp-nowrap">{written}</span>') == 2, written
+    out = hyphenate_html("<p>1-2 keer in ronde data-sharing-2026</p>", "nl")
+    assert "dwp-nowrap" not in out
 
 
 def test_technical_details_are_never_hyphenated():

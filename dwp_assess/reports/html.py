@@ -139,14 +139,17 @@ def index_html(
     generated_at: str,
     lang: str = "nl",
     synthetic: bool = False,
+    round_id: str = "",
 ) -> str:
     """The round's index: every report with its organisation (for team rounds), status, links
     and any error (all escaped), under a note that the page is for the analyst and not for
-    distribution, and, for synthetic data, a note saying so."""
+    distribution, and, for synthetic data, a note saying so. The round's id in the title is
+    kept on one line (an id, not words: "data-sharing-" / "2026" read as two)."""
     labels = {
         k: t(f"report.index_{k}", lang)
         for k in ("unit", "organisation", "status", "files", "summary")
     }
+    jobs = [job | {"files": index_files(job, labels["summary"])} for job in jobs]
     by_organisation = any(
         job["organisation"] and job["organisation"] != job["title"] for job in jobs
     )
@@ -165,5 +168,21 @@ def index_html(
             private_note=t("report.index_private", lang),
             synthetic_note=t("report.synthetic_index", lang) if synthetic else "",
             by_organisation=by_organisation,
+            round_id=round_id,
         )
     )
+
+
+def index_files(job: dict, summary_label: str) -> list[dict]:
+    """An index row's file links in their order (summary with its PDF, PDF, editable
+    document, bundle), only those that exist: the page writes them with " · " between, so
+    no separator stands before the first or after the last."""
+    files = [
+        {"label": summary_label, "href": job.get("summary"), "pdf": job.get("summary_pdf")},
+        {"label": "pdf", "href": job.get("pdf")},
+        {"label": (job.get("document") or "").rsplit(".", 1)[-1], "href": job.get("document")},
+        {"label": "zip", "href": job.get("bundle")},
+    ]
+    if not files[0]["href"] and files[0]["pdf"]:  # a summary printed without its page
+        files[0] = {"label": f"{summary_label} (pdf)", "href": files[0]["pdf"]}
+    return [f for f in files if f["href"]]

@@ -94,6 +94,7 @@ def write_index(
         datetime.now(UTC).isoformat(timespec="seconds"),
         lang,
         synthetic,
+        round_id,
     )
     path = index_path(out, lang)
     path.write_text(html, encoding="utf-8")

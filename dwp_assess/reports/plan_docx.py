@@ -7,19 +7,24 @@ party finds not applicable, the tasks with their owner party (a table to fill in
 where the parties stand and their explanations, and at the end how the draft was made, where
 it came from and the colophon. The page is A4 and the proofing language that of the plan
 (nl-NL, or en-GB for English) on the document's default and on every style and run, so Word
-checks the spelling in the right language. Synthetic data is marked at the top. The file is
+checks the spelling in the right language. Synthetic data is marked at the top. On paper, as
+the printed HTML plan: the pages are numbered ("pagina 2 van 9"), a table's header row is
+repeated on every page it runs onto and no row is split over two pages, and a point's line
+stays on the page of what it introduces (its explanations, the parties' answers). The file is
 written through a temporary file, so it is complete or absent.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocumentType
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
@@ -43,6 +48,7 @@ def plan_document(
     lang = view.lang
     doc = Document()
     _a4(doc)
+    _page_numbers(doc, lang)
     doc.core_properties.title = view.title
     doc.core_properties.author = "dwp-assess"
     doc.core_properties.language = PROOFING[lang]
@@ -79,6 +85,34 @@ def _a4(doc: DocumentType) -> None:
         )
 
 
+def _page_numbers(doc: DocumentType, lang: str) -> None:
+    """A centred footer "pagina {page} van {total}" (``report.page_of``, as the printed PDFs
+    have it) from Word's PAGE and NUMPAGES fields."""
+    words = t("report.page_of", lang)
+    for section in doc.sections:
+        paragraph = section.footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for piece in re.split(r"(\{page\}|\{total\})", words):
+            field = {"{page}": "PAGE", "{total}": "NUMPAGES"}.get(piece)
+            if field:
+                _field(paragraph, field)
+            elif piece:
+                paragraph.add_run(piece)
+
+
+def _field(paragraph, code: str) -> None:
+    """A simple field (``PAGE``, ``NUMPAGES``) at the end of ``paragraph``, with "1" shown
+    until Word updates it."""
+    element = OxmlElement("w:fldSimple")
+    element.set(qn("w:instr"), f" {code} ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    element.append(run)
+    paragraph._p.append(element)
+
+
 def set_language(doc: DocumentType, tag: str) -> None:
     """``tag`` (e.g. "nl-NL") as the proofing language of the document's defaults, of every
     style and of every run, replacing the template's en-US."""
@@ -108,15 +142,37 @@ def _runs(doc: DocumentType):
 
 
 def _table(doc: DocumentType, header: list[str] | None, rows: list[list[str]]):
-    """A grid table with ``header`` (``None``: none) and ``rows`` as text."""
+    """A grid table with ``header`` (``None``: none) and ``rows`` as text; the header row is
+    repeated on every page the table runs onto, and no row is split over two pages."""
     table = doc.add_table(rows=1 if header else 0, cols=len(header or rows[0]))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells if header else [], header or [], strict=True):
         cell.text = text
+    if header:
+        _row_property(table.rows[0], "w:tblHeader")
     for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
+        added = table.add_row()
+        for cell, text in zip(added.cells, row, strict=True):
             cell.text = str(text)
+    for row in table.rows:
+        _row_property(row, "w:cantSplit")
     return table
+
+
+def _row_property(row, name: str) -> None:
+    """Switch on a row property (``w:tblHeader``: repeat as header row; ``w:cantSplit``:
+    keep the row on one page)."""
+    properties = row._tr.get_or_add_trPr()
+    if properties.find(qn(name)) is None:
+        properties.append(OxmlElement(name))
+
+
+def _lead(doc: DocumentType, text: str):
+    """A paragraph that introduces what follows (a point above its explanations or the
+    parties' answers): kept on the page of the next paragraph, never alone at its foot."""
+    paragraph = doc.add_paragraph(text)
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
 
 
 def _overview(doc: DocumentType, view: PlanView, lang: str) -> None:
@@ -160,8 +216,8 @@ def _theme(doc: DocumentType, theme: ThemeView, parties: list[str], lang: str) -
         doc.add_paragraph(theme.description)
     doc.add_heading(t("project_plan.disagreements", lang), level=2)
     for point in theme.disagreements:
-        doc.add_paragraph(f"{point.number} {point.text}").runs[0].bold = True
-        doc.add_paragraph(point.reason)
+        _lead(doc, f"{point.number} {point.text}").runs[0].bold = True
+        _lead(doc, point.reason)
         for answer, sides in point.sides:
             doc.add_paragraph(f"{answer}: {', '.join(sides)}", style="List Bullet 2")
     if not theme.disagreements:
@@ -186,7 +242,7 @@ def _theme(doc: DocumentType, theme: ThemeView, parties: list[str], lang: str) -
     doc.add_heading(t("project_plan.notes", lang), level=2)
     noted = [p for p in theme.points if p.notes]
     for point in noted:
-        doc.add_paragraph(f"{point.number} {point.text}").runs[0].italic = True
+        _lead(doc, f"{point.number} {point.text}").runs[0].italic = True
         for party, texts in point.notes:
             for note in texts:
                 doc.add_paragraph(f"{party}: {note}", style="List Bullet")

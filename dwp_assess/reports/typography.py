@@ -14,7 +14,7 @@ never a tag, an attribute, a script, a style or preformatted text; inside text i
 alone every chunk that holds a digit, a URL, an e-mail address or an entity. Words get
 soft hyphens only inside the elements where columns are narrow (table cells, labels);
 running text and headings, which have the whole column, break between words. A name with a short prefix and a hyphen
-("'s-Hertogenbosch") is kept on one line everywhere.
+("'s-Hertogenbosch") and a date ("07-12-2026") are kept on one line everywhere.
 """
 
 from __future__ import annotations
@@ -39,8 +39,12 @@ LITERAL = "dwp-literal"
 _VERBATIM = re.compile(r"<(script|style|pre|code|textarea|svg|title)\b.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)?[^>]*>")
 _APOSTROPHE = r"(?:'|’|&#x27;|&#39;|&apos;|&rsquo;)"
-# "'s-Hertogenbosch", "'t-Harde": a prefix of one or two letters and a hyphen, one word.
-_KEEP_TOGETHER = re.compile(rf"(?<![\w&#;]){_APOSTROPHE}[^\W\d_]{{1,2}}-[^\s<]+")
+# "'s-Hertogenbosch", "'t-Harde": a prefix of one or two letters and a hyphen, one word; a
+# date ("07-12-2026", "2026-12-07"), which a line must not break at its hyphens either.
+_KEEP_TOGETHER = re.compile(
+    rf"(?<![\w&#;]){_APOSTROPHE}[^\W\d_]{{1,2}}-[^\s<]+"
+    r"|(?<![\w-])(?:\d{1,2}-\d{1,2}-\d{4}|\d{4}-\d{1,2}-\d{1,2})(?![\w-])"
+)
 NOWRAP_OPEN = '<span class="dwp-nowrap">'
 _LETTERS = {size: re.compile(rf"[^\W\d_]{{{size},}}") for size in (MIN_WORD, MIN_HEADER_WORD)}
 _NOT_A_WORD = re.compile(r"[\d/@&_\\]|\.\w|" + SOFT_HYPHEN)  # numbers, paths, URLs, entities
