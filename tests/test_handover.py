@@ -22,10 +22,12 @@ from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import DIKW_STAGES
 from dwp_assess.reports.agreements import report as agreements_report
+from dwp_assess.reports.html import stylesheet
 from dwp_assess.reports.plan_docx import plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
 from dwp_assess.reports.sections import team as team_sections
 from dwp_assess.reports.sections.closing import colophon_rows
+from dwp_assess.reports.typography import SOFT_HYPHEN, hyphenate_html
 from tests.generated_rounds import answers_with_respondents
 
 INSTRUMENT = get_instrument("data-sharing", 1)
@@ -307,6 +309,37 @@ def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_rou
                 )
                 checked += 1
     assert checked > 10
+
+
+HEADER_HEIGHTS = """() => [...document.querySelectorAll("thead th")].map(th => {
+  const label = th.querySelector(".dwp-turned");
+  return [th.textContent, th.getBoundingClientRect().height,
+          label ? label.scrollHeight - label.clientHeight : 0];
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_members_grid_header_wraps_its_labels_instead_of_growing(team_round, page, lang):
+    """On paper the grid's labels are written upwards: a long one ("Betrekken van
+    belanghebbenden", "Data-analytic skills") wraps onto a second line, so the header stays
+    under a sixth of the A4 page (a header as tall as its longest label, 250 px, pushed the
+    whole grid off page 2 of the team profile and left that page half empty); nothing of a
+    label is cut."""
+    view = next(
+        v
+        for v in (team_view(team_round, t_) for t_ in sorted(set(team_round.team_members.team_id)))
+        if v.shows_members
+    )
+    grid = hyphenate_html(str(team_sections.members(view, team_round.instrument, lang)), lang)
+    page.set_viewport_size({"width": 688, "height": 1000})  # the A4 column
+    page.set_content(f"<html><head><style>{stylesheet()}</style></head><body><main>{grid}</main>")
+    page.emulate_media(media="print")
+    heights = page.evaluate(HEADER_HEIGHTS)
+    labels = [d.label.get(lang) for d in team_round.instrument.dimensions]
+    assert [h[0].replace(SOFT_HYPHEN, "") for h in heights][-len(labels) :] == labels
+    assert max(h[1] for h in heights) <= 1123 / 6, heights  # A4 at 96 px per inch
+    assert all(cut <= 0 for _, _, cut in heights), heights
 
 
 # -- the agreements list: like with like, starting points per value ------------------------------
