@@ -6,12 +6,16 @@ not the sample."""
 from __future__ import annotations
 
 import html as html_lib
+import random
 import re
+import unicodedata
 
+import nbformat
 import pandas as pd
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
+from pypdf import PdfReader
 
 from dwp_assess.analysis.collaboration_positions import analyse_answers
 from dwp_assess.analysis.profiles import analyse_answers as analyse_answers_of_teams
@@ -21,8 +25,9 @@ from dwp_assess.data.sample import generate_rounds
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import DIKW_STAGES
+from dwp_assess.reports import printing
 from dwp_assess.reports.agreements import report as agreements_report
-from dwp_assess.reports.html import stylesheet
+from dwp_assess.reports.html import notebook_to_html, stylesheet
 from dwp_assess.reports.plan_docx import plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
 from dwp_assess.reports.sections import team as team_sections
@@ -46,7 +51,9 @@ NOT_APPLICABLE = "DA6"
 SEED = 20261206  # generated rounds with another seed than the sample's
 
 
-def _analysis():
+def _analysis(notes: dict[str, dict[str, str]] | None = None):
+    """The planted collaboration's analysis; ``notes``: per response, more explanations
+    (note item → text)."""
     rows, responses = [], []
     for (org, n), overrides in PLANTED.items():
         response = f"{org}-{n}"
@@ -65,6 +72,17 @@ def _analysis():
                     "text": None,
                     "value": float(cell) if number else None,
                     "code": None if number else cell,
+                }
+            )
+        for item_id, text in (notes or {}).get(response, {}).items():
+            rows.append(
+                {
+                    "response_id": response,
+                    "organisation_id": org,
+                    "item_id": item_id,
+                    "text": text,
+                    "value": None,
+                    "code": None,
                 }
             )
         if org == "hoorn":
@@ -239,6 +257,78 @@ def test_the_word_plan_reads_on_paper_as_the_printed_plan(plan):
             assert own or paragraph.style.paragraph_format.keep_with_next, paragraph.text
             leads += bool(own)
     assert leads >= 2  # the planted discussion point and the explained point
+
+
+WORDS = [
+    "de",
+    "convenant",
+    "jurist",
+    "afspraak",
+    "gegevens",
+    "verwerking",
+    "bijeenkomst",
+    "partijen",
+    "omgeving",
+    "concept",
+    "reactie",
+    "overleg",
+    "beveiliging",
+    "toegang",
+    "bewaartermijn",
+    "definities",
+    "kwaliteit",
+    "metadata",
+]
+
+
+def _letters(text: str) -> str:
+    """Only the letters and digits of ``text`` (pypdf's text has ligatures, gaps and line ends
+    where the page has none)."""
+    return re.sub(r"[^0-9a-zà-ÿ]", "", unicodedata.normalize("NFKC", text).lower())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_printed_explained_point_stays_with_its_first_explanation(seed, tmp_path):
+    """Explanations of generated lengths for every point from every party, so the notes run
+    over pages at other places each time: every point's line prints whole on the page of its
+    first explanation (found alone at the foot of a page, and a two-line one split)."""
+    rng = random.Random(seed)
+    notes = {
+        f"{org}-{n}": {
+            f.id: " ".join(rng.choices(WORDS, k=rng.randint(4, 40))).capitalize() + "."
+            for f in INSTRUMENT.free_text
+            if rng.random() < 0.6
+        }
+        for org, n in PLANTED
+    }
+    lang = ("nl", "en")[seed % 2]
+    view = plan_view(_analysis(notes), "c1", lang)
+    cell = nbformat.v4.new_code_cell()
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": str(html_sections(view))})
+    ]
+    page = tmp_path / "plan.html"
+    page.write_text(
+        notebook_to_html(nbformat.v4.new_notebook(cells=[cell]), view.title, lang),
+        encoding="utf-8",
+    )
+    try:
+        printing.print_pdf(page, tmp_path / "plan.pdf", lang)
+    finally:
+        printing.discard_printer()
+    reader = PdfReader(tmp_path / "plan.pdf")
+    assert len(reader.pages) >= 4
+    pages = [_letters(p.extract_text()) for p in reader.pages]
+    explained = [p for th in view.themes for p in th.points if p.notes]
+    assert len(explained) > 10
+    apart = []
+    for point in explained:
+        party, texts = point.notes[0]
+        together = _letters(f"{point.number} {point.text}") + _letters(f"{party}: {texts[0]}")[:20]
+        if not any(together in text for text in pages):
+            apart.append(point.number)
+    assert apart == []
 
 
 # -- the team profile: its gap list agrees with its grid ----------------------------------------
