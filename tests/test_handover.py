@@ -366,39 +366,78 @@ def _cells(html: str) -> list[list[str]]:
     ]
 
 
-def test_the_gap_list_names_a_member_only_where_the_grid_shows_no_cover(team_round):
+def _grid_states(cell: str, needed: list[str], lang: str) -> dict[str, bool | None]:
+    """A grid cell read back: per needed stage True (covers), None ("?": no score) or False."""
+    if cell == "✓":
+        return dict.fromkeys(needed, True)
+    name = {t(f"chart.stage.{s}", lang): s for s in DIKW_STAGES}
+    shown = [part for part in cell.split(", ") if part]
+    states = dict.fromkeys(needed, False)
+    for part in shown:
+        states[name[part.removesuffix("?")]] = None if part.endswith("?") else True
+    return states
+
+
+def _gap_names(view, instrument, lang: str, member_of: dict[str, str]) -> tuple[set, set]:
+    """The gap list read back: (member, competence, stage) it names, and (competence, stage)
+    it calls covered by nobody."""
+    name = {t(f"chart.stage.{s}", lang): s for s in DIKW_STAGES}
+    label = {d.label.get(lang): d.id for d in instrument.dimensions}
+    named, nobody = set(), set()
+    for line in re.findall(
+        r"<li>(.*?)</li>", str(team_sections.gaps_and_roles(view, instrument, lang))
+    ):
+        line = html_lib.unescape(line)
+        found = re.match(r"(.*) \((.*?)\) (?:bij|at) (.*?)[;:] (.*)$", line)
+        competence, _, stages, rest = found.groups()
+        stages = [name[s] for s in stages.split(", ")]
+        listed = re.match(r"(?:niet gedekt door|not covered by): (.*)$", rest)
+        for stage in stages:
+            if listed:
+                members = listed.group(1).split("; ")
+                named |= {(member_of[m], label[competence], stage) for m in members}
+            else:
+                nobody.add((label[competence], stage))
+    return named, nobody
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_members_grid_and_the_gap_list_say_the_same_per_stage_and_member(team_round, lang):
+    """Per member, competence and stage where it is needed, on a generated round: the grid
+    shows it covered exactly where the member's stage score reaches the threshold, "?" exactly
+    where the member has no stage score (the grid showed such a stage as covered: ✓ beside
+    a gap of nobody covering it), and nothing where it is below; the gap list names a member
+    at a stage of an "everyone" competence exactly where the grid shows it not covered, and
+    where it says nobody covers a stage no member's cell shows that stage covered."""
     instrument = team_round.instrument
-    stage_name = {t(f"chart.stage.{s}", "nl"): s for s in DIKW_STAGES}
-    checked = 0
+    rule = {d.id: d.group_rule for d in instrument.dimensions}
+    labels = [d.label.get(lang) for d in instrument.dimensions]
+    counts = {True: 0, False: 0, None: 0}
     for team_id in sorted(set(team_round.team_members["team_id"])):
         view = team_view(team_round, team_id)
         if not view.shows_members:
             continue
-        grid = str(team_sections.members(view, instrument, "nl"))
-        rows = _cells(grid)
-        labels = [d.label.nl for d in instrument.dimensions]
+        rows = _cells(str(team_sections.members(view, instrument, lang)))
         offset = len(rows[0]) - len(labels)
-        cell = {(r[0], label): r[offset + k] for r in rows for k, label in enumerate(labels)}
-        for line in re.findall(
-            r"<li>(.*?)</li>", str(team_sections.gaps_and_roles(view, instrument, "nl"))
-        ):
-            named = re.match(
-                r"(.*) \((.*?)\) bij (.*); niet gedekt door: (.*)$", html_lib.unescape(line)
-            )
-            if not named:
-                continue
-            competence, _, stages, members = named.groups()
-            for member in members.split("; "):
-                shown = cell[(member, competence)]
-                assert shown != "✓", (team_id, member, competence, stages)
-                covered = {stage_name[s] for s in shown.split(", ") if s}
-                assert not covered & {stage_name[s] for s in stages.split(", ")}, (
-                    team_id,
-                    member,
-                    competence,
-                )
-                checked += 1
-    assert checked > 10
+        needed = view.coverage.groupby("dimension_id")["dikw_stage"].apply(list).to_dict()
+        truth = view.stages.set_index(["member", "dimension_id", "dikw_stage"])
+        member_of = {team_sections.members_in(m, lang): m for m in view.stages["member"]}
+        named, nobody = _gap_names(view, instrument, lang, member_of)
+        for row in rows:
+            member = member_of[row[0]]
+            for k, dim in enumerate(d.id for d in instrument.dimensions):
+                shown = _grid_states(row[offset + k], needed[dim], lang)
+                for stage, state in shown.items():
+                    key = (member, dim, stage)
+                    score = truth["score"].get(key)
+                    threshold = instrument.scoring.coverage_threshold
+                    expected = None if score is None or pd.isna(score) else score >= threshold
+                    assert state == expected, (team_id, key, row[offset + k], score)
+                    if rule[dim] == "everyone":
+                        assert (key in named) == (state is False), (team_id, key)
+                    assert not ((dim, stage) in nobody and state), (team_id, key)
+                    counts[state] += 1
+    assert min(counts.values()) > 10, counts  # covered, not covered and unknown all occur
 
 
 HEADER_HEIGHTS = """() => [...document.querySelectorAll("thead th")].map(th => {

@@ -630,7 +630,9 @@ class TeamView:
     ``roles`` holds one entry per member: the role where at least the minimum group size of
     the team's members share it, else ``None`` ("overige rollen"). For a smaller team
     ``members`` is empty and ``coverage`` names nobody (``not_covering`` is blank): per-member
-    detail would let the team tell who is who.
+    detail would let the team tell who is who. ``stages`` holds per member, competence and
+    DIKW stage the stage score and whether it covers (``team_stages``; empty for a small team
+    too): the members grid and the gap list are both read from it.
     """
 
     meta: dict  # with team_id, organisation_id, n_members and min_group_size
@@ -639,6 +641,7 @@ class TeamView:
     free_text: pd.DataFrame
     roles: pd.Series
     agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # per competence: rwg(J), band
+    stages: pd.DataFrame = field(default_factory=pd.DataFrame)  # member × competence × stage
 
     @property
     def shows_members(self) -> bool:
@@ -672,8 +675,11 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
     )
     coverage = analysis.team_coverage[analysis.team_coverage["team_id"] == team_id]
     coverage = coverage.reset_index(drop=True)
+    stages = analysis.team_stages
+    stages = stages[stages["team_id"] == team_id].reset_index(drop=True)
     if len(roles) < minimum:
         members = members.iloc[:0]
+        stages = stages.iloc[:0]
         coverage = coverage.assign(not_covering="")
     registered = analysis.teams.set_index("id") if len(analysis.teams) else pd.DataFrame()
     invited = registered["invited"].get(team_id) if "invited" in registered else None
@@ -695,6 +701,7 @@ def team_view(analysis: RoundAnalysis, team_id: str) -> TeamView:
         agreement=analysis.agreement[analysis.agreement["unit_id"] == team_id].reset_index(
             drop=True
         ),
+        stages=stages,
     )
 
 

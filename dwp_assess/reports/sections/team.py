@@ -107,22 +107,28 @@ def coverage(view: TeamView, instrument: Instrument, lang: str) -> Html:
     )
 
 
-def member_stages(view: TeamView) -> dict[tuple[str, str], list[str]]:
-    """(member, competence) → the DIKW stages where the competence is needed and the member
-    does not cover it: the stages whose coverage row names the member among ``not_covering``
-    (the same rows the gap list reads, so grid and gap list never differ)."""
-    missing: dict[tuple[str, str], list[str]] = {}
-    for r in view.coverage.itertuples():
-        for member in filter(None, str(r.not_covering).split("; ")):
-            missing.setdefault((member, r.dimension_id), []).append(r.dikw_stage)
-    return missing
+def member_stages(view: TeamView) -> dict[tuple[str, str], dict[str, bool]]:
+    """(member, competence) → {DIKW stage: covers} for the stages the member has a score at
+    (``TeamView.stages``, the rows the coverage and its gap list are counted from): True where
+    the stage score reaches the threshold, False where it does not. A stage missing from a
+    member's dict has no score (too few of its statements answered)."""
+    states: dict[tuple[str, str], dict[str, bool]] = {}
+    if view.stages.empty:
+        return states
+    scored = view.stages.dropna(subset=["score"])
+    for r in scored.itertuples():
+        states.setdefault((r.member, r.dimension_id), {})[r.dikw_stage] = bool(r.covers)
+    return states
 
 
 def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
     """Member pseudonyms × competences: ✓ where the member covers the competence at every
-    stage where it is needed, the stages it does cover where that is only some of them, and
-    nothing where it covers none (``member_stages``, as the gap list); for a team smaller than
-    the minimum group size only a sentence saying why there is no grid."""
+    stage where it is needed, the stages it does cover where that is only some of them,
+    "?" after a stage it has no score at, and nothing where it covers none (per stage, from
+    ``member_stages``: the same rows the gap list is counted from, so a member the gap list
+    names at a stage never shows it as covered there, and every stage shown as not covered
+    of an "everyone" competence is in the gap list); for a team smaller than the minimum
+    group size only a sentence saying why there is no grid."""
     title = t("report.members", lang)
     if not view.shows_members:
         why = t(
@@ -132,19 +138,14 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
             min=view.meta["min_group_size"],
         )
         return _section("members", title=title, rows=[], withheld=why)
-    scored = view.members.pivot_table(
-        index="member", columns="dimension_id", values="score", aggfunc="first"
-    )
     role_of = view.members.drop_duplicates("member").set_index("member")["role"]
     with_roles = role_of.notna().any()  # a column of nothing but "overige rollen" says nothing
     needed = view.coverage.groupby("dimension_id", sort=False)["dikw_stage"].apply(list).to_dict()
-    missing = member_stages(view)
+    states = member_stages(view)
     rows = []
-    for member, row in scored.iterrows():
+    for member in _in_member_order(role_of.index):
         marks = [
-            _member_cell(
-                needed.get(d.id, []), missing.get((member, d.id), []), pd.notna(row.get(d.id)), lang
-            )
+            _member_cell(needed.get(d.id, []), states.get((member, d.id), {}), lang)
             for d in instrument.dimensions
         ]
         role = [_role_label(role_of[member], instrument, lang)] if with_roles else []
@@ -164,15 +165,25 @@ def members(view: TeamView, instrument: Instrument, lang: str) -> Html:
     )
 
 
-def _member_cell(needed: list[str], missing: list[str], scored: bool, lang: str) -> str:
-    """ "✓" when the member covers every needed stage, the covered stages when only some, ""
-    when none (or the member has no score)."""
-    covered = [s for s in needed if s not in missing]
-    if not scored or not covered:
-        return ""
-    if len(covered) == len(needed):
+def _in_member_order(pseudonyms) -> list[str]:
+    """Pseudonyms in their number's order ("lid 2" before "lid 10")."""
+    return sorted(pseudonyms, key=lambda p: (len(str(p)), str(p)))
+
+
+def _member_cell(needed: list[str], states: dict[str, bool], lang: str) -> str:
+    """ "✓" when the member covers every needed stage; else the stages it covers, and each
+    stage it has no score at followed by "?", in the chain's order; "" when it covers none
+    and has a score at every needed stage."""
+    if needed and all(states.get(s) is True for s in needed):
         return "✓"
-    return ", ".join(t(f"chart.stage.{s}", lang) for s in covered)
+    shown = [
+        t(f"chart.stage.{s}", lang)
+        if states.get(s) is True
+        else t("report.stage_unknown", lang, stage=t(f"chart.stage.{s}", lang))
+        for s in needed
+        if states.get(s) is not False
+    ]
+    return ", ".join(shown)
 
 
 def gaps_and_roles(view: TeamView, instrument: Instrument, lang: str) -> Html:
