@@ -28,10 +28,9 @@ from dwp_assess.instruments.model import DIKW_STAGES
 from dwp_assess.reports import printing
 from dwp_assess.reports.agreements import report as agreements_report
 from dwp_assess.reports.html import notebook_to_html, stylesheet
-from dwp_assess.reports.plan_docx import plan_document
+from dwp_assess.reports.plan_docx import plan_colophon_rows, plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
 from dwp_assess.reports.sections import team as team_sections
-from dwp_assess.reports.sections.closing import colophon_rows
 from dwp_assess.reports.typography import SOFT_HYPHEN, hyphenate_html
 from tests.generated_rounds import answers_with_respondents
 
@@ -121,8 +120,8 @@ def plan(request):
     lang = request.param
     analysis = _analysis()
     view = plan_view(analysis, "c1", lang)
-    rows = colophon_rows(
-        analysis.meta, view.title, INSTRUMENT, lang, "Gemeente Emmen", "data@emmen.example"
+    rows = plan_colophon_rows(
+        view, analysis.meta, INSTRUMENT, "Gemeente Emmen", "data@emmen.example"
     )
     return lang, view, plan_document(view, "prov", rows)
 
@@ -224,12 +223,16 @@ def test_the_word_plan_has_the_overview_and_the_points_no_party_applies(plan):
 
 
 def test_the_word_plan_ends_with_the_colophon(plan):
-    lang, _, document = plan
+    lang, view, document = plan
     colophon = document.tables[-1]
     rows = {row.cells[0].text: row.cells[1].text for row in colophon.rows}
     assert rows[t("report.colophon.sender", lang)] == "Gemeente Emmen"
     assert rows[t("report.colophon.contact", lang)] == "data@emmen.example"
     assert "2026" in rows[t("report.colophon.round", lang)]
+    # the collaboration by its title and its parties, not the plan's title as an organisation
+    assert rows[t("report.colophon.collaboration", lang)] == "Samen sterk"
+    assert rows[t("report.colophon.parties", lang)] == ", ".join(view.parties)
+    assert t("report.colophon.organisation", lang) not in rows
 
 
 def test_the_word_plan_reads_on_paper_as_the_printed_plan(plan):
@@ -241,9 +244,10 @@ def test_the_word_plan_reads_on_paper_as_the_printed_plan(plan):
     assert fields == ["PAGE", "NUMPAGES"]
     words = "".join(e.text for e in footer.iter(qn("w:t")))
     assert words == t("report.page_of", lang).format(page="1", total="1")
-    for table in document.tables:
+    tables = document.tables
+    for n, table in enumerate(tables):
         first = table.rows[0]._tr.trPr
-        header = table.rows[0].cells[0].text != t("report.colophon.organisation", lang)
+        header = n < len(tables) - 1  # the colophon, last, has no header row
         assert (first is not None and first.find(qn("w:tblHeader")) is not None) == header
         for row in table.rows:
             assert row._tr.trPr.find(qn("w:cantSplit")) is not None

@@ -264,6 +264,22 @@ def _tasks(doc: DocumentType, theme: ThemeView, lang: str) -> None:
     )
 
 
+def plan_colophon_rows(
+    view: PlanView, meta: dict, instrument, sender: str | None = None, contact: str = ""
+) -> list[tuple[str, str]]:
+    """The plan's colophon: the collaboration by its title and its parties (not the plan's
+    title under "Organisatie"), round, date, sender, contact and versions."""
+    return colophon_rows(
+        meta,
+        ", ".join(view.parties),
+        instrument,
+        view.lang,
+        sender,
+        contact,
+        collaboration=view.collaboration,
+    )
+
+
 def write_plan_document(
     view: PlanView, provenance: str, path: Path, colophon: list[tuple[str, str]] | None = None
 ) -> Path:
@@ -309,5 +325,5 @@ def write_document(
     ``sender`` and ``contact`` (``project.Settings``)."""
     analysis = CollaborationAnalysis.load(Path(analysis_dir))
     view = plan_view(analysis, collaboration_id, lang, synthetic)
-    rows = colophon_rows(analysis.meta, view.title, analysis.instrument, lang, sender, contact)
+    rows = plan_colophon_rows(view, analysis.meta, analysis.instrument, sender, contact)
     return write_plan_document(view, provenance_sentence(analysis.meta, lang), path, rows)

@@ -71,6 +71,9 @@ class PlanView:
     themes: list[ThemeView]
     synthetic: bool
     lang: str
+    collaboration: str = (
+        ""  # the collaboration's title (the plan's title says "Conceptprojectplan: …")
+    )
 
 
 def answer_label(instrument: Instrument, item_id: str, value, code, lang: str) -> str:
@@ -136,6 +139,7 @@ def plan_view(
         themes=themes,
         synthetic=synthetic or bool(analysis.meta.get("synthetic")),
         lang=lang,
+        collaboration=str(head["title"]),
     )
 
 

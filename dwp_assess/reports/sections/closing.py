@@ -126,12 +126,18 @@ def colophon_rows(
     lang: str,
     sender: str = project.DEFAULT_SENDER,
     contact: str = "",
+    team: str = "",
+    collaboration: str = "",
 ) -> list[tuple[str, str]]:
-    """(label, value) of a document's colophon: organisation (or team, collaboration), round,
-    date made, sender and contact (``dwp.toml``; the Datawerkplaats by default), and the
-    versions of the questionnaire and of dwp-assess. A contact left empty is left out."""
+    """(label, value) of a document's colophon: whom it is about (the collaboration and its
+    parties, or the organisation and its team, or the organisation: ``name`` is the
+    organisation, or a collaboration's parties), round, date made, sender and contact
+    (``dwp.toml``; the Datawerkplaats by default), and the versions of the questionnaire and
+    of dwp-assess. A row left empty (no contact, no team) is left out."""
     rows = [
-        ("organisation", name),
+        ("collaboration", collaboration),
+        ("parties" if collaboration else "organisation", name),
+        ("team", team),
         ("round", round_subtitle(meta, instrument, lang)),
         ("made", pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y")),
         ("sender", sender or project.DEFAULT_SENDER),
@@ -157,10 +163,12 @@ def colophon(
     lang: str,
     sender: str = project.DEFAULT_SENDER,
     contact: str = "",
+    team: str = "",
+    collaboration: str = "",
 ) -> Html:
     """The colophon that closes every document (``colophon_rows``)."""
     return _section(
         "colophon",
         title=t("report.colophon", lang),
-        rows=colophon_rows(meta, name, instrument, lang, sender, contact),
+        rows=colophon_rows(meta, name, instrument, lang, sender, contact, team, collaboration),
     )
