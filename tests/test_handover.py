@@ -222,6 +222,21 @@ def test_the_word_plan_has_the_overview_and_the_points_no_party_applies(plan):
     assert f"{number} {INSTRUMENT.item_by_id[NOT_APPLICABLE].text.get(lang)}" in texts
 
 
+def test_the_word_plan_gives_each_points_tip_as_the_html_plan_does(plan):
+    lang, view, document = plan
+    cells = {
+        row.cells[0].text.split(" ", 1)[0]: row.cells[0].text
+        for table in document.tables
+        if len(table.columns) == 1 + len(view.parties)
+        for row in table.rows[1:]
+    }
+    points = [p for th in view.themes for p in th.points]
+    assert {p.number for p in points} <= set(cells) and any(p.tip for p in points)
+    for point in points:
+        tip = f"\n{t('project_plan.tip', lang)}: {point.tip}" if point.tip else ""
+        assert cells[point.number] == f"{point.number} {point.text}{tip}"
+
+
 def test_the_word_plan_ends_with_the_colophon(plan):
     lang, view, document = plan
     colophon = document.tables[-1]

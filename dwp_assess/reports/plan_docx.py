@@ -4,7 +4,7 @@ It holds what the HTML page holds (``project_plan.plan_view``), in the same orde
 same point numbers (numbered per theme: 1.1, 1.2, …, 2.1, …): the parties and an overview per
 theme, then per theme the points of discussion, what is settled, what is open, what every
 party finds not applicable, the tasks with their owner party (a table to fill in further),
-where the parties stand and their explanations, and at the end how the draft was made, where
+where the parties stand (with the checklist's tips) and their explanations, and at the end how the draft was made, where
 it came from and the colophon. The page is A4 and the proofing language that of the plan
 (nl-NL, or en-GB for English) on the document's default and on every style and run, so Word
 checks the spelling in the right language. Synthetic data is marked at the top. On paper, as
@@ -237,7 +237,7 @@ def _theme(doc: DocumentType, theme: ThemeView, parties: list[str], lang: str) -
     _table(
         doc,
         [t("project_plan.point", lang), *parties],
-        [[f"{p.number} {p.text}", *(answer for _, answer in p.answers)] for p in theme.points],
+        [[_with_tip(p, lang), *(answer for _, answer in p.answers)] for p in theme.points],
     )
     doc.add_heading(t("project_plan.notes", lang), level=2)
     noted = [p for p in theme.points if p.notes]
@@ -248,6 +248,13 @@ def _theme(doc: DocumentType, theme: ThemeView, parties: list[str], lang: str) -
                 doc.add_paragraph(f"{party}: {note}", style="List Bullet")
     if not noted:
         doc.add_paragraph(t("project_plan.notes_none", lang))
+
+
+def _with_tip(point, lang: str) -> str:
+    """A point's cell in "where the parties stand": its number and text and, on a line of its
+    own, the checklist's tip, as the HTML plan prints it."""
+    tip = f"\n{t('project_plan.tip', lang)}: {point.tip}" if point.tip else ""
+    return f"{point.number} {point.text}{tip}"
 
 
 def _tasks(doc: DocumentType, theme: ThemeView, lang: str) -> None:
