@@ -3,7 +3,7 @@ a mistyped option, ``init``).
 
 Each command runs as its own ``python -m dwp_assess`` process, several times, in two ways:
 
-* the package as it is: ``dwp_assess.cli`` imports typer and rich only; pandas, SQLAlchemy,
+* the package as it is: ``dwp_assess.cli.main`` imports typer and rich only; pandas, SQLAlchemy,
   plotly, papermill and the instrument models are imported inside the commands that use them;
 * the baseline: the same command in a process that first imports what ``cli`` imported at
   its top before (the store with SQLAlchemy and pandas, the instrument loader), as every
@@ -60,7 +60,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    package = "from dwp_assess.cli import main; import sys; sys.argv[0] = 'dwp-assess'; main()"
+    package = "from dwp_assess.cli.main import main; import sys; sys.argv[0] = 'dwp-assess'; main()"
     baseline = f"{BASELINE_IMPORTS}; {package}"
     commands = {
         "--help": ["--help"],

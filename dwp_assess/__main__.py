@@ -1,5 +1,5 @@
 """``python -m dwp_assess`` is the same as the ``dwp-assess`` command."""
 
-from dwp_assess.cli import main
+from dwp_assess.cli.main import main
 
 main()

@@ -76,7 +76,7 @@ def test_the_command_line_imports_no_heavy_library(tmp_path):
     neither pandas nor SQLAlchemy, plotly, papermill or the instrument models."""
     heavy = ("pandas", "numpy", "sqlalchemy", "plotly", "papermill", "pydantic", "openpyxl", "yaml")
     code = (
-        "import sys; from dwp_assess import cli; "
+        "import sys; import dwp_assess.cli.main; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     result = subprocess.run(
@@ -88,7 +88,7 @@ def test_the_command_line_imports_no_heavy_library(tmp_path):
 
 def test_init_needs_no_heavy_library(tmp_path):
     code = (
-        "import sys; from dwp_assess.cli import main; sys.argv = ['dwp-assess', 'init', 'p']\n"
+        "import sys; from dwp_assess.cli.main import main; sys.argv = ['dwp-assess', 'init', 'p']\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
         "print('heavy:', ','.join(m for m in ('pandas', 'sqlalchemy', 'plotly', 'papermill') if m in sys.modules))"
     )
@@ -104,7 +104,7 @@ def test_init_needs_no_heavy_library(tmp_path):
 def test_a_machine_that_cannot_print_is_told_the_fix_not_an_internal_error():
     """``report --pdf`` without the pdf extra (README command 1 installs without it) or without
     Chromium: one line with the fix, exit code 2, as for other errors the user can fix."""
-    from dwp_assess.cli import user_error
+    from dwp_assess.cli.main import user_error
     from dwp_assess.reports.printing import PrinterError
 
     fix = "--pdf drives Chromium with Playwright: install it with `pip install 'dwp-assess[pdf]'`"

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import dwp_assess
 from dwp_assess.analysis.collaboration_positions import analyse_answers
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.data import importers, registry, store
 from dwp_assess.data.import_templates import template_columns
 from dwp_assess.data.sample_collaborations import PLANTED, ROUND_ID, WITHIN_ORGANISATION

@@ -758,7 +758,7 @@ def test_invite_writes_personal_links_for_a_mail_merge_and_revokes(base, form_en
 
     from typer.testing import CliRunner
 
-    from dwp_assess.cli import app
+    from dwp_assess.cli.main import app
 
     out = store.data_dir() / "links.csv"
     public = "https://vragenlijst.example.nl/dwp/"

@@ -326,7 +326,7 @@ def test_bundle_from_the_command_line_waits_for_every_report_of_the_organisation
 ):
     from typer.testing import CliRunner
 
-    from dwp_assess.cli import app
+    from dwp_assess.cli.main import app
 
     monkeypatch.setenv(project.PROJECT_ENV, str(handed_out.settings.root))
     monkeypatch.delenv("DWP_DATA_DIR", raising=False)

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.data import store
 from dwp_assess.data.importers import import_file
 from dwp_assess.data.registry import import_registry

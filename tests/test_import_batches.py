@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from sqlalchemy import MetaData, Table, create_engine, insert, select, text
 from typer.testing import CliRunner
 
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.collect.questionnaire import FormError, resolve_context
 from dwp_assess.data import batches, store
 from dwp_assess.data.importers import import_file

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from dwp_assess.analysis.comparison import change_scores, shared_items
 from dwp_assess.analysis.levels import level_statistics, median_interval
 from dwp_assess.analysis.scoring import item_matrix, keyed_answers, score_round
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.collect.forms import option_pairs
 from dwp_assess.collect.xlsform import choice_rows, survey_rows
 from dwp_assess.data import store

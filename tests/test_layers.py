@@ -97,9 +97,9 @@ def test_imports_point_down_only():
             "data imports dwp_assess.reports",
         ),
         (
-            "def f():\n    from dwp_assess.cli import main\n",
+            "def f():\n    from dwp_assess.cli.main import main\n",
             "analysis/x.py",
-            "analysis imports dwp_assess.cli",
+            "analysis imports dwp_assess.cli.main",
         ),
         (
             "from dwp_assess.collect import forms\n",

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from dwp_assess.analysis.plan_follow_up import known_actions
-from dwp_assess.cli import app, main
+from dwp_assess.cli.main import app, main
 from dwp_assess.data import plan_files, store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.reports import run as reports

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.instruments.loading import (
     QUESTIONNAIRE_DIR,
     get_instrument,

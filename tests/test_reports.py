@@ -21,7 +21,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from dwp_assess import __version__
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
 from dwp_assess.instruments.messages import t

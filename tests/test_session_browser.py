@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dwp_assess.analysis.privacy import min_group_size
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.collect import session
 from dwp_assess.data import registry, store
 from dwp_assess.instruments.loading import get_instrument
