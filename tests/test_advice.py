@@ -323,3 +323,23 @@ def test_rules_for_an_unknown_instrument_or_version_are_named(tmp_path):
         "organisation.1 (data-strategy): versions: data-strategy has no version(s) 7" in p
         for p in caught.value.problems
     )
+
+
+def test_a_views_advice_is_made_once_handed_out_as_a_copy_and_made_again_after_a_change(analyses):
+    """A report and its summary ask one view for its advice, bands and intervals several
+    times: made once per view (``OrganisationView.remembered``), each caller gets its own
+    copy, and a field set on the view makes them again from the new value."""
+    analysis = analyses["data-strategy-2026"]
+    view = organisation_view(analysis, "gouda")
+    fresh = recommend_organisation(organisation_view(analysis, "gouda"), analysis.instrument)
+    first = recommend_organisation(view, analysis.instrument)
+    first.loc[0, "action"] = "changed by a caller"
+    pd.testing.assert_frame_equal(recommend_organisation(view, analysis.instrument), fresh)
+    made = []
+    for _ in range(3):
+        view.remembered(("example",), lambda: made.append(1) or pd.DataFrame({"n": [1]}))
+    assert made == [1]
+    assert view.agreement_bands() is not view.agreement_bands()
+    view.levels = view.levels.assign(level=1)
+    assert set(recommend_organisation(view, analysis.instrument)["level"]) == {1}
+    assert set(fresh["level"]) != {1}

@@ -376,3 +376,27 @@ def test_the_answer_axis_says_the_statements_own_scale_not_agree_on_a_frequency_
     )
     title = charts.diverging_likert(mixed, instrument, lang).layout.xaxis.title.text
     assert title == t("chart.share_of_answers_mixed", lang)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_charts_json_is_plotlys_byte_for_byte(rounds, lang):
+    """``charts.to_json`` (one pass, no deep copy) writes what plotly's ``to_json`` writes, for
+    every chart a report draws and for figures holding arrays plotly turns into binary (numpy
+    integers and floats, a pandas Series, a 2-D array, an array under a key plotly skips)."""
+    figures = [
+        fig for name in sorted(charts.CHARTS) for fig in chart_examples.figures(name, rounds, lang)
+    ]
+    figures += [
+        go.Figure(
+            [
+                go.Bar(x=np.arange(4), y=pd.Series([1.5, 2.0, np.nan, 4.25]), name="a</script>"),
+                go.Heatmap(
+                    z=np.arange(6, dtype=np.int64).reshape(2, 3) * 1000, customdata=[np.arange(2)]
+                ),
+                go.Scatter(x=[1, 2], y=np.array([0.5, 1.5], dtype=np.float32), uid="kept-out"),
+            ],
+            layout={"xaxis": {"range": np.array([0, 5])}, "meta": {"rows": [[1, "x"]]}},
+        )
+    ]
+    for fig in figures:
+        assert charts.to_json(fig) == fig.to_json()

@@ -12,9 +12,10 @@ report of the round applies the same minimum).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -455,6 +456,8 @@ def analyse_round(
 
 # -- views for one organisation or team -------------------------------------------------------
 
+T = TypeVar("T")
+
 
 @dataclass
 class OrganisationView:
@@ -476,10 +479,31 @@ class OrganisationView:
     change_items: pd.DataFrame = field(default_factory=pd.DataFrame)  # items the change rests on
     # own plan only (analysis/plan_follow_up.py)
     plan_follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # what the methods below derive from the fields, made once per view (``remembered``)
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value) -> None:
+        """Set a field; what was derived from the old values is forgotten."""
+        super().__setattr__(name, value)
+        if name != "_derived" and "_derived" in self.__dict__:
+            self._derived.clear()
+
+    def remembered(self, key: tuple, make: Callable[[], T]) -> T:
+        """``make()`` made once per view and ``key``, a copy handed out each time: a report
+        and its summary ask for the same intervals, bands and advice several times (the
+        advice three times per organisation, 40% of a report's building time), and a caller
+        that changes what it got cannot change what the next one gets."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        value = self._derived[key]
+        return tuple(v.copy() for v in value) if isinstance(value, tuple) else value.copy()
 
     def mean_intervals(self) -> pd.DataFrame:
         """Per dimension with a mean: ``mean`` with its 95% t-interval ``low``–``high``
         (``mean ± t(0.975; n − 1) · sd / √n``, docs/scoring.md), ``iqr`` and ``n``."""
+        return self.remembered(("mean_intervals",), self._mean_intervals)
+
+    def _mean_intervals(self) -> pd.DataFrame:
         dims = self.dimensions.dropna(subset=["mean"])
         half = sps.t.ppf(0.975, dims["n"] - 1) * dims["sd"] / np.sqrt(dims["n"])
         return (
@@ -495,6 +519,11 @@ class OrganisationView:
         priority's wholly below it. Strengths highest first, priorities lowest first, ties
         broken by the smaller spread (IQR); ``tied`` marks an entry whose interval overlaps
         that of the entry before it (their order is not certain)."""
+        return self.remembered(
+            ("strengths_and_priorities", n), lambda: self._strengths_and_priorities(n)
+        )
+
+    def _strengths_and_priorities(self, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         ranked = self.mean_intervals()
         centre = ranked["mean"].mean()
         strengths = (
@@ -515,6 +544,9 @@ class OrganisationView:
         level distribution the report shows beside it, and at most "moderate" (wisselend)
         when one of its statements is on the discussion agenda, so the word never
         contradicts the distribution or the agenda."""
+        return self.remembered(("agreement_bands",), self._agreement_bands)
+
+    def _agreement_bands(self) -> pd.DataFrame:
         columns = ["dimension_id", "rwg_j", "rwg_levels", "on_agenda", "band"]
         if self.agreement.empty:
             return pd.DataFrame(columns=columns)
@@ -538,6 +570,9 @@ class OrganisationView:
 
     def agenda(self, n: int = 5) -> pd.DataFrame:
         """Items with the most disagreement (Leik's D), as the agenda of a discussion session."""
+        return self.remembered(("agenda", n), lambda: self._agenda(n))
+
+    def _agenda(self, n: int) -> pd.DataFrame:
         enough = self.items[self.items["n"] >= AGENDA_MIN_ANSWERS]
         return enough.sort_values("disagreement", ascending=False).head(n)
 

@@ -632,6 +632,26 @@ def recommend_organisation(
                 f"no recommendation rules for {instrument.key} in {', '.join(str(p) for p in rules_files())}"
             ]
         )
+    key = ("advice", instrument.key, _Same(own), lang)
+    return view.remembered(key, lambda: _recommended(view, instrument, own, lang))
+
+
+class _Same:
+    """A key part that is equal only to the same object, which it keeps alive (rules are
+    compared by identity: equal rules from two files are still two sets of rules)."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+def _recommended(view, instrument: Instrument, own: InstrumentRules, lang: str) -> pd.DataFrame:
+    """``recommend_organisation`` made: the gaps, one action for each chosen one."""
     gaps = dimension_gaps(view, instrument, own, lang)
     limit = own.selection.limit
     chosen = gaps[(gaps["group"] == 0) | (gaps.index < limit)]

@@ -31,6 +31,8 @@ import pandas as pd
 import plotly.colors
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.basevalidators import is_homogeneous_array
+from _plotly_utils.utils import is_skipped_key, to_typed_array_spec
 
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
@@ -105,6 +107,39 @@ def _figure(data: list[dict], layout: dict) -> go.Figure:
     for part in (fig, fig.layout, *fig.data):
         part._validate = True
     return fig
+
+
+def to_json(fig: go.Figure) -> str:
+    """``fig.to_json()``, the same text, made without copying the figure first: plotly's
+    ``to_json`` deep-copies the figure and then walks the copy to turn arrays into binary
+    (``to_dict``), 8 ms of CPU per chart, most of a chart's cost in a report with ~38 charts.
+    One pass here makes the new containers and turns the same values into binary as
+    plotly's walk does (a dict's values that are arrays, its skipped keys left as they are),
+    so the JSON is byte for byte plotly's (``tests/test_charts.py`` compares them)."""
+    spec = {"data": [_for_json(trace) for trace in fig._data], "layout": _for_json(fig._layout)}
+    for trace in spec["data"]:
+        trace.pop("uid", None)  # as ``to_json`` (remove_uids)
+    return pio.json.to_json_plotly(spec, pretty=False)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _for_json(value):
+    """``value`` with new dicts and lists, every dict value that is an array (plotly's
+    ``is_homogeneous_array``) made plotly's typed array (``to_typed_array_spec``)."""
+    if isinstance(value, dict):
+        return {
+            key: item
+            if is_skipped_key(key)
+            else to_typed_array_spec(item)
+            if not isinstance(item, (*_SCALARS, dict, list, tuple)) and is_homogeneous_array(item)
+            else _for_json(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_for_json(item) for item in value]
+    return value
 
 
 def describe(

@@ -12,6 +12,7 @@ from dwp_assess.analysis.rater_agreement import band_words, words_for_agreement
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.locale import number
+from dwp_assess.reports import charts
 from dwp_assess.reports.html import macro, render
 
 
@@ -36,7 +37,7 @@ def _section(name: str, **values) -> Html:
 def figure_json(fig: go.Figure) -> Markup:
     """A figure's JSON for the page's script element; ``</`` is escaped so it cannot end the
     script (the one place a figure's texts are not HTML-escaped: JSON in a script element)."""
-    return Markup(fig.to_json().replace("</", "<\\/"))
+    return Markup(charts.to_json(fig).replace("</", "<\\/"))
 
 
 def chart(fig: go.Figure, lang: str) -> dict:

@@ -19,11 +19,17 @@ def level_label(instrument: Instrument, level, lang: str) -> str:
 
 def dimension_level_row(view: OrganisationView, dimension_id: str) -> pd.Series | None:
     """This organisation's row of ``levels`` (``analysis.levels``) for one dimension."""
+    return view.remembered(("level_rows",), lambda: _level_rows(view)).get(dimension_id)
+
+
+def _level_rows(view: OrganisationView) -> dict[str, pd.Series]:
+    """Each dimension's first row of ``levels``, found in one pass (a report and its summary
+    ask for each several times)."""
     levels = view.levels
     if levels is None or levels.empty:
-        return None
-    rows = levels[levels["dimension_id"] == dimension_id]
-    return rows.iloc[0] if len(rows) else None
+        return {}
+    first = levels.drop_duplicates("dimension_id")
+    return {dim: first.iloc[k] for k, dim in enumerate(first["dimension_id"])}
 
 
 def chosen_spread(view: OrganisationView | None, dimension_id: str) -> tuple[int, int] | None:
@@ -32,17 +38,24 @@ def chosen_spread(view: OrganisationView | None, dimension_id: str) -> tuple[int
     so a spread is never "1,75–2" for something that only takes whole levels."""
     if view is None or view.level_distribution.empty:
         return None
-    dist = view.level_distribution[
-        view.level_distribution["dimension_id"] == dimension_id
-    ].sort_values("level")
-    total = dist["n"].sum()
-    if not total:
-        return None
-    share = dist["n"].cumsum() / total
-    levels = dist["level"].to_numpy()
-    return int(levels[(share >= 0.25 - 1e-9).to_numpy().argmax()]), int(
-        levels[(share >= 0.75 - 1e-9).to_numpy().argmax()]
-    )
+    return view.remembered(("chosen_spreads",), lambda: _chosen_spreads(view)).get(dimension_id)
+
+
+def _chosen_spreads(view: OrganisationView) -> dict[str, tuple[int, int]]:
+    """``chosen_spread`` of every dimension with choices, in one pass over the distribution."""
+    spreads = {}
+    for dim, dist in view.level_distribution.groupby("dimension_id", sort=False):
+        counts = dist.sort_values("level")
+        total = counts["n"].sum()
+        if not total:
+            continue
+        share = (counts["n"].cumsum() / total).to_numpy()
+        levels = counts["level"].to_numpy()
+        spreads[dim] = (
+            int(levels[(share >= 0.25 - 1e-9).argmax()]),
+            int(levels[(share >= 0.75 - 1e-9).argmax()]),
+        )
+    return spreads
 
 
 def level_band(view: OrganisationView, row: pd.Series | None) -> tuple[int | None, int | None]:
