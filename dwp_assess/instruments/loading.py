@@ -37,11 +37,17 @@ def _format_error(path: Path, err: dict) -> str:
     return f"{path}: {loc}: {msg}"
 
 
+# PyYAML's safe loader on libyaml's parser where it is there (the same data, about eight
+# times faster): every process (command, report worker, kernel) reads the instruments, the
+# rules and the message catalogue, a quarter of a CPU-second each with the Python parser.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> dict:
     """A YAML file holding a mapping; a missing file, bad YAML or UTF-8, or another top level
     is an ``InstrumentError`` naming the file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         raise InstrumentError([f"{path}: file not found"]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

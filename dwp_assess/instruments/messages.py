@@ -18,7 +18,10 @@ CATALOGUE = Path(__file__).with_name("messages.yaml")
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """All messages: ``{key: {"nl": ..., "en": ...}}``."""
-    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    # libyaml's parser where it is there (as ``loading.SAFE_LOADER``): the same data, faster
+    return yaml.load(
+        CATALOGUE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
 
 
 def t(key: str, lang: str = "nl", **values: object) -> str:
