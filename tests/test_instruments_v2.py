@@ -184,6 +184,25 @@ def test_median_interval_from_order_statistics():
     assert all(np.isnan(median_interval(np.arange(5))))
 
 
+def test_levels_of_a_round_where_everyone_answered_dont_know_or_nothing_yet(data_strategy_v2):
+    """Only "weet ik niet" on the level questions (or no answers at all): a summary with every
+    column and the don't-knows counted, no organisation × dimension without a level made up."""
+    level_item = data_strategy_v2.level_items[0]
+    dont_know = pd.DataFrame(
+        {
+            "response_id": ["r1", "r2"],
+            "organisation_id": ["gouda", "gouda"],
+            "item_id": [level_item.id] * 2,
+            "value": [np.nan, np.nan],
+            "code": ["dont_know", "dont_know"],
+        }
+    )
+    for answers, expected in ((dont_know, [2]), (dont_know.iloc[:0], [])):
+        summary, _ = level_statistics(answers, pd.DataFrame(), data_strategy_v2)
+        assert list(summary["n_dont_know"]) == expected
+        assert summary["level"].isna().all() and list(summary["n"]) == [0] * len(expected)
+
+
 def test_level_choice_end_to_end_template_import_store_statistics(
     engine, data_strategy_v2, tmp_path
 ):

@@ -36,6 +36,8 @@ Statistician, 50*, 361–365.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
@@ -64,6 +66,17 @@ SUMMARY_COLUMNS = [
     "mean_high",
 ]
 DISTRIBUTION_COLUMNS = [*KEYS, "level_basis", "level", "n", "share"]
+ORDER_STATISTICS = [
+    "n",
+    "level",
+    "level_low",
+    "level_high",
+    "interval_coverage",
+    "median",
+    "q1",
+    "q3",
+    "iqr",
+]
 
 
 def level_basis(instrument: Instrument) -> str:
@@ -89,32 +102,41 @@ def median_interval(
     missing values when n is too small for ``confidence`` (see the module docstring)."""
     x = np.sort(np.asarray(values, dtype=float))
     n = len(x)
+    j, coverage = _median_rank(n, confidence)
+    if n == 0 or j == 0:
+        return np.nan, np.nan, np.nan
+    return float(x[j - 1]), float(x[n - j]), coverage
+
+
+@lru_cache(maxsize=4096)
+def _median_rank(n: int, confidence: float) -> tuple[int, float]:
+    """The rank ``j`` of the median interval's ends (``x[j − 1]``, ``x[n − j]``) among ``n``
+    values and its coverage; ``j`` 0 when ``n`` is too small. It depends on ``n`` alone,
+    so a round's thousands of organisation × dimension groups share a few dozen."""
     tails = sps.binom.cdf(np.arange(n), n, 0.5)  # P(B ≤ j − 1) for j = 1 … n
     fits = np.flatnonzero(tails <= (1 - confidence) / 2)
     if n == 0 or len(fits) == 0:
-        return np.nan, np.nan, np.nan
+        return 0, np.nan
     j = int(fits[-1]) + 1
-    return float(x[j - 1]), float(x[n - j]), float(1 - 2 * tails[j - 1])
+    return j, float(1 - 2 * tails[j - 1])
 
 
-def _order_statistics(values: pd.Series) -> pd.Series:
+def _order_statistics(values: np.ndarray) -> dict:
     """Level (lower median), quartiles and the median's interval of one group's levels."""
-    x = np.sort(values.to_numpy(dtype=float))
+    x = np.sort(values.astype(float))
     low, high, coverage = median_interval(x)
     q1, median, q3 = np.quantile(x, [0.25, 0.5, 0.75])
-    return pd.Series(
-        {
-            "n": len(x),
-            "level": x[(len(x) + 1) // 2 - 1],
-            "level_low": low,
-            "level_high": high,
-            "interval_coverage": coverage,
-            "median": median,
-            "q1": q1,
-            "q3": q3,
-            "iqr": q3 - q1,
-        }
-    )
+    return {
+        "n": len(x),
+        "level": x[(len(x) + 1) // 2 - 1],
+        "level_low": low,
+        "level_high": high,
+        "interval_coverage": coverage,
+        "median": median,
+        "q1": q1,
+        "q3": q3,
+        "iqr": q3 - q1,
+    }
 
 
 def level_distribution(levels: pd.DataFrame, instrument: Instrument, basis: str) -> pd.DataFrame:
@@ -136,7 +158,15 @@ def chosen_level_summary(answers: pd.DataFrame, instrument: Instrument) -> pd.Da
     """Organisation × dimension statistics of the chosen levels (basis ``"chosen"``)."""
     chosen = chosen_levels(answers, instrument)
     valid = chosen.dropna(subset=["level"])
-    out = valid.groupby(KEYS)["level"].apply(_order_statistics).unstack().reset_index()
+    # one pass over the groups with numpy, one frame at the end (a pandas ``apply`` made a
+    # Series per organisation × dimension: 3,300 of them in a national round)
+    out = pd.DataFrame(
+        [
+            dict(zip(KEYS, key, strict=True)) | _order_statistics(group.to_numpy())
+            for key, group in valid.groupby(KEYS)["level"]
+        ],
+        columns=[*KEYS, *ORDER_STATISTICS],
+    )
     dont_know = chosen[chosen["code"].eq("dont_know")].groupby(KEYS).size().rename("n_dont_know")
     out = out.merge(dont_know.reset_index(), on=KEYS, how="outer")
     out = out.assign(
