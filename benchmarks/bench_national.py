@@ -560,6 +560,7 @@ def run_chain(args, folder: Path) -> bool:
         "peak GiB RSS",
         "PSS",
         "items/s (wall)",
+        "CPU-s per item",
         "items",
         "load before → after",
     )
@@ -573,6 +574,7 @@ def run_chain(args, folder: Path) -> bool:
             f"{p.peak / 2**30:.2f}",
             f"{p.peak_pss / 2**30:.2f}",
             f"{p.items / p.wall:,.2f} {p.unit}/s" if p.wall else "-",
+            f"{p.cpu / p.items:.4f}" if p.items else "-",
             f"{p.items:,}",
             f"{p.load_before} → {p.load_after}",
         )
@@ -590,6 +592,7 @@ def run_chain(args, folder: Path) -> bool:
             f"{sum(p.sampled_cpu for p in chain):,.1f}",
             f"{max(p.peak for p in chain) / 2**30:.2f}",
             f"{max(p.peak_pss for p in chain) / 2**30:.2f}",
+            "",
             "",
             "",
             "",
@@ -613,6 +616,8 @@ def run_chain(args, folder: Path) -> bool:
     )
     cores = os.cpu_count() or 1
     print(f"on {cores} idle cores the chain's CPU-seconds would take at least {cpu / cores:,.0f} s")
+    if args.orgs != ORGS or round(generated / args.orgs) != RESPONDENTS:
+        print(scaled_to_national(chain, args.jobs, cores))
     checks = [
         (
             f"whole chain < {TARGET_SECONDS:.0f} s wall",
@@ -648,6 +653,27 @@ def run_chain(args, folder: Path) -> bool:
     for label, passed, value in checks:
         print(f"  {'PASS' if passed else 'FAIL'}  {label}: {value}")
     return all(passed for _, passed, _ in checks)
+
+
+def scaled_to_national(chain: list[Phase], jobs: int, cores: int) -> str:
+    """This run's CPU-seconds per item scaled to the national round (``ORGS`` × ``RESPONDENTS``)
+    on ``cores`` idle cores: import, analysis and export run in one process, the reports and
+    PDFs in ``jobs`` workers. Each phase's fixed cost (start-up, kernels, browsers) is
+    counted per item here, so a small run's figure is an upper bound."""
+    national = {"responses": ORGS * RESPONDENTS, "organisations": ORGS, "PDFs": 2 * ORGS}
+    parts, total = [], 0.0
+    for p in chain:
+        if not p.items:
+            continue
+        parallel = min(jobs, cores) if p.unit in ("organisations", "PDFs") else 1
+        seconds = p.cpu / p.items * national[p.unit] / parallel
+        parts.append(f"{p.name} {seconds:,.0f} s")
+        total += seconds
+    return (
+        f"scaled to {ORGS} × {RESPONDENTS} from this run's CPU-s per item on {cores} idle cores "
+        f"(fixed costs counted per item: an upper bound): {', '.join(parts)}; whole chain "
+        f"{total:,.0f} s against {TARGET_SECONDS:.0f} s"
+    )
 
 
 def straightforward(
