@@ -34,14 +34,38 @@ DRAW = """async ([fig, width]) => {
     await Plotly.newPlot(chart, fig.data, fig.layout, {responsive: true, displaylogo: false});
     const size = chart._fullLayout._size;
     const box = chart.querySelector("svg.main-svg").getBoundingClientRect();
-    const outside = [];
+    const outside = [], shown = [];
+    const where = (text, r) => `${text.textContent.slice(0, 50)}: ${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)}`;
     for (const text of chart.querySelectorAll("text")) {
       const r = text.getBoundingClientRect();
       if (!text.textContent.trim() || r.width === 0) continue;
+      shown.push([text, r]);
       if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
-        outside.push(`${text.textContent.slice(0, 50)}: ${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)}`);
+        outside.push(where(text, r));
     }
-    return [{l: size.l, r: size.r, t: size.t, b: size.b}, outside];
+    // Two texts that cover each other (a label over a tick, one axis title over the other):
+    // their boxes, turned as the texts are (a slanted tick label's box is slanted too), overlap
+    // by more than a pixel; boxes that a line between them separates do not (the separating
+    // axis theorem: for convex shapes it suffices to try the normals of their edges).
+    const corners = (text) => {
+      const b = text.getBBox(), m = text.getScreenCTM();
+      return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+        .map(([x, y]) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f]);
+    };
+    const separated = (p, q) => [p, q].some(shape => shape.some((c, k) => {
+      const d = shape[(k + 1) % 4], normal = [d[1] - c[1], c[0] - d[0]];
+      const length = Math.hypot(...normal) || 1;
+      const along = s => s.map(([x, y]) => (x * normal[0] + y * normal[1]) / length);
+      const a = along(p), b = along(q);
+      return Math.max(...a) - Math.min(...b) <= 1 || Math.max(...b) - Math.min(...a) <= 1;
+    }));
+    const overlapping = [];
+    const boxes = shown.map(([text]) => corners(text));
+    for (let i = 0; i < shown.length; i++)
+      for (let j = i + 1; j < shown.length; j++)
+        if (!separated(boxes[i], boxes[j]))
+          overlapping.push(`${where(...shown[i])} / ${where(...shown[j])}`);
+    return [{l: size.l, r: size.r, t: size.t, b: size.b}, outside, overlapping];
 }"""
 
 
@@ -52,14 +76,14 @@ def rounds(tmp_path_factory, sample_store):
     engine.dispose()
 
 
-def drawn(page, figures, width: int) -> list[tuple[dict, dict, list[str]]]:
-    """(margins set, margins plotly drew with, texts outside the drawing) of every figure
-    drawn ``width`` px wide, as a report page draws it."""
+def drawn(page, figures, width: int) -> list[tuple[dict, dict, list[str], list[str]]]:
+    """(margins set, margins plotly drew with, texts outside the drawing, texts over each
+    other) of every figure drawn ``width`` px wide, as a report page draws it."""
     out = []
     for fig in figures:
         layout = json.loads(fig.to_json())
-        margins, outside = page.evaluate(DRAW, [layout, width])
-        out.append((layout["layout"].get("margin", {}), margins, outside))
+        margins, outside, overlapping = page.evaluate(DRAW, [layout, width])
+        out.append((layout["layout"].get("margin", {}), margins, outside, overlapping))
     return out
 
 
@@ -95,8 +119,21 @@ def test_every_chart_keeps_its_text_inside_its_drawing(drawings, name, width, la
     """Every chart of the registry (``charts.CHARTS``, built from the sample's rounds as
     ``tests/chart_examples.py`` says), in both languages, at every width it is drawn at: no
     label, title, tick or legend runs out of the drawing."""
-    outside = [(n, texts) for n, (_, _, texts) in enumerate(drawings(name, width, lang)) if texts]
+    outside = [
+        (n, texts) for n, (_, _, texts, _) in enumerate(drawings(name, width, lang)) if texts
+    ]
     assert outside == [], name
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("name", sorted(charts.CHARTS))
+def test_no_text_of_a_chart_covers_another(drawings, name, width, lang):
+    """Every chart of the registry, in both languages, at every width it is drawn at: no
+    label lies over another text (the radar's "Visie en strategie" lay over its axis's tick
+    "5"; the answers' axis title ran into "geen oordeel")."""
+    overlapping = [(n, texts) for n, (*_, texts) in enumerate(drawings(name, width, lang)) if texts]
+    assert overlapping == [], name
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
@@ -108,7 +145,7 @@ def test_every_report_chart_is_drawn_in_one_pass(drawings, name, width, lang):
     printing time)."""
     pushed = [
         (n, set_margins, margins)
-        for n, (set_margins, margins, _) in enumerate(drawings(name, width, lang))
+        for n, (set_margins, margins, *_) in enumerate(drawings(name, width, lang))
         if margins != {side: set_margins[side] for side in "lrtb"}
     ]
     assert pushed == [], name
@@ -118,7 +155,7 @@ def test_a_narrower_screen_still_fits_the_labels(chart_page, rounds):
     """Below the printed width the legend needs more rows: plotly's automargin, kept on, makes
     room instead of cutting the chart."""
     figure = chart_examples.figures("diverging_likert", rounds, "nl")[0]  # with its legend
-    ((set_margins, margins, _),) = drawn(chart_page, [figure], 420)
+    ((set_margins, margins, *_),) = drawn(chart_page, [figure], 420)
     assert margins["b"] > set_margins["b"]
 
 

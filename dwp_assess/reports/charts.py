@@ -266,7 +266,9 @@ def radar(
             showlegend=True,
             margin=dict(l=side, r=side, t=above, b=above + legend),
             polar=dict(
-                radialaxis=dict(range=[low, high], dtick=1),
+                # the scale's axis between the first two names, not under the first one (whose
+                # name lay over the axis's last tick)
+                radialaxis=dict(range=[low, high], dtick=1, angle=180 / len(theta)),
                 angularaxis=dict(tickmode="array", tickvals=theta, ticktext=wrapped),
             ),
             legend=foot_legend(),
@@ -459,27 +461,34 @@ def diverging_likert(
     rows_px = len(records) * (
         LINE_PX * lines + 14
     )  # a category axis gives every row the same height
+    axis_title = _answer_axis_title(records, instrument, lang)
+    no_opinion_title = t("chart.no_opinion", lang)
+    if _titles_collide(axis_title, no_opinion_title, PRINT_CHART_PX - left - RIGHT_PX):
+        axis_title = axis_title.replace(" (", "<br>(", 1)
+    title_px = AXIS_TITLE_LINE_PX * axis_title.count("<br>")  # a second line of the title
     fig = _figure(
         data,
         _layout(
             "",
             lang,
-            height=rows_px + 110 + legend_px,
-            margin=dict(l=left, r=RIGHT_PX, t=20, b=70 + legend_px),
+            height=rows_px + ANSWER_TOP_PX + ANSWER_BOTTOM_PX + 20 + title_px + legend_px,
+            margin=dict(
+                l=left, r=RIGHT_PX, t=ANSWER_TOP_PX, b=ANSWER_BOTTOM_PX + title_px + legend_px
+            ),
             barmode="overlay",
             xaxis=dict(
-                title=dict(text=_answer_axis_title(records, instrument, lang), font=dict(size=12)),
+                title=dict(text=axis_title, font=dict(size=12)),
                 range=[-100, 100],
-                domain=[0, 0.8],
+                domain=list(ANSWER_DOMAIN),
                 zeroline=True,
                 zerolinecolor="#333333",
                 tickvals=[-100, -50, 0, 50, 100],
                 ticktext=["100", "50", "0", "50", "100"],
             ),
             xaxis2=dict(
-                title=dict(text=t("chart.no_opinion", lang), font=dict(size=12)),
+                title=dict(text=no_opinion_title, font=dict(size=12)),
                 range=[0, no_opinion],
-                domain=[0.86, 1],
+                domain=list(NO_OPINION_DOMAIN),
                 anchor="y",
                 tickvals=[0, no_opinion],
             ),
@@ -528,6 +537,24 @@ def _answer_axis_title(records: list[dict], instrument: Instrument, lang: str) -
     inner = 1 if len(points) > 2 else 0  # a two-point scale has only its ends
     low, high = points[inner].label.get(lang), points[-1 - inner].label.get(lang)
     return t("chart.share_of_answers", lang, low=_lower_first(low), high=_lower_first(high))
+
+
+# The answer chart's two axes side by side: the answers' axis left, "geen oordeel" right.
+ANSWER_DOMAIN, NO_OPINION_DOMAIN = (0, 0.8), (0.86, 1)
+AXIS_TITLE_LINE_PX = 15  # one more line of an axis title at font size 12
+# The answer chart's margins above the bars and below them (the tick labels and one line of
+# axis title): no more than they hold, so that a printed page holds more statements.
+ANSWER_TOP_PX, ANSWER_BOTTOM_PX = 10, 58
+TITLE_GAP_PX = 12  # the least room between the two axis titles
+
+
+def _titles_collide(answers: str, no_opinion: str, plot_width: float) -> bool:
+    """Whether the answers' axis title, centred under its axis, runs into the "geen oordeel"
+    title centred under its own, in a plot area ``plot_width`` px wide (then the first is
+    written on two lines)."""
+    right_end = sum(ANSWER_DOMAIN) / 2 * plot_width + text_width(answers, 12) / 2
+    left_end = sum(NO_OPINION_DOMAIN) / 2 * plot_width - text_width(no_opinion, 12) / 2
+    return right_end + TITLE_GAP_PX > left_end
 
 
 def _lower_first(label: str) -> str:
@@ -615,7 +642,7 @@ def heatmap(
             zmin=zmin,
             zmax=zmax,
             colorscale=plotly.colors.get_colorscale("Cividis"),
-            colorbar=dict(title=dict(text=t("chart.score", lang))),
+            colorbar=dict(title=dict(text=t("chart.score", lang), side="right")),
         )
     ]
     return _figure(data, _layout(title, lang, height=180 + 20 * len(matrix)))
@@ -660,7 +687,7 @@ def trend(change: pd.DataFrame, instrument: Instrument, lang: str = "nl") -> go.
         _layout(
             "",
             lang,
-            height=100 + (20 + 16 * lines) * len(frame),
+            height=100 + (10 + 16 * lines) * len(frame),
             margin=dict(l=left, r=30, t=20, b=60),
             shapes=[zero],
             xaxis=dict(title=dict(text=t("chart.change_axis", lang))),
@@ -685,6 +712,9 @@ TREND_LABEL_WIDTH = 24  # characters per line of a dimension's name beside the c
 
 
 PERCENT_TICKS = ["0%", "25%", "50%", "75%", "100%"]
+# The height of the level ladder's plot area: five bars and the mark above them read at a glance
+# in a sixth of an A4 page, so a dimension's heading, figures, ladder and first answers share one.
+LADDER_PLOT_PX = 130
 
 
 @registered
@@ -770,7 +800,7 @@ def level_ladder(
         _layout(
             "",
             lang,
-            height=336,
+            height=legend + 16 + LADDER_PLOT_PX + 66,
             margin=dict(l=left, r=30, t=legend + 16, b=66),
             xaxis=dict(
                 tickmode="array", tickvals=numbers, ticktext=ticks, range=[0.5, len(numbers) + 0.5]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import gzip
 import html
+import json
 import re
 from functools import cache
 from importlib.resources import files
@@ -20,6 +21,7 @@ from pathlib import Path
 import jinja2
 import nbformat
 import plotly
+from markupsafe import Markup
 
 from dwp_assess import __version__, templating
 from dwp_assess.instruments.messages import t
@@ -31,6 +33,25 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @cache
 def _environment() -> jinja2.Environment:
     return templating.environment(str(TEMPLATES))
+
+
+# plotly.js's texts that a report's reader can meet on screen, by the English text plotly names
+# them with, and our message for each: the toolbar keeps one button (save as an image), there
+# is no zooming (nothing to reset) and a legend entry can be clicked (the radar's).
+PLOTLY_TEXTS = {
+    "Download plot as a PNG": "chart.toolbar_download",
+    "Preparing image - this may take a few seconds": "chart.toolbar_preparing",
+    "Image download succeeded": "chart.toolbar_done",
+    "Sorry, there was a problem downloading your image!": "chart.toolbar_failed",
+    "Double-click on legend to isolate one trace": "chart.legend_isolate",
+}
+
+
+def plotly_locale(lang: str) -> Markup:
+    """plotly.js's locale dictionary for ``lang`` as JSON for the page's script (``</`` escaped
+    so that it cannot end the script element): plotly's English texts → our messages."""
+    words = {english: t(key, lang) for english, key in PLOTLY_TEXTS.items()}
+    return Markup(json.dumps(words, ensure_ascii=False).replace("</", "<\\/"))
 
 
 # The id of the element that holds a report's packed plotly.js (the PDF printer leaves it out:
@@ -114,6 +135,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, lang: str = "n
             blocks=[jinja2.utils.markupsafe.Markup(b) for b in blocks],
             has_figures=has_figures,
             plotly_gz=plotly_gzip_base64() if has_figures else "",
+            plotly_locale=plotly_locale(lang),
             packed_id=PACKED_PLOTLY_ID,
             version=__version__,
         )
