@@ -375,7 +375,8 @@ def test_the_answer_axis_says_the_statements_own_scale_not_agree_on_a_frequency_
         [{"item_id": i.id} | {f"n_{v}": 3 for v in range(1, 6)} for i in first.values()]
     )
     title = charts.diverging_likert(mixed, instrument, lang).layout.xaxis.title.text
-    assert title == t("chart.share_of_answers_mixed", lang)
+    # on two lines where one would run into the "geen oordeel" axis's title
+    assert title.replace("<br>", " ") == t("chart.share_of_answers_mixed", lang)
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

@@ -83,7 +83,7 @@ def test_a_peer_mean_is_the_mean_of_its_members_means(data_strategy):
 @pytest.mark.parametrize(
     ("step", "words"),
     [
-        ("size_class", ["6 gemeenten", "100.000-150.000"]),
+        ("size_class", ["6 gemeenten", "100.000–150.000"]),
         ("adjacent", ["aangrenzende grootteklassen", "7 gemeenten"]),
         ("kind", ["alle 13 gemeenten"]),
         (None, ["geen vergelijking", "telt 2 provincies", "minstens 5"]),
@@ -103,6 +103,8 @@ def test_the_report_names_the_peer_group_used(step, words):
     for word in words:
         assert word in text
     assert organisation.peer_note(meta, "en") != text
+    if step == "size_class":  # the class in English marks: "100.000" reads as a hundred there
+        assert "100,000–150,000" in organisation.peer_note(meta, "en")
 
 
 # -- roles ------------------------------------------------------------------------------------

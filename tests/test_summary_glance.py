@@ -306,7 +306,8 @@ def test_the_colophon_names_organisation_round_date_sender_contact_and_versions(
     for text in (
         "Gouda",
         "2026",
-        pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y"),
+        # the date in words, never "07-12-2026", which reads as 12 July in English
+        pd.Timestamp.now(tz="UTC").strftime("%-d %B %Y"),
         "Gemeente Testdorp",
         "data@testdorp.example",
         f"version {analysis.instrument.version}",

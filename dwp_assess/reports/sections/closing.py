@@ -84,6 +84,20 @@ def methods(
     return _section("methods", **values)
 
 
+def written_date(moment: pd.Timestamp, lang: str) -> str:
+    """A date as a reader of ``lang`` reads it without doubt, the month in words and kept on
+    one line: "7 december 2026", "7 December 2026" (never "07-12-2026", which an English reader
+    takes for 12 July, and which a printed line broke at its hyphen)."""
+    words = t(
+        "common.date",
+        lang,
+        day=moment.day,
+        month=t(f"common.month_{moment.month}", lang),
+        year=moment.year,
+    )
+    return words.replace(" ", "\u00a0")
+
+
 def provenance(meta: dict, parameters: dict, lang: str) -> Html:
     """One readable sentence (which questionnaire version, which data, when, which dwp-assess),
     with the technical details (hashes, parameters) folded away for whoever checks them."""
@@ -94,8 +108,8 @@ def provenance(meta: dict, parameters: dict, lang: str) -> Html:
         lang,
         version=meta["instrument_version"],
         period=meta.get("period", ""),
-        computed=computed.strftime("%d-%m-%Y"),
-        generated=generated.strftime("%d-%m-%Y"),
+        computed=written_date(computed, lang),
+        generated=written_date(generated, lang),
         package=__version__,
     )
     values = {
@@ -139,7 +153,7 @@ def colophon_rows(
         ("parties" if collaboration else "organisation", name),
         ("team", team),
         ("round", round_subtitle(meta, instrument, lang)),
-        ("made", pd.Timestamp.now(tz="UTC").strftime("%d-%m-%Y")),
+        ("made", written_date(pd.Timestamp.now(tz="UTC"), lang)),
         ("sender", sender or project.DEFAULT_SENDER),
         ("contact", contact),
         (

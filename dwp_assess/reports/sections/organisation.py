@@ -4,6 +4,8 @@ and reliability."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from markupsafe import Markup
 
@@ -14,7 +16,7 @@ from dwp_assess.analysis.typology import saved_typology
 from dwp_assess.analysis.typology import similar_profile as similar_profile_of
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import Instrument
-from dwp_assess.locale import MISSING, number, percent
+from dwp_assess.locale import MISSING, RANGE_DASH, THOUSANDS_MARK, number, percent
 from dwp_assess.reports import charts
 from dwp_assess.reports.sections.advice import first_action_items
 from dwp_assess.reports.sections.common import (
@@ -116,9 +118,20 @@ def peer_note(meta: dict, lang: str) -> str:
     or which group was too small even after widening."""
     kind = t(f"report.org_kind.{meta['peer_kind']}", lang)
     values = dict(
-        kind=kind, classes=meta["peer_classes"], n=meta["peer_n"], min=meta["min_group_size"]
+        kind=kind,
+        classes=size_classes_in(meta["peer_classes"], lang),
+        n=meta["peer_n"],
+        min=meta["min_group_size"],
     )
     return t(f"report.peer_step.{meta['peer_step'] or 'none'}", lang, **values)
+
+
+def size_classes_in(classes: str, lang: str) -> str:
+    """Size classes as the registry names them ("20.000-50.000 + 50.000-100.000", Dutch marks)
+    written in ``lang``: its thousands mark and an en dash between the bounds ("20,000–50,000"
+    in English, where "50.000" reads as fifty)."""
+    classes = re.sub(r"(?<=\d)\.(?=\d{3}\b)", THOUSANDS_MARK[lang], classes)
+    return re.sub(r"(?<=\d)-(?=\d)", RANGE_DASH, classes)
 
 
 def comparison(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
