@@ -276,7 +276,10 @@ def _leads_and_what_follows(page: str) -> list[tuple[str, str]]:
     hidden = r"<(script|style|details)\b.*?</\1>|<span class=\"dwp-screen-only\">.*?</span>"  # not on paper
     page = re.sub(hidden, "", page, flags=re.S).replace("\u00ad", "")
     found = []
-    pattern = r"<h([23])\b[^>]*>(.*?)</h\1>\s*<p\b[^>]*>(.*?)</p>\s*(<[^/].*?)(?=<h[23]\b|$)"
+    # the lead is one paragraph: a heading whose paragraph ends its section (nothing follows)
+    # has nothing to keep it with, and is not read as leading into the next section's heading
+    lead = r"<p\b[^>]*>((?:(?!</p>).)*)</p>"
+    pattern = rf"<h([23])\b[^>]*>(.*?)</h\1>\s*{lead}\s*(<[^/].*?)(?=<h[23]\b|$)"
     for match in re.finditer(pattern, page, re.S):
         heading, lead, rest = (_plain(match.group(n)) for n in (2, 3, 4))
         if len(lead) < 400 and len(rest) > 12:
