@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from dwp_assess import __version__
+from dwp_assess import __version__, build_digest, folder_digest
 from dwp_assess.cli.main import app
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
@@ -463,3 +463,22 @@ def test_synthetic_data_is_marked_on_every_output_whatever_command_made_it(repor
         t("report.synthetic_warning", "nl") in readme
         and t("report.synthetic_warning", "en") in readme
     )
+
+
+def test_the_build_digest_follows_every_file_of_a_package_but_its_byte_code(tmp_path):
+    """Reports and cached analyses are keyed on ``build_digest``: a changed template, code
+    file or message, or a new file, changes the digest; Python's byte-code caches do not."""
+    package = tmp_path / "pkg"
+    (package / "reports" / "templates").mkdir(parents=True)
+    (package / "reports" / "sections.py").write_text("LEVEL = 1\n")
+    (package / "reports" / "templates" / "report.html.j2").write_text("<h1>{{ t }}</h1>")
+    first = folder_digest(package)
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "sections.cpython-311.pyc").write_bytes(b"\x00\x01")
+    assert folder_digest(package) == first
+    (package / "reports" / "sections.py").write_text("LEVEL = 2\n")
+    changed_code = folder_digest(package)
+    assert changed_code != first
+    (package / "reports" / "templates" / "extra.css").write_text("p { margin: 0 }")
+    assert folder_digest(package) not in (first, changed_code)
+    assert build_digest().startswith(f"{__version__}+")

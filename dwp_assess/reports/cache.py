@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from dwp_assess import __version__, ids
+from dwp_assess import build_digest, ids
 from dwp_assess.data import store
 from dwp_assess.data.plan_files import plans_digest
 from dwp_assess.instruments.loading import get_instrument, instrument_digest
@@ -30,7 +30,7 @@ def cached_analysis(
 ) -> tuple[ReportAnalysis, Path]:
     """The round's analysis for its instrument's output (``reports.outputs``), computed once
     per data snapshot (with the plans adopted after the previous round), instrument files,
-    minimum group size, package version and analysis format, and kept in the data folder
+    minimum group size, package version and files, analysis format, and kept in the data folder
     (it holds every respondent's answers); with what the output saves beside it (the
     typology of maturity rounds, ``typology/``)."""
     info = store.get_round(engine, round_id)
@@ -49,7 +49,7 @@ def analysis_key(
     engine: Engine, round_id: str, previous: str | None, min_group: int, kind: OutputKind
 ) -> str:
     """The cache key: the round's data snapshot, the previous round's and the plans adopted
-    after it, and a digest of the minimum group size, package version, analysis format and
+    after it, and a digest of the minimum group size, package version and files, analysis format and
     the instruments' files."""
     key = store.snapshot_hash(engine, round_id)[:16]
     if previous:  # the previous round's answers and the plans adopted after it
@@ -58,7 +58,7 @@ def analysis_key(
     instruments = {info.instrument_id} | (
         {store.get_round(engine, previous).instrument_id} if previous else set()
     )
-    version = f"{min_group}:{__version__}:{kind.tables.FORMAT}:" + ":".join(
+    version = f"{min_group}:{build_digest()}:{kind.tables.FORMAT}:" + ":".join(
         instrument_digest(i) for i in sorted(instruments)
     )
     return key + "-" + hashlib.sha256(version.encode()).hexdigest()[:6]

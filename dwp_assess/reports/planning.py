@@ -3,8 +3,9 @@ whether it is up to date, and the split into jobs to run and reports already cur
 
 Up to date means up to date. A report's key covers everything it is made from: the data
 snapshot (with the registry rows it prints), the plans, the minimum group size, the
-instrument's files, its recommendation rules, the report notebook, the HTML templates and
-message catalogue, the project's settings, the language and the package version; not
+instrument's files, its recommendation rules, the report notebook, the project's settings,
+the language and the package itself (its version and every file: code, HTML templates,
+message catalogue); not
 ``pdf``, which only prints what is made. A report that is current but whose PDFs are
 missing or older is printed from its HTML (a print-only job), never made again.
 """
@@ -16,14 +17,12 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dwp_assess import __version__, project
+from dwp_assess import build_digest, project
 from dwp_assess.analysis.recommend import rules_for
 from dwp_assess.instruments.loading import instrument_digest
-from dwp_assess.instruments.messages import CATALOGUE
 from dwp_assess.locale import LANGUAGES
 from dwp_assess.reports.execute import Job
 from dwp_assess.reports.files import SUMMARY_MARK, entry_key, language_mark, unit_file
-from dwp_assess.reports.html import TEMPLATES
 from dwp_assess.reports.options import ReportOptions
 from dwp_assess.reports.outputs import (
     UNIT_KINDS,
@@ -143,8 +142,8 @@ def job_key(base_key: list, parameters: dict) -> str:
 def sources_key(analysis: ReportAnalysis, template: Path, settings: project.Settings) -> list:
     """What every report of the round is made from, besides its own parameters: the data
     snapshot (with the registry rows it prints), the plans, the minimum group size, the
-    report notebook, the HTML templates and message catalogue, the package version, the
-    instrument's files, its recommendation rules and the project's settings."""
+    report notebook, the package's version and files (code, HTML templates, message catalogue),
+    the instrument's files, its recommendation rules and the project's settings."""
     instrument = analysis.instrument
     rules = rules_for(instrument)
     return [
@@ -152,21 +151,11 @@ def sources_key(analysis: ReportAnalysis, template: Path, settings: project.Sett
         analysis.meta.get("plans_hash"),
         analysis.meta["min_group_size"],
         _hash_file(template),
-        presentation_digest(),
-        __version__,
+        build_digest(),
         instrument_digest(instrument.id),
         rules.digest() if rules else None,
         settings.digest(),
     ]
-
-
-def presentation_digest() -> str:
-    """A digest of the HTML templates, their stylesheet and the message catalogue."""
-    digest = hashlib.sha256()
-    folder = Path(str(TEMPLATES))
-    for path in [*sorted(p for p in folder.rglob("*") if p.is_file()), CATALOGUE]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _hash_file(path: Path) -> str:
