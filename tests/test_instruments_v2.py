@@ -65,8 +65,8 @@ def test_v1_files_keep_their_content_hash_so_their_rounds_stay_valid():
         assert get_instrument(instrument_id, 1).content_hash == expected
 
 
-def test_newest_version_is_2_and_every_v2_text_is_in_dutch_and_english(data_strategy_v2):
-    competences = get_instrument("competences")
+def test_every_v2_text_is_in_dutch_and_english(data_strategy_v2):
+    competences = get_instrument("competences", 2)
     assert (data_strategy_v2.version, competences.version) == (2, 2)
     for ins in (data_strategy_v2, competences):
         texts = [i.text for i in ins.items] + [p.label for s in ins.scales for p in s.points]
@@ -74,7 +74,7 @@ def test_newest_version_is_2_and_every_v2_text_is_in_dutch_and_english(data_stra
 
 
 def test_v2_scales_fit_the_items(data_strategy_v2):
-    competences = get_instrument("competences")
+    competences = get_instrument("competences", 2)
     assert {i.scale for i in data_strategy_v2.rated_items} == {"agree5", "freq5"}
     assert all(
         i.text.nl.startswith("Hoe vaak") for i in data_strategy_v2.rated_items if i.scale == "freq5"
@@ -108,7 +108,7 @@ def test_each_dimension_has_one_level_question_whose_options_are_its_descriptors
 
 
 def test_competence_items_name_their_dikw_stages():
-    competences = get_instrument("competences")
+    competences = get_instrument("competences", 2)
     assert all(i.dikw_stages for i in competences.items)
     stages = {s for i in competences.items_of("political_savvy") for s in i.dikw_stages}
     assert stages == set(competences.dimension_by_id["political_savvy"].dikw_stages)
@@ -319,7 +319,7 @@ def test_comparable_items_between_v1_and_v2(data_strategy, data_strategy_v2):
     assert len(used) == 26  # the kept items
     competences = comparable_items(
         get_instrument("competences", 1),
-        get_instrument("competences"),
+        get_instrument("competences", 2),
         get_mapping("competences", 1, 2),
     ).set_index("item_before")
     assert competences.loc["LIT2", "comparable"] and not competences.loc["INNO2", "comparable"]

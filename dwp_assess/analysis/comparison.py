@@ -1,7 +1,8 @@
 """Scores of two rounds on the items they share, for the change between rounds.
 
 Two rounds of the same instrument version share every item. Rounds of different versions
-share only the comparable items of the version mapping (``instruments.versions``): each
+share only the comparable items of the version mappings between them (one mapping, or the
+chain v1 → v2 → v3 of ``instruments.versions.chained_items``): each
 round is then scored again on those items alone, per dimension, with the usual rules
 (reverse keying, minimum share answered), so that a change is a change of the
 organisation and not of the questionnaire. The pairs used are returned so that a report
@@ -20,9 +21,9 @@ import pandas as pd
 from dwp_assess.analysis.rater_agreement import benjamini_hochberg
 from dwp_assess.analysis.scoring import score_round
 from dwp_assess.analysis.stats import bootstrap_mean_difference
-from dwp_assess.instruments.loading import get_mapping
+from dwp_assess.instruments.loading import mapping_chain
 from dwp_assess.instruments.model import Instrument
-from dwp_assess.instruments.versions import comparable_items, dimension_items
+from dwp_assess.instruments.versions import chained_items, comparable_items, dimension_items
 
 FALSE_DISCOVERY_RATE = 0.05
 CHANGE_COLUMNS = [
@@ -65,8 +66,8 @@ def shared_items(before: Instrument, after: Instrument) -> pd.DataFrame:
         raise ValueError(f"rounds of {before.key} and {after.key} cannot be compared")
     if before.key == after.key:
         return dimension_items(comparable_items(before, after))
-    mapping = get_mapping(before.id, before.version, after.version)
-    return dimension_items(comparable_items(before, after, mapping))
+    versions, mappings = mapping_chain(before.id, before.version, after.version)
+    return dimension_items(chained_items([before, *versions[1:-1], after], mappings))
 
 
 def change_scores(

@@ -20,7 +20,9 @@ import pandas as pd
 import yaml
 
 from dwp_assess.data.tables import HEADER_SEARCH_ROWS, FileProblem, TableFile
+from dwp_assess.instruments.loading import older_wording
 from dwp_assess.instruments.model import Instrument
+from dwp_assess.instruments.versions import FormerWording
 
 FIELD_COLUMNS = (  # the response fields of every format, in the template's column order
     "response_id",
@@ -48,6 +50,7 @@ FORMATS = ("template", "msforms", "limesurvey", "kobo", "mapped")
 class Normalised:
     format: str
     frame: pd.DataFrame
+    notes: tuple[str, ...] = ()  # what the analyst should know, e.g. columns of an older form
 
 
 def norm_text(text: str) -> str:
@@ -273,7 +276,9 @@ def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalis
     cols = _lookup(table)
     meta = _msforms_columns(cols)
     _require(table, {"ID": meta.get("id")}, "Microsoft Forms column(s)")
-    text_to_id = {norm_text(i.text.nl): i.id for i in instrument.items}
+    former = older_wording(instrument)
+    text_to_id = {norm_text(text): i for i, texts in former.texts.items() for text in texts}
+    text_to_id |= {norm_text(i.text.nl): i.id for i in instrument.items}
     text_to_id |= {norm_text(f.text.nl): f.id for f in instrument.free_text}
     items, missing = _item_columns(table, instrument, _question_key(text_to_id))
     if missing:
@@ -308,7 +313,35 @@ def msforms(table: TableFile, instrument: Instrument, round_id: str) -> Normalis
         else pseudonym(round_id, "msforms", i)
         for e, i in zip(emails, ids, strict=True)
     ]
-    return Normalised("msforms", frame)
+    return Normalised("msforms", frame, _older_columns(table, instrument, items, former))
+
+
+def _older_columns(
+    table: TableFile, instrument: Instrument, items: dict[str, str], former: FormerWording
+) -> tuple[str, ...]:
+    """A note when some columns carry an older version's wording of their question: the
+    form was made from that version, and its answers are taken as answers to this one
+    (the version mapping says the item is asked alike)."""
+    version_of = {
+        (item_id, norm_text(text)): version
+        for item_id, texts in former.texts.items()
+        for text, version in texts.items()
+    }
+    matched = {
+        item_id: version_of.get((item_id, norm_text(_NUMBERING.sub("", column))))
+        for item_id, column in items.items()
+    }
+    older = sorted(item_id for item_id, version in matched.items() if version is not None)
+    if not older:
+        return ()
+    versions = sorted({matched[item_id] for item_id in older})
+    shown = ", ".join(older[:8]) + (f" and {len(older) - 8} more" if len(older) > 8 else "")
+    return (
+        f"{table.path}: {len(older)} question column(s) carry the wording of {instrument.id} "
+        f"v{'/v'.join(map(str, versions))}, not of v{instrument.version} ({shown}); their "
+        "answers are imported as answers to the same items (the version mapping keeps them "
+        "comparable); make new forms from the current version",
+    )
 
 
 _BRACKET = re.compile(r"^[^\[\]]*\[([^\[\]]+)\]$")

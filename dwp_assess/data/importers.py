@@ -37,8 +37,9 @@ from dwp_assess.data import batches, formats, municipal_codes, store
 from dwp_assess.data.cells import safe_text
 from dwp_assess.data.formats import norm_text
 from dwp_assess.data.tables import FileProblem, read_table
-from dwp_assess.instruments.loading import get_instrument
+from dwp_assess.instruments.loading import get_instrument, older_wording
 from dwp_assess.instruments.model import Instrument, Scale
+from dwp_assess.instruments.versions import FormerWording
 from dwp_assess.locale import number
 
 MAX_TEXT = 10_000
@@ -71,9 +72,17 @@ class ImportSummary:
 # -- answer cells → values or codes ------------------------------------------------
 
 
-def scale_lookup(scale: Scale) -> dict[str, tuple[float | None, str | None]]:
-    """Every accepted spelling of an answer on ``scale`` → (value, code)."""
-    lookup: dict[str, tuple[float | None, str | None]] = {}
+def scale_lookup(
+    scale: Scale, former: dict[int, list[str]] | None = None
+) -> dict[str, tuple[float | None, str | None]]:
+    """Every accepted spelling of an answer on ``scale`` → (value, code); ``former`` adds
+    the labels older versions gave its points (``FormerWording.labels``), which give way
+    to every spelling of this version."""
+    lookup: dict[str, tuple[float | None, str | None]] = {
+        norm_text(label): (float(value), None)
+        for value, labels in (former or {}).items()
+        for label in labels
+    }
     for point in scale.points:
         keys = [str(point.value), f"a{point.value}", point.label.nl, point.label.en or ""]
         for key in [*keys, *point.aliases]:
@@ -206,6 +215,7 @@ class _Context:
     roles: dict[str, str]
     imported_at: datetime
     collaborations: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    former: FormerWording = field(default_factory=FormerWording)  # older versions' labels
     dates: dict[str, datetime | None] = field(default_factory=dict)  # the file's (``parse_dates``)
     cells: dict[tuple[str, str], tuple] = field(
         default_factory=dict
@@ -317,7 +327,7 @@ def _check_answers(row: dict, ctx: _Context, lookups: dict) -> tuple[list, list[
 
 def _build(frame: pd.DataFrame, ctx: _Context, source: str):
     """Yield (row number, raw row, ResponseRecord or None, problems) for every row."""
-    lookups = {s.id: scale_lookup(s) for s in ctx.instrument.scales}
+    lookups = {s.id: scale_lookup(s, ctx.former.labels.get(s.id)) for s in ctx.instrument.scales}
     ctx.dates.update(parse_dates(frame["submitted_at"]))
     for row in frame.to_dict("records"):
         if row["_incomplete"]:
@@ -479,10 +489,16 @@ def import_file(
         _role_lookup(instrument),
         datetime.now(UTC),
         _collaboration_lookup(engine) if instrument.kind_spec.in_collaborations else {},
+        older_wording(instrument),
     )
     blank = table.blank
     summary = ImportSummary(
-        path, fmt, info.id, rows_read=len(normalised.frame), blank=int(blank.sum())
+        path,
+        fmt,
+        info.id,
+        rows_read=len(normalised.frame),
+        blank=int(blank.sum()),
+        warnings=list(normalised.notes),
     )
     rows = normalised.frame[~blank]
     built = _dedupe_in_file(list(_build(rows, ctx, f"{fmt}:{path.name}")))

@@ -20,7 +20,14 @@ from pydantic import ValidationError
 
 from dwp_assess import project, resources
 from dwp_assess.instruments.model import Instrument, InstrumentError
-from dwp_assess.instruments.versions import VersionMapping, mapping_problems
+from dwp_assess.instruments.versions import (
+    FormerWording,
+    VersionMapping,
+    chained_items,
+    former_wording,
+    mapping_problems,
+    merged_wording,
+)
 
 QUESTIONNAIRE_DIR = resources.QUESTIONNAIRES
 RULES_NAME = "recommendations.yaml"
@@ -155,6 +162,52 @@ def get_mapping(instrument_id: str, from_version: int, to_version: int) -> Versi
             [f"no version mapping {name} in {', '.join(str(d) for d in instrument_dirs())}"]
         )
     return load_mapping(found[-1])
+
+
+def mapping_chain(
+    instrument_id: str, from_version: int, to_version: int
+) -> tuple[list[Instrument], list[VersionMapping]]:
+    """The versions and mappings that lead from ``from_version`` to ``to_version``: a direct
+    mapping file when there is one, else one mapping per step between consecutive versions
+    (v1 → v2 → v3), each of which must exist (the error names the missing file)."""
+    if to_version <= from_version:
+        raise InstrumentError(
+            [
+                f"{instrument_id}: a version mapping leads from an older version to a newer one, not v{from_version} to v{to_version}"
+            ]
+        )
+    direct = f"{instrument_id}-v{from_version}-to-v{to_version}.yaml"
+    if any((folder / direct).is_file() for folder in instrument_dirs()):
+        versions = [from_version, to_version]
+    else:
+        known = {i.version for i in available_instruments().values() if i.id == instrument_id}
+        versions = sorted(
+            v for v in known | {from_version, to_version} if from_version <= v <= to_version
+        )
+    mappings = [
+        get_mapping(instrument_id, a, b) for a, b in zip(versions[:-1], versions[1:], strict=True)
+    ]
+    return [get_instrument(instrument_id, v) for v in versions], mappings
+
+
+def older_wording(instrument: Instrument) -> FormerWording:
+    """How the older versions of ``instrument`` worded the items it still asks alike
+    (``versions.former_wording``), for an import of an export made with an older form. An
+    older version without a mapping chain to this one contributes nothing."""
+    older = sorted(
+        i.version
+        for i in available_instruments().values()
+        if i.id == instrument.id and i.version < instrument.version
+    )
+    wordings = []
+    for version in reversed(older):
+        try:
+            versions, mappings = mapping_chain(instrument.id, version, instrument.version)
+        except InstrumentError:
+            continue
+        pairs = chained_items([*versions[:-1], instrument], mappings)
+        wordings.append(former_wording(versions[0], instrument, pairs))
+    return merged_wording(wordings)
 
 
 def available_instruments(directory: Path | None = None) -> dict[str, Instrument]:
