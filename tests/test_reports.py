@@ -46,7 +46,7 @@ def reports_store(tmp_path_factory, sample_store):
     orgs = store.organisations(engine)
     gouda = orgs[orgs["id"] == "gouda"].iloc[0].to_dict()
     store.upsert_organisations(engine, [{**gouda, "name": HOSTILE_NAME}])
-    instrument = get_instrument("data-strategy")
+    instrument = get_instrument("data-strategy", 2)  # the version of ROUND
     answers = [store.AnswerRecord(item.id, 4.0) for item in instrument.items]
     answers += [
         store.AnswerRecord("next_step", text=HOSTILE_TEXT),

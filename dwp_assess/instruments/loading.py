@@ -193,7 +193,27 @@ def mapping_chain(
 def older_wording(instrument: Instrument) -> FormerWording:
     """How the older versions of ``instrument`` worded the items it still asks alike
     (``versions.former_wording``), for an import of an export made with an older form. An
-    older version without a mapping chain to this one contributes nothing."""
+    older version without a mapping chain to this one contributes nothing.
+
+    Finding it loads every older version and mapping (about 0.1–0.3 s), and an import asks
+    for it per file: so it is kept per instrument and state of the files that define it
+    (their names, sizes and modification times), and made again when one changes."""
+    files = tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(instrument_files() + mapping_files())
+    )
+    key = (instrument.key, instrument.content_hash, files)
+    if key not in _OLDER_WORDING:
+        if len(_OLDER_WORDING) >= 16:
+            _OLDER_WORDING.clear()
+        _OLDER_WORDING[key] = _older_wording(instrument)
+    return _OLDER_WORDING[key]
+
+
+_OLDER_WORDING: dict[tuple, FormerWording] = {}
+
+
+def _older_wording(instrument: Instrument) -> FormerWording:
     older = sorted(
         i.version
         for i in available_instruments().values()
