@@ -111,11 +111,13 @@ def test_every_command_has_help():
 def test_template_command_writes_csv_and_xlsx(tmp_path):
     result = cli("template", "--instrument", "competences", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    header = (tmp_path / "competences-v2-template.csv").read_text(encoding="utf-8").strip()
+    newest = max(i.version for i in available_instruments().values() if i.id == "competences")
+    assert newest >= 3  # without --version: the newest
+    header = (tmp_path / f"competences-v{newest}-template.csv").read_text(encoding="utf-8").strip()
     assert header.startswith(
         "response_id,respondent_id,organisation_id,team_id,role,submitted_at,LIT7"
     )
-    workbook = load_workbook(tmp_path / "competences-v2-template.xlsx")
+    workbook = load_workbook(tmp_path / f"competences-v{newest}-template.xlsx")
     assert workbook.sheetnames == ["antwoorden", "toelichting"]
     explained = {row[0]: row for row in workbook["toelichting"].iter_rows(values_only=True)}
     assert "Dit kan ik anderen leren" in explained["LIT7"][2]
@@ -146,8 +148,12 @@ def test_template_command_for_every_instrument(tmp_path, key):
 def test_filled_template_imports(tmp_path):
     db = f"sqlite:///{tmp_path / 'dwp.sqlite'}"
     cli("template", "--instrument", "data-strategy", "--out", str(tmp_path))
+    newest = max(i.version for i in available_instruments().values() if i.id == "data-strategy")
     header = (
-        (tmp_path / "data-strategy-v2-template.csv").read_text(encoding="utf-8").strip().split(",")
+        (tmp_path / f"data-strategy-v{newest}-template.csv")
+        .read_text(encoding="utf-8")
+        .strip()
+        .split(",")
     )
     row = {c: "" for c in header} | {"response_id": "paper-1", "organisation_id": "Woerden"}
     row |= {c: "4" for c in header if c[:2].isupper() and c[2:].isdigit()}  # 4 on every scale
