@@ -18,7 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from dwp_assess.analysis.comparison import change_scores, change_since, shared_items
-from dwp_assess.cli import app
+from dwp_assess.cli.main import app
 from dwp_assess.data import store
 from dwp_assess.data.importers import import_file, parse_cell, scale_lookup
 from dwp_assess.data.registry import import_registry

@@ -84,7 +84,7 @@ def test_pyxform_turns_the_xlsform_into_an_xform_without_warnings(
 def test_choices_hold_scale_values_special_codes_and_the_registry(registry_engine, tmp_path):
     from dwp_assess.instruments.loading import get_instrument
 
-    instrument = get_instrument("data-strategy")
+    instrument = get_instrument("data-strategy", 2)
     path = xlsform.write_xlsform(instrument, tmp_path / "form.xlsx", registry_engine)
     choices = read_sheet(path, "choices")
     agree = [r["name"] for r in choices if r["list_name"] == "agree5"]
