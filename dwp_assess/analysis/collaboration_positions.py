@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from dwp_assess.analysis.table_files import RoundTables, round_meta
 from dwp_assess.data import store
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.instruments.model import Instrument
+from dwp_assess.instruments.model import Instrument, Scale
 
 DIVIDED = "divided"  # a fact an organisation's representatives answer differently
 SETTLED, OPEN, NOT_APPLICABLE = "settled", "open", "not_applicable"
@@ -213,6 +213,25 @@ def counted_respondents(answers: pd.DataFrame, instrument: Instrument) -> set[st
     return set(share[share >= instrument.scoring.min_answered_share].index)
 
 
+# The columns of the tables ``analyse_answers`` builds row by row (also when a table is empty).
+_COLUMNS = {
+    "members": ["collaboration_id", "organisation_id", "respondents", "counted", "lead"],
+    "positions": ["collaboration_id", "item_id", "organisation_id", "value", "code"],
+    "points": [
+        "collaboration_id",
+        "dimension_id",
+        "item_id",
+        "question",
+        "state",
+        "disagreement",
+        "reason",
+        "value",
+        "code",
+    ],
+    "tasks": ["collaboration_id", "dimension_id", "item_id", "organisation_id", "basis"],
+}
+
+
 def analyse_answers(
     answers: pd.DataFrame,
     responses: pd.DataFrame,
@@ -230,61 +249,20 @@ def analyse_answers(
     counted = counted_respondents(answers, instrument)
     responses = responses[responses["collaboration_id"].notna()]
     answered = collaborations[collaborations["id"].isin(set(responses["collaboration_id"]))]
-    member_rows, position_rows, point_rows, task_rows = [], [], [], []
+    rows = {table: [] for table in _COLUMNS}
     by_response = answers.merge(responses[["response_id", "collaboration_id"]], on="response_id")
     for collab in answered.itertuples(index=False):
         own = by_response[by_response["collaboration_id"] == collab.id]
         parties = sorted(members.loc[members["collaboration_id"] == collab.id, "organisation_id"])
-        member_rows += _member_rows(collab, parties, responses, counted)
+        rows["members"] += _member_rows(collab, parties, responses, counted)
         own = own[own["response_id"].isin(counted)]
         for item in instrument.items:
-            scale = instrument.scale_of(item.id)
-            positions = _positions(
-                own[own["item_id"] == item.id], parties, scale.settled is not None
+            positions, point, tasks = _item_rows(
+                collab, item.id, item.dimension, instrument.scale_of(item.id), own, parties
             )
-            position_rows += [
-                {
-                    "collaboration_id": collab.id,
-                    "item_id": item.id,
-                    "organisation_id": o,
-                    "value": v,
-                    "code": c,
-                }
-                for o, (v, c) in positions.items()
-            ]
-            listed = list(positions.values())
-            point = (
-                status_point(listed, len(parties), scale.settled)
-                if scale.settled is not None
-                else fact_point(listed, len(parties))
-            )
-            point_rows.append(
-                {
-                    "collaboration_id": collab.id,
-                    "dimension_id": item.dimension,
-                    "item_id": item.id,
-                    "question": "status" if scale.settled is not None else "fact",
-                    "state": point.state,
-                    "disagreement": point.disagreement,
-                    "reason": point.reason,
-                    "value": point.value,
-                    "code": point.code,
-                }
-            )
-            if point.state == OPEN:
-                chosen, basis = owners(
-                    point, positions, collab.lead_organisation_id, scale.min, scale.settled
-                )
-                task_rows += [
-                    {
-                        "collaboration_id": collab.id,
-                        "dimension_id": item.dimension,
-                        "item_id": item.id,
-                        "organisation_id": o,
-                        "basis": basis,
-                    }
-                    for o in chosen
-                ]
+            rows["positions"] += positions
+            rows["points"].append(point)
+            rows["tasks"] += tasks
     involved = sorted(
         set(members.loc[members["collaboration_id"].isin(answered["id"]), "organisation_id"])
     )
@@ -296,30 +274,53 @@ def analyse_answers(
         collaborations=answered.rename(columns={"id": "collaboration_id"})[
             ["collaboration_id", "title", "issue", "lead_organisation_id"]
         ].reset_index(drop=True),
-        members=_frame(
-            member_rows, ["collaboration_id", "organisation_id", "respondents", "counted", "lead"]
-        ),
-        positions=_frame(
-            position_rows, ["collaboration_id", "item_id", "organisation_id", "value", "code"]
-        ),
-        points=_frame(
-            point_rows,
-            [
-                "collaboration_id",
-                "dimension_id",
-                "item_id",
-                "question",
-                "state",
-                "disagreement",
-                "reason",
-                "value",
-                "code",
-            ],
-        ),
-        tasks=_frame(
-            task_rows, ["collaboration_id", "dimension_id", "item_id", "organisation_id", "basis"]
-        ),
+        **{table: _frame(rows[table], columns) for table, columns in _COLUMNS.items()},
         notes=_notes(by_response, responses, instrument),
+    )
+
+
+def _item_rows(
+    collab, item_id: str, dimension_id: str, scale: Scale, own: pd.DataFrame, parties: list[str]
+) -> tuple[list[dict], dict, list[dict]]:
+    """One point of one collaboration, as rows of the analysis's tables: each party's position
+    (``positions``), the point's state (one row of ``points``) and, when it is open, its owners
+    (``tasks``). ``own`` holds the collaboration's counted answers; the item's scale decides
+    whether it is a status item (it has ``settled``) or a fact."""
+    status = scale.settled is not None
+    positions = _positions(own[own["item_id"] == item_id], parties, status)
+    listed = list(positions.values())
+    point = (
+        status_point(listed, len(parties), scale.settled)
+        if status
+        else fact_point(listed, len(parties))
+    )
+    chosen, basis = (
+        owners(point, positions, collab.lead_organisation_id, scale.min, scale.settled)
+        if point.state == OPEN
+        else ([], None)
+    )
+    keys = {"collaboration_id": collab.id, "dimension_id": dimension_id, "item_id": item_id}
+    return (
+        [
+            {
+                "collaboration_id": collab.id,
+                "item_id": item_id,
+                "organisation_id": o,
+                "value": v,
+                "code": c,
+            }
+            for o, (v, c) in positions.items()
+        ],
+        {
+            **keys,
+            "question": "status" if status else "fact",
+            "state": point.state,
+            "disagreement": point.disagreement,
+            "reason": point.reason,
+            "value": point.value,
+            "code": point.code,
+        },
+        [{**keys, "organisation_id": o, "basis": basis} for o in chosen],
     )
 
 

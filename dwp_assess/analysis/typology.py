@@ -532,11 +532,7 @@ def _fitted(
     selection = select_model(matrix, k_max, seed)
     best = selection.iloc[0]
     k, covariance = int(best["k"]), str(best["covariance"])
-    if k == 1:
-        labels, probability, model = np.ones(n, dtype=int), np.ones(n), None
-    else:
-        model = _mixture(k, covariance, seed).fit(matrix)
-        labels, probability = _ordered_labels(model, matrix)
+    labels, probability, model = _assigned(matrix, k, covariance, seed)
     checks = (
         evidence(matrix, se.to_numpy(), model, labels, k, covariance, seed, n_boot)
         if k > 1
@@ -547,10 +543,46 @@ def _fitted(
         {"organisation_id": wide.index, "type": labels, "probability": probability}
     )
     centres = wide.groupby(types).mean()
-    attrs = attributes.set_index("organisation_id")
-    crosstabs, composition = crosstab_tests(types, attrs)
+    crosstabs, composition = crosstab_tests(types, attributes.set_index("organisation_id"))
+    descriptions = _descriptions(types, centres, wide, composition, instrument)
+    meta |= _chosen_meta(selection, k_max, n, checks)
+    return Typology(
+        meta=meta,
+        profiles=profiles,
+        assignment=assignment,
+        selection=selection,
+        centres=centres.rename_axis("type").reset_index(),
+        distinguishing=distinguishing_dimensions(wide, types),
+        crosstabs=crosstabs,
+        composition=composition,
+        descriptions=descriptions,
+    )
+
+
+def _assigned(
+    matrix: np.ndarray, k: int, covariance: str, seed: int
+) -> tuple[np.ndarray, np.ndarray, GaussianMixture | None]:
+    """Each organisation's type (numbered as ``_ordered_labels`` does) and its posterior
+    probability under the chosen model, with the fitted model; with one type every
+    organisation is in type 1 for certain and there is no model to check."""
+    if k == 1:
+        return np.ones(len(matrix), dtype=int), np.ones(len(matrix)), None
+    model = _mixture(k, covariance, seed).fit(matrix)
+    labels, probability = _ordered_labels(model, matrix)
+    return labels, probability, model
+
+
+def _descriptions(
+    types: pd.Series,
+    centres: pd.DataFrame,
+    wide: pd.DataFrame,
+    composition: pd.DataFrame,
+    instrument: Instrument,
+) -> pd.DataFrame:
+    """One row per type: its number, how many organisations it holds and its plain-language
+    description (``describe_type``) in Dutch and English."""
     labels_of = {d.id: d.label.model_dump() for d in instrument.dimensions}
-    descriptions = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
                 "type": number,
@@ -565,13 +597,22 @@ def _fitted(
             for number in sorted(types.unique())
         ]
     )
+
+
+def _chosen_meta(selection: pd.DataFrame, k_max: int, n: int, checks: dict | None) -> dict:
+    """What the typology's meta data records of the chosen model (the first row of
+    ``selection``) for ``n`` organisations: its status and whether reports show its types,
+    k and covariance, its BIC, how many models were compared and admissible, and the
+    evidence ``checks``."""
+    best = selection.iloc[0]
+    k = int(best["k"])
     status = _status(k, checks)
-    meta |= {
+    return {
         "ran": True,
         "shown": status == "types",
         "status": status,
         "k": k,
-        "covariance": covariance,
+        "covariance": str(best["covariance"]),
         "k_max": k_max,
         "bic": float(best["bic"]),
         "compared": len(selection),
@@ -579,17 +620,6 @@ def _fitted(
         "min_type_size": min_type_size(n),
         "evidence": checks,
     }
-    return Typology(
-        meta=meta,
-        profiles=profiles,
-        assignment=assignment,
-        selection=selection,
-        centres=centres.rename_axis("type").reset_index(),
-        distinguishing=distinguishing_dimensions(wide, types),
-        crosstabs=crosstabs,
-        composition=composition,
-        descriptions=descriptions,
-    )
 
 
 def evidence_table(typology: Typology) -> pd.DataFrame:
@@ -753,27 +783,43 @@ def similar_profile(
     wide = typology.profiles.pivot(index="organisation_id", columns="dimension_id", values="mean")
     if organisation_id not in wide.index:
         return base | {"status": "no_profile"}
-
-    def practices(members):
-        return _practices(
-            wide,
-            members,
-            items,
-            organisation_id,
-            instrument,
-            min_group,
-            lang,
-            n_dimensions,
-            n_items,
+    members, own_type = wide.index.tolist(), {}
+    if typology.shown:
+        members = _type_members(typology, organisation_id)
+        if len(members) < min_group:
+            return base | {"status": "small_type"}
+        own_type = _own_type(
+            typology, wide, organisation_id, members, instrument, lang, n_dimensions
         )
+    practices = _practices(
+        wide, members, items, organisation_id, instrument, min_group, lang, n_dimensions, n_items
+    )
+    return base | own_type | {"practices": practices}
 
-    if not typology.shown:
-        return base | {"practices": practices(wide.index.tolist())}
+
+def _type_members(typology: Typology, organisation_id: str) -> list[str]:
+    """The organisations assigned to the same type as ``organisation_id`` (it among them): the
+    group its practices are compared with, and shown only when large enough."""
     assignment = typology.assignment.set_index("organisation_id")
     number = int(assignment.at[organisation_id, "type"])
-    members = assignment.index[assignment["type"] == number].tolist()
-    if len(members) < min_group:
-        return base | {"status": "small_type"}
+    return assignment.index[assignment["type"] == number].tolist()
+
+
+def _own_type(
+    typology: Typology,
+    wide: pd.DataFrame,
+    organisation_id: str,
+    members: list[str],
+    instrument: Instrument,
+    lang: str,
+    n_dimensions: int,
+) -> dict:
+    """What ``similar_profile`` shows of the organisation's type (``members``): its number, the
+    organisation's probability and certainty of it, its size and description, and the
+    ``n_dimensions`` dimensions that distinguish the types most, with the type's mean beside
+    the round's mean of organisation means."""
+    assignment = typology.assignment.set_index("organisation_id")
+    number = int(assignment.at[organisation_id, "type"])
     centre = wide.loc[members].mean()
     distinguishing = [
         {
@@ -786,13 +832,12 @@ def similar_profile(
     ]
     probability = float(assignment.at[organisation_id, "probability"])
     description = typology.descriptions.set_index("type").at[number, f"description_{lang}"]
-    return base | {
+    return {
         "type": number,
         "probability": probability,
         "certainty": certainty(probability),
         "organisations": len(members),
         "description": description,
         "distinguishing": distinguishing,
-        "practices": practices(members),
         "scope": "type",
     }
