@@ -36,7 +36,7 @@ from dwp_assess import ids
 from dwp_assess.data import batches, formats, municipal_codes, store
 from dwp_assess.data.cells import safe_text
 from dwp_assess.data.formats import norm_text
-from dwp_assess.data.tables import FileProblem, read_table
+from dwp_assess.data.tables import FileProblem, TableFile, read_table
 from dwp_assess.instruments.loading import get_instrument, older_wording
 from dwp_assess.instruments.model import Instrument, Scale
 from dwp_assess.instruments.versions import FormerWording
@@ -469,28 +469,8 @@ def import_file(
     info, instrument, _ = resolve_round(engine, round_id)
     store.check_open(info, allow_closed)
     table = read_table(path, None if mapping is not None else formats.is_header)
-    if mapping is not None:
-        fmt = "mapped"
-        normalised = formats.mapped(
-            table, instrument, round_id, formats.load_mapping(Path(mapping))
-        )
-    else:
-        fmt = fmt or formats.detect(table)
-        if fmt not in formats.ADAPTERS:
-            raise FileProblem(
-                f"{path}: unknown format '{fmt}'; use one of {', '.join(formats.ADAPTERS)}"
-            )
-        normalised = formats.ADAPTERS[fmt](table, instrument, round_id)
-    ctx = _Context(
-        instrument,
-        info.id,
-        organisation_lookup(engine),
-        _team_lookup(engine),
-        _role_lookup(instrument),
-        datetime.now(UTC),
-        _collaboration_lookup(engine) if instrument.kind_spec.in_collaborations else {},
-        older_wording(instrument),
-    )
+    fmt, normalised = _normalised(table, path, instrument, round_id, fmt, mapping)
+    ctx = _context(engine, instrument, info.id)
     blank = table.blank
     summary = ImportSummary(
         path,
@@ -518,6 +498,46 @@ def import_file(
     if quarantined:
         summary.quarantine_csv = write_quarantine_csv(csv_path, quarantined)
     return summary
+
+
+def _normalised(
+    table: TableFile,
+    path: Path,
+    instrument: Instrument,
+    round_id: str,
+    fmt: str | None,
+    mapping: str | Path | None,
+) -> tuple[str, formats.Normalised]:
+    """The format the file is read as and its rows in the common layout: through the analyst's
+    ``mapping`` when given (format ``mapped``), else through the adapter of ``fmt`` or of the
+    format detected from the header; an unknown format is a ``FileProblem`` naming the file."""
+    if mapping is not None:
+        return "mapped", formats.mapped(
+            table, instrument, round_id, formats.load_mapping(Path(mapping))
+        )
+    fmt = fmt or formats.detect(table)
+    if fmt not in formats.ADAPTERS:
+        raise FileProblem(
+            f"{path}: unknown format '{fmt}'; use one of {', '.join(formats.ADAPTERS)}"
+        )
+    return fmt, formats.ADAPTERS[fmt](table, instrument, round_id)
+
+
+def _context(engine: Engine, instrument: Instrument, round_id: str) -> _Context:
+    """What building the rows of one import needs from the store and the instrument: the
+    registry's organisations, teams and (for an instrument answered in collaborations) the
+    collaborations, the instrument's roles, the import's time and how older versions of the
+    instrument worded its items (an export of an older form)."""
+    return _Context(
+        instrument,
+        round_id,
+        organisation_lookup(engine),
+        _team_lookup(engine),
+        _role_lookup(instrument),
+        datetime.now(UTC),
+        _collaboration_lookup(engine) if instrument.kind_spec.in_collaborations else {},
+        older_wording(instrument),
+    )
 
 
 def _code_warnings(engine: Engine, info: store.RoundInfo, organisation_ids: set[str]) -> list[str]:
@@ -572,32 +592,12 @@ def _write(
 ) -> list:
     """Store good rows and record quarantined ones as one batch in one transaction; return
     the latter."""
-    quarantined = []
     with engine.begin() as conn:
         store.claim_round(conn, summary.round_id)  # one writer of the round's responses at a time
         batch_id = batches.open_batch(
             conn, summary.round_id, str(summary.file), sha, summary.format, allowed_closed
         )
-        records = [rec for _, _, rec, _ in built if rec is not None]
-        stored_before = store.holders_of_file(conn, summary.round_id, records)
-        outcomes = iter(store.write_responses(conn, records, batch_id, stored_before))
-        for line, row, rec, problems in built:
-            if rec is not None:
-                outcome = next(outcomes)
-                if outcome == store.CONFLICT:
-                    problems = [_conflict_reason(conn, rec)]
-                elif outcome == store.PRESENT:
-                    summary.already_present += 1
-                    continue
-                else:
-                    summary.stored += 1
-                    continue
-            if problems[0].startswith("duplicate of row"):
-                summary.already_present += 1
-                continue
-            quarantined.append(
-                _quarantine_row(summary, sha, line, row, problems) | {"batch_id": batch_id}
-            )
+        quarantined = _store_rows(conn, summary, sha, built, batch_id)
         summary.quarantined = len(quarantined)
         if strict and quarantined:
             first = "; ".join(f"row {q['row_number']}: {q['reason']}" for q in quarantined[:3])
@@ -616,6 +616,35 @@ def _write(
         batches.close_batch(conn, batch_id, counts, csv_path if quarantined else None)
         summary.warnings += _same_ids_warnings(conn, batch_id, summary.round_id)
     summary.batch_id = batch_id
+    return quarantined
+
+
+def _store_rows(conn, summary: ImportSummary, sha: str, built: list, batch_id: int) -> list:
+    """Write the good rows of ``built`` in batch ``batch_id``, counting them in ``summary``
+    (stored, or already present), and return the quarantine rows of the others: rows with
+    problems, and rows that conflict with a response stored from the same source; a row that
+    repeats an earlier row of the file counts as already present."""
+    quarantined = []
+    records = [rec for _, _, rec, _ in built if rec is not None]
+    stored_before = store.holders_of_file(conn, summary.round_id, records)
+    outcomes = iter(store.write_responses(conn, records, batch_id, stored_before))
+    for line, row, rec, problems in built:
+        if rec is not None:
+            outcome = next(outcomes)
+            if outcome == store.CONFLICT:
+                problems = [_conflict_reason(conn, rec)]
+            elif outcome == store.PRESENT:
+                summary.already_present += 1
+                continue
+            else:
+                summary.stored += 1
+                continue
+        if problems[0].startswith("duplicate of row"):
+            summary.already_present += 1
+            continue
+        quarantined.append(
+            _quarantine_row(summary, sha, line, row, problems) | {"batch_id": batch_id}
+        )
     return quarantined
 
 

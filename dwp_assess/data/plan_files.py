@@ -26,6 +26,7 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
@@ -112,6 +113,8 @@ def write_draft(
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, name: str, period: str, lang: str) -> None:
+    """The draft as a workbook: the plan sheet (bold header, the identifying columns frozen,
+    wide wrapped text, the accepted answers) and a sheet of instructions."""
     book = Workbook()
     sheet = book.active
     sheet.title = t("plan.sheet", lang)
@@ -122,12 +125,25 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, name: str, period: str, lang: s
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "D2"
-    last = len(frame) + 1
     for n, key in enumerate(COLUMNS, start=1):
         letter = sheet.cell(row=1, column=n).column_letter
         sheet.column_dimensions[letter].width = WIDTHS.get(key, 18)
         for cell in sheet[letter][1:]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _add_validations(sheet, len(frame) + 1, lang)
+    info = book.create_sheet(t("plan.instructions_sheet", lang))
+    info.append([t("plan.instructions_title", lang, organisation=name, period=period)])
+    info["A1"].font = Font(bold=True)
+    for n in range(1, 6):
+        info.append([t(f"plan.instruction.{n}", lang)])
+    info.column_dimensions["A"].width = 120
+    book.save(path)
+
+
+def _add_validations(sheet: Worksheet, last: int, lang: str) -> None:
+    """Lists of the accepted answers for the adopted and status columns and a date check on
+    the due date, on data rows 2 to ``last`` (at least row 2: a range must not end above its
+    start): the spreadsheet then refuses what ``check_rows`` would refuse on import."""
     column = {
         key: sheet.cell(row=1, column=n).column_letter for n, key in enumerate(COLUMNS, start=1)
     }
@@ -157,13 +173,6 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, name: str, period: str, lang: s
     sheet.add_data_validation(dates)
     for row in range(2, last + 1):
         sheet[f"{column['due_date']}{row}"].number_format = "yyyy-mm-dd"
-    info = book.create_sheet(t("plan.instructions_sheet", lang))
-    info.append([t("plan.instructions_title", lang, organisation=name, period=period)])
-    info["A1"].font = Font(bold=True)
-    for n in range(1, 6):
-        info.append([t(f"plan.instruction.{n}", lang)])
-    info.column_dimensions["A"].width = 120
-    book.save(path)
 
 
 # -- reading and checking a filled-in plan -----------------------------------------------------------
@@ -218,6 +227,21 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     kind = {".xlsx": "an Excel workbook (.xlsx)", ".csv": "a CSV file"}.get(suffix)
     if kind is None:
         raise PlanError([f"{path}: expected an .xlsx or .csv file made by `dwp-assess plan draft`"])
+    table = _table(path, suffix, kind)
+    if not table:
+        raise PlanError([f"{path}: the file is empty"])
+    keys = _column_keys(path, table[0])
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        rows.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
+    return rows
+
+
+def _table(path: Path, suffix: str, kind: str) -> list[list]:
+    """The rows of cells of a plan file of ``kind``; a ``PlanError`` naming the file when it is
+    empty, is not what its name says or cannot be read, or naming every formula cell."""
     formulas: list[str] = []
     try:
         if path.stat().st_size == 0:
@@ -245,10 +269,14 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
         ) from None
     if formulas:
         raise PlanError(formulas)
-    if not table:
-        raise PlanError([f"{path}: the file is empty"])
+    return table
+
+
+def _column_keys(path: Path, header_row: list) -> list[str | None]:
+    """The column key of every header cell (``None`` for a column the plan does not know);
+    a missing identifying or filled-in column is a ``PlanError`` naming them."""
     known = _header_keys()
-    keys = [known.get(str(h or "").strip().lower()) for h in table[0]]
+    keys = [known.get(str(h or "").strip().lower()) for h in header_row]
     missing = [
         header(c, "nl")
         for c in ("organisation_id", "round_id", "action_id", *FILLED_IN[:-1])
@@ -256,12 +284,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     ]
     if missing:
         raise PlanError([f"{path}: row 1: missing column(s) {', '.join(repr(m) for m in missing)}"])
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        rows.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
-    return rows
+    return keys
 
 
 def _text(value) -> str:
@@ -300,6 +323,37 @@ def check_rows(
     """The rows as plan actions, and every problem (``source``: row N: column: what is wrong).
     ``proposed``: the action ids the organisation's draft for the round proposed; another
     known action (another organisation's, or a row added by hand) is refused."""
+    choices = _choices()
+    actions, problems, seen = [], [], set()
+    for number, row in rows:
+        action_id = _text(row.get("action_id"))
+        found = _identity_problems(row, action_id, organisation_id, round_id, known, proposed, seen)
+        seen.add(action_id)
+        fields, invalid = _filled_in(row, *choices)
+        problems += [f"{source}: row {number}: {p}" for p in found + invalid]
+        if action_id in known and (proposed is None or action_id in proposed):
+            actions.append(
+                {
+                    "action_id": action_id,
+                    "dimension_id": known[action_id].dimension_id,
+                    "action": _text(row.get("action")),
+                    "indicator": json.dumps(list(known[action_id].indicator)),
+                    **fields,
+                }
+            )
+    if not rows:
+        problems.append(f"{source}: no action rows")
+    return actions, problems
+
+
+def _column(key: str) -> str:
+    """A column as problems name it: its Dutch header."""
+    return header(key, "nl")
+
+
+def _choices() -> tuple[dict[str, bool], dict[str, str]]:
+    """What the adopted column accepts (yes or no in either language, any case; empty is no)
+    and what the status column accepts (a status in either language, or its key)."""
     yes_no = {
         t(k, lang).lower(): v
         for k, v in (("common.yes", True), ("common.no", False))
@@ -309,68 +363,72 @@ def check_rows(
     statuses = {t(f"plan.status.{s}", lang).lower(): s for s in STATUSES for lang in LANGUAGES} | {
         s: s for s in STATUSES
     }
-    col = lambda key: header(key, "nl")  # noqa: E731
-    actions, problems, seen = [], [], set()
-    for number, row in rows:
-        where = f"{source}: row {number}"
-        for key, expected in (("organisation_id", organisation_id), ("round_id", round_id)):
-            if _text(row.get(key)) != expected:
-                problems.append(
-                    f"{where}: {col(key)}: '{_text(row.get(key))}' is not '{expected}' (a plan of another organisation or round?)"
-                )
-        action_id = _text(row.get("action_id"))
-        if action_id not in known:
+    return yes_no, statuses
+
+
+def _identity_problems(
+    row: dict,
+    action_id: str,
+    organisation_id: str,
+    round_id: str,
+    known: Mapping[str, KnownAction],
+    proposed: set[str] | None,
+    seen: set[str],
+) -> list[str]:
+    """What is wrong with the row's identity: an organisation or round other than the plan's,
+    an action that is unknown, not proposed in the draft, or already ``seen`` in the file."""
+    problems = []
+    for key, expected in (("organisation_id", organisation_id), ("round_id", round_id)):
+        if _text(row.get(key)) != expected:
             problems.append(
-                f"{where}: {col('action_id')}: unknown action '{action_id}' (rows and ids come from the draft)"
+                f"{_column(key)}: '{_text(row.get(key))}' is not '{expected}' (a plan of another organisation or round?)"
             )
-        elif proposed is not None and action_id not in proposed:
-            problems.append(
-                f"{where}: {col('action_id')}: action '{action_id}' was not proposed in the draft of {organisation_id} for round {round_id} (rows and ids come from the draft)"
-            )
-        elif action_id in seen:
-            problems.append(f"{where}: {col('action_id')}: action '{action_id}' appears twice")
-        seen.add(action_id)
-        adopted = yes_no.get(_text(row.get("adopted")).lower())
-        if adopted is None:
-            problems.append(
-                f"{where}: {col('adopted')}: '{_text(row.get('adopted'))}' is not ja/nee (yes/no)"
-            )
-        status = _choice(row.get("status"), statuses) if _text(row.get("status")) else "not_started"
-        if status is None:
-            problems.append(
-                f"{where}: {col('status')}: '{_text(row.get('status'))}' is not one of {', '.join(t(f'plan.status.{s}') for s in STATUSES)}"
-            )
-        try:
-            due = _due_date(row.get("due_date"))
-        except ValueError as exc:
-            problems.append(
-                f"{where}: {col('due_date')}: '{exc}' is not a date (expected YYYY-MM-DD)"
-            )
-            due = None
-        owner = _text(row.get("owner_name"))
-        problems += [
-            f"{where}: {p}"
-            for p in store.row_problems(
-                store.plan_action, {"owner_name": owner}, {"owner_name": col("owner_name")}
-            )
-        ]
-        if action_id in known and (proposed is None or action_id in proposed):
-            actions.append(
-                {
-                    "action_id": action_id,
-                    "dimension_id": known[action_id].dimension_id,
-                    "action": _text(row.get("action")),
-                    "indicator": json.dumps(list(known[action_id].indicator)),
-                    "adopted": bool(adopted),
-                    "owner_name": owner or None,
-                    "due_date": due,
-                    "status": status or "not_started",
-                    "note": _text(row.get("note")) or None,
-                }
-            )
-    if not rows:
-        problems.append(f"{source}: no action rows")
-    return actions, problems
+    if action_id not in known:
+        problems.append(
+            f"{_column('action_id')}: unknown action '{action_id}' (rows and ids come from the draft)"
+        )
+    elif proposed is not None and action_id not in proposed:
+        problems.append(
+            f"{_column('action_id')}: action '{action_id}' was not proposed in the draft of {organisation_id} for round {round_id} (rows and ids come from the draft)"
+        )
+    elif action_id in seen:
+        problems.append(f"{_column('action_id')}: action '{action_id}' appears twice")
+    return problems
+
+
+def _filled_in(
+    row: dict, yes_no: dict[str, bool], statuses: dict[str, str]
+) -> tuple[dict, list[str]]:
+    """The columns the organisation fills in (adopted, owner, due date, status, note) as the
+    values to store, and what is wrong with them (a wrong value becomes its default here: not
+    adopted, no date, not started; ``import_plan`` stores nothing while there are problems)."""
+    problems = []
+    adopted = yes_no.get(_text(row.get("adopted")).lower())
+    if adopted is None:
+        problems.append(
+            f"{_column('adopted')}: '{_text(row.get('adopted'))}' is not ja/nee (yes/no)"
+        )
+    status = _choice(row.get("status"), statuses) if _text(row.get("status")) else "not_started"
+    if status is None:
+        problems.append(
+            f"{_column('status')}: '{_text(row.get('status'))}' is not one of {', '.join(t(f'plan.status.{s}') for s in STATUSES)}"
+        )
+    try:
+        due = _due_date(row.get("due_date"))
+    except ValueError as exc:
+        problems.append(f"{_column('due_date')}: '{exc}' is not a date (expected YYYY-MM-DD)")
+        due = None
+    owner = _text(row.get("owner_name"))
+    problems += store.row_problems(
+        store.plan_action, {"owner_name": owner}, {"owner_name": _column("owner_name")}
+    )
+    return {
+        "adopted": bool(adopted),
+        "owner_name": owner or None,
+        "due_date": due,
+        "status": status or "not_started",
+        "note": _text(row.get("note")) or None,
+    }, problems
 
 
 def _content_hash(actions: list[dict]) -> str:
@@ -408,6 +466,14 @@ def import_plan(
     )
     if problems:
         raise PlanError(problems)
+    return _store_version(engine, path, organisation_id, round_id, actions)
+
+
+def _store_version(
+    engine: Engine, path: Path, organisation_id: str, round_id: str, actions: list[dict]
+) -> ImportResult:
+    """Store checked ``actions`` read from ``path`` as the organisation's next plan version
+    for the round, unless they equal its latest version (same content hash)."""
     digest = _content_hash(actions)
     with engine.begin() as conn:
         where = (store.plan.c.organisation_id == organisation_id, store.plan.c.round_id == round_id)

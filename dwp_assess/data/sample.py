@@ -703,32 +703,59 @@ def digital_governance_round(
     sizes = np.maximum(chosen["invited"].to_numpy() - rng.integers(0, 2, len(chosen)), 5)
     sizes[-1] = GDB_SMALL_TEAM
     team_pos = np.repeat(np.arange(len(chosen)), sizes)
-    values = [v.id for v in instrument.public_values]
-    base = {v: (rng.uniform(3.0, 4.5), rng.uniform(2.6, 4.0)) for v in values}
+    base = {v.id: (rng.uniform(3.0, 4.5), rng.uniform(2.6, 4.0)) for v in instrument.public_values}
     rows = np.full((len(team_pos), len(instrument.items)), np.nan)
     for team in range(len(chosen)):
         members = np.flatnonzero(team_pos == team)
-        planted = rng.choice(values, rng.integers(2, 4) + 2, replace=False)
-        weak, divided = set(planted[:-2]), planted[-2:][: rng.integers(1, 3)]
-        for column, item in enumerate(instrument.items):
-            relevance, safeguarding = base[item.public_value]
-            centre = relevance if item.aspect == "relevance" else safeguarding
-            if item.public_value in weak:
-                centre = 4.6 if item.aspect == "relevance" else 1.6
-            answers = centre + rng.normal(0, 0.55, len(members))
-            if item.public_value in divided and item.aspect == (
-                "relevance" if team % 2 else "safeguarding"
-            ):
-                answers = np.where(np.arange(len(members)) % 2 == 0, 1.3, 4.7) + rng.normal(
-                    0, 0.3, len(members)
-                )
-            rows[members, column] = np.clip(np.rint(answers), 1, 5)
+        rows[members] = _gdb_team_answers(instrument, base, len(members), team, rng)
     codes = np.full(rows.shape, None, dtype=object)
     dont_know = rng.random(rows.shape) < 0.05
     skipped = rng.random(rows.shape) < 0.05
     codes[dont_know] = "dont_know"
     rows[dont_know | skipped] = np.nan
-    respondents = pd.DataFrame(
+    respondents = _gdb_respondents(round_id, chosen, team_pos, period, rng)
+    answers = _long_answers(respondents, instrument, rows, codes, None)
+    return SyntheticRound(
+        round_id,
+        instrument,
+        period,
+        respondents,
+        pd.concat([answers, _gdb_proposals(respondents, instrument, rng)], ignore_index=True),
+    )
+
+
+def _gdb_team_answers(
+    instrument: Instrument, base: dict[str, tuple[float, float]], size: int, team: int, rng
+) -> np.ndarray:
+    """The answers (members × items, 1–5) of one team of ``size`` members: around each value's
+    ``base`` relevance and safeguarding, except the two or three values planted relevant but
+    weakly safeguarded and the one or two divided on relevance (odd ``team``) or safeguarding
+    (even), where half of the members answer low and half high."""
+    values = [v.id for v in instrument.public_values]
+    planted = rng.choice(values, rng.integers(2, 4) + 2, replace=False)
+    weak, divided = set(planted[:-2]), planted[-2:][: rng.integers(1, 3)]
+    rows = np.empty((size, len(instrument.items)))
+    for column, item in enumerate(instrument.items):
+        relevance, safeguarding = base[item.public_value]
+        centre = relevance if item.aspect == "relevance" else safeguarding
+        if item.public_value in weak:
+            centre = 4.6 if item.aspect == "relevance" else 1.6
+        answers = centre + rng.normal(0, 0.55, size)
+        if item.public_value in divided and item.aspect == (
+            "relevance" if team % 2 else "safeguarding"
+        ):
+            answers = np.where(np.arange(size) % 2 == 0, 1.3, 4.7) + rng.normal(0, 0.3, size)
+        rows[:, column] = np.clip(np.rint(answers), 1, 5)
+    return rows
+
+
+def _gdb_respondents(
+    round_id: str, chosen: pd.DataFrame, team_pos: np.ndarray, period: str, rng
+) -> pd.DataFrame:
+    """One respondent per entry of ``team_pos`` (the position of their team in ``chosen``):
+    ids numbered in the round, the team's organisation, a role drawn with ``GDB_ROLE_SHARES``
+    and a submission time in the period."""
+    return pd.DataFrame(
         {
             "response_id": [f"{round_id}-r{n:05d}" for n in range(len(team_pos))],
             "respondent_id": [f"{round_id}-p{n:05d}" for n in range(len(team_pos))],
@@ -737,14 +764,6 @@ def digital_governance_round(
             "role": rng.choice(GDB_ROLES, size=len(team_pos), p=GDB_ROLE_SHARES),
             "submitted_at": _timestamps(period, len(team_pos), rng),
         }
-    )
-    answers = _long_answers(respondents, instrument, rows, codes, None)
-    return SyntheticRound(
-        round_id,
-        instrument,
-        period,
-        respondents,
-        pd.concat([answers, _gdb_proposals(respondents, instrument, rng)], ignore_index=True),
     )
 
 

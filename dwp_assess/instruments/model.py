@@ -443,6 +443,12 @@ class Instrument(_Model):
                 if declared or asked
                 else []
             )
+        return self._foundation_problems() + self._aspect_problems()
+
+    def _foundation_problems(self) -> list[str]:
+        """An agreements instrument's foundations and public values: ids unique, every
+        principle (dimension) on a known foundation, at least one value, every value on a known
+        principle."""
         problems = _duplicates("foundations", [f.id for f in self.foundations])
         problems += _duplicates("public_values", [v.id for v in self.public_values])
         foundations = {f.id for f in self.foundations}
@@ -459,6 +465,14 @@ class Instrument(_Model):
                 problems.append(
                     f"public_values.{n}.dimension: unknown dimension '{value.dimension}'"
                 )
+        return problems
+
+    def _aspect_problems(self) -> list[str]:
+        """An agreements instrument's items: each asks the relevance or the safeguarding
+        (``aspect``) of a known value of its own principle, and every value is asked exactly
+        once per aspect."""
+        values = {v.id: v for v in self.public_values}
+        problems = []
         seen: dict[tuple[str, str], int] = {}
         for n, item in enumerate(self.items):
             value = values.get(item.public_value)
