@@ -453,84 +453,33 @@ def dimension_gaps(
     (``OrganisationView.strengths_and_priorities``, ``docs/scoring.md``, "Advice")."""
     selection = rules.selection
     _, priorities = view.strengths_and_priorities(selection.priorities)
-    rank = {d: n + 1 for n, d in enumerate(priorities["dimension_id"])}
-    intervals = view.mean_intervals().set_index("dimension_id")
-    means = intervals["mean"]
-    change = (
-        view.change[view.change["reliable"].astype(bool) & (view.change["difference"] < 0)]
-        if len(view.change)
-        else view.change
-    )
-    declines = (
-        dict(zip(change["dimension_id"], change["difference"], strict=True)) if len(change) else {}
-    )
-    peers = (
-        view.peers[~view.peers["suppressed"].astype(bool)].set_index("dimension_id")["mean"]
-        if len(view.peers)
-        else pd.Series(dtype=float)
-    )
-    agenda = (
-        view.agenda().drop_duplicates("dimension_id").set_index("dimension_id")["item_id"]
-        if len(view.items)
-        else pd.Series(dtype=str)
+    evidence = _GapEvidence(
+        rank={d: n + 1 for n, d in enumerate(priorities["dimension_id"])},
+        centre=priorities["centre"].iloc[0] if len(priorities) else math.nan,
+        intervals=view.mean_intervals().set_index("dimension_id"),
+        declines=_reliable_declines(view),
+        peers=_shown_peer_means(view),
+        agenda=_agenda_statements(view),
     )
     rows = []
     for order, dim in enumerate(instrument.dimensions):
         row = _level_of(view, dim.id)
         if row is None:
             continue
-        reasons = []
-        if dim.id in rank:
-            reasons.append(
-                t(
-                    "advice.reason.priority",
-                    lang,
-                    mean=number(means[dim.id], 1, lang),
-                    centre=number(priorities["centre"].iloc[0], 1, lang),
-                )
-            )
-        if dim.id in declines:
-            reasons.append(
-                t(
-                    "advice.reason.decline",
-                    lang,
-                    difference=number(declines[dim.id], 2, lang, signed=True),
-                )
-            )
-        first = len(reasons) > 0
-        gap = means.get(dim.id, math.nan) - peers.get(dim.id, math.nan)
-        if gap <= -selection.peer_gap and intervals["high"].get(dim.id, math.nan) < peers.get(
-            dim.id, math.nan
-        ):
-            reasons.append(
-                t(
-                    "advice.reason.peers",
-                    lang,
-                    own=number(means[dim.id], 1, lang),
-                    peers=number(peers[dim.id], 1, lang),
-                )
-            )
-        if dim.id in agenda.index:
-            reasons.append(
-                t(
-                    "advice.reason.agenda",
-                    lang,
-                    statement=instrument.item_by_id[agenda[dim.id]].text.get(lang),
-                )
-            )
-        group = 0 if first else 1 if reasons else 2
+        first, reasons = _gap_reasons(dim.id, evidence, selection.peer_gap, instrument, lang)
+        intervals = evidence.intervals
         rows.append(
             {
                 "dimension_id": dim.id,
                 "order": order,
                 "level": int(row["level"]),
                 "distance": distance_to_next(row, instrument),
-                "priority": rank.get(dim.id, math.inf),
-                "mean": means.get(dim.id, math.nan),
+                "priority": evidence.rank.get(dim.id, math.inf),
+                "mean": intervals["mean"].get(dim.id, math.nan),
                 "low": intervals["low"].get(dim.id, math.nan),
                 "high": intervals["high"].get(dim.id, math.nan),
-                "group": group,
-                "reasons": reasons,
+                "group": 0 if first else 1 if reasons else 2,
+                "reasons": first + reasons,
             }
         )
     gaps = pd.DataFrame(
@@ -553,6 +502,69 @@ def dimension_gaps(
     return gaps.sort_values(
         keys, ascending=[True, False, True, True, False, True], ignore_index=True
     )
+
+
+@dataclass(frozen=True)
+class _GapEvidence:
+    """What ``dimension_gaps`` weighs per dimension: the named priorities' ranks and the
+    organisation's own average (``centre``), the means with their intervals, reliable
+    declines since the previous round, the peer group's means where shown, and the first
+    statement of each dimension on the discussion agenda."""
+
+    rank: dict[str, int]
+    centre: float
+    intervals: pd.DataFrame
+    declines: dict[str, float]
+    peers: pd.Series
+    agenda: pd.Series
+
+
+def _reliable_declines(view) -> dict[str, float]:
+    """The dimensions whose mean went down reliably since the previous round, with the change."""
+    change = view.change
+    if not len(change):
+        return {}
+    change = change[change["reliable"].astype(bool) & (change["difference"] < 0)]
+    return dict(zip(change["dimension_id"], change["difference"], strict=True))
+
+
+def _shown_peer_means(view) -> pd.Series:
+    """The peer group's mean per dimension, where the group is large enough to be shown."""
+    if not len(view.peers):
+        return pd.Series(dtype=float)
+    return view.peers[~view.peers["suppressed"].astype(bool)].set_index("dimension_id")["mean"]
+
+
+def _agenda_statements(view) -> pd.Series:
+    """Per dimension the first statement on the discussion agenda (opinions far apart)."""
+    if not len(view.items):
+        return pd.Series(dtype=str)
+    return view.agenda().drop_duplicates("dimension_id").set_index("dimension_id")["item_id"]
+
+
+def _gap_reasons(
+    dimension_id: str, evidence: _GapEvidence, peer_gap: float, instrument: Instrument, lang: str
+) -> tuple[list[str], list[str]]:
+    """Why a dimension comes first (a named priority, a reliable decline) and why it counts
+    at all (clearly below peers beyond the own mean's interval, on the agenda), as text."""
+    means, high = evidence.intervals["mean"], evidence.intervals["high"]
+    first = []
+    if dimension_id in evidence.rank:
+        mean, centre = number(means[dimension_id], 1, lang), number(evidence.centre, 1, lang)
+        first.append(t("advice.reason.priority", lang, mean=mean, centre=centre))
+    if dimension_id in evidence.declines:
+        difference = number(evidence.declines[dimension_id], 2, lang, signed=True)
+        first.append(t("advice.reason.decline", lang, difference=difference))
+    other = []
+    peer = evidence.peers.get(dimension_id, math.nan)
+    gap = means.get(dimension_id, math.nan) - peer
+    if gap <= -peer_gap and high.get(dimension_id, math.nan) < peer:
+        own, peers = number(means[dimension_id], 1, lang), number(peer, 1, lang)
+        other.append(t("advice.reason.peers", lang, own=own, peers=peers))
+    if dimension_id in evidence.agenda.index:
+        statement = instrument.item_by_id[evidence.agenda[dimension_id]].text.get(lang)
+        other.append(t("advice.reason.agenda", lang, statement=statement))
+    return first, other
 
 
 def _choose(

@@ -348,38 +348,13 @@ def diverging_likert(
     it as text from the traces that would be in it, which wraps at any width).
     """
     by_id = {i.id: i for i in instrument.rated_items}
-    order = {i.id: n for n, i in enumerate(instrument.rated_items)}
     specials = [c for c in SPECIAL_CODES if f"n_{c}" in items.columns]
-    # One dict per rated statement (its first row), in instrument order, read cell by cell
-    # below: a few statements, for which pandas' selections cost more than the chart.
-    first: dict[str, dict] = {}
-    for row in items.to_dict("records"):
-        if row["item_id"] in by_id:
-            first.setdefault(row["item_id"], row)
-    records = sorted(first.values(), key=lambda row: order[row["item_id"]])
-
-    def count(row: dict, column: str) -> float:
-        value = row.get(column, 0)
-        return 0.0 if pd.isna(value) else float(value)
-
-    labels, totals, lines = {}, {}, 1
-    for row in records:
-        item = by_id[row["item_id"]]
-        scale = instrument.scale_by_id[item.scale]
-        total = sum(count(row, f"n_{p.value}") for p in scale.points) + sum(
-            count(row, f"n_{c}") for c in specials
-        )
-        note = t("chart.n_answers", lang, n=int(total))
-        if item.reverse:
-            note += " · " + t("chart.reverse_keyed", lang)
-        labels[item.id] = _wrap(item.text.get(lang)) + "<br><i>" + _wrap(f"({note})") + "</i>"
-        totals[item.id] = total
-        lines = max(lines, labels[item.id].count("<br>") + 1)
-
-    def share(row: dict, column: str) -> float:
-        total = totals[row["item_id"]]
-        return round(100 * count(row, column) / total, 1) if total else 0.0
-
+    records = _statement_records(items, instrument)
+    totals = {
+        r["item_id"]: _answer_total(r, instrument.scale_by_id[by_id[r["item_id"]].scale], specials)
+        for r in records
+    }
+    labels = {r["item_id"]: _statement_label(by_id[r["item_id"]], totals, lang) for r in records}
     data: list[dict] = []
     in_legend: set[tuple[str, str]] = set()
     for scale, reverse in _scale_groups([r["item_id"] for r in records], by_id, instrument):
@@ -388,57 +363,136 @@ def diverging_likert(
             for r in records
             if (by_id[r["item_id"]].scale, by_id[r["item_id"]].reverse) == (scale.id, reverse)
         ]
-        y = [labels[r["item_id"]] for r in rows]
-        k = len(scale.points)
-        shares = {p.value: [share(r, f"n_{p.value}") for r in rows] for p in scale.points}
-        counts = {p.value: [int(count(r, f"n_{p.value}")) for r in rows] for p in scale.points}
-        middle = [0.0] * len(y)
-        if k % 2:
-            middle = [s / 2 for s in shares[scale.points[k // 2].value]]
-        suffix = f" ({t('chart.reverse_legend', lang)})" if reverse else ""
-        for n, point in enumerate(scale.points):
-            mine = shares[point.value]
-            if k % 2 and n == k // 2:
-                zero = [0.0] * len(y)
-                parts = [([-s / 2 for s in mine], zero, True), ([s / 2 for s in mine], zero, False)]
-            elif n < k / 2:  # lower half: from the middle outward to the left
-                inner = [shares[q.value] for q in scale.points[n + 1 : k // 2]]
-                base = [-(m + sum(v[j] for v in inner)) for j, m in enumerate(middle)]
-                parts = [([-s for s in mine], base, True)]
-            else:
-                inner = [shares[q.value] for q in scale.points[(k + 1) // 2 : n]]
-                base = [m + sum(v[j] for v in inner) for j, m in enumerate(middle)]
-                parts = [(mine, base, True)]
-            colour = scale_colour(k - 1 - n if reverse else n, k)  # colour by meaning
-            # Each answer and colour once in the legend: a reverse-keyed statement's answers
-            # with their own, warm-for-agreeing colours and a name that says so.
-            listed = (point.label.get(lang), colour) not in in_legend
-            in_legend.add((point.label.get(lang), colour))
-            for x, base, first in parts:
-                data.append(
-                    dict(
-                        type="bar",
-                        y=y,
-                        x=[round(v, 2) for v in x],
-                        base=[round(b, 2) for b in base],
-                        orientation="h",
-                        name=point.label.get(lang) + suffix,
-                        marker=dict(color=colour),
-                        showlegend=first and listed,
-                        customdata=[
-                            list(pair) for pair in zip(mine, counts[point.value], strict=True)
-                        ],
-                        hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>",
-                    )
+        data += _scale_traces(rows, scale, reverse, labels, totals, in_legend, lang)
+    special_data, no_opinion = _special_traces(records, specials, instrument, labels, totals, lang)
+    data += special_data
+    layout = _answers_layout(data, records, labels, instrument, no_opinion, legend, lang)
+    rows = [_answers_row(r, instrument, specials, totals, lang) for r in records]
+    title = t("chart.likert_title", lang)
+    return describe(
+        _figure(data, layout),
+        title,
+        title,
+        [t("report.statement", lang), t("chart.answers_column", lang)],
+        rows,
+    )
+
+
+def _count(row: dict, column: str) -> float:
+    """The number of answers in ``column`` of a statement's row (0 where it has none)."""
+    value = row.get(column, 0)
+    return 0.0 if pd.isna(value) else float(value)
+
+
+def _share(row: dict, column: str, totals: dict[str, float]) -> float:
+    """The percentage of a statement's answers in ``column``, to one decimal."""
+    total = totals[row["item_id"]]
+    return round(100 * _count(row, column) / total, 1) if total else 0.0
+
+
+def _statement_records(items: pd.DataFrame, instrument: Instrument) -> list[dict]:
+    """One dict per rated statement (its first row), in instrument order, read cell by cell by
+    the chart: a few statements, for which pandas' selections cost more than the chart."""
+    order = {i.id: n for n, i in enumerate(instrument.rated_items)}
+    first: dict[str, dict] = {}
+    for row in items.to_dict("records"):
+        if row["item_id"] in order:
+            first.setdefault(row["item_id"], row)
+    return sorted(first.values(), key=lambda row: order[row["item_id"]])
+
+
+def _answer_total(row: dict, scale, specials: list[str]) -> float:
+    """All answers to a statement: its scale's points and the special answers shown."""
+    return sum(_count(row, f"n_{p.value}") for p in scale.points) + sum(
+        _count(row, f"n_{c}") for c in specials
+    )
+
+
+def _statement_label(item, totals: dict[str, float], lang: str) -> str:
+    """A statement's axis label: its whole text, then (n answers · reverse-keyed) in italics."""
+    note = t("chart.n_answers", lang, n=int(totals[item.id]))
+    if item.reverse:
+        note += " · " + t("chart.reverse_keyed", lang)
+    return _wrap(item.text.get(lang)) + "<br><i>" + _wrap(f"({note})") + "</i>"
+
+
+def _scale_traces(
+    rows: list[dict],
+    scale,
+    reverse: bool,
+    labels: dict[str, str],
+    totals: dict[str, float],
+    in_legend: set[tuple[str, str]],
+    lang: str,
+) -> list[dict]:
+    """The bars of the statements of one scale and keying: each answer's share placed from the
+    middle outward (a neutral middle answer split over both sides of zero), coloured by its
+    meaning. ``in_legend`` holds the (answer, colour) pairs listed so far: each once."""
+    y = [labels[r["item_id"]] for r in rows]
+    k = len(scale.points)
+    shares = {p.value: [_share(r, f"n_{p.value}", totals) for r in rows] for p in scale.points}
+    counts = {p.value: [int(_count(r, f"n_{p.value}")) for r in rows] for p in scale.points}
+    middle = [0.0] * len(y)
+    if k % 2:
+        middle = [s / 2 for s in shares[scale.points[k // 2].value]]
+    suffix = f" ({t('chart.reverse_legend', lang)})" if reverse else ""
+    data = []
+    for n, point in enumerate(scale.points):
+        mine = shares[point.value]
+        if k % 2 and n == k // 2:
+            zero = [0.0] * len(y)
+            parts = [([-s / 2 for s in mine], zero, True), ([s / 2 for s in mine], zero, False)]
+        elif n < k / 2:  # lower half: from the middle outward to the left
+            inner = [shares[q.value] for q in scale.points[n + 1 : k // 2]]
+            base = [-(m + sum(v[j] for v in inner)) for j, m in enumerate(middle)]
+            parts = [([-s for s in mine], base, True)]
+        else:
+            inner = [shares[q.value] for q in scale.points[(k + 1) // 2 : n]]
+            base = [m + sum(v[j] for v in inner) for j, m in enumerate(middle)]
+            parts = [(mine, base, True)]
+        colour = scale_colour(k - 1 - n if reverse else n, k)  # colour by meaning
+        # Each answer and colour once in the legend: a reverse-keyed statement's answers
+        # with their own, warm-for-agreeing colours and a name that says so.
+        listed = (point.label.get(lang), colour) not in in_legend
+        in_legend.add((point.label.get(lang), colour))
+        for x, base, first in parts:
+            data.append(
+                dict(
+                    type="bar",
+                    y=y,
+                    x=[round(v, 2) for v in x],
+                    base=[round(b, 2) for b in base],
+                    orientation="h",
+                    name=point.label.get(lang) + suffix,
+                    marker=dict(color=colour),
+                    showlegend=first and listed,
+                    customdata=[list(pair) for pair in zip(mine, counts[point.value], strict=True)],
+                    hovertemplate=f"{point.label.get(lang)}: %{{customdata[0]:.1f}}% (%{{customdata[1]}})<extra></extra>",
                 )
+            )
+    return data
+
+
+def _special_traces(
+    records: list[dict],
+    specials: list[str],
+    instrument: Instrument,
+    labels: dict[str, str],
+    totals: dict[str, float],
+    lang: str,
+) -> tuple[list[dict], float]:
+    """The bars of the special answers ("weet ik niet", "n.v.t.") stacked on their own axis
+    right of the answers, and the top of that axis."""
+    by_id = {i.id: i for i in instrument.rated_items}
     base = [0.0] * len(records)
     scales = [instrument.scale_by_id[by_id[r["item_id"]].scale] for r in records]
+    data = []
     for code in specials:
         label = next(
             (o.label.get(lang) for s in scales for o in s.special if o.code == code),
             t(f"chart.{code}", lang),
         )
-        x = [share(r, f"n_{code}") for r in records]
+        x = [_share(r, f"n_{code}", totals) for r in records]
         data.append(
             dict(
                 type="bar",
@@ -449,79 +503,87 @@ def diverging_likert(
                 name=label,
                 marker=dict(color=SPECIAL_COLOURS[code]),
                 xaxis="x2",
-                customdata=[int(count(r, f"n_{code}")) for r in records],
+                customdata=[int(_count(r, f"n_{code}")) for r in records],
                 hovertemplate=f"{label}: %{{x:.1f}}% (%{{customdata}})<extra></extra>",
             )
         )
         base = [b + v for b, v in zip(base, x, strict=True)]
-    no_opinion = _axis_top(max(base, default=0.0))
+    return data, _axis_top(max(base, default=0.0))
+
+
+def _answers_layout(
+    data: list[dict],
+    records: list[dict],
+    labels: dict[str, str],
+    instrument: Instrument,
+    no_opinion: float,
+    legend: bool,
+    lang: str,
+) -> dict:
+    """The answer chart's layout: a left margin that holds the statements, a row height for
+    the longest label, the answers' axis and the special answers' axis side by side, and a
+    legend at the foot sized for its entries (or none, when the page writes it)."""
+    lines = max((label.count("<br>") + 1 for label in labels.values()), default=1)
     left = margin_for(list(labels.values()), LABEL_SIZE)
     names = [trace["name"] for trace in data if trace.get("showlegend") is not False]
     legend_px = _legend_px(names, PRINT_CHART_PX - left - RIGHT_PX) if legend else 0
-    rows_px = len(records) * (
-        LINE_PX * lines + 14
-    )  # a category axis gives every row the same height
+    rows_px = len(records) * (LINE_PX * lines + 14)  # a category axis: every row the same height
     axis_title = _answer_axis_title(records, instrument, lang)
     no_opinion_title = t("chart.no_opinion", lang)
     if _titles_collide(axis_title, no_opinion_title, PRINT_CHART_PX - left - RIGHT_PX):
         axis_title = axis_title.replace(" (", "<br>(", 1)
     title_px = AXIS_TITLE_LINE_PX * axis_title.count("<br>")  # a second line of the title
-    fig = _figure(
-        data,
-        _layout(
-            "",
-            lang,
-            height=rows_px + ANSWER_TOP_PX + ANSWER_BOTTOM_PX + 20 + title_px + legend_px,
-            margin=dict(
-                l=left, r=RIGHT_PX, t=ANSWER_TOP_PX, b=ANSWER_BOTTOM_PX + title_px + legend_px
-            ),
-            barmode="overlay",
-            xaxis=dict(
-                title=dict(text=axis_title, font=dict(size=12)),
-                range=[-100, 100],
-                domain=list(ANSWER_DOMAIN),
-                zeroline=True,
-                zerolinecolor="#333333",
-                tickvals=[-100, -50, 0, 50, 100],
-                ticktext=["100", "50", "0", "50", "100"],
-            ),
-            xaxis2=dict(
-                title=dict(text=no_opinion_title, font=dict(size=12)),
-                range=[0, no_opinion],
-                domain=list(NO_OPINION_DOMAIN),
-                anchor="y",
-                tickvals=[0, no_opinion],
-            ),
-            yaxis=dict(
-                categoryorder="array",
-                categoryarray=[labels[r["item_id"]] for r in records],
-                autorange="reversed",
-                automargin=True,
-                tickfont=dict(size=LABEL_SIZE),
-            ),
-            legend=foot_legend(
-                traceorder="normal", itemclick=False, itemdoubleclick=False
-            ),  # a neutral bar is two traces
-            showlegend=legend,
+    return _layout(
+        "",
+        lang,
+        height=rows_px + ANSWER_TOP_PX + ANSWER_BOTTOM_PX + 20 + title_px + legend_px,
+        margin=dict(l=left, r=RIGHT_PX, t=ANSWER_TOP_PX, b=ANSWER_BOTTOM_PX + title_px + legend_px),
+        barmode="overlay",
+        xaxis=dict(
+            title=dict(text=axis_title, font=dict(size=12)),
+            range=[-100, 100],
+            domain=list(ANSWER_DOMAIN),
+            zeroline=True,
+            zerolinecolor="#333333",
+            tickvals=[-100, -50, 0, 50, 100],
+            ticktext=["100", "50", "0", "50", "100"],
         ),
+        xaxis2=dict(
+            title=dict(text=no_opinion_title, font=dict(size=12)),
+            range=[0, no_opinion],
+            domain=list(NO_OPINION_DOMAIN),
+            anchor="y",
+            tickvals=[0, no_opinion],
+        ),
+        yaxis=dict(
+            categoryorder="array",
+            categoryarray=[labels[r["item_id"]] for r in records],
+            autorange="reversed",
+            automargin=True,
+            tickfont=dict(size=LABEL_SIZE),
+        ),
+        # a neutral bar is two traces
+        legend=foot_legend(traceorder="normal", itemclick=False, itemdoubleclick=False),
+        showlegend=legend,
     )
-    rows = []
-    for row in records:
-        item = by_id[row["item_id"]]
-        scale = instrument.scale_by_id[item.scale]
-        answers = [(p.label.get(lang), f"n_{p.value}") for p in scale.points]
-        answers += [(o.label.get(lang), f"n_{o.code}") for o in scale.special if o.code in specials]
-        total = totals[row["item_id"]]
-        shares = " · ".join(
-            f"{label}: {percent(count(row, column) / total if total else 0.0, lang)} ({int(count(row, column))})"
-            for label, column in answers
-        )
-        note = f" ({t('chart.reverse_keyed', lang)})" if item.reverse else ""
-        rows.append([item.text.get(lang) + note, f"{shares} · n = {int(totals[item.id])}"])
-    title = t("chart.likert_title", lang)
-    return describe(
-        fig, title, title, [t("report.statement", lang), t("chart.answers_column", lang)], rows
+
+
+def _answers_row(
+    row: dict, instrument: Instrument, specials: list[str], totals: dict[str, float], lang: str
+) -> list[str]:
+    """A statement's row of the chart's text alternative: the statement, then every answer's
+    share and count and the number of answers."""
+    item = next(i for i in instrument.rated_items if i.id == row["item_id"])
+    scale = instrument.scale_by_id[item.scale]
+    answers = [(p.label.get(lang), f"n_{p.value}") for p in scale.points]
+    answers += [(o.label.get(lang), f"n_{o.code}") for o in scale.special if o.code in specials]
+    total = totals[item.id]
+    shares = " · ".join(
+        f"{label}: {percent(_count(row, column) / total if total else 0.0, lang)} ({int(_count(row, column))})"
+        for label, column in answers
     )
+    note = f" ({t('chart.reverse_keyed', lang)})" if item.reverse else ""
+    return [item.text.get(lang) + note, f"{shares} · n = {int(total)}"]
 
 
 def _answer_axis_title(records: list[dict], instrument: Instrument, lang: str) -> str:
@@ -761,36 +823,7 @@ def level_ladder(
         )
     ]
     if level is not None and pd.notna(level["level"]):
-        at = int(level["level"])
-        if basis == "chosen":
-            low, high = level["q1"], level["q3"]
-        else:
-            low, high = level["level_low"], level["level_high"]
-        error = (
-            {
-                "error_x": dict(
-                    type="data",
-                    symmetric=False,
-                    array=[float(high) - at],
-                    arrayminus=[at - float(low)],
-                )
-            }
-            if pd.notna(low) and pd.notna(high)
-            else {}
-        )
-        top = max([*shares, 0.0]) + 12
-        data.append(
-            dict(
-                type="scatter",
-                x=[at],
-                y=[top],
-                mode="markers",
-                name=t(f"chart.ladder_position_{basis}", lang),
-                marker=dict(symbol="triangle-down", size=16, color=OKABE_ITO["vermillion"]),
-                hovertemplate=f"{names[at - 1]}<extra></extra>",
-                **error,
-            )
-        )
+        data.append(_position_mark(level, basis, max([*shares, 0.0]) + 12, names, lang))
     left = margin_for(PERCENT_TICKS, FONT["size"], extra=TITLE_SPACE * FONT["size"])
     legend = _legend_px(
         [trace["name"] for trace in data], PRINT_CHART_PX - left - 30
@@ -826,6 +859,38 @@ def level_ladder(
     ]
     return describe(
         fig, "", description, [t("report.level", lang), t(f"chart.ladder_{basis}", lang), "n"], rows
+    )
+
+
+def _position_mark(level: pd.Series, basis: str, top: float, names: list[str], lang: str) -> dict:
+    """The organisation's level as a mark above the ladder's bars at height ``top``, with the
+    middle half of the choices (levels chosen) or the estimate's 95% interval as its span."""
+    at = int(level["level"])
+    if basis == "chosen":
+        low, high = level["q1"], level["q3"]
+    else:
+        low, high = level["level_low"], level["level_high"]
+    error = (
+        {
+            "error_x": dict(
+                type="data",
+                symmetric=False,
+                array=[float(high) - at],
+                arrayminus=[at - float(low)],
+            )
+        }
+        if pd.notna(low) and pd.notna(high)
+        else {}
+    )
+    return dict(
+        type="scatter",
+        x=[at],
+        y=[top],
+        mode="markers",
+        name=t(f"chart.ladder_position_{basis}", lang),
+        marker=dict(symbol="triangle-down", size=16, color=OKABE_ITO["vermillion"]),
+        hovertemplate=f"{names[at - 1]}<extra></extra>",
+        **error,
     )
 
 
