@@ -140,7 +140,7 @@ def _advice(html: str, section: str, css_class: str) -> list[str]:
     )
     return [
         f"{d}: {a.strip()}"
-        for d, a in re.findall(r"<li[^>]*><strong>(.*?)</strong>: ([^<]*)", listed)
+        for d, a in re.findall(r"<li[^>]*>(?:<div[^>]*>)?<strong>(.*?)</strong>: ([^<]*)", listed)
     ]
 
 

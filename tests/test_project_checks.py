@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from dwp_assess import project
+from dwp_assess.instruments.loading import get_instrument
 
 
 @pytest.fixture
@@ -181,9 +182,10 @@ def test_template_writes_into_the_projects_imports_folder(tmp_path, no_project):
     (root / "data").mkdir(exist_ok=True)
     result = run("template", "--instrument", "data-strategy", cwd=root / "data")
     assert result.returncode == 0, result.stderr
+    newest = get_instrument("data-strategy").key  # without --version: the newest
     assert sorted(p.name for p in (root / "imports").iterdir()) == [
-        "data-strategy-v2-template.csv",
-        "data-strategy-v2-template.xlsx",
+        f"{newest}-template.csv",
+        f"{newest}-template.xlsx",
     ]
     assert not list(root.glob("*template*")) and not list((root / "data").glob("*template*"))
 

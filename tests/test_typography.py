@@ -95,3 +95,13 @@ def test_technical_details_are_never_hyphenated():
     assert table in out and out.count(SHY) == 2 * (
         len(hyphenate_text("Organisatiestructuur", "nl")) - len("Organisatiestructuur")
     )
+
+
+def test_the_programs_name_is_never_broken_at_its_hyphen():
+    """ "dwp-assess" in the colophon and methods stays on one line in every language; a word
+    that only contains it ("dwp-assessment") is left to the browser."""
+    for lang in ("nl", "en"):
+        text = "<p>Gemaakt met dwp-assess 0.1.0.</p><td>vragenlijst; dwp-assess</td>"
+        out = hyphenate_html(text, lang)
+        assert out.count('<span class="dwp-nowrap">dwp-assess</span>') == 2, lang
+    assert "dwp-nowrap" not in hyphenate_html("<p>a dwp-assessment</p>", "nl")

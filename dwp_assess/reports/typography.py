@@ -40,10 +40,11 @@ _VERBATIM = re.compile(r"<(script|style|pre|code|textarea|svg|title)\b.*?</\1\s*
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)?[^>]*>")
 _APOSTROPHE = r"(?:'|’|&#x27;|&#39;|&apos;|&rsquo;)"
 # "'s-Hertogenbosch", "'t-Harde": a prefix of one or two letters and a hyphen, one word; a
-# date ("07-12-2026", "2026-12-07"), which a line must not break at its hyphens either.
+# date ("07-12-2026", "2026-12-07") and the program's name ("dwp-assess", in colophons and
+# methods), which a line must not break at their hyphens either.
 _KEEP_TOGETHER = re.compile(
     rf"(?<![\w&#;]){_APOSTROPHE}[^\W\d_]{{1,2}}-[^\s<]+"
-    r"|(?<![\w-])(?:\d{1,2}-\d{1,2}-\d{4}|\d{4}-\d{1,2}-\d{1,2})(?![\w-])"
+    r"|(?<![\w-])(?:\d{1,2}-\d{1,2}-\d{4}|\d{4}-\d{1,2}-\d{1,2}|dwp-assess)(?![\w-])"
 )
 NOWRAP_OPEN = '<span class="dwp-nowrap">'
 _LETTERS = {size: re.compile(rf"[^\W\d_]{{{size},}}") for size in (MIN_WORD, MIN_HEADER_WORD)}

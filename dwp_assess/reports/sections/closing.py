@@ -15,7 +15,8 @@ from dwp_assess.reports.sections.common import Html, _section, round_subtitle
 
 def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -> Html:
     """Answers to open questions that the instrument allows in reports, identical ones once
-    with their count; escaped, never executed."""
+    with their count, as written (in the respondent's language, also in an English report:
+    the lead says so); escaped, never executed."""
     if view_free_text.empty:
         return Html("")
     questions = []
@@ -26,7 +27,12 @@ def free_text(view_free_text: pd.DataFrame, instrument: Instrument, lang: str) -
             for text, n in grouped_texts(group["text"])
         ]
         questions.append({"text": question.text.get(lang), "quotes": quotes})
-    return _section("free_text", title=t("report.free_text", lang), questions=questions)
+    return _section(
+        "free_text",
+        title=t("report.free_text", lang),
+        intro=t("report.free_text_intro", lang),
+        questions=questions,
+    )
 
 
 def methods(
