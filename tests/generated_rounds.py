@@ -92,15 +92,30 @@ def answers_with_respondents(generated) -> pd.DataFrame:
     return generated.answers.merge(people, on="response_id")
 
 
+def report_registry(orgs: pd.DataFrame) -> pd.DataFrame:
+    """The generated registry with the columns an analysis reads of it."""
+    return orgs.rename(columns={"id": "organisation_id"})[
+        ["organisation_id", "name", "kind", "size_class", "invited"]
+    ]
+
+
+def round_meta(generated) -> dict:
+    """The meta an analysis of a generated round carries (its snapshot left unnamed)."""
+    return {
+        "round_id": generated.round_id,
+        "period": generated.period,
+        "snapshot_hash": "x",
+        "instrument_id": generated.instrument.id,
+        "instrument_version": generated.instrument.version,
+    }
+
+
 def data_strategy_rounds(seed: int):
     """The generated sample's registry and its data-strategy rounds of 2025 (v1) and 2026 (v2),
     from another seed than the sample's: other organisations' answers, other orders."""
     orgs, _, generated = generate_rounds(seed)
     by_id = {g.round_id: g for g in generated}
-    registry = orgs.rename(columns={"id": "organisation_id"})[
-        ["organisation_id", "name", "kind", "size_class", "invited"]
-    ]
-    return registry, by_id["data-strategy-2025"], by_id["data-strategy-2026"]
+    return report_registry(orgs), by_id["data-strategy-2025"], by_id["data-strategy-2026"]
 
 
 def analysed_with_previous(registry, before, after, previous_answers) -> RoundAnalysis:

@@ -32,7 +32,7 @@ from dwp_assess.reports.plan_docx import plan_colophon_rows, plan_document
 from dwp_assess.reports.project_plan import html_sections, plan_view
 from dwp_assess.reports.sections import team as team_sections
 from dwp_assess.reports.typography import SOFT_HYPHEN, hyphenate_html
-from tests.generated_rounds import answers_with_respondents
+from tests.generated_rounds import answers_with_respondents, report_registry, round_meta
 
 INSTRUMENT = get_instrument("data-sharing", 1)
 MEMBERS = ("emmen", "hoorn", "waalre", "brielle")
@@ -362,16 +362,8 @@ def team_round():
         g for g in generated if g.instrument.id == "competences" and g.instrument.version == 2
     )
     answers = answers_with_respondents(chosen)
-    registry = orgs.rename(columns={"id": "organisation_id"})[
-        ["organisation_id", "name", "kind", "size_class", "invited"]
-    ]
-    meta = {
-        "round_id": chosen.round_id,
-        "period": chosen.period,
-        "snapshot_hash": "x",
-        "instrument_id": chosen.instrument.id,
-        "instrument_version": chosen.instrument.version,
-    }
+    registry = report_registry(orgs)
+    meta = round_meta(chosen)
     return analyse_answers_of_teams(
         answers, chosen.instrument, registry, meta, teams=teams, min_group=3
     )
@@ -498,16 +490,8 @@ def gdb_round():
     orgs, teams, generated = generate_rounds(SEED)
     chosen = next(g for g in generated if g.instrument.output == "agreements")
     answers = answers_with_respondents(chosen)
-    registry = orgs.rename(columns={"id": "organisation_id"})[
-        ["organisation_id", "name", "kind", "size_class", "invited"]
-    ]
-    meta = {
-        "round_id": chosen.round_id,
-        "period": chosen.period,
-        "snapshot_hash": "x",
-        "instrument_id": chosen.instrument.id,
-        "instrument_version": chosen.instrument.version,
-    }
+    registry = report_registry(orgs)
+    meta = round_meta(chosen)
     return analyse_agreements(answers, chosen.instrument, registry, teams, meta)
 
 

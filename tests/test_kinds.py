@@ -28,6 +28,7 @@ from dwp_assess.instruments import kinds
 from dwp_assess.instruments.kinds import KINDS, OUTPUT_RULES, InstrumentKind
 from dwp_assess.instruments.loading import QUESTIONNAIRE_DIR
 from dwp_assess.reports.outputs import OUTPUTS, UNIT_KINDS
+from tests.package_code import package_sources
 
 PACKAGE = Path(kinds.__file__).resolve().parent.parent
 HOME = Path(kinds.__file__).resolve()
@@ -39,18 +40,7 @@ KIND_WORDS = {"kind", "output", "unit"}  # what such a branch names the instrume
 
 def _sources() -> list[tuple[str, str]]:
     """Every Python module of the package (but the kinds module) and every notebook's code."""
-    found = [
-        (str(p.relative_to(PACKAGE)), p.read_text(encoding="utf-8"))
-        for p in sorted(PACKAGE.rglob("*.py"))
-        if p.resolve() != HOME
-    ]
-    for path in sorted(PACKAGE.rglob("*.ipynb")):
-        for n, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
-            if cell["cell_type"] == "code":
-                lines = "".join(cell["source"]).splitlines()
-                code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
-                found.append((f"{path.relative_to(PACKAGE)} cell {n}", code))
-    return found
+    return package_sources(HOME)
 
 
 def _names_kind(node: ast.AST) -> bool:

@@ -27,6 +27,7 @@ from dwp_assess.instruments.loading import QUESTIONNAIRE_DIR, get_instrument, va
 from dwp_assess.instruments.messages import t
 from dwp_assess.instruments.model import InstrumentError
 from dwp_assess.reports import charts
+from tests.package_code import package_sources
 
 PACKAGE = Path(locale.__file__).parent
 MINUS = "\u2212"
@@ -211,19 +212,8 @@ PRINTF_NUMBER = re.compile(r"%[-+ 0#]*\d*(\.\d+)?[eEfF]")
 
 
 def _sources() -> list[tuple[str, str]]:
-    """Every Python module of the package (but ``locale.py``) and every notebook's code."""
-    found = [
-        (str(p.relative_to(PACKAGE)), p.read_text(encoding="utf-8"))
-        for p in sorted(PACKAGE.rglob("*.py"))
-        if p.name != "locale.py" or p.parent != PACKAGE
-    ]
-    for path in sorted(PACKAGE.rglob("*.ipynb")):
-        for n, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
-            if cell["cell_type"] == "code":
-                lines = "".join(cell["source"]).splitlines()
-                code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
-                found.append((f"{path.relative_to(PACKAGE)} cell {n}", code))
-    return found
+    """Every Python module of the package (but the locale.py) and every notebook's code."""
+    return package_sources(Path(locale.__file__))
 
 
 def _literal(node: ast.AST) -> str:
