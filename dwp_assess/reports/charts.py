@@ -347,12 +347,11 @@ def diverging_likert(
     With ``legend=False`` the chart leaves the legend to the page (``sections.common.chart`` writes
     it as text from the traces that would be in it, which wraps at any width).
     """
-    by_id = {i.id: i for i in instrument.rated_items}
+    by_id = instrument.item_by_id
     specials = [c for c in SPECIAL_CODES if f"n_{c}" in items.columns]
-    records = _statement_records(items, instrument)
+    records = _statement_records(items, instrument)  # rated statements only
     totals = {
-        r["item_id"]: _answer_total(r, instrument.scale_by_id[by_id[r["item_id"]].scale], specials)
-        for r in records
+        r["item_id"]: _answer_total(r, instrument.scale_of(r["item_id"]), specials) for r in records
     }
     labels = {r["item_id"]: _statement_label(by_id[r["item_id"]], totals, lang) for r in records}
     data: list[dict] = []
@@ -483,9 +482,8 @@ def _special_traces(
 ) -> tuple[list[dict], float]:
     """The bars of the special answers ("weet ik niet", "n.v.t.") stacked on their own axis
     right of the answers, and the top of that axis."""
-    by_id = {i.id: i for i in instrument.rated_items}
     base = [0.0] * len(records)
-    scales = [instrument.scale_by_id[by_id[r["item_id"]].scale] for r in records]
+    scales = [instrument.scale_of(r["item_id"]) for r in records]
     data = []
     for code in specials:
         label = next(
@@ -573,8 +571,8 @@ def _answers_row(
 ) -> list[str]:
     """A statement's row of the chart's text alternative: the statement, then every answer's
     share and count and the number of answers."""
-    item = next(i for i in instrument.rated_items if i.id == row["item_id"])
-    scale = instrument.scale_by_id[item.scale]
+    item = instrument.item_by_id[row["item_id"]]
+    scale = instrument.scale_of(item.id)
     answers = [(p.label.get(lang), f"n_{p.value}") for p in scale.points]
     answers += [(o.label.get(lang), f"n_{o.code}") for o in scale.special if o.code in specials]
     total = totals[item.id]
