@@ -16,7 +16,8 @@ import pytest
 
 from dwp_assess import resources
 from dwp_assess.instruments.loading import get_instrument
-from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.messages import t, t_count
+from dwp_assess.reports.sections.organisation import peer_note
 from tests.generated_rounds import population_round
 
 pytestmark = pytest.mark.slow
@@ -113,6 +114,29 @@ def test_a_report_never_fails_because_an_optional_section_is_empty(tmp_path):
         assert t("report.roles_none", lang, min=5) in text
         assert t("report.no_previous", lang) in text
         assert (
-            t("report.peer_step.none", lang, kind=t("report.org_kind.gemeente", lang), n=3, min=5)
+            t(
+                "report.peer_step.none",
+                lang,
+                kind=t_count("report.org_kind.gemeente", 3, lang),
+                n=3,
+                min=5,
+            )
             in text
         )
+
+
+@pytest.mark.parametrize(
+    ("n", "kind", "nl", "en"),
+    [
+        (1, "gemeente", "telt 1 gemeente;", "has 1 municipality;"),
+        (3, "gemeente", "telt 3 gemeenten;", "has 3 municipalities;"),
+        (1, "provincie", "telt 1 provincie;", "has 1 province;"),
+        (0, "other", "telt 0 overige organisaties;", "has 0 other organisations;"),
+    ],
+)
+def test_the_peer_note_counts_in_the_right_number(n, kind, nl, en):
+    """A round of one organisation says "1 gemeente", not "1 gemeenten" (a one-organisation
+    export of next year's round printed that)."""
+    meta = {"peer_kind": kind, "peer_classes": "", "peer_n": n, "min_group_size": 5}
+    meta["peer_step"] = None
+    assert nl in peer_note(meta, "nl") and en in peer_note(meta, "en")

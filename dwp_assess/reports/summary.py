@@ -37,7 +37,7 @@ from dwp_assess.reports.sections.levels import (
     level_label,
     level_text,
 )
-from dwp_assess.reports.sections.organisation import peer_note
+from dwp_assess.reports.sections.organisation import peer_kind_words, peer_note
 
 
 @dataclass
@@ -112,7 +112,7 @@ def peers_sentence(view: OrganisationView, instrument: Instrument, lang: str) ->
     compared = [d.id for d in instrument.dimensions if d.id in group.index and d.id in own.index]
     below = [labels[d] for d in compared if own.loc[d, "high"] < group[d]]
     above = [labels[d] for d in compared if own.loc[d, "low"] > group[d]]
-    kind = t(f"report.org_kind.{view.meta['peer_kind']}", lang)
+    kind = peer_kind_words(view.meta, lang)
     parts = [
         t("summary.peers_below", lang, dimensions=", ".join(below)) if below else "",
         t("summary.peers_above", lang, dimensions=", ".join(above)) if above else "",

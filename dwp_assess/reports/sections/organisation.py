@@ -14,7 +14,7 @@ from dwp_assess.analysis.recommend import first_actions
 from dwp_assess.analysis.roles import POOLED
 from dwp_assess.analysis.typology import saved_typology
 from dwp_assess.analysis.typology import similar_profile as similar_profile_of
-from dwp_assess.instruments.messages import t
+from dwp_assess.instruments.messages import t, t_count
 from dwp_assess.instruments.model import Instrument
 from dwp_assess.locale import MISSING, RANGE_DASH, THOUSANDS_MARK, number, percent
 from dwp_assess.reports import charts
@@ -113,12 +113,17 @@ def summary(view: OrganisationView, instrument: Instrument, lang: str) -> Html:
     )
 
 
+def peer_kind_words(meta: dict, lang: str) -> str:
+    """The kind of the organisations compared with, in the number the round has of them
+    ("1 gemeente", "6 gemeenten"): every text writes "{n} {kind}"."""
+    return t_count(f"report.org_kind.{meta['peer_kind']}", int(meta["peer_n"]), lang)
+
+
 def peer_note(meta: dict, lang: str) -> str:
     """Which organisations the comparison uses, after widening (``analysis/peers.py``),
     or which group was too small even after widening."""
-    kind = t(f"report.org_kind.{meta['peer_kind']}", lang)
     values = dict(
-        kind=kind,
+        kind=peer_kind_words(meta, lang),
         classes=size_classes_in(meta["peer_classes"], lang),
         n=meta["peer_n"],
         min=meta["min_group_size"],
